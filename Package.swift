@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+// Amanah: an encrypted evidence vault. Module layout and dependency direction follow DESIGN.md ("Modules").
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Amanah",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "amanah", targets: ["amanah"]),
+        .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
+        .library(name: "VaultFormats", targets: ["VaultFormats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries and thin shims.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+        .target(name: "CPlatform"),
+
+        // Swift modules, dependencies pointing one way.
+        .target(name: "VaultCrypto",
+                dependencies: ["CSodium", "CPlatform", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .target(name: "VaultFormats", dependencies: ["VaultCrypto"], swiftSettings: strict),
+        .target(name: "VaultStore",
+                dependencies: ["VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
+        .target(name: "VaultAudit", dependencies: ["VaultCrypto", "VaultFormats"], swiftSettings: strict),
+        .target(name: "VaultPolicy",
+                dependencies: ["VaultCrypto", .product(name: "TOMLKit", package: "TOMLKit")],
+                swiftSettings: strict),
+        .target(name: "VaultImaging", dependencies: ["CVipsShim", "CPlatform"], swiftSettings: strict),
+        .target(name: "Vault",
+                dependencies: ["VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
+                               "VaultImaging", "CPlatform",
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "AmanahCLI",
+                dependencies: ["Vault", "VaultCrypto", "VaultFormats", "VaultAudit", "VaultPolicy",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),
+
+        // One test target per module.
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"],
+                    exclude: ["Vectors"], swiftSettings: strict),
+        .testTarget(name: "VaultFormatsTests", dependencies: ["VaultFormats", "VaultCrypto"],
+                    exclude: ["Vectors"], swiftSettings: strict),
+        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"], swiftSettings: strict),
+        .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit"], swiftSettings: strict),
+        .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], exclude: ["Vectors"],
+                    swiftSettings: strict),
+        .testTarget(name: "VaultImagingTests", dependencies: ["VaultImaging"], exclude: ["Vectors"],
+                    swiftSettings: strict),
+        .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,70 @@
+import VaultCrypto
+
+/// A runtime failure reported to the user as `amanah: <message>` (and `amanah: hint: <hint>`), with the
+/// process exit status: 1 for failure, 3 for failed verification, 64 for usage errors.
+public struct CLIError: Error, CustomStringConvertible {
+    /// Lower-case message with no trailing period and no secret.
+    public let message: String
+    /// Optional advice.
+    public let hint: String?
+    /// Process exit status.
+    public let exitCode: Int32
+
+    public init(_ message: String, hint: String? = nil, exitCode: Int32 = 1) {
+        self.message = message
+        self.hint = hint
+        self.exitCode = exitCode
+    }
+
+    public var description: String { message }
+
+    /// Exit status for failed verification (`check`, `audit verify`, `bundle verify`).
+    public static let verificationFailed: Int32 = 3
+    /// Exit status for usage errors.
+    public static let usage: Int32 = 64
+}
+
+/// Messages on standard error, in the `amanah: ...` style.
+public enum Terminal {
+    /// Writes `amanah: <text>` to standard error.
+    public static func message(_ text: String) { writeStandardError("amanah: " + text + "\n") }
+    /// Writes `amanah: warning: <text>` to standard error.
+    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + text + "\n") }
+    /// Writes `amanah: hint: <text>` to standard error.
+    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + text + "\n") }
+
+    /// Writes raw text to standard error.
+    public static func writeStandardError(_ text: String) {
+        writeAll(fd: 2, Array(text.utf8))
+    }
+
+    /// Writes all bytes to a descriptor, retrying on short writes and EINTR.
+    public static func writeAll(fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+
+    /// Writes text to standard output and flushes.
+    public static func output(_ text: String) {
+        writeStandardOutput(text + "\n")
+    }
+
+    /// Writes raw text to standard output (unbuffered, so it interleaves correctly with standard error).
+    public static func writeStandardOutput(_ text: String) {
+        writeAll(fd: 1, Array(text.utf8))
+    }
+
+    /// Whether standard error is a terminal (for progress bars).
+    public static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

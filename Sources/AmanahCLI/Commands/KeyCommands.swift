@@ -1,0 +1,66 @@
+import ArgumentParser
+import VaultCrypto
+
+/// `amanah keygen -o FILE [-f]`: a new identity; prints the public key line on stdout.
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a new identity (Ed25519 + X25519) in a passphrase-protected key file.",
+        discussion: "Prints the public key line on standard output. The key file is written with mode 0600 and is never overwritten without -f.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the key file.", valueName: "FILE"))
+    var output: String
+
+    @Flag(name: .shortAndLong, help: "Overwrite an existing key file.")
+    var force = false
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the new passphrase from this file (or AMANAH_PASSPHRASE_FILE).", valueName: "FILE"))
+    var passphraseFile: String?
+
+    func run() throws {
+        if !force && DurableFile.exists(output) {
+            throw CLIError("\(output) exists; not overwriting it", hint: "pass -f to replace it")
+        }
+        var options = GlobalOptions()
+        options.passphraseFile = passphraseFile
+        let passphrase = try options.readPassphrase(prompt: "new passphrase", confirm: true)
+        let identity = Identity.generate()
+        let parameters = PasswordHash.Parameters.forNewKeys()
+        if parameters != .moderate {
+            Terminal.warning("using insecure test-only key derivation parameters (AMANAH_INSECURE_TEST_KDF)")
+        }
+        let contents = try KeyFile.seal(identity, passphrase: passphrase, parameters: parameters)
+        do {
+            try DurableFile.write(to: output, mode: 0o600, overwrite: force) { handle in
+                try contents.withUnsafeBytes { try handle.write($0) }
+            }
+        } catch {
+            throw CLIError("cannot write \(output): \(error)")
+        }
+        Terminal.output(identity.publicKey.line)
+    }
+}
+
+/// `amanah key ...`: public-key views of an identity.
+struct Key: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the public parts of an identity key file.",
+        subcommands: [KeyPublic.self])
+}
+
+/// `amanah key public FILE`: the public key line again.
+struct KeyPublic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "public", abstract: "Print the public key line of a key file (no passphrase needed).")
+
+    @Argument(help: ArgumentHelp("The identity key file.", valueName: "FILE"))
+    var file: String
+
+    func run() throws {
+        let contents = try IdentityLoader.readKeyFile(file)
+        do {
+            Terminal.output(try KeyFile.publicKey(of: contents).line)
+        } catch {
+            throw CLIError("\(file): \(error)")
+        }
+    }
+}

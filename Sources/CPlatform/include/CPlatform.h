@@ -1,0 +1,34 @@
+#ifndef AMANAH_CPLATFORM_H
+#define AMANAH_CPLATFORM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/// Process hardening and sandbox helpers that Swift cannot reach directly (prctl is variadic).
+/// Every function returns 0 on success and -1 with errno set on failure.
+
+/// Sets RLIMIT_CORE to 0 and marks the process not dumpable (PR_SET_DUMPABLE 0), so a crash writes no
+/// core file and other processes of the same user cannot ptrace it or read its memory.
+int amanah_disable_core_dumps(void);
+
+/// Sets PR_SET_NO_NEW_PRIVS so that neither this process nor its children can gain privileges via exec.
+int amanah_set_no_new_privs(void);
+
+/// Sets a resource limit (soft and hard) for RLIMIT_CPU (seconds), RLIMIT_AS (bytes), RLIMIT_FSIZE (bytes)
+/// or RLIMIT_NOFILE (count). `which` is one of the AMANAH_LIMIT_* values.
+enum { AMANAH_LIMIT_CPU = 1, AMANAH_LIMIT_AS = 2, AMANAH_LIMIT_FSIZE = 3, AMANAH_LIMIT_NOFILE = 4 };
+int amanah_set_limit(int which, uint64_t value);
+
+/// Installs a seccomp-BPF filter for a parser child: after it, the process may only read and write already
+/// open descriptors, manage memory, query time, and exit. Any other system call kills the process
+/// (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is unavailable on this platform.
+int amanah_install_parser_seccomp(void);
+
+/// Reports whether the file system holding `path` is a network or synchronised file system (NFS, SMB/CIFS,
+/// FUSE-based sync clients, 9p, Ceph, GlusterFS, AFS, ...). Returns 1 if it is, 0 if it is local, -1 on error.
+int amanah_is_network_filesystem(const char *path);
+
+/// Turns terminal echo on or off for the descriptor. Returns the previous state in *was_on.
+int amanah_set_echo(int fd, int on, int *was_on);
+
+#endif

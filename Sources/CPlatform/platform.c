@@ -1,0 +1,128 @@
+#define _GNU_SOURCE
+#include "CPlatform.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <termios.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+
+int amanah_disable_core_dumps(void) {
+    struct rlimit zero = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &zero) != 0) return -1;
+#if defined(__linux__)
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return -1;
+#endif
+    return 0;
+}
+
+int amanah_set_no_new_privs(void) {
+#if defined(__linux__)
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int amanah_set_limit(int which, uint64_t value) {
+    int resource;
+    switch (which) {
+    case AMANAH_LIMIT_CPU: resource = RLIMIT_CPU; break;
+    case AMANAH_LIMIT_AS: resource = RLIMIT_AS; break;
+    case AMANAH_LIMIT_FSIZE: resource = RLIMIT_FSIZE; break;
+    case AMANAH_LIMIT_NOFILE: resource = RLIMIT_NOFILE; break;
+    default: errno = EINVAL; return -1;
+    }
+    struct rlimit limit = {(rlim_t)value, (rlim_t)value};
+    return setrlimit(resource, &limit);
+}
+
+#if defined(__linux__) && defined(__x86_64__)
+#define AMANAH_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__linux__) && defined(__aarch64__)
+#define AMANAH_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int amanah_install_parser_seccomp(void) {
+#if defined(AMANAH_AUDIT_ARCH)
+#define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AMANAH_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_readv), ALLOW(SYS_writev),
+        ALLOW(SYS_close), ALLOW(SYS_fstat), ALLOW(SYS_lseek), ALLOW(SYS_pread64),
+        ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap), ALLOW(SYS_mprotect), ALLOW(SYS_brk),
+        ALLOW(SYS_madvise), ALLOW(SYS_futex), ALLOW(SYS_clock_gettime), ALLOW(SYS_gettimeofday),
+        ALLOW(SYS_getpid), ALLOW(SYS_gettid), ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_rt_sigaction),
+        ALLOW(SYS_rt_sigreturn), ALLOW(SYS_sched_yield), ALLOW(SYS_sched_getaffinity),
+        ALLOW(SYS_getrandom), ALLOW(SYS_exit), ALLOW(SYS_exit_group), ALLOW(SYS_tgkill),
+#if defined(SYS_newfstatat)
+        ALLOW(SYS_newfstatat),
+#endif
+#if defined(SYS_statx)
+        ALLOW(SYS_statx),
+#endif
+#if defined(SYS_clock_nanosleep)
+        ALLOW(SYS_clock_nanosleep),
+#endif
+        ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
+        ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit), ALLOW(SYS_prlimit64),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    };
+#undef ALLOW
+    struct sock_fprog program = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int amanah_is_network_filesystem(const char *path) {
+#if defined(__linux__)
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    switch ((unsigned long)info.f_type) {
+    case 0x6969UL:      /* NFS */
+    case 0xFF534D42UL:  /* CIFS */
+    case 0xFE534D42UL:  /* SMB2 */
+    case 0x517BUL:      /* SMB */
+    case 0x65735546UL:  /* FUSE (sshfs, rclone, Dropbox, gocryptfs, ...) */
+    case 0x01021997UL:  /* 9p / v9fs */
+    case 0x00C36400UL:  /* Ceph */
+    case 0x5346414FUL:  /* AFS */
+    case 0x6B414653UL:  /* kAFS */
+    case 0x564C:        /* NCP */
+    case 0x73757245UL:  /* Coda */
+    case 0x47504653UL:  /* GPFS */
+    case 0x0BD00BD0UL:  /* Lustre */
+        return 1;
+    default:
+        return 0;
+    }
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+int amanah_set_echo(int fd, int on, int *was_on) {
+    struct termios attributes;
+    if (tcgetattr(fd, &attributes) != 0) return -1;
+    if (was_on) *was_on = (attributes.c_lflag & ECHO) ? 1 : 0;
+    if (on) attributes.c_lflag |= ECHO; else attributes.c_lflag &= ~(tcflag_t)ECHO;
+    return tcsetattr(fd, TCSAFLUSH, &attributes);
+}

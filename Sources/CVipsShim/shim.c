@@ -1,0 +1,2 @@
+#include "CVipsShim.h"
+int amanah_vips_placeholder(void) { return 0; }

@@ -1,0 +1,1 @@
+// VaultAudit: see DESIGN.md (Modules). Sources arrive with the issue that builds this module.

@@ -1,0 +1,3 @@
+import AmanahCLI
+
+AmanahMain.run()
