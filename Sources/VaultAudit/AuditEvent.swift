@@ -1,0 +1,172 @@
+import VaultCrypto
+
+/// One entry of the append-only audit log: who did what to which objects, under which policy, with
+/// commitments to content that entered or left the vault. Signed by the actor; the Merkle leaf covers the
+/// signature.
+///
+/// Canonical encoding, version 1 (integers big-endian; `lp(x)` = 4-byte length ‖ bytes):
+/// ```
+/// version        1 byte   0x01
+/// vault id       32 bytes
+/// sequence       8 bytes  from 1; leaf index = sequence − 1
+/// time           8 bytes  milliseconds since 1970-01-01T00:00:00Z (signed)
+/// actor          8 bytes  the actor's key id
+/// action         lp(UTF-8), e.g. "item.ingest"
+/// objects        4-byte count, then lp(UTF-8) each (item, case, witness, operation ids)
+/// policy hash    1 byte flag (0 or 1), then 32 bytes when 1
+/// commitments    4-byte count, then 32 bytes each (SHA-256(r ‖ SHA-256(content)) for content in or out)
+/// previous       32 bytes  leaf hash of the previous event (zeros for sequence 1): the hash chain
+/// ```
+/// The actor signs `amanah/v1/audit-event\0 ‖ encoding`; the leaf is `encoding ‖ signature (64 bytes)` and
+/// its hash is SHA-256(0x00 ‖ leaf) as RFC 6962 §2.1 defines.
+public struct AuditEvent: Equatable, Sendable {
+    /// Encoding version written by this code.
+    public static let version: UInt8 = 1
+
+    public var vaultID: [UInt8]
+    public var sequence: UInt64
+    /// Milliseconds since the Unix epoch, UTC.
+    public var time: Int64
+    public var actor: [UInt8]
+    public var action: String
+    public var objects: [String]
+    public var policyHash: [UInt8]?
+    public var commitments: [[UInt8]]
+    public var previousLeafHash: [UInt8]
+    /// Ed25519 signature (64 bytes) by the actor over the encoding; empty until signed.
+    public var signature: [UInt8]
+
+    public init(vaultID: [UInt8], sequence: UInt64, time: Int64, actor: [UInt8], action: String, objects: [String],
+                policyHash: [UInt8]?, commitments: [[UInt8]], previousLeafHash: [UInt8], signature: [UInt8] = []) {
+        self.vaultID = vaultID
+        self.sequence = sequence
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.objects = objects
+        self.policyHash = policyHash
+        self.commitments = commitments
+        self.previousLeafHash = previousLeafHash
+        self.signature = signature
+    }
+
+    /// The canonical encoding without the signature (the bytes the actor signs, after the context).
+    public var unsignedEncoding: [UInt8] {
+        precondition(vaultID.count == 32 && actor.count == 8 && previousLeafHash.count == 32, "bad field length")
+        var out: [UInt8] = [AuditEvent.version]
+        out.append(contentsOf: vaultID)
+        out.appendBigEndian(sequence)
+        out.appendBigEndian(UInt64(bitPattern: time))
+        out.append(contentsOf: actor)
+        out.appendLengthPrefixed(action)
+        out.appendBigEndian32(UInt32(objects.count))
+        for object in objects { out.appendLengthPrefixed(object) }
+        if let policyHash {
+            precondition(policyHash.count == 32, "policy hash must be 32 bytes")
+            out.append(1)
+            out.append(contentsOf: policyHash)
+        } else {
+            out.append(0)
+        }
+        out.appendBigEndian32(UInt32(commitments.count))
+        for commitment in commitments {
+            precondition(commitment.count == 32, "commitment must be 32 bytes")
+            out.append(contentsOf: commitment)
+        }
+        out.append(contentsOf: previousLeafHash)
+        return out
+    }
+
+    /// The Merkle leaf: encoding ‖ signature.
+    public var leaf: [UInt8] { unsignedEncoding + signature }
+
+    /// RFC 6962 leaf hash: SHA-256(0x00 ‖ leaf), 32 bytes.
+    public var leafHash: [UInt8] { MerkleHash.leaf(leaf) }
+
+    /// Signs the event with the actor's identity (sets `signature`). The identity's key id must equal `actor`.
+    public mutating func sign(with identity: borrowing Identity) {
+        precondition(identity.publicKey.keyID == actor, "the signer is not the actor")
+        signature = identity.sign(unsignedEncoding, context: .auditEvent)
+    }
+
+    /// Whether the signature verifies under `publicKey` (whose key id must be the actor).
+    public func verifySignature(publicKey: MemberPublicKey) -> Bool {
+        publicKey.keyID == actor && publicKey.verify(signature, message: unsignedEncoding, context: .auditEvent)
+    }
+
+    /// Parses a leaf (encoding ‖ signature). Parse-then-serialise reproduces the input exactly.
+    /// - Throws: `AuditError.malformedEvent` naming the field that is wrong.
+    public init(leaf bytes: [UInt8]) throws {
+        var reader = ByteReader(bytes)
+        guard try reader.byte("version") == AuditEvent.version else { throw AuditError.malformedEvent("unsupported version") }
+        vaultID = try reader.bytes(32, "vault id")
+        sequence = try reader.uint64("sequence")
+        time = Int64(bitPattern: try reader.uint64("time"))
+        actor = try reader.bytes(8, "actor")
+        action = try reader.string("action")
+        let objectCount = try reader.uint32("object count")
+        guard objectCount <= 100_000 else { throw AuditError.malformedEvent("too many objects") }
+        objects = try (0..<objectCount).map { _ in try reader.string("object") }
+        switch try reader.byte("policy flag") {
+        case 0: policyHash = nil
+        case 1: policyHash = try reader.bytes(32, "policy hash")
+        default: throw AuditError.malformedEvent("policy flag must be 0 or 1")
+        }
+        let commitmentCount = try reader.uint32("commitment count")
+        guard commitmentCount <= 100_000 else { throw AuditError.malformedEvent("too many commitments") }
+        commitments = try (0..<commitmentCount).map { _ in try reader.bytes(32, "commitment") }
+        previousLeafHash = try reader.bytes(32, "previous leaf hash")
+        signature = try reader.bytes(64, "signature")
+        guard reader.isAtEnd else { throw AuditError.malformedEvent("trailing bytes") }
+    }
+}
+
+/// Content commitments carried by audit events: SHA-256(r ‖ SHA-256(content)) with a 32-byte random `r`
+/// kept sealed in the media compartment and revealed on disclosure.
+public enum ContentCommitment {
+    /// The commitment for a content digest and opening `r` (both 32 bytes).
+    public static func commit(contentDigest: [UInt8], opening r: [UInt8]) -> [UInt8] {
+        precondition(contentDigest.count == 32 && r.count == 32, "digest and opening must be 32 bytes")
+        return SHA256Digest.hash(parts: [r, contentDigest])
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a 32-bit unsigned integer, big-endian (4 bytes).
+    mutating func appendBigEndian32(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+}
+
+/// A bounds-checked reader over a byte array for canonical encodings.
+struct ByteReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func bytes(_ count: Int, _ field: String) throws -> [UInt8] {
+        guard count >= 0, bytes.count - offset >= count else { throw AuditError.malformedEvent("truncated at \(field)") }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    mutating func byte(_ field: String) throws -> UInt8 { try bytes(1, field)[0] }
+
+    mutating func uint32(_ field: String) throws -> UInt32 {
+        try bytes(4, field).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    mutating func uint64(_ field: String) throws -> UInt64 {
+        try bytes(8, field).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    mutating func string(_ field: String) throws -> String {
+        let length = Int(try uint32(field + " length"))
+        let raw = try bytes(length, field)
+        guard let text = String(validating: raw, as: UTF8.self) else { throw AuditError.malformedEvent("\(field) is not UTF-8") }
+        return text
+    }
+}
