@@ -61,6 +61,22 @@ public enum Ed25519 {
         return KeyPair(publicKey: publicKey, secretKey: secret)
     }
 
+    /// The key pair for a 32-byte seed (`crypto_sign_seed_keypair`), as RFC 8032 test vectors give keys.
+    /// - Throws: `CryptoError.invalidLength` unless the seed is 32 bytes.
+    public static func keyPair(seed: borrowing SecretBytes) throws -> KeyPair {
+        Sodium.ensureInitialized()
+        guard seed.count == 32 else { throw CryptoError.invalidLength("Ed25519 seed", expected: 32, actual: seed.count) }
+        var publicKey = [UInt8](repeating: 0, count: publicKeyByteCount)
+        var secret = SecretBytes(count: secretKeyByteCount)
+        seed.withUnsafeBytes { s in
+            secret.withUnsafeMutableBytes {
+                _ = crypto_sign_seed_keypair(&publicKey, $0.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                             s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return KeyPair(publicKey: publicKey, secretKey: secret)
+    }
+
     /// The public key embedded in a libsodium secret key (its last 32 bytes).
     public static func publicKey(for secretKey: borrowing SecretBytes) -> [UInt8] {
         precondition(secretKey.count == secretKeyByteCount, "Ed25519 secret key must be 64 bytes")

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import VaultCrypto
+
+/// `amanah keygen` and `amanah key public`, end to end.
+struct KeyCommandTests {
+    @Test func keygenWritesAPrivateFileAndPrintsThePublicLine() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let line = try cli.makeIdentity("alice")
+        let key = try MemberPublicKey(line: line)
+        let attributes = try FileManager.default.attributesOfItem(atPath: cli.folder + "/alice.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let shown = try cli.run(["key", "public", "alice.key"])
+        #expect(shown.status == 0)
+        #expect(shown.stdoutLines == [line])
+        #expect(try MemberPublicKey(line: shown.stdout) == key)
+        #expect(!shown.stdout.contains(":"))
+        #expect(try KeyFile.publicKey(of: Array(cli.read("alice.key"))) == key)
+        #expect(try cli.run(["keygen", "-o", "x.key", "--passphrase-file", "alice.pass"]).stderr.contains("insecure test-only"))
+    }
+
+    @Test func keygenNeverOverwritesWithoutForce() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let first = try cli.makeIdentity("bob")
+        let before = try cli.read("bob.key")
+        let again = try cli.run(["keygen", "-o", "bob.key", "--passphrase-file", "bob.pass"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("amanah: bob.key exists; not overwriting it"))
+        #expect(again.stderr.contains("amanah: hint: pass -f"))
+        #expect(try cli.read("bob.key") == before)
+        let forced = try cli.run(["keygen", "-f", "-o", "bob.key", "--passphrase-file", "bob.pass"])
+        #expect(forced.status == 0)
+        #expect(forced.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != first)
+    }
+
+    @Test func noTerminalAndNoPassphraseFileFailsAtOnce() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let result = try cli.run(["keygen", "-o", "c.key"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no terminal to ask for the passphrase"))
+        #expect(!FileManager.default.fileExists(atPath: cli.folder + "/c.key"))
+        // The environment variable names the passphrase file too.
+        try cli.write("c.pass", "from the environment\n")
+        #expect(try cli.run(["keygen", "-o", "c.key"], environment: ["AMANAH_PASSPHRASE_FILE": "c.pass"]).status == 0)
+    }
+
+    @Test func keyPublicReportsDamageAndUsageErrors() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        try cli.makeIdentity("dana")
+        var text = String(decoding: try cli.read("dana.key"), as: UTF8.self)
+        text = text.replacingOccurrences(of: "kdf: argon2id ops=1", with: "kdf: argon2id ops=2")
+        try cli.write("dana.key", text)
+        let damaged = try cli.run(["key", "public", "dana.key"])
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains("amanah: dana.key: corrupted key file: checksum does not match"))
+        let missing = try cli.run(["key", "public", "nobody.key"])
+        #expect(missing.status == 1 && missing.stderr.contains("nobody.key"))
+        let usage = try cli.run(["key", "public"])
+        #expect(usage.status == 64)
+        #expect(usage.stderr.hasPrefix("amanah: "))
+        #expect(try cli.run(["no-such-command"]).status == 64)
+    }
+}
