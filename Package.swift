@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // C libraries and thin shims.
@@ -43,6 +44,7 @@ let package = Package(
                 dependencies: ["VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
                                "VaultImaging", "CPlatform",
                                .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "SwiftCSV", package: "SwiftCSV"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "AmanahCLI",

@@ -9,7 +9,8 @@ public struct Amanah: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
-        subcommands: [Keygen.self, Key.self])
+        subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
+                      Show.self, Export.self, Check.self, Audit.self])
 
     public init() {}
 }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Vault
+import VaultCrypto
+
+/// `amanah init VAULT -i CUSTODIAN_KEY --custodian PUB... --threshold K --member PUB:ROLE...`
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a vault, signed by the initiating custodian.",
+        discussion: """
+            Creates the compartments (media, case, identity), wraps their keys to the members whose roles read \
+            them, splits the recovery key among the custodians (any --threshold of them rebuild it), and writes \
+            the signed genesis. Prints the vault id. Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
+
+    @Argument(help: ArgumentHelp("The new vault folder (must not exist, or be empty).", valueName: "VAULT"))
+    var path: String
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("custodian"), help: ArgumentHelp("A custodian's public key line (repeat for each).", valueName: "PUB"))
+    var custodians: [String] = []
+
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("How many custodians must sign a change.", valueName: "K"))
+    var threshold: Int
+
+    @Option(name: .customLong("member"), help: ArgumentHelp("A member as PUBLIC_KEY:ROLE (repeat for each).", valueName: "PUB:ROLE"))
+    var members: [String] = []
+
+    @Flag(name: .customLong("allow-network-fs"), help: "Allow a vault on a network or synchronised file system.")
+    var allowNetworkFileSystem = false
+
+    func validate() throws {
+        guard !custodians.isEmpty else { throw ValidationError("at least one --custodian is needed") }
+        guard threshold >= 1 && threshold <= custodians.count else {
+            throw ValidationError("--threshold must be between 1 and the number of custodians (\(custodians.count))")
+        }
+    }
+
+    func run() throws {
+        let custodianKeys = try custodians.enumerated().map { index, line in
+            do { return try MemberPublicKey(line: line) } catch { throw CLIError("--custodian \(index + 1): \(error)") }
+        }
+        let memberList = try members.enumerated().map { index, text -> Genesis.Member in
+            guard let colon = text.lastIndex(of: ":") else {
+                throw CLIError("--member \(index + 1): expected PUBLIC_KEY:ROLE", exitCode: CLIError.usage)
+            }
+            let roleName = String(text[text.index(after: colon)...])
+            guard let role = Role(rawValue: roleName) else {
+                throw CLIError("--member \(index + 1): unknown role \(roleName)", hint: "roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: CLIError.usage)
+            }
+            do { return Genesis.Member(key: try MemberPublicKey(line: String(text[..<colon])), role: role) } catch {
+                throw CLIError("--member \(index + 1): \(error)")
+            }
+        }
+        let identity = IdentityBox(try global.unlockIdentity())
+        let vault = try cli {
+            try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList,
+                                   allowNetworkFileSystem: allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1"),
+                             initiator: identity)
+        }
+        Terminal.message("created vault \(path): \(custodianKeys.count) custodians (\(threshold) must sign changes), \(memberList.count) members")
+        Terminal.output(vault.vaultIDHex)
+    }
+}

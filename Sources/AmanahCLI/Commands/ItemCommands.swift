@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultCrypto
+import VaultStore
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seal files into a case (any type; originals kept byte for byte).",
+        discussion: """
+            Prints one line per file: item id, a tab, the file name. Capture metadata of images is extracted in a \
+            key-less sandboxed process and sealed; what it would reveal is reported on standard error. A file \
+            already in the vault is recorded as a further source of the same item. Exit status 1 if any file failed.
+            """)
+    @Option(name: .customLong("case"), help: ArgumentHelp("The case the files belong to.", valueName: "CASE")) var caseID: String
+    @Option(name: .customLong("witness"), help: ArgumentHelp("The witness (pseudonym) who delivered the files.", valueName: "W")) var witness: String?
+    @Option(name: .customLong("source-file"), help: ArgumentHelp("A text file describing how the files were delivered (sealed as identity data).", valueName: "F"))
+    var sourceFile: String?
+    @Argument(help: ArgumentHelp("The files to seal.", valueName: "FILE")) var files: [String]
+    @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one FILE") }
+    }
+
+    func run() throws {
+        var note: String? = nil
+        if let sourceFile {
+            let bytes = try cli { try DurableFile.readAll(sourceFile, limit: 1 << 20) }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(sourceFile): is not UTF-8 text") }
+            note = text
+        }
+        let session = try options.openSession()
+        let ingestOptions = Session.IngestOptions(caseID: caseID, witness: witness, sourceNote: note, metadata: SandboxedMetadata.extractor())
+        try cli { try session.checkIngest(ingestOptions) }
+        var failures = 0
+        let progress = Terminal.standardErrorIsTerminal && files.count > 1
+        for (index, file) in files.enumerated() {
+            if progress { Terminal.writeStandardError("\r\u{1B}[K[\(index + 1)/\(files.count)] \(DurableFile.lastComponent(of: file))") }
+            do {
+                let outcome = try cli { try session.ingest(path: file, options: ingestOptions) }
+                if progress { Terminal.writeStandardError("\r\u{1B}[K") }
+                let name = Identifier.escapedForDisplay(DurableFile.lastComponent(of: file))
+                Terminal.output("\(outcome.itemID)\t\(name)")
+                if outcome.alreadyPresent {
+                    Terminal.message("\(name): already in the vault as \(outcome.itemID); recorded as a further source")
+                }
+                if !outcome.identifyingMetadata.isEmpty {
+                    Terminal.message("\(name): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                }
+                for warning in outcome.warnings { Terminal.warning("\(name): \(warning)") }
+            } catch let error as CLIError {
+                if progress { Terminal.writeStandardError("\r\u{1B}[K") }
+                Terminal.message(error.message)
+                failures += 1
+            }
+        }
+        try cli { try session.vault.rememberState() }
+        if failures > 0 { throw CLIError("\(failures) of \(files.count) files failed") }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List items (type, size and name need the media key).")
+    @Option(name: .customLong("case"), help: ArgumentHelp("Only this case.", valueName: "CASE")) var caseID: String?
+    @Flag(help: "Print JSON (objects with id, case, sequence, ...).") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let items = try cli { try session.listItems(caseID: caseID) }
+        try cli { try session.vault.rememberState() }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Terminal.output(String(decoding: try encoder.encode(items), as: UTF8.self))
+            return
+        }
+        for item in items {
+            var columns = [item.id, Identifier.escapedForDisplay(item.caseID), String(item.sequence)]
+            if let type = item.mediaType { columns.append(type) }
+            if let size = item.size { columns.append(String(size)) }
+            if let name = item.fileName { columns.append(Identifier.escapedForDisplay(name)) }
+            Terminal.output(columns.joined(separator: "\t"))
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an item: sealed facts, capture metadata and sources your keys open.")
+    @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let view = try cli { try session.showItem(item) }
+        try cli { try session.vault.rememberState() }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Terminal.output(String(decoding: try encoder.encode(view), as: UTF8.self))
+            return
+        }
+        Terminal.output("item: \(view.id)")
+        Terminal.output("case: \(Identifier.escapedForDisplay(view.caseID))")
+        Terminal.output("sequence: \(view.sequence)")
+        Terminal.output("ingested: \(view.ingestedAt)")
+        if let type = view.mediaType { Terminal.output("type: \(type)") }
+        if let size = view.size { Terminal.output("size: \(size) bytes") }
+        if let name = view.fileName { Terminal.output("file name: \(Identifier.escapedForDisplay(name))") }
+        if let sha = view.sha256 { Terminal.output("sha256: \(sha)") }
+        if let identifying = view.identifyingMetadata {
+            Terminal.output("identifying metadata: " + (identifying.isEmpty ? "none found" : identifying.joined(separator: "; ")))
+        }
+        for (index, source) in (view.sources ?? []).enumerated() {
+            let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+            let withheld = source.withheld.isEmpty ? "" : " (withheld: \(source.withheld.joined(separator: ", ")))"
+            Terminal.output("source \(index + 1): \(source.addedAt) \(fields.joined(separator: " "))\(withheld)")
+        }
+        if let metadata = view.metadata { Terminal.output("capture metadata: \(Identifier.escapedForDisplay(metadata))") }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write an item's original, byte for byte, to a file.")
+    @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f).", valueName: "FILE")) var output: String
+    @Flag(name: .shortAndLong, help: "Overwrite an existing output file.") var force = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let sha = try cli { try session.exportOriginal(item, to: output, overwrite: force) }
+        try cli { try session.vault.rememberState() }
+        Terminal.message("exported the original of \(item) to \(output) (sha256 \(sha))")
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that every item's blob is present and intact; remove orphans of interrupted writes.",
+        discussion: "With --read-data (needs -i and the media key) every blob is decrypted and compared with its SHA-256 and ingest commitment. Exit status 3 on any problem.")
+    @Flag(name: .customLong("read-data"), help: "Decrypt and hash every blob.") var readData = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = readData ? try options.openSession() : nil
+        let vault = try session?.vault ?? options.openVault()
+        let report = try cli { try vault.check(readData: session) }
+        try cli { try vault.rememberState() }
+        for removed in report.removed { Terminal.message("removed orphan \(removed)") }
+        for problem in report.problems { Terminal.output("problem: \(problem)") }
+        var summary = "\(report.itemsChecked) items present"
+        if readData { summary += ", \(report.itemsRead) read and verified (\(report.bytesRead) bytes)" }
+        Terminal.output(summary)
+        if !report.problems.isEmpty {
+            throw CLIError("check found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The audit log.", subcommands: [AuditVerify.self])
+}
+
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify every audit event (signatures, hashes, links) without writing to the vault.",
+        discussion: "Exit status 3 when the log does not verify; the first bad event is named.")
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let vault = try options.openVault(readOnly: true)
+        let result = try cli { try vault.verifyAuditLog() }
+        if let problem = result.firstProblem {
+            Terminal.output("audit log does not verify: \(problem)")
+            throw CLIError("audit log verification failed", exitCode: CLIError.verificationFailed)
+        }
+        Terminal.output("audit log verified: \(result.events) events")
+    }
+}

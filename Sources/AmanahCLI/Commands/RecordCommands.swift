@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultCrypto
+import VaultStore
+
+/// Reads the records named by `--from FILE|-` (standard input for `-`).
+private func readRecordInput(_ from: String) throws -> [UInt8] {
+    if from == "-" {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(0, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+            if bytes.count > 64 << 20 { throw CLIError("standard input: more than 64 MiB of records") }
+        }
+        return bytes
+    }
+    do { return try DurableFile.readAll(from) } catch { throw CLIError("cannot read \(from): \(error)") }
+}
+
+/// Adds records of `kind` from a file; reports each refused record by name.
+private func addRecords(kind: RecordKind, from: String, options: VaultOptions) throws {
+    let bytes = try readRecordInput(from)
+    let source = from == "-" ? "standard input" : from
+    let results = try cli { try RecordInputParser.parse(bytes, source: source, kind: kind) }
+    let session = try options.openSession()
+    var added = 0, failed = 0
+    for result in results {
+        switch result {
+        case let .success(input):
+            do {
+                try session.addRecord(kind: kind, input: input)
+                Terminal.output(input.id)
+                added += 1
+            } catch {
+                Terminal.message("\(input.label) (\(Identifier.escapedForDisplay(input.id))): \(error)")
+                failed += 1
+            }
+        case let .failure(error):
+            Terminal.message(Identifier.escapedForDisplay(error.description))
+            failed += 1
+        }
+    }
+    try cli { try session.vault.rememberState() }
+    Terminal.message("\(added) \(kind.rawValue) record\(added == 1 ? "" : "s") added" + (failed > 0 ? ", \(failed) refused" : ""))
+    if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused") }
+}
+
+/// Prints a record's readable fields; withheld ones are named.
+private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Bool) throws {
+    if json {
+        var object: [String: Any] = [RecordInputParser.identifierField(kind): opened.id, "withheld": opened.withheld]
+        for (name, value) in opened.fields {
+            switch value {
+            case let .text(text): object[name] = text
+            case let .list(items): object[name] = items
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        Terminal.output(String(decoding: data, as: UTF8.self))
+        return
+    }
+    Terminal.output("\(RecordInputParser.identifierField(kind)): \(Identifier.escapedForDisplay(opened.id))")
+    for spec in RecordSchema.fields(of: kind) {
+        if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(Identifier.escapedForDisplay(value.displayText))") }
+    }
+    if !opened.withheld.isEmpty {
+        Terminal.output("withheld (your role does not hold their keys): \(opened.withheld.joined(separator: ", "))")
+    }
+}
+
+struct CaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "case", abstract: "Case records (one deceased detainee each).",
+                                                    subcommands: [CaseAdd.self, CaseList.self, CaseShow.self, CaseSearch.self])
+}
+
+struct WitnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "witness", abstract: "Witness records (pseudonym; identity sealed apart).",
+                                                    subcommands: [WitnessAdd.self, WitnessList.self, WitnessShow.self, WitnessSearch.self])
+}
+
+struct CaseAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Seal case records from JSON or CSV (never values in argv).",
+        discussion: "Fields: id (required), \(RecordSchema.caseFields.map(\.name).joined(separator: ", ")). Prints each added id.")
+    @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
+    var from: String
+    @OptionGroup var options: VaultOptions
+    func run() throws { try addRecords(kind: .case, from: from, options: options) }
+}
+
+struct WitnessAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Seal witness records from JSON or CSV (never values in argv).",
+        discussion: "Fields: pseudonym (required), \(RecordSchema.witnessFields.map(\.name).joined(separator: ", ")). Lists: JSON arrays, or ';'-separated in CSV.")
+    @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
+    var from: String
+    @OptionGroup var options: VaultOptions
+    func run() throws { try addRecords(kind: .witness, from: from, options: options) }
+}
+
+struct CaseList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List case ids.")
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        for id in try cli({ try session.recordIDs(kind: .case) }) { Terminal.output(Identifier.escapedForDisplay(id)) }
+    }
+}
+
+struct WitnessList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List witness pseudonyms.")
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        for id in try cli({ try session.recordIDs(kind: .witness) }) { Terminal.output(Identifier.escapedForDisplay(id)) }
+    }
+}
+
+struct CaseShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a case your keys open.")
+    @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        let opened = try cli { try session.showRecord(kind: .case, id: id) }
+        try cli { try session.vault.rememberState() }
+        try printRecord(kind: .case, opened: opened, json: json)
+    }
+}
+
+struct WitnessShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a witness your keys open.")
+    @Argument(help: ArgumentHelp("The witness pseudonym.", valueName: "PSEUDONYM")) var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        let opened = try cli { try session.showRecord(kind: .witness, id: id) }
+        try cli { try session.vault.rememberState() }
+        try printRecord(kind: .witness, opened: opened, json: json)
+    }
+}
+
+struct CaseSearch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).")
+    @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written.", valueName: "NUMBER")) var detainee: String
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: detainee) }
+        try cli { try session.vault.rememberState() }
+        for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
+        if matches.isEmpty { Terminal.message("no case matches") }
+    }
+}
+
+struct WitnessSearch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Find witnesses by legal name (protection officers; NFC/NFD forms match).")
+    @Option(name: .customLong("name"), help: ArgumentHelp("The legal name.", valueName: "NAME")) var name: String
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession()
+        let matches = try cli { try session.search(kind: .witness, field: "legalName", value: name) }
+        try cli { try session.vault.rememberState() }
+        for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
+        if matches.isEmpty { Terminal.message("no witness matches") }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

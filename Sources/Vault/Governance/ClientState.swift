@@ -1,0 +1,82 @@
+import Foundation
+import VaultCrypto
+
+/// What this client remembers about vaults, outside them (`$XDG_STATE_HOME/amanah/`, else
+/// `~/.local/state/amanah/`): the vault id pinned to each folder, and per vault the newest governance and
+/// audit state seen. A vault that went back is refused (rollback).
+public struct ClientState: Codable, Equatable, Sendable {
+    /// Number of governance entries seen.
+    public var governanceLength: Int
+    /// Hash of the newest governance entry seen (hex).
+    public var governanceHead: String
+    /// Number of audit events seen.
+    public var auditSize: Int
+    /// Leaf hash of the newest audit event seen (hex).
+    public var auditHead: String
+    /// The newest checkpoint this client saw or cosigned (signed-note text), if any.
+    public var checkpoint: String?
+
+    public init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String, checkpoint: String? = nil) {
+        self.governanceLength = governanceLength; self.governanceHead = governanceHead
+        self.auditSize = auditSize; self.auditHead = auditHead; self.checkpoint = checkpoint
+    }
+
+    /// The state folder.
+    public static var folder: String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/amanah" }
+        let home = env["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/state/amanah"
+    }
+
+    static func vaultFile(_ vaultID: [UInt8]) -> String { folder + "/vaults/" + Hex.encode(vaultID) + ".json" }
+    static var pinsFile: String { folder + "/pins.json" }
+
+    /// The remembered state of a vault, if this client has seen it.
+    /// - Throws: `VaultError.failed` if the state file exists but cannot be read.
+    public static func load(vaultID: [UInt8]) throws -> ClientState? {
+        let path = vaultFile(vaultID)
+        guard DurableFile.exists(path) else { return nil }
+        do { return try JSONDecoder().decode(ClientState.self, from: Data(DurableFile.readAll(path, limit: 1 << 20))) } catch {
+            throw VaultError.failed("cannot read client state \(path): \(error)")
+        }
+    }
+
+    /// Saves the remembered state of a vault (atomically, mode 0600).
+    public func save(vaultID: [UInt8]) throws {
+        try ClientState.ensureFolders()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = Array(try encoder.encode(self))
+        try DurableFile.write(to: ClientState.vaultFile(vaultID), mode: 0o600, overwrite: true) { handle in
+            try data.withUnsafeBytes { try handle.write($0) }
+        }
+    }
+
+    /// Checks that the vault at `folder` still has the id pinned to it, and pins it on first sight.
+    /// - Throws: `VaultError.rollback` if the folder now holds a different vault.
+    public static func checkPin(folder canonical: String, vaultID: [UInt8]) throws {
+        var pins: [String: String] = [:]
+        if DurableFile.exists(pinsFile) {
+            pins = (try? JSONDecoder().decode([String: String].self, from: Data(DurableFile.readAll(pinsFile, limit: 16 << 20)))) ?? [:]
+        }
+        let id = Hex.encode(vaultID)
+        if let pinned = pins[canonical] {
+            guard pinned == id else {
+                throw VaultError.rollback("\(canonical) held vault \(pinned.prefix(16))… and now holds \(id.prefix(16))…; the genesis was replaced")
+            }
+            return
+        }
+        pins[canonical] = id
+        try ensureFolders()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = Array(try encoder.encode(pins))
+        try DurableFile.write(to: pinsFile, mode: 0o600, overwrite: true) { handle in try data.withUnsafeBytes { try handle.write($0) } }
+    }
+
+    private static func ensureFolders() throws {
+        try FileManager.default.createDirectory(atPath: folder + "/vaults", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultStore
+
+/// Appends signed events to the audit log inside the caller's transaction: if the event cannot be written,
+/// the transaction (and so the operation) fails.
+public enum AuditLog {
+    /// Appends an event signed by `actor`.
+    /// - Returns: the appended event.
+    /// - Throws: database errors (the caller's transaction then rolls back).
+    @discardableResult
+    public static func append(_ db: Database, vaultID: [UInt8], actor: IdentityBox, action: String, objects: [String],
+                              commitments: [[UInt8]] = [], policyHash: [UInt8]?, time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
+        let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db)
+        var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: time,
+                               actor: actor.identity.publicKey.keyID, action: action, objects: objects,
+                               policyHash: policyHash, commitments: commitments,
+                               previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32))
+        event.sign(with: actor.identity)
+        try AuditEventRow(seq: Int64(event.sequence), leaf: Data(event.leaf), leafHash: Data(event.leafHash)).insert(db)
+        return event
+    }
+
+    /// The number of events and the newest leaf hash (zeros when empty).
+    public static func head(_ db: Database) throws -> (size: Int, leafHash: [UInt8]) {
+        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db) else {
+            return (0, [UInt8](repeating: 0, count: 32))
+        }
+        return (Int(last.seq), Array(last.leafHash))
+    }
+}
+
+/// Wall-clock time for records and events.
+public enum Clock {
+    /// Milliseconds since the Unix epoch.
+    public static func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
+    }
+
+    /// An RFC 3339 UTC timestamp with milliseconds for display.
+    public static func format(milliseconds: Int64) -> String {
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

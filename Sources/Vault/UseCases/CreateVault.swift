@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Vault {
+    /// What `amanah init` needs.
+    public struct CreateRequest: Sendable {
+        public var path: String
+        public var custodians: [MemberPublicKey]
+        public var threshold: Int
+        public var members: [Genesis.Member]
+        public var policyHash: [UInt8]
+        public var allowNetworkFileSystem: Bool
+
+        public init(path: String, custodians: [MemberPublicKey], threshold: Int, members: [Genesis.Member],
+                    policyHash: [UInt8] = [], allowNetworkFileSystem: Bool = false) {
+            self.path = path; self.custodians = custodians; self.threshold = threshold; self.members = members
+            self.policyHash = policyHash; self.allowNetworkFileSystem = allowNetworkFileSystem
+        }
+    }
+
+    /// Creates a vault: compartment key pairs and index keys, wrapped to the members whose roles grant them
+    /// and to the recovery key; the recovery secret split k-of-n with each share sealed to a custodian; the
+    /// genesis signed by `initiator` (who must be a custodian); the first audit event. Everything is written
+    /// into a temporary folder that is renamed into place at the end, so a crash leaves no half vault.
+    /// - Throws: `VaultError.invalidInput` for a bad request, `VaultError.exists` if `path` exists and is
+    ///   not an empty folder, I/O errors.
+    public static func create(_ request: CreateRequest, initiator: IdentityBox) throws -> Vault {
+        let custodianIDs = request.custodians.map(\.keyIDHex)
+        guard !request.custodians.isEmpty else { throw VaultError.invalidInput("--custodian", "at least one custodian is needed") }
+        guard Set(custodianIDs).count == custodianIDs.count else { throw VaultError.invalidInput("--custodian", "a custodian is listed twice") }
+        guard request.threshold >= 1 && request.threshold <= request.custodians.count else {
+            throw VaultError.invalidInput("--threshold", "must be between 1 and the number of custodians (\(request.custodians.count))")
+        }
+        guard custodianIDs.contains(initiator.keyIDHex) else {
+            throw VaultError.invalidInput("-i", "the initiating identity \(initiator.keyIDHex) must be one of the --custodian keys")
+        }
+        let memberIDs = request.members.map(\.key.keyIDHex)
+        guard Set(memberIDs).count == memberIDs.count else { throw VaultError.invalidInput("--member", "a member is listed twice") }
+
+        let paths = VaultPaths(root: request.path)
+        if DurableFile.exists(paths.root) {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: paths.root)) ?? ["?"]
+            guard entries.isEmpty else { throw VaultError.exists(paths.root) }
+        }
+        let parent = DurableFile.directory(of: paths.root)
+        guard DurableFile.exists(parent) else { throw VaultError.invalidInput(request.path, "the parent folder \(parent) does not exist") }
+        try VaultPaths(root: parent).checkFileSystem(allowNetwork: request.allowNetworkFileSystem)
+
+        // Keys.
+        var compartmentPublic: [Compartment: [UInt8]] = [:]
+        var compartmentSecret: [Compartment: SecretBox] = [:]
+        var indexKeys: [Compartment: SecretBox] = [:]
+        for compartment in Compartment.allCases {
+            let pair = X25519.generateKeyPair()
+            compartmentPublic[compartment] = pair.publicKey
+            compartmentSecret[compartment] = SecretBox(pair.secretKey.duplicate())
+            indexKeys[compartment] = SecretBox(SecretBytes.random(count: 32))
+        }
+        let recovery = X25519.generateKeyPair()
+        let shares = try Shamir.split(recovery.secretKey, threshold: request.threshold, shareCount: request.custodians.count)
+        var shareRows: [RecoveryShareRow] = []
+        var commitments: [Genesis.ShareCommitment] = []
+        for (custodian, share) in zip(request.custodians, shares) {
+            let commitment = share.commitment(salt: recovery.publicKey)
+            let sealed = try SealedBox.seal(share.serialized(), to: custodian.encryptionKey)
+            shareRows.append(RecoveryShareRow(generation: 1, custodian: custodian.keyIDHex, shareIndex: Int64(share.index),
+                                              sealed: Data(sealed), commitment: Data(commitment)))
+            commitments.append(.init(custodian: custodian.keyIDHex, index: Int(share.index), commitment: commitment))
+        }
+        var genesis = Genesis(createdAt: Clock.nowMilliseconds(), custodians: request.custodians, threshold: request.threshold,
+                              members: request.members, compartmentKeys: compartmentPublic, recoveryPublicKey: recovery.publicKey,
+                              shareCommitments: commitments, policyHash: request.policyHash,
+                              initiator: initiator.identity.publicKey.keyID)
+        genesis.signature = initiator.identity.sign(genesis.encoding, context: .genesis)
+        try genesis.verify()
+
+        var wraps: [KeyWrapRow] = []
+        for compartment in Compartment.allCases {
+            let secretBox = compartmentSecret[compartment]!
+            let indexBox = indexKeys[compartment]!
+            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: "recovery",
+                                    sealed: Data(try SealedBox.seal(secretBox.bytes, to: recovery.publicKey))))
+            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: "recovery",
+                                    sealed: Data(try SealedBox.seal(indexBox.bytes, to: recovery.publicKey))))
+            for member in request.members {
+                if RoleTable.readable(by: member.role).contains(compartment) {
+                    wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: member.key.keyIDHex,
+                                            sealed: Data(try SealedBox.seal(secretBox.bytes, to: member.key.encryptionKey))))
+                }
+                if RoleTable.indexable(by: member.role).contains(compartment) {
+                    wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: member.key.keyIDHex,
+                                            sealed: Data(try SealedBox.seal(indexBox.bytes, to: member.key.encryptionKey))))
+                }
+            }
+        }
+
+        // Write everything into a temporary folder, then rename it into place.
+        let temporary = parent + "/." + DurableFile.lastComponent(of: paths.root) + ".init-" + Hex.encode(Random.bytes(6))
+        guard mkdir(temporary, 0o700) == 0 else { throw VaultError.failed("cannot create \(temporary): \(lastErrorText())") }
+        do {
+            guard mkdir(temporary + "/blobs", 0o700) == 0 else { throw VaultError.failed("cannot create blobs: \(lastErrorText())") }
+            let genesisBytes = try genesis.fileContents()
+            try DurableFile.write(to: temporary + "/vault.json", mode: 0o644, overwrite: false) { handle in
+                try genesisBytes.withUnsafeBytes { try handle.write($0) }
+            }
+            let database = try VaultDatabase(path: temporary + "/vault.sqlite", create: true)
+            let vaultID = genesis.vaultID
+            let state = GovernanceState(genesis: genesis)
+            try database.queue.write { db in
+                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('vaultID', ?)", arguments: [Data(vaultID)])
+                for (compartment, key) in compartmentPublic {
+                    try CompartmentRow(name: compartment.rawValue, generation: 1, publicKey: Data(key)).insert(db)
+                }
+                for wrap in wraps { try wrap.insert(db) }
+                for row in shareRows { try row.insert(db) }
+                try AuditLog.append(db, vaultID: vaultID, actor: initiator, action: "vault.init",
+                                    objects: request.custodians.map(\.keyIDHex) + request.members.map(\.key.keyIDHex),
+                                    policyHash: state.policyHash.isEmpty ? nil : state.policyHash)
+            }
+            try database.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try database.queue.close()
+            try DurableFile.syncDirectory(temporary)
+            guard rename(temporary, paths.root) == 0 else { throw VaultError.failed("cannot move the new vault to \(paths.root): \(lastErrorText())") }
+            try DurableFile.syncDirectory(parent)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        let vault = try Vault.open(path: paths.root, options: OpenOptions(allowNetworkFileSystem: request.allowNetworkFileSystem))
+        try vault.rememberState()
+        return vault
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultStore
+
+extension Session {
+    /// Seals a new case or witness record. Needs only public keys and index keys: a collector can add what it
+    /// cannot read back. Appends `case.add` / `witness.add` in the same transaction.
+    /// - Throws: `VaultError.notPermitted` for roles that may not add records, `VaultError.invalidInput` for a
+    ///   duplicate id, database errors.
+    public func addRecord(kind: RecordKind, input: RecordInput) throws {
+        guard kind == .case || kind == .witness else { throw VaultError.invalidInput(input.label, "not a case or witness") }
+        guard let role, RoleTable.canAddRecords(role) else {
+            throw VaultError.notPermitted("\(role?.rawValue ?? "a custodian without a member role") may not add \(kind.rawValue) records")
+        }
+        try Identifier.validate(input.id, field: RecordInputParser.identifierField(kind))
+        try write { db in
+            if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) != nil {
+                throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
+            }
+            try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
+                                   createdAt: Clock.nowMilliseconds(), db: db)
+            for (indexKind, field, compartment) in BlindIndex.indexedFields where indexKind == kind {
+                guard case let .text(value)? = input.fields[field] else { continue }
+                let key = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
+                try BlindIndexRow(kind: kind.rawValue, field: field,
+                                  token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: key)),
+                                  recordID: input.id).insert(db)
+            }
+            try audit(db, action: kind.rawValue + ".add", objects: [input.id])
+        }
+    }
+
+    /// The ids of all records of `kind`, sorted. Ids are labels, not sealed content.
+    public func recordIDs(kind: RecordKind) throws -> [String] {
+        try vault.database.queue.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM record WHERE kind = ? ORDER BY id", arguments: [kind.rawValue])
+        }
+    }
+
+    /// Opens a record with the member's keys (fields of compartments they do not hold are listed as withheld)
+    /// and audits the read (`case.view` / `witness.view`).
+    /// - Throws: `VaultError.notFound`; `VaultError.notPermitted` when no field at all can be opened.
+    public func showRecord(kind: RecordKind, id: String) throws -> RecordCodec.Opened {
+        try write { db in
+            let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            if opened.fields.isEmpty && !opened.withheld.isEmpty {
+                throw VaultError.notPermitted("you hold no key for the fields of \(kind.rawValue) \(id)")
+            }
+            try audit(db, action: kind.rawValue + ".view", objects: [id])
+            return opened
+        }
+    }
+
+    /// Equality search through the blind index, confirmed after decryption: the ids whose `field` equals
+    /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
+    /// Audited as `<kind>.search` with the matching ids (never the searched value).
+    /// - Throws: `VaultError.notPermitted` without the compartment's index and secret keys.
+    public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
+        guard let (_, _, compartment) = BlindIndex.indexedFields.first(where: { $0.0 == kind && $0.1 == field }) else {
+            throw VaultError.invalidInput(field, "is not a searchable field")
+        }
+        return try write { db in
+            let indexKey = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
+            _ = try keyRing.key("secret", of: compartment, generation: generation(compartment), db: db)
+            let token = BlindIndex.token(kind: kind, field: field, value: value, indexKey: indexKey)
+            let candidates = try String.fetchAll(db, sql: "SELECT recordID FROM blindIndex WHERE kind = ? AND field = ? AND token = ? ORDER BY recordID",
+                                                 arguments: [kind.rawValue, field, Data(token)])
+            let wanted = Normalization.normalize(value)
+            var matches: [String] = []
+            for id in Set(candidates).sorted() {
+                let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                if case let .text(stored)? = opened.fields[field], Normalization.normalize(stored) == wanted { matches.append(id) }
+            }
+            try audit(db, action: kind.rawValue + ".search", objects: matches)
+            return matches
+        }
+    }
+}

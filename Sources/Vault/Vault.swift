@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open vault: its verified genesis, governance state and database. Every command opens the vault
+/// through `Vault.open`, which verifies the genesis and governance chain, pins the vault id to the folder
+/// and refuses a vault whose state is older than one this client has seen.
+public final class Vault: @unchecked Sendable {
+    public let paths: VaultPaths
+    public let genesis: Genesis
+    public let vaultID: [UInt8]
+    public let database: VaultDatabase
+    public let blobs: BlobStore
+    public private(set) var state: GovernanceState
+    private var lock: VaultLock?
+    private let readOnly: Bool
+
+    /// How to open a vault.
+    public struct OpenOptions: Sendable {
+        /// Allow a vault on a network or synchronised file system.
+        public var allowNetworkFileSystem = false
+        /// Open without any write (verification); no lock, no client-state update.
+        public var readOnly = false
+        public init(allowNetworkFileSystem: Bool = false, readOnly: Bool = false) {
+            self.allowNetworkFileSystem = allowNetworkFileSystem; self.readOnly = readOnly
+        }
+    }
+
+    /// The vault id as 64 hex characters.
+    public var vaultIDHex: String { Hex.encode(vaultID) }
+
+    private init(paths: VaultPaths, genesis: Genesis, database: VaultDatabase, state: GovernanceState, lock: VaultLock?, readOnly: Bool) {
+        self.paths = paths
+        self.genesis = genesis
+        vaultID = genesis.vaultID
+        self.database = database
+        blobs = BlobStore(root: paths.blobs)
+        self.state = state
+        self.lock = lock
+        self.readOnly = readOnly
+    }
+
+    /// Opens the vault at `path`.
+    /// - Throws: `VaultError.notAVault` (missing or unsuitable folder), `VaultError.integrity` (genesis or
+    ///   chain does not verify), `VaultError.rollback` (older than seen, or a different vault at this folder).
+    public static func open(path: String, options: OpenOptions = OpenOptions()) throws -> Vault {
+        let paths = VaultPaths(root: path)
+        guard DurableFile.exists(paths.root) else { throw VaultError.notAVault(path, "the folder does not exist") }
+        guard DurableFile.exists(paths.genesis) else { throw VaultError.notAVault(path, "vault.json is missing") }
+        guard DurableFile.exists(paths.database) else { throw VaultError.notAVault(path, "vault.sqlite is missing") }
+        try paths.checkFileSystem(allowNetwork: options.allowNetworkFileSystem)
+        let lock = options.readOnly ? nil : try VaultLock(path: paths.lock)
+        let genesis = try Genesis(fileContents: DurableFile.readAll(paths.genesis, limit: 1 << 20))
+        let database: VaultDatabase
+        do { database = try VaultDatabase(path: paths.database, readOnly: options.readOnly) } catch {
+            throw VaultError.notAVault(path, "\(error)")
+        }
+        let storedID = try database.queue.read { db in try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'vaultID'") }
+        guard storedID.map(Array.init) == genesis.vaultID else {
+            throw VaultError.integrity("vault.sqlite belongs to another vault than vault.json")
+        }
+        let state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
+        let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
+        try ClientState.checkPin(folder: paths.canonicalRoot, vaultID: vault.vaultID)
+        try vault.checkAgainstClientState()
+        return vault
+    }
+
+    /// Refuses the vault if its governance chain or audit log is behind what this client saw.
+    func checkAgainstClientState() throws {
+        guard let seen = try ClientState.load(vaultID: vaultID) else { return }
+        let (auditSize, auditHead, governanceAtSeen, auditAtSeen) = try database.queue.read { db -> (Int, [UInt8], [UInt8]?, [UInt8]?) in
+            let head = try AuditLog.head(db)
+            let governanceHash: [UInt8]? = seen.governanceLength == 0 ? vaultID
+                : try GovernanceRow.fetchOne(db, key: Int64(seen.governanceLength)).map { Array($0.hash) }
+            let auditHash: [UInt8]? = seen.auditSize == 0 ? [UInt8](repeating: 0, count: 32)
+                : try AuditEventRow.fetchOne(db, key: Int64(seen.auditSize)).map { Array($0.leafHash) }
+            return (head.size, head.leafHash, governanceHash, auditHash)
+        }
+        _ = auditHead
+        if state.chainLength < seen.governanceLength {
+            throw VaultError.rollback("its governance chain has \(state.chainLength) entries, but this client saw \(seen.governanceLength)")
+        }
+        if governanceAtSeen.map(Hex.encode) != seen.governanceHead {
+            throw VaultError.rollback("its governance chain differs from the one this client saw at entry \(seen.governanceLength)")
+        }
+        if auditSize < seen.auditSize {
+            throw VaultError.rollback("its audit log has \(auditSize) events, but this client saw \(seen.auditSize)")
+        }
+        if auditAtSeen.map(Hex.encode) != seen.auditHead {
+            throw VaultError.rollback("its audit log differs from the one this client saw at event \(seen.auditSize)")
+        }
+    }
+
+    /// Records the vault's current governance and audit state as seen by this client.
+    public func rememberState() throws {
+        guard !readOnly else { return }
+        let (size, head) = try database.queue.read { db in try AuditLog.head(db) }
+        let previous = try ClientState.load(vaultID: vaultID)
+        let remembered = ClientState(governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
+                                     auditSize: size, auditHead: Hex.encode(head), checkpoint: previous?.checkpoint)
+        if remembered != previous { try remembered.save(vaultID: vaultID) }
+    }
+
+    /// Reloads the governance state after a change.
+    func reloadState() throws {
+        state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
+    }
+
+    /// Starts a session for an unlocked identity.
+    /// - Throws: `VaultError.notAMember` if the identity is neither member nor custodian.
+    public func session(for identity: IdentityBox) throws -> Session {
+        guard state.isParticipant(identity.keyIDHex) else { throw VaultError.notAMember(identity.keyIDHex) }
+        return Session(vault: self, identity: identity)
+    }
+}
+
+/// A vault opened by one member: what they may do follows from their role and the keys sealed to them.
+public final class Session: @unchecked Sendable {
+    public let vault: Vault
+    public let identity: IdentityBox
+    public let keyRing: KeyRing
+
+    init(vault: Vault, identity: IdentityBox) {
+        self.vault = vault
+        self.identity = identity
+        keyRing = KeyRing(identity: identity)
+    }
+
+    /// The member's role, if they are a member (a custodian may have none).
+    public var role: Role? { vault.state.role(of: identity.keyIDHex) }
+    /// Whether the member is a custodian.
+    public var isCustodian: Bool { vault.state.isCustodian(identity.keyIDHex) }
+    /// The actor's key id (hex), for messages.
+    public var keyIDHex: String { identity.keyIDHex }
+
+    /// Runs `body` in one write transaction; the audit event appended inside commits with the change.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try vault.database.queue.write { db in try body(db) }
+    }
+
+    /// Appends an audit event in `db`'s transaction.
+    @discardableResult
+    public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = []) throws -> VaultAuditEvent {
+        try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
+                            commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
+    }
+
+    /// The current generation of a compartment.
+    public func generation(_ compartment: Compartment) -> Int64 { vault.state.compartmentGenerations[compartment] ?? 1 }
+}
+
+import VaultAudit
+public typealias VaultAuditEvent = AuditEvent

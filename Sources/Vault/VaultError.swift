@@ -1,0 +1,35 @@
+/// Errors of vault use cases, each naming what is wrong in words a user can act on. None carries a secret.
+public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The vault folder is not a vault or is missing: (path, reason).
+    case notAVault(String, String)
+    /// The folder exists already: (path).
+    case exists(String)
+    /// Policy or keys refuse the action; the text names action and reason. Always contains "not permitted".
+    case notPermitted(String)
+    /// The identity is not a member or custodian of this vault: (key id hex).
+    case notAMember(String)
+    /// The vault's state is older than a state this client has seen (rollback), or its id changed.
+    case rollback(String)
+    /// Input was rejected: (source, reason), e.g. ("records.json record 3 field place", "must be text").
+    case invalidInput(String, String)
+    /// Something named does not exist: (kind, id).
+    case notFound(String, String)
+    /// A stored value failed to authenticate or verify: (what).
+    case integrity(String)
+    /// Any other failure: (what).
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case let .notAVault(path, why): return "\(path) is not an Amanah vault: \(why)"
+        case let .exists(path): return "\(path) exists already"
+        case let .notPermitted(why): return "not permitted: \(why)"
+        case let .notAMember(keyID): return "identity \(keyID) is not a member of this vault"
+        case let .rollback(why): return "refusing a rolled-back vault: \(why)"
+        case let .invalidInput(source, why): return "\(source): \(why)"
+        case let .notFound(kind, id): return "no \(kind) \(id)"
+        case let .integrity(what): return "integrity check failed: \(what)"
+        case let .failed(what): return what
+        }
+    }
+}

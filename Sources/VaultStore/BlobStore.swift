@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VaultCrypto
+
+/// Sealed originals under `VAULT/blobs/xx/<id>`: `id` is 32 random hex characters and `xx` its first two.
+/// A new blob is written to a temporary file in its folder, fsynced, renamed into place and the folder
+/// fsynced, before the database commit that refers to it; a crash leaves either a complete blob or an
+/// orphan that `check` removes.
+public struct BlobStore: Sendable {
+    /// The `blobs` folder.
+    public let root: String
+
+    /// Temporary files start with this prefix.
+    public static let temporaryPrefix = ".tmp-"
+
+    public init(root: String) { self.root = root }
+
+    /// A fresh random blob id (16 bytes as 32 hex characters).
+    public static func newID() -> String { Hex.encode(Random.bytes(16)) }
+
+    /// Whether `id` has the form of a blob id.
+    public static func isValidID(_ id: String) -> Bool {
+        id.utf8.count == 32 && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// The path of blob `id`.
+    public func path(of id: String) -> String {
+        precondition(BlobStore.isValidID(id), "invalid blob id")
+        return root + "/" + String(id.prefix(2)) + "/" + id
+    }
+
+    /// Writes a new blob durably. `body` writes the sealed bytes to the given handle.
+    /// - Returns: the number of bytes in the blob.
+    /// - Throws: whatever `body` throws, or `StoreError.io`; on failure no file is left behind.
+    @discardableResult
+    public func write(id: String, _ body: (FileHandleFD) throws -> Void) throws -> UInt64 {
+        let folder = root + "/" + String(id.prefix(2))
+        if !DurableFile.exists(folder) {
+            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw StoreError.io("create \(folder)", lastErrorText()) }
+            try DurableFile.syncDirectory(root)
+        }
+        let final = path(of: id)
+        let temporary = folder + "/" + BlobStore.temporaryPrefix + id
+        let handle = try FileHandleFD.createExclusive(temporary, mode: 0o600)
+        do {
+            try body(handle)
+            try handle.sync()
+            let size = try handle.size()
+            try handle.close()
+            guard rename(temporary, final) == 0 else { throw StoreError.io("rename \(temporary)", lastErrorText()) }
+            try DurableFile.syncDirectory(folder)
+            return size
+        } catch {
+            try? handle.close()
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Opens blob `id` for reading.
+    /// - Throws: `StoreError.missing` naming the blob if it is absent.
+    public func open(id: String) throws -> FileHandleFD {
+        let path = path(of: id)
+        guard DurableFile.exists(path) else { throw StoreError.missing("blob \(id)") }
+        return try FileHandleFD.openForReading(path, followLinks: false)
+    }
+
+    /// Removes blob `id` (used when re-encrypting or rolling back a failed operation).
+    public func remove(id: String) {
+        unlink(path(of: id))
+    }
+
+    /// Every file under `blobs/`: (blob ids, temporary files, other unexpected entries), as paths relative
+    /// to `root` for the last two.
+    public func inventory() throws -> (blobs: [String], temporaries: [String], unexpected: [String]) {
+        var blobs: [String] = [], temporaries: [String] = [], unexpected: [String] = []
+        for folder in try list(root) {
+            let folderPath = root + "/" + folder
+            guard isDirectory(folderPath), folder.utf8.count == 2 else { unexpected.append(folder); continue }
+            for name in try list(folderPath) {
+                if name.hasPrefix(BlobStore.temporaryPrefix) { temporaries.append(folder + "/" + name) }
+                else if BlobStore.isValidID(name) && name.hasPrefix(folder) { blobs.append(name) }
+                else { unexpected.append(folder + "/" + name) }
+            }
+        }
+        return (blobs.sorted(), temporaries.sorted(), unexpected.sorted())
+    }
+
+    private func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw StoreError.io("list \(path)", lastErrorText()) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}

@@ -1,0 +1,29 @@
+/// Errors thrown by VaultStore. None carries secret values.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The vault folder or one of its files is missing: (path).
+    case missing(String)
+    /// The database or a blob is damaged or inconsistent; the text says what.
+    case corrupted(String)
+    /// An identifier was rejected (NUL, path separator, control character, too long): (field, reason).
+    case invalidIdentifier(String, String)
+    /// Something with this identifier exists already: (kind, id).
+    case duplicate(String, String)
+    /// No such record or item: (kind, id).
+    case notFound(String, String)
+    /// The file system is unsuitable (network or synchronised): (path, reason).
+    case unsuitableFileSystem(String, String)
+    /// An I/O or database failure: (operation, detail).
+    case io(String, String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path): return "\(path) does not exist"
+        case let .corrupted(why): return "vault is damaged: \(why)"
+        case let .invalidIdentifier(field, why): return "\(field): \(why)"
+        case let .duplicate(kind, id): return "\(kind) \(id) exists already"
+        case let .notFound(kind, id): return "no \(kind) \(id)"
+        case let .unsuitableFileSystem(path, why): return "\(path): \(why)"
+        case let .io(operation, detail): return "\(operation): \(detail)"
+        }
+    }
+}

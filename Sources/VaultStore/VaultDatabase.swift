@@ -1,0 +1,162 @@
+import GRDB
+import VaultCrypto
+
+/// The vault's SQLite database (`vault.sqlite`) through GRDB, in WAL mode with `synchronous = FULL` (a
+/// committed transaction survives power loss) and `secure_delete = ON` (deleted ciphertext is overwritten,
+/// which crypto-shredding relies on).
+public final class VaultDatabase: Sendable {
+    /// The GRDB connection.
+    public let queue: DatabaseQueue
+    /// Path of the database file.
+    public let path: String
+
+    /// Opens (or, when `create` is true, creates) the database at `path` and migrates it.
+    /// - Parameter readOnly: open without write access (verification commands).
+    /// - Throws: `StoreError.missing` when absent and `create` is false; `StoreError.io` on database errors.
+    public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
+        if !create && !DurableFile.exists(path) { throw StoreError.missing(path) }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(30)
+        if !readOnly { configuration.journalMode = .wal }
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+            }
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly { try VaultSchema.migrator.migrate(queue) }
+            else {
+                let ok = try queue.read { db in try VaultSchema.migrator.hasCompletedMigrations(db) }
+                guard ok else { throw StoreError.corrupted("the database schema is older or newer than this program") }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.io("open \(path)", "\(error)")
+        }
+        self.path = path
+    }
+}
+
+/// The schema. Migrations have stable ids and are never edited once shipped (GRDB's `DatabaseMigrator`).
+public enum VaultSchema {
+    /// All migrations in order.
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // Key-value facts about this vault (its id).
+            try db.create(table: "vaultMeta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .blob).notNull()
+            }
+            // The governance chain after the genesis: signed state changes, hash-linked.
+            try db.create(table: "governance") { t in
+                t.primaryKey("seq", .integer)
+                t.column("body", .blob).notNull()
+                t.column("hash", .blob).notNull().unique()
+            }
+            // Compartment public keys, one row per generation.
+            try db.create(table: "compartment") { t in
+                t.column("name", .text).notNull()
+                t.column("generation", .integer).notNull()
+                t.column("publicKey", .blob).notNull()
+                t.primaryKey(["name", "generation"])
+            }
+            // Compartment secret keys and index keys, sealed to holders (member key id hex, or "recovery").
+            try db.create(table: "keyWrap") { t in
+                t.column("compartment", .text).notNull()
+                t.column("generation", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("holder", .text).notNull()
+                t.column("sealed", .blob).notNull()
+                t.primaryKey(["compartment", "generation", "kind", "holder"])
+                t.foreignKey(["compartment", "generation"], references: "compartment")
+            }
+            // Shamir shares of the recovery key, each sealed to one custodian.
+            try db.create(table: "recoveryShare") { t in
+                t.column("generation", .integer).notNull()
+                t.column("custodian", .text).notNull()
+                t.column("shareIndex", .integer).notNull()
+                t.column("sealed", .blob).notNull()
+                t.column("commitment", .blob).notNull()
+                t.primaryKey(["generation", "custodian"])
+            }
+            // Records (case, witness, item, source): ids are labels chosen by people or random item ids.
+            try db.create(table: "record") { t in
+                t.column("kind", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["kind", "id"])
+            }
+            // One data key per record and compartment, sealed to the compartment's public key.
+            try db.create(table: "recordKey") { t in
+                t.column("kind", .text).notNull()
+                t.column("recordID", .text).notNull()
+                t.column("compartment", .text).notNull()
+                t.column("generation", .integer).notNull()
+                t.column("sealedKey", .blob).notNull()
+                t.primaryKey(["kind", "recordID", "compartment"])
+                t.foreignKey(["kind", "recordID"], references: "record", onDelete: .cascade)
+            }
+            // Encrypted fields (XChaCha20-Poly1305, associated data = vault id ‖ kind ‖ record id ‖ field).
+            try db.create(table: "recordField") { t in
+                t.column("kind", .text).notNull()
+                t.column("recordID", .text).notNull()
+                t.column("field", .text).notNull()
+                t.column("compartment", .text).notNull()
+                t.column("ciphertext", .blob).notNull()
+                t.primaryKey(["kind", "recordID", "field"])
+                t.foreignKey(["kind", "recordID"], references: "record", onDelete: .cascade)
+            }
+            // Blind indexes: truncated keyed BLAKE2b of normalised values.
+            try db.create(table: "blindIndex") { t in
+                t.column("kind", .text).notNull()
+                t.column("field", .text).notNull()
+                t.column("token", .blob).notNull()
+                t.column("recordID", .text).notNull()
+                t.foreignKey(["kind", "recordID"], references: "record", onDelete: .cascade)
+            }
+            try db.create(index: "blindIndexLookup", on: "blindIndex", columns: ["kind", "field", "token"])
+            // Items: the sealed original of one piece of evidence.
+            try db.create(table: "item") { t in
+                t.primaryKey("id", .text)
+                t.column("caseID", .text).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("blobID", .text).notNull().unique()
+                t.column("sealedSize", .integer).notNull()
+                t.column("contentToken", .blob).notNull().unique()
+                t.column("createdAt", .integer).notNull()
+                t.uniqueKey(["caseID", "sequence"])
+            }
+            // Sources of an item (each delivery), details in record kind "source".
+            try db.create(table: "itemSource") { t in
+                t.column("itemID", .text).notNull().references("item", onDelete: .cascade)
+                t.column("sourceID", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["itemID", "sourceID"])
+            }
+            // The audit log: rowid order is sequence order; leaf = canonical event ‖ signature.
+            try db.create(table: "auditEvent") { t in
+                t.primaryKey("seq", .integer)
+                t.column("leaf", .blob).notNull()
+                t.column("leafHash", .blob).notNull()
+            }
+            // A guard against mistakes; the protection of the log is cryptographic.
+            try db.execute(sql: """
+                CREATE TRIGGER auditEventNoUpdate BEFORE UPDATE ON auditEvent
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER auditEventNoDelete BEFORE DELETE ON auditEvent
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER governanceNoUpdate BEFORE UPDATE ON governance
+                BEGIN SELECT RAISE(ABORT, 'the governance chain is append-only'); END;
+                CREATE TRIGGER governanceNoDelete BEFORE DELETE ON governance
+                BEGIN SELECT RAISE(ABORT, 'the governance chain is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}
