@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultImaging"], exclude: ["Vectors"],
                     swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto"],
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore",
+                                                           .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

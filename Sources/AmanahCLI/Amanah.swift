@@ -29,11 +29,11 @@ public enum AmanahMain {
         do {
             var command = try Amanah.parseAsRoot(arguments)
             try command.run()
-            exit(0)
+            finish(0)
         } catch let error as CLIError {
             Terminal.message(error.message)
             if let hint = error.hint { Terminal.hint(hint) }
-            exit(error.exitCode)
+            finish(error.exitCode)
         } catch {
             let code = Amanah.exitCode(for: error)
             if code == .success {
@@ -46,7 +46,18 @@ public enum AmanahMain {
                 exit(64)
             }
             Terminal.message(String(describing: error))
-            exit(1)
+            finish(1)
         }
+    }
+
+    /// Exits with `code`; first reports the peak resident memory on standard error when
+    /// `AMANAH_REPORT_PEAK_RSS=1` (for memory tests and benchmarks: `amanah: peak-rss-kib N`).
+    static func finish(_ code: Int32) -> Never {
+        if Environment.value("AMANAH_REPORT_PEAK_RSS") == "1" {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            Terminal.message("peak-rss-kib \(usage.ru_maxrss)")
+        }
+        exit(code)
     }
 }
