@@ -151,7 +151,7 @@ public final class Session: @unchecked Sendable {
     }
 
     /// The current generation of a compartment.
-    public func generation(_ compartment: Compartment) -> Int64 { vault.state.compartmentGenerations[compartment] ?? 1 }
+    public func generation(_ compartment: Compartment) -> Int64 { vault.state.currentGeneration(compartment) }
 }
 
 import VaultAudit

@@ -16,8 +16,13 @@ public struct CompartmentRow: Codable, FetchableRecord, PersistableRecord, Senda
     public var name: String
     public var generation: Int64
     public var publicKey: Data
-    public init(name: String, generation: Int64, publicKey: Data) {
+    /// Key id of the member who generated this key while completing a rotation, and their signature; nil
+    /// for keys set by the genesis or a governance entry.
+    public var attestedBy: Data?
+    public var attestation: Data?
+    public init(name: String, generation: Int64, publicKey: Data, attestedBy: Data? = nil, attestation: Data? = nil) {
         self.name = name; self.generation = generation; self.publicKey = publicKey
+        self.attestedBy = attestedBy; self.attestation = attestation
     }
 }
 
@@ -110,9 +115,12 @@ public struct ItemRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public var sealedSize: Int64
     public var contentToken: Data
     public var createdAt: Int64
-    public init(id: String, caseID: String, sequence: Int64, blobID: String, sealedSize: Int64, contentToken: Data, createdAt: Int64) {
+    /// The governance chain position of the newest re-encryption this item's blob went through (0: none).
+    public var keyEpoch: Int64
+    public init(id: String, caseID: String, sequence: Int64, blobID: String, sealedSize: Int64, contentToken: Data, createdAt: Int64,
+                keyEpoch: Int64 = 0) {
         self.id = id; self.caseID = caseID; self.sequence = sequence; self.blobID = blobID; self.sealedSize = sealedSize
-        self.contentToken = contentToken; self.createdAt = createdAt
+        self.contentToken = contentToken; self.createdAt = createdAt; self.keyEpoch = keyEpoch
     }
 }
 

@@ -64,6 +64,8 @@ public enum VaultSchema {
                 t.column("name", .text).notNull()
                 t.column("generation", .integer).notNull()
                 t.column("publicKey", .blob).notNull()
+                t.column("attestedBy", .blob)
+                t.column("attestation", .blob)
                 t.primaryKey(["name", "generation"])
             }
             // Compartment secret keys and index keys, sealed to holders (member key id hex, or "recovery").
@@ -130,6 +132,7 @@ public enum VaultSchema {
                 t.column("sealedSize", .integer).notNull()
                 t.column("contentToken", .blob).notNull().unique()
                 t.column("createdAt", .integer).notNull()
+                t.column("keyEpoch", .integer).notNull().defaults(to: 0)
                 t.uniqueKey(["caseID", "sequence"])
             }
             // Sources of an item (each delivery), details in record kind "source".

@@ -1,9 +1,11 @@
+import Foundation
 import GRDB
 import VaultCrypto
 import VaultStore
 
 /// Loads the governance state: the genesis, then every chain entry in order, each verified against the
-/// state before it. (State changes by quorum arrive with the governance operations.)
+/// state before it, then compartment keys of rotations completed by members (each attested by a member
+/// whose role reads that compartment).
 public enum GovernanceChain {
     /// The state after applying every stored entry.
     /// - Throws: `VaultError.integrity` naming the first entry that does not verify.
@@ -12,8 +14,27 @@ public enum GovernanceChain {
         let rows = try GovernanceRow.order(Column("seq")).fetchAll(db)
         for (offset, row) in rows.enumerated() {
             guard row.seq == Int64(offset + 1) else { throw VaultError.integrity("governance entry \(offset + 1) is missing") }
-            guard SHA256Digest.hash(Array(row.body)) == Array(row.hash) else { throw VaultError.integrity("governance entry \(row.seq) does not match its hash") }
-            throw VaultError.integrity("governance entry \(row.seq): this version cannot apply governance changes yet")
+            let body = Array(row.body)
+            guard SHA256Digest.hash(body) == Array(row.hash) else { throw VaultError.integrity("governance entry \(row.seq) does not match its hash") }
+            do {
+                state = try state.applying(try GovernanceEntry(body: body), body: body)
+            } catch let error as VaultError {
+                throw VaultError.integrity("governance entry \(row.seq): \(error)")
+            }
+        }
+        // Rotations completed by members after the entry that required them.
+        for row in try CompartmentRow.filter(Column("attestedBy") != nil).order(Column("generation")).fetchAll(db) {
+            guard let compartment = Compartment(rawValue: row.name) else { continue }
+            let generation = row.generation
+            guard generation == state.currentGeneration(compartment) + 1, generation <= state.requiredGenerations[compartment] ?? 1 else { continue }
+            guard let attester = row.attestedBy.map({ Hex.encode(Array($0)) }), let key = state.knownKeys[attester],
+                  let role = state.role(of: attester), RoleTable.readable(by: role).contains(compartment),
+                  let signature = row.attestation,
+                  key.verify(Array(signature), message: state.attestationMessage(compartment, generation: generation, publicKey: Array(row.publicKey)),
+                             context: GovernanceState.attestationContext) else {
+                throw VaultError.integrity("the \(row.name) key of generation \(generation) is not attested by a member who reads it")
+            }
+            state.compartmentKeys[compartment, default: [:]][generation] = Array(row.publicKey)
         }
         return state
     }

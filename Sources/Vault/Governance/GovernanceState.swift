@@ -1,9 +1,15 @@
 import VaultCrypto
 
 /// The vault's governance state: custodians and threshold, members and roles, compartment public keys,
-/// recipients and policy hash. Derived by every client from the genesis and the governance chain before
-/// it trusts any role.
+/// recovery key, recipients and policy. Derived by every client from the genesis and the verified
+/// governance chain before it trusts any role or key.
 public struct GovernanceState: Sendable {
+    /// The public commitment to one custodian's share of the recovery secret.
+    public struct ShareCommitment: Sendable, Equatable {
+        public var index: Int
+        public var commitment: [UInt8]
+    }
+
     /// The vault id (SHA-256 of the genesis, 32 bytes).
     public var vaultID: [UInt8]
     /// Current custodians.
@@ -14,10 +20,23 @@ public struct GovernanceState: Sendable {
     public var members: [String: Genesis.Member]
     /// Registered recipients: name → age public keys (`age1...`).
     public var recipients: [String: [String]]
-    /// SHA-256 of the active policy.
+    /// SHA-256 of the active policy (empty until a policy is set).
     public var policyHash: [UInt8]
-    /// Current generation of each compartment's key pair.
-    public var compartmentGenerations: [Compartment: Int64]
+    /// The active policy text, when it was set by a governance change.
+    public var policyText: [UInt8]?
+    /// Authenticated compartment public keys by generation (from the genesis, the chain, or a rotation
+    /// attested by a member who held the previous generation).
+    public var compartmentKeys: [Compartment: [Int64: [UInt8]]]
+    /// The generation each compartment must reach (a removal or role change raises it; a member holding the
+    /// previous key completes the rotation if the applier could not).
+    public var requiredGenerations: [Compartment: Int64]
+    /// The recovery public key (X25519) and its generation.
+    public var recoveryPublicKey: [UInt8]
+    public var recoveryGeneration: Int64
+    /// Commitments to the current recovery shares, by custodian key id hex.
+    public var shareCommitments: [String: ShareCommitment]
+    /// Chain position of the newest `rotate-keys --reencrypt`: blobs sealed before it must be re-encrypted.
+    public var reencryptionSequence: Int?
     /// Number of governance chain entries after the genesis.
     public var chainLength: Int
     /// Hash of the newest chain entry (the vault id when the chain is empty).
@@ -34,7 +53,15 @@ public struct GovernanceState: Sendable {
         members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.key.keyIDHex, $0) })
         recipients = [:]
         policyHash = genesis.policyHash
-        compartmentGenerations = Dictionary(uniqueKeysWithValues: Compartment.allCases.map { ($0, 1) })
+        policyText = nil
+        compartmentKeys = Dictionary(uniqueKeysWithValues: genesis.compartmentKeys.map { ($0.key, [1: $0.value]) })
+        requiredGenerations = Dictionary(uniqueKeysWithValues: Compartment.allCases.map { ($0, 1) })
+        recoveryPublicKey = genesis.recoveryPublicKey
+        recoveryGeneration = 1
+        shareCommitments = Dictionary(uniqueKeysWithValues: genesis.shareCommitments.map {
+            ($0.custodian, ShareCommitment(index: $0.index, commitment: $0.commitment))
+        })
+        reencryptionSequence = nil
         chainLength = 0
         headHash = genesis.vaultID
         knownKeys = [:]
@@ -50,4 +77,22 @@ public struct GovernanceState: Sendable {
 
     /// Whether the key belongs to anyone in the vault now (member or custodian).
     public func isParticipant(_ keyIDHex: String) -> Bool { members[keyIDHex] != nil || isCustodian(keyIDHex) }
+
+    /// The newest generation of `compartment` whose public key is known (sealing uses it).
+    public func currentGeneration(_ compartment: Compartment) -> Int64 {
+        compartmentKeys[compartment]?.keys.max() ?? 1
+    }
+
+    /// The authenticated public key of `compartment` at `generation`.
+    public func publicKey(_ compartment: Compartment, generation: Int64) -> [UInt8]? {
+        compartmentKeys[compartment]?[generation]
+    }
+
+    /// Whether a rotation of `compartment` is required but not yet done.
+    public func rotationPending(_ compartment: Compartment) -> Bool {
+        (requiredGenerations[compartment] ?? 1) > currentGeneration(compartment)
+    }
+
+    /// The key-wrap holder name of the current recovery key (`recovery-<generation>`).
+    public var recoveryHolder: String { "recovery-\(recoveryGeneration)" }
 }

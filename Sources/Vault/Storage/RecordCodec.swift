@@ -89,8 +89,8 @@ public enum RecordCodec {
                 throw VaultError.invalidInput(kind.rawValue + " " + id, "unknown field \(name)")
             }
             if dataKeys[spec.compartment] == nil {
-                let generation = state.compartmentGenerations[spec.compartment] ?? 1
-                guard let compartmentKey = try CompartmentRow.fetchOne(db, key: ["name": spec.compartment.rawValue, "generation": generation]) else {
+                let generation = state.currentGeneration(spec.compartment)
+                guard let publicKey = state.publicKey(spec.compartment, generation: generation) else {
                     throw VaultError.integrity("the \(spec.compartment.rawValue) compartment key is missing")
                 }
                 if let existing = try RecordKeyRow.fetchOne(db, key: ["kind": kind.rawValue, "recordID": id, "compartment": spec.compartment.rawValue]) {
@@ -99,7 +99,7 @@ public enum RecordCodec {
                 }
                 let key = presetKeys[spec.compartment] ?? SecretBox(SecretBytes.random(count: 32))
                 try RecordKeyRow(kind: kind.rawValue, recordID: id, compartment: spec.compartment.rawValue, generation: generation,
-                                 sealedKey: Data(SealedBox.seal(key.bytes, to: Array(compartmentKey.publicKey)))).insert(db)
+                                 sealedKey: Data(SealedBox.seal(key.bytes, to: publicKey))).insert(db)
                 dataKeys[spec.compartment] = key
             }
             var plaintext = value.bytes

@@ -83,9 +83,9 @@ extension Vault {
         for compartment in Compartment.allCases {
             let secretBox = compartmentSecret[compartment]!
             let indexBox = indexKeys[compartment]!
-            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: "recovery",
+            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: "recovery-1",
                                     sealed: Data(try SealedBox.seal(secretBox.bytes, to: recovery.publicKey))))
-            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: "recovery",
+            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: "recovery-1",
                                     sealed: Data(try SealedBox.seal(indexBox.bytes, to: recovery.publicKey))))
             for member in request.members {
                 if RoleTable.readable(by: member.role).contains(compartment) {

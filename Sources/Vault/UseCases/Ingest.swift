@@ -89,11 +89,8 @@ extension Session {
 
         // Keys needed: the media compartment public key and index key (for the duplicate check).
         let mediaGeneration = generation(.media)
-        let (mediaPublicKey, indexKey) = try vault.database.queue.read { db -> ([UInt8], SecretBox) in
-            guard let row = try CompartmentRow.fetchOne(db, key: ["name": "media", "generation": mediaGeneration]) else {
-                throw VaultError.integrity("the media compartment key is missing")
-            }
-            return (Array(row.publicKey), try keyRing.key("index", of: .media, generation: mediaGeneration, db: db))
+        let indexKey = try vault.database.queue.read { db in
+            try keyRing.key("index", of: .media, generation: mediaGeneration, db: db)
         }
 
         // One pass: hash and seal.
@@ -117,7 +114,7 @@ extension Session {
         }
         FaultInjection.point("ingest.after-blob")
         let digest = hasher.finalize()
-        let contentToken = BLAKE2b.keyedHash(Array("amanah/v1/content".utf8) + digest, key: indexKey.bytes, outputLength: 32)
+        let contentToken = Self.contentToken(digest: digest, indexKey: indexKey)
 
         do {
             return try write { db -> IngestOutcome in

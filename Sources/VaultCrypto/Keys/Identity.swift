@@ -52,6 +52,20 @@ public struct Identity: ~Copyable, @unchecked Sendable {
         try SealedBox.open(sealed, publicKey: publicKey.encryptionKey, secretKey: encryptionSecret)
     }
 
+    /// A one-time X25519 key pair derived from this identity's X25519 secret and `context` (keyed BLAKE2b-256
+    /// of `amanah/v1/one-time-key ‖ context` under the secret): the same identity and context always give the
+    /// same pair, so nothing needs storing between deriving the public key and using the secret, and no one
+    /// without the identity can derive it.
+    public func deriveOneTimeKeyPair(context: [UInt8]) -> KeyPair {
+        var message = Array("amanah/v1/one-time-key".utf8)
+        message.append(0)
+        message.append(contentsOf: context)
+        var derived = BLAKE2b.keyedHash(message, key: encryptionSecret, outputLength: 32)
+        let secret = SecretBytes(consuming: &derived)
+        let publicKey = (try? X25519.publicKey(for: secret)) ?? []
+        return KeyPair(publicKey: publicKey, secretKey: secret)
+    }
+
     /// The X25519 shared secret with `peerPublicKey`.
     /// - Throws: `CryptoError.keyDerivationFailed` for an all-zero result.
     public func sharedSecret(with peerPublicKey: [UInt8]) throws -> SecretBytes {

@@ -1,0 +1,151 @@
+import VaultCrypto
+
+/// A governance change that needs the signatures of k custodians (DESIGN.md, "Governance").
+public enum Change: Equatable, Sendable {
+    case addMember(MemberPublicKey, Role)
+    case removeMember(MemberPublicKey)
+    case setRole(MemberPublicKey, Role)
+    case addCustodian(MemberPublicKey)
+    case removeCustodian(MemberPublicKey)
+    case setThreshold(Int)
+    case addRecipient(name: String, ageKeys: [String])
+    case rotateKeys(reencrypt: Bool)
+    /// A new policy: its SHA-256 and its text (which travels in the operation file).
+    case setPolicy(hash: [UInt8], text: [UInt8])
+    /// Break-glass recovery: grant `role`'s compartments to `key` from the recovery key, whose shares the
+    /// approvers re-seal to the one-time key `oneTimeKey` of the proposing custodian (who applies).
+    case recover(MemberPublicKey, Role, oneTimeKey: [UInt8])
+
+    /// The change's type name as used on the command line.
+    public var typeName: String {
+        switch self {
+        case .addMember: return "add-member"
+        case .removeMember: return "remove-member"
+        case .setRole: return "set-role"
+        case .addCustodian: return "add-custodian"
+        case .removeCustodian: return "remove-custodian"
+        case .setThreshold: return "set-threshold"
+        case .addRecipient: return "add-recipient"
+        case .rotateKeys: return "rotate-keys"
+        case .setPolicy: return "set-policy"
+        case .recover: return "recover"
+        }
+    }
+
+    /// The change in plain words, as `op approve` shows it before signing.
+    public func plainWords(state: GovernanceState) -> String {
+        func who(_ key: MemberPublicKey) -> String {
+            var text = "the identity with key id \(key.keyIDHex) (fingerprint \(key.fingerprint))"
+            if let role = state.role(of: key.keyIDHex) { text += ", now \(role.rawValue)" }
+            if state.isCustodian(key.keyIDHex) { text += ", now a custodian" }
+            return text
+        }
+        switch self {
+        case let .addMember(key, role): return "add \(who(key)) as a member with the role \(role.rawValue)"
+        case let .removeMember(key): return "remove \(who(key)) from the members, and rotate the compartment keys they held"
+        case let .setRole(key, role): return "give \(who(key)) the role \(role.rawValue)"
+        case let .addCustodian(key): return "make \(who(key)) a custodian (the recovery key is replaced and re-split)"
+        case let .removeCustodian(key): return "remove \(who(key)) from the custodians (the recovery key is replaced and re-split)"
+        case let .setThreshold(k): return "require \(k) of \(state.custodians.count) custodian signatures for changes (now \(state.threshold)); the recovery key is replaced and re-split"
+        case let .addRecipient(name, keys): return "register the recipient \"\(name)\" with the age key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))"
+        case let .rotateKeys(reencrypt): return "rotate every compartment key" + (reencrypt ? " and re-encrypt every sealed original" : "")
+        case let .setPolicy(hash, text): return "replace the policy with one of \(text.count) bytes, SHA-256 \(Hex.encode(hash))"
+        case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: rebuild the recovery key and grant the \(role.rawValue) compartments to \(who(key)); the recovery key is then replaced"
+        }
+    }
+
+    /// Canonical encoding: lp(type) ‖ fields (each length-prefixed).
+    public var encoding: [UInt8] {
+        var out: [UInt8] = []
+        out.appendLengthPrefixed(typeName)
+        switch self {
+        case let .addMember(key, role), let .setRole(key, role):
+            out.appendLengthPrefixed(key.line)
+            out.appendLengthPrefixed(role.rawValue)
+        case let .removeMember(key), let .addCustodian(key), let .removeCustodian(key):
+            out.appendLengthPrefixed(key.line)
+        case let .setThreshold(k):
+            out.appendCount(k)
+        case let .addRecipient(name, keys):
+            out.appendLengthPrefixed(name)
+            out.appendCount(keys.count)
+            for key in keys { out.appendLengthPrefixed(key) }
+        case let .rotateKeys(reencrypt):
+            out.append(reencrypt ? 1 : 0)
+        case let .setPolicy(hash, text):
+            out.appendLengthPrefixed(hash)
+            out.appendLengthPrefixed(text)
+        case let .recover(key, role, oneTimeKey):
+            out.appendLengthPrefixed(key.line)
+            out.appendLengthPrefixed(role.rawValue)
+            out.appendLengthPrefixed(oneTimeKey)
+        }
+        return out
+    }
+
+    /// The JSON form used in operation files.
+    var json: [String: Any] {
+        var object: [String: Any] = ["type": typeName]
+        switch self {
+        case let .addMember(key, role), let .setRole(key, role):
+            object["key"] = key.line
+            object["role"] = role.rawValue
+        case let .removeMember(key), let .addCustodian(key), let .removeCustodian(key):
+            object["key"] = key.line
+        case let .setThreshold(k): object["threshold"] = k
+        case let .addRecipient(name, keys):
+            object["name"] = name
+            object["ageKeys"] = keys
+        case let .rotateKeys(reencrypt): object["reencrypt"] = reencrypt
+        case let .setPolicy(hash, text):
+            object["policySHA256"] = Hex.encode(hash)
+            object["policy"] = Base64.encode(text)
+        case let .recover(key, role, oneTimeKey):
+            object["key"] = key.line
+            object["role"] = role.rawValue
+            object["oneTimeKey"] = Base64.encode(oneTimeKey)
+        }
+        return object
+    }
+
+    /// Parses the JSON form.
+    /// - Throws: `VaultError.invalidInput` naming the field.
+    init(json object: [String: Any], source: String) throws {
+        func text(_ name: String) throws -> String {
+            guard let value = object[name] as? String else { throw VaultError.invalidInput(source, "change field \(name) is missing") }
+            return value
+        }
+        func key(_ name: String = "key") throws -> MemberPublicKey {
+            do { return try MemberPublicKey(line: text(name)) } catch let error as VaultError { throw error } catch {
+                throw VaultError.invalidInput(source, "change field \(name): \(error)")
+            }
+        }
+        func role() throws -> Role {
+            guard let role = Role(rawValue: try text("role")) else { throw VaultError.invalidInput(source, "unknown role") }
+            return role
+        }
+        switch try text("type") {
+        case "add-member": self = .addMember(try key(), try role())
+        case "remove-member": self = .removeMember(try key())
+        case "set-role": self = .setRole(try key(), try role())
+        case "add-custodian": self = .addCustodian(try key())
+        case "remove-custodian": self = .removeCustodian(try key())
+        case "set-threshold":
+            guard let k = object["threshold"] as? Int else { throw VaultError.invalidInput(source, "change field threshold is missing") }
+            self = .setThreshold(k)
+        case "add-recipient":
+            guard let keys = object["ageKeys"] as? [String] else { throw VaultError.invalidInput(source, "change field ageKeys is missing") }
+            self = .addRecipient(name: try text("name"), ageKeys: keys)
+        case "rotate-keys": self = .rotateKeys(reencrypt: object["reencrypt"] as? Bool ?? false)
+        case "set-policy":
+            do { self = .setPolicy(hash: try Hex.decode(text("policySHA256")), text: try Base64.decode(text("policy"))) } catch let error as VaultError {
+                throw error
+            } catch { throw VaultError.invalidInput(source, "policy fields are malformed") }
+        case "recover":
+            do { self = .recover(try key(), try role(), oneTimeKey: try Base64.decode(text("oneTimeKey"))) } catch let error as VaultError {
+                throw error
+            } catch { throw VaultError.invalidInput(source, "oneTimeKey is malformed") }
+        case let other: throw VaultError.invalidInput(source, "unknown change type \(other)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import VaultCrypto
+
+extension GovernanceState {
+    /// Compartments whose keys (secret or index) a role holds.
+    public static func heldCompartments(_ role: Role) -> Set<Compartment> {
+        RoleTable.readable(by: role).union(RoleTable.indexable(by: role))
+    }
+
+    /// Whether a change replaces the recovery key (and so must be applied by a custodian, who deals the shares).
+    public static func replacesRecoveryKey(_ change: Change) -> Bool {
+        switch change {
+        case .addCustodian, .removeCustodian, .setThreshold, .recover: return true
+        default: return false
+        }
+    }
+
+    /// What is wrong with an operation against this state, in the order a user should hear it: the
+    /// signatures that count, and the problems that stop it from being applied.
+    public struct OperationStatus: Sendable {
+        /// Key ids (hex) of custodians whose approvals verify.
+        public var validSigners: [String] = []
+        /// Problems that make the operation unusable now (another vault, stale, expired, bad signatures,
+        /// non-custodian signers, duplicates, an impossible change).
+        public var problems: [String] = []
+        /// Whether enough custodians signed.
+        public var hasQuorum = false
+    }
+
+    /// Checks an operation: vault, freshness, expiry (at `now`, ms), the proposer's and every approver's
+    /// signature, and whether the change makes sense in this state.
+    public func status(of operation: Operation, now: Int64) -> OperationStatus {
+        var status = OperationStatus()
+        guard operation.vaultID == vaultID else {
+            status.problems.append("the operation belongs to another vault (\(Hex.encode(operation.vaultID).prefix(16))…)")
+            return status
+        }
+        if operation.previousState != headHash {
+            status.problems.append("the operation is stale: the vault's governance state changed since it was proposed (propose it again)")
+        }
+        if now > operation.expires { status.problems.append("the operation expired at \(Clock.format(milliseconds: operation.expires))") }
+        if let proposer = knownKeys[Hex.encode(operation.proposer)], isParticipant(proposer.keyIDHex) {
+            if !proposer.verify(operation.proposerSignature, message: operation.body, context: .operation) {
+                status.problems.append("the proposer's signature does not verify")
+            }
+        } else {
+            status.problems.append("the proposer \(Hex.encode(operation.proposer)) is not a member or custodian of this vault")
+        }
+        var seen = Set<String>()
+        for approval in operation.approvals {
+            let id = Hex.encode(approval.custodian)
+            guard seen.insert(id).inserted else {
+                status.problems.append("custodian \(id) approved twice")
+                continue
+            }
+            guard let key = custodians.first(where: { $0.keyIDHex == id }) else {
+                status.problems.append("signer \(id) is not a custodian")
+                continue
+            }
+            if operation.approvalVerifies(approval, key: key) { status.validSigners.append(id) }
+            else { status.problems.append("the approval of custodian \(id) does not verify") }
+        }
+        status.hasQuorum = status.validSigners.count >= threshold
+        if let problem = changeProblem(operation.change) { status.problems.append(problem) }
+        return status
+    }
+
+    /// Why a change cannot apply to this state, if it cannot.
+    public func changeProblem(_ change: Change) -> String? {
+        switch change {
+        case let .addMember(key, _):
+            if members[key.keyIDHex] != nil { return "\(key.keyIDHex) is already a member" }
+        case let .removeMember(key):
+            if members[key.keyIDHex] == nil { return "\(key.keyIDHex) is not a member" }
+        case let .setRole(key, role):
+            guard let current = members[key.keyIDHex] else { return "\(key.keyIDHex) is not a member" }
+            if current.role == role { return "\(key.keyIDHex) already has the role \(role.rawValue)" }
+        case let .addCustodian(key):
+            if isCustodian(key.keyIDHex) { return "\(key.keyIDHex) is already a custodian" }
+            if custodians.count >= 255 { return "at most 255 custodians" }
+        case let .removeCustodian(key):
+            if !isCustodian(key.keyIDHex) { return "\(key.keyIDHex) is not a custodian" }
+            if custodians.count - 1 < threshold { return "removing a custodian would leave fewer custodians (\(custodians.count - 1)) than the threshold (\(threshold)); lower the threshold first" }
+        case let .setThreshold(k):
+            if k < 1 || k > custodians.count { return "the threshold must be between 1 and \(custodians.count)" }
+            if k == threshold { return "the threshold is already \(k)" }
+        case let .addRecipient(name, keys):
+            if recipients[name] != nil { return "the recipient \(name) is registered already" }
+            if name.isEmpty || name.utf8.count > 128 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "/" || $0 == "\\" }) {
+                return "the recipient name is not a valid identifier"
+            }
+            if keys.isEmpty || keys.contains(where: { !$0.hasPrefix("age1") }) { return "recipient keys must be age X25519 public keys (age1...)" }
+        case .rotateKeys: return nil
+        case let .setPolicy(hash, text):
+            if SHA256Digest.hash(text) != hash { return "the policy text does not match its SHA-256" }
+        case let .recover(_, _, oneTimeKey):
+            if oneTimeKey.count != 32 { return "the one-time key must be 32 bytes" }
+        }
+        return nil
+    }
+
+    /// The state after a verified chain entry; throws if the entry does not verify against this state.
+    /// - Throws: `VaultError.integrity` naming what is wrong.
+    public func applying(_ entry: GovernanceEntry, body: [UInt8]) throws -> GovernanceState {
+        let operation = entry.operation
+        let status = self.status(of: operation, now: entry.appliedAt)
+        if let problem = status.problems.first { throw VaultError.integrity(problem) }
+        guard status.hasQuorum else { throw VaultError.integrity("only \(status.validSigners.count) of the \(threshold) custodian signatures needed") }
+        let applierID = Hex.encode(entry.applier)
+        guard let applier = knownKeys[applierID], isParticipant(applierID) else {
+            throw VaultError.integrity("the applier \(applierID) is not a member or custodian")
+        }
+        guard applier.verify(entry.applierSignature, message: entry.signedPart, context: GovernanceEntry.signingContext) else {
+            throw VaultError.integrity("the applier's signature does not verify")
+        }
+
+        if case .recover = operation.change, operation.proposer != entry.applier {
+            throw VaultError.integrity("a recovery must be applied by its proposer")
+        }
+        var next = transitioned(by: operation.change, atSequence: chainLength + 1)
+        if GovernanceState.replacesRecoveryKey(operation.change) {
+            guard isCustodian(applierID) else { throw VaultError.integrity("only a custodian may apply a change that replaces the recovery key") }
+            guard entry.effects.recoveryPublicKey.count == 32,
+                  Set(entry.effects.shareCommitments.map(\.custodian)) == Set(next.custodians.map(\.keyIDHex)),
+                  entry.effects.shareCommitments.count == next.custodians.count else {
+                throw VaultError.integrity("the new recovery key or its share commitments are missing or do not match the custodians")
+            }
+            next.recoveryPublicKey = entry.effects.recoveryPublicKey
+            next.recoveryGeneration += 1
+            next.shareCommitments = Dictionary(uniqueKeysWithValues: entry.effects.shareCommitments.map {
+                ($0.custodian, ShareCommitment(index: $0.index, commitment: $0.commitment))
+            })
+        } else if !entry.effects.recoveryPublicKey.isEmpty || !entry.effects.shareCommitments.isEmpty {
+            throw VaultError.integrity("the entry replaces the recovery key without a change that calls for it")
+        }
+        for key in entry.effects.compartmentKeys {
+            guard key.generation == next.requiredGenerations[key.compartment], key.generation > next.currentGeneration(key.compartment),
+                  key.publicKey.count == 32 else {
+                throw VaultError.integrity("the entry sets an unexpected \(key.compartment.rawValue) key generation \(key.generation)")
+            }
+            next.compartmentKeys[key.compartment, default: [:]][key.generation] = key.publicKey
+        }
+        next.chainLength += 1
+        next.headHash = SHA256Digest.hash(body)
+        return next
+    }
+
+    /// The state after `change`, before the applier's effects (recovery key, rotated compartment keys):
+    /// members, custodians, threshold, recipients, policy and the generations compartments must reach.
+    public func transitioned(by change: Change, atSequence sequence: Int) -> GovernanceState {
+        var next = self
+        switch change {
+        case let .addMember(key, role):
+            next.members[key.keyIDHex] = .init(key: key, role: role)
+            next.knownKeys[key.keyIDHex] = key
+        case let .removeMember(key):
+            if let role = members[key.keyIDHex]?.role {
+                for compartment in GovernanceState.heldCompartments(role) { next.requiredGenerations[compartment, default: 1] += 1 }
+            }
+            next.members[key.keyIDHex] = nil
+        case let .setRole(key, role):
+            if let old = members[key.keyIDHex]?.role {
+                for compartment in GovernanceState.heldCompartments(old).subtracting(GovernanceState.heldCompartments(role)) {
+                    next.requiredGenerations[compartment, default: 1] += 1
+                }
+            }
+            next.members[key.keyIDHex] = .init(key: key, role: role)
+        case let .addCustodian(key):
+            next.custodians.append(key)
+            next.knownKeys[key.keyIDHex] = key
+        case let .removeCustodian(key):
+            next.custodians.removeAll { $0.keyIDHex == key.keyIDHex }
+        case let .setThreshold(k):
+            next.threshold = k
+        case let .addRecipient(name, keys):
+            next.recipients[name] = keys
+        case let .rotateKeys(reencrypt):
+            for compartment in Compartment.allCases { next.requiredGenerations[compartment, default: 1] += 1 }
+            if reencrypt { next.reencryptionSequence = sequence }
+        case let .setPolicy(hash, text):
+            next.policyHash = hash
+            next.policyText = text
+        case let .recover(key, role, _):
+            next.members[key.keyIDHex] = .init(key: key, role: role)
+            next.knownKeys[key.keyIDHex] = key
+        }
+        return next
+    }
+
+    /// The bytes a member signs to attest a compartment key they generated when completing a rotation.
+    public func attestationMessage(_ compartment: Compartment, generation: Int64, publicKey: [UInt8]) -> [UInt8] {
+        var message = vaultID
+        message.appendLengthPrefixed(compartment.rawValue)
+        message.appendBigEndian(UInt64(generation))
+        message.appendLengthPrefixed(publicKey)
+        return message
+    }
+
+    /// Signing context of compartment-key attestations.
+    public static let attestationContext = SigningContext(purpose: "compartment-key")
+}

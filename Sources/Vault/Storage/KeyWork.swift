@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultStore
+
+/// Key management inside one transaction: which compartment keys this client knows (its own wraps, or
+/// keys rebuilt from the recovery key), rotating a compartment to a new generation (data keys re-sealed,
+/// small records re-encrypted, blind indexes and duplicate tokens rebuilt), and making sure every member
+/// and the current recovery key hold the wraps their role entitles them to.
+final class KeyWork {
+    let vaultID: [UInt8]
+    var state: GovernanceState
+    private var known: [String: SecretBox] = [:]
+    /// Holders that received wraps (for the audit event).
+    private(set) var granted: Set<String> = []
+
+    init(vaultID: [UInt8], state: GovernanceState) {
+        self.vaultID = vaultID
+        self.state = state
+    }
+
+    private static func slot(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> String {
+        "\(kind)/\(compartment.rawValue)/\(generation)"
+    }
+
+    func knows(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> Bool {
+        known[Self.slot(kind, compartment, generation)] != nil
+    }
+
+    func key(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> SecretBox? {
+        known[Self.slot(kind, compartment, generation)]
+    }
+
+    func learn(_ kind: String, _ compartment: Compartment, _ generation: Int64, _ box: SecretBox) {
+        known[Self.slot(kind, compartment, generation)] = box
+    }
+
+    /// Learns the current-generation keys this member holds through their own wraps.
+    func learn(from keyRing: KeyRing, db: Database) throws {
+        for compartment in Compartment.allCases {
+            let generation = state.currentGeneration(compartment)
+            for kind in ["secret", "index"] where try keyRing.holds(kind, of: compartment, generation: generation, db: db) {
+                learn(kind, compartment, generation, try keyRing.key(kind, of: compartment, generation: generation, db: db))
+            }
+        }
+    }
+
+    /// Learns the current-generation keys wrapped to the recovery key, given its rebuilt secret.
+    func learn(fromRecoverySecret secret: SecretBox, db: Database) throws {
+        for compartment in Compartment.allCases {
+            let generation = state.currentGeneration(compartment)
+            for kind in ["secret", "index"] {
+                guard let wrap = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
+                                                                   "kind": kind, "holder": state.recoveryHolder]) else { continue }
+                do {
+                    learn(kind, compartment, generation,
+                          SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: state.recoveryPublicKey, secretKey: secret.bytes)))
+                } catch {
+                    throw VaultError.integrity("the \(compartment.rawValue) \(kind) key wrapped to the recovery key does not open")
+                }
+            }
+        }
+    }
+
+    /// Rotates `compartment` from its current generation to `generation` using `newSecret`/`publicKey`:
+    /// every data key of that compartment is re-sealed (records other than item blobs get fresh data keys and
+    /// their fields are re-encrypted), blind indexes and (for media) duplicate tokens are rebuilt under a new
+    /// index key. Needs the current-generation secret.
+    /// - Parameter attestBy: when the rotation is not part of a governance entry, the member who attests the
+    ///   new public key.
+    func rotate(_ compartment: Compartment, to generation: Int64, newSecret: SecretBox, publicKey: [UInt8],
+                attestBy identity: IdentityBox?, db: Database) throws {
+        let oldGeneration = state.currentGeneration(compartment)
+        guard let oldSecret = key("secret", compartment, oldGeneration),
+              let oldPublic = state.publicKey(compartment, generation: oldGeneration) else {
+            throw VaultError.notPermitted("rotating the \(compartment.rawValue) compartment needs its current key")
+        }
+        let newIndex = SecretBox(SecretBytes.random(count: 32))
+        var attestedBy: Data? = nil, attestation: Data? = nil
+        if let identity {
+            attestedBy = Data(identity.identity.publicKey.keyID)
+            attestation = Data(identity.identity.sign(state.attestationMessage(compartment, generation: generation, publicKey: publicKey),
+                                                      context: GovernanceState.attestationContext))
+        }
+        try CompartmentRow(name: compartment.rawValue, generation: generation, publicKey: Data(publicKey),
+                           attestedBy: attestedBy, attestation: attestation).insert(db)
+
+        var newDataKeys: [String: SecretBox] = [:]   // "kind/id" -> key, for rebuilding indexes
+        for row in try RecordKeyRow.filter(Column("compartment") == compartment.rawValue).fetchAll(db) {
+            guard let kind = RecordKind(rawValue: row.kind) else { continue }
+            guard row.generation == oldGeneration else {
+                throw VaultError.integrity("\(row.kind) \(row.recordID) has a \(compartment.rawValue) key of generation \(row.generation), expected \(oldGeneration)")
+            }
+            let dataKey: SecretBox
+            do { dataKey = SecretBox(try SealedBox.open(Array(row.sealedKey), publicKey: oldPublic, secretKey: oldSecret.bytes)) } catch {
+                throw VaultError.integrity("the \(compartment.rawValue) data key of \(row.kind) \(row.recordID) does not open")
+            }
+            var replacement = dataKey
+            if !(kind == .item && compartment == .media) {
+                replacement = SecretBox(SecretBytes.random(count: 32))
+                for field in try RecordFieldRow.filter(Column("kind") == row.kind && Column("recordID") == row.recordID
+                                                       && Column("compartment") == compartment.rawValue).fetchAll(db) {
+                    let ad = RecordCodec.associatedData(vaultID: vaultID, kind: kind, recordID: row.recordID, field: field.field)
+                    let plain: SecretBytes
+                    do { plain = try XChaCha20Poly1305.open(Array(field.ciphertext), key: dataKey.bytes, associatedData: ad) } catch {
+                        throw VaultError.integrity("field \(field.field) of \(row.kind) \(row.recordID) does not authenticate")
+                    }
+                    var updated = field
+                    updated.ciphertext = Data(try plain.withUnsafeBytes { try XChaCha20Poly1305.seal($0, key: replacement.bytes, associatedData: ad) })
+                    try updated.update(db)
+                }
+            }
+            var updatedKey = row
+            updatedKey.generation = generation
+            updatedKey.sealedKey = Data(try SealedBox.seal(replacement.bytes, to: publicKey))
+            try updatedKey.update(db)
+            newDataKeys[row.kind + "/" + row.recordID] = replacement
+        }
+
+        // Blind indexes whose index key belongs to this compartment.
+        for (kind, field, indexCompartment) in BlindIndex.indexedFields where indexCompartment == compartment {
+            try db.execute(sql: "DELETE FROM blindIndex WHERE kind = ? AND field = ?", arguments: [kind.rawValue, field])
+            for row in try RecordFieldRow.filter(Column("kind") == kind.rawValue && Column("field") == field).fetchAll(db) {
+                guard let dataKey = newDataKeys[row.kind + "/" + row.recordID] else { continue }
+                let ad = RecordCodec.associatedData(vaultID: vaultID, kind: kind, recordID: row.recordID, field: field)
+                let plain = try XChaCha20Poly1305.open(Array(row.ciphertext), key: dataKey.bytes, associatedData: ad)
+                let value = String(decoding: plain.unprotectedCopy(), as: UTF8.self)
+                try BlindIndexRow(kind: kind.rawValue, field: field, token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: newIndex)),
+                                  recordID: row.recordID).insert(db)
+            }
+        }
+        // Duplicate-detection tokens of items use the media index key.
+        if compartment == .media {
+            for item in try ItemRow.fetchAll(db) {
+                guard let dataKey = newDataKeys["item/" + item.id],
+                      let field = try RecordFieldRow.fetchOne(db, key: ["kind": "item", "recordID": item.id, "field": "sha256"]) else {
+                    throw VaultError.integrity("item \(item.id) lacks its sealed hash")
+                }
+                let plain = try XChaCha20Poly1305.open(Array(field.ciphertext), key: dataKey.bytes,
+                                                       associatedData: RecordCodec.associatedData(vaultID: vaultID, kind: .item, recordID: item.id, field: "sha256"))
+                let digest = try Hex.decode(String(decoding: plain.unprotectedCopy(), as: UTF8.self))
+                var updated = item
+                updated.contentToken = Data(Session.contentToken(digest: digest, indexKey: newIndex))
+                try updated.update(db)
+            }
+        }
+        state.compartmentKeys[compartment, default: [:]][generation] = publicKey
+        learn("secret", compartment, generation, newSecret)
+        learn("index", compartment, generation, newIndex)
+    }
+
+    /// Wraps every known current-generation key to each member whose role entitles them and to the current
+    /// recovery key, where such a wrap is missing; then removes wraps to older recovery keys that the
+    /// current one replaces (so old shares open nothing).
+    func ensureWraps(db: Database) throws {
+        for compartment in Compartment.allCases {
+            let generation = state.currentGeneration(compartment)
+            for kind in ["secret", "index"] {
+                guard let secret = key(kind, compartment, generation) else { continue }
+                var holders: [(String, [UInt8])] = [(state.recoveryHolder, state.recoveryPublicKey)]
+                for member in state.members.values.sorted(by: { $0.key.keyIDHex < $1.key.keyIDHex }) {
+                    let entitled = kind == "secret" ? RoleTable.readable(by: member.role) : RoleTable.indexable(by: member.role)
+                    if entitled.contains(compartment) { holders.append((member.key.keyIDHex, member.key.encryptionKey)) }
+                }
+                for (holder, publicKey) in holders {
+                    let exists = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
+                                                                   "kind": kind, "holder": holder]) != nil
+                    if !exists {
+                        try KeyWrapRow(compartment: compartment.rawValue, generation: generation, kind: kind, holder: holder,
+                                       sealed: Data(try SealedBox.seal(secret.bytes, to: publicKey))).insert(db)
+                        granted.insert(holder)
+                    }
+                }
+                try db.execute(sql: """
+                    DELETE FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?
+                    """, arguments: [compartment.rawValue, kind, state.recoveryHolder])
+            }
+        }
+    }
+
+    /// Whether any wrap is missing that this client could make now, or a rotation it could complete.
+    func hasWork(db: Database) throws -> Bool {
+        for compartment in Compartment.allCases {
+            if state.rotationPending(compartment) && knows("secret", compartment, state.currentGeneration(compartment)) { return true }
+            let generation = state.currentGeneration(compartment)
+            for kind in ["secret", "index"] where knows(kind, compartment, generation) {
+                var expected = 1
+                for member in state.members.values {
+                    let entitled = kind == "secret" ? RoleTable.readable(by: member.role) : RoleTable.indexable(by: member.role)
+                    if entitled.contains(compartment) { expected += 1 }
+                }
+                let holders = try String.fetchAll(db, sql: "SELECT holder FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ?",
+                                                  arguments: [compartment.rawValue, generation, kind])
+                let entitledHolders = Set(state.members.values.filter {
+                    (kind == "secret" ? RoleTable.readable(by: $0.role) : RoleTable.indexable(by: $0.role)).contains(compartment)
+                }.map(\.key.keyIDHex)).union([state.recoveryHolder])
+                if !entitledHolders.isSubset(of: Set(holders)) { return true }
+                let staleRecovery = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?",
+                                                     arguments: [compartment.rawValue, kind, state.recoveryHolder]) ?? 0
+                if staleRecovery > 0 { return true }
+                _ = expected
+            }
+        }
+        return false
+    }
+}
+
+extension Session {
+    /// The keyed hash of an original's SHA-256 under the media index key, for finding a second delivery.
+    static func contentToken(digest: [UInt8], indexKey: SecretBox) -> [UInt8] {
+        BLAKE2b.keyedHash(Array("amanah/v1/content".utf8) + digest, key: indexKey.bytes, outputLength: 32)
+    }
+}
