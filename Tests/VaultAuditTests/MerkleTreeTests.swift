@@ -162,13 +162,24 @@ func flipped(_ proof: [[UInt8]], element: Int, bit: Int) -> [[UInt8]] {
                 if !proof.isEmpty { #expect(!verify(leaf, m, n, Array(proof.dropLast()), roots[n])) }
                 #expect(!verify(leaf, m, n, proof + [roots[n]], roots[n]))
                 #expect(!verify(leaf, m, n, [leaf] + proof, roots[n]))
-                // Every other index, and every other size (with that size's true root), fail.
-                for other in 0..<n where other != m { #expect(!verify(leaf, other, n, proof, roots[n]), "index \(other) for \(m) in \(n)") }
-                if n <= 24 || m % 7 == 0 {
+                // Every other index, and every other size (with that size's true root), fail: exhaustively for
+                // small trees, for a sample of leaves in larger ones (to keep the suite fast).
+                if n <= 20 || m % 9 == 0 {
+                    for other in 0..<n where other != m { #expect(!verify(leaf, other, n, proof, roots[n]), "index \(other) for \(m) in \(n)") }
                     for size in 1...MerkleTreeTests.maxSize where size != n && m < size {
                         #expect(!verify(leaf, m, size, proof, roots[size]), "size \(size) for \(m) in \(n)")
                     }
+                } else {
+                    for other in [m - 1, m + 1, m ^ 1, m ^ 2, 0, n - 1] where other != m && other >= 0 && other < n {
+                        #expect(!verify(leaf, other, n, proof, roots[n]), "index \(other) for \(m) in \(n)")
+                    }
+                    for size in [n - 1, n + 1, n * 2, n / 2] where size != n && m < size && size <= MerkleTreeTests.maxSize {
+                        #expect(!verify(leaf, m, size, proof, roots[size]), "size \(size) for \(m) in \(n)")
+                    }
                 }
+                // A tree of twice or half the size under the same root (the Go implementation's probes).
+                #expect(!verify(leaf, m, n * 2, proof, roots[n]), "size doubled")
+                if m < n / 2 { #expect(!verify(leaf, m, n / 2, proof, roots[n]), "size halved") }
                 // Index out of range and a malformed hash never trap and fail.
                 #expect(!verify(leaf, n, n, proof, roots[n]))
                 #expect(!verify(leaf, Int(Int64.max), n, proof, roots[n]))
@@ -208,7 +219,7 @@ func flipped(_ proof: [[UInt8]], element: Int, bit: Int) -> [[UInt8]] {
                 #expect(!verify(m, n, proof, roots[m - 1], roots[n]), "wrong old root")
                 #expect(!verify(m, n, proof, roots[m], roots[n - 1]), "wrong new root")
                 // Every other old size and new size, each with its true root, fails.
-                if n <= 24 || m % 5 == 0 {
+                if n <= 20 || m % 7 == 0 {
                     for other in 1...MerkleTreeTests.maxSize where other != m && other <= n {
                         #expect(!verify(other, n, proof, roots[other], roots[n]), "old size \(other) for \(m)→\(n)")
                     }
@@ -216,6 +227,10 @@ func flipped(_ proof: [[UInt8]], element: Int, bit: Int) -> [[UInt8]] {
                         #expect(!verify(m, other, proof, roots[m], roots[other]), "new size \(other) for \(m)→\(n)")
                     }
                 }
+                // A tree of twice or half the size under the same roots (the probes of the Go implementation's
+                // tests): the proof has the wrong shape for that height.
+                #expect(!verify(m, n * 2, proof, roots[m], roots[n]), "new size doubled")
+                if n / 2 >= m && n / 2 != n { #expect(!verify(m, n / 2, proof, roots[m], roots[n]), "new size halved") }
                 // Reversed sizes never verify.
                 #expect(!verify(n, m, proof, roots[n], roots[m]))
             }
