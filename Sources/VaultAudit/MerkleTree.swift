@@ -248,3 +248,5 @@ public struct MerkleTree<Store: MerkleNodeStore> {
         }
     }
 }
+
+extension MerkleTree: Sendable where Store: Sendable {}

@@ -36,8 +36,16 @@ public struct SignedCheckpoint: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `AuditError.malformedCheckpoint` if the note or its body is malformed (the text names the
     ///   problem: note syntax, a repeated signer, or the body's origin, size or root).
     public init(parsing text: String) throws {
+        try self.init(parsing: Array(text.utf8))
+    }
+
+    /// Parses a signed checkpoint from the bytes of a file (no lossy UTF-8 decoding on the way). Signatures
+    /// are not checked: use `verify`.
+    /// - Throws: `AuditError.malformedCheckpoint` as for `init(parsing:)` with text, including for bytes that
+    ///   are not UTF-8.
+    public init(parsing bytes: [UInt8]) throws {
         let note: SignedNote
-        do { note = try SignedNote(parsing: text) } catch let error as SignedNoteError {
+        do { note = try SignedNote(parsing: bytes) } catch let error as SignedNoteError {
             throw AuditError.malformedCheckpoint(error.description)
         }
         self.checkpoint = try Checkpoint(body: note.text)

@@ -68,6 +68,8 @@ import VaultFormats
         #expect(text.contains("\n— amanah-" + auditor.publicKey.keyIDHex + " "))
         let parsed = try SignedCheckpoint(parsing: text)
         #expect(parsed == signed && parsed.text == text && parsed.checkpoint == checkpoint)
+        #expect(try SignedCheckpoint(parsing: Array(text.utf8)) == signed)
+        #expect(throws: AuditError.self) { try SignedCheckpoint(parsing: [0xff] + Array(text.utf8)) }
 
         let result = parsed.verify(vaultID: CheckpointTests.vaultID, logSigners: [maker.publicKey],
                                    cosigners: [auditor.publicKey, custodian.publicKey])

@@ -393,6 +393,33 @@ func flipped(_ proof: [[UInt8]], element: Int, bit: Int) -> [[UInt8]] {
         #expect(throws: AuditError.self) { try store.hashes(at: [MerkleNodeAddress(level: 0, index: 0)]) }
     }
 
+    /// Every proof needs at most 2·⌈log2 n⌉ stored nodes, for every leaf and size pair up to 300 (planning
+    /// only, no hashing).
+    @Test func proofPlansNeedAtMostTwoLogNNodes() {
+        typealias Tree = MerkleTree<InMemoryMerkleNodeStore>
+        func nodes(_ pieces: [Tree.Piece]) -> Int {
+            pieces.reduce(0) { total, piece in
+                switch piece {
+                case .node: return total + 1
+                case let .range(start, end): return total + Tree.perfectSubtrees(from: start, to: end).count
+                }
+            }
+        }
+        for n in UInt64(2)...300 {
+            let bound = 2 * (64 - (n - 1).leadingZeroBitCount)   // 2·⌈log2 n⌉
+            for m in 0..<n {
+                var pieces = [Tree.Piece]()
+                Tree.path(m, from: 0, to: n, into: &pieces)
+                #expect(nodes(pieces) <= bound, "inclusion \(m) in \(n)")
+                if m > 0 {
+                    pieces = []
+                    Tree.subproof(m, from: 0, to: n, complete: true, into: &pieces)
+                    #expect(nodes(pieces) <= bound, "consistency \(m) → \(n)")
+                }
+            }
+        }
+    }
+
     /// Node reads and writes stay logarithmic: counted, not timed.
     @Test func readsAndWritesAreLogarithmic() throws {
         var tree = MerkleTree(store: CountingStore())
