@@ -95,12 +95,14 @@ public struct AuditEvent: Equatable, Sendable {
     }
 
     /// Parses a leaf (encoding ‖ signature). Parse-then-serialise reproduces the input exactly.
-    /// - Throws: `AuditError.malformedEvent` naming the field that is wrong.
+    /// - Throws: `AuditError.malformedEvent` naming the field that is wrong (including a sequence of 0, which
+    ///   has no leaf index).
     public init(leaf bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
         guard try reader.byte("version") == AuditEvent.version else { throw AuditError.malformedEvent("unsupported version") }
         vaultID = try reader.bytes(32, "vault id")
         sequence = try reader.uint64("sequence")
+        guard sequence >= 1 else { throw AuditError.malformedEvent("sequence must start at 1") }
         time = Int64(bitPattern: try reader.uint64("time"))
         actor = try reader.bytes(8, "actor")
         action = try reader.string("action")

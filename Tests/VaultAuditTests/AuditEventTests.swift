@@ -1,0 +1,95 @@
+import Testing
+import VaultCrypto
+@testable import VaultAudit
+
+@Suite struct AuditEventTests {
+    static func sampleEvent(actor: [UInt8]) -> AuditEvent {
+        AuditEvent(vaultID: [UInt8](repeating: 0x11, count: 32), sequence: 3, time: 1_700_000_000_123, actor: actor,
+                   action: "item.ingest", objects: ["I-1", "C-\u{0661}"], policyHash: [UInt8](repeating: 0x22, count: 32),
+                   commitments: [[UInt8](repeating: 0x33, count: 32), [UInt8](repeating: 0x44, count: 32)],
+                   previousLeafHash: [UInt8](repeating: 0x55, count: 32))
+    }
+
+    /// The encoding of a fixed event, computed by hand (with a short Python script) from the layout in
+    /// `AuditEvent`'s documentation, not with this code.
+    @Test func encodingMatchesTheDocumentedLayout() {
+        let event = AuditEventTests.sampleEvent(actor: [1, 2, 3, 4, 5, 6, 7, 8])
+        let expected = "01" + String(repeating: "11", count: 32) + "0000000000000003" + "0000018bcfe5687b" + "0102030405060708"
+            + "0000000b" + "6974656d2e696e67657374" + "00000002" + "00000003" + "492d31" + "00000004" + "432dd9a1"
+            + "01" + String(repeating: "22", count: 32) + "00000002" + String(repeating: "33", count: 32)
+            + String(repeating: "44", count: 32) + String(repeating: "55", count: 32)
+        #expect(Hex.encode(event.unsignedEncoding) == expected)
+        var withoutPolicy = event
+        withoutPolicy.policyHash = nil
+        #expect(Hex.encode(withoutPolicy.unsignedEncoding).contains("432dd9a1" + "00" + "00000002"))
+    }
+
+    @Test func encodeParseRoundTripAndSignature() throws {
+        let identity = Identity.generate()
+        var event = AuditEventTests.sampleEvent(actor: identity.publicKey.keyID)
+        event.sign(with: identity)
+        #expect(event.signature.count == 64)
+        #expect(event.verifySignature(publicKey: identity.publicKey))
+        let leaf = event.leaf
+        let parsed = try AuditEvent(leaf: leaf)
+        #expect(parsed == event)
+        #expect(parsed.leaf == leaf, "parse-then-serialise reproduces the leaf")
+        #expect(parsed.leafHash == MerkleHash.leaf(leaf))
+        #expect(parsed.leafHash == SHA256Digest.hash([0x00] + leaf))
+        // Another member's key does not verify it.
+        let other = Identity.generate()
+        #expect(!parsed.verifySignature(publicKey: other.publicKey))
+        // The signature is domain-separated: a context-free signature over the same bytes is not accepted.
+        var raw = event
+        raw.signature = identity.signRaw(event.unsignedEncoding)
+        #expect(!raw.verifySignature(publicKey: identity.publicKey))
+    }
+
+    @Test func everyByteFlipChangesTheEventOrBreaksItsSignature() throws {
+        let identity = Identity.generate()
+        var event = AuditEventTests.sampleEvent(actor: identity.publicKey.keyID)
+        event.sign(with: identity)
+        let leaf = event.leaf
+        var parsedAfterFlip = 0
+        for index in leaf.indices {
+            for mask: UInt8 in [0x01, 0x80] {
+                var bytes = leaf
+                bytes[index] ^= mask
+                guard let parsed = try? AuditEvent(leaf: bytes) else { continue }
+                parsedAfterFlip += 1
+                #expect(parsed != event, "flip at \(index) parsed to the same event")
+                #expect(!parsed.verifySignature(publicKey: identity.publicKey), "flip at \(index) still verifies")
+                #expect(parsed.leafHash != event.leafHash)
+            }
+        }
+        #expect(parsedAfterFlip > leaf.count, "most flips still parse, and all of them were caught by the signature")
+    }
+
+    @Test func malformedLeavesAreRefused() throws {
+        let identity = Identity.generate()
+        var event = AuditEventTests.sampleEvent(actor: identity.publicKey.keyID)
+        event.sign(with: identity)
+        let leaf = event.leaf
+        #expect(throws: AuditError.self) { try AuditEvent(leaf: Array(leaf.dropLast())) }
+        #expect(throws: AuditError.self) { try AuditEvent(leaf: leaf + [0]) }
+        #expect(throws: AuditError.self) { try AuditEvent(leaf: []) }
+        var version = leaf
+        version[0] = 2
+        #expect(throws: AuditError.malformedEvent("unsupported version")) { try AuditEvent(leaf: version) }
+        var zero = event
+        zero.sequence = 0
+        #expect(throws: AuditError.malformedEvent("sequence must start at 1")) { try AuditEvent(leaf: zero.leaf) }
+        for cut in stride(from: 0, to: leaf.count, by: 7) {
+            #expect(throws: AuditError.self) { try AuditEvent(leaf: Array(leaf.prefix(cut))) }
+        }
+    }
+
+    @Test func contentCommitmentIsHashOfOpeningAndDigest() {
+        let digest = SHA256Digest.hash(Array("original bytes".utf8))
+        let r = [UInt8](repeating: 0x5a, count: 32)
+        #expect(ContentCommitment.commit(contentDigest: digest, opening: r) == SHA256Digest.hash(r + digest))
+        var other = r
+        other[31] ^= 1
+        #expect(ContentCommitment.commit(contentDigest: digest, opening: other) != ContentCommitment.commit(contentDigest: digest, opening: r))
+    }
+}
