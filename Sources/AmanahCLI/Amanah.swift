@@ -10,7 +10,7 @@ public struct Amanah: ParsableCommand {
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
         subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
-                      Show.self, Export.self, Check.self, Audit.self])
+                      Show.self, Export.self, Check.self, Audit.self, Op.self])
 
     public init() {}
 }
@@ -20,6 +20,8 @@ public enum AmanahMain {
     /// Hardens the process, runs the command line and exits with the documented status
     /// (0 ok, 1 failure, 3 verification failed, 64 usage).
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        // A closed pipe must be an error return, not a signal that kills the process mid-write.
+        signal(SIGPIPE, SIG_IGN)
         do {
             try ProcessHardening.disableCoreDumps()
         } catch {

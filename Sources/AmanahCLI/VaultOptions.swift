@@ -24,7 +24,9 @@ public struct VaultOptions: ParsableArguments {
     public func openSession() throws -> Session {
         let vault = try openVault()
         let identity = IdentityBox(try global.unlockIdentity())
-        return try cli { try vault.session(for: identity) }
+        let session = try cli { try vault.session(for: identity) }
+        for done in try cli({ try session.fulfilPendingWork() }) { Terminal.message(done) }
+        return session
     }
 }
 

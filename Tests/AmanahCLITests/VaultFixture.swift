@@ -20,13 +20,14 @@ struct VaultFixture {
     static let roles = ["collector", "investigator", "protection-officer", "legal-officer", "auditor"]
     var publicKeys: [String: String] = [:]
 
-    init(threshold: Int = 2) throws {
+    init(custodians: Int = 2, threshold: Int = 2) throws {
         cli = try CLIHarness()
         vault = cli.folder + "/vault"
-        for name in ["custodian-1", "custodian-2"] + VaultFixture.roles { publicKeys[name] = try cli.makeIdentity(name) }
+        let custodianNames = (1...custodians).map { "custodian-\($0)" }
+        for name in custodianNames + VaultFixture.roles { publicKeys[name] = try cli.makeIdentity(name) }
         var arguments = ["init", "vault", "-i", "custodian-1.key", "--passphrase-file", "custodian-1.pass",
-                         "--threshold", String(threshold),
-                         "--custodian", publicKeys["custodian-1"]!, "--custodian", publicKeys["custodian-2"]!]
+                         "--threshold", String(threshold)]
+        for name in custodianNames { arguments += ["--custodian", publicKeys[name]!] }
         for role in VaultFixture.roles { arguments += ["--member", publicKeys[role]! + ":" + role] }
         let result = try cli.run(arguments)
         #expect(result.status == 0, "init: \(result.stderr)")
@@ -57,6 +58,21 @@ struct VaultFixture {
             let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
             return (parts[0], parts.count > 1 ? parts[1] : "")
         }
+    }
+
+    /// Proposes `change` as `proposer`, has each of `approvers` approve it, and applies it as `applier`;
+    /// returns the apply result.
+    @discardableResult
+    func governance(_ change: [String], proposer: String = "custodian-1", approvers: [String], applier: String = "custodian-1",
+                    file: String = "op.json") throws -> CLIHarness.Result {
+        try? FileManager.default.removeItem(atPath: cli.folder + "/" + file)
+        let proposed = try run(proposer, ["op", "propose"] + change + ["-o", file])
+        #expect(proposed.status == 0, "propose \(change): \(proposed.stderr)")
+        for approver in approvers {
+            let approved = try run(approver, ["op", "approve", file])
+            #expect(approved.status == 0, "approve by \(approver): \(approved.stderr)")
+        }
+        return try run(applier, ["op", "apply", file])
     }
 
     func cleanup() { cli.cleanup() }

@@ -27,7 +27,7 @@ public struct GovernanceEntry: Sendable, Equatable {
     static let formatName = "amanah-governance-entry-v1"
     static let signingContext = SigningContext(purpose: "governance-entry")
 
-    public var operation: Operation
+    public var operation: GovernanceOperation
     public var appliedAt: Int64
     public var applier: [UInt8]
     public var effects: Effects
@@ -74,7 +74,7 @@ public struct GovernanceEntry: Sendable, Equatable {
         applierSignature = identity.sign(signedPart, context: GovernanceEntry.signingContext)
     }
 
-    public init(operation: Operation, appliedAt: Int64, applier: [UInt8], effects: Effects, applierSignature: [UInt8] = []) {
+    public init(operation: GovernanceOperation, appliedAt: Int64, applier: [UInt8], effects: Effects, applierSignature: [UInt8] = []) {
         self.operation = operation; self.appliedAt = appliedAt; self.applier = applier; self.effects = effects
         self.applierSignature = applierSignature
     }
@@ -86,9 +86,9 @@ public struct GovernanceEntry: Sendable, Equatable {
         guard try reader.text() == GovernanceEntry.formatName else { throw VaultError.integrity("unknown governance entry format") }
         let operationBody = try reader.lengthPrefixed()
         let proposerSignature = try reader.lengthPrefixed()
-        var approvals: [Operation.Approval] = []
+        var approvals: [GovernanceOperation.Approval] = []
         for _ in 0..<(try reader.count(limit: 255)) {
-            approvals.append(Operation.Approval(custodian: try reader.bytes(8), signature: try reader.lengthPrefixed(), sealedShare: try reader.lengthPrefixed()))
+            approvals.append(GovernanceOperation.Approval(custodian: try reader.bytes(8), signature: try reader.lengthPrefixed(), sealedShare: try reader.lengthPrefixed()))
         }
         appliedAt = Int64(bitPattern: try reader.uint64())
         applier = try reader.bytes(8)
@@ -104,15 +104,15 @@ public struct GovernanceEntry: Sendable, Equatable {
         self.effects = effects
         applierSignature = try reader.lengthPrefixed()
         guard reader.isAtEnd else { throw VaultError.integrity("trailing bytes in governance entry") }
-        operation = try Operation(body: operationBody, proposerSignature: proposerSignature, approvals: approvals)
+        operation = try GovernanceOperation(body: operationBody, proposerSignature: proposerSignature, approvals: approvals)
     }
 }
 
-extension Operation {
+extension GovernanceOperation {
     /// Rebuilds an operation from its canonical body (as stored in a chain entry).
     init(body: [UInt8], proposerSignature: [UInt8], approvals: [Approval]) throws {
         var reader = EntryReader(body)
-        guard try reader.text() == Operation.formatName else { throw VaultError.integrity("unknown operation format") }
+        guard try reader.text() == GovernanceOperation.formatName else { throw VaultError.integrity("unknown operation format") }
         vaultID = try reader.bytes(32)
         previousState = try reader.bytes(32)
         change = try Change(encoding: try reader.lengthPrefixed())

@@ -28,7 +28,7 @@ extension GovernanceState {
 
     /// Checks an operation: vault, freshness, expiry (at `now`, ms), the proposer's and every approver's
     /// signature, and whether the change makes sense in this state.
-    public func status(of operation: Operation, now: Int64) -> OperationStatus {
+    public func status(of operation: GovernanceOperation, now: Int64) -> OperationStatus {
         var status = OperationStatus()
         guard operation.vaultID == vaultID else {
             status.problems.append("the operation belongs to another vault (\(Hex.encode(operation.vaultID).prefix(16))…)")

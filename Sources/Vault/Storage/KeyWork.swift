@@ -144,6 +144,8 @@ final class KeyWork {
                 try updated.update(db)
             }
         }
+        // Nothing is sealed to older generations any more: their wraps only help someone who should not read.
+        try db.execute(sql: "DELETE FROM keyWrap WHERE compartment = ? AND generation < ?", arguments: [compartment.rawValue, generation])
         state.compartmentKeys[compartment, default: [:]][generation] = publicKey
         learn("secret", compartment, generation, newSecret)
         learn("index", compartment, generation, newIndex)

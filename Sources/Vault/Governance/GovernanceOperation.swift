@@ -9,7 +9,7 @@ import VaultCrypto
 /// ‖ proposer key id (8) ‖ lp(nonce, 16 bytes)`.
 /// The proposer signs the body (context `amanah/v1/operation`). Each approver signs
 /// `operation id ‖ lp(sealed share or empty)` (context `amanah/v1/approval`).
-public struct Operation: Sendable, Equatable {
+public struct GovernanceOperation: Sendable, Equatable {
     /// One custodian's approval.
     public struct Approval: Sendable, Equatable {
         public var custodian: [UInt8]      // key id, 8 bytes
@@ -41,7 +41,7 @@ public struct Operation: Sendable, Equatable {
     /// The canonical body.
     public var body: [UInt8] {
         var out: [UInt8] = []
-        out.appendLengthPrefixed(Operation.formatName)
+        out.appendLengthPrefixed(GovernanceOperation.formatName)
         out.append(contentsOf: vaultID)
         out.append(contentsOf: previousState)
         out.appendLengthPrefixed(change.encoding)
@@ -64,7 +64,7 @@ public struct Operation: Sendable, Equatable {
     /// Whether an approval's signature verifies under `key`.
     public func approvalVerifies(_ approval: Approval, key: MemberPublicKey) -> Bool {
         key.keyID == approval.custodian
-            && key.verify(approval.signature, message: Operation.approvalMessage(operationID: id, sealedShare: approval.sealedShare), context: .approval)
+            && key.verify(approval.signature, message: GovernanceOperation.approvalMessage(operationID: id, sealedShare: approval.sealedShare), context: .approval)
     }
 
     // MARK: file form
@@ -72,7 +72,7 @@ public struct Operation: Sendable, Equatable {
     /// The operation file's JSON text.
     public func fileContents() throws -> [UInt8] {
         let object: [String: Any] = [
-            "format": Operation.formatName,
+            "format": GovernanceOperation.formatName,
             "vault": Hex.encode(vaultID),
             "previousState": Hex.encode(previousState),
             "change": change.json,
@@ -96,7 +96,7 @@ public struct Operation: Sendable, Equatable {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
             throw VaultError.invalidInput(source, "is not an operation file (not a JSON object)")
         }
-        guard object["format"] as? String == Operation.formatName else { throw VaultError.invalidInput(source, "is not an \(Operation.formatName) file") }
+        guard object["format"] as? String == GovernanceOperation.formatName else { throw VaultError.invalidInput(source, "is not an \(GovernanceOperation.formatName) file") }
         func hex(_ name: String, _ length: Int) throws -> [UInt8] {
             guard let text = object[name] as? String, let bytes = try? Hex.decode(text), bytes.count == length else {
                 throw VaultError.invalidInput(source, "field \(name) is malformed")

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultCrypto
+
+struct Op: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Governance operations: changes that need the signatures of k custodians.",
+        discussion: """
+            Changes: add-member PUB --role ROLE, remove-member PUB, set-role PUB ROLE, add-custodian PUB, \
+            remove-custodian PUB, set-threshold K, add-recipient NAME --age-key age1..., rotate-keys [--reencrypt], \
+            set-policy FILE, recover PUB --role ROLE. Operation files carry no secret and can travel between machines.
+            """,
+        subcommands: [OpPropose.self, OpApprove.self, OpStatus.self, OpApply.self])
+}
+
+/// Reads and parses an operation file.
+func readOperation(_ path: String) throws -> GovernanceOperation {
+    let bytes = try cli { try DurableFile.readAll(path, limit: 16 << 20) }
+    return try cli { try GovernanceOperation(fileContents: bytes, source: path) }
+}
+
+/// Writes an operation file atomically.
+func writeOperation(_ operation: GovernanceOperation, to path: String, overwrite: Bool) throws {
+    let bytes = try operation.fileContents()
+    do {
+        try DurableFile.write(to: path, mode: 0o644, overwrite: overwrite) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+    } catch {
+        throw CLIError("cannot write \(path): \(error)")
+    }
+}
+
+struct OpPropose: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "propose", abstract: "Propose a change; writes a signed operation file.")
+
+    @Argument(help: ArgumentHelp("The change: add-member, remove-member, set-role, add-custodian, remove-custodian, set-threshold, add-recipient, rotate-keys, set-policy, recover.", valueName: "CHANGE"))
+    var change: String
+    @Argument(help: ArgumentHelp("The change's arguments (a public key, a role, K, a name or a file).", valueName: "ARG"))
+    var values: [String] = []
+    @Option(name: .customLong("role"), help: "The role, for add-member and recover.") var role: String?
+    @Option(name: .customLong("age-key"), help: "A recipient's age public key (repeat for each), for add-recipient.") var ageKeys: [String] = []
+    @Flag(name: .customLong("reencrypt"), help: "For rotate-keys: also re-encrypt every sealed original.") var reencrypt = false
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the operation file.", valueName: "OP")) var output: String
+    @Option(name: .customLong("expires-in-days"), help: "How long the operation stays valid (default 14).") var days: Int = 14
+    @OptionGroup var options: VaultOptions
+
+    func parseKey(_ text: String) throws -> MemberPublicKey {
+        do { return try MemberPublicKey(line: text) } catch { throw CLIError("\(change): \(error)") }
+    }
+
+    func parseRole(_ text: String?) throws -> Role {
+        guard let text, let role = Role(rawValue: text) else {
+            throw CLIError("\(change): name a role", hint: "roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: CLIError.usage)
+        }
+        return role
+    }
+
+    func expect(_ count: Int) throws {
+        guard values.count == count else { throw CLIError("\(change) takes \(count) argument\(count == 1 ? "" : "s"), got \(values.count)", exitCode: CLIError.usage) }
+    }
+
+    func buildChange() throws -> Change {
+        switch change {
+        case "add-member": try expect(1); return .addMember(try parseKey(values[0]), try parseRole(role))
+        case "remove-member": try expect(1); return .removeMember(try parseKey(values[0]))
+        case "set-role": try expect(2); return .setRole(try parseKey(values[0]), try parseRole(values[1]))
+        case "add-custodian": try expect(1); return .addCustodian(try parseKey(values[0]))
+        case "remove-custodian": try expect(1); return .removeCustodian(try parseKey(values[0]))
+        case "set-threshold":
+            try expect(1)
+            guard let k = Int(values[0]) else { throw CLIError("set-threshold: K must be a number", exitCode: CLIError.usage) }
+            return .setThreshold(k)
+        case "add-recipient":
+            try expect(1)
+            guard !ageKeys.isEmpty else { throw CLIError("add-recipient: give at least one --age-key", exitCode: CLIError.usage) }
+            return .addRecipient(name: values[0], ageKeys: ageKeys)
+        case "rotate-keys": try expect(0); return .rotateKeys(reencrypt: reencrypt)
+        case "set-policy":
+            try expect(1)
+            let text = try cli { try DurableFile.readAll(values[0], limit: 1 << 20) }
+            return .setPolicy(hash: SHA256Digest.hash(text), text: text)
+        case "recover": try expect(1); return .recover(try parseKey(values[0]), try parseRole(role), oneTimeKey: [])
+        default:
+            throw CLIError("unknown change \(change)", hint: "see amanah op --help", exitCode: CLIError.usage)
+        }
+    }
+
+    func run() throws {
+        let parsed = try buildChange()
+        if DurableFile.exists(output) { throw CLIError("\(output) exists; not overwriting it") }
+        let session = try options.openSession()
+        let operation = try cli { try session.propose(parsed, lifetime: Int64(max(1, days)) * 24 * 3600 * 1000) }
+        try writeOperation(operation, to: output, overwrite: false)
+        try cli { try session.vault.rememberState() }
+        Terminal.message("proposed: \(parsed.plainWords(state: session.vault.state))")
+        Terminal.message("operation \(Hex.encode(operation.id).prefix(16)) written to \(output); it needs \(session.vault.state.threshold) custodian approvals (amanah op approve)")
+    }
+}
+
+struct OpApprove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a change in plain words and add your signature to the file.")
+    @Argument(help: ArgumentHelp("The operation file (signed in place).", valueName: "OP")) var file: String
+    @Flag(name: .customLong("yes"), help: "Do not ask for confirmation on a terminal.") var yes = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let operation = try readOperation(file)
+        let session = try options.openSession()
+        Terminal.message("operation \(Hex.encode(operation.id).prefix(16)), proposed by \(Hex.encode(operation.proposer)), expires \(Clock.format(milliseconds: operation.expires))")
+        Terminal.message("change: \(operation.change.plainWords(state: session.vault.state))")
+        if !yes && isatty(0) == 1 {
+            Terminal.writeStandardError("amanah: approve this change? [y/N] ")
+            let answer = readLine() ?? ""
+            guard answer.lowercased().hasPrefix("y") else { throw CLIError("not approved") }
+        }
+        let approved = try cli { try session.approve(operation) }
+        try writeOperation(approved, to: file, overwrite: true)
+        try cli { try session.vault.rememberState() }
+        let status = session.vault.state.status(of: approved, now: Clock.nowMilliseconds())
+        Terminal.message("approved; \(status.validSigners.count) of \(session.vault.state.threshold) signatures")
+    }
+}
+
+struct OpStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show an operation's change, signatures and problems.")
+    @Argument(help: ArgumentHelp("The operation file.", valueName: "OP")) var file: String
+    @Flag(help: "Print JSON: t (threshold), n (custodians), progress (valid signatures), signers, problems.") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let operation = try readOperation(file)
+        let session = try options.openSession()
+        let state = session.vault.state
+        let status = state.status(of: operation, now: Clock.nowMilliseconds())
+        if json {
+            let object: [String: Any] = [
+                "operation": Hex.encode(operation.id), "change": operation.change.typeName,
+                "description": operation.change.plainWords(state: state),
+                "t": state.threshold, "n": state.custodians.count, "progress": status.validSigners.count,
+                "signers": status.validSigners, "problems": status.problems,
+                "ready": status.hasQuorum && status.problems.isEmpty,
+                "expires": Clock.format(milliseconds: operation.expires),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            Terminal.output(String(decoding: data, as: UTF8.self))
+            return
+        }
+        Terminal.output("operation: \(Hex.encode(operation.id))")
+        Terminal.output("change: \(operation.change.plainWords(state: state))")
+        Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(state.custodians.count) custodians)")
+        for signer in status.validSigners { Terminal.output("signed by: \(signer)") }
+        for problem in status.problems { Terminal.output("problem: \(problem)") }
+        Terminal.output("expires: \(Clock.format(milliseconds: operation.expires))")
+    }
+}
+
+struct OpApply: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply an operation that has k custodian signatures.")
+    @Argument(help: ArgumentHelp("The operation file.", valueName: "OP")) var file: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let operation = try readOperation(file)
+        let session = try options.openSession()
+        let description = operation.change.plainWords(state: session.vault.state)
+        try cli { try session.apply(operation) }
+        try cli { try session.vault.rememberState() }
+        Terminal.message("applied: \(description)")
+        var pending: [String] = []
+        for compartment in Compartment.allCases where session.vault.state.rotationPending(compartment) { pending.append(compartment.rawValue) }
+        if !pending.isEmpty {
+            Terminal.message("the \(pending.joined(separator: ", ")) compartment rotation is pending: the next member who holds the key completes it")
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,341 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultStore
+
+extension Session {
+    /// Default lifetime of a proposed operation: 14 days.
+    public static let defaultOperationLifetime: Int64 = 14 * 24 * 3600 * 1000
+
+    /// Proposes a change: an operation file signed by the proposer (a member or custodian). Proposing is not
+    /// approving. A recovery must be proposed by the custodian who will apply it: the approvers re-seal their
+    /// shares to a one-time key derived from the proposer's identity and the operation's nonce.
+    /// - Throws: `VaultError.invalidInput` when the change cannot apply to the current state.
+    public func propose(_ change: Change, lifetime: Int64 = Session.defaultOperationLifetime) throws -> GovernanceOperation {
+        var change = change
+        var operation = GovernanceOperation(vaultID: vault.vaultID, previousState: vault.state.headHash, change: change,
+                                  expires: Clock.nowMilliseconds() + lifetime, proposer: identity.identity.publicKey.keyID)
+        if case let .recover(key, role, _) = change {
+            guard isCustodian else { throw VaultError.notPermitted("only a custodian may propose a recovery (they apply it)") }
+            let oneTime = identity.identity.deriveOneTimeKeyPair(context: operation.nonce)
+            change = .recover(key, role, oneTimeKey: oneTime.publicKey)
+            operation.change = change
+        }
+        if let problem = vault.state.changeProblem(change) { throw VaultError.invalidInput(change.typeName, problem) }
+        operation.proposerSignature = identity.identity.sign(operation.body, context: .operation)
+        return operation
+    }
+
+    /// Approves an operation: checks it against the vault's state, then adds this custodian's signature. For a
+    /// recovery, the custodian's recovery share is opened and re-sealed to the proposer's one-time key and
+    /// carried (sealed) in the approval, which the signature covers.
+    /// - Throws: `VaultError.notPermitted` for a non-custodian; `VaultError.invalidInput` for a second
+    ///   approval by the same custodian or an operation that cannot apply (stale, expired, another vault's).
+    public func approve(_ operation: GovernanceOperation) throws -> GovernanceOperation {
+        guard isCustodian else { throw VaultError.notPermitted("only custodians approve operations; \(keyIDHex) is not a custodian") }
+        let status = vault.state.status(of: operation, now: Clock.nowMilliseconds())
+        if let problem = status.problems.first { throw VaultError.invalidInput("operation", problem) }
+        guard !operation.approvals.contains(where: { $0.custodian == identity.identity.publicKey.keyID }) else {
+            throw VaultError.invalidInput("operation", "custodian \(keyIDHex) has approved this operation already")
+        }
+        var sealedShare: [UInt8] = []
+        if case let .recover(_, _, oneTimeKey) = operation.change {
+            let share = try vault.database.queue.read { db -> SecretBox in
+                guard let row = try RecoveryShareRow.fetchOne(db, key: ["generation": vault.state.recoveryGeneration, "custodian": keyIDHex]) else {
+                    throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)")
+                }
+                do { return SecretBox(try identity.identity.openSealedBox(Array(row.sealed))) } catch {
+                    throw VaultError.integrity("the recovery share sealed to \(keyIDHex) does not open")
+                }
+            }
+            sealedShare = try SealedBox.seal(share.bytes, to: oneTimeKey)
+        }
+        var approved = operation
+        let signature = identity.identity.sign(GovernanceOperation.approvalMessage(operationID: operation.id, sealedShare: sealedShare), context: .approval)
+        approved.approvals.append(.init(custodian: identity.identity.publicKey.keyID, signature: signature, sealedShare: sealedShare))
+        return approved
+    }
+
+    /// Applies an operation with k valid custodian signatures: in one transaction, the change and the
+    /// applier's effects go into the governance chain, keys are rotated, re-split and granted as far as this
+    /// member's keys allow (the rest stays pending for the next member who holds the keys), and the audit log
+    /// records it with its signers. A `rotate-keys --reencrypt` then re-encrypts every blob (resumable).
+    /// - Throws: `VaultError.invalidInput` naming why it is refused (too few signatures, a non-custodian
+    ///   signer, a duplicate, expired, stale, another vault's); `VaultError.integrity` for a forged recovery share,
+    ///   naming its holder.
+    public func apply(_ operation: GovernanceOperation) throws {
+        let now = Clock.nowMilliseconds()
+        let state = vault.state
+        let status = state.status(of: operation, now: now)
+        if let problem = status.problems.first { throw VaultError.invalidInput("operation", problem) }
+        guard status.hasQuorum else {
+            throw VaultError.invalidInput("operation", "it has \(status.validSigners.count) of the \(state.threshold) custodian signatures needed")
+        }
+        if GovernanceState.replacesRecoveryKey(operation.change) && !isCustodian {
+            throw VaultError.notPermitted("a change that replaces the recovery key must be applied by a custodian")
+        }
+        if case .recover = operation.change, operation.proposer != identity.identity.publicKey.keyID {
+            throw VaultError.notPermitted("a recovery must be applied by the custodian who proposed it")
+        }
+        try write { db in
+            let work = KeyWork(vaultID: vault.vaultID, state: state)
+            try work.learn(from: keyRing, db: db)
+            if case .recover = operation.change {
+                let recovered = try rebuildRecoverySecret(operation, state: state)
+                try work.learn(fromRecoverySecret: recovered, db: db)
+            }
+            let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
+            var effects = GovernanceEntry.Effects()
+
+            // A new recovery key, dealt by this custodian and split among the new custodians.
+            var shareRows: [RecoveryShareRow] = []
+            if GovernanceState.replacesRecoveryKey(operation.change) {
+                let recovery = X25519.generateKeyPair()
+                let shares = try Shamir.split(recovery.secretKey, threshold: preview.threshold, shareCount: preview.custodians.count)
+                for (custodian, share) in zip(preview.custodians, shares) {
+                    let commitment = share.commitment(salt: recovery.publicKey)
+                    effects.shareCommitments.append((custodian.keyIDHex, Int(share.index), commitment))
+                    shareRows.append(RecoveryShareRow(generation: state.recoveryGeneration + 1, custodian: custodian.keyIDHex,
+                                                      shareIndex: Int64(share.index), sealed: Data(try SealedBox.seal(share.serialized(), to: custodian.encryptionKey)),
+                                                      commitment: Data(commitment)))
+                }
+                effects.recoveryPublicKey = recovery.publicKey
+            }
+            // New compartment keys for rotations this member can do now.
+            var newSecrets: [Compartment: (SecretBox, [UInt8])] = [:]
+            for compartment in Compartment.allCases {
+                let required = preview.requiredGenerations[compartment] ?? 1
+                let current = state.currentGeneration(compartment)
+                guard required > current, work.knows("secret", compartment, current) else { continue }
+                let pair = X25519.generateKeyPair()
+                newSecrets[compartment] = (SecretBox(pair.secretKey.duplicate()), pair.publicKey)
+                effects.compartmentKeys.append((compartment, required, pair.publicKey))
+            }
+
+            var entry = GovernanceEntry(operation: operation, appliedAt: now, applier: identity.identity.publicKey.keyID, effects: effects)
+            entry.sign(with: identity.identity)
+            let body = entry.body
+            let next = try state.applying(entry, body: body)
+            try GovernanceRow(seq: Int64(next.chainLength), body: Data(body), hash: Data(next.headHash)).insert(db)
+            FaultInjection.point("apply.after-entry")
+
+            // Rotations: re-seal under the new keys (the state before the rotation knows the old public keys).
+            for compartment in Compartment.allCases {
+                guard let (secret, publicKey) = newSecrets[compartment] else { continue }
+                try work.rotate(compartment, to: next.requiredGenerations[compartment] ?? 1, newSecret: secret, publicKey: publicKey,
+                                attestBy: nil, db: db)
+            }
+            work.state = next
+            if !shareRows.isEmpty {
+                try db.execute(sql: "DELETE FROM recoveryShare WHERE generation < ?", arguments: [next.recoveryGeneration])
+                for row in shareRows { try row.insert(db) }
+            }
+            try work.ensureWraps(db: db)
+            FaultInjection.point("apply.before-commit")
+            var objects = [Hex.encode(operation.id)]
+            switch operation.change {
+            case let .addMember(key, _), let .removeMember(key), let .setRole(key, _), let .addCustodian(key),
+                 let .removeCustodian(key), let .recover(key, _, _):
+                objects.append(key.keyIDHex)
+            case let .addRecipient(name, _): objects.append(name)
+            default: break
+            }
+            objects += status.validSigners.map { "signer:" + $0 }
+            try audit(db, action: "governance." + operation.change.typeName, objects: objects)
+        }
+        try vault.reloadState()
+        try continueReencryption()
+    }
+
+    /// Rebuilds the recovery secret from the shares the approvers sealed to this custodian's one-time key.
+    /// Each share is checked against its published commitment first; a share that does not match names its holder.
+    func rebuildRecoverySecret(_ operation: GovernanceOperation, state: GovernanceState) throws -> SecretBox {
+        let oneTime = identity.identity.deriveOneTimeKeyPair(context: operation.nonce)
+        guard case let .recover(_, _, oneTimeKey) = operation.change, oneTimeKey == oneTime.publicKey else {
+            throw VaultError.integrity("the recovery's one-time key is not this custodian's")
+        }
+        var shares: [ShamirShare] = []
+        for approval in operation.approvals {
+            let holder = Hex.encode(approval.custodian)
+            guard let commitment = state.shareCommitments[holder] else { continue }
+            let share: ShamirShare
+            do {
+                let opened = try SealedBox.open(approval.sealedShare, publicKey: oneTime.publicKey, secretKey: oneTime.secretKey)
+                share = try ShamirShare.deserialize(opened)
+            } catch {
+                throw VaultError.integrity("the recovery share from custodian \(holder) does not open (forged or damaged)")
+            }
+            guard Int(share.index) == commitment.index, share.commitment(salt: state.recoveryPublicKey) == commitment.commitment else {
+                throw VaultError.integrity("the recovery share from custodian \(holder) does not match its commitment (forged or damaged)")
+            }
+            shares.append(share)
+        }
+        let secret = SecretBox(try Shamir.combine(shares))
+        guard (try? X25519.publicKey(for: secret.bytes)) == state.recoveryPublicKey else {
+            throw VaultError.integrity("the rebuilt recovery key does not match the vault's recovery public key")
+        }
+        return secret
+    }
+
+    /// Work that governance left pending and this member's keys can do now: complete rotations (attesting
+    /// the new public keys), grant missing wraps to members and to the current recovery key, remove wraps to
+    /// replaced recovery keys, and continue a re-encryption. Each step is audited. Cheap when nothing is pending.
+    /// - Returns: short descriptions of what was done.
+    @discardableResult
+    public func fulfilPendingWork() throws -> [String] {
+        var done: [String] = []
+        let state = vault.state
+        let needsWork = try vault.database.queue.read { db -> Bool in
+            let work = KeyWork(vaultID: vault.vaultID, state: state)
+            try work.learn(from: keyRing, db: db)
+            return try work.hasWork(db: db)
+        }
+        if needsWork {
+            try write { db in
+                let work = KeyWork(vaultID: vault.vaultID, state: state)
+                try work.learn(from: keyRing, db: db)
+                var rotated: [String] = []
+                for compartment in Compartment.allCases where state.rotationPending(compartment)
+                    && work.knows("secret", compartment, state.currentGeneration(compartment)) {
+                    let generation = state.requiredGenerations[compartment] ?? 1
+                    let pair = X25519.generateKeyPair()
+                    try work.rotate(compartment, to: generation, newSecret: SecretBox(pair.secretKey.duplicate()), publicKey: pair.publicKey,
+                                    attestBy: identity, db: db)
+                    rotated.append(compartment.rawValue)
+                }
+                try work.ensureWraps(db: db)
+                if !rotated.isEmpty {
+                    try audit(db, action: "compartment.rotate", objects: rotated)
+                    done.append("rotated the \(rotated.joined(separator: ", ")) compartment key\(rotated.count == 1 ? "" : "s")")
+                }
+                if !work.granted.isEmpty {
+                    try audit(db, action: "key.grant", objects: work.granted.sorted())
+                    done.append("granted keys to \(work.granted.sorted().joined(separator: ", "))")
+                }
+            }
+            try vault.reloadState()
+        }
+        if try continueReencryption() > 0 { done.append("re-encrypted sealed originals") }
+        return done
+    }
+
+    /// Re-encrypts, one item per transaction, every blob sealed before the newest `rotate-keys --reencrypt`:
+    /// a new data key, a new blob (written durably first), then the item's key, fields and blob id updated in
+    /// one transaction, then the old blob removed. Killed at any point, it leaves each item old or new, and the
+    /// next member with the media key continues. Returns the number of items re-encrypted.
+    @discardableResult
+    public func continueReencryption() throws -> Int {
+        guard let target = vault.state.reencryptionSequence else { return 0 }
+        let pending = try vault.database.queue.read { db -> [ItemRow] in
+            guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else { return [] }
+            return try ItemRow.filter(Column("keyEpoch") < Int64(target)).order(Column("id")).fetchAll(db)
+        }
+        var count = 0
+        for item in pending {
+            let (oldKey, fields) = try vault.database.queue.read { db -> (SecretBox, RecordCodec.Opened) in
+                (try RecordCodec.dataKey(kind: .item, id: item.id, compartment: .media, keyRing: keyRing, db: db),
+                 try RecordCodec.open(kind: .item, id: item.id, vaultID: vault.vaultID, keyRing: keyRing, db: db))
+            }
+            guard let sizeText = fields.fields["size"]?.displayText, let size = UInt64(sizeText) else {
+                throw VaultError.integrity("item \(item.id) lacks its sealed size")
+            }
+            let newKey = SecretBox(SecretBytes.random(count: 32))
+            let newBlob = BlobStore.newID()
+            let oldBlobKey = Self.blobKey(from: oldKey), newBlobKey = Self.blobKey(from: newKey)
+            let sealedSize = try vault.blobs.write(id: newBlob) { out in
+                var source = try vault.blobs.open(id: item.blobID)
+                let pipe = ReencryptingPipe(size: size)
+                try pipe.run(from: &source, oldKey: oldBlobKey.bytes,
+                             oldAD: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: item.blobID),
+                             to: out, newKey: newBlobKey.bytes, newAD: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: newBlob))
+            }
+            FaultInjection.point("reencrypt.after-blob")
+            do {
+                try write { db in
+                    try db.execute(sql: "DELETE FROM recordField WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
+                    try db.execute(sql: "DELETE FROM recordKey WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
+                    try RecordCodec.write(kind: .item, id: item.id, fields: fields.fields, vaultID: vault.vaultID, state: vault.state,
+                                          presetKeys: [.media: newKey], db: db)
+                    var updated = item
+                    updated.blobID = newBlob
+                    updated.sealedSize = Int64(sealedSize)
+                    updated.keyEpoch = Int64(target)
+                    try updated.update(db)
+                    try audit(db, action: "item.reencrypt", objects: [item.id])
+                }
+            } catch {
+                vault.blobs.remove(id: newBlob)
+                throw error
+            }
+            vault.blobs.remove(id: item.blobID)
+            count += 1
+        }
+        return count
+    }
+}
+
+/// Decrypts a sealed blob and re-seals it under a new key in one pass, in constant memory: the old stream is
+/// opened chunk by chunk into a bounded buffer that feeds the new stream.
+struct ReencryptingPipe {
+    let size: UInt64
+
+    func run(from source: inout FileHandleFD, oldKey: borrowing SecretBytes, oldAD: [UInt8], to out: FileHandleFD,
+             newKey: borrowing SecretBytes, newAD: [UInt8]) throws {
+        // Decrypt into a bounded pipe on a second thread would overlap work; sequentially through a pipe(2)
+        // pair keeps memory constant without threads: the writer side is drained by the sealing reader.
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
+        let reader = FileHandleFD(fd: fds[0], path: "re-encryption pipe")
+        let writer = FileHandleFD(fd: fds[1], path: "re-encryption pipe")
+        let oldKeyCopy = SecretBox(oldKey.duplicate())
+        let thread = ReencryptionThread(source: source, key: oldKeyCopy, ad: oldAD, sink: writer)
+        thread.start()
+        var input = reader
+        var sink = out
+        var sealError: Error? = nil
+        do {
+            try SealedStream.seal(from: &input, contentLength: size, to: &sink, key: newKey, associatedData: newAD,
+                                  paddedLength: Padme.paddedLength(size + 8))
+        } catch { sealError = error }
+        try? reader.close()
+        thread.join()
+        if let failure = thread.failure { throw VaultError.integrity("the old blob does not open: \(failure)") }
+        if let sealError { throw sealError }
+    }
+}
+
+/// The decrypting half of a re-encryption, on its own thread, writing plaintext into a pipe.
+final class ReencryptionThread: @unchecked Sendable {
+    private let source: FileHandleFD
+    private let key: SecretBox
+    private let ad: [UInt8]
+    private let sink: FileHandleFD
+    private var thread = pthread_t()
+    private(set) var failure: Error?
+
+    init(source: FileHandleFD, key: SecretBox, ad: [UInt8], sink: FileHandleFD) {
+        self.source = source; self.key = key; self.ad = ad; self.sink = sink
+    }
+
+    func start() {
+        let unmanaged = Unmanaged.passRetained(self)
+        pthread_create(&thread, nil, { argument in
+            let me = Unmanaged<ReencryptionThread>.fromOpaque(argument!).takeRetainedValue()
+            me.body()
+            return nil
+        }, unmanaged.toOpaque())
+    }
+
+    func join() { pthread_join(thread, nil) }
+
+    private func body() {
+        var input = source
+        var output = sink
+        do { try SealedStream.open(from: &input, to: &output, key: key.bytes, associatedData: ad) } catch { failure = error }
+        try? sink.close()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
