@@ -1,0 +1,97 @@
+/// The kinds of record a release carries, and their fields (issue 3, "Records"; DESIGN.md, "Data model").
+/// The raw value is the spelling used in policy files (`[profiles.NAME.case]`, `.witness`, `.item`).
+public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
+    /// One deceased detainee.
+    case `case`
+    /// A witness: pseudonym, identity fields, consent and protective measures.
+    case witness
+    /// One piece of evidence: its capture metadata and sources (the original's bytes are governed by the
+    /// profile's image rules, not by field rules).
+    case item
+
+    /// The fields of this kind, in the order releases list them.
+    public var fields: [FieldSpec] {
+        switch self {
+        case .case:
+            return [
+                FieldSpec("id", .case, .text),
+                FieldSpec("detaineeNumber", .case, .text),
+                FieldSpec("branch", .case, .text),
+                FieldSpec("forensicReference", .case, .text),
+                FieldSpec("photographedOn", .case, .date),
+                FieldSpec("place", .case, .place),
+                FieldSpec("identificationStatus", .case, .text),
+                FieldSpec("identifiedName", .identity, .text),
+                FieldSpec("identifiedBy", .case, .text),
+            ]
+        case .witness:
+            return [
+                FieldSpec("pseudonym", .case, .text),
+                FieldSpec("legalName", .identity, .text),
+                FieldSpec("contact", .identity, .text),
+                FieldSpec("location", .identity, .place),
+                FieldSpec("relationship", .identity, .text),
+                FieldSpec("consent", .case, .list),
+                FieldSpec("protectiveMeasures", .case, .list),
+            ]
+        case .item:
+            return [
+                FieldSpec("id", .media, .text),
+                FieldSpec("fileName", .media, .text),
+                FieldSpec("mediaType", .media, .text),
+                FieldSpec("sha256", .media, .text),
+                FieldSpec("captureTime", .media, .date),
+                FieldSpec("make", .media, .text),
+                FieldSpec("model", .media, .text),
+                FieldSpec("serials", .media, .list),
+                FieldSpec("owner", .media, .text),
+                FieldSpec("gps", .media, .text),
+                FieldSpec("previews", .media, .list),
+                FieldSpec("sources", .media, .list),
+            ]
+        }
+    }
+
+    /// The field named `name`, or nil when this kind has no such field.
+    public func field(named name: String) -> FieldSpec? {
+        fields.first { $0.name == name }
+    }
+
+    public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// What sort of value a field holds; decides which field actions a profile may apply to it.
+public enum FieldKind: String, Sendable, Hashable {
+    /// Free text (names, numbers, references). keep, remove, pseudonymise.
+    case text
+    /// A date: ISO 8601 `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, optionally with a time; or EXIF `YYYY:MM:DD hh:mm:ss`.
+    /// keep, remove, generalise to `month` or `year`.
+    case date
+    /// A place name, components separated by commas (`,` or Arabic `،`), most specific first.
+    /// keep, remove, pseudonymise, generalise to `region`.
+    case place
+    /// An age in whole years. keep, remove, generalise to a `range`. (No field of the version-1 records has
+    /// this kind; the generaliser exists for records that add one.)
+    case age
+    /// A list of text values (consent names, serial numbers, sources); actions apply to each element.
+    /// keep, remove, pseudonymise.
+    case list
+}
+
+/// One field of a record kind: its name, the compartment it is sealed to, and its kind.
+public struct FieldSpec: Sendable, Hashable {
+    /// The field name as records and policy files spell it (`detaineeNumber`).
+    public let name: String
+    /// The compartment the field is sealed to (issue 3).
+    public let compartment: Compartment
+    /// What the value is, which decides the permitted field actions.
+    public let kind: FieldKind
+
+    init(_ name: String, _ compartment: Compartment, _ kind: FieldKind) {
+        self.name = name
+        self.compartment = compartment
+        self.kind = kind
+    }
+}
