@@ -51,7 +51,7 @@ public struct RecordRedactor: ~Copyable {
 
     /// Redacts one record.
     /// - Throws: `RedactionError.unknownField`, `.wrongValueType`, `.unknownMeasure`, `.consentMissing`,
-    ///   `.pseudonymCollision`.
+    ///   `.recipientRequired` (identity fields shown without a recipient), `.pseudonymCollision`.
     public mutating func redact(_ record: Record) throws(RedactionError) -> RedactedRecord {
         for (name, value) in record.fields {
             guard let spec = record.kind.field(named: name) else { throw .unknownField(kind: record.kind, field: name) }
@@ -160,7 +160,7 @@ public struct RecordRedactor: ~Copyable {
         }
         guard showsIdentity else { return }
         let witness = pseudonym(of: record)
-        guard let recipient else { throw .consentMissing(witness: witness, recipient: "") }
+        guard let recipient else { throw .recipientRequired }
         var consent: [String] = []
         if case let .list(names)? = record.fields["consent"] { consent = names }
         let facts = WitnessFacts(pseudonym: witness, consent: consent)

@@ -13,7 +13,8 @@ public enum RedactionError: Error, Equatable, Sendable, CustomStringConvertible 
     case unknownCategory(String)
     /// A region's category requires a reason and the region has none.
     case reasonRequired(region: String, code: String)
-    /// Pseudonymising needs a named recipient (pseudonyms are per recipient).
+    /// Pseudonymising needs a named recipient (pseudonyms are per recipient), and so does showing a witness's
+    /// identity fields (consent names recipients).
     case recipientRequired
     /// The pseudonym key is not 16 to 64 bytes (BLAKE2b key sizes, RFC 7693).
     case invalidPseudonymKey(bytes: Int)
@@ -37,7 +38,7 @@ public enum RedactionError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .unknownMeasure(name): return "unknown protective measure \"\(name)\""
         case let .unknownCategory(code): return "unknown category code \"\(code)\""
         case let .reasonRequired(region, code): return "region \(region): category \(code) requires a reason"
-        case .recipientRequired: return "pseudonyms are per recipient: a recipient name is required"
+        case .recipientRequired: return "a recipient name is required (pseudonyms and consent are per recipient)"
         case let .invalidPseudonymKey(bytes): return "the pseudonym key must be 16 to 64 bytes, got \(bytes)"
         case let .invalidPseudonymLength(length): return "pseudonym length must be 8 to 52 characters, got \(length)"
         case let .pseudonymCollision(length): return "two different values share a pseudonym at length \(length)"
