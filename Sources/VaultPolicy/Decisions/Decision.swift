@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one rule took part in a decision: its name (an allow or deny rule's `name`, or a built-in check such
 /// as `disclosure.identity-consent`), what it said, and about what.
 public struct AppliedRule: Sendable, Equatable, CustomStringConvertible {
@@ -75,6 +77,8 @@ public struct Decision: Sendable, Equatable {
 
     /// The text `amanah policy explain` prints: first line `permit` or `deny`, then
     /// `obligation: ...` lines (permit) or one `reason: ...` line (deny), then one `rule: ...` line per rule.
+    /// Control and bidirectional formatting characters that request facts brought into the text are escaped
+    /// (`TextNormalisation.escapedForDisplay`), and every entry stays on its own line.
     public func render() -> String {
         var lines: [String] = []
         switch verdict {
@@ -86,6 +90,7 @@ public struct Decision: Sendable, Equatable {
             lines.append("reason: \(reason)")
         }
         lines += rules.map { "rule: \($0)" }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.map { TextNormalisation.escapedForDisplay($0).replacingOccurrences(of: "\n", with: "\\n") }
+            .joined(separator: "\n") + "\n"
     }
 }

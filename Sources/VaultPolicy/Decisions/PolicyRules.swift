@@ -14,7 +14,7 @@ public struct VocabularyCheck: PolicyRule {
             return deny("unknown classification \"\(label)\"")
         }
         for witness in request.resource.witnesses {
-            for measure in witness.protectiveMeasures where policy.measures[measure] == nil {
+            for measure in witness.protectiveMeasures where policy.measure(named: measure) == nil {
                 return deny("witness \(witness.pseudonym) is under protective measure \"\(measure)\", which the policy does not define")
             }
         }
@@ -146,8 +146,9 @@ public struct ReleaseRequirements: PolicyRule {
         let releasesOriginal = profile.images.releaseOriginals && resource.compartments.contains(.media)
         if releasesOriginal {
             for witness in resource.witnesses {
-                for name in witness.protectiveMeasures {
-                    guard let measure = policy.measures[name] else { continue }
+                for listed in witness.protectiveMeasures {
+                    guard let measure = policy.measure(named: listed) else { continue }
+                    let name = measure.name
                     let forced = measure.alwaysMask.filter(resource.regionCategories.contains)
                     if measure.withholdOriginals || !forced.isEmpty {
                         let reason = measure.withholdOriginals

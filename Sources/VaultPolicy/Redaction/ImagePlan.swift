@@ -54,15 +54,13 @@ extension Policy {
     public func imagePlan(profile name: String, recipient: String?, itemLabel: String, regions: [RegionFacts],
                           sources: [WitnessFacts]) throws(RedactionError) -> ImagePlan {
         guard let profile = profiles[name] else { throw .unknownProfile(name) }
-        var forced: [String: String] = [:]  // category → "measure NAME of witness W"
+        var forced: [String: (witness: String, measure: String)] = [:]  // category → who forces its mask
         var withheldBy: (witness: String, measure: String)?
         for source in sources {
             for measureName in source.protectiveMeasures {
-                guard let measure = measures[measureName] else { throw .unknownMeasure(measureName) }
-                for code in measure.alwaysMask where forced[code] == nil {
-                    forced[code] = "protective measure \(measure.name) of witness \(source.pseudonym)"
-                }
-                if measure.withholdOriginals && withheldBy == nil { withheldBy = (source.pseudonym, measure.name) }
+                guard let found = measure(named: measureName) else { throw .unknownMeasure(measureName) }
+                for code in found.alwaysMask where forced[code] == nil { forced[code] = (source.pseudonym, found.name) }
+                if found.withholdOriginals && withheldBy == nil { withheldBy = (source.pseudonym, found.name) }
             }
         }
         for region in regions {
@@ -74,14 +72,8 @@ extension Policy {
 
         if profile.images.releaseOriginals {
             if let withheldBy { throw .originalForbidden(witness: withheldBy.witness, measure: withheldBy.measure) }
-            for region in regions where forced[region.category] != nil {
-                let witness = sources.first { source in
-                    source.protectiveMeasures.contains { measures[$0]?.alwaysMask.contains(region.category) ?? false }
-                }
-                let measure = witness?.protectiveMeasures.first {
-                    measures[$0]?.alwaysMask.contains(region.category) ?? false
-                }
-                throw .originalForbidden(witness: witness?.pseudonym ?? "", measure: measure ?? "")
+            for region in regions {
+                if let by = forced[region.category] { throw .originalForbidden(witness: by.witness, measure: by.measure) }
             }
             let decisions = regions.map {
                 RegionDecision(regionID: $0.id, category: $0.category, masked: false,
@@ -98,8 +90,8 @@ extension Policy {
         for region in regions {
             let masked: Bool
             let why: String
-            if let measure = forced[region.category] {
-                (masked, why) = (true, "\(measure) forces category \(region.category) masked")
+            if let by = forced[region.category] {
+                (masked, why) = (true, "protective measure \(by.measure) of witness \(by.witness) forces category \(region.category) masked")
             } else if profile.images.maskCategories.contains(region.category) {
                 if profile.images.unmaskWithConsent.contains(region.category) && consented {
                     (masked, why) = (false, "every source consented to \(recipient ?? "")")

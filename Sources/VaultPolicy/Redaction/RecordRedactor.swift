@@ -141,7 +141,7 @@ public struct RecordRedactor: ~Copyable {
     private func identityRemovalByMeasure(_ record: Record) throws(RedactionError) -> (code: String, reason: String)? {
         var found: (code: String, reason: String)?
         for name in measures(of: record) {
-            guard let measure = policy.measures[TextNormalisation.normalise(name)] else { throw .unknownMeasure(name) }
+            guard let measure = policy.measure(named: name) else { throw .unknownMeasure(name) }
             if measure.removeIdentity, found == nil, let code = measure.code {
                 found = (code, "protective measure \(measure.name): \(measure.description)")
             }

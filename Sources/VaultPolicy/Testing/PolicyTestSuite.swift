@@ -1,3 +1,5 @@
+import Foundation
+
 /// A table of expected decisions, run against a policy (`amanah policy test FILE`), in the spirit of
 /// `opa test`. The file (TOML, strict like the policy; `keys-example/policy-tests.toml` covers the default):
 /// ```
@@ -221,6 +223,7 @@ public struct PolicyTestReport: Sendable, Equatable {
         var lines = results.map { result in
             result.passed ? "ok    \(result.name)" : "FAIL  \(result.name): " + result.failures.joined(separator: "; ")
         }
+        lines = lines.map { TextNormalisation.escapedForDisplay($0).replacingOccurrences(of: "\n", with: "\\n") }
         lines.append("\(results.count) tests, \(results.count - failures.count) passed, \(failures.count) failed")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -48,6 +48,6 @@ public enum Action: String, CaseIterable, Sendable, Hashable, Comparable {
     }
 
     public static func < (lhs: Action, rhs: Action) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 }

@@ -9,6 +9,6 @@ public enum Compartment: String, CaseIterable, Sendable, Hashable, Comparable {
     case identity
 
     public static func < (lhs: Compartment, rhs: Compartment) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 }

@@ -58,7 +58,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
     }
 
     public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 }
 
