@@ -1,28 +1,5 @@
 import Foundation
 
-/// How one rule took part in a decision: its name (an allow or deny rule's `name`, or a built-in check such
-/// as `disclosure.identity-consent`), what it said, and about what.
-public struct AppliedRule: Sendable, Equatable, CustomStringConvertible {
-    /// What the rule said.
-    public enum Effect: String, Sendable, Equatable {
-        case permit
-        case deny
-    }
-
-    public let name: String
-    public let effect: Effect
-    /// What it matched or why it said so, in words.
-    public let detail: String
-
-    public init(_ name: String, _ effect: Effect, _ detail: String) {
-        self.name = name
-        self.effect = effect
-        self.detail = detail
-    }
-
-    public var description: String { "\(effect.rawValue) \(name): \(detail)" }
-}
-
 /// A policy decision: a value, never an error. Either permit, with the obligations the vault must meet, or
 /// deny, with the reason; in both cases the rules that made it.
 public struct Decision: Sendable, Equatable {
@@ -32,10 +9,12 @@ public struct Decision: Sendable, Equatable {
         case deny(reason: String)
     }
 
+    /// The outcome.
     public let verdict: Verdict
     /// The rules that made the decision, in evaluation order.
     public let rules: [AppliedRule]
 
+    /// A decision from its parts.
     public init(_ verdict: Verdict, rules: [AppliedRule]) {
         self.verdict = verdict
         self.rules = rules

@@ -32,6 +32,7 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, in words.
     public let message: String
 
+    /// An error of `code` at `keyPath` (empty for the whole document) saying `message`.
     public init(_ code: Code, at keyPath: String, _ message: String) {
         self.code = code
         self.keyPath = keyPath

@@ -1,26 +1,3 @@
-/// A region drawn on an item (issue 7): its id, category code and reason. Coordinates stay with the vault.
-public struct RegionFacts: Sendable, Equatable {
-    public var id: String
-    public var category: String
-    public var reason: String
-
-    public init(id: String, category: String, reason: String) {
-        self.id = id
-        self.category = category
-        self.reason = reason
-    }
-}
-
-/// What a release under a profile does with one region.
-public struct RegionDecision: Sendable, Equatable {
-    public let regionID: String
-    public let category: String
-    /// Whether the derivative fills the region with a solid colour.
-    public let masked: Bool
-    /// Why, in words.
-    public let why: String
-}
-
 /// What a release does with one item's image: the original or a derivative, metadata, and every region.
 public struct ImagePlan: Sendable, Equatable {
     /// Release the original bytes unchanged (no masks possible).

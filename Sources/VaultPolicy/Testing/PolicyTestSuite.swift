@@ -30,8 +30,11 @@ import Foundation
 public struct PolicyTestSuite: Sendable, Equatable {
     /// One expected decision.
     public struct Case: Sendable, Equatable {
+        /// Unique test name.
         public var name: String
+        /// The request to decide.
         public var request: PolicyRequest
+        /// Whether the decision must be permit (else deny).
         public var expectPermit: Bool
         /// Exact obligations expected of a permit, nil when not checked.
         public var obligations: [Obligation]?
@@ -46,8 +49,10 @@ public struct PolicyTestSuite: Sendable, Equatable {
     /// The largest test file accepted, in bytes (4 MiB).
     public static let maximumSize = 4 << 20
 
+    /// The cases, in file order.
     public var cases: [Case]
 
+    /// A suite of `cases`.
     public init(cases: [Case]) { self.cases = cases }
 
     /// Parses a test table.
@@ -197,34 +202,5 @@ extension PolicyTestSuite.Case {
                             + decision.rules.map(\.name).joined(separator: ", ") + ")")
         }
         return failures
-    }
-}
-
-/// The outcome of one test case.
-public struct PolicyTestResult: Sendable, Equatable {
-    public let name: String
-    public let decision: Decision
-    /// What did not match, in words; empty when the case passed.
-    public let failures: [String]
-    public var passed: Bool { failures.isEmpty }
-}
-
-/// The outcome of a test table.
-public struct PolicyTestReport: Sendable, Equatable {
-    public let results: [PolicyTestResult]
-
-    /// The failed cases.
-    public var failures: [PolicyTestResult] { results.filter { !$0.passed } }
-    /// Whether every case passed.
-    public var passed: Bool { failures.isEmpty }
-
-    /// One line per case (`ok    NAME` or `FAIL  NAME: what`), then `N tests, P passed, F failed`.
-    public func render() -> String {
-        var lines = results.map { result in
-            result.passed ? "ok    \(result.name)" : "FAIL  \(result.name): " + result.failures.joined(separator: "; ")
-        }
-        lines = lines.map { TextNormalisation.escapedForDisplay($0).replacingOccurrences(of: "\n", with: "\\n") }
-        lines.append("\(results.count) tests, \(results.count - failures.count) passed, \(failures.count) failed")
-        return lines.joined(separator: "\n") + "\n"
     }
 }
