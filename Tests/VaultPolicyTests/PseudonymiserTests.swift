@@ -80,8 +80,8 @@ import VaultCrypto
             replacing: "[profiles.tribunal-protected.case]\nid = \"keep\"",
             with: "[profiles.tribunal-protected.case]\nid = { action = \"pseudonymise\", code = \"D\" }"))
         let records = [
-            Record(kind: .case, label: "case 1", fields: ["id": .text("value-157264")]),
-            Record(kind: .case, label: "case 2", fields: ["id": .text("value-1309150")]),
+            ReleaseRecord(kind: .case, label: "case 1", fields: ["id": .text("value-157264")]),
+            ReleaseRecord(kind: .case, label: "case 2", fields: ["id": .text("value-1309150")]),
         ]
         let key = Fixture.pseudonymKey()
         let release = try policy.redactRelease(records, profile: "tribunal-protected", recipient: "demo-tribunal",

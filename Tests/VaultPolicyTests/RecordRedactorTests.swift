@@ -6,7 +6,7 @@ import VaultCrypto
 @Suite struct RecordRedactorTests {
     let policy = Policy.builtIn
 
-    static let caseRecord = Record(kind: .case, label: "case C-1", fields: [
+    static let caseRecord = ReleaseRecord(kind: .case, label: "case C-1", fields: [
         "id": .text("C-1"),
         "detaineeNumber": .text("\u{0663}\u{0664}\u{0665}\u{0666}/\u{0662}\u{0661}\u{0665}"),
         "branch": .text("215"),
@@ -19,8 +19,8 @@ import VaultCrypto
     ])
 
     static func witness(_ pseudonym: String = "W-0001", name: String = "Test Person B", consent: [String] = [],
-                        measures: [String] = []) -> Record {
-        Record(kind: .witness, label: "witness \(pseudonym)", fields: [
+                        measures: [String] = []) -> ReleaseRecord {
+        ReleaseRecord(kind: .witness, label: "witness \(pseudonym)", fields: [
             "pseudonym": .text(pseudonym),
             "legalName": .text(name),
             "contact": .text("+31 70 000 0000"),
@@ -31,7 +31,7 @@ import VaultCrypto
         ])
     }
 
-    static let itemRecord = Record(kind: .item, label: "item 7f3a", fields: [
+    static let itemRecord = ReleaseRecord(kind: .item, label: "item 7f3a", fields: [
         "id": .text("7f3a"),
         "fileName": .text("DSC_0042.JPG"),
         "mediaType": .text("image/jpeg"),
@@ -46,7 +46,7 @@ import VaultCrypto
         "sources": .list(["W-0001", "W-0002"]),
     ])
 
-    func redact(_ records: [Record], profile: String, recipient: String? = "demo-tribunal",
+    func redact(_ records: [ReleaseRecord], profile: String, recipient: String? = "demo-tribunal",
                 order: CourtOrder? = nil, in policy: Policy = .builtIn) throws -> ReleaseRedaction {
         let key = Fixture.pseudonymKey()
         return try policy.redactRelease(records, profile: profile, recipient: recipient, pseudonymKey: key,
@@ -222,7 +222,7 @@ import VaultCrypto
                                                 "consent": .list(["demo-tribunal", "other-tribunal"])]
             if let address = entry.address { fields["location"] = .text(address) }
             if let file = entry.client_filename { fields["contact"] = .text(file) }
-            return Record(kind: .witness, label: "witness \(entry.id)", fields: fields)
+            return ReleaseRecord(kind: .witness, label: "witness \(entry.id)", fields: fields)
         }
         let release = try redact(records, profile: "tribunal-protected", in: policy)
         let names = release.records.map { record -> String in

@@ -6,7 +6,7 @@ extension Policy {
     /// pseudonyms 4 characters longer (up to `Pseudonymiser.maximumLength`) and says so in the result.
     /// - Throws: as `RecordRedactor.init` and `redact`; `pseudonymCollision` only if even full-length
     ///   pseudonyms collide.
-    public func redactRelease(_ records: [Record], profile: String, recipient: String?,
+    public func redactRelease(_ records: [ReleaseRecord], profile: String, recipient: String?,
                               pseudonymKey: borrowing SecretBytes, courtOrder: CourtOrder? = nil,
                               pseudonymLength: Int = Pseudonymiser.defaultLength) throws(RedactionError)
         -> ReleaseRedaction {

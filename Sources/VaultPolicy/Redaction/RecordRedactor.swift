@@ -55,7 +55,7 @@ public struct RecordRedactor: ~Copyable {
     /// Redacts one record.
     /// - Throws: `RedactionError.unknownField`, `.wrongValueType`, `.unknownMeasure`, `.consentMissing`,
     ///   `.recipientRequired` (identity fields shown without a recipient), `.pseudonymCollision`.
-    public mutating func redact(_ record: Record) throws(RedactionError) -> RedactedRecord {
+    public mutating func redact(_ record: ReleaseRecord) throws(RedactionError) -> RedactedRecord {
         for (name, value) in record.fields {
             guard let spec = record.kind.field(named: name) else { throw .unknownField(kind: record.kind, field: name) }
             switch (spec.kind, value) {
@@ -131,17 +131,17 @@ public struct RecordRedactor: ~Copyable {
         return result.map(FieldValue.text)
     }
 
-    private func measures(of record: Record) -> [String] {
+    private func measures(of record: ReleaseRecord) -> [String] {
         if case let .list(names)? = record.fields["protectiveMeasures"] { return names }
         return []
     }
 
-    private func pseudonym(of record: Record) -> String {
+    private func pseudonym(of record: ReleaseRecord) -> String {
         if case let .text(name)? = record.fields["pseudonym"] { return name }
         return record.label
     }
 
-    private func identityRemovalByMeasure(_ record: Record) throws(RedactionError) -> (code: String, reason: String)? {
+    private func identityRemovalByMeasure(_ record: ReleaseRecord) throws(RedactionError) -> (code: String, reason: String)? {
         var found: (code: String, reason: String)?
         for name in measures(of: record) {
             guard let measure = policy.measure(named: name) else { throw .unknownMeasure(name) }
@@ -152,7 +152,7 @@ public struct RecordRedactor: ~Copyable {
         return found
     }
 
-    private func checkConsent(_ record: Record) throws(RedactionError) {
+    private func checkConsent(_ record: ReleaseRecord) throws(RedactionError) {
         let showsIdentity = record.kind.fields.contains { spec in
             guard spec.compartment == .identity, record.fields[spec.name] != nil,
                   let rule = profile.rule(for: .witness, field: spec.name) else { return false }

@@ -1,6 +1,6 @@
 /// A record to release: its kind, a label for the redaction log (`case C-1`, `witness W-0001`,
 /// `item 7f3a…`; never a protected value), and its fields by name (absent fields are simply not there).
-public struct Record: Sendable, Equatable {
+public struct ReleaseRecord: Sendable, Equatable {
     /// The record's kind.
     public var kind: RecordKind
     /// A label for logs (never a protected value).
