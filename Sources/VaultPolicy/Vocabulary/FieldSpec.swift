@@ -1,0 +1,15 @@
+/// One field of a record kind: its name, the compartment it is sealed to, and its kind.
+public struct FieldSpec: Sendable, Hashable {
+    /// The field name as records and policy files spell it (`detaineeNumber`).
+    public let name: String
+    /// The compartment the field is sealed to (issue 3).
+    public let compartment: Compartment
+    /// What the value is, which decides the permitted field actions.
+    public let kind: FieldKind
+
+    init(_ name: String, _ compartment: Compartment, _ kind: FieldKind) {
+        self.name = name
+        self.compartment = compartment
+        self.kind = kind
+    }
+}
