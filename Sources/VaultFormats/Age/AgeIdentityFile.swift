@@ -34,10 +34,8 @@ public enum AgeIdentityFile {
             if line.starts(with: Array("AGE-PLUGIN-".utf8)) {
                 throw AgeError.invalidKey("identity file line \(lineNumber): plugin identities are not supported")
             }
-            var text = Array(line)
-            defer { wipe(&text) }
             do {
-                identities.append(try AgeX25519Identity(parsing: String(decoding: text, as: UTF8.self)))
+                identities.append(try AgeX25519Identity(parsingBytes: Array(line)))
             } catch let AgeError.invalidKey(why) {
                 throw AgeError.invalidKey("identity file line \(lineNumber): \(why)")
             }

@@ -38,8 +38,13 @@ public final class AgeX25519Identity: AgeIdentity, @unchecked Sendable {
     /// Parses an `AGE-SECRET-KEY-1...` string (upper case, no surrounding whitespace).
     /// - Throws: `AgeError.invalidKey` naming the problem; the text never includes the key.
     public convenience init(parsing text: String) throws {
+        try self.init(parsingBytes: Array(text.utf8))
+    }
+
+    /// Parses an identity given as ASCII bytes (as read from an identity file); the bytes are wiped.
+    convenience init(parsingBytes text: consuming [UInt8]) throws {
         var decoded: (hrp: String, data: [UInt8])
-        do { decoded = try Bech32.decode(text) } catch {
+        do { decoded = try Bech32.decode(bytes: text) } catch {
             throw AgeError.invalidKey("identity is not valid Bech32: \(error)")
         }
         defer { wipe(&decoded.data) }
@@ -59,7 +64,7 @@ public final class AgeX25519Identity: AgeIdentity, @unchecked Sendable {
     public func encoded() -> SecretBytes {
         var data = secretKey.unprotectedCopy()
         defer { wipe(&data) }
-        var text = Array(Bech32.encode(hrp: AgeX25519Identity.bech32Prefix, data: data, uppercase: true).utf8)
+        var text = Bech32.encodedBytes(hrp: AgeX25519Identity.bech32Prefix, data: data, uppercase: true)
         return SecretBytes(consuming: &text)
     }
 

@@ -97,6 +97,14 @@ public enum Bech32 {
     /// Encodes `data` under `hrp` (printable ASCII, no upper case). With `uppercase`, the whole string is
     /// upper case (as age writes secret keys).
     public static func encode(hrp: String, data: [UInt8], uppercase: Bool = false) -> String {
+        var chars = encodedBytes(hrp: hrp, data: data, uppercase: uppercase)
+        defer { wipe(&chars) }
+        return String(decoding: chars, as: UTF8.self)
+    }
+
+    /// The encoded string as ASCII bytes (so that a secret key's text can go straight into `SecretBytes`
+    /// without an unwipeable `String` copy). The caller wipes the result when it holds a secret.
+    static func encodedBytes(hrp: String, data: [UInt8], uppercase: Bool = false) -> [UInt8] {
         let hrpBytes = Array(hrp.lowercased().utf8)
         precondition(!hrpBytes.isEmpty && hrpBytes.allSatisfy { (33...126).contains($0) }, "invalid Bech32 prefix")
         var groups = regroup(data, from: 8, to: 5, pad: true) ?? []
@@ -106,11 +114,10 @@ public enum Bech32 {
         chars.reserveCapacity(chars.count + groups.count + 6)
         for group in groups { chars.append(alphabet[Int(group)]) }
         for group in check { chars.append(alphabet[Int(group)]) }
-        defer { wipe(&chars) }
         if uppercase {
             for index in chars.indices where (0x61...0x7a).contains(chars[index]) { chars[index] -= 0x20 }
         }
-        return String(decoding: chars, as: UTF8.self)
+        return chars
     }
 
     /// Decodes a Bech32 string.
@@ -118,7 +125,12 @@ public enum Bech32 {
     ///   secrets should wipe the returned array after copying it into `SecretBytes`.
     /// - Throws: `DecodingError`.
     public static func decode(_ text: some StringProtocol) throws(DecodingError) -> (hrp: String, data: [UInt8]) {
-        var chars = Array(text.utf8)
+        try decode(bytes: Array(text.utf8))
+    }
+
+    /// Decodes a Bech32 string given as ASCII bytes; `bytes` is wiped before returning.
+    static func decode(bytes: consuming [UInt8]) throws(DecodingError) -> (hrp: String, data: [UInt8]) {
+        var chars = bytes
         defer { wipe(&chars) }
         guard chars.allSatisfy({ (33...126).contains($0) }) else { throw .invalidCharacter }
         let hasLower = chars.contains { (0x61...0x7a).contains($0) }
