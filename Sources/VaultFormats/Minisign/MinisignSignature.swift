@@ -145,16 +145,33 @@ public struct MinisignSignature: Equatable, Sendable {
     /// BLAKE2b-512 of everything `source` yields.
     static func prehash<Source: ByteSource>(_ source: inout Source) throws -> [UInt8] {
         var hasher = BLAKE2bHasher(outputLength: 64)
+        try forEachChunk(of: &source) { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    /// Everything `source` yields, at most `limit` bytes.
+    static func readAll<Source: ByteSource>(_ source: inout Source, limit: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try forEachChunk(of: &source) { chunk in
+            guard out.count + chunk.count <= limit else { throw MinisignError.messageTooLarge(limit: limit) }
+            out.append(contentsOf: chunk)
+        }
+        return out
+    }
+
+    /// Reads `source` to its end in 64 KiB pieces, passing each to `body`.
+    /// - Throws: `MinisignError.io` for read errors; what `body` throws.
+    private static func forEachChunk<Source: ByteSource>(of source: inout Source,
+                                                         _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n: Int
             do {
                 n = try buffer.withUnsafeMutableBytes { (raw) throws -> Int in try source.read(into: raw) }
             } catch { throw MinisignError.io("\(error)") }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            if n == 0 { return }
+            try buffer.withUnsafeBytes { (raw) throws in try body(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
         }
-        return hasher.finalize()
     }
 
     /// Checks that a comment is one line without NUL, within `limit` bytes.

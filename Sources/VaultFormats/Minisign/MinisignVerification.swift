@@ -63,18 +63,4 @@ extension MinisignSignature {
         var source = MemorySource(message)
         return try verify(message: &source, publicKey: publicKey, allowLegacy: allowLegacy)
     }
-
-    static func readAll<Source: ByteSource>(_ source: inout Source, limit: Int) throws -> [UInt8] {
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n: Int
-            do {
-                n = try buffer.withUnsafeMutableBytes { (raw) throws -> Int in try source.read(into: raw) }
-            } catch { throw MinisignError.io("\(error)") }
-            if n == 0 { return out }
-            guard out.count + n <= limit else { throw MinisignError.messageTooLarge(limit: limit) }
-            out.append(contentsOf: buffer[0..<n])
-        }
-    }
 }
