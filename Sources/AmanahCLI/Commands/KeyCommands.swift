@@ -44,7 +44,7 @@ struct Keygen: ParsableCommand {
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the public parts of an identity key file.",
-        subcommands: [KeyPublic.self])
+        subcommands: [KeyPublic.self, KeyExport.self])
 }
 
 /// `amanah key public FILE`: the public key line again.

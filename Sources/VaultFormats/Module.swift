@@ -1,1 +1,0 @@
-// VaultFormats: see DESIGN.md (Modules). Sources arrive with the issue that builds this module.
