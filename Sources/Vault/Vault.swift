@@ -1,3 +1,4 @@
+@_exported import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -148,6 +149,20 @@ public final class Session: @unchecked Sendable {
     public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = []) throws -> VaultAuditEvent {
         try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
                             commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
+    }
+
+    /// The policy subject for this member.
+    public var subject: Subject { Subject(keyID: keyIDHex, role: role, isCustodian: isCustodian) }
+
+    /// Asks the active policy; throws "not permitted" with the policy's reason when it denies.
+    /// - Returns: the decision (a permit, possibly with obligations).
+    @discardableResult
+    public func require(_ action: Action, _ resource: Resource, _ context: RequestContext = RequestContext()) throws -> Decision {
+        let decision = vault.state.policy.decide(subject, action, resource, context)
+        if let reason = decision.reason {
+            throw VaultError.notPermitted("\(action.rawValue) \(resource.label): \(reason)")
+        }
+        return decision
     }
 
     /// The current generation of a compartment.

@@ -140,7 +140,7 @@ struct VaultCoreTests {
         }
         for value in ["NIKON", "COOLPIX", "Canon EOS 40D", "PENTAX", "2008:10:22", "Test Person A", "Test Person B",
                       "12 Example Street", "Den Haag", "شاهد اختبار", "neighbour", "3456/215", "٣٤٥٦/٢١٥", "4102/227",
-                      "Mezzeh", "Demo Tribunal"] {
+                      "Qaboun", "Demo Tribunal"] {
             needles.append((value, Array(value.utf8)))
         }
         var files: [String] = []
@@ -156,7 +156,8 @@ struct VaultCoreTests {
         for file in files {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: vault.vault + "/" + file)))
             for (label, needle) in needles {
-                #expect(!contains(bytes, needle), "\(label) found in \(file)")
+                let found = contains(bytes, needle)
+                #expect(!found, "\(label) found in \(file)")
             }
         }
     }

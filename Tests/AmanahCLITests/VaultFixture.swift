@@ -42,7 +42,7 @@ struct VaultFixture {
     /// Adds the two demo-like cases (as the collector) and one witness (as the protection officer).
     func addRecords() throws {
         try cli.write("cases.json", """
-            [{"id":"C-1","detaineeNumber":"٣٤٥٦/٢١٥","branch":"215","place":"Mezzeh","identifiedName":"Test Person A","identifiedBy":"W-0001"},
+            [{"id":"C-1","detaineeNumber":"٣٤٥٦/٢١٥","branch":"215","place":"Qaboun","identifiedName":"Test Person A","identifiedBy":"W-0001"},
              {"id":"C-2","detaineeNumber":"4102/227","photographedOn":"2013-09-02"}]
             """)
         #expect(try run("collector", ["case", "add", "--from", "cases.json"]).status == 0)

@@ -21,6 +21,8 @@ import Testing
         "investigator annotate media *",
         "investigator export media public",
         "investigator export case public",
+        "protection-officer ingest case *",
+        "protection-officer ingest identity *",
         "protection-officer view case *",
         "protection-officer view identity *",
         "protection-officer record-consent case *",

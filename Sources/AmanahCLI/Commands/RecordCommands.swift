@@ -22,7 +22,7 @@ private func readRecordInput(_ from: String) throws -> [UInt8] {
 }
 
 /// Adds records of `kind` from a file; reports each refused record by name.
-private func addRecords(kind: RecordKind, from: String, options: VaultOptions) throws {
+private func addRecords(kind: RecordType, from: String, options: VaultOptions) throws {
     let bytes = try readRecordInput(from)
     let source = from == "-" ? "standard input" : from
     let results = try cli { try RecordInputParser.parse(bytes, source: source, kind: kind) }
@@ -50,7 +50,7 @@ private func addRecords(kind: RecordKind, from: String, options: VaultOptions) t
 }
 
 /// Prints a record's readable fields; withheld ones are named.
-private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Bool) throws {
+private func printRecord(kind: RecordType, opened: RecordCodec.Opened, json: Bool) throws {
     if json {
         var object: [String: Any] = [RecordInputParser.identifierField(kind): opened.id, "withheld": opened.withheld]
         for (name, value) in opened.fields {

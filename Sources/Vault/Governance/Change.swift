@@ -1,3 +1,4 @@
+import VaultPolicy
 import VaultCrypto
 
 /// A governance change that needs the signatures of k custodians (DESIGN.md, "Governance").

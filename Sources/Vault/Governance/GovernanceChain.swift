@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -10,7 +11,13 @@ public enum GovernanceChain {
     /// The state after applying every stored entry.
     /// - Throws: `VaultError.integrity` naming the first entry that does not verify.
     public static func load(genesis: Genesis, db: Database) throws -> GovernanceState {
-        var state = GovernanceState(genesis: genesis)
+        guard let policyData = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'genesisPolicy'") else {
+            throw VaultError.integrity("the genesis policy is missing")
+        }
+        let policy: Policy
+        do { policy = try Policy(parsing: Array(policyData)) } catch { throw VaultError.integrity("the genesis policy does not parse: \(error)") }
+        guard policy.hash == genesis.policyHash else { throw VaultError.integrity("the genesis policy does not match the hash the genesis signs") }
+        var state = GovernanceState(genesis: genesis, policy: policy, policyText: Array(policyData))
         let rows = try GovernanceRow.order(Column("seq")).fetchAll(db)
         for (offset, row) in rows.enumerated() {
             guard row.seq == Int64(offset + 1) else { throw VaultError.integrity("governance entry \(offset + 1) is missing") }
@@ -28,7 +35,7 @@ public enum GovernanceChain {
             let generation = row.generation
             guard generation == state.currentGeneration(compartment) + 1, generation <= state.requiredGenerations[compartment] ?? 1 else { continue }
             guard let attester = row.attestedBy.map({ Hex.encode(Array($0)) }), let key = state.knownKeys[attester],
-                  let role = state.role(of: attester), RoleTable.readable(by: role).contains(compartment),
+                  let role = state.role(of: attester), state.readable(by: role).contains(compartment),
                   let signature = row.attestation,
                   key.verify(Array(signature), message: state.attestationMessage(compartment, generation: generation, publicKey: Array(row.publicKey)),
                              context: GovernanceState.attestationContext) else {

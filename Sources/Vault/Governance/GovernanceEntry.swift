@@ -1,3 +1,4 @@
+import VaultPolicy
 import VaultCrypto
 
 /// One applied governance change as stored in the chain (table `governance`, `hash` = SHA-256 of the body).

@@ -1,3 +1,4 @@
+import VaultPolicy
 import VaultCrypto
 
 /// The vault's governance state: custodians and threshold, members and roles, compartment public keys,
@@ -20,10 +21,14 @@ public struct GovernanceState: Sendable {
     public var members: [String: Genesis.Member]
     /// Registered recipients: name → age public keys (`age1...`).
     public var recipients: [String: [String]]
-    /// SHA-256 of the active policy (empty until a policy is set).
-    public var policyHash: [UInt8]
-    /// The active policy text, when it was set by a governance change.
-    public var policyText: [UInt8]?
+    /// The active policy.
+    public private(set) var policy: Policy
+    /// The active policy's hash (`Policy.hash`, 32 bytes), recorded in every audit event.
+    public private(set) var policyHash: [UInt8]
+    /// The active policy's text.
+    public private(set) var policyText: [UInt8]
+    /// Compartments whose secret and index keys each member role holds under the active policy.
+    public private(set) var roleKeys: [Role: (secret: Set<Compartment>, index: Set<Compartment>)]
     /// Authenticated compartment public keys by generation (from the genesis, the chain, or a rotation
     /// attested by a member who held the previous generation).
     public var compartmentKeys: [Compartment: [Int64: [UInt8]]]
@@ -45,15 +50,17 @@ public struct GovernanceState: Sendable {
     /// must still verify.
     public var knownKeys: [String: MemberPublicKey]
 
-    /// The state right after the genesis.
-    public init(genesis: Genesis) {
+    /// The state right after the genesis, with the genesis policy (its text, whose hash the genesis signs).
+    public init(genesis: Genesis, policy: Policy, policyText: [UInt8]) {
         vaultID = genesis.vaultID
         custodians = genesis.custodians
         threshold = genesis.threshold
         members = Dictionary(uniqueKeysWithValues: genesis.members.map { ($0.key.keyIDHex, $0) })
         recipients = [:]
-        policyHash = genesis.policyHash
-        policyText = nil
+        self.policy = policy
+        policyHash = policy.hash
+        self.policyText = policyText
+        roleKeys = GovernanceState.keys(under: policy)
         compartmentKeys = Dictionary(uniqueKeysWithValues: genesis.compartmentKeys.map { ($0.key, [1: $0.value]) })
         requiredGenerations = Dictionary(uniqueKeysWithValues: Compartment.allCases.map { ($0, 1) })
         recoveryPublicKey = genesis.recoveryPublicKey
@@ -68,6 +75,29 @@ public struct GovernanceState: Sendable {
         for key in genesis.custodians { knownKeys[key.keyIDHex] = key }
         for member in genesis.members { knownKeys[member.key.keyIDHex] = member.key }
     }
+
+    static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {
+        Dictionary(uniqueKeysWithValues: RoleTable.memberRoles.map {
+            ($0, (RoleTable.readable(by: $0, policy: policy), RoleTable.indexable(by: $0, policy: policy)))
+        })
+    }
+
+    /// Replaces the active policy.
+    mutating func setPolicy(_ policy: Policy, text: [UInt8]) {
+        self.policy = policy
+        policyHash = policy.hash
+        policyText = text
+        roleKeys = GovernanceState.keys(under: policy)
+    }
+
+    /// Compartments whose secret key `role` holds.
+    public func readable(by role: Role) -> Set<Compartment> { roleKeys[role]?.secret ?? [] }
+
+    /// Compartments whose index key `role` holds.
+    public func indexable(by role: Role) -> Set<Compartment> { roleKeys[role]?.index ?? [] }
+
+    /// Compartments whose keys (secret or index) `role` holds.
+    public func heldCompartments(_ role: Role) -> Set<Compartment> { readable(by: role).union(indexable(by: role)) }
 
     /// The role of a member, if the key is a member.
     public func role(of keyIDHex: String) -> Role? { members[keyIDHex]?.role }

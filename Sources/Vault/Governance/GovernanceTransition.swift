@@ -1,11 +1,7 @@
+import VaultPolicy
 import VaultCrypto
 
 extension GovernanceState {
-    /// Compartments whose keys (secret or index) a role holds.
-    public static func heldCompartments(_ role: Role) -> Set<Compartment> {
-        RoleTable.readable(by: role).union(RoleTable.indexable(by: role))
-    }
-
     /// Whether a change replaces the recovery key (and so must be applied by a custodian, who deals the shares).
     public static func replacesRecoveryKey(_ change: Change) -> Bool {
         switch change {
@@ -91,7 +87,11 @@ extension GovernanceState {
             if keys.isEmpty || keys.contains(where: { !$0.hasPrefix("age1") }) { return "recipient keys must be age X25519 public keys (age1...)" }
         case .rotateKeys: return nil
         case let .setPolicy(hash, text):
-            if SHA256Digest.hash(text) != hash { return "the policy text does not match its SHA-256" }
+            do {
+                let parsed = try Policy(parsing: text)
+                if parsed.hash != hash { return "the policy text does not match its hash" }
+                if parsed.hash == policyHash { return "this policy is already active" }
+            } catch { return "the policy does not parse: \(error)" }
         case let .recover(_, _, oneTimeKey):
             if oneTimeKey.count != 32 { return "the one-time key must be 32 bytes" }
         }
@@ -154,12 +154,12 @@ extension GovernanceState {
             next.knownKeys[key.keyIDHex] = key
         case let .removeMember(key):
             if let role = members[key.keyIDHex]?.role {
-                for compartment in GovernanceState.heldCompartments(role) { next.requiredGenerations[compartment, default: 1] += 1 }
+                for compartment in heldCompartments(role) { next.requiredGenerations[compartment, default: 1] += 1 }
             }
             next.members[key.keyIDHex] = nil
         case let .setRole(key, role):
             if let old = members[key.keyIDHex]?.role {
-                for compartment in GovernanceState.heldCompartments(old).subtracting(GovernanceState.heldCompartments(role)) {
+                for compartment in heldCompartments(old).subtracting(heldCompartments(role)) {
                     next.requiredGenerations[compartment, default: 1] += 1
                 }
             }
@@ -176,9 +176,16 @@ extension GovernanceState {
         case let .rotateKeys(reencrypt):
             for compartment in Compartment.allCases { next.requiredGenerations[compartment, default: 1] += 1 }
             if reencrypt { next.reencryptionSequence = sequence }
-        case let .setPolicy(hash, text):
-            next.policyHash = hash
-            next.policyText = text
+        case let .setPolicy(_, text):
+            if let parsed = try? Policy(parsing: text) {
+                next.setPolicy(parsed, text: text)
+                // Members whose role loses a compartment under the new policy: rotate it.
+                for member in members.values {
+                    for compartment in heldCompartments(member.role).subtracting(next.heldCompartments(member.role)) {
+                        next.requiredGenerations[compartment, default: 1] = (requiredGenerations[compartment] ?? 1) + 1
+                    }
+                }
+            }
         case let .recover(key, role, _):
             next.members[key.keyIDHex] = .init(key: key, role: role)
             next.knownKeys[key.keyIDHex] = key

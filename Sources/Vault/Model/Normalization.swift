@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import VaultCrypto
 
@@ -29,7 +30,7 @@ public enum BlindIndex {
     public static let tokenBytes = 2
 
     /// The token of `value` for `field` of `kind`.
-    public static func token(kind: RecordKind, field: String, value: String, indexKey: SecretBox) -> [UInt8] {
+    public static func token(kind: RecordType, field: String, value: String, indexKey: SecretBox) -> [UInt8] {
         var input: [UInt8] = []
         input.appendLengthPrefixed("amanah/v1/blind-index")
         input.appendLengthPrefixed(kind.rawValue)
@@ -40,7 +41,7 @@ public enum BlindIndex {
     }
 
     /// Fields that carry a blind index: (kind, field, compartment whose index key is used).
-    public static let indexedFields: [(RecordKind, String, Compartment)] = [
+    public static let indexedFields: [(RecordType, String, Compartment)] = [
         (.case, "detaineeNumber", .case),
         (.witness, "legalName", .identity),
     ]

@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -87,7 +88,7 @@ final class KeyWork {
 
         var newDataKeys: [String: SecretBox] = [:]   // "kind/id" -> key, for rebuilding indexes
         for row in try RecordKeyRow.filter(Column("compartment") == compartment.rawValue).fetchAll(db) {
-            guard let kind = RecordKind(rawValue: row.kind) else { continue }
+            guard let kind = RecordType(rawValue: row.kind) else { continue }
             guard row.generation == oldGeneration else {
                 throw VaultError.integrity("\(row.kind) \(row.recordID) has a \(compartment.rawValue) key of generation \(row.generation), expected \(oldGeneration)")
             }
@@ -161,7 +162,7 @@ final class KeyWork {
                 guard let secret = key(kind, compartment, generation) else { continue }
                 var holders: [(String, [UInt8])] = [(state.recoveryHolder, state.recoveryPublicKey)]
                 for member in state.members.values.sorted(by: { $0.key.keyIDHex < $1.key.keyIDHex }) {
-                    let entitled = kind == "secret" ? RoleTable.readable(by: member.role) : RoleTable.indexable(by: member.role)
+                    let entitled = kind == "secret" ? state.readable(by: member.role) : state.indexable(by: member.role)
                     if entitled.contains(compartment) { holders.append((member.key.keyIDHex, member.key.encryptionKey)) }
                 }
                 for (holder, publicKey) in holders {
@@ -188,13 +189,13 @@ final class KeyWork {
             for kind in ["secret", "index"] where knows(kind, compartment, generation) {
                 var expected = 1
                 for member in state.members.values {
-                    let entitled = kind == "secret" ? RoleTable.readable(by: member.role) : RoleTable.indexable(by: member.role)
+                    let entitled = kind == "secret" ? state.readable(by: member.role) : state.indexable(by: member.role)
                     if entitled.contains(compartment) { expected += 1 }
                 }
                 let holders = try String.fetchAll(db, sql: "SELECT holder FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ?",
                                                   arguments: [compartment.rawValue, generation, kind])
                 let entitledHolders = Set(state.members.values.filter {
-                    (kind == "secret" ? RoleTable.readable(by: $0.role) : RoleTable.indexable(by: $0.role)).contains(compartment)
+                    (kind == "secret" ? state.readable(by: $0.role) : state.indexable(by: $0.role)).contains(compartment)
                 }.map(\.key.keyIDHex)).union([state.recoveryHolder])
                 if !entitledHolders.isSubset(of: Set(holders)) { return true }
                 let staleRecovery = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?",

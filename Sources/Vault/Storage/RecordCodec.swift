@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -39,7 +40,7 @@ public enum RecordCodec {
         }
     }
 
-    static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
+    static func associatedData(vaultID: [UInt8], kind: RecordType, recordID: String, field: String) -> [UInt8] {
         var ad = vaultID
         ad.appendLengthPrefixed(kind.rawValue)
         ad.appendLengthPrefixed(recordID)
@@ -52,7 +53,7 @@ public enum RecordCodec {
     /// - Throws: `StoreError.duplicate` if the record exists; database errors.
     /// - Parameter presetKeys: data keys chosen by the caller for some compartments (an item's media data key,
     ///   from which its blob key is derived); others are random.
-    public static func insert(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
+    public static func insert(kind: RecordType, id: String, fields: [String: Value], vaultID: [UInt8],
                               state: GovernanceState, createdAt: Int64, presetKeys: [Compartment: SecretBox] = [:],
                               db: Database) throws {
         if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil {
@@ -64,7 +65,7 @@ public enum RecordCodec {
 
     /// A record's data key for `compartment`, opened with the member's compartment key.
     /// - Throws: `VaultError.notPermitted` without the compartment key; `VaultError.integrity` if it does not open.
-    public static func dataKey(kind: RecordKind, id: String, compartment: Compartment, keyRing: KeyRing, db: Database) throws -> SecretBox {
+    public static func dataKey(kind: RecordType, id: String, compartment: Compartment, keyRing: KeyRing, db: Database) throws -> SecretBox {
         guard let row = try RecordKeyRow.fetchOne(db, key: ["kind": kind.rawValue, "recordID": id, "compartment": compartment.rawValue]) else {
             throw VaultError.integrity("\(kind.rawValue) \(id) has no \(compartment.rawValue) data key")
         }
@@ -80,7 +81,7 @@ public enum RecordCodec {
     }
 
     /// Seals `fields` into an existing record, creating data keys for compartments it does not have yet.
-    static func write(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
+    static func write(kind: RecordType, id: String, fields: [String: Value], vaultID: [UInt8],
                       state: GovernanceState, presetKeys: [Compartment: SecretBox] = [:], db: Database) throws {
         let specs = RecordSchema.fields(of: kind)
         var dataKeys: [Compartment: SecretBox] = [:]
@@ -119,7 +120,7 @@ public enum RecordCodec {
 
     /// Opens every field of a record the member holds the compartment key for.
     /// - Throws: `VaultError.notFound`; `VaultError.integrity` when a field or key does not authenticate.
-    public static func open(kind: RecordKind, id: String, vaultID: [UInt8], keyRing: KeyRing, db: Database) throws -> Opened {
+    public static func open(kind: RecordType, id: String, vaultID: [UInt8], keyRing: KeyRing, db: Database) throws -> Opened {
         guard try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil else {
             throw VaultError.notFound(kind.rawValue, id)
         }

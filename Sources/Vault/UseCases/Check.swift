@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultAudit
@@ -61,6 +62,7 @@ extension Vault {
         }
 
         if let session {
+            try session.require(.view, Resource(compartments: [.media], label: "every item"))
             let ingestCommitments = try database.queue.read { db -> [String: [UInt8]] in
                 var map: [String: [UInt8]] = [:]
                 for row in try AuditEventRow.order(Column("seq")).fetchAll(db) {

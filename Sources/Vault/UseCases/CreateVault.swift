@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -13,13 +14,14 @@ extension Vault {
         public var custodians: [MemberPublicKey]
         public var threshold: Int
         public var members: [Genesis.Member]
-        public var policyHash: [UInt8]
+        /// The policy's text (TOML); the built-in default when nil.
+        public var policyText: [UInt8]?
         public var allowNetworkFileSystem: Bool
 
         public init(path: String, custodians: [MemberPublicKey], threshold: Int, members: [Genesis.Member],
-                    policyHash: [UInt8] = [], allowNetworkFileSystem: Bool = false) {
+                    policyText: [UInt8]? = nil, allowNetworkFileSystem: Bool = false) {
             self.path = path; self.custodians = custodians; self.threshold = threshold; self.members = members
-            self.policyHash = policyHash; self.allowNetworkFileSystem = allowNetworkFileSystem
+            self.policyText = policyText; self.allowNetworkFileSystem = allowNetworkFileSystem
         }
     }
 
@@ -39,6 +41,12 @@ extension Vault {
         guard custodianIDs.contains(initiator.keyIDHex) else {
             throw VaultError.invalidInput("-i", "the initiating identity \(initiator.keyIDHex) must be one of the --custodian keys")
         }
+        guard !request.members.contains(where: { $0.role == .custodian }) else {
+            throw VaultError.invalidInput("--member", "custodian is not a member role; name custodians with --custodian")
+        }
+        let policyText = request.policyText ?? Array(DefaultPolicy.text.utf8)
+        let policy: Policy
+        do { policy = try Policy(parsing: policyText) } catch { throw VaultError.invalidInput("--policy", "\(error)") }
         let memberIDs = request.members.map(\.key.keyIDHex)
         guard Set(memberIDs).count == memberIDs.count else { throw VaultError.invalidInput("--member", "a member is listed twice") }
 
@@ -74,11 +82,12 @@ extension Vault {
         }
         var genesis = Genesis(createdAt: Clock.nowMilliseconds(), custodians: request.custodians, threshold: request.threshold,
                               members: request.members, compartmentKeys: compartmentPublic, recoveryPublicKey: recovery.publicKey,
-                              shareCommitments: commitments, policyHash: request.policyHash,
+                              shareCommitments: commitments, policyHash: policy.hash,
                               initiator: initiator.identity.publicKey.keyID)
         genesis.signature = initiator.identity.sign(genesis.encoding, context: .genesis)
         try genesis.verify()
 
+        let initialState = GovernanceState(genesis: genesis, policy: policy, policyText: policyText)
         var wraps: [KeyWrapRow] = []
         for compartment in Compartment.allCases {
             let secretBox = compartmentSecret[compartment]!
@@ -88,11 +97,11 @@ extension Vault {
             wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: "recovery-1",
                                     sealed: Data(try SealedBox.seal(indexBox.bytes, to: recovery.publicKey))))
             for member in request.members {
-                if RoleTable.readable(by: member.role).contains(compartment) {
+                if initialState.readable(by: member.role).contains(compartment) {
                     wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: member.key.keyIDHex,
                                             sealed: Data(try SealedBox.seal(secretBox.bytes, to: member.key.encryptionKey))))
                 }
-                if RoleTable.indexable(by: member.role).contains(compartment) {
+                if initialState.indexable(by: member.role).contains(compartment) {
                     wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: member.key.keyIDHex,
                                             sealed: Data(try SealedBox.seal(indexBox.bytes, to: member.key.encryptionKey))))
                 }
@@ -110,9 +119,10 @@ extension Vault {
             }
             let database = try VaultDatabase(path: temporary + "/vault.sqlite", create: true)
             let vaultID = genesis.vaultID
-            let state = GovernanceState(genesis: genesis)
+            let state = initialState
             try database.queue.write { db in
                 try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('vaultID', ?)", arguments: [Data(vaultID)])
+                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('genesisPolicy', ?)", arguments: [Data(policyText)])
                 for (compartment, key) in compartmentPublic {
                     try CompartmentRow(name: compartment.rawValue, generation: 1, publicKey: Data(key)).insert(db)
                 }

@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultAudit
@@ -43,9 +44,7 @@ extension Session {
     /// Checks that the caller may ingest into `caseID` (and name `witness`).
     /// - Throws: `VaultError.notPermitted`, `VaultError.notFound`.
     public func checkIngest(_ options: IngestOptions) throws {
-        guard let role, RoleTable.canIngest(role) else {
-            throw VaultError.notPermitted("\(role?.rawValue ?? "a custodian without a member role") may not ingest")
-        }
+        try require(.ingest, Resource(compartments: [.media, .case, .identity], label: "case \(options.caseID)", caseID: options.caseID))
         try vault.database.queue.read { db in
             guard try RecordRow.fetchOne(db, key: ["kind": "case", "id": options.caseID]) != nil else {
                 throw VaultError.notFound("case", options.caseID)

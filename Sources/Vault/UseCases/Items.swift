@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultAudit
@@ -39,7 +40,8 @@ extension Session {
             var request = ItemRow.order(Column("caseID"), Column("sequence"))
             if let caseID { request = request.filter(Column("caseID") == caseID) }
             let rows = try request.fetchAll(db)
-            let canRead = try keyRing.holds("secret", of: .media, generation: generation(.media), db: db)
+            let allowed = vault.state.policy.decide(subject, .view, Resource(compartments: [.media], label: "items")).isPermit
+            let canRead = try allowed && keyRing.holds("secret", of: .media, generation: generation(.media), db: db)
             var views: [ItemView] = []
             for row in rows {
                 var view = ItemView(id: row.id, caseID: row.caseID, sequence: row.sequence, ingestedAt: Clock.format(milliseconds: row.createdAt))
@@ -61,6 +63,7 @@ extension Session {
     public func showItem(_ itemID: String) throws -> ItemView {
         try write { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
                 throw VaultError.notPermitted("viewing item \(itemID) needs the media compartment key, which your role does not hold")
             }
@@ -94,6 +97,7 @@ extension Session {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let (row, blobKey, expected, opening) = try vault.database.queue.read { db -> (ItemRow, SecretBox, String, [UInt8]) in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
                 throw VaultError.notPermitted("exporting item \(itemID) needs the media compartment key, which your role does not hold")
             }

@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import SwiftCSV
 import VaultStore
@@ -20,19 +21,19 @@ public struct RecordInput: Sendable, Equatable {
 /// are still returned.
 public enum RecordInputParser {
     /// The name of the identifier field of `kind`.
-    public static func identifierField(_ kind: RecordKind) -> String { kind == .witness ? "pseudonym" : "id" }
+    public static func identifierField(_ kind: RecordType) -> String { kind == .witness ? "pseudonym" : "id" }
 
     /// Parses `bytes` (UTF-8) read from `source`.
     /// - Returns: one result per record, in input order.
     /// - Throws: `VaultError.invalidInput` when the input as a whole is unreadable (not UTF-8, not JSON or CSV).
-    public static func parse(_ bytes: [UInt8], source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
+    public static func parse(_ bytes: [UInt8], source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.invalidInput(source, "is not UTF-8 text") }
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }
         if first == "{" || first == "[" { return try parseJSON(Data(bytes), source: source, kind: kind) }
         return try parseCSV(text, source: source, kind: kind)
     }
 
-    static func parseJSON(_ data: Data, source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
+    static func parseJSON(_ data: Data, source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw VaultError.invalidInput(source, "is not valid JSON")
@@ -57,7 +58,7 @@ public enum RecordInputParser {
         }
     }
 
-    static func parseCSV(_ text: String, source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
+    static func parseCSV(_ text: String, source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
         let csv: CSV<Enumerated>
         do { csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false) } catch {
             throw VaultError.invalidInput(source, "is neither JSON nor valid CSV")
@@ -82,7 +83,7 @@ public enum RecordInputParser {
 
     enum RawValue { case text(String), list([String]) }
 
-    static func build(_ values: [String: RawValue], label: String, kind: RecordKind) -> Result<RecordInput, VaultError> {
+    static func build(_ values: [String: RawValue], label: String, kind: RecordType) -> Result<RecordInput, VaultError> {
         let idField = identifierField(kind)
         guard case let .text(id)? = values[idField] else { return .failure(.invalidInput(label, "the required field \(idField) is missing")) }
         do { try Identifier.validate(id, field: idField) } catch {

@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
@@ -8,10 +9,14 @@ extension Session {
     /// cannot read back. Appends `case.add` / `witness.add` in the same transaction.
     /// - Throws: `VaultError.notPermitted` for roles that may not add records, `VaultError.invalidInput` for a
     ///   duplicate id, database errors.
-    public func addRecord(kind: RecordKind, input: RecordInput) throws {
+    public func addRecord(kind: RecordType, input: RecordInput) throws {
         guard kind == .case || kind == .witness else { throw VaultError.invalidInput(input.label, "not a case or witness") }
-        guard let role, RoleTable.canAddRecords(role) else {
-            throw VaultError.notPermitted("\(role?.rawValue ?? "a custodian without a member role") may not add \(kind.rawValue) records")
+        let specs = RecordSchema.fields(of: kind)
+        let compartments = Set(input.fields.keys.compactMap { name in specs.first { $0.name == name }?.compartment }).union([.case])
+        try require(.ingest, Resource(compartments: compartments, label: "\(kind.rawValue) \(input.id)",
+                                      caseID: kind == .case ? input.id : nil))
+        if kind == .witness && (input.fields["consent"] != nil || input.fields["protectiveMeasures"] != nil) {
+            try require(.recordConsent, Resource(compartments: [.case], label: "witness \(input.id)"))
         }
         try Identifier.validate(input.id, field: RecordInputParser.identifierField(kind))
         try write { db in
@@ -32,7 +37,7 @@ extension Session {
     }
 
     /// The ids of all records of `kind`, sorted. Ids are labels, not sealed content.
-    public func recordIDs(kind: RecordKind) throws -> [String] {
+    public func recordIDs(kind: RecordType) throws -> [String] {
         try vault.database.queue.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM record WHERE kind = ? ORDER BY id", arguments: [kind.rawValue])
         }
@@ -41,8 +46,9 @@ extension Session {
     /// Opens a record with the member's keys (fields of compartments they do not hold are listed as withheld)
     /// and audits the read (`case.view` / `witness.view`).
     /// - Throws: `VaultError.notFound`; `VaultError.notPermitted` when no field at all can be opened.
-    public func showRecord(kind: RecordKind, id: String) throws -> RecordCodec.Opened {
-        try write { db in
+    public func showRecord(kind: RecordType, id: String) throws -> RecordCodec.Opened {
+        try require(.view, Resource(compartments: [.case], label: "\(kind.rawValue) \(id)", caseID: kind == .case ? id : nil))
+        return try write { db in
             let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
             if opened.fields.isEmpty && !opened.withheld.isEmpty {
                 throw VaultError.notPermitted("you hold no key for the fields of \(kind.rawValue) \(id)")
@@ -56,10 +62,11 @@ extension Session {
     /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
     /// Audited as `<kind>.search` with the matching ids (never the searched value).
     /// - Throws: `VaultError.notPermitted` without the compartment's index and secret keys.
-    public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
+    public func search(kind: RecordType, field: String, value: String) throws -> [String] {
         guard let (_, _, compartment) = BlindIndex.indexedFields.first(where: { $0.0 == kind && $0.1 == field }) else {
             throw VaultError.invalidInput(field, "is not a searchable field")
         }
+        try require(.view, Resource(compartments: [compartment], label: "\(kind.rawValue) search"))
         return try write { db in
             let indexKey = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
             _ = try keyRing.key("secret", of: compartment, generation: generation(compartment), db: db)

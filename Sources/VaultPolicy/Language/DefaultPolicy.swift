@@ -159,6 +159,11 @@ actions = ["view"]
 compartments = ["case", "identity"]
 
 [[roles.protection-officer.allow]]
+name = "protection-officer-add-witnesses"
+actions = ["ingest"]
+compartments = ["case", "identity"]
+
+[[roles.protection-officer.allow]]
 name = "protection-officer-record-consent"
 actions = ["record-consent"]
 compartments = ["case"]
