@@ -133,6 +133,19 @@ public struct ItemSourceRow: Codable, FetchableRecord, PersistableRecord, Sendab
     public init(itemID: String, sourceID: String, createdAt: Int64) { self.itemID = itemID; self.sourceID = sourceID; self.createdAt = createdAt }
 }
 
+/// A row of `region`: a rectangle to mask on an item; its geometry and reason are the sealed record
+/// kind "region" with the same id.
+public struct RegionRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "region"
+    public var id: String
+    public var itemID: String
+    public var category: String
+    public var createdAt: Int64
+    public init(id: String, itemID: String, category: String, createdAt: Int64) {
+        self.id = id; self.itemID = itemID; self.category = category; self.createdAt = createdAt
+    }
+}
+
 /// A row of `auditEvent`: sequence (rowid), the Merkle leaf (event encoding ‖ signature) and its hash.
 public struct AuditEventRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public static let databaseTableName = "auditEvent"

@@ -142,6 +142,13 @@ public enum VaultSchema {
                 t.column("createdAt", .integer).notNull()
                 t.primaryKey(["itemID", "sourceID"])
             }
+            // Regions to mask on items (display coordinates and reason sealed as record kind "region").
+            try db.create(table: "region") { t in
+                t.primaryKey("id", .text)
+                t.column("itemID", .text).notNull().references("item", onDelete: .cascade)
+                t.column("category", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
             // The audit log: rowid order is sequence order; leaf = canonical event ‖ signature.
             try db.create(table: "auditEvent") { t in
                 t.primaryKey("seq", .integer)

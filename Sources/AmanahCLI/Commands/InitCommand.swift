@@ -9,7 +9,7 @@ struct Init: ParsableCommand {
         discussion: """
             Creates the compartments (media, case, identity), wraps their keys to the members whose roles read \
             them, splits the recovery key among the custodians (any --threshold of them rebuild it), and writes \
-            the signed genesis. Prints the vault id. Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).
+            the signed genesis. Prints the vault id. Roles: \(RoleTable.memberRoles.map(\.rawValue).joined(separator: ", ")).
             """)
 
     @Argument(help: ArgumentHelp("The new vault folder (must not exist, or be empty).", valueName: "VAULT"))
@@ -25,6 +25,9 @@ struct Init: ParsableCommand {
 
     @Option(name: .customLong("member"), help: ArgumentHelp("A member as PUBLIC_KEY:ROLE (repeat for each).", valueName: "PUB:ROLE"))
     var members: [String] = []
+
+    @Option(name: .customLong("policy"), help: ArgumentHelp("A TOML policy file (default: the built-in policy, as in keys-example/policy.toml).", valueName: "FILE"))
+    var policyFile: String?
 
     @Flag(name: .customLong("allow-network-fs"), help: "Allow a vault on a network or synchronised file system.")
     var allowNetworkFileSystem = false
@@ -45,16 +48,21 @@ struct Init: ParsableCommand {
                 throw CLIError("--member \(index + 1): expected PUBLIC_KEY:ROLE", exitCode: CLIError.usage)
             }
             let roleName = String(text[text.index(after: colon)...])
-            guard let role = Role(rawValue: roleName) else {
-                throw CLIError("--member \(index + 1): unknown role \(roleName)", hint: "roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))", exitCode: CLIError.usage)
+            guard let role = Role(rawValue: roleName), role != .custodian else {
+                throw CLIError("--member \(index + 1): unknown role \(roleName)", hint: "roles: \(RoleTable.memberRoles.map(\.rawValue).joined(separator: ", ")); custodians are named with --custodian", exitCode: CLIError.usage)
             }
             do { return Genesis.Member(key: try MemberPublicKey(line: String(text[..<colon])), role: role) } catch {
                 throw CLIError("--member \(index + 1): \(error)")
             }
         }
+        var policyText: [UInt8]? = nil
+        if let policyFile {
+            policyText = try cli { try DurableFile.readAll(policyFile, limit: Policy.maximumSize) }
+            do { _ = try Policy(parsing: policyText!) } catch { throw CLIError("\(policyFile): \(error)") }
+        }
         let identity = IdentityBox(try global.unlockIdentity())
         let vault = try cli {
-            try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList,
+            try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList, policyText: policyText,
                                    allowNetworkFileSystem: allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1"),
                              initiator: identity)
         }

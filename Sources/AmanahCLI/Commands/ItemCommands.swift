@@ -113,10 +113,20 @@ struct Show: ParsableCommand {
         if let identifying = view.identifyingMetadata {
             Terminal.output("identifying metadata: " + (identifying.isEmpty ? "none found" : identifying.joined(separator: "; ")))
         }
+        if let record = view.caseRecord {
+            let fields = record.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+            Terminal.output("case record: " + fields.joined(separator: " "))
+        }
         for (index, source) in (view.sources ?? []).enumerated() {
             let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
-            let withheld = source.withheld.isEmpty ? "" : " (withheld: \(source.withheld.joined(separator: ", ")))"
-            Terminal.output("source \(index + 1): \(source.addedAt) \(fields.joined(separator: " "))\(withheld)")
+            Terminal.output("source \(index + 1): \(source.addedAt) \(fields.joined(separator: " "))")
+            if let witness = source.witness {
+                let details = witness.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+                Terminal.output("  witness: " + details.joined(separator: " "))
+            }
+        }
+        for region in view.regions ?? [] {
+            Terminal.output("region \(region.id): \(region.x),\(region.y),\(region.width),\(region.height) on \(region.displayWidth)x\(region.displayHeight), category \(region.category): \(Identifier.escapedForDisplay(region.reason))")
         }
         if let metadata = view.metadata { Terminal.output("capture metadata: \(Identifier.escapedForDisplay(metadata))") }
     }

@@ -9,7 +9,8 @@ struct Op: ParsableCommand {
         discussion: """
             Changes: add-member PUB --role ROLE, remove-member PUB, set-role PUB ROLE, add-custodian PUB, \
             remove-custodian PUB, set-threshold K, add-recipient NAME --age-key age1..., rotate-keys [--reencrypt], \
-            set-policy FILE, recover PUB --role ROLE. Operation files carry no secret and can travel between machines.
+            set-policy FILE, recover PUB --role ROLE, withdraw-consent W, court-order RECIPIENT --witness W... --reference TEXT. \
+            Operation files carry no secret and can travel between machines.
             """,
         subcommands: [OpPropose.self, OpApprove.self, OpStatus.self, OpApply.self])
 }
@@ -40,6 +41,8 @@ struct OpPropose: ParsableCommand {
     @Option(name: .customLong("role"), help: "The role, for add-member and recover.") var role: String?
     @Option(name: .customLong("age-key"), help: "A recipient's age public key (repeat for each), for add-recipient.") var ageKeys: [String] = []
     @Flag(name: .customLong("reencrypt"), help: "For rotate-keys: also re-encrypt every sealed original.") var reencrypt = false
+    @Option(name: .customLong("witness"), help: "For court-order: a witness pseudonym the order covers (repeat for each).") var witnesses: [String] = []
+    @Option(name: .customLong("reference"), help: "For court-order: the court order's reference.") var reference: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the operation file.", valueName: "OP")) var output: String
     @Option(name: .customLong("expires-in-days"), help: "How long the operation stays valid (default 14).") var days: Int = 14
     @OptionGroup var options: VaultOptions
@@ -80,6 +83,13 @@ struct OpPropose: ParsableCommand {
             let text = try cli { try DurableFile.readAll(values[0], limit: 1 << 20) }
             return .setPolicy(hash: SHA256Digest.hash(text), text: text)
         case "recover": try expect(1); return .recover(try parseKey(values[0]), try parseRole(role), oneTimeKey: [])
+        case "withdraw-consent": try expect(1); return .withdrawConsent(pseudonym: values[0])
+        case "court-order":
+            try expect(1)
+            guard let reference, !witnesses.isEmpty else {
+                throw CLIError("court-order: give --witness W (one or more) and --reference TEXT", exitCode: CLIError.usage)
+            }
+            return .courtOrder(recipient: values[0], witnesses: witnesses, reference: reference)
         default:
             throw CLIError("unknown change \(change)", hint: "see amanah op --help", exitCode: CLIError.usage)
         }

@@ -16,6 +16,12 @@ public enum Change: Equatable, Sendable {
     /// Break-glass recovery: grant `role`'s compartments to `key` from the recovery key, whose shares the
     /// approvers re-seal to the one-time key `oneTimeKey` of the proposing custodian (who applies).
     case recover(MemberPublicKey, Role, oneTimeKey: [UInt8])
+    /// The witness withdrew consent: their identity data key is destroyed (crypto-shredding) and no release
+    /// may rely on their consent any more.
+    case withdrawConsent(pseudonym: String)
+    /// A court order that allows releasing the identities of `witnesses` to `recipient` without their consent
+    /// (the policy's `court-order-override`); `reference` cites the order.
+    case courtOrder(recipient: String, witnesses: [String], reference: String)
 
     /// The change's type name as used on the command line.
     public var typeName: String {
@@ -30,6 +36,8 @@ public enum Change: Equatable, Sendable {
         case .rotateKeys: return "rotate-keys"
         case .setPolicy: return "set-policy"
         case .recover: return "recover"
+        case .withdrawConsent: return "withdraw-consent"
+        case .courtOrder: return "court-order"
         }
     }
 
@@ -52,6 +60,8 @@ public enum Change: Equatable, Sendable {
         case let .rotateKeys(reencrypt): return "rotate every compartment key" + (reencrypt ? " and re-encrypt every sealed original" : "")
         case let .setPolicy(hash, text): return "replace the policy with one of \(text.count) bytes, SHA-256 \(Hex.encode(hash))"
         case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: rebuild the recovery key and grant the \(role.rawValue) compartments to \(who(key)); the recovery key is then replaced"
+        case let .withdrawConsent(pseudonym): return "witness \(pseudonym) withdrew consent: DESTROY their identity data (crypto-shredding, cannot be undone)"
+        case let .courtOrder(recipient, witnesses, reference): return "court order \"\(reference)\": the identities of \(witnesses.joined(separator: ", ")) may be released to \"\(recipient)\" without their consent"
         }
     }
 
@@ -80,6 +90,13 @@ public enum Change: Equatable, Sendable {
             out.appendLengthPrefixed(key.line)
             out.appendLengthPrefixed(role.rawValue)
             out.appendLengthPrefixed(oneTimeKey)
+        case let .withdrawConsent(pseudonym):
+            out.appendLengthPrefixed(pseudonym)
+        case let .courtOrder(recipient, witnesses, reference):
+            out.appendLengthPrefixed(recipient)
+            out.appendCount(witnesses.count)
+            for witness in witnesses { out.appendLengthPrefixed(witness) }
+            out.appendLengthPrefixed(reference)
         }
         return out
     }
@@ -105,6 +122,12 @@ public enum Change: Equatable, Sendable {
             object["key"] = key.line
             object["role"] = role.rawValue
             object["oneTimeKey"] = Base64.encode(oneTimeKey)
+        case let .withdrawConsent(pseudonym):
+            object["pseudonym"] = pseudonym
+        case let .courtOrder(recipient, witnesses, reference):
+            object["recipient"] = recipient
+            object["witnesses"] = witnesses
+            object["reference"] = reference
         }
         return object
     }
@@ -146,6 +169,10 @@ public enum Change: Equatable, Sendable {
             do { self = .recover(try key(), try role(), oneTimeKey: try Base64.decode(text("oneTimeKey"))) } catch let error as VaultError {
                 throw error
             } catch { throw VaultError.invalidInput(source, "oneTimeKey is malformed") }
+        case "withdraw-consent": self = .withdrawConsent(pseudonym: try text("pseudonym"))
+        case "court-order":
+            guard let witnesses = object["witnesses"] as? [String] else { throw VaultError.invalidInput(source, "change field witnesses is missing") }
+            self = .courtOrder(recipient: try text("recipient"), witnesses: witnesses, reference: try text("reference"))
         case let other: throw VaultError.invalidInput(source, "unknown change type \(other)")
         }
     }

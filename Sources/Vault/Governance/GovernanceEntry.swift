@@ -152,6 +152,12 @@ extension Change {
         case "rotate-keys": self = .rotateKeys(reencrypt: try reader.bytes(1)[0] == 1)
         case "set-policy": self = .setPolicy(hash: try reader.lengthPrefixed(), text: try reader.lengthPrefixed())
         case "recover": self = .recover(try key(), try role(), oneTimeKey: try reader.lengthPrefixed())
+        case "withdraw-consent": self = .withdrawConsent(pseudonym: try reader.text())
+        case "court-order":
+            let recipient = try reader.text()
+            var witnesses: [String] = []
+            for _ in 0..<(try reader.count(limit: 10_000)) { witnesses.append(try reader.text()) }
+            self = .courtOrder(recipient: recipient, witnesses: witnesses, reference: try reader.text())
         default: throw VaultError.integrity("unknown change type")
         }
         guard reader.isAtEnd else { throw VaultError.integrity("trailing bytes in change") }

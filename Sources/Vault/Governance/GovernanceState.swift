@@ -42,6 +42,10 @@ public struct GovernanceState: Sendable {
     public var shareCommitments: [String: ShareCommitment]
     /// Chain position of the newest `rotate-keys --reencrypt`: blobs sealed before it must be re-encrypted.
     public var reencryptionSequence: Int?
+    /// Witnesses whose consent was withdrawn (their identity data is destroyed).
+    public var consentWithdrawn: Set<String> = []
+    /// Court orders in force, by operation id (hex).
+    public var courtOrders: [String: CourtOrder] = [:]
     /// Number of governance chain entries after the genesis.
     public var chainLength: Int
     /// Hash of the newest chain entry (the vault id when the chain is empty).

@@ -1,3 +1,4 @@
+import Foundation
 import VaultPolicy
 import VaultCrypto
 
@@ -94,6 +95,12 @@ extension GovernanceState {
             } catch { return "the policy does not parse: \(error)" }
         case let .recover(_, _, oneTimeKey):
             if oneTimeKey.count != 32 { return "the one-time key must be 32 bytes" }
+        case let .withdrawConsent(pseudonym):
+            if consentWithdrawn.contains(pseudonym) { return "witness \(pseudonym) already withdrew consent" }
+        case let .courtOrder(recipient, witnesses, reference):
+            if recipients[recipient] == nil { return "the recipient \(recipient) is not registered" }
+            if witnesses.isEmpty { return "a court order names at least one witness" }
+            if reference.trimmingCharacters(in: .whitespaces).isEmpty { return "cite the court order (its reference)" }
         }
         return nil
     }
@@ -117,6 +124,9 @@ extension GovernanceState {
             throw VaultError.integrity("a recovery must be applied by its proposer")
         }
         var next = transitioned(by: operation.change, atSequence: chainLength + 1)
+        if case let .courtOrder(recipient, witnesses, _) = operation.change {
+            next.courtOrders[Hex.encode(operation.id)] = CourtOrder(operationID: Hex.encode(operation.id), recipient: recipient, witnesses: witnesses)
+        }
         if GovernanceState.replacesRecoveryKey(operation.change) {
             guard isCustodian(applierID) else { throw VaultError.integrity("only a custodian may apply a change that replaces the recovery key") }
             guard entry.effects.recoveryPublicKey.count == 32,
@@ -189,6 +199,10 @@ extension GovernanceState {
         case let .recover(key, role, _):
             next.members[key.keyIDHex] = .init(key: key, role: role)
             next.knownKeys[key.keyIDHex] = key
+        case let .withdrawConsent(pseudonym):
+            next.consentWithdrawn.insert(pseudonym)
+        case .courtOrder:
+            break
         }
         return next
     }

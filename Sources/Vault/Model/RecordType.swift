@@ -4,6 +4,7 @@ public enum RecordType: String, Sendable, CaseIterable {
     case witness
     case item
     case source
+    case region
 }
 
 /// One field of a record kind: its name, compartment, and whether it holds a list of strings.
@@ -45,6 +46,13 @@ public enum RecordSchema {
         .init("witness", .case), .init("note", .identity), .init("fileName", .media),
     ]
 
+    /// Region fields: the rectangle in the coordinates of the image as displayed (after EXIF orientation),
+    /// the display size it was drawn on, and the reason (all media compartment).
+    public static let regionFields: [StoredField] = [
+        .init("x", .media), .init("y", .media), .init("width", .media), .init("height", .media),
+        .init("displayWidth", .media), .init("displayHeight", .media), .init("reason", .media),
+    ]
+
     /// The fields of `kind`.
     public static func fields(of kind: RecordType) -> [StoredField] {
         switch kind {
@@ -52,6 +60,7 @@ public enum RecordSchema {
         case .witness: return witnessFields
         case .item: return itemFields
         case .source: return sourceFields
+        case .region: return regionFields
         }
     }
 }

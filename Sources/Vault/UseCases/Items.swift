@@ -19,17 +19,32 @@ public struct ItemView: Sendable, Codable, Equatable {
     public var identifyingMetadata: [String]?
     public var metadata: String?
     public var sources: [SourceView]?
+    /// The item's case record: the fields the caller may read.
+    public var caseRecord: [String: String]?
+    /// Regions to mask (id, category, rectangle, display size, reason) when the caller reads media.
+    public var regions: [RegionView]?
 
     enum CodingKeys: String, CodingKey {
-        case id, caseID = "case", sequence, ingestedAt, mediaType, size, fileName, sha256, identifyingMetadata, metadata, sources
+        case id, caseID = "case", sequence, ingestedAt, mediaType, size, fileName, sha256, identifyingMetadata, metadata, sources,
+             caseRecord, regions
     }
 }
 
-/// One delivery of an item: the fields the member can read.
+/// One delivery of an item: the fields the member can read, and the witness's record as far as they may.
 public struct SourceView: Sendable, Codable, Equatable {
     public var addedAt: String
     public var fields: [String: String]
     public var withheld: [String]
+    public var witness: [String: String]?
+}
+
+/// A region on an item as its readers see it.
+public struct RegionView: Sendable, Codable, Equatable {
+    public var id: String
+    public var category: String
+    public var x: Int, y: Int, width: Int, height: Int
+    public var displayWidth: Int, displayHeight: Int
+    public var reason: String
 }
 
 extension Session {
@@ -57,34 +72,69 @@ extension Session {
         }
     }
 
-    /// Shows one item with everything the member's keys open: sealed facts, capture metadata and sources.
-    /// Audited as `item.view`.
-    /// - Throws: `VaultError.notFound`; `VaultError.notPermitted` without the media compartment key.
+    /// Shows one item with everything the member's role and keys open: its sealed facts and capture metadata
+    /// (media), its case record (case, identity), its sources and their witnesses (case; identities for those
+    /// who read the identity compartment). Audited as `item.view`.
+    /// - Throws: `VaultError.notFound`; `VaultError.notPermitted` when the member may read nothing about it.
     public func showItem(_ itemID: String) throws -> ItemView {
         try write { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
-            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
-            guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
-                throw VaultError.notPermitted("viewing item \(itemID) needs the media compartment key, which your role does not hold")
+            let policy = vault.state.policy
+            func may(_ compartment: Compartment) throws -> Bool {
+                try policy.decide(subject, .view, Resource(compartments: [compartment], label: "item \(itemID)", caseID: row.caseID)).isPermit
+                    && keyRing.holds("secret", of: compartment, generation: generation(compartment), db: db)
             }
-            let opened = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            let readsMedia = try may(.media), readsCase = try may(.case), readsIdentity = try may(.identity)
+            guard readsMedia || readsCase else {
+                try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+                throw VaultError.notPermitted("viewing item \(itemID) needs the media or case compartment key, which your role does not hold")
+            }
             var view = ItemView(id: row.id, caseID: row.caseID, sequence: row.sequence, ingestedAt: Clock.format(milliseconds: row.createdAt))
-            view.mediaType = opened.fields["mediaType"]?.displayText
-            view.size = opened.fields["size"].flatMap { Int64($0.displayText) }
-            view.fileName = opened.fields["fileName"]?.displayText
-            view.sha256 = opened.fields["sha256"]?.displayText
-            if case let .list(items)? = opened.fields["metadataSummary"] { view.identifyingMetadata = items }
-            view.metadata = opened.fields["metadata"]?.displayText
+            if readsMedia {
+                let opened = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                view.mediaType = opened.fields["mediaType"]?.displayText
+                view.size = opened.fields["size"].flatMap { Int64($0.displayText) }
+                view.fileName = opened.fields["fileName"]?.displayText
+                view.sha256 = opened.fields["sha256"]?.displayText
+                if case let .list(items)? = opened.fields["metadataSummary"] { view.identifyingMetadata = items }
+                view.metadata = opened.fields["metadata"]?.displayText
+                view.regions = try regionViews(itemID, db: db)
+            }
+            if readsCase, try RecordRow.fetchOne(db, key: ["kind": "case", "id": row.caseID]) != nil {
+                let record = try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                view.caseRecord = record.fields.mapValues(\.displayText)
+            }
             var sources: [SourceView] = []
             for source in try ItemSourceRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("sourceID")).fetchAll(db) {
                 let record = try RecordCodec.open(kind: .source, id: source.sourceID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-                sources.append(SourceView(addedAt: Clock.format(milliseconds: source.createdAt),
-                                          fields: record.fields.mapValues(\.displayText), withheld: record.withheld))
+                var sourceView = SourceView(addedAt: Clock.format(milliseconds: source.createdAt),
+                                            fields: record.fields.mapValues(\.displayText), withheld: record.withheld)
+                if !readsMedia { sourceView.fields["fileName"] = nil }
+                if !readsIdentity { sourceView.fields["note"] = nil }
+                if case let .text(witness)? = record.fields["witness"], readsCase,
+                   try RecordRow.fetchOne(db, key: ["kind": "witness", "id": witness]) != nil {
+                    let witnessRecord = try RecordCodec.open(kind: .witness, id: witness, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                    sourceView.witness = witnessRecord.fields.mapValues(\.displayText)
+                }
+                sources.append(sourceView)
             }
             view.sources = sources
             try audit(db, action: "item.view", objects: [itemID, row.caseID])
             return view
         }
+    }
+
+    /// The regions of an item, opened with the media key.
+    func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
+        var views: [RegionView] = []
+        for region in try RegionRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("id")).fetchAll(db) {
+            let record = try RecordCodec.open(kind: .region, id: region.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            func number(_ name: String) -> Int { Int(record.fields[name]?.displayText ?? "") ?? 0 }
+            views.append(RegionView(id: region.id, category: region.category, x: number("x"), y: number("y"), width: number("width"),
+                                    height: number("height"), displayWidth: number("displayWidth"), displayHeight: number("displayHeight"),
+                                    reason: record.fields["reason"]?.displayText ?? ""))
+        }
+        return views
     }
 
     /// Writes the original, byte for byte, to `outputPath` (a temporary file renamed into place only after

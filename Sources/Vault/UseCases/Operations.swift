@@ -132,6 +132,13 @@ extension Session {
                 for row in shareRows { try row.insert(db) }
             }
             try work.ensureWraps(db: db)
+            if case let .withdrawConsent(pseudonym) = operation.change {
+                // Crypto-shredding: the witness's identity data key and everything it encrypted are destroyed
+                // (secure_delete overwrites the freed pages).
+                try db.execute(sql: "DELETE FROM recordField WHERE kind = 'witness' AND recordID = ? AND compartment = 'identity'", arguments: [pseudonym])
+                try db.execute(sql: "DELETE FROM recordKey WHERE kind = 'witness' AND recordID = ? AND compartment = 'identity'", arguments: [pseudonym])
+                try db.execute(sql: "DELETE FROM blindIndex WHERE kind = 'witness' AND recordID = ?", arguments: [pseudonym])
+            }
             FaultInjection.point("apply.before-commit")
             var objects = [Hex.encode(operation.id)]
             switch operation.change {
@@ -139,6 +146,8 @@ extension Session {
                  let .removeCustodian(key), let .recover(key, _, _):
                 objects.append(key.keyIDHex)
             case let .addRecipient(name, _): objects.append(name)
+            case let .withdrawConsent(pseudonym): objects.append(pseudonym)
+            case let .courtOrder(recipient, witnesses, _): objects += [recipient] + witnesses
             default: break
             }
             objects += status.validSigners.map { "signer:" + $0 }

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+/// The facts the policy needs about an item, gathered with the caller's keys.
+public struct ItemFacts: Sendable {
+    public var itemID: String
+    public var caseID: String
+    /// The item's sources' witnesses with consent and protective measures (case compartment).
+    public var witnesses: [WitnessFacts]
+    /// Whether any source names a witness: releasing the original would reveal its source.
+    public var revealsSource: Bool
+    /// Category codes of the item's regions.
+    public var regionCategories: [String]
+    /// Facts the caller could not read (their role does not hold the case key).
+    public var unreadable: [String]
+}
+
+extension Session {
+    /// Gathers the facts about `itemID` that policy decisions depend on: the witnesses who delivered it (their
+    /// consent and protective measures, as withdrawn consent and court orders leave them), and its regions.
+    /// - Throws: `VaultError.notFound`.
+    public func itemFacts(_ itemID: String) throws -> ItemFacts {
+        try vault.database.queue.read { db in
+            guard let item = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            var facts = ItemFacts(itemID: itemID, caseID: item.caseID, witnesses: [], revealsSource: false, regionCategories: [], unreadable: [])
+            let canReadCase = try keyRing.holds("secret", of: .case, generation: generation(.case), db: db)
+            var pseudonyms: [String] = []
+            for source in try ItemSourceRow.filter(Column("itemID") == itemID).fetchAll(db) {
+                guard canReadCase else { facts.unreadable.append("the sources' witnesses"); break }
+                let record = try RecordCodec.open(kind: .source, id: source.sourceID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                if case let .text(witness)? = record.fields["witness"], !pseudonyms.contains(witness) { pseudonyms.append(witness) }
+            }
+            facts.revealsSource = !pseudonyms.isEmpty
+            for pseudonym in pseudonyms {
+                facts.witnesses.append(try witnessFacts(pseudonym, db: db))
+            }
+            facts.regionCategories = try String.fetchAll(db, sql: "SELECT category FROM region WHERE itemID = ? ORDER BY id", arguments: [itemID])
+            return facts
+        }
+    }
+
+    /// A witness's consent and protective measures (empty consent once withdrawn).
+    func witnessFacts(_ pseudonym: String, db: Database) throws -> WitnessFacts {
+        guard try RecordRow.fetchOne(db, key: ["kind": "witness", "id": pseudonym]) != nil else {
+            return WitnessFacts(pseudonym: pseudonym)
+        }
+        let record = try RecordCodec.open(kind: .witness, id: pseudonym, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+        var consent: [String] = []
+        var measures: [String] = []
+        if case let .list(items)? = record.fields["consent"] { consent = items }
+        if case let .list(items)? = record.fields["protectiveMeasures"] { measures = items }
+        if vault.state.consentWithdrawn.contains(pseudonym) { consent = [] }
+        return WitnessFacts(pseudonym: pseudonym, consent: consent, protectiveMeasures: measures)
+    }
+
+    /// The policy resource for an action on an item: the compartments the action touches (for a release,
+    /// those the profile releases), the item's case, witnesses and regions.
+    public func itemResource(_ facts: ItemFacts, action: Action, profile: String?) -> Resource {
+        var compartments: Set<Compartment> = [.media]
+        if action.isRelease, let profile, let rules = vault.state.policy.profiles[profile] {
+            compartments = rules.compartments(releasing: .item).union(rules.compartments(releasing: .case))
+            if !facts.witnesses.isEmpty { compartments.formUnion(rules.compartments(releasing: .witness)) }
+        }
+        return Resource(compartments: compartments, label: "item \(facts.itemID)", caseID: facts.caseID, witnesses: facts.witnesses,
+                        originalRevealsSource: facts.revealsSource, regionCategories: facts.regionCategories)
+    }
+
+    /// The court order in force for `recipient`, if any (the first applied).
+    public func courtOrder(for recipient: String?) -> CourtOrder? {
+        guard let recipient else { return nil }
+        return vault.state.courtOrders.values.sorted { $0.operationID < $1.operationID }.first { $0.recipient == recipient }
+    }
+
+    /// `amanah policy explain`: the decision for `subject` doing `action` on an item, with the rules that made it.
+    public func explain(subject: Subject, action: Action, itemID: String, profile: String?, recipient: String?) throws -> Decision {
+        let facts = try itemFacts(itemID)
+        let resource = itemResource(facts, action: action, profile: profile)
+        let context = RequestContext(profile: profile, recipient: recipient, requester: subject.keyID, courtOrder: courtOrder(for: recipient))
+        return vault.state.policy.decide(subject, action, resource, context)
+    }
+}
