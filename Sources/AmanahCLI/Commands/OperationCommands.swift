@@ -80,8 +80,10 @@ struct OpPropose: ParsableCommand {
         case "rotate-keys": try expect(0); return .rotateKeys(reencrypt: reencrypt)
         case "set-policy":
             try expect(1)
-            let text = try cli { try DurableFile.readAll(values[0], limit: 1 << 20) }
-            return .setPolicy(hash: SHA256Digest.hash(text), text: text)
+            let text = try cli { try DurableFile.readAll(values[0], limit: Policy.maximumSize) }
+            let parsed: Policy
+            do { parsed = try Policy(parsing: text) } catch { throw CLIError("\(values[0]): \(error)") }
+            return .setPolicy(hash: parsed.hash, text: text)
         case "recover": try expect(1); return .recover(try parseKey(values[0]), try parseRole(role), oneTimeKey: [])
         case "withdraw-consent": try expect(1); return .withdrawConsent(pseudonym: values[0])
         case "court-order":

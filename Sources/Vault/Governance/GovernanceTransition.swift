@@ -169,7 +169,7 @@ extension GovernanceState {
             next.members[key.keyIDHex] = nil
         case let .setRole(key, role):
             if let old = members[key.keyIDHex]?.role {
-                for compartment in heldCompartments(old).subtracting(heldCompartments(role)) {
+                for compartment in GovernanceState.lost(from: (readable(by: old), indexable(by: old)), to: (readable(by: role), indexable(by: role))) {
                     next.requiredGenerations[compartment, default: 1] += 1
                 }
             }
@@ -191,7 +191,8 @@ extension GovernanceState {
                 next.setPolicy(parsed, text: text)
                 // Members whose role loses a compartment under the new policy: rotate it.
                 for member in members.values {
-                    for compartment in heldCompartments(member.role).subtracting(next.heldCompartments(member.role)) {
+                    for compartment in GovernanceState.lost(from: (readable(by: member.role), indexable(by: member.role)),
+                                                            to: (next.readable(by: member.role), next.indexable(by: member.role))) {
                         next.requiredGenerations[compartment, default: 1] = (requiredGenerations[compartment] ?? 1) + 1
                     }
                 }
@@ -205,6 +206,11 @@ extension GovernanceState {
             break
         }
         return next
+    }
+
+    /// Compartments whose secret or index key a holder loses going from `old` to `new` (each must rotate).
+    static func lost(from old: (Set<Compartment>, Set<Compartment>), to new: (Set<Compartment>, Set<Compartment>)) -> Set<Compartment> {
+        old.0.subtracting(new.0).union(old.1.subtracting(new.1))
     }
 
     /// The bytes a member signs to attest a compartment key they generated when completing a rotation.
