@@ -21,6 +21,8 @@ public struct GovernanceState: Sendable {
     public var members: [String: Genesis.Member]
     /// Registered recipients: name → age public keys (`age1...`).
     public var recipients: [String: [String]]
+    /// Recipient names in registration order.
+    public var recipientOrder: [String] = []
     /// The active policy.
     public private(set) var policy: Policy
     /// The active policy's hash (`Policy.hash`, 32 bytes), recorded in every audit event.

@@ -183,6 +183,7 @@ extension GovernanceState {
             next.threshold = k
         case let .addRecipient(name, keys):
             next.recipients[name] = keys
+            next.recipientOrder.append(name)
         case let .rotateKeys(reencrypt):
             for compartment in Compartment.allCases { next.requiredGenerations[compartment, default: 1] += 1 }
             if reencrypt { next.reencryptionSequence = sequence }

@@ -145,6 +145,15 @@ final class KeyWork {
                 try updated.update(db)
             }
         }
+        // The pseudonym key follows the case compartment, unchanged (pseudonyms stay stable per recipient).
+        if compartment == .case {
+            if let sealed = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(oldGeneration)"]) {
+                let key = try SealedBox.open(Array(sealed), publicKey: oldPublic, secretKey: oldSecret.bytes)
+                try db.execute(sql: "INSERT OR REPLACE INTO vaultMeta (key, value) VALUES (?, ?)",
+                               arguments: ["pseudonymKey/\(generation)", Data(try SealedBox.seal(key, to: publicKey))])
+                try db.execute(sql: "DELETE FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(oldGeneration)"])
+            }
+        }
         // Nothing is sealed to older generations any more: their wraps only help someone who should not read.
         try db.execute(sql: "DELETE FROM keyWrap WHERE compartment = ? AND generation < ?", arguments: [compartment.rawValue, generation])
         state.compartmentKeys[compartment, default: [:]][generation] = publicKey

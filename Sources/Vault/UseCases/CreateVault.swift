@@ -127,6 +127,10 @@ extension Vault {
                     try CompartmentRow(name: compartment.rawValue, generation: 1, publicKey: Data(key)).insert(db)
                 }
                 for wrap in wraps { try wrap.insert(db) }
+                // The dedicated pseudonym key (per-recipient pseudonyms in releases), sealed to the case compartment.
+                let pseudonymKey = SecretBytes.random(count: 32)
+                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('pseudonymKey/1', ?)",
+                               arguments: [Data(try SealedBox.seal(pseudonymKey, to: compartmentPublic[.case]!))])
                 for row in shareRows { try row.insert(db) }
                 try AuditLog.append(db, vaultID: vaultID, actor: initiator, action: "vault.init",
                                     objects: request.custodians.map(\.keyIDHex) + request.members.map(\.key.keyIDHex),

@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultPolicy
+
+extension Session {
+    /// The vault's dedicated pseudonym key (32 bytes), sealed to the case compartment: pseudonyms in
+    /// releases are keyed BLAKE2b of the recipient and the value under it, so they are stable per recipient
+    /// and differ across recipients. It survives rotations of the case compartment unchanged.
+    /// - Throws: `VaultError.notPermitted` without the case compartment key.
+    public func pseudonymKey() throws -> SecretBox {
+        try vault.database.queue.read { db in
+            let generation = generation(.case)
+            let secret = try keyRing.key("secret", of: .case, generation: generation, db: db)
+            guard let sealed = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(generation)"]),
+                  let publicKey = vault.state.publicKey(.case, generation: generation) else {
+                throw VaultError.integrity("the pseudonym key is missing")
+            }
+            do { return SecretBox(try SealedBox.open(Array(sealed), publicKey: publicKey, secretKey: secret.bytes)) } catch {
+                throw VaultError.integrity("the pseudonym key does not open")
+            }
+        }
+    }
+}
+
+extension GovernanceState {
+    /// The production-number code of each registered recipient: the upper-case initials of the name's words
+    /// (ASCII letters and digits only; `R` when there are none), followed by a number when an earlier
+    /// recipient has the same code. Derived from the governance chain's registration order, so every client
+    /// agrees.
+    public var recipientCodes: [String: String] {
+        var codes: [String: String] = [:]
+        var used = Set<String>()
+        for name in recipientOrder {
+            var initials = ""
+            for word in name.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "_" }) {
+                if let first = word.unicodeScalars.first(where: { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) {
+                    initials.append(Character(first).uppercased())
+                }
+            }
+            if initials.isEmpty { initials = "R" }
+            var code = initials
+            var counter = 2
+            while used.contains(code) { code = initials + String(counter); counter += 1 }
+            used.insert(code)
+            codes[name] = code
+        }
+        return codes
+    }
+}
