@@ -285,64 +285,27 @@ extension Session {
 }
 
 /// Decrypts a sealed blob and re-seals it under a new key in one pass, in constant memory: the old stream is
-/// opened chunk by chunk into a bounded buffer that feeds the new stream.
+/// opened on a worker thread into a pipe that feeds the new stream.
 struct ReencryptingPipe {
     let size: UInt64
 
     func run(from source: inout FileHandleFD, oldKey: borrowing SecretBytes, oldAD: [UInt8], to out: FileHandleFD,
              newKey: borrowing SecretBytes, newAD: [UInt8]) throws {
-        // Decrypt into a bounded pipe on a second thread would overlap work; sequentially through a pipe(2)
-        // pair keeps memory constant without threads: the writer side is drained by the sealing reader.
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
-        let reader = FileHandleFD(fd: fds[0], path: "re-encryption pipe")
-        let writer = FileHandleFD(fd: fds[1], path: "re-encryption pipe")
-        let oldKeyCopy = SecretBox(oldKey.duplicate())
-        let thread = ReencryptionThread(source: source, key: oldKeyCopy, ad: oldAD, sink: writer)
-        thread.start()
-        var input = reader
-        var sink = out
-        var sealError: Error? = nil
-        do {
-            try SealedStream.seal(from: &input, contentLength: size, to: &sink, key: newKey, associatedData: newAD,
+        let input = source
+        let oldKeyBox = SecretBox(oldKey.duplicate())
+        let newKeyBox = SecretBox(newKey.duplicate())
+        try PipeWorker.run(producer: { writer in
+            var reading = input
+            var sink = writer
+            do { try SealedStream.open(from: &reading, to: &sink, key: oldKeyBox.bytes, associatedData: oldAD) } catch {
+                throw VaultError.integrity("the old blob does not open: \(error)")
+            }
+        }, consumer: { reader in
+            var pipeSource = reader
+            var sink = out
+            try SealedStream.seal(from: &pipeSource, contentLength: size, to: &sink, key: newKeyBox.bytes, associatedData: newAD,
                                   paddedLength: Padme.paddedLength(size + 8))
-        } catch { sealError = error }
-        try? reader.close()
-        thread.join()
-        if let failure = thread.failure { throw VaultError.integrity("the old blob does not open: \(failure)") }
-        if let sealError { throw sealError }
-    }
-}
-
-/// The decrypting half of a re-encryption, on its own thread, writing plaintext into a pipe.
-final class ReencryptionThread: @unchecked Sendable {
-    private let source: FileHandleFD
-    private let key: SecretBox
-    private let ad: [UInt8]
-    private let sink: FileHandleFD
-    private var thread = pthread_t()
-    private(set) var failure: Error?
-
-    init(source: FileHandleFD, key: SecretBox, ad: [UInt8], sink: FileHandleFD) {
-        self.source = source; self.key = key; self.ad = ad; self.sink = sink
-    }
-
-    func start() {
-        let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(&thread, nil, { argument in
-            let me = Unmanaged<ReencryptionThread>.fromOpaque(argument!).takeRetainedValue()
-            me.body()
-            return nil
-        }, unmanaged.toOpaque())
-    }
-
-    func join() { pthread_join(thread, nil) }
-
-    private func body() {
-        var input = source
-        var output = sink
-        do { try SealedStream.open(from: &input, to: &output, key: key.bytes, associatedData: ad) } catch { failure = error }
-        try? sink.close()
+        })
     }
 }
 
