@@ -1,0 +1,148 @@
+import Foundation
+
+/// `manifest.json` of a disclosure bundle (DESIGN.md, "Disclosure bundles"), signed with minisign by the
+/// issuer. JSON with sorted keys; binary values are lower-case hex, signatures base64.
+public struct BundleManifest: Codable, Equatable, Sendable {
+    /// A key that signed something in the bundle.
+    public struct Signer: Codable, Equatable, Sendable {
+        public var keyID: String
+        /// The Amanah public key line.
+        public var publicKey: String
+        /// The role at the time of issue (approvers).
+        public var role: String?
+        /// The signature over the release plan (approvals), base64.
+        public var signature: String?
+    }
+
+    /// One redaction applied to a released item or its record.
+    public struct Redaction: Codable, Equatable, Sendable {
+        /// What was redacted: `field <record>.<field>` or `region <id>`.
+        public var target: String
+        /// keep is never listed; remove, pseudonymise, generalise, mask.
+        public var action: String
+        public var code: String?
+        public var reason: String
+    }
+
+    /// The opening of an ingest commitment, given when the original itself is released:
+    /// SHA-256(opening ‖ originalSHA256) equals the commitment in the item's ingest event.
+    public struct CommitmentOpening: Codable, Equatable, Sendable {
+        public var opening: String
+        public var originalSHA256: String
+    }
+
+    public struct Item: Codable, Equatable, Sendable {
+        public var productionNumber: String
+        public var file: String
+        public var sha256: String
+        public var size: Int64
+        /// "derivative" or "original".
+        public var release: String
+        public var record: String
+        public var redactions: [Redaction]
+        public var commitment: CommitmentOpening?
+        /// Sequence numbers of this item's custody events in `custody/events.json`.
+        public var custodyEvents: [UInt64]
+    }
+
+    public struct Custody: Codable, Equatable, Sendable {
+        /// The signed checkpoint (C2SP signed note) the proofs lead to.
+        public var checkpoint: String
+        /// The events with their inclusion proofs.
+        public var events: String
+        public var treeSize: UInt64
+        public var rootHash: String
+    }
+
+    public static let formatName = "amanah-bundle-v1"
+
+    public var format = BundleManifest.formatName
+    /// `<recipient code>-<bundle number>`.
+    public var bundle: String
+    public var vault: String
+    public var recipient: String
+    public var legalBasis: String
+    public var profile: String
+    public var policyHash: String
+    public var issuedAt: String
+    public var issuer: Signer
+    /// The release plan's file and SHA-256; approvals sign this hash.
+    public var plan: String
+    public var planSHA256: String
+    public var approvals: [Signer]
+    public var items: [Item]
+    public var custody: Custody
+
+    /// The canonical bytes written to `manifest.json`.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+}
+
+/// One custody event in `custody/events.json`: the audit leaf, its actor's key, and its inclusion proof in
+/// the tree of the checkpoint.
+public struct CustodyEvent: Codable, Equatable, Sendable {
+    public var sequence: UInt64
+    /// The leaf (canonical event ‖ signature), base64.
+    public var leaf: String
+    /// The actor's Amanah public key line (to check the event's signature).
+    public var actorKey: String
+    /// The inclusion proof (RFC 9162 §2.1.3), hashes in hex.
+    public var inclusionProof: [String]
+    public var action: String
+    public var time: String
+}
+
+/// The bilingual `VERIFY.txt`.
+enum VerifyText {
+    static func text(bundle: String, issuerKeyID: String) -> String {
+        """
+        How to verify this bundle (Amanah disclosure bundle \(bundle))
+        ================================================================
+
+        You need: age, minisign, sha256sum and tar, and the issuer's public key that was given to you when
+        you were registered (key id \(issuerKeyID)). Do not rely on the copy in keys/ alone: compare its
+        key id with the one you received.
+
+        1. Decrypt and unpack:
+             age -d -i YOUR-AGE-IDENTITY-FILE -o bundle.tar BUNDLE.tar.age
+             mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
+        2. Check both signatures with the issuer key you registered (saved as issuer.pub):
+             minisign -Vm SHA256SUMS -p issuer.pub
+             minisign -Vm manifest.json -p issuer.pub
+        3. Check every file:
+             sha256sum -c SHA256SUMS
+        4. Optionally, with Amanah (no vault needed), which also checks the approvals, the commitments of
+           released originals and the custody events against the signed checkpoint:
+             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub
+
+        Every step must succeed. Any failure means the bundle was changed or is incomplete: do not rely on
+        it, and tell the issuer.
+
+        كيفية التحقق من هذه الحزمة (حزمة إفصاح أمانة \(bundle))
+        ================================================================
+
+        تحتاجون إلى: age وminisign وsha256sum وtar، وإلى المفتاح العام للجهة المُصدِرة الذي سُلِّم إليكم عند
+        تسجيلكم (معرّف المفتاح \(issuerKeyID)). لا تعتمدوا على النسخة الموجودة في المجلد keys/ وحدها: قارنوا
+        معرّف مفتاحها بالمعرّف الذي تسلّمتموه.
+
+        ١. فكّ التشفير واستخراج الملفات:
+             age -d -i YOUR-AGE-IDENTITY-FILE -o bundle.tar BUNDLE.tar.age
+             mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
+        ٢. التحقق من التوقيعين بمفتاح الجهة المُصدِرة المسجَّل لديكم (محفوظًا باسم issuer.pub):
+             minisign -Vm SHA256SUMS -p issuer.pub
+             minisign -Vm manifest.json -p issuer.pub
+        ٣. التحقق من كل ملف:
+             sha256sum -c SHA256SUMS
+        ٤. اختياريًا، باستخدام أمانة (دون الحاجة إلى الخزنة)، وهو يتحقق أيضًا من الموافقات ومن التزامات
+           الأصول المُفرَج عنها ومن أحداث سلسلة الحيازة مقابل نقطة التحقق الموقَّعة:
+             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub
+
+        يجب أن تنجح كل خطوة. أي فشل يعني أن الحزمة قد عُدِّلت أو أنها ناقصة: لا تعتمدوا عليها، وأبلغوا الجهة
+        المُصدِرة.
+
+        """
+    }
+}

@@ -1,0 +1,332 @@
+import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultFormats
+
+/// What `amanah bundle verify` found: each check with its outcome, and the bundle's facts.
+public struct BundleReport: Codable, Sendable {
+    public struct Check: Codable, Sendable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public var ok: Bool { checks.allSatisfy(\.ok) && !checks.isEmpty }
+    public var bundle: String?
+    public var vault: String?
+    public var recipient: String?
+    public var profile: String?
+    public var issuer: String?
+    public var approvers: [String] = []
+    public var items: [String] = []
+    public var checks: [Check] = []
+
+    mutating func check(_ name: String, _ ok: Bool, _ detail: String) {
+        checks.append(Check(name: name, ok: ok, detail: detail))
+    }
+
+    /// The human-readable report: one line per check, then the verdict.
+    public func render() -> String {
+        var lines: [String] = []
+        if let bundle { lines.append("bundle: \(bundle)") }
+        if let recipient { lines.append("recipient: \(recipient)") }
+        if let profile { lines.append("profile: \(profile)") }
+        if let vault { lines.append("vault: \(vault)") }
+        if let issuer { lines.append("issuer: \(issuer)") }
+        if !approvers.isEmpty { lines.append("approved by: \(approvers.joined(separator: ", "))") }
+        lines.append("items: \(items.count)")
+        for check in checks { lines.append("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
+        lines.append(ok ? "verified" : "NOT VERIFIED")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Verifies a disclosure bundle without a vault: decrypts it (streaming) with the recipient's age identity,
+/// reads the strict tar, and checks both minisign signatures against the issuer key, every hash, that no file
+/// is missing or extra, the approvals over the release plan, the commitments opened for released originals,
+/// and every custody event's signature and inclusion proof against the issuer-signed checkpoint.
+public enum BundleVerifier {
+    /// Files read into memory are limited to this size (items stream).
+    static let smallFileLimit = 16 << 20
+
+    struct Member {
+        var sha256: String
+        var size: UInt64
+        var content: [UInt8]?
+    }
+
+    /// Verifies an encrypted bundle.
+    /// - Throws: `VaultError.invalidInput` when the file cannot be decrypted or is not a strict tar (these are
+    ///   verification failures too; the caller reports them with exit status 3).
+    public static func verify(encrypted path: String, identities: [AgeX25519Identity], issuerKey: MinisignPublicKey?) throws -> BundleReport {
+        let input = try FileHandleFD.openForReading(path)
+        let members: [String: Member] = try PipeWorker.run(producer: { writer in
+            var source = input
+            var sink = writer
+            do { try Age.decrypt(from: &source, to: &sink, identities: identities) } catch let error as AgeError {
+                throw VaultError.invalidInput(path, "cannot be decrypted with this identity: \(error)")
+            }
+        }, consumer: { reader in
+            try readTar(StrictTarReader(source: reader), source: path)
+        })
+        return check(members, issuerKey: issuerKey)
+    }
+
+    /// Verifies an extracted bundle folder.
+    public static func verify(folder: String, issuerKey: MinisignPublicKey?) throws -> BundleReport {
+        var members: [String: Member] = [:]
+        let base = URL(fileURLWithPath: folder)
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { throw VaultError.invalidInput(folder, "cannot be read") }
+        while let relative = enumerator.nextObject() as? String {
+            let path = base.appendingPathComponent(relative).path
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let type = attributes[.type] as? FileAttributeType
+            if type == .typeDirectory { continue }
+            guard type == .typeRegular else { throw VaultError.invalidInput(folder, "\(relative) is not a regular file") }
+            if let problem = TarName.check(relative) { throw VaultError.invalidInput(folder, "\(TarName.escaped(relative)): \(problem)") }
+            var source = try FileHandleFD.openForReading(path, followLinks: false)
+            members[relative] = try readMember(name: relative, source: &source)
+        }
+        return check(members, issuerKey: issuerKey)
+    }
+
+    static func readTar<S: ByteSource>(_ reader: StrictTarReader<S>, source: String) throws -> [String: Member] {
+        var tar = reader
+        var members: [String: Member] = [:]
+        do {
+            while let entry = try tar.next() {
+                guard entry.kind == .file else { continue }
+                var content = TarContentSource(reader: tar)
+                members[entry.name] = try readMember(name: entry.name, source: &content)
+                tar = content.reader
+            }
+        } catch let error as TarError {
+            throw VaultError.invalidInput(source, "is not a strict bundle archive: \(error)")
+        }
+        return members
+    }
+
+    static func readMember<S: ByteSource>(name: String, source: inout S) throws -> Member {
+        var hasher = ContentHasher()
+        var size: UInt64 = 0
+        var keep: [UInt8]? = name.hasPrefix("items/") ? nil : []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { break }
+            size += UInt64(n)
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            if keep != nil {
+                guard size <= UInt64(smallFileLimit) else { throw VaultError.invalidInput(name, "is larger than \(smallFileLimit) bytes") }
+                keep!.append(contentsOf: buffer[0..<n])
+            }
+        }
+        return Member(sha256: Hex.encode(hasher.finalize()), size: size, content: keep)
+    }
+
+    static func check(_ members: [String: Member], issuerKey given: MinisignPublicKey?) -> BundleReport {
+        var report = BundleReport()
+        func content(_ name: String) -> [UInt8]? { members[name]?.content }
+
+        // The manifest.
+        guard let manifestBytes = content("manifest.json"),
+              let manifest = try? JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes)),
+              manifest.format == BundleManifest.formatName else {
+            report.check("manifest", false, "manifest.json is missing or malformed")
+            return report
+        }
+        report.bundle = manifest.bundle
+        report.vault = manifest.vault
+        report.recipient = manifest.recipient
+        report.profile = manifest.profile
+        report.items = manifest.items.map(\.productionNumber)
+
+        // The issuer key: the one registered out of band, or (with a warning) the copy in the bundle.
+        var issuerKey = given
+        if issuerKey == nil, let copy = content("keys/issuer.minisign.pub") { issuerKey = try? MinisignPublicKey(fileContents: copy) }
+        let issuer = try? MemberPublicKey(line: manifest.issuer.publicKey)
+        report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
+        guard let issuerKey else {
+            report.check("issuer key", false, "no issuer key given and none in keys/")
+            return report
+        }
+        report.check("issuer key", issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false,
+                     given == nil ? "using the copy inside the bundle: compare its key id with the one registered out of band"
+                                  : "the manifest's issuer is the registered key")
+
+        // Both signatures.
+        for (file, signature) in [("SHA256SUMS", "SHA256SUMS.minisig"), ("manifest.json", "manifest.json.minisig")] {
+            guard let message = content(file), let sig = content(signature), let parsed = try? MinisignSignature(fileContents: sig) else {
+                report.check("signature of \(file)", false, "\(file) or \(signature) is missing or malformed")
+                continue
+            }
+            let result = (try? parsed.verify(message: message, publicKey: issuerKey)) ?? .invalidSignature
+            var valid = false
+            if case .valid = result { valid = true }
+            report.check("signature of \(file)", valid, "\(result)")
+        }
+
+        // SHA256SUMS: every listed file matches; nothing missing or extra.
+        if let sums = content("SHA256SUMS"), let text = String(validating: sums, as: UTF8.self) {
+            var listed: [String: String] = [:]
+            var malformed = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, parts[0].count == 64, parts[1].hasPrefix(" ") else { malformed = true; continue }
+                listed[String(parts[1].dropFirst())] = String(parts[0])
+            }
+            let unsigned: Set<String> = ["SHA256SUMS", "SHA256SUMS.minisig", "manifest.json.minisig"]
+            let present = Set(members.keys).subtracting(unsigned)
+            let missing = Set(listed.keys).subtracting(present).sorted()
+            let extra = present.subtracting(listed.keys).sorted()
+            let wrong = listed.filter { members[$0.key] != nil && members[$0.key]!.sha256 != $0.value }.keys.sorted()
+            report.check("SHA256SUMS", !malformed && missing.isEmpty && extra.isEmpty && wrong.isEmpty,
+                         malformed ? "malformed lines" : missing.isEmpty && extra.isEmpty && wrong.isEmpty
+                            ? "\(listed.count) files match"
+                            : ([missing.isEmpty ? nil : "missing: " + missing.joined(separator: ", "),
+                                extra.isEmpty ? nil : "not listed: " + extra.joined(separator: ", "),
+                                wrong.isEmpty ? nil : "hash differs: " + wrong.joined(separator: ", ")].compactMap { $0 }.joined(separator: "; ")))
+        } else {
+            report.check("SHA256SUMS", false, "missing")
+        }
+
+        // Items against the manifest.
+        var itemProblems: [String] = []
+        var seenFiles = Set<String>()
+        for item in manifest.items {
+            if !seenFiles.insert(item.file).inserted { itemProblems.append("\(item.file) listed twice") }
+            guard let member = members[item.file] else { itemProblems.append("\(item.productionNumber): \(item.file) is missing"); continue }
+            if member.sha256 != item.sha256 || member.size != UInt64(item.size) { itemProblems.append("\(item.productionNumber): \(item.file) does not match the manifest") }
+            if members[item.record] == nil { itemProblems.append("\(item.productionNumber): \(item.record) is missing") }
+            if !item.file.hasPrefix("items/\(item.productionNumber).") { itemProblems.append("\(item.productionNumber): unexpected file name \(item.file)") }
+        }
+        let itemFiles = Set(members.keys.filter { $0.hasPrefix("items/") })
+        let extraItems = itemFiles.subtracting(seenFiles)
+        if !extraItems.isEmpty { itemProblems.append("files not in the manifest: " + extraItems.sorted().joined(separator: ", ")) }
+        report.check("items", itemProblems.isEmpty, itemProblems.isEmpty ? "\(manifest.items.count) items match the manifest" : itemProblems.joined(separator: "; "))
+
+        // The release plan and its approvals.
+        if let planBytes = content(manifest.plan), Hex.encode(SHA256Digest.hash(planBytes)) == manifest.planSHA256,
+           let plan = try? JSONDecoder().decode(ReleasePlan.self, from: Data(planBytes)) {
+            var planProblems: [String] = []
+            if plan.vault != manifest.vault || plan.recipient != manifest.recipient || plan.profile != manifest.profile || plan.policyHash != manifest.policyHash {
+                planProblems.append("the plan names another vault, recipient, profile or policy than the manifest")
+            }
+            if Hex.encode(SHA256Digest.hash(Array(manifest.legalBasis.utf8))) != plan.basisSHA256 { planProblems.append("the legal basis differs from the approved one") }
+            let releasedHashes = manifest.items.map(\.sha256)
+            if plan.items.map(\.fileSHA256) != releasedHashes { planProblems.append("the released files are not the approved ones (changed after approval)") }
+            for (planned, item) in zip(plan.items, manifest.items) {
+                if let record = content(item.record), let stripped = strippedRecordHash(record), stripped != planned.recordSHA256 {
+                    planProblems.append("\(item.productionNumber): the record differs from the approved one")
+                }
+                let maskedInPlan = planned.regions.filter(\.masked).map(\.id).sorted()
+                let maskedInManifest = item.redactions.filter { $0.action == "mask" }.map { String($0.target.dropFirst("region ".count)) }.sorted()
+                if maskedInPlan != maskedInManifest { planProblems.append("\(item.productionNumber): the masked regions differ from the approved ones") }
+            }
+            report.check("release plan", planProblems.isEmpty, planProblems.isEmpty ? "the released files and records are the approved ones" : planProblems.joined(separator: "; "))
+
+            let planHash = SHA256Digest.hash(planBytes)
+            var approvers: [String] = []
+            var approvalProblems: [String] = []
+            for approval in manifest.approvals {
+                guard let key = try? MemberPublicKey(line: approval.publicKey), key.keyIDHex == approval.keyID,
+                      let signatureText = approval.signature, let signature = try? Base64.decode(signatureText),
+                      key.verify(signature, message: ReleasePlan.approvalMessage(planHash: planHash), context: .approval) else {
+                    approvalProblems.append("the approval of \(approval.keyID) does not verify")
+                    continue
+                }
+                approvers.append("\(approval.keyID) (\(approval.role ?? "?"))")
+            }
+            report.approvers = approvers
+            if !manifest.approvals.contains(where: { $0.keyID == plan.requester }) { approvalProblems.append("the requester did not sign") }
+            if Set(manifest.approvals.map(\.keyID)).count < 2 { approvalProblems.append("fewer than two people approved") }
+            report.check("approvals", approvalProblems.isEmpty,
+                         approvalProblems.isEmpty ? "\(approvers.count) valid signatures over the release plan" : approvalProblems.joined(separator: "; "))
+        } else {
+            report.check("release plan", false, "\(manifest.plan) is missing or does not match the manifest")
+        }
+
+        // Custody: the checkpoint, every event's signature and inclusion proof, and commitments.
+        var custodyProblems: [String] = []
+        var commitments: [UInt64: [UInt8]] = [:]
+        if let checkpointBytes = content(manifest.custody.checkpoint), let issuer,
+           let vaultID = try? Hex.decode(manifest.vault),
+           let signed = try? SignedCheckpoint(parsing: checkpointBytes) {
+            let verification = signed.verify(vaultID: vaultID, logSigners: [issuer], cosigners: [])
+            if case let .verified(verified) = verification {
+                let root = verified.checkpoint.rootHash
+                let size = verified.checkpoint.size
+                if Hex.encode(root) != manifest.custody.rootHash || size != manifest.custody.treeSize {
+                    custodyProblems.append("the checkpoint differs from the manifest")
+                }
+                if let eventsBytes = content(manifest.custody.events),
+                   let events = try? JSONDecoder().decode([CustodyEvent].self, from: Data(eventsBytes)) {
+                    for event in events {
+                        guard let leaf = try? Base64.decode(event.leaf), let parsed = try? AuditEvent(leaf: leaf),
+                              parsed.sequence == event.sequence, let actor = try? MemberPublicKey(line: event.actorKey) else {
+                            custodyProblems.append("event \(event.sequence) is malformed")
+                            continue
+                        }
+                        if parsed.vaultID != vaultID { custodyProblems.append("event \(event.sequence) belongs to another vault") }
+                        if !parsed.verifySignature(publicKey: actor) { custodyProblems.append("event \(event.sequence): its signature does not verify") }
+                        let proof = event.inclusionProof.compactMap { try? Hex.decode($0) }
+                        if proof.count != event.inclusionProof.count
+                            || !MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(leaf), leafIndex: event.sequence - 1, treeSize: size, proof: proof, root: root) {
+                            custodyProblems.append("event \(event.sequence): its inclusion proof does not lead to the checkpoint")
+                        }
+                        if parsed.action == "item.ingest", let commitment = parsed.commitments.first { commitments[event.sequence] = commitment }
+                    }
+                    let included = Set(events.map(\.sequence))
+                    for item in manifest.items where !item.custodyEvents.allSatisfy(included.contains) {
+                        custodyProblems.append("\(item.productionNumber): a custody event is missing")
+                    }
+                } else {
+                    custodyProblems.append("\(manifest.custody.events) is missing or malformed")
+                }
+            } else {
+                custodyProblems.append("the checkpoint does not verify with the issuer key (\(verification))")
+            }
+        } else {
+            custodyProblems.append("\(manifest.custody.checkpoint) is missing or malformed")
+        }
+        report.check("custody", custodyProblems.isEmpty, custodyProblems.isEmpty ? "every event is signed and in the signed checkpoint" : custodyProblems.joined(separator: "; "))
+
+        var commitmentProblems: [String] = []
+        var opened = 0
+        for item in manifest.items {
+            guard let opening = item.commitment else {
+                if item.release == "original" { commitmentProblems.append("\(item.productionNumber): an original without its commitment opening") }
+                continue
+            }
+            guard opening.originalSHA256 == item.sha256, let r = try? Hex.decode(opening.opening), r.count == 32,
+                  let digest = try? Hex.decode(opening.originalSHA256), digest.count == 32 else {
+                commitmentProblems.append("\(item.productionNumber): the commitment opening does not match the file")
+                continue
+            }
+            let commitment = ContentCommitment.commit(contentDigest: digest, opening: r)
+            if !item.custodyEvents.contains(where: { commitments[$0] == commitment }) {
+                commitmentProblems.append("\(item.productionNumber): the file is not the one committed to at ingest")
+            }
+            opened += 1
+        }
+        report.check("commitments", commitmentProblems.isEmpty,
+                     commitmentProblems.isEmpty ? "\(opened) released original\(opened == 1 ? "" : "s") match their ingest commitments" : commitmentProblems.joined(separator: "; "))
+        return report
+    }
+
+    /// The record's SHA-256 without its `productionNumber` field, as the plan records it.
+    static func strippedRecordHash(_ bytes: [UInt8]) -> String? {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return nil }
+        object["productionNumber"] = nil
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]) else { return nil }
+        return Hex.encode(SHA256Digest.hash(Array(data)))
+    }
+}
+
+/// Reads the current tar entry's content as a byte source.
+struct TarContentSource<S: ByteSource>: ByteSource {
+    var reader: StrictTarReader<S>
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try reader.readContent(into: buffer)
+    }
+}
