@@ -14,3 +14,13 @@ func dumpReports() throws {
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 }
+
+@Test(.enabled(if: ProcessInfo.processInfo.environment["AMANAH_DUMP"] != nil))
+func timeReports() throws {
+    for name in try Vectors.caseNames(withExtensions: ["jpg", "png", "webp", "gif"]) {
+        let bytes = try Vectors.caseFile(name)
+        let clock = ContinuousClock()
+        let t = clock.measure { for _ in 0..<5 { _ = MetadataExtractor.extract(bytes: bytes) } }
+        print(name, t / 5)
+    }
+}

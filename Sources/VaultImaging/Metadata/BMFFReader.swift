@@ -151,7 +151,9 @@ enum BMFFReader {
                     quarterTurns += turns
                     builder.report.heifTransforms.append("irot \(turns * 90)° anticlockwise")
                 } else if box.type == "imir", let axis = try? box.payload.u8(0) {
-                    builder.report.heifTransforms.append(axis & 1 == 0 ? "imir left-right (vertical axis)" : "imir top-bottom (horizontal axis)")
+                    // The 2017 wording ("vertical axis" for 0) is read both ways; this follows libheif 1.15, the
+                    // decoder that renders the file here: 0 flips top-bottom, 1 flips left-right.
+                    builder.report.heifTransforms.append(axis & 1 == 0 ? "imir 0 (top-bottom)" : "imir 1 (left-right)")
                 } else if box.type == "clap" {
                     builder.report.heifTransforms.append("clap (clean aperture crop)")
                 }

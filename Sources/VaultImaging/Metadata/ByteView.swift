@@ -102,13 +102,44 @@ struct ByteView: Sendable {
     /// The first offset at or after `from` where `needle` occurs, if any.
     func firstIndex(of needle: [UInt8], from: Int = 0) -> Int? {
         guard !needle.isEmpty, needle.count <= count else { return nil }
-        var i = Swift.max(0, from)
-        let first = needle[0]
-        while i <= count - needle.count {
-            if storage[start + i] == first && matches(needle, at: i) { return i }
-            i += 1
+        let startAt = Swift.max(0, from)
+        guard startAt <= count - needle.count else { return nil }
+        return storage.withUnsafeBufferPointer { buffer -> Int? in
+            needle.withUnsafeBufferPointer { pattern -> Int? in
+                let base = buffer.baseAddress! + start
+                let first = pattern[0]
+                var i = startAt
+                let last = count - pattern.count
+                while i <= last {
+                    if base[i] == first {
+                        var k = 1
+                        while k < pattern.count && base[i + k] == pattern[k] { k += 1 }
+                        if k == pattern.count { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
         }
-        return nil
+    }
+
+    /// The first offset at or after `from` of a 0xFF byte followed by a byte that is not 0x00, 0xFF or an
+    /// RSTn code: the end of JPEG entropy-coded data. Returns `count - 1` or more when there is none.
+    func endOfEntropyData(from: Int) -> Int {
+        guard from < count else { return count }
+        return storage.withUnsafeBufferPointer { buffer -> Int in
+            let base = buffer.baseAddress! + start
+            var i = Swift.max(0, from)
+            while i + 1 < count {
+                if base[i] == 0xFF {
+                    let next = base[i + 1]
+                    if next == 0x00 || next == 0xFF || (next >= 0xD0 && next <= 0xD7) { i += (next == 0xFF ? 1 : 2); continue }
+                    return i
+                }
+                i += 1
+            }
+            return i
+        }
     }
 
     /// Four bytes at `offset` as an ASCII type code (non-printable bytes shown as `?`).

@@ -17,40 +17,42 @@ enum Inflate {
         var damaged: Bool
     }
 
-    /// Inflates a zlib stream, keeping at most `limit` output bytes.
+    /// Inflates a zlib stream, keeping at most `limit` output bytes. The output buffer grows by doubling
+    /// (from four times the input) up to `limit + 1` bytes, so a bomb costs at most that much memory.
     static func zlib(_ input: [UInt8], limit: Int = textChunkLimit) -> Result {
         var stream = z_stream()
         guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             return Result(bytes: [], truncated: false, damaged: true)
         }
         defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var truncated = false
-        var damaged = false
+        let cap = limit + 1
+        var output = [UInt8](repeating: 0, count: Swift.min(cap, Swift.max(4096, input.count * 4)))
+        var produced = 0
+        var status: Int32 = Z_OK
         input.withUnsafeBufferPointer { inputBuffer in
             stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = uInt(inputBuffer.count)
             while true {
-                let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(out.count)
-                    return inflate(&stream, Z_NO_FLUSH)
+                if produced == output.count {
+                    if output.count >= cap { return }
+                    output += [UInt8](repeating: 0, count: Swift.min(cap, output.count * 2) - output.count)
                 }
-                let produced = chunk.count - Int(stream.avail_out)
-                let room = limit - output.count
-                if produced > room {
-                    output.append(contentsOf: chunk[0..<room])
-                    truncated = true
-                    return
+                status = output.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress! + produced
+                    stream.avail_out = uInt(out.count - produced)
+                    let before = stream.avail_out
+                    let result = inflate(&stream, Z_NO_FLUSH)
+                    produced += Int(before - stream.avail_out)
+                    return result
                 }
-                output.append(contentsOf: chunk[0..<produced])
                 if status == Z_STREAM_END { return }
-                if status != Z_OK { damaged = true; return }
-                if produced == 0 && stream.avail_in == 0 { damaged = true; return }
+                if status != Z_OK && status != Z_BUF_ERROR { return }
+                if status == Z_BUF_ERROR && stream.avail_in == 0 { return }
             }
         }
-        return Result(bytes: output, truncated: truncated, damaged: damaged)
+        let truncated = produced > limit
+        let damaged = !truncated && status != Z_STREAM_END
+        return Result(bytes: Array(output[0..<Swift.min(produced, limit)]), truncated: truncated, damaged: damaged)
     }
 
     /// CRC-32 as PNG chunks use it (ISO 3309, the same as zlib's `crc32`).

@@ -89,15 +89,7 @@ enum JPEGReader {
             position = segmentStart + length
             if marker == 0xDA {
                 // Entropy-coded data: runs until a marker other than RSTn or a stuffed 0xFF00.
-                var scan = position
-                while scan + 1 < file.count {
-                    if file.storage[file.start + scan] == 0xFF {
-                        let next = file.storage[file.start + scan + 1]
-                        if next == 0x00 || (0xD0...0xD7).contains(next) || next == 0xFF { scan += (next == 0xFF ? 1 : 2); continue }
-                        break
-                    }
-                    scan += 1
-                }
+                let scan = file.endOfEntropyData(from: position)
                 position = scan
                 if scan + 1 >= file.count {
                     builder.warn("JPEG: scan data runs to the end of the file without EOI")

@@ -173,8 +173,9 @@ enum PNGReader {
             }
             return
         }
-        let (text, encoding) = chunk == "iTXt" ? (TextDecoding.utf8(raw), "UTF-8") : (TextDecoding.latin1(raw), "Latin-1")
-        _ = encoding
+        // Values are kept to 4096 characters anyway: decode no more than 16 KiB.
+        let shown = Array(raw.prefix(16 << 10))
+        let text = chunk == "iTXt" ? TextDecoding.utf8(shown) : TextDecoding.latin1(shown)
         if lower.hasPrefix("exif:gps") {
             gpsText[keyword] = text
             builder.report.hasGPSTags = true

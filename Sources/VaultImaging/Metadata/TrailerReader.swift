@@ -8,8 +8,9 @@ enum TrailerReader {
     static func read(_ file: ByteView, from offset: Int, container: Container, builder: ReportBuilder) {
         guard let trailer = try? file.suffix(from: offset, "trailer"), trailer.count > 0 else { return }
         var info = TrailerInfo(offset: offset, byteCount: trailer.count)
-        var allZero = true
-        for i in 0..<trailer.count where trailer.storage[trailer.start + i] != 0 { allZero = false; break }
+        let allZero = trailer.storage.withUnsafeBufferPointer { buffer in
+            UnsafeBufferPointer(rebasing: buffer[trailer.start..<(trailer.start + trailer.count)]).allSatisfy { $0 == 0 }
+        }
         if allZero {
             info.kinds = ["zero padding"]
             builder.report.trailer = info
@@ -68,10 +69,10 @@ enum TrailerReader {
             }
         case .jpeg:
             var restarts = 0
-            var i = 0
-            while i + 1 < trailer.count && restarts < 1000 {
-                if trailer.storage[trailer.start + i] == 0xFF, (0xD0...0xD7).contains(trailer.storage[trailer.start + i + 1]) { restarts += 1 }
-                i += 1
+            var from = 0
+            while restarts < 1000, let at = trailer.firstIndex(of: [0xFF], from: from) {
+                if let next = try? trailer.u8(at + 1), (0xD0...0xD7).contains(next) { restarts += 1 }
+                from = at + 1
             }
             let endsWithEOI = trailer.count >= 2 && trailer.matches([0xFF, 0xD9], at: trailer.count - 2)
             if restarts >= 2 && jpegs == 0 && mp4Found == 0 {
