@@ -9,7 +9,7 @@ public struct Amanah: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
-        subcommands: [Keygen.self, Key.self])
+        subcommands: [Keygen.self, Key.self, SandboxCommand.self])
 
     public init() {}
 }

@@ -2,6 +2,7 @@
 #include "CPlatform.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -79,6 +80,16 @@ int amanah_install_parser_seccomp(void) {
 #endif
         ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
         ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit), ALLOW(SYS_prlimit64),
+        /* Threads (libvips' worker pool): clone3 cannot be inspected, so it fails with ENOSYS and glibc
+           falls back to clone, which is allowed only with CLONE_THREAD (a thread, never a new process). */
+#if defined(SYS_clone3)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])), /* low 32 bits of flags */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
     };
 #undef ALLOW
