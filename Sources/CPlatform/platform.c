@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -136,4 +137,18 @@ int amanah_set_echo(int fd, int on, int *was_on) {
     if (was_on) *was_on = (attributes.c_lflag & ECHO) ? 1 : 0;
     if (on) attributes.c_lflag |= ECHO; else attributes.c_lflag &= ~(tcflag_t)ECHO;
     return tcsetattr(fd, TCSAFLUSH, &attributes);
+}
+
+int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, int from, const char *dir) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    int status = posix_spawn_file_actions_addclosefrom_np(actions, from);
+    if (status != 0) { errno = status; return -1; }
+    status = posix_spawn_file_actions_addchdir_np(actions, dir);
+    if (status != 0) { errno = status; return -1; }
+    return 0;
+#else
+    (void)actions; (void)from; (void)dir;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <spawn.h>
 
 /// Process hardening and sandbox helpers that Swift cannot reach directly (prctl is variadic).
 /// Every function returns 0 on success and -1 with errno set on failure.
@@ -27,6 +28,11 @@ int amanah_install_parser_seccomp(void);
 /// Reports whether the file system holding `path` is a network or synchronised file system (NFS, SMB/CIFS,
 /// FUSE-based sync clients, 9p, Ceph, GlusterFS, AFS, ...). Returns 1 if it is, 0 if it is local, -1 on error.
 int amanah_is_network_filesystem(const char *path);
+
+/// Adds two actions to a posix_spawn file-action list: close every descriptor >= `from`, then change to
+/// directory `dir` (glibc's posix_spawn_file_actions_addclosefrom_np and _addchdir_np, which Swift cannot
+/// see without _GNU_SOURCE). Used to start the sandbox child with nothing inherited.
+int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, int from, const char *dir);
 
 /// Turns terminal echo on or off for the descriptor. Returns the previous state in *was_on.
 int amanah_set_echo(int fd, int on, int *was_on);

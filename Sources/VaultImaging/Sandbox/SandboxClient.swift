@@ -1,3 +1,4 @@
+import CPlatform
 import Foundation
 import VaultCrypto
 #if canImport(Glibc)
@@ -93,6 +94,10 @@ public struct SandboxClient: Sendable {
         posix_spawn_file_actions_adddup2(&fileActions, input.read, 0)
         posix_spawn_file_actions_adddup2(&fileActions, output.write, 1)
         posix_spawn_file_actions_adddup2(&fileActions, errors.write, 2)
+        // Nothing else crosses into the child: every descriptor above 2 is closed at exec, even one the
+        // embedding program opened without O_CLOEXEC; and the child starts in "/", away from the vault.
+        // (Where glibc lacks these actions the child still closes every other descriptor first thing.)
+        _ = amanah_spawn_actions_closefrom_chdir(&fileActions, 3, "/")
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

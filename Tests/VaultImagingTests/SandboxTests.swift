@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import VaultCrypto
+@testable import VaultImaging
+
+/// The built `amanah` executable (`swift build` / `swift test` put it in .build/debug).
+let amanahPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent(".build/debug/amanah").path
+
+/// A source that yields one byte every 20 ms, forever: only a timeout ends a job fed from it.
+struct EndlessSlowSource: ByteSource {
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        usleep(20_000)
+        buffer[0] = 0x42
+        return 1
+    }
+}
+
+@Suite("Sandbox child process", .enabled(if: FileManager.default.isExecutableFile(atPath: amanahPath),
+                                          "build the amanah executable first (swift build)"))
+struct SandboxTests {
+    let client = SandboxClient(executablePath: amanahPath)
+
+    @Test(arguments: ["C02-xmp-only-gps-extended.jpg", "C03-panasonic-makernote-serial.jpg", "C08-samsung-sef-motionphoto.jpg",
+                      "C04-png-all-metadata-chunks.png", "C05-webp-exif-with-prefix.webp", "C13-pillow-ztxt-bomb.png"])
+    func metadataMatchesInProcessExtraction(_ name: String) throws {
+        let bytes = try Vectors.caseFile(name)
+        let report = try client.extractMetadata(from: MemorySource(bytes))
+        #expect(report == MetadataExtractor.extract(bytes: bytes))
+        #expect(!report.identifyingSummary.isEmpty)
+    }
+
+    @Test func metadataOfASamplePhotograph() throws {
+        let report = try client.extractMetadata(from: MemorySource(try Vectors.sample("DSCN0021.jpg")))
+        #expect(report.make == "NIKON" && report.gps.first?.source == .exif)
+    }
+
+    @Test func inputStreamsFromAFileDescriptor() throws {
+        let handle = try FileHandleFD.openForReading(Vectors.cases.appendingPathComponent("C03-exif23-serials-owner.jpg").path)
+        let report = try client.extractMetadata(from: handle)
+        #expect(report.serialNumbers.contains { $0.value == "SN-000000000042" })
+    }
+
+    @Test(arguments: [1, 6, 7])
+    func derivativeThroughTheSandbox(_ o: Int) throws {
+        let d = try client.makeDerivative(from: MemorySource(try Vectors.caseFile("C12-orient-\(o).jpg")),
+                                          request: DerivativeRequest(regions: [c12Region]))
+        #expect(d.width == 640 && d.height == 480 && d.appliedOrientation == o)
+        #expect(try derivativeProblems(d, secrets: try Vectors.secrets()).isEmpty)
+        let decoded = try DerivativeMaker.decodeRGB(d.bytes)
+        #expect(OutputChecks.isBlack(decoded.pixels, width: 640, rect: PixelRect(x0: 40, y0: 40, x1: 240, y1: 160)))
+    }
+
+    @Test func heifThroughTheSandbox() throws {
+        let d = try client.makeDerivative(from: MemorySource(try generatedFile("heif-orient6-irot.heic")),
+                                          request: DerivativeRequest(regions: [c12Region], format: .png))
+        #expect(d.format == .png && d.width == 640 && d.height == 480)
+        #expect(OutputChecks.pngStructure(d.bytes).isEmpty)
+    }
+
+    /// C13: refused from the header, in a child limited to 256 MiB of address space and 2 s of CPU.
+    @Test(arguments: ["C13-jpeg-65500x65500.jpg", "C13-png-huge-dims-truncated.png", "C13-png-1bit-2.5gigapixel.png",
+                      "C13-pillow-decompression-bomb.gif"])
+    func bombsAreRefusedWithinBudget(_ name: String) throws {
+        var limits = SandboxLimits.derivative
+        limits.addressSpaceBytes = 256 << 20
+        limits.cpuSeconds = 2
+        limits.timeoutSeconds = 30
+        do {
+            _ = try client.makeDerivative(from: MemorySource(try Vectors.caseFile(name)), request: DerivativeRequest(), limits: limits)
+            Issue.record("\(name) was not refused")
+        } catch let error as SandboxError {
+            guard case .refused(.dimensionsExceedLimit) = error else { Issue.record("\(name): \(error)"); return }
+            #expect(error.description.hasPrefix("rejected: dimensions exceed limit"))
+        }
+        // Metadata of the same bombs is read within the same budget.
+        var metadataLimits = SandboxLimits.metadata
+        metadataLimits.addressSpaceBytes = 256 << 20
+        metadataLimits.cpuSeconds = 2
+        let report = try client.extractMetadata(from: MemorySource(try Vectors.caseFile(name)), limits: metadataLimits)
+        #expect((report.pixelWidth ?? 0) * (report.pixelHeight ?? 0) > 100_000_000)
+    }
+
+    @Test func refusedRegionsComeBackTyped() throws {
+        let wrong = MaskRegion(x: 0, y: 0, width: 10, height: 10, displayWidth: 480, displayHeight: 640)
+        #expect(throws: SandboxError.self) {
+            try client.makeDerivative(from: MemorySource(try Vectors.caseFile("C12-orient-6.jpg")), request: DerivativeRequest(regions: [wrong]))
+        }
+        do {
+            _ = try client.makeDerivative(from: MemorySource(try Vectors.caseFile("C12-orient-6.jpg")), request: DerivativeRequest(regions: [wrong]))
+        } catch SandboxError.refused(.invalidRegion(let detail)) {
+            #expect(detail.contains("480x640") && detail.contains("640x480"))
+        }
+    }
+
+    @Test func timeoutKillsTheChild() throws {
+        var limits = SandboxLimits.metadata
+        limits.timeoutSeconds = 0.5
+        #expect(throws: SandboxError.timedOut(seconds: 0.5)) { try client.extractMetadata(from: EndlessSlowSource(), limits: limits) }
+    }
+
+    @Test func cpuLimitIsAResourceError() throws {
+        var limits = SandboxLimits.metadata
+        limits.cpuSeconds = 0
+        #expect(throws: SandboxError.resourceLimit("CPU time (0 s)")) {
+            try client.extractMetadata(from: MemorySource(try Vectors.caseFile("C01-exif-thumbnail-unredacted.jpg")), limits: limits)
+        }
+    }
+
+    @Test func oversizedInputIsRefused() throws {
+        var limits = SandboxLimits.metadata
+        limits.maxInputBytes = 1000
+        #expect(throws: SandboxError.inputTooLarge(limit: 1000)) {
+            try client.extractMetadata(from: MemorySource(try Vectors.caseFile("C01-exif-thumbnail-unredacted.jpg")), limits: limits)
+        }
+    }
+
+    // Misbehaving children, played by small shell scripts in place of the amanah binary.
+    private func script(_ body: String, in folder: TemporaryFolder) throws -> String {
+        let path = folder.url.appendingPathComponent("child.sh").path
+        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    @Test func crashExitAndGarbageAreClearErrors() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let input = MemorySource(Array("not read".utf8))
+        let crash = SandboxClient(executablePath: try script("kill -SEGV $$", in: folder))
+        #expect(throws: SandboxError.crashed(signal: 11, name: "SIGSEGV", diagnostics: "")) { try crash.extractMetadata(from: input) }
+        let exits = SandboxClient(executablePath: try script("echo oops >&2; exit 3", in: folder))
+        #expect(throws: SandboxError.exited(status: 3, diagnostics: "oops\n")) { try exits.extractMetadata(from: input) }
+        let garbage = SandboxClient(executablePath: try script("cat > /dev/null; echo hello", in: folder))
+        #expect(throws: SandboxError.malformedOutput("bad result frame")) { try garbage.extractMetadata(from: input) }
+        let missing = SandboxClient(executablePath: folder.url.appendingPathComponent("absent").path)
+        #expect(throws: SandboxError.self) { try missing.extractMetadata(from: input) }
+    }
+
+    @Test func childGetsNoEnvironmentNoDescriptorsAndNoVaultDirectory() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // A descriptor the parent opened without O_CLOEXEC must not reach the child.
+        let opened = open(Vectors.cases.appendingPathComponent("SECRETS.txt").path, O_RDONLY)
+        let leaked: Int32 = 77
+        #expect(dup2(opened, leaked) == leaked)
+        close(opened)
+        defer { close(leaked) }
+        let report = folder.url.appendingPathComponent("seen.txt").path
+        let child = SandboxClient(executablePath: try script(
+            "exec > \(report); tr '\\0' '\\n' < /proc/$$/environ; echo --; ls /proc/$$/fd; echo --; pwd; exit 9", in: folder))
+        #expect(throws: SandboxError.self) { try child.extractMetadata(from: MemorySource([1, 2, 3])) }
+        let seen = try String(contentsOfFile: report, encoding: .utf8).split(separator: "--", omittingEmptySubsequences: false)
+        #expect(seen.count == 3)
+        let environment = seen[0].split(separator: "\n").filter { !$0.isEmpty }
+        #expect(environment.isEmpty, "\(environment)")
+        let descriptors = Set(seen[1].split(separator: "\n").compactMap { Int32($0) })
+        #expect(!descriptors.contains(leaked), "\(descriptors)")
+        #expect(descriptors.isSubset(of: [0, 1, 2, 10]))  // dash keeps the script open on fd 10
+        #expect(seen[2].trimmingCharacters(in: .whitespacesAndNewlines) == "/")
+    }
+}
