@@ -1,11 +1,15 @@
 #include "CVipsShim.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <vips/vips.h>
 
-static char last_error[1024];
-static int initialised = 0;
+/* Per thread, so that callers on several threads (tests run in parallel) never read each other's errors. */
+static _Thread_local char last_error[1024];
+static int init_status = AMANAH_VIPS_ERROR;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static char init_error[1024];
 
 static void set_error(const char *prefix) {
     const char *buffer = vips_error_buffer();
@@ -29,11 +33,11 @@ static const char *const allowed_classes[] = {
     "VipsForeignLoadNsgif", NULL,
 };
 
-int amanah_vips_init(void) {
-    if (initialised) return AMANAH_VIPS_OK;
+static void initialise_once(void) {
     if (VIPS_INIT("amanah") != 0) {
         set_error("libvips initialisation failed");
-        return AMANAH_VIPS_ERROR;
+        snprintf(init_error, sizeof init_error, "%s", last_error);
+        return;
     }
     vips_block_untrusted_set(TRUE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
@@ -42,8 +46,13 @@ int amanah_vips_init(void) {
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
     vips_concurrency_set(1);
-    initialised = 1;
-    return AMANAH_VIPS_OK;
+    init_status = AMANAH_VIPS_OK;
+}
+
+int amanah_vips_init(void) {
+    pthread_once(&init_once, initialise_once);
+    if (init_status != AMANAH_VIPS_OK) snprintf(last_error, sizeof last_error, "%s", init_error);
+    return init_status;
 }
 
 static int loader_allowed(const char *name) {
@@ -54,7 +63,7 @@ static int loader_allowed(const char *name) {
 }
 
 static VipsImage *open_image(const void *data, size_t length, amanah_vips_header *header, int *status) {
-    if (!initialised && amanah_vips_init() != 0) { *status = AMANAH_VIPS_ERROR; return NULL; }
+    if (amanah_vips_init() != 0) { *status = AMANAH_VIPS_ERROR; return NULL; }
     if (!data || length == 0) {
         snprintf(last_error, sizeof last_error, "empty input");
         *status = AMANAH_VIPS_BAD_ARGUMENT;
@@ -170,7 +179,7 @@ int amanah_vips_decode_rgb(const void *data, size_t length, int orientation, uin
 int amanah_vips_encode(const uint8_t *pixels, int width, int height, int format, int quality, int subsample,
                        void **out, size_t *out_length) {
     if (!pixels || !out || !out_length || width <= 0 || height <= 0 || quality < 1 || quality > 100) return AMANAH_VIPS_BAD_ARGUMENT;
-    if (!initialised && amanah_vips_init() != 0) return AMANAH_VIPS_ERROR;
+    if (amanah_vips_init() != 0) return AMANAH_VIPS_ERROR;
     *out = NULL;
     *out_length = 0;
     /* A brand-new image over the caller's pixels: it carries no metadata of any kind. */
