@@ -20,7 +20,7 @@ struct CaseMetadataTests {
         let r = try report("C01-exif-thumbnail-unredacted.jpg")
         #expect(r.format == .jpeg && r.pixelWidth == 900 && r.pixelHeight == 800)
         #expect(r.embeddedImages == [EmbeddedImage(kind: "EXIF thumbnail (IFD1)", byteCount: 13134, width: 480, height: 320, format: .jpeg)])
-        #expect(r.identifyingSummary.contains("embedded thumbnail (EXIF thumbnail (IFD1), 480x320)"))
+        #expect(r.identifyingSummary.contains("embedded EXIF thumbnail (IFD1), 480x320"))
     }
 
     @Test func c02ExtendedXMPGPSAndFaceName() throws {

@@ -54,7 +54,7 @@ struct MoreFormatsTests {
         let r = MetadataExtractor.extract(bytes: file)
         #expect(r.embeddedImages == [EmbeddedImage(kind: "MPF image 2", byteCount: second.count, width: 32, height: 24, format: .jpeg)])
         #expect(r.trailer?.kinds == ["JPEG image (MPF)"])
-        #expect(r.identifyingSummary.contains("embedded image (MPF image 2, 32x24)"))
+        #expect(r.identifyingSummary.contains("embedded MPF image 2, 32x24"))
         let d = try DerivativeMaker.make(bytes: file, request: DerivativeRequest())
         #expect(OutputChecks.jpegStructure(d.bytes).isEmpty && d.width == 64)
     }

@@ -99,11 +99,12 @@ struct SandboxTests {
         #expect(throws: SandboxError.timedOut(seconds: 0.5)) { try client.extractMetadata(from: EndlessSlowSource(), limits: limits) }
     }
 
-    @Test func cpuLimitIsAResourceError() throws {
-        var limits = SandboxLimits.metadata
-        limits.cpuSeconds = 0
-        #expect(throws: SandboxError.resourceLimit("CPU time (0 s)")) {
-            try client.extractMetadata(from: MemorySource(try Vectors.caseFile("C01-exif-thumbnail-unredacted.jpg")), limits: limits)
+    @Test func addressSpaceLimitIsAResourceError() throws {
+        var limits = SandboxLimits.derivative
+        limits.addressSpaceBytes = 96 << 20  // too little for libvips to start: its allocations fail
+        #expect(throws: SandboxError.resourceLimit("address space (\(96 << 20) bytes)")) {
+            try client.makeDerivative(from: MemorySource(try Vectors.caseFile("C09-acropalypse-snippingtool-crop.png")),
+                                      request: DerivativeRequest(), limits: limits)
         }
     }
 
@@ -133,6 +134,12 @@ struct SandboxTests {
         #expect(throws: SandboxError.exited(status: 3, diagnostics: "oops\n")) { try exits.extractMetadata(from: input) }
         let garbage = SandboxClient(executablePath: try script("cat > /dev/null; echo hello", in: folder))
         #expect(throws: SandboxError.malformedOutput("bad result frame")) { try garbage.extractMetadata(from: input) }
+        let cpu = SandboxClient(executablePath: try script("kill -XCPU $$", in: folder))
+        #expect(throws: SandboxError.resourceLimit("CPU time (20 s)")) { try cpu.extractMetadata(from: input) }
+        let fileSize = SandboxClient(executablePath: try script("kill -XFSZ $$", in: folder))
+        #expect(throws: SandboxError.resourceLimit("file size")) { try fileSize.extractMetadata(from: input) }
+        let seccomp = SandboxClient(executablePath: try script("kill -SYS $$", in: folder))
+        #expect(throws: SandboxError.sandboxViolation(diagnostics: "")) { try seccomp.extractMetadata(from: input) }
         let missing = SandboxClient(executablePath: folder.url.appendingPathComponent("absent").path)
         #expect(throws: SandboxError.self) { try missing.extractMetadata(from: input) }
     }
@@ -153,7 +160,7 @@ struct SandboxTests {
         let seen = try String(contentsOfFile: report, encoding: .utf8).split(separator: "--", omittingEmptySubsequences: false)
         #expect(seen.count == 3)
         let environment = seen[0].split(separator: "\n").filter { !$0.isEmpty }
-        #expect(environment.isEmpty, "\(environment)")
+        #expect(environment == ["SWIFT_BACKTRACE=enable=no"], "\(environment)")
         let descriptors = Set(seen[1].split(separator: "\n").compactMap { Int32($0) })
         #expect(!descriptors.contains(leaked), "\(descriptors)")
         #expect(descriptors.isSubset(of: [0, 1, 2, 10]))  // dash keeps the script open on fd 10

@@ -192,8 +192,16 @@ enum JPEGReader {
             builder.warn("Extended XMP declares \(total) bytes, above the 64 MiB limit; ignored")
             return
         }
+        if builder.extendedXMP[guid] == nil {
+            // At most 8 packets and 64 MiB declared in all, so that assembling them stays bounded.
+            let declared = builder.extendedXMP.values.reduce(0) { $0 + $1.length }
+            guard builder.extendedXMP.count < 8, declared + Int(total) <= limit else {
+                builder.warn("Extended XMP: too many packets or too much declared data; \(guid) ignored")
+                return
+            }
+            builder.extendedXMPOrder.append(guid)
+        }
         var entry = builder.extendedXMP[guid] ?? (Int(total), [:])
-        if builder.extendedXMP[guid] == nil { builder.extendedXMPOrder.append(guid) }
         if entry.length != Int(total) { builder.warn("Extended XMP \(guid) declares two different lengths") }
         entry.pieces[Int(offset)] = data.array
         builder.extendedXMP[guid] = entry

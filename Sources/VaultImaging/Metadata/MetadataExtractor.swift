@@ -172,8 +172,7 @@ public enum MetadataExtractor {
         }
         for image in report.embeddedImages {
             let size = image.width.flatMap { w in image.height.map { h in ", \(w)x\(h)" } } ?? ""
-            if image.kind.lowercased().contains("thumbnail") { add("embedded thumbnail (\(image.kind)\(size))") }
-            else { add("embedded image (\(image.kind)\(size))") }
+            add("embedded \(image.kind)\(size)")
         }
         if let trailer = report.trailer {
             let kinds = trailer.kinds.map { kind -> String in

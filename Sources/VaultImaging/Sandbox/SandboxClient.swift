@@ -8,7 +8,8 @@ import Glibc
 /// Runs untrusted parsing in a separate, key-less process: the `amanah` binary started as
 /// `amanah __sandbox <job>` (see `SandboxChild`).
 ///
-/// The child is spawned with an empty environment and no descriptors but three pipes (its standard input,
+/// The child is spawned with an empty environment (but for SWIFT_BACKTRACE=enable=no) and no descriptors
+/// but three pipes (its standard input,
 /// output and error); the caller must hold no key material in anything the child could inherit, which
 /// `posix_spawn` with explicit descriptor actions guarantees for memory (a fresh executable image) and the
 /// child's first act (closing every other descriptor) guarantees for descriptors. The plaintext is streamed
@@ -20,6 +21,15 @@ public struct SandboxClient: Sendable {
     public let executablePath: String
 
     public init(executablePath: String) { self.executablePath = executablePath }
+
+    /// A client that runs the executable of the current process (`/proc/self/exe`): what the vault uses
+    /// inside the `amanah` binary. Nil where that link cannot be read.
+    public static func currentExecutable() -> SandboxClient? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return SandboxClient(executablePath: String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
 
     /// Extracts capture metadata from `source` in the sandbox.
     /// - Throws: `SandboxError` (`.refused(.inputTooLarge)` for oversized input, `.timedOut`, `.crashed`, ...).
@@ -113,7 +123,11 @@ public struct SandboxClient: Sendable {
         let arguments = [executablePath, "__sandbox", job.name]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = [nil]  // an empty environment: nothing inherited
+        // Nothing of the parent's environment is inherited. The one fixed variable turns off the Swift
+        // runtime's crash backtracer, which would otherwise start a helper process and print the child's
+        // stack (addresses near untrusted data) when a decoder crashes.
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(envp[0]) }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executablePath, &fileActions, &attributes, &argv, &envp)
         close(input.read)
@@ -268,7 +282,7 @@ public struct SandboxClient: Sendable {
             }
             if signal == SIGXFSZ { throw SandboxError.resourceLimit("file size") }
             let lower = diagnostics.lowercased()
-            if lower.contains("allocat") || lower.contains("out of memory") {
+            if lower.contains("alloc") || lower.contains("out of memory") || lower.contains("cannot map") {
                 throw SandboxError.resourceLimit("address space (\(limits.addressSpaceBytes) bytes)")
             }
             throw SandboxError.crashed(signal: signal, name: Self.signalName(signal), diagnostics: diagnostics)
