@@ -148,7 +148,14 @@ public enum MetadataExtractor {
         if report.texts.contains(where: { $0.name.contains("xmpMM:DerivedFrom") || $0.name.contains("PreservedFileName") }) {
             add("original file name (XMP)")
         }
-        if report.texts.contains(where: { $0.name == "ICC profile name" }) { add("ICC profile name") }
+        // Standard profile names say nothing about a person; any other name may ("Jane's MacBook display").
+        let standardProfiles = ["srgb", "adobe rgb", "display p3", "icc profile", "generic", "prophoto", "rec. 2020",
+                                "rec2020", "bt.2020", "bt.709", "dci-p3", "gray gamma", "dot gain", "uncoated", "coated"]
+        if report.texts.contains(where: { field in
+            field.name == "ICC profile name" && !standardProfiles.contains { field.value.lowercased().contains($0) }
+        }) {
+            add("ICC profile name")
+        }
         if report.texts.contains(where: { $0.name.hasPrefix("C2PA") }) { add("C2PA manifest") }
         if report.texts.contains(where: { $0.name == "MakerNote" }) || report.serialNumbers.contains(where: { $0.source.contains("MakerNote") })
             || report.people.contains(where: { $0.source.contains("MakerNote") }) {
