@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 /* Per thread, so that callers on several threads (tests run in parallel) never read each other's errors. */
@@ -33,7 +35,32 @@ static const char *const allowed_classes[] = {
     "VipsForeignLoadNsgif", NULL,
 };
 
+/* glib's default log writer probes standard error (getpeername for journald, isatty), system calls the
+ * sandbox's seccomp filter forbids. This writer only formats the message and write()s it to fd 2. */
+static GLogWriterOutput plain_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data) {
+    (void)data;
+    static int written = 0; /* a damaged file can warn once per row: keep the first 100 lines */
+    int fatal = (level & G_LOG_LEVEL_ERROR) != 0;
+    if (!(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))) return G_LOG_WRITER_HANDLED;
+    if (!fatal && __atomic_fetch_add(&written, 1, __ATOMIC_RELAXED) >= 100) return G_LOG_WRITER_HANDLED;
+    const char *domain = "", *message = "";
+    for (gsize i = 0; i < n_fields; i++) {
+        if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0) domain = fields[i].value;
+        if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0) message = fields[i].value;
+    }
+    char line[1024];
+    int n = snprintf(line, sizeof line, "amanah-vips: %s%s%s\n", domain, *domain ? ": " : "", message);
+    if (n > 0) {
+        size_t length = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+        ssize_t ignored = write(2, line, length);
+        (void)ignored;
+    }
+    if (fatal) abort(); /* g_error() never returns; the message above tells the parent why */
+    return G_LOG_WRITER_HANDLED;
+}
+
 static void initialise_once(void) {
+    g_log_set_writer_func(plain_log_writer, NULL, NULL);
     if (VIPS_INIT("amanah") != 0) {
         set_error("libvips initialisation failed");
         snprintf(init_error, sizeof init_error, "%s", last_error);

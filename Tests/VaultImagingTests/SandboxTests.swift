@@ -87,6 +87,34 @@ struct SandboxTests {
         #expect((report.pixelWidth ?? 0) * (report.pixelHeight ?? 0) > 100_000_000)
     }
 
+    /// Damaged files make the decoders take their error paths (warnings, longjmp, partial images) under
+    /// the seccomp filter: each gives a derivative or a typed refusal, never a forbidden system call or a
+    /// malformed result.
+    @Test(arguments: ["C12-orient-6.jpg", "C02-png-itxt-xmp-gps.png", "C05-webp-exif-xmp-iccp.webp", "C01-exif-thumbnail-unredacted.jpg"])
+    func damagedFilesFailCleanlyUnderSeccomp(_ name: String) throws {
+        let original = try Vectors.caseFile(name)
+        let start = MetadataExtractor.extract(bytes: original).chunks.first { ["SOS", "IDAT", "VP8"].contains($0.name) }?.offset ?? 100
+        var seed: UInt64 = 12345
+        for round in 0..<6 {
+            var bytes = original
+            for _ in 0..<(round * 8 + 1) {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let at = start + Int(seed >> 33) % (bytes.count - start)
+                bytes[at] = UInt8(truncatingIfNeeded: seed >> 13)
+            }
+            if round == 5 { bytes = Array(bytes.prefix(start + (bytes.count - start) / 2)) }
+            do {
+                let d = try client.makeDerivative(from: MemorySource(bytes), request: DerivativeRequest())
+                #expect(OutputChecks.jpegStructure(d.bytes).isEmpty)
+            } catch let error as SandboxError {
+                switch error {
+                case .refused, .crashed: break  // a decoder crash is still only this file's error
+                default: Issue.record("\(name) round \(round): \(error)")
+                }
+            }
+        }
+    }
+
     @Test func refusedRegionsComeBackTyped() throws {
         let wrong = MaskRegion(x: 0, y: 0, width: 10, height: 10, displayWidth: 480, displayHeight: 640)
         #expect(throws: SandboxError.self) {
