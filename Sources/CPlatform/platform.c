@@ -81,6 +81,15 @@ int amanah_install_parser_seccomp(void) {
 #endif
         ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
         ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit), ALLOW(SYS_prlimit64),
+        ALLOW(SYS_sysinfo), /* sysconf(_SC_PHYS_PAGES), asked by the TIFF path of libvips */
+        /* Opening a file fails with EACCES instead of killing the process: glibc's malloc probes
+           /proc/sys/vm/overcommit_memory when it trims a thread arena, and treats a failed open as "no". */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#if defined(SYS_open)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#endif
         /* Threads (libvips' worker pool): clone3 cannot be inspected, so it fails with ENOSYS and glibc
            falls back to clone, which is allowed only with CLONE_THREAD (a thread, never a new process). */
 #if defined(SYS_clone3)

@@ -57,6 +57,19 @@ struct SandboxTests {
         #expect(OutputChecks.isBlack(decoded.pixels, width: 640, rect: PixelRect(x0: 40, y0: 40, x1: 240, y1: 160)))
     }
 
+    @Test(arguments: ["C03-exif23-serials-owner.jpg", "C04-png-all-metadata-chunks.png", "C05-pillow-flower-exif.webp",
+                      "heif-from-C03-exif23.heic", "tiff-orient6-exif-gps.tif"])
+    func everyFormatThroughTheSandbox(_ name: String) throws {
+        let bytes = name.hasPrefix("C") ? try Vectors.caseFile(name) : try generatedFile(name)
+        for format in DerivativeRequest.Format.allCases {
+            let regions = name.contains("orient") ? [c12Region] : []
+            let d = try client.makeDerivative(from: MemorySource(bytes), request: DerivativeRequest(regions: regions, format: format))
+            #expect(try derivativeProblems(d, secrets: try Vectors.secrets()).isEmpty, "\(name) \(format)")
+        }
+        let report = try client.extractMetadata(from: MemorySource(bytes))
+        #expect(report.identifyingSummary.contains { $0.hasPrefix("camera make") })
+    }
+
     @Test func heifThroughTheSandbox() throws {
         let d = try client.makeDerivative(from: MemorySource(try generatedFile("heif-orient6-irot.heic")),
                                           request: DerivativeRequest(regions: [c12Region], format: .png))
@@ -90,10 +103,11 @@ struct SandboxTests {
     /// Damaged files make the decoders take their error paths (warnings, longjmp, partial images) under
     /// the seccomp filter: each gives a derivative or a typed refusal, never a forbidden system call or a
     /// malformed result.
-    @Test(arguments: ["C12-orient-6.jpg", "C02-png-itxt-xmp-gps.png", "C05-webp-exif-xmp-iccp.webp", "C01-exif-thumbnail-unredacted.jpg"])
+    @Test(arguments: ["C12-orient-6.jpg", "C02-png-itxt-xmp-gps.png", "C05-webp-exif-xmp-iccp.webp", "C01-exif-thumbnail-unredacted.jpg",
+                      "heif-orient6-irot.heic", "tiff-orient6-exif-gps.tif"])
     func damagedFilesFailCleanlyUnderSeccomp(_ name: String) throws {
-        let original = try Vectors.caseFile(name)
-        let start = MetadataExtractor.extract(bytes: original).chunks.first { ["SOS", "IDAT", "VP8"].contains($0.name) }?.offset ?? 100
+        let original = name.hasPrefix("C") ? try Vectors.caseFile(name) : try generatedFile(name)
+        let start = MetadataExtractor.extract(bytes: original).chunks.first { ["SOS", "IDAT", "VP8", "mdat"].contains($0.name) }?.offset ?? 1000
         var seed: UInt64 = 12345
         for round in 0..<6 {
             var bytes = original

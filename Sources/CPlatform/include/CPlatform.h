@@ -21,8 +21,10 @@ enum { AMANAH_LIMIT_CPU = 1, AMANAH_LIMIT_AS = 2, AMANAH_LIMIT_FSIZE = 3, AMANAH
 int amanah_set_limit(int which, uint64_t value);
 
 /// Installs a seccomp-BPF filter for a parser child: after it, the process may only read and write already
-/// open descriptors, manage memory, query time, and exit. Any other system call kills the process
-/// (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is unavailable on this platform.
+/// open descriptors, manage memory, query time, start threads (clone with CLONE_THREAD; clone3 fails with
+/// ENOSYS so that glibc falls back to clone), and exit. open/openat fail with EACCES. Any other system
+/// call kills the process (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is
+/// unavailable on this platform.
 int amanah_install_parser_seccomp(void);
 
 /// Reports whether the file system holding `path` is a network or synchronised file system (NFS, SMB/CIFS,
