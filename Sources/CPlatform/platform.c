@@ -2,6 +2,8 @@
 #include "CPlatform.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -79,6 +81,25 @@ int amanah_install_parser_seccomp(void) {
 #endif
         ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
         ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit), ALLOW(SYS_prlimit64),
+        ALLOW(SYS_sysinfo), /* sysconf(_SC_PHYS_PAGES), asked by the TIFF path of libvips */
+        /* Opening a file fails with EACCES instead of killing the process: glibc's malloc probes
+           /proc/sys/vm/overcommit_memory when it trims a thread arena, and treats a failed open as "no". */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#if defined(SYS_open)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#endif
+        /* Threads (libvips' worker pool): clone3 cannot be inspected, so it fails with ENOSYS and glibc
+           falls back to clone, which is allowed only with CLONE_THREAD (a thread, never a new process). */
+#if defined(SYS_clone3)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])), /* low 32 bits of flags */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
     };
 #undef ALLOW
@@ -125,4 +146,18 @@ int amanah_set_echo(int fd, int on, int *was_on) {
     if (was_on) *was_on = (attributes.c_lflag & ECHO) ? 1 : 0;
     if (on) attributes.c_lflag |= ECHO; else attributes.c_lflag &= ~(tcflag_t)ECHO;
     return tcsetattr(fd, TCSAFLUSH, &attributes);
+}
+
+int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, int from, const char *dir) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    int status = posix_spawn_file_actions_addclosefrom_np(actions, from);
+    if (status != 0) { errno = status; return -1; }
+    status = posix_spawn_file_actions_addchdir_np(actions, dir);
+    if (status != 0) { errno = status; return -1; }
+    return 0;
+#else
+    (void)actions; (void)from; (void)dir;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

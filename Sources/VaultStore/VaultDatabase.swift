@@ -149,6 +149,16 @@ public enum VaultSchema {
                 t.column("category", .text).notNull()
                 t.column("createdAt", .integer).notNull()
             }
+            // Issued disclosures: production numbers come from each recipient's own range, gap-free.
+            try db.create(table: "disclosure") { t in
+                t.column("recipient", .text).notNull()
+                t.column("bundleNumber", .integer).notNull()
+                t.column("planHash", .blob).notNull().unique()
+                t.column("manifestHash", .blob).notNull()
+                t.column("itemCount", .integer).notNull()
+                t.column("issuedAt", .integer).notNull()
+                t.primaryKey(["recipient", "bundleNumber"])
+            }
             // The audit log: rowid order is sequence order; leaf = canonical event ‖ signature.
             try db.create(table: "auditEvent") { t in
                 t.primaryKey("seq", .integer)

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <spawn.h>
 
 /// Process hardening and sandbox helpers that Swift cannot reach directly (prctl is variadic).
 /// Every function returns 0 on success and -1 with errno set on failure.
@@ -20,13 +21,20 @@ enum { AMANAH_LIMIT_CPU = 1, AMANAH_LIMIT_AS = 2, AMANAH_LIMIT_FSIZE = 3, AMANAH
 int amanah_set_limit(int which, uint64_t value);
 
 /// Installs a seccomp-BPF filter for a parser child: after it, the process may only read and write already
-/// open descriptors, manage memory, query time, and exit. Any other system call kills the process
-/// (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is unavailable on this platform.
+/// open descriptors, manage memory, query time, start threads (clone with CLONE_THREAD; clone3 fails with
+/// ENOSYS so that glibc falls back to clone), and exit. open/openat fail with EACCES. Any other system
+/// call kills the process (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is
+/// unavailable on this platform.
 int amanah_install_parser_seccomp(void);
 
 /// Reports whether the file system holding `path` is a network or synchronised file system (NFS, SMB/CIFS,
 /// FUSE-based sync clients, 9p, Ceph, GlusterFS, AFS, ...). Returns 1 if it is, 0 if it is local, -1 on error.
 int amanah_is_network_filesystem(const char *path);
+
+/// Adds two actions to a posix_spawn file-action list: close every descriptor >= `from`, then change to
+/// directory `dir` (glibc's posix_spawn_file_actions_addclosefrom_np and _addchdir_np, which Swift cannot
+/// see without _GNU_SOURCE). Used to start the sandbox child with nothing inherited.
+int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, int from, const char *dir);
 
 /// Turns terminal echo on or off for the descriptor. Returns the previous state in *was_on.
 int amanah_set_echo(int fd, int on, int *was_on);

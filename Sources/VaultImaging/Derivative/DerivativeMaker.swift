@@ -1,0 +1,102 @@
+import CVipsShim
+
+/// Makes derivatives with libvips. Runs inside the sandbox child (`SandboxChild`); the vault reaches it
+/// through `SandboxClient.makeDerivative`. Tests may call it in-process on the case files.
+enum DerivativeMaker {
+    /// Decodes `bytes`, applies orientation, fills the masks, flattens alpha and encodes a fresh file.
+    /// - Throws: `ImagingError` (refusals from the header, invalid regions, decode or encode failures).
+    static func make(bytes: [UInt8], request: DerivativeRequest) throws(ImagingError) -> Derivative {
+        guard (1...100).contains(request.jpegQuality), request.pixelLimit > 0 else {
+            throw .encodeFailed("JPEG quality must be 1–100 and the pixel limit positive")
+        }
+        let report = MetadataExtractor.extract(bytes: bytes)
+        if let w = report.pixelWidth, let h = report.pixelHeight, w.multipliedReportingOverflow(by: h).partialValue > request.pixelLimit
+            || w.multipliedReportingOverflow(by: h).overflow {
+            throw .dimensionsExceedLimit(width: w, height: h, limit: request.pixelLimit)
+        }
+        if let frames = report.frameCount, frames > 1 { throw .multiFrame(frames: frames) }
+        guard amanah_vips_init() == 0 else { throw .decodeFailed(lastError()) }
+
+        var header = amanah_vips_header()
+        let headerStatus = bytes.withUnsafeBytes { amanah_vips_read_header($0.baseAddress, $0.count, &header) }
+        try check(headerStatus, header: header, limit: request.pixelLimit)
+        // libheif applies irot/imir itself; for every other format the EXIF orientation is applied here.
+        let orientation = report.format == .heif ? 1 : report.orientationToApply
+
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var width: Int32 = 0, height: Int32 = 0
+        let status = bytes.withUnsafeBytes { buffer in
+            amanah_vips_decode_rgb(buffer.baseAddress, buffer.count, Int32(orientation), request.background.red,
+                                   request.background.green, request.background.blue, UInt64(request.pixelLimit),
+                                   &pixels, &width, &height)
+        }
+        try check(status, header: header, limit: request.pixelLimit)
+        guard let pixels else { throw .decodeFailed("no pixels") }
+        defer { amanah_vips_free(pixels) }
+        let W = Int(width), H = Int(height)
+        let storedWidth = report.format == .heif ? W : (report.pixelWidth ?? Int(header.width))
+        let storedHeight = report.format == .heif ? H : (report.pixelHeight ?? Int(header.height))
+
+        let rectangles = try MaskGeometry.rectangles(for: request.regions, displayWidth: W, displayHeight: H,
+                                                     storedWidth: storedWidth, storedHeight: storedHeight,
+                                                     orientation: orientation, spread: MaskGeometry.sourceSpread(for: report),
+                                                     outputGrid: MaskGeometry.outputGrid(for: request))
+        fill(pixels, width: W, rectangles: rectangles, colour: request.fill)
+
+        var out: UnsafeMutableRawPointer?
+        var outLength = 0
+        let encodeStatus = amanah_vips_encode(pixels, width, height, request.format == .jpeg ? 0 : 1, Int32(request.jpegQuality),
+                                              request.jpegChroma == .yuv420 ? 1 : 0, &out, &outLength)
+        guard encodeStatus == 0, let out else { throw .encodeFailed(lastError()) }
+        defer { amanah_vips_free(out) }
+        let encoded = Array(UnsafeRawBufferPointer(start: out, count: outLength))
+        return Derivative(bytes: encoded, format: request.format, width: W, height: H, appliedOrientation: orientation,
+                          filledRectangles: rectangles)
+    }
+
+    /// Decodes an image to displayed RGB pixels without masking (for tests and checks).
+    static func decodeRGB(_ bytes: [UInt8], orientation: Int = 1, pixelLimit: Int = DerivativeRequest.defaultPixelLimit)
+        throws(ImagingError) -> (pixels: [UInt8], width: Int, height: Int) {
+        guard amanah_vips_init() == 0 else { throw .decodeFailed(lastError()) }
+        var header = amanah_vips_header()
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var width: Int32 = 0, height: Int32 = 0
+        let status = bytes.withUnsafeBytes { buffer in
+            amanah_vips_decode_rgb(buffer.baseAddress, buffer.count, Int32(orientation), 255, 255, 255, UInt64(pixelLimit),
+                                   &pixels, &width, &height)
+        }
+        if status != 0 {
+            _ = bytes.withUnsafeBytes { amanah_vips_read_header($0.baseAddress, $0.count, &header) }
+            try check(status, header: header, limit: pixelLimit)
+        }
+        guard let pixels else { throw .decodeFailed("no pixels") }
+        defer { amanah_vips_free(pixels) }
+        return (Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height) * 3)), Int(width), Int(height))
+    }
+
+    private static func fill(_ pixels: UnsafeMutablePointer<UInt8>, width: Int, rectangles: [PixelRect], colour: RGBColour) {
+        for rect in rectangles {
+            for y in rect.y0..<rect.y1 {
+                var p = pixels + (y * width + rect.x0) * 3
+                for _ in rect.x0..<rect.x1 {
+                    p[0] = colour.red
+                    p[1] = colour.green
+                    p[2] = colour.blue
+                    p += 3
+                }
+            }
+        }
+    }
+
+    private static func lastError() -> String { String(cString: amanah_vips_last_error()) }
+
+    private static func check(_ status: Int32, header: amanah_vips_header, limit: Int) throws(ImagingError) {
+        switch status {
+        case 0: return
+        case -2: throw .dimensionsExceedLimit(width: Int(header.width), height: Int(header.height), limit: limit)
+        case -3: throw .multiFrame(frames: Int(header.pages))
+        case -4: throw .unsupportedFormat(lastError())
+        default: throw .decodeFailed(lastError())
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// VaultImaging: see DESIGN.md (Modules). Sources arrive with the issue that builds this module.

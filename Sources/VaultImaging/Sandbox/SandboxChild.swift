@@ -1,0 +1,138 @@
+import CPlatform
+import CVipsShim
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The key-less child process that parses untrusted files (DESIGN.md, "Untrusted input runs apart from
+/// keys"). The `amanah` binary runs it as the hidden command `amanah __sandbox <job>`; `SandboxClient`
+/// starts it with an empty environment and streams the input to its standard input.
+///
+/// Before it reads a byte of the input it: closes every descriptor but 0, 1 and 2; turns core dumps off;
+/// sets RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE = 0 and RLIMIT_NOFILE from the request header; sets
+/// no_new_privs; starts libvips (derivative jobs only; it opens its modules); then installs the parser
+/// seccomp filter (`amanah_install_parser_seccomp`), after which it can only read, write, manage memory
+/// and threads, and exit.
+public enum SandboxChild {
+    /// Runs the job named `job` ("metadata" or "derivative") and exits: status 0 after writing a result
+    /// (including a refusal), 70 when it could not even answer.
+    public static func main(job jobName: String) -> Never {
+        closeInheritedDescriptors()
+        _ = amanah_disable_core_dumps()
+        guard let job = SandboxProtocol.Job(name: jobName) else { fail("unknown sandbox job") }
+        // The fixed header comes from the parent (trusted): it carries the limits to set before any input.
+        guard let header = readExactly(SandboxProtocol.requestHeaderSize),
+              Array(header[0..<4]) == SandboxProtocol.requestMagic, header[4] == SandboxProtocol.version else {
+            fail("malformed request header")
+        }
+        guard header[5] == job.rawValue else { fail("request is for another job") }
+        let view = ByteView(header)
+        let cpu = (try? view.u32(8)) ?? 10
+        let addressSpace = (try? view.u64(12)) ?? (1 << 30)
+        let maxInput = Int(clamping: (try? view.u64(20)) ?? 0)
+        let parametersLength = Int((try? view.u32(28)) ?? 0)
+
+        guard amanah_set_limit(Int32(AMANAH_LIMIT_CPU), UInt64(cpu)) == 0,
+              amanah_set_limit(Int32(AMANAH_LIMIT_AS), addressSpace) == 0,
+              amanah_set_limit(Int32(AMANAH_LIMIT_FSIZE), 0) == 0,
+              amanah_set_limit(Int32(AMANAH_LIMIT_NOFILE), 64) == 0,
+              amanah_set_no_new_privs() == 0 else {
+            fail("cannot set resource limits")
+        }
+        if job == .derivative && amanah_vips_init() != 0 {
+            fail("cannot start libvips: " + String(cString: amanah_vips_last_error()))
+        }
+        if amanah_install_parser_seccomp() != 0 && errno != ENOSYS { fail("cannot install the seccomp filter") }
+
+        // From here on, everything read is untrusted.
+        guard parametersLength <= 1 << 20, let parameters = readExactly(parametersLength) else { fail("malformed parameters") }
+        let input: [UInt8]
+        switch readChunks(limit: maxInput) {
+        case .success(let bytes): input = bytes
+        case .failure(let error):
+            respond(.refused, (try? JSONEncoder().encode(error)).map { Array($0) } ?? [])
+        }
+
+        switch job {
+        case .metadata:
+            let report = MetadataExtractor.extract(bytes: input)
+            guard let json = try? JSONEncoder().encode(report) else { fail("cannot encode the report") }
+            respond(.ok, Array(json))
+        case .derivative:
+            guard let request = try? JSONDecoder().decode(DerivativeRequest.self, from: Data(parameters)) else {
+                fail("malformed derivative request")
+            }
+            do {
+                let derivative = try DerivativeMaker.make(bytes: input, request: request)
+                let header = SandboxProtocol.DerivativeHeader(format: derivative.format, width: derivative.width,
+                                                              height: derivative.height,
+                                                              appliedOrientation: derivative.appliedOrientation,
+                                                              filledRectangles: derivative.filledRectangles)
+                guard let json = try? JSONEncoder().encode(header) else { fail("cannot encode the result") }
+                respond(.ok, SandboxProtocol.be32(UInt32(json.count)) + Array(json) + derivative.bytes)
+            } catch {
+                respond(.refused, (try? JSONEncoder().encode(error)).map { Array($0) } ?? [])
+            }
+        }
+    }
+
+    /// Closes every open descriptor above 2, found through /proc/self/fd (or up to 4096 without /proc).
+    private static func closeInheritedDescriptors() {
+        var descriptors: [Int32] = []
+        if let dir = opendir("/proc/self/fd") {
+            let own = dirfd(dir)
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if let fd = Int32(name), fd > 2, fd != own { descriptors.append(fd) }
+            }
+            closedir(dir)
+        } else {
+            descriptors = Array(3..<4096)
+        }
+        for fd in descriptors { _ = close(fd) }
+    }
+
+    private static func readExactly(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = out.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            filled += n
+        }
+        return out
+    }
+
+    private static func readChunks(limit: Int) -> Result<[UInt8], ImagingError> {
+        var input: [UInt8] = []
+        while true {
+            guard let lengthBytes = readExactly(4) else { return .failure(.decodeFailed("input stream ended early")) }
+            let length = Int(lengthBytes[0]) << 24 | Int(lengthBytes[1]) << 16 | Int(lengthBytes[2]) << 8 | Int(lengthBytes[3])
+            if length == 0 { return .success(input) }
+            guard length <= SandboxProtocol.chunkSize else { return .failure(.decodeFailed("malformed input chunk")) }
+            guard input.count + length <= limit else { return .failure(.inputTooLarge(bytes: input.count + length, limit: limit)) }
+            guard let chunk = readExactly(length) else { return .failure(.decodeFailed("input stream ended early")) }
+            input += chunk
+        }
+    }
+
+    private static func respond(_ status: SandboxProtocol.Status, _ payload: [UInt8]) -> Never {
+        let frame = SandboxProtocol.response(status, payload)
+        var offset = 0
+        while offset < frame.count {
+            let n = frame.withUnsafeBytes { write(1, $0.baseAddress! + offset, frame.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { exit(70) }
+            offset += n
+        }
+        exit(0)
+    }
+
+    private static func fail(_ message: String) -> Never {
+        respond(.failed, Array(message.utf8))
+    }
+}

@@ -1,0 +1,315 @@
+import CPlatform
+import Foundation
+import VaultCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs untrusted parsing in a separate, key-less process: the `amanah` binary started as
+/// `amanah __sandbox <job>` (see `SandboxChild`).
+///
+/// The child is spawned with an empty environment (but for SWIFT_BACKTRACE=enable=no) and no descriptors
+/// but three pipes (its standard input,
+/// output and error); the caller must hold no key material in anything the child could inherit, which
+/// `posix_spawn` with explicit descriptor actions guarantees for memory (a fresh executable image) and the
+/// child's first act (closing every other descriptor) guarantees for descriptors. The plaintext is streamed
+/// to the child through the pipe, never a temporary file; the result comes back length-framed on its
+/// standard output. A wall-clock timeout kills the child; crashes, resource limits and malformed output
+/// become a `SandboxError` for that file.
+public struct SandboxClient: Sendable {
+    /// Absolute path of the `amanah` executable.
+    public let executablePath: String
+
+    public init(executablePath: String) { self.executablePath = executablePath }
+
+    /// A client that runs the executable of the current process (`/proc/self/exe`): what the vault uses
+    /// inside the `amanah` binary. Nil where that link cannot be read.
+    public static func currentExecutable() -> SandboxClient? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return SandboxClient(executablePath: String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// Extracts capture metadata from `source` in the sandbox.
+    /// - Throws: `SandboxError` (`.refused(.inputTooLarge)` for oversized input, `.timedOut`, `.crashed`, ...).
+    public func extractMetadata(from source: some ByteSource, limits: SandboxLimits = .metadata) throws -> MetadataReport {
+        let payload = try run(.metadata, parameters: [], source: source, limits: limits)
+        do { return try JSONDecoder().decode(MetadataReport.self, from: Data(payload)) }
+        catch { throw SandboxError.malformedOutput("metadata report does not decode") }
+    }
+
+    /// Makes a derivative of `source` in the sandbox: decoded, oriented, masked, flattened and freshly
+    /// encoded with no metadata.
+    /// - Throws: `SandboxError`; `.refused(ImagingError)` when the child refused the image (for example
+    ///   `.dimensionsExceedLimit` decided from the header, `.multiFrame`, `.invalidRegion`).
+    public func makeDerivative(from source: some ByteSource, request: DerivativeRequest,
+                               limits: SandboxLimits = .derivative) throws -> Derivative {
+        guard let parameters = try? JSONEncoder().encode(request) else { throw SandboxError.failed("cannot encode the request") }
+        let payload = try run(.derivative, parameters: Array(parameters), source: source, limits: limits)
+        let view = ByteView(payload)
+        guard let length = try? Int(view.u32(0)), let json = try? view.bytes(4, length),
+              let header = try? JSONDecoder().decode(SandboxProtocol.DerivativeHeader.self, from: Data(json)),
+              let image = try? view.suffix(from: 4 + length, "image") else {
+            throw SandboxError.malformedOutput("derivative header does not decode")
+        }
+        return Derivative(bytes: image.array, format: header.format, width: header.width, height: header.height,
+                          appliedOrientation: header.appliedOrientation, filledRectangles: header.filledRectangles)
+    }
+
+    // MARK: Process handling
+
+    private struct Pipe {
+        var read: Int32 = -1
+        var write: Int32 = -1
+        init() throws {
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { throw SandboxError.spawnFailed("pipe: \(String(cString: strerror(errno)))") }
+            read = fds[0]
+            write = fds[1]
+            _ = fcntl(read, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(write, F_SETFD, FD_CLOEXEC)
+        }
+    }
+
+    private static func setNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    private static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGKILL: return "SIGKILL"
+        case SIGSEGV: return "SIGSEGV"
+        case SIGABRT: return "SIGABRT"
+        case SIGILL: return "SIGILL"
+        case SIGTRAP: return "SIGTRAP"
+        case SIGBUS: return "SIGBUS"
+        case SIGFPE: return "SIGFPE"
+        case SIGSYS: return "SIGSYS"
+        case SIGXCPU: return "SIGXCPU"
+        case SIGXFSZ: return "SIGXFSZ"
+        default: return "signal \(signal)"
+        }
+    }
+
+    /// Spawns the child, streams the request and input, collects the response and the exit status.
+    private func run(_ job: SandboxProtocol.Job, parameters: [UInt8], source: some ByteSource,
+                     limits: SandboxLimits) throws -> [UInt8] {
+        var source = source
+        let input = try Pipe(), output = try Pipe(), errors = try Pipe()
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_adddup2(&fileActions, input.read, 0)
+        posix_spawn_file_actions_adddup2(&fileActions, output.write, 1)
+        posix_spawn_file_actions_adddup2(&fileActions, errors.write, 2)
+        // Nothing else crosses into the child: every descriptor above 2 is closed at exec, even one the
+        // embedding program opened without O_CLOEXEC; and the child starts in "/", away from the vault.
+        // (Where glibc lacks these actions the child still closes every other descriptor first thing.)
+        _ = amanah_spawn_actions_closefrom_chdir(&fileActions, 3, "/")
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t(), noSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let arguments = [executablePath, "__sandbox", job.name]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        // Nothing of the parent's environment is inherited. The one fixed variable turns off the Swift
+        // runtime's crash backtracer, which would otherwise start a helper process and print the child's
+        // stack (addresses near untrusted data) when a decoder crashes.
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(envp[0]) }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executablePath, &fileActions, &attributes, &argv, &envp)
+        close(input.read)
+        close(output.write)
+        close(errors.write)
+        guard spawned == 0 else {
+            close(input.write); close(output.read); close(errors.read)
+            throw SandboxError.spawnFailed("\(executablePath): \(String(cString: strerror(spawned)))")
+        }
+
+        // A write to a pipe whose reader died raises SIGPIPE: block it on this thread while talking to the
+        // child, and consume any that became pending before restoring the mask.
+        var pipeSignal = sigset_t(), previousMask = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask)
+        defer {
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var zero = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&pipeSignal, nil, &zero)
+            }
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+        }
+
+        var stdinFD = input.write, stdoutFD = output.read, stderrFD = errors.read
+        Self.setNonBlocking(stdinFD)
+        Self.setNonBlocking(stdoutFD)
+        Self.setNonBlocking(stderrFD)
+        var killed = false
+        defer {
+            if stdinFD >= 0 { close(stdinFD) }
+            if stdoutFD >= 0 { close(stdoutFD) }
+            if stderrFD >= 0 { close(stderrFD) }
+        }
+        func killChild() {
+            if !killed { kill(pid, SIGKILL); killed = true }
+        }
+        func reap() -> (status: Int32, cpu: Double) {
+            var status: Int32 = 0
+            var usage = rusage()
+            while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            return (status, cpu)
+        }
+
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(limits.timeoutSeconds * 1000)))
+        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters)
+        var pendingOffset = 0
+        var sourceFinished = false
+        var sent = 0
+        var response: [UInt8] = []
+        var diagnostics: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: SandboxProtocol.chunkSize)
+        var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let responseCap = limits.maxOutputBytes + SandboxProtocol.responseHeaderSize + 1024
+
+        while stdoutFD >= 0 || stderrFD >= 0 {
+            let remaining = clock.now.duration(to: deadline)
+            if remaining <= .zero {
+                killChild()
+                _ = reap()
+                throw SandboxError.timedOut(seconds: limits.timeoutSeconds)
+            }
+            var fds: [pollfd] = []
+            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
+            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ready = poll(&fds, nfds_t(fds.count), milliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                killChild(); _ = reap()
+                throw SandboxError.failed("poll: \(String(cString: strerror(errno)))")
+            }
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdinFD {
+                    if entry.revents & Int16(POLLERR | POLLHUP) != 0 {
+                        close(stdinFD); stdinFD = -1  // the child stopped reading (it exited or refused early)
+                        continue
+                    }
+                    if pendingOffset == pending.count && !sourceFinished {
+                        let n: Int
+                        do { n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) } }
+                        catch {
+                            killChild(); _ = reap()
+                            throw SandboxError.inputReadFailed(String(describing: error))
+                        }
+                        sent += n
+                        if sent > limits.maxInputBytes {
+                            killChild(); _ = reap()
+                            throw SandboxError.inputTooLarge(limit: limits.maxInputBytes)
+                        }
+                        pending = SandboxProtocol.be32(UInt32(n)) + chunk[0..<n]
+                        pendingOffset = 0
+                        if n == 0 { sourceFinished = true }
+                    }
+                    let written = pending.withUnsafeBytes { write(stdinFD, $0.baseAddress! + pendingOffset, pending.count - pendingOffset) }
+                    if written > 0 { pendingOffset += written }
+                    else if written < 0 && errno != EAGAIN && errno != EINTR { close(stdinFD); stdinFD = -1; continue }
+                    if sourceFinished && pendingOffset == pending.count { close(stdinFD); stdinFD = -1 }
+                } else {
+                    let isOutput = entry.fd == stdoutFD
+                    let n = readBuffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress!, $0.count) }
+                    if n > 0 {
+                        if isOutput {
+                            response += readBuffer[0..<n]
+                            if response.count > responseCap {
+                                killChild(); _ = reap()
+                                throw SandboxError.malformedOutput("result larger than \(limits.maxOutputBytes) bytes")
+                            }
+                        } else {
+                            diagnostics += readBuffer[0..<n]
+                            if diagnostics.count > 8192 { diagnostics.removeFirst(diagnostics.count - 4096) }
+                        }
+                    } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                        close(entry.fd)
+                        if isOutput { stdoutFD = -1 } else { stderrFD = -1 }
+                    }
+                }
+            }
+        }
+        // Both output pipes are closed: the child has exited or is about to. Wait, but not past the deadline.
+        while true {
+            var status: Int32 = 0
+            var usage = rusage()
+            let result = wait4(pid, &status, WNOHANG, &usage)
+            if result == pid {
+                let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                return try interpret(status: status, cpu: cpu, response: response, diagnostics: diagnostics, limits: limits)
+            }
+            if result < 0 && errno != EINTR { throw SandboxError.failed("wait: \(String(cString: strerror(errno)))") }
+            if clock.now >= deadline {
+                killChild()
+                _ = reap()
+                throw SandboxError.timedOut(seconds: limits.timeoutSeconds)
+            }
+            usleep(2_000)
+        }
+    }
+
+    private func interpret(status: Int32, cpu: Double, response: [UInt8], diagnostics rawDiagnostics: [UInt8],
+                           limits: SandboxLimits) throws -> [UInt8] {
+        let diagnostics = String(decoding: rawDiagnostics.suffix(4096), as: UTF8.self)
+        let signal = status & 0x7F
+        if signal != 0 {
+            if signal == SIGSYS { throw SandboxError.sandboxViolation(diagnostics: diagnostics) }
+            if signal == SIGXCPU || (signal == SIGKILL && cpu >= Double(limits.cpuSeconds)) {
+                throw SandboxError.resourceLimit("CPU time (\(limits.cpuSeconds) s)")
+            }
+            if signal == SIGXFSZ { throw SandboxError.resourceLimit("file size") }
+            let lower = diagnostics.lowercased()
+            if lower.contains("alloc") || lower.contains("out of memory") || lower.contains("cannot map") {
+                throw SandboxError.resourceLimit("address space (\(limits.addressSpaceBytes) bytes)")
+            }
+            throw SandboxError.crashed(signal: signal, name: Self.signalName(signal), diagnostics: diagnostics)
+        }
+        let code = (status >> 8) & 0xFF
+        let view = ByteView(response)
+        guard response.count >= SandboxProtocol.responseHeaderSize, view.matches(SandboxProtocol.responseMagic),
+              response[4] == SandboxProtocol.version, let state = SandboxProtocol.Status(rawValue: response[5]),
+              let length = try? view.u64(8), length == UInt64(response.count - SandboxProtocol.responseHeaderSize) else {
+            if code != 0 { throw SandboxError.exited(status: code, diagnostics: diagnostics) }
+            throw SandboxError.malformedOutput(response.isEmpty ? "no result" : "bad result frame")
+        }
+        let payload = Array(response[SandboxProtocol.responseHeaderSize...])
+        switch state {
+        case .ok:
+            guard code == 0 else { throw SandboxError.exited(status: code, diagnostics: diagnostics) }
+            return payload
+        case .refused:
+            guard let error = try? JSONDecoder().decode(ImagingError.self, from: Data(payload)) else {
+                throw SandboxError.malformedOutput("refusal does not decode")
+            }
+            if case .decodeFailed(let detail) = error, detail.lowercased().contains("memory") {
+                throw SandboxError.resourceLimit("address space (\(limits.addressSpaceBytes) bytes)")
+            }
+            throw SandboxError.refused(error)
+        case .failed:
+            throw SandboxError.failed(String(decoding: payload.prefix(1024), as: UTF8.self))
+        }
+    }
+}
