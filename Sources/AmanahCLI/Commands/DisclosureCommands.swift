@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultCrypto
+import VaultFormats
+import VaultImaging
+
+struct Disclose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Release evidence to a registered recipient: propose, approve, issue.",
+        subcommands: [DiscloseBundlePropose.self, DiscloseApprove.self, DiscloseIssue.self])
+}
+
+/// The sandboxed derivative maker (this binary in its key-less child mode).
+func derivativeMaker() throws -> SandboxClient {
+    guard let client = SandboxClient.currentExecutable() else { throw CLIError("cannot find this program's own executable for the sandbox") }
+    return client
+}
+
+func readRequest(_ path: String) throws -> DisclosureRequest {
+    let bytes = try cli { try DurableFile.readAll(path, limit: 64 << 20) }
+    return try cli { try DisclosureRequest(fileContents: bytes, source: path) }
+}
+
+func writeRequest(_ request: DisclosureRequest, to path: String, overwrite: Bool) throws {
+    let bytes = try request.fileContents()
+    do {
+        try DurableFile.write(to: path, mode: 0o644, overwrite: overwrite) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+    } catch { throw CLIError("cannot write \(path): \(error)") }
+}
+
+struct DiscloseBundlePropose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "propose", abstract: "Compute the exact release plan and sign it as the requester (counts as your approval).")
+    @Option(name: .customLong("to"), help: ArgumentHelp("The registered recipient.", valueName: "NAME")) var recipient: String
+    @Option(name: .customLong("profile"), help: ArgumentHelp("The redaction profile.", valueName: "P")) var profile: String
+    @Option(name: .customLong("case"), parsing: .upToNextOption, help: ArgumentHelp("Release every item of these cases.", valueName: "C")) var cases: [String] = []
+    @Option(name: .customLong("items"), parsing: .upToNextOption, help: ArgumentHelp("Release these items.", valueName: "I")) var items: [String] = []
+    @Option(name: .customLong("basis-file"), help: ArgumentHelp("A text file stating the legal basis.", valueName: "F")) var basisFile: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the request.", valueName: "REQ")) var output: String
+    @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        guard !cases.isEmpty || !items.isEmpty else { throw ValidationError("name --case C... or --items I...") }
+    }
+
+    func run() throws {
+        if DurableFile.exists(output) { throw CLIError("\(output) exists; not overwriting it") }
+        let basisBytes = try cli { try DurableFile.readAll(basisFile, limit: 1 << 20) }
+        guard let basis = String(validating: basisBytes, as: UTF8.self) else { throw CLIError("\(basisFile): is not UTF-8 text") }
+        let session = try options.openSession()
+        let request = try cli { try session.proposeDisclosure(recipient: recipient, profile: profile, caseIDs: cases, itemIDs: items,
+                                                              basis: basis, derivatives: try derivativeMaker()) }
+        try writeRequest(request, to: output, overwrite: false)
+        try cli { try session.vault.rememberState() }
+        for line in try session.describe(request) { Terminal.message(line) }
+        Terminal.message("request written to \(output); it needs the approvals the policy asks for (amanah disclose approve)")
+    }
+}
+
+struct DiscloseApprove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a release plan in plain words and sign it in place.")
+    @Argument(help: ArgumentHelp("The request file.", valueName: "REQ")) var file: String
+    @Flag(name: .customLong("yes"), help: "Do not ask for confirmation on a terminal.") var yes = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let request = try readRequest(file)
+        let session = try options.openSession()
+        for line in try cli({ try session.describe(request) }) { Terminal.message(line) }
+        if !yes && isatty(0) == 1 {
+            Terminal.writeStandardError("amanah: approve this release? [y/N] ")
+            guard (readLine() ?? "").lowercased().hasPrefix("y") else { throw CLIError("not approved") }
+        }
+        let approved = try cli { try session.approveDisclosure(request) }
+        try writeRequest(approved, to: file, overwrite: true)
+        try cli { try session.vault.rememberState() }
+        Terminal.message("approved; \(approved.signatures.count) signatures")
+    }
+}
+
+struct DiscloseIssue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue", abstract: "Recompute the approved plan, build the signed bundle and encrypt it to the recipient.")
+    @Argument(help: ArgumentHelp("The approved request file.", valueName: "REQ")) var file: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The bundle to write (BUNDLE.tar.age).", valueName: "BUNDLE")) var output: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let request = try readRequest(file)
+        let session = try options.openSession()
+        let issued = try cli { try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker()) }
+        try cli { try session.vault.rememberState() }
+        Terminal.message("issued bundle \(issued.bundle) with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")) to \(output)")
+        Terminal.output(issued.bundle)
+    }
+}
+
+struct Bundle: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Disclosure bundles.", subcommands: [BundleVerify.self])
+}
+
+struct BundleVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify a bundle without a vault (encrypted, or an extracted folder).",
+        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Exit status 3 on any problem.")
+    @Argument(help: ArgumentHelp("BUNDLE.tar.age, or an extracted bundle folder.", valueName: "BUNDLE")) var bundle: String
+    @Option(name: [.customShort("i"), .customLong("identity")], help: ArgumentHelp("The recipient's age identity file (AGE-SECRET-KEY-1...).", valueName: "AGE_IDENTITY_FILE")) var identity: String?
+    @Option(name: .customLong("issuer-key"), help: ArgumentHelp("The issuer's minisign public key, as registered (amanah key export --minisign).", valueName: "KEY")) var issuerKey: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        var key: MinisignPublicKey? = nil
+        if let issuerKey {
+            let bytes = try cli { try DurableFile.readAll(issuerKey, limit: 64 << 10) }
+            do { key = try MinisignPublicKey(fileContents: bytes) } catch { throw CLIError("\(issuerKey): \(error)") }
+        }
+        var isFolder: ObjCBool = false
+        let report: BundleReport
+        if FileManager.default.fileExists(atPath: bundle, isDirectory: &isFolder), isFolder.boolValue {
+            report = try verificationFailure { try BundleVerifier.verify(folder: bundle, issuerKey: key) }
+        } else {
+            guard let identity else { throw CLIError("an encrypted bundle needs the recipient's age identity", hint: "pass -i AGE_IDENTITY_FILE", exitCode: CLIError.usage) }
+            let contents = try cli { try DurableFile.readAll(identity, limit: 1 << 20) }
+            let identities: [AgeX25519Identity]
+            do { identities = try AgeIdentityFile.parse(contents) } catch { throw CLIError("\(identity): \(error)") }
+            report = try verificationFailure { try BundleVerifier.verify(encrypted: bundle, identities: identities, issuerKey: key) }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as! [String: Any]
+            object["ok"] = report.ok
+            Terminal.output(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+        } else {
+            Terminal.writeStandardOutput(report.render())
+        }
+        if !report.ok { throw CLIError("the bundle did not verify", exitCode: CLIError.verificationFailed) }
+    }
+
+    /// Errors reading the bundle are verification failures (exit 3).
+    private func verificationFailure(_ body: () throws -> BundleReport) throws -> BundleReport {
+        do { return try body() } catch {
+            throw CLIError("the bundle did not verify: \(error)", exitCode: CLIError.verificationFailed)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultFormats
+import VaultImaging
+import VaultPolicy
+import VaultStore
+
+extension Session {
+    /// `disclose propose`: computes the exact release plan (files, hashes, regions, redacted records, policy
+    /// hash) and signs it as the requester; proposing counts as the requester's approval. Audited as
+    /// `disclosure.propose`.
+    public func proposeDisclosure(recipient: String, profile: String, caseIDs: [String], itemIDs: [String], basis: String,
+                                  derivatives: any DerivativeMaking) throws -> DisclosureRequest {
+        guard !basis.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw VaultError.invalidInput("--basis-file", "the legal basis is empty")
+        }
+        let items = try releaseItemIDs(caseIDs: caseIDs, itemIDs: itemIDs)
+        let (plan, _) = try computeRelease(recipient: recipient, profile: profile, itemIDs: items, basis: basis,
+                                           derivatives: derivatives, action: .disclose)
+        let planBytes = try plan.canonicalBytes()
+        let planHash = SHA256Digest.hash(planBytes)
+        let signature = identity.identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .approval)
+        try write { db in
+            try audit(db, action: "disclosure.propose", objects: [Hex.encode(planHash), recipient] + items)
+        }
+        return DisclosureRequest(planBytes: planBytes, basis: basis, signatures: [.init(keyID: keyIDHex, signature: signature)])
+    }
+
+    /// The items of a release: the named items, or every item of the named cases, in case and sequence order.
+    func releaseItemIDs(caseIDs: [String], itemIDs: [String]) throws -> [String] {
+        try vault.database.queue.read { db in
+            var ids: [String] = []
+            for caseID in caseIDs {
+                guard try RecordRow.fetchOne(db, key: ["kind": "case", "id": caseID]) != nil else { throw VaultError.notFound("case", caseID) }
+                ids += try String.fetchAll(db, sql: "SELECT id FROM item WHERE caseID = ? ORDER BY sequence", arguments: [caseID])
+            }
+            for itemID in itemIDs {
+                guard try ItemRow.fetchOne(db, key: itemID) != nil else { throw VaultError.notFound("item", itemID) }
+                if !ids.contains(itemID) { ids.append(itemID) }
+            }
+            guard !ids.isEmpty else { throw VaultError.invalidInput("release", "no items to release") }
+            return ids
+        }
+    }
+
+    /// Verifies a request's signatures against this vault's members: (valid approvals for the policy, problems).
+    func requestApprovals(_ request: DisclosureRequest) throws -> (approvals: [VaultPolicy.Approval], keys: [MemberPublicKey], problems: [String]) {
+        let plan = try request.plan
+        guard plan.vault == vault.vaultIDHex else { return ([], [], ["the request belongs to another vault"]) }
+        var approvals: [VaultPolicy.Approval] = []
+        var keys: [MemberPublicKey] = []
+        var problems: [String] = []
+        var seen = Set<String>()
+        for signature in request.signatures {
+            guard seen.insert(signature.keyID).inserted else { problems.append("\(signature.keyID) signed twice"); continue }
+            guard let key = vault.state.knownKeys[signature.keyID], vault.state.isParticipant(signature.keyID) else {
+                problems.append("\(signature.keyID) is not a member of this vault"); continue
+            }
+            guard key.verify(signature.signature, message: ReleasePlan.approvalMessage(planHash: request.planHash), context: .approval) else {
+                problems.append("the signature of \(signature.keyID) does not verify over this plan"); continue
+            }
+            approvals.append(VaultPolicy.Approval(keyID: signature.keyID, role: vault.state.role(of: signature.keyID),
+                                                  isCustodian: vault.state.isCustodian(signature.keyID)))
+            keys.append(key)
+        }
+        if request.signatures.first?.keyID != plan.requester { problems.append("the request is not signed by its requester first") }
+        return (approvals, keys, problems)
+    }
+
+    /// The plan in plain words, as `disclose approve` shows it.
+    public func describe(_ request: DisclosureRequest) throws -> [String] {
+        let plan = try request.plan
+        var lines = ["release \(plan.items.count) item\(plan.items.count == 1 ? "" : "s") to \(plan.recipient) under the \(plan.profile) profile",
+                     "requested by \(plan.requester) on \(plan.created); policy \(plan.policyHash.prefix(16))…",
+                     "legal basis: \(request.basis.trimmingCharacters(in: .whitespacesAndNewlines))"]
+        for item in plan.items {
+            let masked = item.regions.filter(\.masked)
+            lines.append("  \(item.item) (case \(item.caseID)): \(item.release == "original" ? "the ORIGINAL, byte for byte" : "a fresh derivative without metadata")"
+                         + (masked.isEmpty ? "" : ", \(masked.count) region\(masked.count == 1 ? "" : "s") masked (\(masked.map(\.category).joined(separator: ", ")))"))
+        }
+        let signers = request.signatures.map(\.keyID)
+        lines.append("signed so far by: \(signers.joined(separator: ", "))")
+        return lines
+    }
+
+    /// `disclose approve`: checks the request (signatures, vault, that the policy lets this member approve this
+    /// release) and adds this member's signature over the plan. Audited as `disclosure.approve`.
+    /// - Throws: `VaultError.notPermitted` when the policy does not let this member approve; `VaultError.invalidInput`
+    ///   for a bad or already-approved request.
+    public func approveDisclosure(_ request: DisclosureRequest) throws -> DisclosureRequest {
+        let plan = try request.plan
+        let (approvals, _, problems) = try requestApprovals(request)
+        if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
+        guard !request.signatures.contains(where: { $0.keyID == keyIDHex }) else {
+            throw VaultError.invalidInput("request", "you (\(keyIDHex)) signed this request already")
+        }
+        guard plan.policyHash == Hex.encode(vault.state.policyHash) else {
+            throw VaultError.invalidInput("request", "the policy changed since it was proposed; propose it again")
+        }
+        for item in plan.items {
+            let facts = try itemFacts(item.item)
+            let resource = itemResource(facts, action: .approve, profile: plan.profile)
+            let context = RequestContext(profile: plan.profile, recipient: plan.recipient, requester: plan.requester, approvals: approvals,
+                                         courtOrder: courtOrder(for: plan.recipient))
+            try require(.approve, resource, context)
+        }
+        var approved = request
+        approved.signatures.append(.init(keyID: keyIDHex, signature: identity.identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .approval)))
+        try write { db in try audit(db, action: "disclosure.approve", objects: [Hex.encode(request.planHash), plan.recipient]) }
+        return approved
+    }
+
+    /// The result of issuing a bundle.
+    public struct IssuedBundle: Sendable {
+        public var bundle: String
+        public var productionNumbers: [String]
+        public var manifestSHA256: String
+        public var itemCount: Int
+    }
+
+    /// `disclose issue`: recomputes the plan and refuses if anything changed since approval; checks the
+    /// approvals meet the policy (two-person rule, a protection officer where identities or sources are
+    /// revealed, consent or a court order); builds the bundle (manifest and SHA256SUMS signed with minisign,
+    /// items, records, custody events with inclusion proofs under a checkpoint signed by the issuer, public keys,
+    /// VERIFY.txt in English and Arabic) as a strict tar encrypted in age v1 to the recipient's keys; then, in one
+    /// transaction, takes the next production numbers of the recipient's range and appends `disclosure.issue`.
+    /// The bundle file appears at `outputPath` only after that transaction committed.
+    public func issueDisclosure(_ request: DisclosureRequest, outputPath: String, derivatives: any DerivativeMaking) throws -> IssuedBundle {
+        if DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
+        let approvedPlan = try request.plan
+        let (approvals, approverKeys, problems) = try requestApprovals(request)
+        if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
+        let alreadyIssued = try vault.database.queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM disclosure WHERE planHash = ?", arguments: [Data(request.planHash)]) ?? 0
+        }
+        guard alreadyIssued == 0 else { throw VaultError.invalidInput("request", "this request was issued already; production numbers are never reused") }
+        guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
+            throw VaultError.invalidInput("request", "its legal basis differs from the approved one")
+        }
+        // Recompute and compare: anything changed since approval (a region, a record, the policy) refuses.
+        let (current, items) = try computeRelease(recipient: approvedPlan.recipient, profile: approvedPlan.profile,
+                                                  itemIDs: approvedPlan.items.map(\.item), basis: request.basis,
+                                                  derivatives: derivatives, action: .disclose, approvals: approvals,
+                                                  requester: approvedPlan.requester)
+        guard current.sameRelease(as: approvedPlan) else {
+            var differences: [String] = []
+            if current.policyHash != approvedPlan.policyHash { differences.append("the policy changed") }
+            for (now, then) in zip(current.items, approvedPlan.items) where now != then {
+                if now.regions != then.regions { differences.append("\(now.item): its regions changed") }
+                else if now.fileSHA256 != then.fileSHA256 { differences.append("\(now.item): its released file changed") }
+                else if now.recordSHA256 != then.recordSHA256 { differences.append("\(now.item): its released record changed") }
+                else { differences.append("\(now.item) changed") }
+            }
+            throw VaultError.invalidInput("request", "the release changed since it was approved (\(differences.joined(separator: "; "))); propose it again")
+        }
+        // Approvals must satisfy the policy for every item (complete: no approval obligations left).
+        for item in approvedPlan.items {
+            let facts = try itemFacts(item.item)
+            let decision = vault.state.policy.decide(subject, .disclose, itemResource(facts, action: .disclose, profile: approvedPlan.profile),
+                                                     RequestContext(profile: approvedPlan.profile, recipient: approvedPlan.recipient,
+                                                                    requester: approvedPlan.requester, approvals: approvals,
+                                                                    courtOrder: courtOrder(for: approvedPlan.recipient)))
+            if let reason = decision.reason { throw VaultError.notPermitted("issuing \(item.item): \(reason)") }
+            guard decision.isComplete else {
+                let missing = decision.obligations.map { "\($0)" }.joined(separator: ", ")
+                throw VaultError.notPermitted("issuing \(item.item) needs more approvals (\(missing))")
+            }
+        }
+        let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
+        let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
+
+        // Custody: the events of these items and of this request, with proofs under a checkpoint signed now.
+        let planHashHex = Hex.encode(request.planHash)
+        let itemSet = Set(approvedPlan.items.map(\.item))
+        let (checkpointText, treeSize, root, custody, bundleNumber) = try vault.database.queue.read { db -> (String, UInt64, [UInt8], [CustodyEvent], Int) in
+            let tree = try AuditTree(db: db)
+            let size = try tree.size()
+            let root = try tree.root(atSize: size)
+            let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity.identity)
+            var events: [CustodyEvent] = []
+            for row in try AuditEventRow.order(Column("seq")).fetchAll(db) {
+                guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
+                let relevant = event.objects.contains(where: itemSet.contains) && event.action.hasPrefix("item.") && event.action != "item.view" && event.action != "item.list"
+                    || event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex
+                guard relevant, let actor = vault.state.knownKeys[Hex.encode(event.actor)] else { continue }
+                let proof = try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size)
+                events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf), actorKey: actor.line,
+                                           inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
+            }
+            let number = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+            return (checkpoint.text, size, root, events, number)
+        }
+        let bundleID = String(format: "%@-%04d", code, bundleNumber)
+        let numbers = (1...items.count).map { String(format: "%@-%04d", bundleID, $0) }
+
+        // The members.
+        var members: [BundleMember] = ["custody", "items", "keys", "records", "request"].map { BundleMember(name: $0, content: .folder) }
+        var manifestItems: [BundleManifest.Item] = []
+        for (index, item) in items.enumerated() {
+            let number = numbers[index]
+            let file = "items/\(number).\(item.plan.fileExtension)"
+            let record = "records/\(number).json"
+            if let bytes = item.derivative {
+                members.append(BundleMember(name: file, content: .bytes(bytes)))
+            } else {
+                let vaultID = vault.vaultID, blobs = vault.blobs, blobID = item.blobID, key = item.blobKey
+                members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {
+                    OpenedBlobSource(blob: try blobs.open(id: blobID), key: key, associatedData: Self.blobAssociatedData(vaultID: vaultID, blobID: blobID))
+                })))
+            }
+            members.append(BundleMember(name: record, content: .bytes(try Self.recordBytes(item.record, productionNumber: number) + [0x0A])))
+            let eventSequences = custody.filter { event in
+                (try? AuditEvent(leaf: Base64.decode(event.leaf)).objects.contains(item.plan.item)) ?? false
+            }.map(\.sequence)
+            manifestItems.append(BundleManifest.Item(productionNumber: number, file: file, sha256: item.plan.fileSHA256, size: item.plan.fileSize,
+                                                     release: item.plan.release, record: record, redactions: item.redactions,
+                                                     commitment: item.commitment, custodyEvents: eventSequences))
+        }
+        let issuerKey = identity.identity.publicKey
+        let planFile = "request/plan.json"
+        members.append(BundleMember(name: planFile, content: .bytes(request.planBytes)))
+        members.append(BundleMember(name: "custody/checkpoint.txt", content: .bytes(Array(checkpointText.utf8))))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        members.append(BundleMember(name: "custody/events.json", content: .bytes(Array(try encoder.encode(custody)) + [0x0A])))
+        let minisignKey = MinisignPublicKey(member: issuerKey)
+        members.append(BundleMember(name: "keys/issuer.minisign.pub", content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))))
+        members.append(BundleMember(name: "keys/issuer.amanah.pub", content: .bytes(Array((issuerKey.line + "\n").utf8))))
+        members.append(BundleMember(name: "keys/approvers.amanah.pub", content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))))
+        members.append(BundleMember(name: "VERIFY.txt", content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))))
+
+        let manifest = BundleManifest(
+            bundle: bundleID, vault: vault.vaultIDHex, recipient: approvedPlan.recipient, legalBasis: request.basis, profile: approvedPlan.profile,
+            policyHash: approvedPlan.policyHash, issuedAt: Clock.format(milliseconds: Clock.nowMilliseconds()),
+            issuer: .init(keyID: issuerKey.keyIDHex, publicKey: issuerKey.line, role: role?.rawValue, signature: nil),
+            plan: planFile, planSHA256: planHashHex,
+            approvals: zip(request.signatures, approverKeys).map { signature, key in
+                .init(keyID: key.keyIDHex, publicKey: key.line, role: vault.state.role(of: key.keyIDHex)?.rawValue, signature: Base64.encode(signature.signature))
+            },
+            items: manifestItems,
+            custody: .init(checkpoint: "custody/checkpoint.txt", events: "custody/events.json", treeSize: treeSize, rootHash: Hex.encode(root)))
+        let manifestBytes = try manifest.encoded()
+        members.append(BundleMember(name: "manifest.json", content: .bytes(manifestBytes)))
+        let manifestHash = SHA256Digest.hash(manifestBytes)
+
+        // SHA256SUMS over every file but itself and the signatures (streamed items by their planned hashes).
+        var sums: [(String, String)] = []
+        for member in members {
+            switch member.content {
+            case .folder: continue
+            case let .bytes(bytes): sums.append((member.name, Hex.encode(SHA256Digest.hash(bytes))))
+            case let .stream(_, sha256, _): sums.append((member.name, sha256))
+            }
+        }
+        let sumsText = sums.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map { "\($0.1)  \($0.0)\n" }.joined()
+        members.append(BundleMember(name: "SHA256SUMS", content: .bytes(Array(sumsText.utf8))))
+        let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity.identity,
+                                                       trustedComment: "amanah bundle \(bundleID) SHA256SUMS sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
+        members.append(BundleMember(name: "SHA256SUMS.minisig", content: .bytes(sumsSignature.fileContents)))
+        let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity.identity,
+                                                           trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(manifestHash))")
+        members.append(BundleMember(name: "manifest.json.minisig", content: .bytes(manifestSignature.fileContents)))
+
+        // Write beside the output, then commit the numbers and the audit event, then move into place.
+        let temporary = DurableFile.temporaryPath(beside: outputPath)
+        try BundleWriter.write(members: members, modificationTime: UInt64(max(0, Clock.nowMilliseconds() / 1000)), recipients: recipientKeys, to: temporary)
+        do {
+            try write { db in
+                let next = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+                guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
+                try db.execute(sql: "INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), items.count, Clock.nowMilliseconds()])
+                try audit(db, action: "disclosure.issue", objects: [planHashHex, approvedPlan.recipient, bundleID] + approvedPlan.items.map(\.item),
+                          commitments: [manifestHash])
+            }
+            guard link(temporary, outputPath) == 0 else { throw VaultError.failed("cannot write \(outputPath): \(lastErrorText())") }
+            unlink(temporary)
+            try DurableFile.syncDirectory(DurableFile.directory(of: outputPath))
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count)
+    }
+}
+
+/// The plaintext of a sealed blob as a byte source, decrypted on a worker thread through a pipe.
+final class OpenedBlobSource: ByteSource, @unchecked Sendable {
+    private var reader: FileHandleFD?
+    private var worker: Thread?
+    private let blob: FileHandleFD
+    private let key: SecretBox
+    private let associatedData: [UInt8]
+    private var started = false
+    private var writer: FileHandleFD?
+    private var failure: Error?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(blob: FileHandleFD, key: SecretBox, associatedData: [UInt8]) {
+        self.blob = blob; self.key = key; self.associatedData = associatedData
+    }
+
+    private func start() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
+        reader = FileHandleFD(fd: fds[0], path: "blob pipe")
+        let writer = FileHandleFD(fd: fds[1], path: "blob pipe")
+        let blob = self.blob, key = self.key, ad = self.associatedData
+        let thread = Thread { [self] in
+            var source = blob
+            var sink = writer
+            do { try SealedStream.open(from: &source, to: &sink, key: key.bytes, associatedData: ad) } catch { self.failure = error }
+            try? writer.close()
+            self.done.signal()
+        }
+        thread.start()
+        started = true
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if !started { try start() }
+        let n = try reader!.read(into: buffer)
+        if n == 0 {
+            done.wait()
+            done.signal()
+            if let failure { throw VaultError.integrity("a sealed original does not open: \(failure)") }
+        }
+        return n
+    }
+
+    deinit {
+        if started {
+            try? reader?.close()
+            done.wait()
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

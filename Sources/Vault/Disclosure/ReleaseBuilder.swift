@@ -1,0 +1,237 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultImaging
+import VaultPolicy
+import VaultStore
+
+/// Makes derivatives in the key-less sandbox (the vault passes the real client; tests may pass another).
+public protocol DerivativeMaking: Sendable {
+    /// A derivative of the plaintext in `source` (the original's bytes), per `request`.
+    func makeDerivative(from source: any ByteSource, request: DerivativeRequest) throws -> Derivative
+}
+
+extension SandboxClient: DerivativeMaking {
+    public func makeDerivative(from source: any ByteSource, request: DerivativeRequest) throws -> Derivative {
+        try makeDerivative(from: AnySource(source), request: request, limits: .derivative)
+    }
+}
+
+/// Wraps an existential byte source for generic APIs.
+struct AnySource: ByteSource {
+    var inner: any ByteSource
+    init(_ inner: any ByteSource) { self.inner = inner }
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try inner.read(into: buffer) }
+}
+
+/// One item of a release as computed now: the plan entry, the redacted record (without its production
+/// number), the redaction log, and how to produce the released file again.
+struct ReleasedItem {
+    var plan: ReleasePlan.Item
+    var record: [String: Any]
+    var redactions: [BundleManifest.Redaction]
+    /// Derivative bytes, or nil for an original (streamed from its blob).
+    var derivative: [UInt8]?
+    var blobID: String
+    var blobKey: SecretBox
+    var commitment: BundleManifest.CommitmentOpening?
+}
+
+extension Session {
+    /// The image types Amanah can decode (in the sandbox) to make a derivative.
+    static let decodableImages: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/tiff", "image/gif"]
+
+    /// Computes what releasing `itemIDs` to `recipient` under `profile` means now: per item the file released
+    /// (a fresh derivative with the profile's regions masked, or the original), its hash, its redacted record.
+    /// Checks the policy lets `requester` (this member) disclose each item.
+    /// - Throws: `VaultError.notPermitted` (policy), `VaultError.invalidInput` (unknown recipient, profile,
+    ///   item; an item that cannot be released under the profile), imaging errors naming the item.
+    func computeRelease(recipient: String, profile: String, itemIDs: [String], basis: String,
+                        derivatives: any DerivativeMaking, action: Action, approvals: [VaultPolicy.Approval] = [],
+                        requester: String? = nil) throws -> (plan: ReleasePlan, items: [ReleasedItem]) {
+        let policy = vault.state.policy
+        guard vault.state.recipients[recipient] != nil else {
+            throw VaultError.invalidInput("--to", "\(recipient) is not a registered recipient (register it with op propose add-recipient)")
+        }
+        guard let profileRules = policy.profiles[profile] else {
+            throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        let pseudonymKey = try self.pseudonymKey()
+        let courtOrder = self.courtOrder(for: recipient)
+        var releasedItems: [ReleasedItem] = []
+        for itemID in itemIDs {
+            let facts = try itemFacts(itemID)
+            if !facts.unreadable.isEmpty { throw VaultError.notPermitted("releasing \(itemID) needs \(facts.unreadable.joined(separator: ", ")), which your keys cannot read") }
+            let resource = itemResource(facts, action: action, profile: profile)
+            let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
+            let decision = policy.decide(subject, action, resource, context)
+            if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
+
+            let (row, itemRecord, caseRecord, regions, sourceWitnesses, dataKey) = try vault.database.queue.read { db in
+                guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+                let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                let caseRecord = try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                var witnesses: [RecordCodec.Opened] = []
+                for fact in facts.witnesses where try RecordRow.fetchOne(db, key: ["kind": "witness", "id": fact.pseudonym]) != nil {
+                    witnesses.append(try RecordCodec.open(kind: .witness, id: fact.pseudonym, vaultID: vault.vaultID, keyRing: keyRing, db: db))
+                }
+                return (row, item, caseRecord, try regionViews(itemID, db: db), witnesses,
+                        try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db))
+            }
+            let mediaType = itemRecord.fields["mediaType"]?.displayText ?? "application/octet-stream"
+            let originalSHA = itemRecord.fields["sha256"]?.displayText ?? ""
+            let size = Int64(itemRecord.fields["size"]?.displayText ?? "") ?? 0
+            let fileName = itemRecord.fields["fileName"]?.displayText ?? ""
+            var report: MetadataReport? = nil
+            if let json = itemRecord.fields["metadata"]?.displayText { report = try? JSONDecoder().decode(MetadataReport.self, from: Data(json.utf8)) }
+
+            // Images: which regions the profile masks, and whether the original may leave.
+            let imagePlan: ImagePlan
+            do {
+                imagePlan = try policy.imagePlan(profile: profile, recipient: recipient, itemLabel: itemID,
+                                                 regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason) },
+                                                 sources: facts.witnesses)
+            } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
+            var redactions: [BundleManifest.Redaction] = []
+            let masked = Set(imagePlan.maskedRegionIDs)
+            for region in regions where masked.contains(region.id) {
+                redactions.append(.init(target: "region \(region.id)", action: "mask", code: region.category, reason: region.reason))
+            }
+            let blobKey = Self.blobKey(from: dataKey)
+            var item = ReleasedItem(
+                plan: ReleasePlan.Item(item: itemID, caseID: row.caseID, release: "original", fileExtension: "", fileSHA256: originalSHA,
+                                       fileSize: size, regions: regions.map {
+                                           .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
+                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id), reason: $0.reason)
+                                       }, recordSHA256: ""),
+                record: [:], redactions: redactions, derivative: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
+            if imagePlan.releaseOriginal {
+                item.plan.fileExtension = Self.fileExtension(fileName: fileName, mediaType: mediaType)
+                if let opening = itemRecord.fields["commitmentOpening"]?.displayText {
+                    item.commitment = .init(opening: opening, originalSHA256: originalSHA)
+                }
+            } else {
+                guard Self.decodableImages.contains(mediaType) else {
+                    throw VaultError.invalidInput("item \(itemID)", "is \(mediaType); the \(profile) profile releases only fresh derivatives, which Amanah makes for images")
+                }
+                let maskRegions = regions.filter { masked.contains($0.id) }.map {
+                    MaskRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height, displayWidth: $0.displayWidth, displayHeight: $0.displayHeight)
+                }
+                let request = DerivativeRequest(regions: maskRegions, format: .jpeg)
+                var source = try vault.blobs.open(id: row.blobID)
+                let derivative: Derivative
+                do {
+                    derivative = try PipeWorker.run(producer: { writer in
+                        var sink = writer
+                        try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
+                                              associatedData: Self.blobAssociatedData(vaultID: self.vault.vaultID, blobID: row.blobID))
+                    }, consumer: { reader in try derivatives.makeDerivative(from: reader, request: request) })
+                } catch {
+                    throw VaultError.invalidInput("item \(itemID)", "no derivative could be made: \(error)")
+                }
+                item.derivative = derivative.bytes
+                item.plan.release = "derivative"
+                item.plan.fileExtension = derivative.format == .png ? "png" : "jpg"
+                item.plan.fileSHA256 = Hex.encode(SHA256Digest.hash(derivative.bytes))
+                item.plan.fileSize = Int64(derivative.bytes.count)
+                item.redactions.append(.init(target: "file", action: "remove", code: nil,
+                                             reason: "fresh derivative: all metadata, embedded previews and bytes after the end of the image removed"))
+            }
+
+            // Records released with the item, redacted per profile and recipient.
+            var records: [ReleaseRecord] = []
+            records.append(ReleaseRecord(kind: .item, label: "item", fields: Self.itemReleaseFields(id: itemID, record: itemRecord, report: report,
+                                                                                                  sources: facts.witnesses.map(\.pseudonym))))
+            var caseFields: [String: FieldValue] = ["id": .text(row.caseID)]
+            for (name, value) in caseRecord.fields { caseFields[name] = Self.fieldValue(value) }
+            records.append(ReleaseRecord(kind: .case, label: "case", fields: caseFields))
+            for witness in sourceWitnesses {
+                var fields: [String: FieldValue] = ["pseudonym": .text(witness.id)]
+                for (name, value) in witness.fields { fields[name] = Self.fieldValue(value) }
+                if vault.state.consentWithdrawn.contains(witness.id) { fields["consent"] = .list([]) }
+                records.append(ReleaseRecord(kind: .witness, label: "witness", fields: fields))
+            }
+            let redacted: ReleaseRedaction
+            do {
+                redacted = try policy.redactRelease(records, profile: profile, recipient: recipient, pseudonymKey: pseudonymKey.bytes, courtOrder: courtOrder)
+            } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
+            var recordObject: [String: Any] = [:]
+            var witnesses: [[String: Any]] = []
+            for record in redacted.records {
+                var fields: [String: Any] = [:]
+                for (name, value) in record.orderedFields {
+                    switch value {
+                    case let .text(text): fields[name] = text
+                    case let .list(items): fields[name] = items
+                    }
+                }
+                switch record.kind {
+                case .item: recordObject["item"] = fields
+                case .case: recordObject["case"] = fields
+                case .witness: witnesses.append(fields)
+                }
+                for entry in record.log {
+                    item.redactions.append(.init(target: "field \(record.kind.rawValue).\(entry.field)", action: entry.action, code: entry.code, reason: entry.reason))
+                }
+            }
+            recordObject["witnesses"] = witnesses
+            recordObject["redactions"] = item.redactions.map { ["target": $0.target, "action": $0.action, "code": $0.code ?? "", "reason": $0.reason] }
+            item.record = recordObject
+            item.plan.recordSHA256 = Hex.encode(SHA256Digest.hash(try Self.recordBytes(recordObject, productionNumber: nil)))
+            _ = profileRules
+            releasedItems.append(item)
+        }
+        let plan = ReleasePlan(vault: vault.vaultIDHex, recipient: recipient, profile: profile, policyHash: Hex.encode(vault.state.policyHash),
+                               basisSHA256: Hex.encode(SHA256Digest.hash(Array(basis.utf8))), requester: requester ?? keyIDHex,
+                               created: Clock.format(milliseconds: Clock.nowMilliseconds()), nonce: Hex.encode(Random.bytes(16)),
+                               items: releasedItems.map(\.plan))
+        return (plan, releasedItems)
+    }
+
+    /// The canonical bytes of a released record, with or without its production number.
+    static func recordBytes(_ object: [String: Any], productionNumber: String?) throws -> [UInt8] {
+        var object = object
+        if let productionNumber { object["productionNumber"] = productionNumber }
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+    }
+
+    static func fieldValue(_ value: RecordCodec.Value) -> FieldValue {
+        switch value {
+        case let .text(text): return .text(text)
+        case let .list(items): return .list(items)
+        }
+    }
+
+    /// The item fields of the policy's vocabulary, from the sealed facts and capture metadata.
+    static func itemReleaseFields(id: String, record: RecordCodec.Opened, report: MetadataReport?, sources: [String]) -> [String: FieldValue] {
+        var fields: [String: FieldValue] = ["id": .text(id)]
+        if let value = record.fields["fileName"] { fields["fileName"] = fieldValue(value) }
+        if let value = record.fields["mediaType"] { fields["mediaType"] = fieldValue(value) }
+        if let value = record.fields["sha256"] { fields["sha256"] = fieldValue(value) }
+        if let report {
+            if let time = report.captureTime { fields["captureTime"] = .text(time) }
+            if let make = report.make { fields["make"] = .text(make) }
+            if let model = report.model { fields["model"] = .text(model) }
+            if !report.serialNumbers.isEmpty { fields["serials"] = .list(report.serialNumbers.map { "\($0.name): \($0.value)" }) }
+            if !report.people.isEmpty { fields["owner"] = .text(report.people.map { "\($0.name): \($0.value)" }.joined(separator: "; ")) }
+            if let position = report.gps.first { fields["gps"] = .text(String(format: "%.6f, %.6f", position.latitude, position.longitude)) }
+            if !report.embeddedImages.isEmpty { fields["previews"] = .list(report.embeddedImages.map { "\($0.kind) (\($0.byteCount) bytes)" }) }
+        }
+        if !sources.isEmpty { fields["sources"] = .list(sources) }
+        return fields
+    }
+
+    /// The extension of a released original: from its file name when safe, else from its type.
+    static func fileExtension(fileName: String, mediaType: String) -> String {
+        let known: [String: String] = ["image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic",
+                                       "image/tiff": "tif", "image/gif": "gif", "application/pdf": "pdf", "video/mp4": "mp4",
+                                       "video/quicktime": "mov", "application/zip": "zip"]
+        if let ext = known[mediaType] { return ext }
+        if let dot = fileName.lastIndex(of: ".") {
+            let ext = fileName[fileName.index(after: dot)...].lowercased()
+            if (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return ext }
+        }
+        return "bin"
+    }
+}
