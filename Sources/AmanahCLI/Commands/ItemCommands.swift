@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultImaging
 import VaultCrypto
 import VaultStore
 
@@ -133,14 +134,25 @@ struct Show: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write an item's original, byte for byte, to a file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write an item's original, byte for byte, to a file; or with --profile, what a release under that profile would contain.",
+        discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched.")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
+    @Option(name: .customLong("profile"), help: ArgumentHelp("A redaction profile of the policy.", valueName: "P")) var profile: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f).", valueName: "FILE")) var output: String
     @Flag(name: .shortAndLong, help: "Overwrite an existing output file.") var force = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
         let session = try options.openSession()
+        if let profile {
+            let format: DerivativeRequest.Format = output.lowercased().hasSuffix(".png") ? .png : .jpeg
+            let sha = try cli { try session.exportUnderProfile(item, profile: profile, to: output, format: format,
+                                                               derivatives: try derivativeMaker(), overwrite: force) }
+            try cli { try session.vault.rememberState() }
+            Terminal.message("exported \(item) under \(profile) to \(output) (sha256 \(sha))")
+            return
+        }
         let sha = try cli { try session.exportOriginal(item, to: output, overwrite: force) }
         try cli { try session.vault.rememberState() }
         Terminal.message("exported the original of \(item) to \(output) (sha256 \(sha))")

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultStore
+
+struct RegionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "region", abstract: "Regions to mask on items (never blurred or pixelated).",
+                                                    subcommands: [RegionAdd.self, RegionList.self])
+}
+
+struct RegionAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a rectangle to mask, in the coordinates of the image as displayed (after EXIF orientation).")
+    @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
+    @Argument(help: ArgumentHelp("The rectangle: left, top, width, height in displayed pixels.", valueName: "x,y,w,h")) var rectangle: String
+    @Option(name: .customLong("category"), help: ArgumentHelp("The category code (A witness identity, B third person, C location, D sources and methods, E other).", valueName: "C")) var category: String
+    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is masked (required for category E).", valueName: "TEXT")) var reason: String = ""
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let numbers = rectangle.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard numbers.count == 4, numbers.allSatisfy({ $0 != nil }) else {
+            throw CLIError("the rectangle must be x,y,w,h (four whole numbers)", exitCode: CLIError.usage)
+        }
+        let session = try options.openSession()
+        let region = try cli { try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
+                                                     category: category, reason: reason) }
+        try cli { try session.vault.rememberState() }
+        Terminal.output(region.id)
+        Terminal.message("region \(region.id) on \(item): \(region.x),\(region.y),\(region.width),\(region.height) of \(region.displayWidth)x\(region.displayHeight), category \(region.category)")
+    }
+}
+
+struct RegionList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List an item's regions.")
+    @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let regions = try cli { try session.listRegions(itemID: item) }
+        try cli { try session.vault.rememberState() }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Terminal.output(String(decoding: try encoder.encode(regions), as: UTF8.self))
+            return
+        }
+        for region in regions {
+            Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(Identifier.escapedForDisplay(region.reason))")
+        }
+    }
+}

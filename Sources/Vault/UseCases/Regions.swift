@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import VaultCrypto
+import VaultImaging
+import VaultPolicy
+import VaultStore
+
+extension Session {
+    /// Adds a region to mask on an item, in the coordinates of the image as displayed (after EXIF
+    /// orientation); the display size it was drawn on is taken from the item's capture metadata and stored
+    /// with it. The rectangle and reason are sealed in the media compartment; the category code is kept in
+    /// clear for policy decisions. Audited as `region.add`.
+    /// - Throws: `VaultError.notPermitted` (policy `annotate`), `VaultError.invalidInput` for a rectangle
+    ///   outside the image, an unknown category, or a missing reason where the category requires one.
+    public func addRegion(itemID: String, x: Int, y: Int, width: Int, height: Int, category: String, reason: String) throws -> RegionView {
+        let policy = vault.state.policy
+        guard let code = policy.categories[category] else {
+            throw VaultError.invalidInput("--category", "unknown category \(category) (known: \(policy.categories.keys.sorted().joined(separator: ", ")))")
+        }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if code.reasonRequired && trimmed.isEmpty { throw VaultError.invalidInput("--reason", "category \(category) needs a reason") }
+        if let problem = RecordInputParser.valueProblem(reason) { throw VaultError.invalidInput("--reason", problem) }
+        return try write { db in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.annotate, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            guard let json = item.fields["metadata"]?.displayText,
+                  let report = try? JSONDecoder().decode(MetadataReport.self, from: Data(json.utf8)),
+                  let displayWidth = report.displayWidth, let displayHeight = report.displayHeight else {
+                throw VaultError.invalidInput("item \(itemID)", "its image size is unknown (no capture metadata); regions need an image")
+            }
+            guard width > 0, height > 0, x >= 0, y >= 0, x + width <= displayWidth, y + height <= displayHeight else {
+                throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) is not inside the displayed image (\(displayWidth)x\(displayHeight))")
+            }
+            let id = "R-" + Hex.encode(Random.bytes(5))
+            let now = Clock.nowMilliseconds()
+            try RegionRow(id: id, itemID: itemID, category: category, createdAt: now).insert(db)
+            try RecordCodec.insert(kind: .region, id: id, fields: [
+                "x": .text(String(x)), "y": .text(String(y)), "width": .text(String(width)), "height": .text(String(height)),
+                "displayWidth": .text(String(displayWidth)), "displayHeight": .text(String(displayHeight)), "reason": .text(trimmed),
+            ], vaultID: vault.vaultID, state: vault.state, createdAt: now, db: db)
+            try audit(db, action: "region.add", objects: [itemID, row.caseID, id])
+            return RegionView(id: id, category: category, x: x, y: y, width: width, height: height,
+                              displayWidth: displayWidth, displayHeight: displayHeight, reason: trimmed)
+        }
+    }
+
+    /// The regions of an item (`view` on media). Audited as `item.view`.
+    public func listRegions(itemID: String) throws -> [RegionView] {
+        try write { db in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            let regions = try regionViews(itemID, db: db)
+            try audit(db, action: "item.view", objects: [itemID, row.caseID])
+            return regions
+        }
+    }
+
+    /// `export ITEM --profile P`: writes what a release under `profile` would contain for this item: a fresh
+    /// derivative (regions the profile masks filled, no metadata; JPEG, or PNG when asked) or, where the
+    /// profile releases originals, the original. The vault's original is untouched. Audited as `item.export`.
+    /// - Throws: `VaultError.notPermitted` (policy `export` under the profile), imaging errors naming the item.
+    public func exportUnderProfile(_ itemID: String, profile: String, to outputPath: String, format: DerivativeRequest.Format,
+                                   derivatives: any DerivativeMaking, overwrite: Bool = false) throws -> String {
+        if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
+        let policy = vault.state.policy
+        guard policy.profiles[profile] != nil else {
+            throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        let facts = try itemFacts(itemID)
+        try require(.export, itemResource(facts, action: .export, profile: profile), RequestContext(profile: profile, requester: keyIDHex))
+        let (row, mediaType, regions, dataKey) = try vault.database.queue.read { db in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            return (row, item.fields["mediaType"]?.displayText ?? "", try regionViews(itemID, db: db),
+                    try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db))
+        }
+        let plan: ImagePlan
+        do {
+            plan = try policy.imagePlan(profile: profile, recipient: nil, itemLabel: itemID,
+                                        regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason) },
+                                        sources: facts.witnesses)
+        } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
+        if plan.releaseOriginal { return try exportOriginal(itemID, to: outputPath, overwrite: overwrite) }
+        guard Self.decodableImages.contains(mediaType) else {
+            throw VaultError.invalidInput("item \(itemID)", "is \(mediaType); the \(profile) profile releases only fresh derivatives, which Amanah makes for images")
+        }
+        let masked = Set(plan.maskedRegionIDs)
+        let request = DerivativeRequest(regions: regions.filter { masked.contains($0.id) }.map {
+            MaskRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height, displayWidth: $0.displayWidth, displayHeight: $0.displayHeight)
+        }, format: format)
+        let blobKey = Self.blobKey(from: dataKey)
+        var source = try vault.blobs.open(id: row.blobID)
+        let derivative: Derivative
+        do {
+            derivative = try PipeWorker.run(producer: { writer in
+                var sink = writer
+                try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
+                                      associatedData: Self.blobAssociatedData(vaultID: self.vault.vaultID, blobID: row.blobID))
+            }, consumer: { reader in try derivatives.makeDerivative(from: reader, request: request) })
+        } catch {
+            throw VaultError.invalidInput("item \(itemID)", "no derivative could be made: \(error)")
+        }
+        let digest = SHA256Digest.hash(derivative.bytes)
+        try write { db in
+            try audit(db, action: "item.export", objects: [itemID, row.caseID, "profile:" + profile], commitments: [digest])
+        }
+        do {
+            try DurableFile.write(to: outputPath, mode: 0o600, overwrite: overwrite) { handle in
+                try derivative.bytes.withUnsafeBytes { try handle.write($0) }
+            }
+        } catch { throw VaultError.failed("cannot write \(outputPath): \(error)") }
+        return Hex.encode(digest)
+    }
+}
