@@ -20,7 +20,7 @@ struct VaultFixture {
     static let roles = ["collector", "investigator", "protection-officer", "legal-officer", "auditor"]
     var publicKeys: [String: String] = [:]
 
-    init(custodians: Int = 2, threshold: Int = 2) throws {
+    init(custodians: Int = 2, threshold: Int = 2, extraMembers: [(name: String, role: String)] = []) throws {
         cli = try CLIHarness()
         vault = cli.folder + "/vault"
         let custodianNames = (1...custodians).map { "custodian-\($0)" }
@@ -29,6 +29,10 @@ struct VaultFixture {
                          "--threshold", String(threshold)]
         for name in custodianNames { arguments += ["--custodian", publicKeys[name]!] }
         for role in VaultFixture.roles { arguments += ["--member", publicKeys[role]! + ":" + role] }
+        for extra in extraMembers {
+            publicKeys[extra.name] = try cli.makeIdentity(extra.name)
+            arguments += ["--member", publicKeys[extra.name]! + ":" + extra.role]
+        }
         let result = try cli.run(arguments)
         #expect(result.status == 0, "init: \(result.stderr)")
     }
