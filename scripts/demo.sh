@@ -23,7 +23,7 @@ as custodian-1 init "$AMANAH_VAULT" --threshold 2 \
   --custodian "$(pub custodian-1)" --custodian "$(pub custodian-2)" --custodian "$(pub custodian-3)" \
   --member "$(pub collector):collector" --member "$(pub investigator):investigator" \
   --member "$(pub protection-officer):protection-officer" --member "$(pub legal-officer):legal-officer" \
-  --member "$(pub auditor):auditor"
+  --member "$(pub legal-officer-2):legal-officer" --member "$(pub auditor):auditor"
 
 step "the collector seals two cases and the protection officer one witness"
 as collector case add --from "$keys/cases.json"
@@ -57,6 +57,31 @@ as investigator witness show W-0001
 step "check every blob (decrypting all of them) and verify the audit log"
 as investigator check --read-data
 "$amanah" audit verify
+
+step "the investigator marks a region to mask (displayed coordinates) and exports under the public profile"
+as investigator region add "$first" 200,120,160,120 --category C --reason "a street sign that locates the scene"
+as investigator export "$first" --profile public -o "$out/public.jpg"
+
+step "two custodians register the demo tribunal as a recipient (a quorum operation)"
+as custodian-1 op propose add-recipient "Demo Tribunal" --age-key "$(cat "$keys/demo-tribunal.agepub")" -o "$out/recipient.op"
+as custodian-1 op approve "$out/recipient.op" --yes
+as custodian-2 op approve "$out/recipient.op" --yes
+as custodian-2 op apply "$out/recipient.op"
+
+step "a legal officer proposes disclosing case C-1 under tribunal-protected; a second legal officer approves"
+as legal-officer disclose propose --to "Demo Tribunal" --profile tribunal-protected --case C-1 \
+  --basis-file "$keys/legal-basis.txt" -o "$out/request.json"
+as legal-officer-2 disclose approve "$out/request.json" --yes
+as legal-officer disclose issue "$out/request.json" -o "$out/DT-0001.tar.age"
+
+step "the tribunal verifies the bundle with stock age, minisign and sha256sum, and with amanah"
+"$amanah" key export --minisign "$keys/legal-officer.key" -o "$out/issuer.pub"   # given to the tribunal out of band
+mkdir -p "$out/tribunal"
+age -d -i "$keys/demo-tribunal.agekey" -o "$out/tribunal/bundle.tar" "$out/DT-0001.tar.age"
+mkdir -p "$out/tribunal/bundle" && tar -xf "$out/tribunal/bundle.tar" -C "$out/tribunal/bundle"
+( cd "$out/tribunal/bundle" && minisign -Vm SHA256SUMS -p "$out/issuer.pub" && minisign -Vm manifest.json -p "$out/issuer.pub" \
+    && sha256sum -c SHA256SUMS )
+"$amanah" bundle verify "$out/DT-0001.tar.age" -i "$keys/demo-tribunal.agekey" --issuer-key "$out/issuer.pub"
 
 step "no identifying value is stored in clear in the vault folder"
 if grep -r -a -l -e "DSCN00" -e "NIKON" -e "Test Person" -e "3456" -e "٣٤٥٦" -e "$(sha256sum "$original" | cut -c1-64)" "$AMANAH_VAULT"; then
