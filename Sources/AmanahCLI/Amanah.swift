@@ -10,7 +10,7 @@ public struct Amanah: ParsableCommand {
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
         subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
-                      Show.self, Export.self, Check.self, Audit.self, Op.self])
+                      Show.self, Export.self, Check.self, Audit.self, Op.self, BenchAudit.self])
 
     public init() {}
 }
