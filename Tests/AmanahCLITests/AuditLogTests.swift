@@ -116,6 +116,12 @@ import VaultCrypto
         // Cosigning again adds nothing.
         let again = try vault.run("auditor", ["audit", "cosign", "cp.txt"])
         #expect(again.status == 0 && again.stdout == cosigned.stdout)
+        // From standard input: printed, not written back; the vault keeps every signature.
+        let custodianID = try Self.keyID(vault, "custodian-2")
+        let piped = try vault.run("custodian-2", ["audit", "cosign", "-"], stdin: note)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stdout.hasPrefix(cosigned.stdout) && piped.stdout.contains("\n— amanah-\(custodianID) "))
+        #expect(String(decoding: try vault.cli.read("cp.txt"), as: UTF8.self) == cosigned.stdout)
         #expect(try Self.leaves(vault).count == leaves.count)
 
         // The cosignature verifies with the checkpoint through `SignedCheckpoint` too.
@@ -137,6 +143,7 @@ import VaultCrypto
             #expect(result.stdout.contains("verified checkpoint \(leaves.count) \(lines[2]) from \(source): signed by \(legalID) (legal-officer); "
                                            + "cosigned by \(auditorID) (auditor) at "))
         }
+        #expect(result.stdout.contains(", \(custodianID) (custodian) at "))
         #expect(result.stdout.hasSuffix("audit log verified\n"))
     }
 
@@ -247,7 +254,7 @@ import VaultCrypto
     // MARK: - Detection
 
     enum Tampering: String, CaseIterable, CustomStringConvertible, Sendable {
-        case editedLeaf, editedLeafAndHash, editedLeafHash, editedLeafNode, editedInnerNode, deletedEvent, reorderedPair
+        case editedLeaf, editedLeafAndHash, editedLeafHash, editedSequence, editedLeafNode, editedInnerNode, deletedEvent, reorderedPair
         var description: String { rawValue }
     }
 
@@ -279,6 +286,9 @@ import VaultCrypto
             case .editedLeafHash:
                 try db.execute(sql: "UPDATE auditEvent SET leafHash = zeroblob(32) WHERE seq = 3")
                 expected = ["problem: event 3: its stored leaf hash does not match its content"]
+            case .editedSequence:
+                try db.execute(sql: "UPDATE auditEvent SET seq = 30 WHERE seq = 3")
+                expected = ["problem: event 3 is missing (found 4 next)"]
             case .editedLeafNode:
                 try db.execute(sql: "UPDATE auditNode SET hash = zeroblob(32) WHERE level = 0 AND idx = 2")
                 expected = ["problem: tree node for event 3 does not match the events"]

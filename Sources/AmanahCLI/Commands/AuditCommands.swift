@@ -183,8 +183,12 @@ struct AuditCosign: ParsableCommand {
     func run() throws {
         let bytes: [UInt8]
         if checkpoint == "-" {
-            bytes = Array(FileHandle.standardInput.readDataToEndOfFile().prefix(64 << 10 + 1))
-            guard bytes.count <= 64 << 10 else { throw CLIError("the checkpoint on standard input is larger than 64 KiB") }
+            var input: [UInt8] = []
+            while input.count <= 64 << 10, let chunk = try? FileHandle.standardInput.read(upToCount: 8192), !chunk.isEmpty {
+                input.append(contentsOf: chunk)
+            }
+            guard input.count <= 64 << 10 else { throw CLIError("the checkpoint on standard input is larger than 64 KiB") }
+            bytes = input
         } else {
             bytes = try cli { try DurableFile.readAll(checkpoint, limit: 64 << 10) }
         }
