@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultImaging", "VaultCrypto"], exclude: ["Vectors"],
                     swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore",
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore", "VaultAudit",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

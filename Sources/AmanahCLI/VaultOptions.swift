@@ -13,16 +13,19 @@ public struct VaultOptions: ParsableArguments {
 
     var allowNetwork: Bool { allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1" }
 
-    /// Opens the vault (verifying genesis, governance and client state).
+    /// Opens the vault (verifying genesis, governance and, unless `checkClientState` is false, client state).
     /// - Throws: `CLIError` with the vault error's message.
-    public func openVault(readOnly: Bool = false) throws -> Vault {
+    public func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
         let path = try global.vaultPath()
-        return try cli { try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly)) }
+        return try cli {
+            try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
+                                                      checkClientState: checkClientState))
+        }
     }
 
-    /// Opens the vault and unlocks the identity as a member session.
-    public func openSession() throws -> Session {
-        let vault = try openVault()
+    /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.
+    public func openSession(vault: Vault? = nil) throws -> Session {
+        let vault = try vault ?? openVault()
         let identity = IdentityBox(try global.unlockIdentity())
         let session = try cli { try vault.session(for: identity) }
         for done in try cli({ try session.fulfilPendingWork() }) { Terminal.message(done) }

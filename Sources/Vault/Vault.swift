@@ -1,6 +1,7 @@
 @_exported import VaultPolicy
 import Foundation
 import GRDB
+import VaultAudit
 import VaultCrypto
 import VaultStore
 #if canImport(Glibc)
@@ -26,8 +27,13 @@ public final class Vault: @unchecked Sendable {
         public var allowNetworkFileSystem = false
         /// Open without any write (verification); no lock, no client-state update.
         public var readOnly = false
-        public init(allowNetworkFileSystem: Bool = false, readOnly: Bool = false) {
+        /// Refuse at once a vault that is behind what this client saw (`checkAgainstClientState`). Commands that
+        /// report those problems themselves (`audit verify`, `audit cosign`) turn it off and call
+        /// `clientStateProblems()` or `checkAgainstClientState()` when they are ready to.
+        public var checkClientState = true
+        public init(allowNetworkFileSystem: Bool = false, readOnly: Bool = false, checkClientState: Bool = true) {
             self.allowNetworkFileSystem = allowNetworkFileSystem; self.readOnly = readOnly
+            self.checkClientState = checkClientState
         }
     }
 
@@ -67,43 +73,78 @@ public final class Vault: @unchecked Sendable {
         let state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
         let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
         try ClientState.checkPin(folder: paths.canonicalRoot, vaultID: vault.vaultID)
-        try vault.checkAgainstClientState()
+        if options.checkClientState { try vault.checkAgainstClientState() }
         return vault
     }
 
-    /// Refuses the vault if its governance chain or audit log is behind what this client saw.
-    func checkAgainstClientState() throws {
-        guard let seen = try ClientState.load(vaultID: vaultID) else { return }
-        let (auditSize, auditHead, governanceAtSeen, auditAtSeen) = try database.queue.read { db -> (Int, [UInt8], [UInt8]?, [UInt8]?) in
+    /// Refuses the vault if its governance chain or audit log is behind what this client saw, or its audit tree
+    /// does not contain the newest checkpoint this client saw.
+    /// - Throws: `VaultError.rollback` naming the first difference; `VaultError.failed` for unreadable client state.
+    public func checkAgainstClientState() throws {
+        if let first = try clientStateProblems().first { throw VaultError.rollback(first) }
+    }
+
+    /// What differs between the vault and the state this client remembers (empty when nothing does, or when the
+    /// client never saw this vault): a governance chain or audit log that is shorter or different at the
+    /// remembered position, and a remembered checkpoint the audit tree does not contain (larger than the tree,
+    /// or another root at its size). Reads only.
+    /// - Throws: `VaultError.failed` for unreadable client state; database errors.
+    public func clientStateProblems() throws -> [String] {
+        guard let seen = try ClientState.load(vaultID: vaultID) else { return [] }
+        var seenCheckpoint: Checkpoint? = nil
+        var problems: [String] = []
+        if let text = seen.checkpoint {
+            do { seenCheckpoint = try SignedCheckpoint(parsing: text).checkpoint } catch {
+                problems.append("the checkpoint this client remembers cannot be read: \(error)")
+            }
+        }
+        let (auditSize, governanceAtSeen, auditAtSeen, treeSize, rootAtSeen) = try database.queue.read { db
+            -> (Int, [UInt8]?, [UInt8]?, UInt64, [UInt8]?) in
             let head = try AuditLog.head(db)
             let governanceHash: [UInt8]? = seen.governanceLength == 0 ? vaultID
                 : try GovernanceRow.fetchOne(db, key: Int64(seen.governanceLength)).map { Array($0.hash) }
             let auditHash: [UInt8]? = seen.auditSize == 0 ? [UInt8](repeating: 0, count: 32)
                 : try AuditEventRow.fetchOne(db, key: Int64(seen.auditSize)).map { Array($0.leafHash) }
-            return (head.size, head.leafHash, governanceHash, auditHash)
+            let tree = AuditLog.tree(db)
+            let treeSize = try tree.size()
+            var root: [UInt8]? = nil
+            if let seenCheckpoint, seenCheckpoint.size <= treeSize { root = try? tree.root(atSize: seenCheckpoint.size) }
+            return (head.size, governanceHash, auditHash, treeSize, root)
         }
-        _ = auditHead
         if state.chainLength < seen.governanceLength {
-            throw VaultError.rollback("its governance chain has \(state.chainLength) entries, but this client saw \(seen.governanceLength)")
-        }
-        if governanceAtSeen.map(Hex.encode) != seen.governanceHead {
-            throw VaultError.rollback("its governance chain differs from the one this client saw at entry \(seen.governanceLength)")
+            problems.append("its governance chain has \(state.chainLength) entries, but this client saw \(seen.governanceLength)")
+        } else if governanceAtSeen.map(Hex.encode) != seen.governanceHead {
+            problems.append("its governance chain differs from the one this client saw at entry \(seen.governanceLength)")
         }
         if auditSize < seen.auditSize {
-            throw VaultError.rollback("its audit log has \(auditSize) events, but this client saw \(seen.auditSize)")
+            problems.append("its audit log has \(auditSize) events, but this client saw \(seen.auditSize)")
+        } else if auditAtSeen.map(Hex.encode) != seen.auditHead {
+            problems.append("its audit log differs from the one this client saw at event \(seen.auditSize)")
         }
-        if auditAtSeen.map(Hex.encode) != seen.auditHead {
-            throw VaultError.rollback("its audit log differs from the one this client saw at event \(seen.auditSize)")
+        if let seenCheckpoint {
+            if seenCheckpoint.vaultID != vaultID {
+                problems.append("the checkpoint this client remembers belongs to another vault")
+            } else if treeSize < seenCheckpoint.size {
+                problems.append("its audit log has \(treeSize) events, older than the checkpoint of size \(seenCheckpoint.size) this client saw")
+            } else if rootAtSeen != seenCheckpoint.rootHash {
+                problems.append("its audit log differs from the checkpoint of size \(seenCheckpoint.size) this client saw (a fork)")
+            }
         }
+        return problems
     }
 
-    /// Records the vault's current governance and audit state as seen by this client.
-    public func rememberState() throws {
+    /// Records the vault's current governance and audit state as seen by this client, and `checkpoint` as the
+    /// newest checkpoint seen unless the client remembers a larger one.
+    public func rememberState(checkpoint: SignedCheckpoint? = nil) throws {
         guard !readOnly else { return }
         let (size, head) = try database.queue.read { db in try AuditLog.head(db) }
         let previous = try ClientState.load(vaultID: vaultID)
-        let remembered = ClientState(governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
+        var remembered = ClientState(governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
                                      auditSize: size, auditHead: Hex.encode(head), checkpoint: previous?.checkpoint)
+        if let checkpoint {
+            let seenSize = previous?.checkpoint.flatMap { try? SignedCheckpoint(parsing: $0) }?.checkpoint.size
+            if seenSize.map({ $0 <= checkpoint.checkpoint.size }) ?? true { remembered.checkpoint = checkpoint.text }
+        }
         if remembered != previous { try remembered.save(vaultID: vaultID) }
     }
 
@@ -140,9 +181,21 @@ public final class Session: @unchecked Sendable {
     public var keyIDHex: String { identity.keyIDHex }
 
     /// Runs `body` in one write transaction; the audit event appended inside commits with the change.
+    /// - Throws: what `body` throws; `VaultError.failed` saying that nothing was done when the database cannot
+    ///   be written (read-only, disk full, I/O error): the transaction rolled back, so the operation and its
+    ///   audit event did not happen.
+    @discardableResult
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try vault.database.queue.write { db in try body(db) }
+        do {
+            return try vault.database.queue.write { db in try body(db) }
+        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode) {
+            throw VaultError.failed("cannot write to the vault database (\(error.message ?? "\(error.resultCode)")); "
+                                    + "the operation and its audit event were not recorded, nothing was changed")
+        }
     }
+
+    /// SQLite results that mean the database cannot take a write at all.
+    static let unwritable: [ResultCode] = [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN]
 
     /// Appends an audit event in `db`'s transaction.
     @discardableResult

@@ -1,5 +1,8 @@
 import GRDB
 import VaultCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The vault's SQLite database (`vault.sqlite`) through GRDB, in WAL mode with `synchronous = FULL` (a
 /// committed transaction survives power loss) and `secure_delete = ON` (deleted ciphertext is overwritten,
@@ -13,8 +16,18 @@ public final class VaultDatabase: Sendable {
     /// Opens (or, when `create` is true, creates) the database at `path` and migrates it.
     /// - Parameter readOnly: open without write access (verification commands).
     /// - Throws: `StoreError.missing` when absent and `create` is false; `StoreError.io` on database errors.
+    ///
+    /// Test hooks, honoured only by DEBUG builds (release builds compile them out), to show that an operation
+    /// whose audit event cannot be written does not happen (tests run as root, which `chmod` cannot stop):
+    /// - `AMANAH_TEST_READ_ONLY_DATABASE=1` opens an existing database read-only at the SQLite level, as a
+    ///   read-only file or mount would; every write transaction then fails with SQLITE_READONLY.
+    /// - `AMANAH_TEST_MAX_PAGE_COUNT=N` sets `PRAGMA max_page_count = N` on the connection (SQLite keeps at
+    ///   least the current page count): a write that needs a new page fails with SQLITE_FULL, as on a full
+    ///   disk. Writes that fit in free space of existing pages still succeed, as they would on a real disk.
     public init(path: String, create: Bool = false, readOnly: Bool = false) throws {
         if !create && !DurableFile.exists(path) { throw StoreError.missing(path) }
+        let readOnly = readOnly || (!create && VaultDatabase.testHook("AMANAH_TEST_READ_ONLY_DATABASE") == "1")
+        let maxPageCount = VaultDatabase.testHook("AMANAH_TEST_MAX_PAGE_COUNT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.readonly = readOnly
@@ -25,6 +38,7 @@ public final class VaultDatabase: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA secure_delete = ON")
             }
+            if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -39,6 +53,16 @@ public final class VaultDatabase: Sendable {
             throw StoreError.io("open \(path)", "\(error)")
         }
         self.path = path
+    }
+
+    /// The value of a test hook variable in DEBUG builds; always nil in release builds.
+    static func testHook(_ name: String) -> String? {
+        #if DEBUG
+        guard let raw = getenv(name) else { return nil }
+        return String(cString: raw)
+        #else
+        return nil
+        #endif
     }
 }
 
@@ -165,12 +189,36 @@ public enum VaultSchema {
                 t.column("leaf", .blob).notNull()
                 t.column("leafHash", .blob).notNull()
             }
+            // The RFC 6962 tree over the events: node (level, idx) is the root of the complete subtree over
+            // leaves idx·2^level ..< (idx+1)·2^level (leaf index = seq − 1); written with each event, never
+            // changed.
+            try db.create(table: "auditNode", options: .withoutRowID) { t in
+                t.column("level", .integer).notNull()
+                t.column("idx", .integer).notNull()
+                t.column("hash", .blob).notNull()
+                t.primaryKey(["level", "idx"])
+            }
+            // Checkpoints of the tree: the C2SP signed note (signatures and cosignatures merged), by size and
+            // root. Not part of the log; `audit verify` checks every one against the tree.
+            try db.create(table: "checkpoint") { t in
+                t.column("size", .integer).notNull()
+                t.column("rootHash", .blob).notNull()
+                t.column("note", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.primaryKey(["size", "rootHash"])
+            }
             // A guard against mistakes; the protection of the log is cryptographic.
             try db.execute(sql: """
                 CREATE TRIGGER auditEventNoUpdate BEFORE UPDATE ON auditEvent
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 CREATE TRIGGER auditEventNoDelete BEFORE DELETE ON auditEvent
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER auditNodeNoUpdate BEFORE UPDATE ON auditNode
+                BEGIN SELECT RAISE(ABORT, 'the audit tree is append-only'); END;
+                CREATE TRIGGER auditNodeNoDelete BEFORE DELETE ON auditNode
+                BEGIN SELECT RAISE(ABORT, 'the audit tree is append-only'); END;
+                CREATE TRIGGER checkpointNoDelete BEFORE DELETE ON checkpoint
+                BEGIN SELECT RAISE(ABORT, 'checkpoints are kept'); END;
                 CREATE TRIGGER governanceNoUpdate BEFORE UPDATE ON governance
                 BEGIN SELECT RAISE(ABORT, 'the governance chain is append-only'); END;
                 CREATE TRIGGER governanceNoDelete BEFORE DELETE ON governance

@@ -181,24 +181,3 @@ struct Check: ParsableCommand {
         }
     }
 }
-
-struct Audit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The audit log.", subcommands: [AuditVerify.self])
-}
-
-struct AuditVerify: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Verify every audit event (signatures, hashes, links) without writing to the vault.",
-        discussion: "Exit status 3 when the log does not verify; the first bad event is named.")
-    @OptionGroup var options: VaultOptions
-
-    func run() throws {
-        let vault = try options.openVault(readOnly: true)
-        let result = try cli { try vault.verifyAuditLog() }
-        if let problem = result.firstProblem {
-            Terminal.output("audit log does not verify: \(problem)")
-            throw CLIError("audit log verification failed", exitCode: CLIError.verificationFailed)
-        }
-        Terminal.output("audit log verified: \(result.events) events")
-    }
-}

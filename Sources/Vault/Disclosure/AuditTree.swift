@@ -1,16 +1,11 @@
 import GRDB
 import VaultAudit
-import VaultStore
 
-/// The audit log's Merkle tree as of now, for custody proofs (interim: rebuilt from the leaf hashes).
+/// The audit log's Merkle tree in the database (interior nodes stored: proofs cost O(log n) reads).
 struct AuditTree {
-    private var tree: MerkleTree<InMemoryMerkleNodeStore>
+    private let tree: MerkleTree<DatabaseMerkleNodeStore>
 
-    init(db: Database) throws {
-        tree = MerkleTree(store: InMemoryMerkleNodeStore())
-        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
-        while let row = try cursor.next() { _ = try tree.append(Array(row.leafHash)) }
-    }
+    init(db: Database) throws { tree = MerkleTree(store: DatabaseMerkleNodeStore(db)) }
 
     func size() throws -> UInt64 { try tree.size() }
     func root(atSize size: UInt64) throws -> [UInt8] { try tree.root(atSize: size) }

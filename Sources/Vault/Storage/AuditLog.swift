@@ -8,9 +8,12 @@ import VaultStore
 /// Appends signed events to the audit log inside the caller's transaction: if the event cannot be written,
 /// the transaction (and so the operation) fails.
 public enum AuditLog {
-    /// Appends an event signed by `actor`.
+    /// Appends an event signed by `actor`, and its leaf hash to the audit tree (`auditNode`, leaf index =
+    /// sequence − 1), both in the caller's transaction: the event, its tree nodes and the operation commit
+    /// together or not at all. O(log n) reads and writes at n events.
     /// - Returns: the appended event.
-    /// - Throws: database errors (the caller's transaction then rolls back).
+    /// - Throws: database errors (the caller's transaction then rolls back); `VaultError.integrity` when the
+    ///   tree and the log disagree on the number of events (a damaged vault: nothing is appended).
     @discardableResult
     public static func append(_ db: Database, vaultID: [UInt8], actor: IdentityBox, action: String, objects: [String],
                               commitments: [[UInt8]] = [], policyHash: [UInt8]?, time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
@@ -20,7 +23,14 @@ public enum AuditLog {
                                policyHash: policyHash, commitments: commitments,
                                previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32))
         event.sign(with: actor.identity)
-        try AuditEventRow(seq: Int64(event.sequence), leaf: Data(event.leaf), leafHash: Data(event.leafHash)).insert(db)
+        let leaf = event.leaf
+        let leafHash = MerkleHash.leaf(leaf)
+        try AuditEventRow(seq: Int64(event.sequence), leaf: Data(leaf), leafHash: Data(leafHash)).insert(db)
+        var tree = AuditLog.tree(db)
+        let index = try tree.append(leafHash)
+        guard index == event.sequence - 1 else {
+            throw VaultError.integrity("the audit tree has \(index) leaves but the audit log had \(event.sequence - 1) events")
+        }
         return event
     }
 

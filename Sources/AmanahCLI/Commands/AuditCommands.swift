@@ -1,0 +1,300 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultAudit
+import VaultCrypto
+import VaultStore
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The audit log: history, checkpoints, cosignatures, proofs and verification.",
+        discussion: """
+            Every operation that reads content, changes anything or releases anything appends a signed event; the \
+            events are the leaves of an RFC 6962 Merkle tree (leaf index = sequence − 1). log, prove and verify need \
+            no identity and never write to the vault; checkpoint and cosign sign with -i.
+            """,
+        subcommands: [AuditLogCommand.self, AuditVerify.self, AuditCheckpoint.self, AuditCosign.self, AuditProve.self])
+}
+
+/// Formats a POSIX time in seconds as RFC 3339, or as plain seconds when it is beyond year 9999.
+func formatSeconds(_ seconds: UInt64) -> String {
+    seconds <= 253_402_300_799 ? Clock.format(milliseconds: Int64(seconds) * 1000) : "\(seconds) s"
+}
+
+/// A key id with its role in the vault when known: `0123456789abcdef (auditor)`.
+func describeKey(_ keyIDHex: String, in vault: Vault) -> String {
+    keyIDHex + (vault.roleDescription(keyIDHex: keyIDHex).map { " (\($0))" } ?? "")
+}
+
+/// The JSON encoder of audit output: sorted keys, no escaped slashes.
+func auditJSONEncoder(pretty: Bool) -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}
+
+struct AuditLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "Show the audit history (no secret values; needs no identity).",
+        discussion: """
+            One line per event, tab-separated: sequence, time (RFC 3339, UTC), actor key id, the actor's role \
+            (custodian, a member role, both joined by +, former, or - when unknown), action, object ids (joined by \
+            ","; - for none), content commitments in hex (joined by ","; - for none), policy hash in hex (- for \
+            none). --json prints a JSON array, one object per event, with the same facts (objects and commitments \
+            as arrays; role and policyHash null when absent). Filters combine. Does not verify the events: use \
+            amanah audit verify.
+            """)
+    @Flag(help: "Print a JSON array.") var json = false
+    @Option(name: .customLong("actor"), help: ArgumentHelp("Only events by this key id (16 hex digits).", valueName: "KEYID"))
+    var actor: String?
+    @Option(name: .customLong("item"), help: ArgumentHelp("Only events naming this item (or any other object id).", valueName: "ITEM"))
+    var item: String?
+    @Option(name: .customLong("since"), help: ArgumentHelp("Only events at or after this time: RFC 3339 (2024-05-01T10:00:00Z) or a date (2024-05-01, UTC).", valueName: "TIME"))
+    var since: String?
+    @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        if let actor {
+            guard actor.utf8.count == 16, (try? Hex.decode(actor.lowercased())) != nil else {
+                throw ValidationError("--actor takes a key id of 16 hex digits")
+            }
+        }
+        if let since, RFC3339.milliseconds(since) == nil {
+            throw ValidationError("--since takes an RFC 3339 time (2024-05-01T10:00:00Z) or a date (2024-05-01)")
+        }
+    }
+
+    func run() throws {
+        let filter = AuditHistoryFilter(actor: try actor.map { try Hex.decode($0.lowercased()) }, object: item,
+                                        since: since.flatMap(RFC3339.milliseconds))
+        let vault = try options.openVault(readOnly: true)
+        let encoder = auditJSONEncoder(pretty: false)
+        var count = 0
+        if json { Terminal.writeStandardOutput("[") }
+        let unreadable = try cli {
+            try vault.auditHistory(filter: filter) { entry in
+                if json {
+                    let object = String(decoding: try encoder.encode(entry), as: UTF8.self)
+                    Terminal.writeStandardOutput((count == 0 ? "\n" : ",\n") + object)
+                } else {
+                    let columns = [String(entry.sequence), entry.time, entry.actor, entry.role ?? "-", entry.action,
+                                   entry.objects.isEmpty ? "-" : entry.objects.map(Identifier.escapedForDisplay).joined(separator: ","),
+                                   entry.commitments.isEmpty ? "-" : entry.commitments.joined(separator: ","), entry.policyHash ?? "-"]
+                    Terminal.output(columns.joined(separator: "\t"))
+                }
+                count += 1
+            }
+        }
+        if json { Terminal.writeStandardOutput(count == 0 ? "]\n" : "\n]\n") }
+        if !unreadable.isEmpty {
+            Terminal.warning("\(unreadable.count) event\(unreadable.count == 1 ? "" : "s") could not be read (first: \(unreadable[0]))")
+            Terminal.hint("run amanah audit verify")
+        }
+    }
+}
+
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify the audit log, its tree and checkpoints without writing to the vault.",
+        discussion: """
+            Opens the vault read-only and needs no identity. Checks every event (sequence, leaf hash, chain link, \
+            vault id, the actor's signature, the commitment of ingest and export events), recomputes every stored \
+            tree node from the events, and checks every stored checkpoint and each --checkpoint FILE: signatures by \
+            present or former members and custodians, size not above the log's, root equal to the log's root at \
+            that size; two checkpoints of one size with different roots, or one the log contradicts, are a fork. \
+            Finally compares the vault with what this client saw (governance, audit log, newest checkpoint). Prints \
+            "verified ..." lines for what holds, "problem: ..." lines and "first bad event: N" otherwise. Exit \
+            status 3 on any problem.
+            """)
+    @Option(name: .customLong("checkpoint"), parsing: .singleValue,
+            help: ArgumentHelp("A checkpoint (signed note) to check the log against; repeat for several.", valueName: "FILE"))
+    var checkpoints: [String] = []
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let given = try checkpoints.map { path in
+            GivenCheckpoint(source: path, bytes: try cli { try DurableFile.readAll(path, limit: 64 << 10) })
+        }
+        let vault = try options.openVault(readOnly: true, checkClientState: false)
+        let result = try cli { try vault.verifyAuditLog(givenCheckpoints: given) }
+        if result.ok {
+            Terminal.output("verified \(result.events) events: sequence, leaf hash, chain link, vault id, signature, commitments present")
+            Terminal.output("verified the audit tree: \(result.treeLeaves) leaves, \(result.treeNodes) nodes, root \(Base64.encode(result.rootHash))")
+        }
+        for checkpoint in result.checkpoints {
+            var line = "verified checkpoint \(checkpoint.size) \(Base64.encode(checkpoint.rootHash)) from \(checkpoint.source): signed by "
+                + checkpoint.signers.map { describeKey($0, in: vault) }.joined(separator: ", ")
+            if !checkpoint.cosigners.isEmpty {
+                line += "; cosigned by " + checkpoint.cosigners.map { "\(describeKey($0.keyID, in: vault)) at \(formatSeconds($0.time))" }
+                    .joined(separator: ", ")
+            }
+            if checkpoint.unknownSignatures > 0 { line += "; \(checkpoint.unknownSignatures) signature(s) by unknown keys ignored" }
+            Terminal.output(line)
+        }
+        if result.ok {
+            Terminal.output(result.clientStateCompared ? "verified against this client's memory: the vault is not behind what it saw"
+                            : "this client has no memory of this vault to compare with")
+            Terminal.output("audit log verified")
+            return
+        }
+        for problem in result.problems { Terminal.output("problem: \(problem)") }
+        if let first = result.firstBadEvent { Terminal.output("first bad event: \(first)") }
+        let count = result.problems.count
+        throw CLIError("audit log verification failed: \(count) problem\(count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
+    }
+}
+
+struct AuditCheckpoint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Sign and store a checkpoint of the audit log; print it.",
+        discussion: """
+            Prints only the checkpoint on standard output, a C2SP signed note (c2sp.org/tlog-checkpoint): the origin \
+            amanah/<vault id in hex>, the number of events, the base64 root hash, a blank line, then signature lines \
+            "— <name> <base64 key id and signature>". Your signature is named after the origin; cosignatures are \
+            named amanah-<key id>. Earlier signatures of the same checkpoint kept in the vault are included. The \
+            checkpoint is stored in the vault and remembered by this client; it is not itself an audit event, so \
+            it covers every event up to now.
+            """)
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let signed = try cli { try session.makeCheckpoint() }
+        try cli { try session.vault.rememberState(checkpoint: signed) }
+        Terminal.writeStandardOutput(signed.text)
+    }
+}
+
+struct AuditCosign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cosign", abstract: "Check a checkpoint against the vault and what you saw, then cosign it (custodians, auditors).",
+        discussion: """
+            Checks the checkpoint's signatures, that the vault's log has its root at its size, that it is \
+            consistent with the last checkpoint this client saw (kept outside the vault), and that the vault is \
+            not behind what this client saw. Then adds your C2SP cosignature (c2sp.org/tlog-cosignature, named \
+            amanah-<your key id>), stores the note in the vault merged with the signatures kept there, rewrites \
+            CHECKPOINT in place with the merged note (unless CHECKPOINT is -, standard input), prints the merged \
+            note on standard output, and remembers it. Exit status 3 when a check fails (nothing is signed).
+            """)
+    @Argument(help: ArgumentHelp("The checkpoint file (a signed note), or - for standard input.", valueName: "CHECKPOINT"))
+    var checkpoint: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let bytes: [UInt8]
+        if checkpoint == "-" {
+            var input: [UInt8] = []
+            while input.count <= 64 << 10, let chunk = try? FileHandle.standardInput.read(upToCount: 8192), !chunk.isEmpty {
+                input.append(contentsOf: chunk)
+            }
+            guard input.count <= 64 << 10 else { throw CLIError("the checkpoint on standard input is larger than 64 KiB") }
+            bytes = input
+        } else {
+            bytes = try cli { try DurableFile.readAll(checkpoint, limit: 64 << 10) }
+        }
+        let given: SignedCheckpoint
+        do { given = try SignedCheckpoint(parsing: bytes) } catch {
+            throw CLIError("\(checkpoint): \(error)", exitCode: CLIError.verificationFailed)
+        }
+        let vault = try options.openVault(checkClientState: false)
+        try refusals { _ = try vault.checkForCosigning(given) }
+        let session = try options.openSession(vault: vault)
+        let merged = try refusals { try session.cosignCheckpoint(given, time: UInt64(max(0, Clock.nowMilliseconds() / 1000))) }
+        if checkpoint != "-" {
+            let text = Array(merged.text.utf8)
+            do {
+                try DurableFile.write(to: checkpoint, mode: 0o644, overwrite: true) { handle in try text.withUnsafeBytes { try handle.write($0) } }
+            } catch {
+                throw CLIError("cannot write \(checkpoint): \(error)")
+            }
+        }
+        try cli { try vault.rememberState(checkpoint: merged) }
+        Terminal.writeStandardOutput(merged.text)
+    }
+
+    /// Runs `body`; a checkpoint that fails a check is refused with exit status 3.
+    func refusals<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as VaultError {
+            switch error {
+            case .integrity, .rollback: throw CLIError("refusing to cosign: \(error)", exitCode: CLIError.verificationFailed)
+            default: throw CLIError(error.description)
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(String(describing: error))
+        }
+    }
+}
+
+struct AuditProve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove", abstract: "Print an inclusion or consistency proof (RFC 9162 §2.1.3–2.1.4).",
+        discussion: """
+            Hashes are standard base64 with padding (RFC 4648 §4), as in the checkpoint's root line. Text output is \
+            "key: value" lines: origin, type, then for --inclusion: sequence, leaf index (= sequence − 1), tree \
+            size, leaf (the event's canonical encoding and signature), leaf hash (SHA-256 of 0x00 and the leaf), \
+            root; for --consistency: old size, new size, old root, new root; then one "proof:" line per proof hash \
+            in order (none when the proof is empty). --json prints one object with the same facts (keys type, \
+            hashEncoding "base64", origin, sequence, leafIndex, treeSize, leaf, leafHash, rootHash, or oldSize, \
+            newSize, oldRootHash, newRootHash; and proof, an array). Needs no identity; never writes.
+            """)
+    @Option(name: .customLong("inclusion"), help: ArgumentHelp("Prove that event SEQ is in the log.", valueName: "SEQ"))
+    var inclusion: UInt64?
+    @Option(name: .customLong("size"), help: ArgumentHelp("The tree size for --inclusion (default: the whole log).", valueName: "N"))
+    var size: UInt64?
+    @Option(name: .customLong("consistency"), parsing: .upToNextOption,
+            help: ArgumentHelp("Prove that the log at size OLD is a prefix of the log at size NEW.", valueName: "OLD NEW"))
+    var consistency: [UInt64] = []
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        guard (inclusion != nil) != !consistency.isEmpty else { throw ValidationError("give either --inclusion SEQ or --consistency OLD NEW") }
+        if !consistency.isEmpty && consistency.count != 2 { throw ValidationError("--consistency takes two sizes, OLD and NEW") }
+        if size != nil && inclusion == nil { throw ValidationError("--size goes with --inclusion") }
+    }
+
+    struct InclusionJSON: Encodable {
+        var type = "inclusion", hashEncoding = "base64"
+        var origin: String, sequence: UInt64, leafIndex: UInt64, treeSize: UInt64
+        var leaf: String, leafHash: String, rootHash: String, proof: [String]
+    }
+
+    struct ConsistencyJSON: Encodable {
+        var type = "consistency", hashEncoding = "base64"
+        var origin: String, oldSize: UInt64, newSize: UInt64, oldRootHash: String, newRootHash: String, proof: [String]
+    }
+
+    func run() throws {
+        let vault = try options.openVault(readOnly: true)
+        let origin = Checkpoint.origin(vaultID: vault.vaultID)
+        func b64(_ bytes: [UInt8]) -> String { Base64.encode(bytes, variant: .standard) }
+        var lines = ["origin: \(origin)"]
+        if let inclusion {
+            let proof = try cli { try vault.inclusionProof(sequence: inclusion, treeSize: size) }
+            if json {
+                let value = InclusionJSON(origin: origin, sequence: proof.sequence, leafIndex: proof.leafIndex, treeSize: proof.treeSize,
+                                          leaf: b64(proof.leaf), leafHash: b64(proof.leafHash), rootHash: b64(proof.rootHash),
+                                          proof: proof.proof.map(b64))
+                Terminal.output(String(decoding: try auditJSONEncoder(pretty: true).encode(value), as: UTF8.self))
+                return
+            }
+            lines += ["type: inclusion", "sequence: \(proof.sequence)", "leaf index: \(proof.leafIndex)", "tree size: \(proof.treeSize)",
+                      "leaf: \(b64(proof.leaf))", "leaf hash: \(b64(proof.leafHash))", "root: \(b64(proof.rootHash))"]
+            lines += proof.proof.map { "proof: \(b64($0))" }
+        } else {
+            let proof = try cli { try vault.consistencyProof(oldSize: consistency[0], newSize: consistency[1]) }
+            if json {
+                let value = ConsistencyJSON(origin: origin, oldSize: proof.oldSize, newSize: proof.newSize,
+                                            oldRootHash: b64(proof.oldRootHash), newRootHash: b64(proof.newRootHash), proof: proof.proof.map(b64))
+                Terminal.output(String(decoding: try auditJSONEncoder(pretty: true).encode(value), as: UTF8.self))
+                return
+            }
+            lines += ["type: consistency", "old size: \(proof.oldSize)", "new size: \(proof.newSize)",
+                      "old root: \(b64(proof.oldRootHash))", "new root: \(b64(proof.newRootHash))"]
+            lines += proof.proof.map { "proof: \(b64($0))" }
+        }
+        Terminal.output(lines.joined(separator: "\n"))
+    }
+}
