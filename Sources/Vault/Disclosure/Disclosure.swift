@@ -180,7 +180,8 @@ extension Session {
             let root = try tree.root(atSize: size)
             let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity.identity)
             var events: [CustodyEvent] = []
-            for row in try AuditEventRow.order(Column("seq")).fetchAll(db) {
+            let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+            while let row = try cursor.next() {
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
                 let relevant = event.objects.contains(where: itemSet.contains) && event.action.hasPrefix("item.") && event.action != "item.view" && event.action != "item.list"
                     || event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex

@@ -65,7 +65,8 @@ extension Vault {
             try session.require(.view, Resource(compartments: [.media], label: "every item"))
             let ingestCommitments = try database.queue.read { db -> [String: [UInt8]] in
                 var map: [String: [UInt8]] = [:]
-                for row in try AuditEventRow.order(Column("seq")).fetchAll(db) {
+                let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+                while let row = try cursor.next() {
                     guard let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == "item.ingest",
                           let item = event.objects.first, let commitment = event.commitments.first else { continue }
                     map[item] = commitment
