@@ -44,7 +44,7 @@ struct Keygen: ParsableCommand {
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the public parts of an identity key file.",
-        subcommands: [KeyPublic.self, KeyExport.self])
+        subcommands: [KeyPublic.self, KeyFingerprint.self, KeyExport.self])
 }
 
 /// `amanah key public FILE`: the public key line again.
@@ -62,5 +62,23 @@ struct KeyPublic: ParsableCommand {
         } catch {
             throw CLIError("\(file): \(error)")
         }
+    }
+}
+
+/// `amanah key fingerprint FILE|PUB`: the key id in groups, for comparing out of band.
+struct KeyFingerprint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fingerprint", abstract: "Print the fingerprint (key id as abcd-ef01-2345-6789) of a key file or public key line.")
+
+    @Argument(help: ArgumentHelp("An identity key file, or a public key line.", valueName: "FILE|PUB"))
+    var key: String
+
+    func run() throws {
+        if key.hasPrefix(MemberPublicKey.prefix) {
+            do { Terminal.output(try MemberPublicKey(line: key).fingerprint) } catch { throw CLIError("public key: \(error)") }
+            return
+        }
+        let contents = try IdentityLoader.readKeyFile(key)
+        do { Terminal.output(try KeyFile.publicKey(of: contents).fingerprint) } catch { throw CLIError("\(key): \(error)") }
     }
 }
