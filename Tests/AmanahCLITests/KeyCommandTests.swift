@@ -18,6 +18,10 @@ struct KeyCommandTests {
         #expect(!shown.stdout.contains(":"))
         #expect(try KeyFile.publicKey(of: Array(cli.read("alice.key"))) == key)
         #expect(try cli.run(["keygen", "-o", "x.key", "--passphrase-file", "alice.pass"]).stderr.contains("insecure test-only"))
+        let fingerprint = try cli.run(["key", "fingerprint", "alice.key"])
+        #expect(fingerprint.stdoutLines == [key.fingerprint])
+        #expect(try cli.run(["key", "fingerprint", line]).stdoutLines == [key.fingerprint])
+        #expect(key.fingerprint.count == 19 && key.fingerprint.replacingOccurrences(of: "-", with: "") == key.keyIDHex)
     }
 
     @Test func keygenNeverOverwritesWithoutForce() throws {
