@@ -20,9 +20,11 @@ public struct CompartmentRow: Codable, FetchableRecord, PersistableRecord, Senda
     /// for keys set by the genesis or a governance entry.
     public var attestedBy: Data?
     public var attestation: Data?
-    public init(name: String, generation: Int64, publicKey: Data, attestedBy: Data? = nil, attestation: Data? = nil) {
+    /// The governance chain length when the attestation was made.
+    public var attestedAtChain: Int64?
+    public init(name: String, generation: Int64, publicKey: Data, attestedBy: Data? = nil, attestation: Data? = nil, attestedAtChain: Int64? = nil) {
         self.name = name; self.generation = generation; self.publicKey = publicKey
-        self.attestedBy = attestedBy; self.attestation = attestation
+        self.attestedBy = attestedBy; self.attestation = attestation; self.attestedAtChain = attestedAtChain
     }
 }
 

@@ -90,6 +90,7 @@ public enum VaultSchema {
                 t.column("publicKey", .blob).notNull()
                 t.column("attestedBy", .blob)
                 t.column("attestation", .blob)
+                t.column("attestedAtChain", .integer)
                 t.primaryKey(["name", "generation"])
             }
             // Compartment secret keys and index keys, sealed to holders (member key id hex, or "recovery").

@@ -199,11 +199,14 @@ struct GovernanceTests {
         var object = try JSONSerialization.jsonObject(with: vault.cli.read("rec.json")) as! [String: Any]
         let change = object["change"] as! [String: Any]
         let oneTime = try Base64.decode(change["oneTimeKey"] as! String)
-        var fake = SecretBytes.random(count: 34)
-        fake.withUnsafeMutableBytes { $0[0] = 3; $0[1] = 2 }
+        // A bundle of one share of recovery key 1 (count ‖ generation ‖ length ‖ index ‖ threshold ‖ value).
+        var fake = SecretBytes.random(count: 4 + 8 + 4 + 34)
+        fake.withUnsafeMutableBytes { bytes in
+            for index in 0..<16 { bytes[index] = 0 }
+            bytes[3] = 1; bytes[11] = 1; bytes[15] = 34
+            bytes[16] = 3; bytes[17] = 2
+        }
         let sealedFake = try SealedBox.seal(fake, to: oneTime)
-        var body = try Hex.decode(object["nonce"] as! String)
-        _ = body
         // Rebuild the operation id the same way the vault does, by asking the CLI for the status.
         let status = try vault.run("custodian-3", ["op", "status", "rec.json", "--json"])
         let operationID = try Hex.decode((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any])["operation"] as! String)
@@ -213,7 +216,6 @@ struct GovernanceTests {
         var approvals = object["approvals"] as! [[String: Any]]
         approvals.append(["custodian": c3.publicKey.keyIDHex, "signature": Base64.encode(signature), "sealedShare": Base64.encode(sealedFake)])
         object["approvals"] = approvals
-        body = []
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: vault.cli.folder + "/rec.json"))
         let applied = try vault.run("custodian-1", ["op", "apply", "rec.json"])
         #expect(applied.status == 1)

@@ -19,6 +19,8 @@ public enum GovernanceChain {
         guard policy.hash == genesis.policyHash else { throw VaultError.integrity("the genesis policy does not match the hash the genesis signs") }
         var state = GovernanceState(genesis: genesis, policy: policy, policyText: Array(policyData))
         let rows = try GovernanceRow.order(Column("seq")).fetchAll(db)
+        let attestations = try CompartmentRow.filter(Column("attestedBy") != nil).order(Column("attestedAtChain"), Column("generation")).fetchAll(db)
+        try applyAttestations(attestations, at: 0, to: &state)
         for (offset, row) in rows.enumerated() {
             guard row.seq == Int64(offset + 1) else { throw VaultError.integrity("governance entry \(offset + 1) is missing") }
             let body = Array(row.body)
@@ -28,12 +30,20 @@ public enum GovernanceChain {
             } catch let error as VaultError {
                 throw VaultError.integrity("governance entry \(row.seq): \(error)")
             }
+            try applyAttestations(attestations, at: state.chainLength, to: &state)
         }
-        // Rotations completed by members after the entry that required them.
-        for row in try CompartmentRow.filter(Column("attestedBy") != nil).order(Column("generation")).fetchAll(db) {
+        return state
+    }
+
+    /// Rotations completed by members while the chain had `chainLength` entries: each new public key must be
+    /// signed by a member who, in the state of that moment, reads the compartment.
+    static func applyAttestations(_ rows: [CompartmentRow], at chainLength: Int, to state: inout GovernanceState) throws {
+        for row in rows where row.attestedAtChain == Int64(chainLength) {
             guard let compartment = Compartment(rawValue: row.name) else { continue }
             let generation = row.generation
-            guard generation == state.currentGeneration(compartment) + 1, generation <= state.requiredGenerations[compartment] ?? 1 else { continue }
+            guard generation > state.currentGeneration(compartment), generation <= state.requiredGenerations[compartment] ?? 1 else {
+                throw VaultError.integrity("the \(row.name) key of generation \(generation) does not follow a rotation the chain requires")
+            }
             guard let attester = row.attestedBy.map({ Hex.encode(Array($0)) }), let key = state.knownKeys[attester],
                   let role = state.role(of: attester), state.readable(by: role).contains(compartment),
                   let signature = row.attestation,
@@ -43,6 +53,5 @@ public enum GovernanceChain {
             }
             state.compartmentKeys[compartment, default: [:]][generation] = Array(row.publicKey)
         }
-        return state
     }
 }

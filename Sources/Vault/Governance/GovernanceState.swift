@@ -42,12 +42,24 @@ public struct GovernanceState: Sendable {
     public var recoveryGeneration: Int64
     /// Commitments to the current recovery shares, by custodian key id hex.
     public var shareCommitments: [String: ShareCommitment]
+    /// Every recovery key so far, by generation: its public key, threshold and share commitments. An older one
+    /// stays usable for break-glass recovery until every compartment is wrapped to its successor.
+    public var recoveryHistory: [Int64: RecoveryKeyInfo] = [:]
+
+    /// One generation of the recovery key.
+    public struct RecoveryKeyInfo: Sendable, Equatable {
+        public var publicKey: [UInt8]
+        public var threshold: Int
+        public var shareCommitments: [String: ShareCommitment]
+    }
     /// Chain position of the newest `rotate-keys --reencrypt`: blobs sealed before it must be re-encrypted.
     public var reencryptionSequence: Int?
     /// Witnesses whose consent was withdrawn (their identity data is destroyed).
     public var consentWithdrawn: Set<String> = []
     /// Court orders in force, by operation id (hex).
     public var courtOrders: [String: CourtOrder] = [:]
+    /// When the newest chain entry was applied (ms); entries must not go back in time.
+    public var lastAppliedAt: Int64 = 0
     /// Number of governance chain entries after the genesis.
     public var chainLength: Int
     /// Hash of the newest chain entry (the vault id when the chain is empty).
@@ -74,6 +86,7 @@ public struct GovernanceState: Sendable {
         shareCommitments = Dictionary(uniqueKeysWithValues: genesis.shareCommitments.map {
             ($0.custodian, ShareCommitment(index: $0.index, commitment: $0.commitment))
         })
+        recoveryHistory = [1: RecoveryKeyInfo(publicKey: genesis.recoveryPublicKey, threshold: genesis.threshold, shareCommitments: shareCommitments)]
         reencryptionSequence = nil
         chainLength = 0
         headHash = genesis.vaultID

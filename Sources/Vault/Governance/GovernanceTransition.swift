@@ -35,6 +35,9 @@ extension GovernanceState {
             status.problems.append("the operation is stale: the vault's governance state changed since it was proposed (propose it again)")
         }
         if now > operation.expires { status.problems.append("the operation expired at \(Clock.format(milliseconds: operation.expires))") }
+        if case .recover = operation.change, !isCustodian(Hex.encode(operation.proposer)) {
+            status.problems.append("a recovery must be proposed by a custodian (who applies it); \(Hex.encode(operation.proposer)) is not one")
+        }
         if let proposer = knownKeys[Hex.encode(operation.proposer)], isParticipant(proposer.keyIDHex) {
             if !proposer.verify(operation.proposerSignature, message: operation.body, context: .operation) {
                 status.problems.append("the proposer's signature does not verify")
@@ -139,13 +142,23 @@ extension GovernanceState {
             next.shareCommitments = Dictionary(uniqueKeysWithValues: entry.effects.shareCommitments.map {
                 ($0.custodian, ShareCommitment(index: $0.index, commitment: $0.commitment))
             })
+            next.recoveryHistory[next.recoveryGeneration] = RecoveryKeyInfo(publicKey: next.recoveryPublicKey, threshold: next.threshold,
+                                                                             shareCommitments: next.shareCommitments)
         } else if !entry.effects.recoveryPublicKey.isEmpty || !entry.effects.shareCommitments.isEmpty {
             throw VaultError.integrity("the entry replaces the recovery key without a change that calls for it")
         }
+        guard entry.appliedAt >= lastAppliedAt else {
+            throw VaultError.integrity("the entry claims to be applied before the entry it follows")
+        }
+        next.lastAppliedAt = entry.appliedAt
         for key in entry.effects.compartmentKeys {
             guard key.generation == next.requiredGenerations[key.compartment], key.generation > next.currentGeneration(key.compartment),
                   key.publicKey.count == 32 else {
                 throw VaultError.integrity("the entry sets an unexpected \(key.compartment.rawValue) key generation \(key.generation)")
+            }
+            // Only a member who reads the compartment after the change may choose its new key.
+            guard let role = next.role(of: applierID), next.readable(by: role).contains(key.compartment) else {
+                throw VaultError.integrity("the applier \(applierID) may not choose a new \(key.compartment.rawValue) key (after the change they do not read it)")
             }
             next.compartmentKeys[key.compartment, default: [:]][key.generation] = key.publicKey
         }
@@ -214,9 +227,12 @@ extension GovernanceState {
         old.0.subtracting(new.0).union(old.1.subtracting(new.1))
     }
 
-    /// The bytes a member signs to attest a compartment key they generated when completing a rotation.
+    /// The bytes a member signs to attest a compartment key they generated when completing a rotation: the
+    /// vault id, the chain length at that moment (so the attestation is judged against that state), the
+    /// compartment, the generation and the key.
     public func attestationMessage(_ compartment: Compartment, generation: Int64, publicKey: [UInt8]) -> [UInt8] {
         var message = vaultID
+        message.appendBigEndian(UInt64(chainLength))
         message.appendLengthPrefixed(compartment.rawValue)
         message.appendBigEndian(UInt64(generation))
         message.appendLengthPrefixed(publicKey)

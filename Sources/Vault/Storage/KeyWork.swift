@@ -46,18 +46,19 @@ final class KeyWork {
         }
     }
 
-    /// Learns the current-generation keys wrapped to the recovery key, given its rebuilt secret.
-    func learn(fromRecoverySecret secret: SecretBox, db: Database) throws {
+    /// Learns the current-generation keys wrapped to recovery key `recoveryGeneration`, given its rebuilt secret.
+    func learn(fromRecoverySecret secret: SecretBox, recoveryGeneration: Int64, db: Database) throws {
+        guard let info = state.recoveryHistory[recoveryGeneration] else { return }
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
-            for kind in ["secret", "index"] {
+            for kind in ["secret", "index"] where !knows(kind, compartment, generation) {
                 guard let wrap = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
-                                                                   "kind": kind, "holder": state.recoveryHolder]) else { continue }
+                                                                   "kind": kind, "holder": "recovery-\(recoveryGeneration)"]) else { continue }
                 do {
                     learn(kind, compartment, generation,
-                          SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: state.recoveryPublicKey, secretKey: secret.bytes)))
+                          SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: info.publicKey, secretKey: secret.bytes)))
                 } catch {
-                    throw VaultError.integrity("the \(compartment.rawValue) \(kind) key wrapped to the recovery key does not open")
+                    throw VaultError.integrity("the \(compartment.rawValue) \(kind) key wrapped to recovery key \(recoveryGeneration) does not open")
                 }
             }
         }
@@ -84,7 +85,8 @@ final class KeyWork {
                                                       context: GovernanceState.attestationContext))
         }
         try CompartmentRow(name: compartment.rawValue, generation: generation, publicKey: Data(publicKey),
-                           attestedBy: attestedBy, attestation: attestation).insert(db)
+                           attestedBy: attestedBy, attestation: attestation,
+                           attestedAtChain: identity == nil ? nil : Int64(state.chainLength)).insert(db)
 
         var newDataKeys: [String: SecretBox] = [:]   // "kind/id" -> key, for rebuilding indexes
         for row in try RecordKeyRow.filter(Column("compartment") == compartment.rawValue).fetchAll(db) {
@@ -188,6 +190,11 @@ final class KeyWork {
                     """, arguments: [compartment.rawValue, kind, state.recoveryHolder])
             }
         }
+        // Shares of an older recovery key go once nothing is wrapped to it any more: old shares open nothing.
+        try db.execute(sql: """
+            DELETE FROM recoveryShare WHERE generation < ?
+              AND NOT EXISTS (SELECT 1 FROM keyWrap WHERE keyWrap.holder = 'recovery-' || recoveryShare.generation)
+            """, arguments: [state.recoveryGeneration])
     }
 
     /// Whether any wrap is missing that this client could make now, or a rotation it could complete.

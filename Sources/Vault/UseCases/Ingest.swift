@@ -126,7 +126,7 @@ extension Session {
                 if let existing = try ItemRow.filter(Column("contentToken") == Data(contentToken)).fetchOne(db) {
                     try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, db: db)
                     try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
-                    try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID] + (options.witness.map { [$0] } ?? []))
+                    try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID])
                     FaultInjection.point("ingest.before-commit")
                     vault.blobs.remove(id: blobID)
                     return IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: identifying, warnings: warnings)
@@ -147,7 +147,7 @@ extension Session {
                                        presetKeys: [.media: dataKey], db: db)
                 try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, db: db)
                 try ItemSourceRow(itemID: itemID, sourceID: sourceID, createdAt: now).insert(db)
-                try audit(db, action: "item.ingest", objects: [itemID, options.caseID] + (options.witness.map { [$0] } ?? []),
+                try audit(db, action: "item.ingest", objects: [itemID, options.caseID],
                           commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])
                 FaultInjection.point("ingest.before-commit")
                 return IngestOutcome(itemID: itemID, alreadyPresent: false, identifyingMetadata: identifying, warnings: warnings)

@@ -41,15 +41,19 @@ extension Session {
         }
         var sealedShare: [UInt8] = []
         if case let .recover(_, _, oneTimeKey) = operation.change {
-            let share = try vault.database.queue.read { db -> SecretBox in
-                guard let row = try RecoveryShareRow.fetchOne(db, key: ["generation": vault.state.recoveryGeneration, "custodian": keyIDHex]) else {
-                    throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)")
+            // Every recovery key this custodian still holds a share of (an older one may still be needed).
+            let bundle = try vault.database.queue.read { db -> SecretBox in
+                let rows = try RecoveryShareRow.filter(Column("custodian") == keyIDHex).order(Column("generation")).fetchAll(db)
+                guard !rows.isEmpty else { throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)") }
+                var opened: [(Int64, SecretBox)] = []
+                for row in rows {
+                    do { opened.append((row.generation, SecretBox(try identity.identity.openSealedBox(Array(row.sealed))))) } catch {
+                        throw VaultError.integrity("the recovery share of generation \(row.generation) sealed to \(keyIDHex) does not open")
+                    }
                 }
-                do { return SecretBox(try identity.identity.openSealedBox(Array(row.sealed))) } catch {
-                    throw VaultError.integrity("the recovery share sealed to \(keyIDHex) does not open")
-                }
+                return SecretBox(Self.encodeShareBundle(opened))
             }
-            sealedShare = try SealedBox.seal(share.bytes, to: oneTimeKey)
+            sealedShare = try SealedBox.seal(bundle.bytes, to: oneTimeKey)
         }
         var approved = operation
         let signature = identity.identity.sign(GovernanceOperation.approvalMessage(operationID: operation.id, sealedShare: sealedShare), context: .approval)
@@ -83,7 +87,14 @@ extension Session {
             try work.learn(from: keyRing, db: db)
             if case .recover = operation.change {
                 let recovered = try rebuildRecoverySecret(operation, state: state)
-                try work.learn(fromRecoverySecret: recovered, db: db)
+                for (generation, secret) in recovered { try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, db: db) }
+                if case let .recover(_, role, _) = operation.change {
+                    let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
+                    let needed = preview.readable(by: role).filter { !work.knows("secret", $0, state.currentGeneration($0)) }
+                    guard needed.isEmpty else {
+                        throw VaultError.integrity("the recovery key does not open the \(needed.map(\.rawValue).sorted().joined(separator: ", ")) compartment key; nothing was changed")
+                    }
+                }
             }
             let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
             var effects = GovernanceEntry.Effects()
@@ -104,10 +115,13 @@ extension Session {
             }
             // New compartment keys for rotations this member can do now.
             var newSecrets: [Compartment: (SecretBox, [UInt8])] = [:]
+            let myRoleAfter = preview.role(of: keyIDHex)
             for compartment in Compartment.allCases {
                 let required = preview.requiredGenerations[compartment] ?? 1
                 let current = state.currentGeneration(compartment)
-                guard required > current, work.knows("secret", compartment, current) else { continue }
+                // Only a member who still reads the compartment after the change chooses its new key.
+                guard required > current, work.knows("secret", compartment, current),
+                      let myRoleAfter, preview.readable(by: myRoleAfter).contains(compartment) else { continue }
                 let pair = X25519.generateKeyPair()
                 newSecrets[compartment] = (SecretBox(pair.secretKey.duplicate()), pair.publicKey)
                 effects.compartmentKeys.append((compartment, required, pair.publicKey))
@@ -127,10 +141,7 @@ extension Session {
                                 attestBy: nil, db: db)
             }
             work.state = next
-            if !shareRows.isEmpty {
-                try db.execute(sql: "DELETE FROM recoveryShare WHERE generation < ?", arguments: [next.recoveryGeneration])
-                for row in shareRows { try row.insert(db) }
-            }
+            for row in shareRows { try row.insert(db) }
             try work.ensureWraps(db: db)
             if case let .withdrawConsent(pseudonym) = operation.change {
                 // Crypto-shredding: the witness's identity data key and everything it encrypted are destroyed
@@ -157,34 +168,88 @@ extension Session {
         try continueReencryption()
     }
 
-    /// Rebuilds the recovery secret from the shares the approvers sealed to this custodian's one-time key.
-    /// Each share is checked against its published commitment first; a share that does not match names its holder.
-    func rebuildRecoverySecret(_ operation: GovernanceOperation, state: GovernanceState) throws -> SecretBox {
+    /// Rebuilds the recovery secrets (one per recovery-key generation that still has shares) from the shares
+    /// the approvers sealed to this custodian's one-time key. Each share is checked against its published
+    /// commitment first; a share that does not match names its holder.
+    func rebuildRecoverySecret(_ operation: GovernanceOperation, state: GovernanceState) throws -> [(Int64, SecretBox)] {
         let oneTime = identity.identity.deriveOneTimeKeyPair(context: operation.nonce)
         guard case let .recover(_, _, oneTimeKey) = operation.change, oneTimeKey == oneTime.publicKey else {
             throw VaultError.integrity("the recovery's one-time key is not this custodian's")
         }
-        var shares: [ShamirShare] = []
+        var sharesByGeneration: [Int64: [ShamirShare]] = [:]
         for approval in operation.approvals {
             let holder = Hex.encode(approval.custodian)
-            guard let commitment = state.shareCommitments[holder] else { continue }
-            let share: ShamirShare
+            let shares: [(Int64, ShamirShare)]
             do {
                 let opened = try SealedBox.open(approval.sealedShare, publicKey: oneTime.publicKey, secretKey: oneTime.secretKey)
-                share = try ShamirShare.deserialize(opened)
+                shares = try Self.decodeShareBundle(opened)
             } catch {
                 throw VaultError.integrity("the recovery share from custodian \(holder) does not open (forged or damaged)")
             }
-            guard Int(share.index) == commitment.index, share.commitment(salt: state.recoveryPublicKey) == commitment.commitment else {
-                throw VaultError.integrity("the recovery share from custodian \(holder) does not match its commitment (forged or damaged)")
+            for (generation, share) in shares {
+                guard let info = state.recoveryHistory[generation], let commitment = info.shareCommitments[holder] else { continue }
+                guard Int(share.index) == commitment.index, share.commitment(salt: info.publicKey) == commitment.commitment else {
+                    throw VaultError.integrity("the recovery share from custodian \(holder) does not match its commitment (forged or damaged)")
+                }
+                sharesByGeneration[generation, default: []].append(share)
             }
-            shares.append(share)
         }
-        let secret = SecretBox(try Shamir.combine(shares))
-        guard (try? X25519.publicKey(for: secret.bytes)) == state.recoveryPublicKey else {
-            throw VaultError.integrity("the rebuilt recovery key does not match the vault's recovery public key")
+        var secrets: [(Int64, SecretBox)] = []
+        for (generation, shares) in sharesByGeneration.sorted(by: { $0.key > $1.key }) {
+            guard let info = state.recoveryHistory[generation], shares.count >= info.threshold else { continue }
+            let secret = SecretBox(try Shamir.combine(shares))
+            guard (try? X25519.publicKey(for: secret.bytes)) == info.publicKey else {
+                throw VaultError.integrity("the rebuilt recovery key \(generation) does not match its public key")
+            }
+            secrets.append((generation, secret))
         }
-        return secret
+        guard !secrets.isEmpty else { throw VaultError.integrity("too few valid recovery shares to rebuild the recovery key") }
+        return secrets
+    }
+
+    /// Several recovery shares in one sealed payload: count (4) ‖ (generation (8) ‖ lp(share))...
+    static func encodeShareBundle(_ shares: [(Int64, SecretBox)]) -> SecretBytes {
+        let total = 4 + shares.reduce(0) { $0 + 12 + $1.1.bytes.count }
+        var out = SecretBytes(count: total)
+        out.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            func put(_ value: UInt64, _ width: Int) {
+                for shift in stride(from: (width - 1) * 8, through: 0, by: -8) { buffer[offset] = UInt8(truncatingIfNeeded: value >> UInt64(shift)); offset += 1 }
+            }
+            put(UInt64(shares.count), 4)
+            for (generation, share) in shares {
+                put(UInt64(generation), 8)
+                put(UInt64(share.bytes.count), 4)
+                share.bytes.withUnsafeBytes { (buffer.baseAddress! + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                offset += share.bytes.count
+            }
+        }
+        return out
+    }
+
+    static func decodeShareBundle(_ bytes: borrowing SecretBytes) throws -> [(Int64, ShamirShare)] {
+        var result: [(Int64, ShamirShare)] = []
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            func take(_ width: Int) throws -> UInt64 {
+                guard buffer.count - offset >= width else { throw VaultError.integrity("truncated share bundle") }
+                var value: UInt64 = 0
+                for _ in 0..<width { value = value << 8 | UInt64(buffer[offset]); offset += 1 }
+                return value
+            }
+            let count = try take(4)
+            guard count <= 255 else { throw VaultError.integrity("too many shares") }
+            for _ in 0..<count {
+                let generation = Int64(try take(8))
+                let length = Int(try take(4))
+                guard length >= 3, buffer.count - offset >= length else { throw VaultError.integrity("truncated share") }
+                let share = SecretBytes(copying: UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + length)]))
+                offset += length
+                result.append((generation, try ShamirShare.deserialize(share)))
+            }
+            guard offset == buffer.count else { throw VaultError.integrity("trailing bytes in share bundle") }
+        }
+        return result
     }
 
     /// Work that governance left pending and this member's keys can do now: complete rotations (attesting
