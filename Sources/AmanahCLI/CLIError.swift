@@ -1,4 +1,5 @@
 import VaultCrypto
+import VaultStore
 
 /// A runtime failure reported to the user as `amanah: <message>` (and `amanah: hint: <hint>`), with the
 /// process exit status: 1 for failure, 3 for failed verification, 64 for usage errors.
@@ -26,12 +27,13 @@ public struct CLIError: Error, CustomStringConvertible {
 
 /// Messages on standard error, in the `amanah: ...` style.
 public enum Terminal {
-    /// Writes `amanah: <text>` to standard error.
-    public static func message(_ text: String) { writeStandardError("amanah: " + text + "\n") }
-    /// Writes `amanah: warning: <text>` to standard error.
-    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + text + "\n") }
-    /// Writes `amanah: hint: <text>` to standard error.
-    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + text + "\n") }
+    /// Writes `amanah: <text>` to standard error. Control, bidirectional and zero-width characters in the text
+    /// (which may come from files an adversary wrote) are shown escaped, so they cannot rewrite the screen.
+    public static func message(_ text: String) { writeStandardError("amanah: " + Identifier.escapedForDisplay(text) + "\n") }
+    /// Writes `amanah: warning: <text>` to standard error (escaped like `message`).
+    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + Identifier.escapedForDisplay(text) + "\n") }
+    /// Writes `amanah: hint: <text>` to standard error (escaped like `message`).
+    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + Identifier.escapedForDisplay(text) + "\n") }
 
     /// Writes raw text to standard error.
     public static func writeStandardError(_ text: String) {

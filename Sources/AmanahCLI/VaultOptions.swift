@@ -41,6 +41,7 @@ func cli<T>(_ body: () throws -> T) throws -> T {
     } catch let error as VaultError {
         switch error {
         case .rollback: throw CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why", exitCode: 1)
+        case .exists: throw CLIError(error.description, hint: "pass -f to replace it, or choose another name")
         default: throw CLIError(error.description)
         }
     } catch {

@@ -161,3 +161,28 @@ int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, in
     return -1;
 #endif
 }
+
+#include <fcntl.h>
+#include <stdio.h>
+
+int amanah_open_tmpfile(const char *dir) {
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#else
+    (void)dir;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int amanah_link_tmpfile(int fd, const char *path) {
+#if defined(__linux__)
+    char source[64];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+#else
+    (void)fd; (void)path;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -16,6 +16,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String, String)
     /// A stored value failed to authenticate or verify: (what).
     case integrity(String)
+    /// Sealing to a compartment whose key must first be rotated (after a removal or a role change): (compartment).
+    case rotationPending(String)
     /// Any other failure: (what).
     case failed(String)
 
@@ -29,6 +31,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidInput(source, why): return "\(source): \(why)"
         case let .notFound(kind, id): return "no \(kind) \(id)"
         case let .integrity(what): return "integrity check failed: \(what)"
+        case let .rotationPending(compartment):
+            return "the \(compartment) compartment's key must be rotated first (a member lost access to it); nothing is sealed to the old key meanwhile — a member who holds the \(compartment) key completes the rotation by running any command"
         case let .failed(what): return what
         }
     }

@@ -55,8 +55,9 @@ struct AuditLogCommand: ParsableCommand {
 
     func validate() throws {
         if let actor {
-            guard actor.utf8.count == 16, (try? Hex.decode(actor.lowercased())) != nil else {
-                throw ValidationError("--actor takes a key id of 16 hex digits")
+            let compact = actor.replacingOccurrences(of: "-", with: "")
+            guard compact.utf8.count == 16, (try? Hex.decode(compact.lowercased())) != nil else {
+                throw ValidationError("--actor takes a key id of 16 hex digits (dashes allowed: abcd-ef01-2345-6789)")
             }
         }
         if let since, RFC3339.milliseconds(since) == nil {
@@ -65,7 +66,7 @@ struct AuditLogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let filter = AuditHistoryFilter(actor: try actor.map { try Hex.decode($0.lowercased()) }, object: item,
+        let filter = AuditHistoryFilter(actor: try actor.map { try Hex.decode($0.replacingOccurrences(of: "-", with: "").lowercased()) }, object: item,
                                         since: since.flatMap(RFC3339.milliseconds))
         let vault = try options.openVault(readOnly: true)
         let encoder = auditJSONEncoder(pretty: false)

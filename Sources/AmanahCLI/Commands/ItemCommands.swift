@@ -44,7 +44,10 @@ struct Ingest: ParsableCommand {
                 let name = Identifier.escapedForDisplay(DurableFile.lastComponent(of: file))
                 Terminal.output("\(outcome.itemID)\t\(name)")
                 if outcome.alreadyPresent {
-                    Terminal.message("\(name): already in the vault as \(outcome.itemID); recorded as a further source")
+                    Terminal.message("\(name): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                    if let existing = outcome.existingCase, existing != caseID {
+                        Terminal.warning("\(name) stays in case \(existing), not \(caseID): an item belongs to one case")
+                    }
                 }
                 if !outcome.identifyingMetadata.isEmpty {
                     Terminal.message("\(name): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
@@ -71,6 +74,9 @@ struct List: ParsableCommand {
         let session = try options.openSession()
         let items = try cli { try session.listItems(caseID: caseID) }
         try cli { try session.vault.rememberState() }
+        if !items.isEmpty && items.allSatisfy({ $0.mediaType == nil }) && session.keyHintForMedia() {
+            Terminal.hint("your role may read media, but its key has not been granted to you yet: it arrives when a member who holds it runs any command")
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -91,6 +97,7 @@ struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an item: sealed facts, capture metadata and sources your keys open.")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Flag(help: "Print JSON.") var json = false
+    @Flag(name: .customLong("metadata"), help: "Also print the full capture metadata report (JSON).") var metadata = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -129,7 +136,10 @@ struct Show: ParsableCommand {
         for region in view.regions ?? [] {
             Terminal.output("region \(region.id): \(region.x),\(region.y),\(region.width),\(region.height) on \(region.displayWidth)x\(region.displayHeight), category \(region.category): \(Identifier.escapedForDisplay(region.reason))")
         }
-        if let metadata = view.metadata { Terminal.output("capture metadata: \(Identifier.escapedForDisplay(metadata))") }
+        if !view.withheld.isEmpty {
+            Terminal.output("withheld (your role or keys do not read them): \(view.withheld.joined(separator: ", "))")
+        }
+        if metadata, let report = view.metadata { Terminal.output("capture metadata: \(Identifier.escapedForDisplay(report))") }
     }
 }
 

@@ -23,6 +23,9 @@ struct Keygen: ParsableCommand {
         var options = GlobalOptions()
         options.passphraseFile = passphraseFile
         let passphrase = try options.readPassphrase(prompt: "new passphrase", confirm: true)
+        if passphrase.count < 12 {
+            Terminal.warning("the passphrase is short (\(passphrase.count) bytes); anyone who copies the key file can guess short passphrases — prefer several random words")
+        }
         let identity = Identity.generate()
         let parameters = PasswordHash.Parameters.forNewKeys()
         if parameters != .moderate {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultStore
 import VaultCrypto
 
 struct Op: ParsableCommand {
@@ -158,7 +159,7 @@ struct OpStatus: ParsableCommand {
             return
         }
         Terminal.output("operation: \(Hex.encode(operation.id))")
-        Terminal.output("change: \(operation.change.plainWords(state: state))")
+        Terminal.output("change: \(Identifier.escapedForDisplay(operation.change.plainWords(state: state)))")
         Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(state.custodians.count) custodians)")
         for signer in status.validSigners { Terminal.output("signed by: \(signer)") }
         for problem in status.problems { Terminal.output("problem: \(problem)") }

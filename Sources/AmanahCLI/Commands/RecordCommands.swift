@@ -5,7 +5,7 @@ import VaultCrypto
 import VaultStore
 
 /// Reads the records named by `--from FILE|-` (standard input for `-`).
-private func readRecordInput(_ from: String) throws -> [UInt8] {
+func readRecordInput(_ from: String) throws -> [UInt8] {
     if from == "-" {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -19,6 +19,16 @@ private func readRecordInput(_ from: String) throws -> [UInt8] {
         return bytes
     }
     do { return try DurableFile.readAll(from) } catch { throw CLIError("cannot read \(from): \(error)") }
+}
+
+/// A value given on the command line, or `-` to read it from standard input (first line): values such as
+/// detainee numbers and names should not sit in argv, where other local users and shell history see them.
+func valueArgument(_ value: String, what: String) throws -> String {
+    guard value == "-" else { return value }
+    let bytes = try readRecordInput("-")
+    guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("standard input: the \(what) is not UTF-8 text") }
+    let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    return line.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Adds records of `kind` from a file; reports each refused record by name.
@@ -149,11 +159,12 @@ struct WitnessShow: ParsableCommand {
 struct CaseSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).")
-    @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written.", valueName: "NUMBER")) var detainee: String
+    @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NUMBER")) var detainee: String
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: detainee) }
+        let value = try valueArgument(detainee, what: "detainee number")
+        let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: value) }
         try cli { try session.vault.rememberState() }
         for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
         if matches.isEmpty { Terminal.message("no case matches") }
@@ -163,11 +174,12 @@ struct CaseSearch: ParsableCommand {
 struct WitnessSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find witnesses by legal name (protection officers; NFC/NFD forms match).")
-    @Option(name: .customLong("name"), help: ArgumentHelp("The legal name.", valueName: "NAME")) var name: String
+    @Option(name: .customLong("name"), help: ArgumentHelp("The legal name, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NAME")) var name: String
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        let matches = try cli { try session.search(kind: .witness, field: "legalName", value: name) }
+        let value = try valueArgument(name, what: "name")
+        let matches = try cli { try session.search(kind: .witness, field: "legalName", value: value) }
         try cli { try session.vault.rememberState() }
         for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
         if matches.isEmpty { Terminal.message("no witness matches") }

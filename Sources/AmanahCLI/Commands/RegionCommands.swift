@@ -14,7 +14,7 @@ struct RegionAdd: ParsableCommand {
     @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
     @Argument(help: ArgumentHelp("The rectangle: left, top, width, height in displayed pixels.", valueName: "x,y,w,h")) var rectangle: String
     @Option(name: .customLong("category"), help: ArgumentHelp("The category code (A witness identity, B third person, C location, D sources and methods, E other).", valueName: "C")) var category: String
-    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is masked (required for category E).", valueName: "TEXT")) var reason: String = ""
+    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is masked (required for category E), or - to read it from standard input. Released in the redaction log of bundles that mask the region.", valueName: "TEXT")) var reason: String = ""
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -22,9 +22,10 @@ struct RegionAdd: ParsableCommand {
         guard numbers.count == 4, numbers.allSatisfy({ $0 != nil }) else {
             throw CLIError("the rectangle must be x,y,w,h (four whole numbers)", exitCode: CLIError.usage)
         }
+        let reasonText = try valueArgument(reason, what: "reason")
         let session = try options.openSession()
         let region = try cli { try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
-                                                     category: category, reason: reason) }
+                                                     category: category, reason: reasonText) }
         try cli { try session.vault.rememberState() }
         Terminal.output(region.id)
         Terminal.message("region \(region.id) on \(item): \(region.x),\(region.y),\(region.width),\(region.height) of \(region.displayWidth)x\(region.displayHeight), category \(region.category)")

@@ -40,3 +40,12 @@ int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, in
 int amanah_set_echo(int fd, int on, int *was_on);
 
 #endif
+
+/// Opens an unnamed temporary file (O_TMPFILE) in folder `dir` for writing, mode 0600: it has no name until
+/// `amanah_link_tmpfile` gives it one, so a crash leaves nothing behind. Returns the descriptor, or -1 with
+/// errno (EOPNOTSUPP or EISDIR where the file system does not support it).
+int amanah_open_tmpfile(const char *dir);
+
+/// Gives the unnamed file open as `fd` the name `path` (linkat through /proc/self/fd); fails with EEXIST if
+/// `path` exists.
+int amanah_link_tmpfile(int fd, const char *path);

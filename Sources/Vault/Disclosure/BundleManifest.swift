@@ -109,9 +109,10 @@ enum VerifyText {
         1. Decrypt and unpack:
              age -d -i YOUR-AGE-IDENTITY-FILE -o bundle.tar BUNDLE.tar.age
              mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
-        2. Check both signatures with the issuer key you registered (saved as issuer.pub):
-             minisign -Vm SHA256SUMS -p issuer.pub
-             minisign -Vm manifest.json -p issuer.pub
+        2. Check both signatures with the issuer key you registered (saved as issuer.pub beside the
+           encrypted bundle, one folder up from here):
+             minisign -Vm SHA256SUMS -p ../issuer.pub
+             minisign -Vm manifest.json -p ../issuer.pub
         3. Check every file:
              sha256sum -c SHA256SUMS
         4. Optionally, with Amanah (no vault needed), which also checks the approvals, the commitments of
@@ -131,9 +132,10 @@ enum VerifyText {
         ١. فكّ التشفير واستخراج الملفات:
              age -d -i YOUR-AGE-IDENTITY-FILE -o bundle.tar BUNDLE.tar.age
              mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
-        ٢. التحقق من التوقيعين بمفتاح الجهة المُصدِرة المسجَّل لديكم (محفوظًا باسم issuer.pub):
-             minisign -Vm SHA256SUMS -p issuer.pub
-             minisign -Vm manifest.json -p issuer.pub
+        ٢. التحقق من التوقيعين بمفتاح الجهة المُصدِرة المسجَّل لديكم (محفوظًا باسم issuer.pub بجانب الحزمة
+           المشفَّرة، في المجلد الأعلى):
+             minisign -Vm SHA256SUMS -p ../issuer.pub
+             minisign -Vm manifest.json -p ../issuer.pub
         ٣. التحقق من كل ملف:
              sha256sum -c SHA256SUMS
         ٤. اختياريًا، باستخدام أمانة (دون الحاجة إلى الخزنة)، وهو يتحقق أيضًا من الموافقات ومن التزامات

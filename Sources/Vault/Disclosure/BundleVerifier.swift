@@ -90,12 +90,22 @@ public enum BundleVerifier {
         return check(members, issuerKey: issuerKey)
     }
 
+    /// Limits on what a bundle may hold besides its items: members and bytes kept in memory.
+    static let maximumMembers = 100_000
+    static let maximumSmallBytes = 256 << 20
+
     static func readTar<S: ByteSource>(_ reader: StrictTarReader<S>, source: String) throws -> [String: Member] {
         var tar = reader
         var members: [String: Member] = [:]
+        var keptBytes = 0
         do {
             while let entry = try tar.next() {
                 guard entry.kind == .file else { continue }
+                guard members.count < maximumMembers else { throw VaultError.invalidInput(source, "has more than \(maximumMembers) files") }
+                if !entry.name.hasPrefix("items/") {
+                    keptBytes += Int(clamping: entry.size)
+                    guard keptBytes <= maximumSmallBytes else { throw VaultError.invalidInput(source, "its non-item files exceed \(maximumSmallBytes) bytes") }
+                }
                 var content = TarContentSource(reader: tar)
                 members[entry.name] = try readMember(name: entry.name, source: &content)
                 tar = content.reader
@@ -150,9 +160,14 @@ public enum BundleVerifier {
             report.check("issuer key", false, "no issuer key given and none in keys/")
             return report
         }
-        report.check("issuer key", issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false,
-                     given == nil ? "using the copy inside the bundle: compare its key id with the one registered out of band"
-                                  : "the manifest's issuer is the registered key")
+        let issuerMatches = issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false
+        if given == nil {
+            // The copy inside the bundle proves nothing: a forger would put their own key there.
+            report.check("issuer key", false, "no registered issuer key given (--issuer-key): the copy inside the bundle (key id \(issuerKey.keyIDText)) proves nothing on its own")
+        } else {
+            report.check("issuer key", issuerMatches, issuerMatches ? "the manifest's issuer is the registered key"
+                                                                    : "the manifest names another issuer than the registered key")
+        }
 
         // Both signatures.
         for (file, signature) in [("SHA256SUMS", "SHA256SUMS.minisig"), ("manifest.json", "manifest.json.minisig")] {
@@ -196,7 +211,7 @@ public enum BundleVerifier {
         for item in manifest.items {
             if !seenFiles.insert(item.file).inserted { itemProblems.append("\(item.file) listed twice") }
             guard let member = members[item.file] else { itemProblems.append("\(item.productionNumber): \(item.file) is missing"); continue }
-            if member.sha256 != item.sha256 || member.size != UInt64(item.size) { itemProblems.append("\(item.productionNumber): \(item.file) does not match the manifest") }
+            if member.sha256 != item.sha256 || item.size < 0 || member.size != UInt64(item.size) { itemProblems.append("\(item.productionNumber): \(item.file) does not match the manifest") }
             if members[item.record] == nil { itemProblems.append("\(item.productionNumber): \(item.record) is missing") }
             if !item.file.hasPrefix("items/\(item.productionNumber).") { itemProblems.append("\(item.productionNumber): unexpected file name \(item.file)") }
         }
@@ -216,7 +231,7 @@ public enum BundleVerifier {
             let releasedHashes = manifest.items.map(\.sha256)
             if plan.items.map(\.fileSHA256) != releasedHashes { planProblems.append("the released files are not the approved ones (changed after approval)") }
             for (planned, item) in zip(plan.items, manifest.items) {
-                if let record = content(item.record), let stripped = strippedRecordHash(record), stripped != planned.recordSHA256 {
+                if let record = content(item.record), strippedRecordHash(record) != planned.recordSHA256 {
                     planProblems.append("\(item.productionNumber): the record differs from the approved one")
                 }
                 let maskedInPlan = planned.regions.filter(\.masked).map(\.id).sorted()
@@ -231,7 +246,7 @@ public enum BundleVerifier {
             for approval in manifest.approvals {
                 guard let key = try? MemberPublicKey(line: approval.publicKey), key.keyIDHex == approval.keyID,
                       let signatureText = approval.signature, let signature = try? Base64.decode(signatureText),
-                      key.verify(signature, message: ReleasePlan.approvalMessage(planHash: planHash), context: .approval) else {
+                      key.verify(signature, message: ReleasePlan.approvalMessage(planHash: planHash), context: .disclosure) else {
                     approvalProblems.append("the approval of \(approval.keyID) does not verify")
                     continue
                 }
@@ -262,7 +277,7 @@ public enum BundleVerifier {
                 if let eventsBytes = content(manifest.custody.events),
                    let events = try? JSONDecoder().decode([CustodyEvent].self, from: Data(eventsBytes)) {
                     for event in events {
-                        guard let leaf = try? Base64.decode(event.leaf), let parsed = try? AuditEvent(leaf: leaf),
+                        guard event.sequence >= 1, let leaf = try? Base64.decode(event.leaf), let parsed = try? AuditEvent(leaf: leaf),
                               parsed.sequence == event.sequence, let actor = try? MemberPublicKey(line: event.actorKey) else {
                             custodyProblems.append("event \(event.sequence) is malformed")
                             continue
@@ -310,7 +325,9 @@ public enum BundleVerifier {
             opened += 1
         }
         report.check("commitments", commitmentProblems.isEmpty,
-                     commitmentProblems.isEmpty ? "\(opened) released original\(opened == 1 ? "" : "s") match their ingest commitments" : commitmentProblems.joined(separator: "; "))
+                     !commitmentProblems.isEmpty ? commitmentProblems.joined(separator: "; ")
+                        : opened == 0 ? "no originals released (fresh derivatives only)"
+                        : "\(opened) released original\(opened == 1 ? "" : "s") match their ingest commitments")
         return report
     }
 

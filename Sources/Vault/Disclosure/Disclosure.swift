@@ -21,7 +21,7 @@ extension Session {
                                            derivatives: derivatives, action: .disclose)
         let planBytes = try plan.canonicalBytes()
         let planHash = SHA256Digest.hash(planBytes)
-        let signature = identity.identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .approval)
+        let signature = identity.identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .disclosure)
         try write { db in
             try audit(db, action: "disclosure.propose", objects: [Hex.encode(planHash), recipient] + items)
         }
@@ -58,7 +58,7 @@ extension Session {
             guard let key = vault.state.knownKeys[signature.keyID], vault.state.isParticipant(signature.keyID) else {
                 problems.append("\(signature.keyID) is not a member of this vault"); continue
             }
-            guard key.verify(signature.signature, message: ReleasePlan.approvalMessage(planHash: request.planHash), context: .approval) else {
+            guard key.verify(signature.signature, message: ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure) else {
                 problems.append("the signature of \(signature.keyID) does not verify over this plan"); continue
             }
             approvals.append(VaultPolicy.Approval(keyID: signature.keyID, role: vault.state.role(of: signature.keyID),
@@ -107,7 +107,7 @@ extension Session {
             try require(.approve, resource, context)
         }
         var approved = request
-        approved.signatures.append(.init(keyID: keyIDHex, signature: identity.identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .approval)))
+        approved.signatures.append(.init(keyID: keyIDHex, signature: identity.identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure)))
         try write { db in try audit(db, action: "disclosure.approve", objects: [Hex.encode(request.planHash), plan.recipient]) }
         return approved
     }
@@ -164,8 +164,15 @@ extension Session {
                                                                     courtOrder: courtOrder(for: approvedPlan.recipient)))
             if let reason = decision.reason { throw VaultError.notPermitted("issuing \(item.item): \(reason)") }
             guard decision.isComplete else {
-                let missing = decision.obligations.map { "\($0)" }.joined(separator: ", ")
-                throw VaultError.notPermitted("issuing \(item.item) needs more approvals (\(missing))")
+                var missing: [String] = []
+                for obligation in decision.obligations {
+                    switch obligation {
+                    case let .approvals(count): missing.append("\(count) more approval\(count == 1 ? "" : "s") by a member whose role may approve this release (not the requester)")
+                    case let .approvalBy(role): missing.append("an approval by a \(role.rawValue)")
+                    default: continue
+                    }
+                }
+                throw VaultError.notPermitted("issuing \(item.item) needs \(missing.joined(separator: " and ")) (amanah disclose approve)")
             }
         }
         let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }

@@ -103,7 +103,8 @@ extension Session {
                 plan: ReleasePlan.Item(item: itemID, caseID: row.caseID, release: "original", fileExtension: "", fileSHA256: originalSHA,
                                        fileSize: size, regions: regions.map {
                                            .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
-                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id), reason: $0.reason)
+                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id),
+                                                 reasonSHA256: Hex.encode(SHA256Digest.hash(Array($0.reason.utf8))))
                                        }, recordSHA256: ""),
                 record: [:], redactions: redactions, derivative: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {

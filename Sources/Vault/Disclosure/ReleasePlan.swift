@@ -8,7 +8,7 @@ import VaultPolicy
 /// and the legal basis's hash. `disclose issue` recomputes it and refuses if a single byte differs.
 ///
 /// Serialised as JSON with sorted keys (`plan.json` in the bundle); approvals sign SHA-256 of exactly those
-/// bytes (context `amanah/v1/approval`, message `"disclosure" ‖ plan hash`).
+/// bytes (context `amanah/v1/disclosure`, message `"disclosure" ‖ plan hash`).
 public struct ReleasePlan: Codable, Equatable, Sendable {
     public struct Region: Codable, Equatable, Sendable {
         public var id: String
@@ -16,7 +16,9 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         public var x: Int, y: Int, width: Int, height: Int
         public var displayWidth: Int, displayHeight: Int
         public var masked: Bool
-        public var reason: String
+        /// SHA-256 of the region's reason (the text itself stays in the vault unless the region is masked,
+        /// when the bundle's redaction log gives it).
+        public var reasonSHA256: String
     }
 
     public struct Item: Codable, Equatable, Sendable {

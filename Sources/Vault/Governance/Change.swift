@@ -58,7 +58,24 @@ public enum Change: Equatable, Sendable {
         case let .setThreshold(k): return "require \(k) of \(state.custodians.count) custodian signatures for changes (now \(state.threshold)); the recovery key is replaced and re-split"
         case let .addRecipient(name, keys): return "register the recipient \"\(name)\" with the age key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))"
         case let .rotateKeys(reencrypt): return "rotate every compartment key" + (reencrypt ? " and re-encrypt every sealed original" : "")
-        case let .setPolicy(hash, text): return "replace the policy with one of \(text.count) bytes, SHA-256 \(Hex.encode(hash))"
+        case let .setPolicy(hash, text):
+            var words = "replace the policy (\(text.count) bytes, hash \(Hex.encode(hash)))"
+            if let policy = try? Policy(parsing: text) {
+                var next = state
+                next.setPolicy(policy, text: text)
+                var changes: [String] = []
+                for role in RoleTable.memberRoles {
+                    let gains = next.readable(by: role).subtracting(state.readable(by: role)).map(\.rawValue).sorted()
+                    let loses = state.readable(by: role).subtracting(next.readable(by: role)).map(\.rawValue).sorted()
+                    if !gains.isEmpty { changes.append("\(role.rawValue) gains read access to \(gains.joined(separator: ", "))") }
+                    if !loses.isEmpty { changes.append("\(role.rawValue) loses read access to \(loses.joined(separator: ", "))") }
+                }
+                let profiles = Set(policy.profiles.keys), old = Set(state.policy.profiles.keys)
+                if profiles != old { changes.append("profiles become \(profiles.sorted().joined(separator: ", "))") }
+                words += changes.isEmpty ? "; no role gains or loses a compartment" : "; " + changes.joined(separator: "; ")
+                words += ". Review the policy text itself before approving (amanah policy show on a test vault, or the file)"
+            }
+            return words
         case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: rebuild the recovery key and grant the \(role.rawValue) compartments to \(who(key)); the recovery key is then replaced"
         case let .withdrawConsent(pseudonym): return "witness \(pseudonym) withdrew consent: DESTROY their identity data (crypto-shredding, cannot be undone)"
         case let .courtOrder(recipient, witnesses, reference): return "court order \"\(reference)\": the identities of \(witnesses.joined(separator: ", ")) may be released to \"\(recipient)\" without their consent"
@@ -155,7 +172,9 @@ public enum Change: Equatable, Sendable {
         case "add-custodian": self = .addCustodian(try key())
         case "remove-custodian": self = .removeCustodian(try key())
         case "set-threshold":
-            guard let k = object["threshold"] as? Int else { throw VaultError.invalidInput(source, "change field threshold is missing") }
+            guard let k = object["threshold"] as? Int, (1...255).contains(k) else {
+                throw VaultError.invalidInput(source, "change field threshold must be a number from 1 to 255")
+            }
             self = .setThreshold(k)
         case "add-recipient":
             guard let keys = object["ageKeys"] as? [String] else { throw VaultError.invalidInput(source, "change field ageKeys is missing") }

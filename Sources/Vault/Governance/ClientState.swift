@@ -59,7 +59,9 @@ public struct ClientState: Codable, Equatable, Sendable {
     public static func checkPin(folder canonical: String, vaultID: [UInt8]) throws {
         var pins: [String: String] = [:]
         if DurableFile.exists(pinsFile) {
-            pins = (try? JSONDecoder().decode([String: String].self, from: Data(DurableFile.readAll(pinsFile, limit: 16 << 20)))) ?? [:]
+            do { pins = try JSONDecoder().decode([String: String].self, from: Data(DurableFile.readAll(pinsFile, limit: 16 << 20))) } catch {
+                throw VaultError.failed("cannot read the pinned vault ids in \(pinsFile) (\(error)); refusing to forget them — repair or remove the file deliberately")
+            }
         }
         let id = Hex.encode(vaultID)
         if let pinned = pins[canonical] {

@@ -58,6 +58,8 @@ public struct GovernanceState: Sendable {
     public var consentWithdrawn: Set<String> = []
     /// Court orders in force, by operation id (hex).
     public var courtOrders: [String: CourtOrder] = [:]
+    /// Ids (hex) of the operations applied so far.
+    public var appliedOperations: Set<String> = []
     /// When the newest chain entry was applied (ms); entries must not go back in time.
     public var lastAppliedAt: Int64 = 0
     /// Number of governance chain entries after the genesis.

@@ -1,4 +1,5 @@
 import Foundation
+import VaultFormats
 import VaultPolicy
 import VaultCrypto
 
@@ -31,7 +32,9 @@ extension GovernanceState {
             status.problems.append("the operation belongs to another vault (\(Hex.encode(operation.vaultID).prefix(16))…)")
             return status
         }
-        if operation.previousState != headHash {
+        if appliedOperations.contains(Hex.encode(operation.id)) {
+            status.problems.append("the operation was applied already")
+        } else if operation.previousState != headHash {
             status.problems.append("the operation is stale: the vault's governance state changed since it was proposed (propose it again)")
         }
         if now > operation.expires { status.problems.append("the operation expired at \(Clock.format(milliseconds: operation.expires))") }
@@ -88,7 +91,10 @@ extension GovernanceState {
             if name.isEmpty || name.utf8.count > 128 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "/" || $0 == "\\" }) {
                 return "the recipient name is not a valid identifier"
             }
-            if keys.isEmpty || keys.contains(where: { !$0.hasPrefix("age1") }) { return "recipient keys must be age X25519 public keys (age1...)" }
+            if keys.isEmpty { return "a recipient needs at least one age public key" }
+            for key in keys where (try? AgeX25519Recipient(parsing: key)) == nil {
+                return "\(key) is not a valid age X25519 public key (age1...)"
+            }
         case .rotateKeys: return nil
         case let .setPolicy(hash, text):
             do {
@@ -151,6 +157,7 @@ extension GovernanceState {
             throw VaultError.integrity("the entry claims to be applied before the entry it follows")
         }
         next.lastAppliedAt = entry.appliedAt
+        next.appliedOperations.insert(Hex.encode(operation.id))
         for key in entry.effects.compartmentKeys {
             guard key.generation == next.requiredGenerations[key.compartment], key.generation > next.currentGeneration(key.compartment),
                   key.publicKey.count == 32 else {

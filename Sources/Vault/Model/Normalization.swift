@@ -3,7 +3,7 @@ import Foundation
 import VaultCrypto
 
 /// Normalisation of values for blind indexes and comparison: Unicode NFC, Arabic-Indic (U+0660–U+0669) and
-/// Extended Arabic-Indic / Persian (U+06F0–U+06F9) digits to ASCII, white space trimmed. So `٣٤٥٦/٢١٥`,
+/// Extended Arabic-Indic / Persian (U+06F0–U+06F9) digits to ASCII, white space trimmed, lower case. So `٣٤٥٦/٢١٥`,
 /// `۳۴۵۶/۲۱۵` and `3456/215` are equal, and an NFD name equals its NFC twin.
 public enum Normalization {
     /// The normalised form of `value`.
@@ -17,7 +17,8 @@ public enum Normalization {
             default: out.append(scalar)
             }
         }
-        return String(out).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Case folded, so that a search for a name does not depend on how it was capitalised.
+        return String(out).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 }
 

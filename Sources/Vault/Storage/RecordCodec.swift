@@ -90,6 +90,7 @@ public enum RecordCodec {
                 throw VaultError.invalidInput(kind.rawValue + " " + id, "unknown field \(name)")
             }
             if dataKeys[spec.compartment] == nil {
+                if state.rotationPending(spec.compartment) { throw VaultError.rotationPending(spec.compartment.rawValue) }
                 let generation = state.currentGeneration(spec.compartment)
                 guard let publicKey = state.publicKey(spec.compartment, generation: generation) else {
                     throw VaultError.integrity("the \(spec.compartment.rawValue) compartment key is missing")

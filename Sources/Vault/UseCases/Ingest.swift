@@ -23,6 +23,8 @@ public struct IngestOutcome: Sendable {
     public var itemID: String
     /// True when the file was already in the vault and a source was added to the existing item.
     public var alreadyPresent: Bool
+    /// The case of the existing item, when the file was already in the vault.
+    public var existingCase: String? = nil
     /// Short phrases naming identifying metadata the original carries (never the values).
     public var identifyingMetadata: [String]
     /// Warnings (metadata could not be extracted, ...).
@@ -45,6 +47,9 @@ extension Session {
     /// - Throws: `VaultError.notPermitted`, `VaultError.notFound`.
     public func checkIngest(_ options: IngestOptions) throws {
         try require(.ingest, Resource(compartments: [.media, .case, .identity], label: "case \(options.caseID)", caseID: options.caseID))
+        for compartment in [Compartment.media, .case, .identity] where vault.state.rotationPending(compartment) {
+            throw VaultError.rotationPending(compartment.rawValue)
+        }
         try vault.database.queue.read { db in
             guard try RecordRow.fetchOne(db, key: ["kind": "case", "id": options.caseID]) != nil else {
                 throw VaultError.notFound("case", options.caseID)
@@ -74,7 +79,7 @@ extension Session {
 
         // The type from the magic bytes, then metadata in the sandbox (a separate read of the file).
         var head = [UInt8](repeating: 0, count: 32)
-        let headCount = try pread(handle.fd, &head, 32, 0)
+        let headCount = pread(handle.fd, &head, 32, 0)
         head = Array(head.prefix(max(0, headCount)))
         let mediaType = MediaType.sniff(head)
         var warnings: [String] = []
@@ -129,7 +134,9 @@ extension Session {
                     try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID])
                     FaultInjection.point("ingest.before-commit")
                     vault.blobs.remove(id: blobID)
-                    return IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: identifying, warnings: warnings)
+                    var outcome = IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: identifying, warnings: warnings)
+                    outcome.existingCase = existing.caseID
+                    return outcome
                 }
 
                 let itemID = try Self.newItemID(db)

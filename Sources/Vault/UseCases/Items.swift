@@ -4,6 +4,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import CPlatform
 
 /// An item as a member may see it: always its id, case and sequence; the sealed facts when the member holds
 /// the media compartment key.
@@ -23,10 +24,12 @@ public struct ItemView: Sendable, Codable, Equatable {
     public var caseRecord: [String: String]?
     /// Regions to mask (id, category, rectangle, display size, reason) when the caller reads media.
     public var regions: [RegionView]?
+    /// Fields left out because the caller's role or keys do not read them (`case.identifiedName`, ...).
+    public var withheld: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case id, caseID = "case", sequence, ingestedAt, mediaType, size, fileName, sha256, identifyingMetadata, metadata, sources,
-             caseRecord, regions
+             caseRecord, regions, withheld
     }
 }
 
@@ -48,6 +51,13 @@ public struct RegionView: Sendable, Codable, Equatable {
 }
 
 extension Session {
+    /// Whether the policy lets this member view media but they do not hold the media key yet (a pending grant).
+    public func keyHintForMedia() -> Bool {
+        let permitted = vault.state.policy.decide(subject, .view, Resource(compartments: [.media], label: "items")).isPermit
+        let held = (try? vault.database.queue.read { db in try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) }) ?? false
+        return permitted && !held
+    }
+
     /// Lists the items (id, case, sequence; type, size and file name when the member holds the media key),
     /// optionally for one case. Audited as `item.list` when sealed facts were opened.
     public func listItems(caseID: String? = nil) throws -> [ItemView] {
@@ -85,6 +95,8 @@ extension Session {
                     && keyRing.holds("secret", of: compartment, generation: generation(compartment), db: db)
             }
             let readsMedia = try may(.media), readsCase = try may(.case), readsIdentity = try may(.identity)
+            var withheldCompartments: [String] = []
+            if !readsMedia { withheldCompartments.append("media (file facts and capture metadata)") }
             guard readsMedia || readsCase else {
                 try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
                 throw VaultError.notPermitted("viewing item \(itemID) needs the media or case compartment key, which your role does not hold")
@@ -101,8 +113,10 @@ extension Session {
                 view.regions = try regionViews(itemID, db: db)
             }
             if readsCase, try RecordRow.fetchOne(db, key: ["kind": "case", "id": row.caseID]) != nil {
-                let record = try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                let record = filteredByPolicy(try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                              kind: .case, caseID: row.caseID)
                 view.caseRecord = record.fields.mapValues(\.displayText)
+                view.withheld += record.withheld.map { "case." + $0 }
             }
             var sources: [SourceView] = []
             for source in try ItemSourceRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("sourceID")).fetchAll(db) {
@@ -111,14 +125,18 @@ extension Session {
                                             fields: record.fields.mapValues(\.displayText), withheld: record.withheld)
                 if !readsMedia { sourceView.fields["fileName"] = nil }
                 if !readsIdentity { sourceView.fields["note"] = nil }
+                sourceView.fields["note"] = sourceView.fields["note"]?.trimmingCharacters(in: .whitespacesAndNewlines)
                 if case let .text(witness)? = record.fields["witness"], readsCase,
                    try RecordRow.fetchOne(db, key: ["kind": "witness", "id": witness]) != nil {
-                    let witnessRecord = try RecordCodec.open(kind: .witness, id: witness, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                    let witnessRecord = filteredByPolicy(try RecordCodec.open(kind: .witness, id: witness, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                                         kind: .witness, caseID: row.caseID)
                     sourceView.witness = witnessRecord.fields.mapValues(\.displayText)
+                    view.withheld += witnessRecord.withheld.map { "witness \(witness)." + $0 }
                 }
                 sources.append(sourceView)
             }
             view.sources = sources
+            view.withheld = withheldCompartments + view.withheld
             try audit(db, action: "item.view", objects: [itemID, row.caseID])
             return view
         }
@@ -157,38 +175,37 @@ extension Session {
                   let opening = try? Hex.decode(openingHex) else { throw VaultError.integrity("item \(itemID) lacks its sealed hash") }
             return (row, Self.blobKey(from: dataKey), sha, opening)
         }
-        let temporary = DurableFile.temporaryPath(beside: outputPath)
-        var hasher = ContentHasher()
-        do {
-            var source = try vault.blobs.open(id: row.blobID)
-            let out = try FileHandleFD.createExclusive(temporary, mode: 0o600)
-            var sink = ObservingSink(inner: out) { hasher.update($0) }
-            do {
-                try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
-                                      associatedData: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: row.blobID))
-            } catch {
-                throw VaultError.integrity("the sealed original of \(itemID) does not open: \(error)")
-            }
-            try out.sync()
-            try out.close()
-            let digest = hasher.finalize()
-            guard Hex.encode(digest) == expected else { throw VaultError.integrity("the original of \(itemID) does not match its sealed SHA-256") }
-            try write { db in
-                try audit(db, action: "item.export", objects: [itemID, row.caseID],
-                          commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])
-            }
-            if overwrite {
-                guard rename(temporary, outputPath) == 0 else { throw VaultError.failed("cannot write \(outputPath): \(lastErrorText())") }
-            } else {
-                guard link(temporary, outputPath) == 0 else { throw VaultError.failed("cannot write \(outputPath): \(lastErrorText())") }
-                unlink(temporary)
-            }
-            try DurableFile.syncDirectory(DurableFile.directory(of: outputPath))
-            return expected
-        } catch {
-            unlink(temporary)
-            throw error
+        // The plaintext goes into an unnamed file (O_TMPFILE) that gets its name only after the audit event
+        // committed: no named copy exists before the export is recorded, and a crash leaves nothing behind.
+        let folder = DurableFile.directory(of: outputPath)
+        let unnamed = amanah_open_tmpfile(folder)
+        guard unnamed >= 0 else {
+            throw VaultError.failed("cannot export to \(folder): its file system has no unnamed temporary files (O_TMPFILE): \(lastErrorText())")
         }
+        let out = FileHandleFD(fd: unnamed, path: outputPath)
+        var hasher = ContentHasher()
+        var source = try vault.blobs.open(id: row.blobID)
+        var sink = ObservingSink(inner: out) { hasher.update($0) }
+        do {
+            try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
+                                  associatedData: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: row.blobID))
+        } catch {
+            throw VaultError.integrity("the sealed original of \(itemID) does not open: \(error)")
+        }
+        try out.sync()
+        let digest = hasher.finalize()
+        guard Hex.encode(digest) == expected else { throw VaultError.integrity("the original of \(itemID) does not match its sealed SHA-256") }
+        try write { db in
+            try audit(db, action: "item.export", objects: [itemID, row.caseID],
+                      commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])
+        }
+        if overwrite { unlink(outputPath) }
+        guard amanah_link_tmpfile(unnamed, outputPath) == 0 else {
+            throw VaultError.failed("cannot write \(outputPath): \(lastErrorText())")
+        }
+        try out.close()
+        try DurableFile.syncDirectory(folder)
+        return expected
     }
 }
 

@@ -61,7 +61,9 @@ extension Session {
     public func itemResource(_ facts: ItemFacts, action: Action, profile: String?) -> Resource {
         var compartments: Set<Compartment> = [.media]
         if action.isRelease, let profile, let rules = vault.state.policy.profiles[profile] {
-            compartments = rules.compartments(releasing: .item).union(rules.compartments(releasing: .case))
+            // The item's file always leaves: media is always part of an item's release.
+            compartments = [.media]
+            compartments.formUnion(rules.compartments(releasing: .item).union(rules.compartments(releasing: .case)))
             if !facts.witnesses.isEmpty { compartments.formUnion(rules.compartments(releasing: .witness)) }
         }
         return Resource(compartments: compartments, label: "item \(facts.itemID)", caseID: facts.caseID, witnesses: facts.witnesses,

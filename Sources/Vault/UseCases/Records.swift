@@ -11,6 +11,16 @@ extension Session {
     ///   duplicate id, database errors.
     public func addRecord(kind: RecordType, input: RecordInput) throws {
         guard kind == .case || kind == .witness else { throw VaultError.invalidInput(input.label, "not a case or witness") }
+        if try vault.database.queue.read({ db in try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) }) != nil {
+            throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
+        }
+        if kind == .witness, case let .list(measures)? = input.fields["protectiveMeasures"] {
+            let known = vault.state.policy.measures
+            for measure in measures where known[measure] == nil {
+                throw VaultError.invalidInput(input.label + " field protectiveMeasures",
+                                              "\(measure) is not a protective measure of the policy (known: \(known.keys.sorted().joined(separator: ", ")))")
+            }
+        }
         let specs = RecordSchema.fields(of: kind)
         let compartments = Set(input.fields.keys.compactMap { name in specs.first { $0.name == name }?.compartment }).union([.case])
         try require(.ingest, Resource(compartments: compartments, label: "\(kind.rawValue) \(input.id)",
@@ -49,13 +59,35 @@ extension Session {
     public func showRecord(kind: RecordType, id: String) throws -> RecordCodec.Opened {
         try require(.view, Resource(compartments: [.case], label: "\(kind.rawValue) \(id)", caseID: kind == .case ? id : nil))
         return try write { db in
-            let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            let opened = filteredByPolicy(try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                          kind: kind, caseID: kind == .case ? id : nil)
             if opened.fields.isEmpty && !opened.withheld.isEmpty {
                 throw VaultError.notPermitted("you hold no key for the fields of \(kind.rawValue) \(id)")
             }
             try audit(db, action: kind.rawValue + ".view", objects: [id])
             return opened
         }
+    }
+
+    /// Moves the fields of compartments the policy does not let this member view (for this case) from the
+    /// opened fields to the withheld ones: holding a key is necessary, not sufficient.
+    func filteredByPolicy(_ opened: RecordCodec.Opened, kind: RecordType, caseID: String?) -> RecordCodec.Opened {
+        var result = opened
+        let specs = RecordSchema.fields(of: kind)
+        var allowed: [Compartment: Bool] = [:]
+        for (name, _) in opened.fields {
+            guard let compartment = specs.first(where: { $0.name == name })?.compartment else { continue }
+            if allowed[compartment] == nil {
+                allowed[compartment] = vault.state.policy.decide(subject, .view, Resource(compartments: [compartment], label: "\(kind.rawValue) \(opened.id)",
+                                                                                          caseID: caseID)).isPermit
+            }
+            if allowed[compartment] == false {
+                result.fields[name] = nil
+                result.withheld.append(name)
+            }
+        }
+        result.withheld.sort()
+        return result
     }
 
     /// Equality search through the blind index, confirmed after decryption: the ids whose `field` equals

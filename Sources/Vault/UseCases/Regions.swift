@@ -68,6 +68,9 @@ extension Session {
             throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
         }
         let facts = try itemFacts(itemID)
+        if !facts.unreadable.isEmpty {
+            throw VaultError.notPermitted("exporting \(itemID) under a profile needs \(facts.unreadable.joined(separator: ", ")), which your keys cannot read")
+        }
         try require(.export, itemResource(facts, action: .export, profile: profile), RequestContext(profile: profile, requester: keyIDHex))
         let (row, mediaType, regions, dataKey) = try vault.database.queue.read { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
