@@ -41,7 +41,7 @@ struct GovernanceTests {
         #expect(newcomerShow.status == 0, "\(newcomerShow.stderr)")
         // Replaying the applied operation is refused as stale.
         let replay = try vault.run("custodian-1", ["op", "apply", "add.json"])
-        #expect(replay.status == 1 && replay.stderr.contains("stale"))
+        #expect(replay.status == 1 && replay.stderr.contains("the operation was applied already"))
         let log = try vault.cli.run(["audit", "verify", "-C", "vault"])
         #expect(log.status == 0)
     }
@@ -256,7 +256,7 @@ struct GovernanceTests {
         #expect(check.stdout.contains("2 items present, 2 read and verified"))
         let applied = try vault.run("investigator", ["op", "apply", "op.json"])
         if point == "reencrypt.after-blob" {
-            #expect(applied.stderr.contains("stale"))   // the entry committed; the re-encryption resumed on open
+            #expect(applied.stderr.contains("applied already"))   // the entry committed; the re-encryption resumed on open
         } else {
             #expect(applied.status == 0, "\(applied.stderr)")
         }

@@ -95,7 +95,7 @@ struct VaultCoreTests {
         let again = try vault.run("investigator", ["ingest", "--case", "C-1", samplePhotos[0]])
         #expect(again.status == 0)
         #expect(again.stdoutLines == [first[0].0 + "\t" + first[0].1])
-        #expect(again.stderr.contains("already in the vault as \(first[0].0); recorded as a further source"))
+        #expect(again.stderr.contains("already in the vault as \(first[0].0) (case C-1); recorded as a further source"))
         let blobsAfter = try FileManager.default.subpathsOfDirectory(atPath: vault.vault + "/blobs").filter { $0.count > 3 }
         #expect(blobsAfter == blobsBefore)
         let show = try vault.run("investigator", ["show", first[0].0])
