@@ -192,7 +192,12 @@ struct AgentChildCommand: ParsableCommand {
             server.shutDown()
             fail("\(error)")
         }
-        Terminal.writeAll(fd: 1, Array("ready \(server.socketPath)\n".utf8))
+        // If no one reads the answer (`agent start` died), no one knows the socket: end at once.
+        let ready = Array("ready \(server.socketPath)\n".utf8)
+        guard ready.withUnsafeBytes({ write(1, $0.baseAddress!, $0.count) }) == ready.count else {
+            server.shutDown()
+            Glibc.exit(1)
+        }
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         if null >= 0 {
             dup2(null, 0)
