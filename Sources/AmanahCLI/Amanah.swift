@@ -11,7 +11,7 @@ public struct Amanah: ParsableCommand {
         abstract: "An encrypted evidence vault for human-rights documentation.",
         subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
                       Show.self, Export.self, Check.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, Bundle.self, RegionCommand.self,
-                      SandboxCommand.self, BenchAudit.self])
+                      AgentCommand.self, SandboxCommand.self, AgentChildCommand.self, BenchAudit.self])
 
     public init() {}
 }

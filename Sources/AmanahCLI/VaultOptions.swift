@@ -26,7 +26,7 @@ public struct VaultOptions: ParsableArguments {
     /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.
     public func openSession(vault: Vault? = nil) throws -> Session {
         let vault = try vault ?? openVault()
-        let identity = IdentityBox(try global.unlockIdentity())
+        let identity = try global.openIdentity()
         let session = try cli { try vault.session(for: identity) }
         for done in try cli({ try session.fulfilPendingWork() }) { Terminal.message(done) }
         return session

@@ -6,6 +6,8 @@
 #include <spawn.h>
 #include <stddef.h>
 #include <sys/resource.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <termios.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #endif
 
@@ -182,6 +185,39 @@ int amanah_link_tmpfile(int fd, const char *path) {
     return linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 #else
     (void)fd; (void)path;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int amanah_peer_uid(int fd, uint32_t *uid) {
+#if defined(__linux__)
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    if (length != sizeof(credentials)) { errno = EPROTO; return -1; }
+    *uid = (uint32_t)credentials.uid;
+    return 0;
+#else
+    uid_t effective;
+    gid_t group;
+    if (getpeereid(fd, &effective, &group) != 0) return -1;
+    *uid = (uint32_t)effective;
+    return 0;
+#endif
+}
+
+int amanah_termination_signal_fd(void) {
+#if defined(__linux__)
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    int status = pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    if (status != 0) { errno = status; return -1; }
+    return signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+#else
     errno = ENOSYS;
     return -1;
 #endif

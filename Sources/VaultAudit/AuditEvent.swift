@@ -89,6 +89,14 @@ public struct AuditEvent: Equatable, Sendable {
         signature = identity.sign(unsignedEncoding, context: .auditEvent)
     }
 
+    /// Signs the event through an `IdentityHolder` (a local identity or the `amanah agent`): the same
+    /// signature as the `Identity` overload.
+    /// - Throws: `AuditError.invalidArgument` if the holder's key id is not `actor`; what `identity.sign` throws.
+    public mutating func sign(with identity: some IdentityHolder) throws {
+        guard identity.publicKey.keyID == actor else { throw AuditError.invalidArgument("the signer is not the actor") }
+        signature = try identity.sign(unsignedEncoding, context: .auditEvent)
+    }
+
     /// Whether the signature verifies under `publicKey` (whose key id must be the actor).
     public func verifySignature(publicKey: MemberPublicKey) -> Bool {
         publicKey.keyID == actor && publicKey.verify(signature, message: unsignedEncoding, context: .auditEvent)

@@ -32,6 +32,16 @@ public struct SignedCheckpoint: Equatable, Sendable, CustomStringConvertible {
         self.note = try SignedNote(text: checkpoint.body, signatures: [signature])
     }
 
+    /// Signs a checkpoint as the log through an `IdentityHolder` (a local identity or the `amanah agent`): the
+    /// same note as the `Identity` overload.
+    /// - Throws: what `identity.signRaw` throws; `SignedNoteError` as the `Identity` overload.
+    public init(signing checkpoint: Checkpoint, by identity: some IdentityHolder) throws {
+        let name = SignedCheckpoint.logKeyName(vaultID: checkpoint.vaultID)
+        let signature = try SignedNote.signature(text: checkpoint.body, name: name, identity: identity)
+        self.checkpoint = checkpoint
+        self.note = try SignedNote(text: checkpoint.body, signatures: [signature])
+    }
+
     /// Parses a signed checkpoint (the note as text). Signatures are not checked: use `verify`.
     /// - Throws: `AuditError.malformedCheckpoint` if the note or its body is malformed (the text names the
     ///   problem: note syntax, a repeated signer, or the body's origin, size or root).
@@ -63,6 +73,14 @@ public struct SignedCheckpoint: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `SignedNoteError.duplicateSignature` if this member already cosigned this note;
     ///   `.timestampOutOfRange` above 2^63 − 1; `.malformedNote` past 100 signatures.
     public mutating func cosign(by identity: borrowing Identity, time: UInt64) throws {
+        let name = SignedCheckpoint.cosignerName(for: identity.publicKey)
+        try note.add(NoteCosignature.sign(text: checkpoint.body, name: name, timestamp: time, identity: identity))
+    }
+
+    /// Adds the member's cosignature through an `IdentityHolder` (a local identity or the `amanah agent`): the
+    /// same line as the `Identity` overload.
+    /// - Throws: what `identity.signRaw` throws; `SignedNoteError` as the `Identity` overload.
+    public mutating func cosign(by identity: some IdentityHolder, time: UInt64) throws {
         let name = SignedCheckpoint.cosignerName(for: identity.publicKey)
         try note.add(NoteCosignature.sign(text: checkpoint.body, name: name, timestamp: time, identity: identity))
     }

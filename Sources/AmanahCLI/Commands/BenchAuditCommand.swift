@@ -36,7 +36,7 @@ struct BenchAudit: ParsableCommand {
         func report(_ text: String) { Terminal.output("bench-audit: " + text) }
 
         let custodian = IdentityBox(Identity.generate())
-        let request = Vault.CreateRequest(path: root + "/vault", custodians: [custodian.identity.publicKey], threshold: 1, members: [])
+        let request = Vault.CreateRequest(path: root + "/vault", custodians: [custodian.publicKey], threshold: 1, members: [])
         let vault = try cli { try Vault.create(request, initiator: custodian) }
         let session = try cli { try vault.session(for: custodian) }
 

@@ -60,7 +60,7 @@ struct Init: ParsableCommand {
             policyText = try cli { try DurableFile.readAll(policyFile, limit: Policy.maximumSize) }
             do { _ = try Policy(parsing: policyText!) } catch { throw CLIError("\(policyFile): \(error)") }
         }
-        let identity = IdentityBox(try global.unlockIdentity())
+        let identity = try global.openIdentity()
         let vault = try cli {
             try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList, policyText: policyText,
                                    allowNetworkFileSystem: allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1"),

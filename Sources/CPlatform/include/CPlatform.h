@@ -39,6 +39,16 @@ int amanah_spawn_actions_closefrom_chdir(posix_spawn_file_actions_t *actions, in
 /// Turns terminal echo on or off for the descriptor. Returns the previous state in *was_on.
 int amanah_set_echo(int fd, int on, int *was_on);
 
+/// The effective user id of the process at the other end of a connected Unix-domain socket, as the kernel recorded
+/// it when the connection was made (SO_PEERCRED on Linux, getpeereid elsewhere): the peer cannot forge it.
+/// Stores it in *uid; returns 0, or -1 with errno set (ENOTSOCK, ENOTCONN, ...).
+int amanah_peer_uid(int fd, uint32_t *uid);
+
+/// Blocks SIGTERM, SIGINT and SIGHUP for the calling thread (and threads it starts later) and returns a
+/// descriptor (close-on-exec, non-blocking) that becomes readable when one of them arrives (signalfd on
+/// Linux), so a poll loop can end cleanly on them. Returns -1 with errno set (ENOSYS where unsupported).
+int amanah_termination_signal_fd(void);
+
 #endif
 
 /// Opens an unnamed temporary file (O_TMPFILE) in folder `dir` for writing, mode 0600: it has no name until

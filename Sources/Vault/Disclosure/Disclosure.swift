@@ -21,7 +21,7 @@ extension Session {
                                            derivatives: derivatives, action: .disclose)
         let planBytes = try plan.canonicalBytes()
         let planHash = SHA256Digest.hash(planBytes)
-        let signature = identity.identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .disclosure)
+        let signature = try identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .disclosure)
         try write { db in
             try audit(db, action: "disclosure.propose", objects: [Hex.encode(planHash), recipient] + items)
         }
@@ -107,7 +107,7 @@ extension Session {
             try require(.approve, resource, context)
         }
         var approved = request
-        approved.signatures.append(.init(keyID: keyIDHex, signature: identity.identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure)))
+        approved.signatures.append(.init(keyID: keyIDHex, signature: try identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure)))
         try write { db in try audit(db, action: "disclosure.approve", objects: [Hex.encode(request.planHash), plan.recipient]) }
         return approved
     }
@@ -185,7 +185,7 @@ extension Session {
             let tree = try AuditTree(db: db)
             let size = try tree.size()
             let root = try tree.root(atSize: size)
-            let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity.identity)
+            let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity)
             var events: [CustodyEvent] = []
             let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
             while let row = try cursor.next() {
@@ -226,7 +226,7 @@ extension Session {
                                                      release: item.plan.release, record: record, redactions: item.redactions,
                                                      commitment: item.commitment, custodyEvents: eventSequences))
         }
-        let issuerKey = identity.identity.publicKey
+        let issuerKey = identity.publicKey
         let planFile = "request/plan.json"
         members.append(BundleMember(name: planFile, content: .bytes(request.planBytes)))
         members.append(BundleMember(name: "custody/checkpoint.txt", content: .bytes(Array(checkpointText.utf8))))
@@ -264,10 +264,10 @@ extension Session {
         }
         let sumsText = sums.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map { "\($0.1)  \($0.0)\n" }.joined()
         members.append(BundleMember(name: "SHA256SUMS", content: .bytes(Array(sumsText.utf8))))
-        let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity.identity,
+        let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity,
                                                        trustedComment: "amanah bundle \(bundleID) SHA256SUMS sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
         members.append(BundleMember(name: "SHA256SUMS.minisig", content: .bytes(sumsSignature.fileContents)))
-        let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity.identity,
+        let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity,
                                                            trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(manifestHash))")
         members.append(BundleMember(name: "manifest.json.minisig", content: .bytes(manifestSignature.fileContents)))
 

@@ -75,6 +75,12 @@ public struct GovernanceEntry: Sendable, Equatable {
         applierSignature = identity.sign(signedPart, context: GovernanceEntry.signingContext)
     }
 
+    /// Signs the entry as the applier through an `IdentityHolder` (a local identity or the `amanah agent`).
+    /// - Throws: what `identity.sign` throws.
+    public mutating func sign(with identity: some IdentityHolder) throws {
+        applierSignature = try identity.sign(signedPart, context: GovernanceEntry.signingContext)
+    }
+
     public init(operation: GovernanceOperation, appliedAt: Int64, applier: [UInt8], effects: Effects, applierSignature: [UInt8] = []) {
         self.operation = operation; self.appliedAt = appliedAt; self.applier = applier; self.effects = effects
         self.applierSignature = applierSignature

@@ -19,10 +19,10 @@ public enum AuditLog {
                               commitments: [[UInt8]] = [], policyHash: [UInt8]?, time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
         let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db)
         var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: time,
-                               actor: actor.identity.publicKey.keyID, action: action, objects: objects,
+                               actor: actor.publicKey.keyID, action: action, objects: objects,
                                policyHash: policyHash, commitments: commitments,
                                previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32))
-        event.sign(with: actor.identity)
+        try event.sign(with: actor)
         let leaf = event.leaf
         let leafHash = MerkleHash.leaf(leaf)
         try AuditEventRow(seq: Int64(event.sequence), leaf: Data(leaf), leafHash: Data(leafHash)).insert(db)

@@ -9,11 +9,29 @@ public final class SecretBox: @unchecked Sendable {
     public init(_ bytes: consuming SecretBytes) { self.bytes = bytes }
 }
 
-/// An unlocked identity held by reference for the duration of a command.
-public final class IdentityBox: @unchecked Sendable {
-    public let identity: Identity
-    public init(_ identity: consuming Identity) { self.identity = identity }
-    public var keyIDHex: String { identity.publicKey.keyIDHex }
+/// The identity a command acts as, held by reference for the duration of the command: either unlocked in
+/// this process or held by the `amanah agent`. The vault signs and opens only through it (`IdentityHolder`),
+/// never touching the secret keys.
+public final class IdentityBox: IdentityHolder, @unchecked Sendable {
+    /// Who holds the secret keys.
+    public let holder: any IdentityHolder
+
+    /// An identity unlocked in this process.
+    public init(_ identity: consuming Identity) { holder = LocalIdentity(identity) }
+    /// An identity held elsewhere (the agent).
+    public init(holder: any IdentityHolder) { self.holder = holder }
+
+    /// The key id, 16 lower-case hex digits.
+    public var keyIDHex: String { holder.publicKey.keyIDHex }
+
+    public var publicKey: MemberPublicKey { holder.publicKey }
+    public func sign(_ message: [UInt8], context: SigningContext) throws -> [UInt8] { try holder.sign(message, context: context) }
+    public func signRaw(_ message: [UInt8]) throws -> [UInt8] { try holder.signRaw(message) }
+    public func openSealedBox(_ sealed: [UInt8]) throws -> SecretBytes { try holder.openSealedBox(sealed) }
+    public func oneTimePublicKey(context: [UInt8]) throws -> [UInt8] { try holder.oneTimePublicKey(context: context) }
+    public func oneTimeOpen(context: [UInt8], sealed: [UInt8]) throws -> SecretBytes {
+        try holder.oneTimeOpen(context: context, sealed: sealed)
+    }
 }
 
 /// The compartment keys a member holds, unwrapped on first use from the wraps sealed to their X25519 key.
@@ -36,7 +54,7 @@ public final class KeyRing: @unchecked Sendable {
             throw VaultError.notPermitted("you hold no \(kind == "index" ? "index key" : "key") for the \(compartment.rawValue) compartment")
         }
         let opened: SecretBytes
-        do { opened = try identity.identity.openSealedBox(Array(wrap.sealed)) } catch {
+        do { opened = try identity.openSealedBox(Array(wrap.sealed)) } catch is CryptoError {
             throw VaultError.integrity("the \(compartment.rawValue) key sealed to you does not open")
         }
         let box = SecretBox(opened)

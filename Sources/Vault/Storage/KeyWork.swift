@@ -80,9 +80,9 @@ final class KeyWork {
         let newIndex = SecretBox(SecretBytes.random(count: 32))
         var attestedBy: Data? = nil, attestation: Data? = nil
         if let identity {
-            attestedBy = Data(identity.identity.publicKey.keyID)
-            attestation = Data(identity.identity.sign(state.attestationMessage(compartment, generation: generation, publicKey: publicKey),
-                                                      context: GovernanceState.attestationContext))
+            attestedBy = Data(identity.publicKey.keyID)
+            attestation = Data(try identity.sign(state.attestationMessage(compartment, generation: generation, publicKey: publicKey),
+                                                  context: GovernanceState.attestationContext))
         }
         try CompartmentRow(name: compartment.rawValue, generation: generation, publicKey: Data(publicKey),
                            attestedBy: attestedBy, attestation: attestation,

@@ -111,7 +111,7 @@ extension Session {
                     }
                 }
             }
-            let signed = try SignedCheckpoint(signing: checkpoint, by: identity.identity)
+            let signed = try SignedCheckpoint(signing: checkpoint, by: identity)
             return try Vault.storeCheckpoint(signed, db: db)
         }
     }
@@ -130,9 +130,9 @@ extension Session {
         }
         let verified = try vault.checkForCosigning(given)
         var signed = given
-        let myKeyID = identity.identity.publicKey.keyID
+        let myKeyID = identity.publicKey.keyID
         if !verified.cosignatures.contains(where: { $0.cosigner.keyID == myKeyID }) {
-            try signed.cosign(by: identity.identity, time: time)
+            try signed.cosign(by: identity, time: time)
         }
         return try write { db in
             // The tree only grows, so its root at this size cannot have changed since the check.

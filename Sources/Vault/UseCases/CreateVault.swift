@@ -83,8 +83,8 @@ extension Vault {
         var genesis = Genesis(createdAt: Clock.nowMilliseconds(), custodians: request.custodians, threshold: request.threshold,
                               members: request.members, compartmentKeys: compartmentPublic, recoveryPublicKey: recovery.publicKey,
                               shareCommitments: commitments, policyHash: policy.hash,
-                              initiator: initiator.identity.publicKey.keyID)
-        genesis.signature = initiator.identity.sign(genesis.encoding, context: .genesis)
+                              initiator: initiator.publicKey.keyID)
+        genesis.signature = try initiator.sign(genesis.encoding, context: .genesis)
         try genesis.verify()
 
         let initialState = GovernanceState(genesis: genesis, policy: policy, policyText: policyText)

@@ -15,15 +15,14 @@ extension Session {
     public func propose(_ change: Change, lifetime: Int64 = Session.defaultOperationLifetime) throws -> GovernanceOperation {
         var change = change
         var operation = GovernanceOperation(vaultID: vault.vaultID, previousState: vault.state.headHash, change: change,
-                                  expires: Clock.nowMilliseconds() + lifetime, proposer: identity.identity.publicKey.keyID)
+                                  expires: Clock.nowMilliseconds() + lifetime, proposer: identity.publicKey.keyID)
         if case let .recover(key, role, _) = change {
             guard isCustodian else { throw VaultError.notPermitted("only a custodian may propose a recovery (they apply it)") }
-            let oneTime = identity.identity.deriveOneTimeKeyPair(context: operation.nonce)
-            change = .recover(key, role, oneTimeKey: oneTime.publicKey)
+            change = .recover(key, role, oneTimeKey: try identity.oneTimePublicKey(context: operation.nonce))
             operation.change = change
         }
         if let problem = vault.state.changeProblem(change) { throw VaultError.invalidInput(change.typeName, problem) }
-        operation.proposerSignature = identity.identity.sign(operation.body, context: .operation)
+        operation.proposerSignature = try identity.sign(operation.body, context: .operation)
         return operation
     }
 
@@ -36,7 +35,7 @@ extension Session {
         guard isCustodian else { throw VaultError.notPermitted("only custodians approve operations; \(keyIDHex) is not a custodian") }
         let status = vault.state.status(of: operation, now: Clock.nowMilliseconds())
         if let problem = status.problems.first { throw VaultError.invalidInput("operation", problem) }
-        guard !operation.approvals.contains(where: { $0.custodian == identity.identity.publicKey.keyID }) else {
+        guard !operation.approvals.contains(where: { $0.custodian == identity.publicKey.keyID }) else {
             throw VaultError.invalidInput("operation", "custodian \(keyIDHex) has approved this operation already")
         }
         var sealedShare: [UInt8] = []
@@ -47,7 +46,7 @@ extension Session {
                 guard !rows.isEmpty else { throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)") }
                 var opened: [(Int64, SecretBox)] = []
                 for row in rows {
-                    do { opened.append((row.generation, SecretBox(try identity.identity.openSealedBox(Array(row.sealed))))) } catch {
+                    do { opened.append((row.generation, SecretBox(try identity.openSealedBox(Array(row.sealed))))) } catch {
                         throw VaultError.integrity("the recovery share of generation \(row.generation) sealed to \(keyIDHex) does not open")
                     }
                 }
@@ -56,8 +55,8 @@ extension Session {
             sealedShare = try SealedBox.seal(bundle.bytes, to: oneTimeKey)
         }
         var approved = operation
-        let signature = identity.identity.sign(GovernanceOperation.approvalMessage(operationID: operation.id, sealedShare: sealedShare), context: .approval)
-        approved.approvals.append(.init(custodian: identity.identity.publicKey.keyID, signature: signature, sealedShare: sealedShare))
+        let signature = try identity.sign(GovernanceOperation.approvalMessage(operationID: operation.id, sealedShare: sealedShare), context: .approval)
+        approved.approvals.append(.init(custodian: identity.publicKey.keyID, signature: signature, sealedShare: sealedShare))
         return approved
     }
 
@@ -79,7 +78,7 @@ extension Session {
         if GovernanceState.replacesRecoveryKey(operation.change) && !isCustodian {
             throw VaultError.notPermitted("a change that replaces the recovery key must be applied by a custodian")
         }
-        if case .recover = operation.change, operation.proposer != identity.identity.publicKey.keyID {
+        if case .recover = operation.change, operation.proposer != identity.publicKey.keyID {
             throw VaultError.notPermitted("a recovery must be applied by the custodian who proposed it")
         }
         try write { db in
@@ -127,8 +126,8 @@ extension Session {
                 effects.compartmentKeys.append((compartment, required, pair.publicKey))
             }
 
-            var entry = GovernanceEntry(operation: operation, appliedAt: now, applier: identity.identity.publicKey.keyID, effects: effects)
-            entry.sign(with: identity.identity)
+            var entry = GovernanceEntry(operation: operation, appliedAt: now, applier: identity.publicKey.keyID, effects: effects)
+            try entry.sign(with: identity)
             let body = entry.body
             let next = try state.applying(entry, body: body)
             try GovernanceRow(seq: Int64(next.chainLength), body: Data(body), hash: Data(next.headHash)).insert(db)
@@ -172,8 +171,8 @@ extension Session {
     /// the approvers sealed to this custodian's one-time key. Each share is checked against its published
     /// commitment first; a share that does not match names its holder.
     func rebuildRecoverySecret(_ operation: GovernanceOperation, state: GovernanceState) throws -> [(Int64, SecretBox)] {
-        let oneTime = identity.identity.deriveOneTimeKeyPair(context: operation.nonce)
-        guard case let .recover(_, _, oneTimeKey) = operation.change, oneTimeKey == oneTime.publicKey else {
+        guard case let .recover(_, _, oneTimeKey) = operation.change,
+              oneTimeKey == (try identity.oneTimePublicKey(context: operation.nonce)) else {
             throw VaultError.integrity("the recovery's one-time key is not this custodian's")
         }
         var sharesByGeneration: [Int64: [ShamirShare]] = [:]
@@ -181,7 +180,7 @@ extension Session {
             let holder = Hex.encode(approval.custodian)
             let shares: [(Int64, ShamirShare)]
             do {
-                let opened = try SealedBox.open(approval.sealedShare, publicKey: oneTime.publicKey, secretKey: oneTime.secretKey)
+                let opened = try identity.oneTimeOpen(context: operation.nonce, sealed: approval.sealedShare)
                 shares = try Self.decodeShareBundle(opened)
             } catch {
                 throw VaultError.integrity("the recovery share from custodian \(holder) does not open (forged or damaged)")

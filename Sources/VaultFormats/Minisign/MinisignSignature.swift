@@ -114,18 +114,45 @@ public struct MinisignSignature: Equatable, Sendable {
         message source: inout Source, identity: borrowing Identity, trustedComment: String,
         untrustedComment: String = "signature from amanah secret key"
     ) throws -> MinisignSignature {
+        try sign(message: &source, publicKey: identity.publicKey, signRaw: { identity.signRaw($0) },
+                 trustedComment: trustedComment, untrustedComment: untrustedComment)
+    }
+
+    /// Signs the message `source` yields through an `IdentityHolder` (a local identity or the `amanah agent`);
+    /// the same signature as the `Identity` overload.
+    /// - Throws: as the `Identity` overload, and what `identity.signRaw` throws.
+    public static func sign<Source: ByteSource>(
+        message source: inout Source, identity: some IdentityHolder, trustedComment: String,
+        untrustedComment: String = "signature from amanah secret key"
+    ) throws -> MinisignSignature {
+        try sign(message: &source, publicKey: identity.publicKey, signRaw: { try identity.signRaw($0) },
+                 trustedComment: trustedComment, untrustedComment: untrustedComment)
+    }
+
+    private static func sign<Source: ByteSource>(
+        message source: inout Source, publicKey: MemberPublicKey, signRaw: ([UInt8]) throws -> [UInt8],
+        trustedComment: String, untrustedComment: String
+    ) throws -> MinisignSignature {
         try checkComment(trustedComment, limit: trustedCommentLimit, what: "trusted comment")
         try checkComment(untrustedComment, limit: untrustedCommentLimit, what: "untrusted comment")
         let digest = try prehash(&source)
-        let signature = identity.signRaw(digest)
+        let signature = try signRaw(digest)
         let trusted = Array(trustedComment.utf8)
-        return MinisignSignature(algorithm: .prehashed, keyID: identity.publicKey.keyID, signature: signature,
+        return MinisignSignature(algorithm: .prehashed, keyID: publicKey.keyID, signature: signature,
                                  untrustedCommentBytes: Array(untrustedComment.utf8), trustedCommentBytes: trusted,
-                                 globalSignature: identity.signRaw(signature + trusted))
+                                 globalSignature: try signRaw(signature + trusted))
     }
 
     /// Signs `message` (see the streaming overload).
     public static func sign(message: [UInt8], identity: borrowing Identity, trustedComment: String,
+                            untrustedComment: String = "signature from amanah secret key") throws -> MinisignSignature {
+        var source = MemorySource(message)
+        return try sign(message: &source, identity: identity, trustedComment: trustedComment,
+                        untrustedComment: untrustedComment)
+    }
+
+    /// Signs `message` through an `IdentityHolder` (see the streaming overload).
+    public static func sign(message: [UInt8], identity: some IdentityHolder, trustedComment: String,
                             untrustedComment: String = "signature from amanah secret key") throws -> MinisignSignature {
         var source = MemorySource(message)
         return try sign(message: &source, identity: identity, trustedComment: trustedComment,

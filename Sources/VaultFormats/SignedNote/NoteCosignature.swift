@@ -50,13 +50,25 @@ public enum NoteCosignature {
     ///   name, `.timestampOutOfRange` above 2^63 − 1.
     public static func sign(text: String, name: String, timestamp: UInt64,
                             identity: borrowing Identity) throws -> NoteSignature {
+        try sign(text: text, name: name, timestamp: timestamp, publicKey: identity.publicKey, signRaw: { identity.signRaw($0) })
+    }
+
+    /// The same cosignature made through an `IdentityHolder` (a local identity or the `amanah agent`).
+    /// - Throws: as the `Identity` overload, and what `identity.signRaw` throws.
+    public static func sign(text: String, name: String, timestamp: UInt64,
+                            identity: some IdentityHolder) throws -> NoteSignature {
+        try sign(text: text, name: name, timestamp: timestamp, publicKey: identity.publicKey, signRaw: { try identity.signRaw($0) })
+    }
+
+    private static func sign(text: String, name: String, timestamp: UInt64, publicKey: MemberPublicKey,
+                             signRaw: ([UInt8]) throws -> [UInt8]) throws -> NoteSignature {
         let body = Array(text.utf8)
         try NoteText.validate(text: body)
         guard timestamp <= maximumTimestamp else { throw SignedNoteError.timestampOutOfRange(timestamp) }
-        let key = try NoteVerifierKey(name: name, type: .cosignatureV1, publicKey: identity.publicKey.signingKey)
+        let key = try NoteVerifierKey(name: name, type: .cosignatureV1, publicKey: publicKey.signingKey)
         var bytes = [UInt8]()
         bytes.appendBigEndian(timestamp)
-        bytes.append(contentsOf: identity.signRaw(signedMessage(text: body, timestamp: timestamp)))
+        bytes.append(contentsOf: try signRaw(signedMessage(text: body, timestamp: timestamp)))
         return try NoteSignature(name: name, keyID: key.keyID, signature: bytes)
     }
 }

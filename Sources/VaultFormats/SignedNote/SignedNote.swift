@@ -142,13 +142,24 @@ public struct SignedNote: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: `SignedNoteError.invalidText` for an invalid text or one starting with `cosignature/v1\n`;
     ///   `.invalidKeyName` for a bad name.
     public static func signature(text: String, name: String, identity: borrowing Identity) throws -> NoteSignature {
+        try signature(text: text, name: name, publicKey: identity.publicKey, signRaw: { identity.signRaw($0) })
+    }
+
+    /// The same signature made through an `IdentityHolder` (a local identity or the `amanah agent`).
+    /// - Throws: as the `Identity` overload, and what `identity.signRaw` throws.
+    public static func signature(text: String, name: String, identity: some IdentityHolder) throws -> NoteSignature {
+        try signature(text: text, name: name, publicKey: identity.publicKey, signRaw: { try identity.signRaw($0) })
+    }
+
+    private static func signature(text: String, name: String, publicKey: MemberPublicKey,
+                                  signRaw: ([UInt8]) throws -> [UInt8]) throws -> NoteSignature {
         let body = Array(text.utf8)
         try NoteText.validate(text: body)
         guard !body.starts(with: Array((NoteCosignature.header + "\n").utf8)) else {
             throw SignedNoteError.invalidText("a note text may not start with the cosignature header")
         }
-        let key = try NoteVerifierKey(name: name, type: .ed25519, publicKey: identity.publicKey.signingKey)
-        return try NoteSignature(name: name, keyID: key.keyID, signature: identity.signRaw(body))
+        let key = try NoteVerifierKey(name: name, type: .ed25519, publicKey: publicKey.signingKey)
+        return try NoteSignature(name: name, keyID: key.keyID, signature: signRaw(body))
     }
 
     public static func == (lhs: SignedNote, rhs: SignedNote) -> Bool {

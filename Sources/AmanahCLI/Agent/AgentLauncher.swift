@@ -1,0 +1,106 @@
+import CPlatform
+import VaultCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a detached agent: this executable as `amanah __agent`, in a new session, with an empty environment
+/// (but for SWIFT_BACKTRACE=enable=no, so a crash starts no backtracer that would read its memory) and no
+/// inherited descriptor but two pipes. The identity's secret keys go to it through the first pipe (its
+/// standard input), never through argv, the environment or a file; it answers `ready <socket path>` or
+/// `error <why>` on the second (its standard output) and then lets go of both.
+enum AgentLauncher {
+    /// What the new agent reported.
+    struct Started {
+        let pid: pid_t
+        let socketPath: String
+    }
+
+    /// Spawns the agent, hands it `identity`, and waits (at most 30 seconds) until it listens.
+    /// - Throws: `AgentError` naming the step that failed.
+    static func start(_ identity: borrowing Identity, lifetime: AgentLifetime, runtimeBase: String) throws -> Started {
+        guard let executable = currentExecutable() else { throw AgentError("cannot find the amanah executable (/proc/self/exe)") }
+        var secretsPipe: [Int32] = [-1, -1], readyPipe: [Int32] = [-1, -1]
+        guard pipe(&secretsPipe) == 0 else { throw AgentError("pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&readyPipe) == 0 else {
+            close(secretsPipe[0]); close(secretsPipe[1])
+            throw AgentError("pipe: \(String(cString: strerror(errno)))")
+        }
+        // Close-on-exec, so no other child started meanwhile keeps them; the spawn's dup2 clears it on 0 and 1.
+        for fd in secretsPipe + readyPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, secretsPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, readyPipe[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        _ = amanah_spawn_actions_closefrom_chdir(&actions, 3, "/")
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t(), noSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let arguments = [executable, AgentChildCommand.configuration.commandName ?? "__agent",
+                         "--lifetime", String(lifetime.seconds), "--runtime-dir", runtimeBase]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(envp[0]) }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
+        close(secretsPipe[0])
+        close(readyPipe[1])
+        defer { close(readyPipe[0]) }
+        guard spawned == 0 else {
+            close(secretsPipe[1])
+            throw AgentError("cannot start the agent: \(String(cString: strerror(spawned)))")
+        }
+        let head = AgentClient.addRequestHead(publicKey: identity.publicKey)
+        let secrets = identity.transferableSecretKeys()
+        var handed = true
+        do { try AgentProtocol.writeFrame(secretsPipe[1], head, secret: secrets) } catch { handed = false }
+        close(secretsPipe[1])
+
+        let answer = readLine(readyPipe[0], timeoutMilliseconds: 30_000)
+        if answer.hasPrefix("ready /") {
+            return Started(pid: pid, socketPath: String(answer.dropFirst(6)))
+        }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        if answer.hasPrefix("error ") { throw AgentError("the agent did not start: \(answer.dropFirst(6))") }
+        throw AgentError(handed ? "the agent did not start (no answer)" : "cannot hand the identity to the agent")
+    }
+
+    /// The first line (without its newline) read from `fd` before end of file or the timeout; "" if none.
+    private static func readLine(_ fd: Int32, timeoutMilliseconds: Int32) -> String {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while bytes.count < 8192 {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, timeoutMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { break }
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            guard n == 1, byte != 0x0a else { break }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The path of the running executable.
+    static func currentExecutable() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,45 @@
+import Vault
+import VaultCrypto
+
+extension GlobalOptions {
+    /// The identity a command acts as.
+    ///
+    /// When `AMANAH_AGENT_SOCKET` names a running agent that holds the identity whose public key is in the key
+    /// file (read without the passphrase), the agent does the signing and unsealing and no passphrase is asked.
+    /// Otherwise the key file is unlocked with its passphrase as usual: silently when the agent simply does not
+    /// hold this identity; with a warning when the agent cannot be used (gone, refusing, not the user's own),
+    /// and then, with no terminal and no passphrase file, the command fails with the usual "no terminal to ask
+    /// for the passphrase" error and a hint naming the agent's problem.
+    /// - Throws: `CLIError` naming the key file and what is wrong.
+    public func openIdentity() throws -> IdentityBox {
+        let path = try identityPath()
+        let publicKey = try IdentityLoader.publicKey(path: path)
+        var agentProblem: String? = nil
+        if let client = AgentClient.fromEnvironment() {
+            do {
+                if try client.list().identities.contains(publicKey) {
+                    return IdentityBox(holder: AgentIdentity(client: client, publicKey: publicKey))
+                }
+            } catch {
+                agentProblem = String(describing: error)
+                Terminal.warning("\(error); unlocking \(DurableFile.lastComponent(of: path)) with its passphrase instead")
+            }
+        }
+        do {
+            return IdentityBox(try IdentityLoader.unlock(path: path, options: self))
+        } catch let error as CLIError where agentProblem != nil && error.hint == nil {
+            throw CLIError(error.message, hint: "the agent could not be used: \(agentProblem ?? "")", exitCode: error.exitCode)
+        }
+    }
+}
+
+extension IdentityLoader {
+    /// The public key in the key file at `path`, read without the passphrase.
+    /// - Throws: `CLIError` naming the file.
+    public static func publicKey(path: String) throws -> MemberPublicKey {
+        let contents = try readKeyFile(path)
+        do { return try KeyFile.publicKey(of: contents) } catch {
+            throw CLIError("\(path): \(error)")
+        }
+    }
+}
