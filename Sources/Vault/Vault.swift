@@ -171,6 +171,7 @@ public final class Session: @unchecked Sendable {
         self.vault = vault
         self.identity = identity
         keyRing = KeyRing(identity: identity)
+        keyRing.stateProvider = { [unowned vault] in vault.state }
     }
 
     /// The member's role, if they are a member (a custodian may have none).

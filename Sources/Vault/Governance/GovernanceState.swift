@@ -58,6 +58,8 @@ public struct GovernanceState: Sendable {
     public var consentWithdrawn: Set<String> = []
     /// Court orders in force, by operation id (hex).
     public var courtOrders: [String: CourtOrder] = [:]
+    /// Every role each key ever held (records written under a role stay valid after a role change).
+    public var everRoles: [String: Set<Role>] = [:]
     /// Ids (hex) of the operations applied so far.
     public var appliedOperations: Set<String> = []
     /// When the newest chain entry was applied (ms); entries must not go back in time.
@@ -94,7 +96,10 @@ public struct GovernanceState: Sendable {
         headHash = genesis.vaultID
         knownKeys = [:]
         for key in genesis.custodians { knownKeys[key.keyIDHex] = key }
-        for member in genesis.members { knownKeys[member.key.keyIDHex] = member.key }
+        for member in genesis.members {
+            knownKeys[member.key.keyIDHex] = member.key
+            everRoles[member.key.keyIDHex, default: []].insert(member.role)
+        }
     }
 
     static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {

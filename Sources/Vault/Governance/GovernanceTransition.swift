@@ -182,6 +182,7 @@ extension GovernanceState {
         case let .addMember(key, role):
             next.members[key.keyIDHex] = .init(key: key, role: role)
             next.knownKeys[key.keyIDHex] = key
+            next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .removeMember(key):
             if let role = members[key.keyIDHex]?.role {
                 for compartment in heldCompartments(role) { next.requiredGenerations[compartment, default: 1] += 1 }
@@ -194,6 +195,7 @@ extension GovernanceState {
                 }
             }
             next.members[key.keyIDHex] = .init(key: key, role: role)
+            next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .addCustodian(key):
             next.custodians.append(key)
             next.knownKeys[key.keyIDHex] = key
@@ -221,6 +223,7 @@ extension GovernanceState {
         case let .recover(key, role, _):
             next.members[key.keyIDHex] = .init(key: key, role: role)
             next.knownKeys[key.keyIDHex] = key
+            next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .withdrawConsent(pseudonym):
             next.consentWithdrawn.insert(pseudonym)
         case .courtOrder:

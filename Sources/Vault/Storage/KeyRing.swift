@@ -41,6 +41,9 @@ public final class KeyRing: @unchecked Sendable {
     private let identity: IdentityBox
     private var secrets: [String: SecretBox] = [:]
 
+    /// The verified governance state, for checking who wrote a record (set by the session).
+    public var stateProvider: (() -> GovernanceState)?
+
     public init(identity: IdentityBox) { self.identity = identity }
 
     /// The secret (kind "secret") or index key (kind "index") of `compartment` at `generation`.

@@ -53,14 +53,47 @@ public enum RecordCodec {
     /// - Throws: `StoreError.duplicate` if the record exists; database errors.
     /// - Parameter presetKeys: data keys chosen by the caller for some compartments (an item's media data key,
     ///   from which its blob key is derived); others are random.
+    /// - Parameter signer: the member who writes the record; they sign each compartment's fields (see
+    ///   `signatureMessage`), and readers check that the signer was allowed to write them.
     public static func insert(kind: RecordType, id: String, fields: [String: Value], vaultID: [UInt8],
                               state: GovernanceState, createdAt: Int64, presetKeys: [Compartment: SecretBox] = [:],
-                              db: Database) throws {
+                              signer: IdentityBox, db: Database) throws {
         if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil {
             throw StoreError.duplicate(kind.rawValue, id)
         }
         try RecordRow(kind: kind.rawValue, id: id, createdAt: createdAt).insert(db)
-        try write(kind: kind, id: id, fields: fields, vaultID: vaultID, state: state, presetKeys: presetKeys, db: db)
+        var signed = fields
+        for (compartment, names) in Dictionary(grouping: fields.keys, by: { name in
+            RecordSchema.fields(of: kind).first { $0.name == name }?.compartment ?? .media
+        }) {
+            let message = signatureMessage(vaultID: vaultID, kind: kind, id: id, compartment: compartment,
+                                           fields: names.reduce(into: [:]) { $0[$1] = fields[$1]! })
+            let signature = try signer.sign(message, context: recordContext)
+            signed[signatureField(compartment)] = .text(signer.keyIDHex + ":" + Hex.encode(signature))
+        }
+        try write(kind: kind, id: id, fields: signed, vaultID: vaultID, state: state, presetKeys: presetKeys, db: db)
+    }
+
+    /// Signing context of record signatures.
+    public static let recordContext = SigningContext(purpose: "record")
+
+    /// The name of the (sealed) field that holds the writer's signature over a compartment's fields.
+    public static func signatureField(_ compartment: Compartment) -> String { "_signature." + compartment.rawValue }
+
+    /// What the writer of a record signs for one compartment: vault id ‖ lp(kind) ‖ lp(record id) ‖
+    /// lp(compartment) ‖ count ‖ (lp(field) ‖ lp(value bytes)) for its fields in name order. The signature
+    /// is sealed in the same compartment, so it reveals nothing, and survives rotations (which keep plaintext).
+    static func signatureMessage(vaultID: [UInt8], kind: RecordType, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
+        var message = vaultID
+        message.appendLengthPrefixed(kind.rawValue)
+        message.appendLengthPrefixed(id)
+        message.appendLengthPrefixed(compartment.rawValue)
+        message.appendCount(fields.count)
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            message.appendLengthPrefixed(name)
+            message.appendLengthPrefixed(value.bytes)
+        }
+        return message
     }
 
     /// A record's data key for `compartment`, opened with the member's compartment key.
@@ -86,7 +119,8 @@ public enum RecordCodec {
         let specs = RecordSchema.fields(of: kind)
         var dataKeys: [Compartment: SecretBox] = [:]
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-            guard let spec = specs.first(where: { $0.name == name }) else {
+            let signatureCompartment = Compartment.allCases.first { signatureField($0) == name }
+            guard let spec = specs.first(where: { $0.name == name }) ?? signatureCompartment.map({ StoredField(name, $0) }) else {
                 throw VaultError.invalidInput(kind.rawValue + " " + id, "unknown field \(name)")
             }
             if dataKeys[spec.compartment] == nil {
@@ -117,6 +151,10 @@ public enum RecordCodec {
         public var id: String
         public var fields: [String: Value]
         public var withheld: [String]
+        /// The writers' signature fields (kept so that re-encryption can carry them over unchanged).
+        public var signatures: [String: Value] = [:]
+        /// Who wrote each opened compartment's fields (key id hex).
+        public var writers: [Compartment: String] = [:]
     }
 
     /// Opens every field of a record the member holds the compartment key for.
@@ -143,7 +181,7 @@ public enum RecordCodec {
         var opened = Opened(id: id, fields: [:], withheld: [])
         for row in try RecordFieldRow.filter(Column("kind") == kind.rawValue && Column("recordID") == id).order(Column("field")).fetchAll(db) {
             guard let key = dataKeys[row.compartment] else {
-                opened.withheld.append(row.field)
+                if !row.field.hasPrefix("_signature.") { opened.withheld.append(row.field) }
                 continue
             }
             let plain: SecretBytes
@@ -153,9 +191,51 @@ public enum RecordCodec {
             } catch {
                 throw VaultError.integrity("field \(row.field) of \(kind.rawValue) \(id) does not authenticate")
             }
+            if row.field.hasPrefix("_signature.") {
+                opened.signatures[row.field] = try Value.decode(plain.unprotectedCopy(), isList: false)
+                continue
+            }
             let isList = specs.first { $0.name == row.field }?.isList ?? false
             opened.fields[row.field] = try Value.decode(plain.unprotectedCopy(), isList: isList)
         }
+        // Each opened compartment's fields must carry the signature of a member allowed to write them.
+        for compartment in Compartment.allCases {
+            let names = opened.fields.keys.filter { name in specs.first { $0.name == name }?.compartment == compartment }
+            guard !names.isEmpty else { continue }
+            guard case let .text(text)? = opened.signatures[signatureField(compartment)],
+                  let colon = text.firstIndex(of: ":"),
+                  let signature = try? Hex.decode(text[text.index(after: colon)...]) else {
+                throw VaultError.integrity("the \(compartment.rawValue) fields of \(kind.rawValue) \(id) are not signed by their writer")
+            }
+            let writer = String(text[..<colon])
+            let message = signatureMessage(vaultID: vaultID, kind: kind, id: id, compartment: compartment,
+                                           fields: names.reduce(into: [:]) { $0[$1] = opened.fields[$1]! })
+            guard let state = keyRing.stateProvider?(), let key = state.knownKeys[writer],
+                  key.verify(signature, message: message, context: recordContext) else {
+                throw VaultError.integrity("the \(compartment.rawValue) fields of \(kind.rawValue) \(id) do not carry a valid signature of a member")
+            }
+            guard mayWrite(writer: writer, kind: kind, compartment: compartment, fields: Set(names), state: state) else {
+                throw VaultError.integrity("the \(compartment.rawValue) fields of \(kind.rawValue) \(id) were written by \(writer), whose role may not write them")
+            }
+            opened.writers[compartment] = writer
+        }
         return opened
+    }
+
+    /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy:
+    /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
+    /// and protective measures.
+    static func mayWrite(writer: String, kind: RecordType, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
+        let roles = state.everRoles[writer] ?? []
+        let action: Action = kind == .region ? .annotate : .ingest
+        for role in roles {
+            let subject = Subject(keyID: writer, role: role)
+            guard state.policy.decide(subject, action, Resource(compartments: [compartment], label: "\(kind.rawValue) record")).isPermit else { continue }
+            if kind == .witness && !fields.isDisjoint(with: ["consent", "protectiveMeasures"]) {
+                guard state.policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "witness record")).isPermit else { continue }
+            }
+            return true
+        }
+        return false
     }
 }

@@ -129,7 +129,7 @@ extension Session {
                 let now = Clock.nowMilliseconds()
 
                 if let existing = try ItemRow.filter(Column("contentToken") == Data(contentToken)).fetchOne(db) {
-                    try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, db: db)
+                    try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
                     try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
                     try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID])
                     FaultInjection.point("ingest.before-commit")
@@ -151,8 +151,8 @@ extension Session {
                 ]
                 if let report { fields["metadata"] = .text(String(decoding: report, as: UTF8.self)) }
                 try RecordCodec.insert(kind: .item, id: itemID, fields: fields, vaultID: vault.vaultID, state: vault.state, createdAt: now,
-                                       presetKeys: [.media: dataKey], db: db)
-                try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, db: db)
+                                       presetKeys: [.media: dataKey], signer: identity, db: db)
+                try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
                 try ItemSourceRow(itemID: itemID, sourceID: sourceID, createdAt: now).insert(db)
                 try audit(db, action: "item.ingest", objects: [itemID, options.caseID],
                           commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])

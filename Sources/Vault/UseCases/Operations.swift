@@ -328,7 +328,7 @@ extension Session {
                 try write { db in
                     try db.execute(sql: "DELETE FROM recordField WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
                     try db.execute(sql: "DELETE FROM recordKey WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
-                    try RecordCodec.write(kind: .item, id: item.id, fields: fields.fields, vaultID: vault.vaultID, state: vault.state,
+                    try RecordCodec.write(kind: .item, id: item.id, fields: fields.fields.merging(fields.signatures) { $1 }, vaultID: vault.vaultID, state: vault.state,
                                           presetKeys: [.media: newKey], db: db)
                     var updated = item
                     updated.blobID = newBlob

@@ -34,7 +34,7 @@ extension Session {
                 throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
             }
             try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
-                                   createdAt: Clock.nowMilliseconds(), db: db)
+                                   createdAt: Clock.nowMilliseconds(), signer: identity, db: db)
             for (indexKind, field, compartment) in BlindIndex.indexedFields where indexKind == kind {
                 guard case let .text(value)? = input.fields[field] else { continue }
                 let key = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
