@@ -2,6 +2,26 @@ import Foundation
 import Vault
 import VaultCrypto
 import VaultImaging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a file from its start with `pread`, leaving the descriptor's own offset where it is.
+struct PositionalSource: ByteSource {
+    let fd: Int32
+    var offset: off_t = 0
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while true {
+            let n = pread(fd, buffer.baseAddress!, buffer.count, offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CryptoError.system("read", lastErrorText()) }
+            offset += off_t(n)
+            return n
+        }
+    }
+}
 
 /// The metadata extractor used by `ingest`: this program's key-less sandboxed child (`amanah __sandbox
 /// metadata`), which parses the file under resource limits and a seccomp filter and returns a report.
@@ -12,9 +32,12 @@ struct SandboxedMetadata: MetadataExtracting {
         SandboxClient.currentExecutable().map { SandboxedMetadata(client: $0) }
     }
 
-    func extract(path: String, mediaType: String) throws -> (report: [UInt8], identifying: [String]) {
-        let file = try FileHandleFD.openForReading(path)
-        let report = try client.extractMetadata(from: file)
+    func extract(file: FileHandleFD, mediaType: String) throws -> (report: [UInt8], identifying: [String]) {
+        var report = try client.extractMetadata(from: PositionalSource(fd: file.fd))
+        // A report cut short (damaged file, parser limits) must not read as "nothing identifying".
+        if !report.warnings.isEmpty || report.format == .unknown {
+            report.identifyingSummary.append("metadata incomplete (\(report.warnings.first ?? "the format was not recognised")): treat the original as possibly identifying")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (Array(try encoder.encode(report)), report.identifyingSummary)

@@ -73,7 +73,13 @@ public struct BlobStore: Sendable {
 
     /// Every file under `blobs/`: (blob ids, temporary files, other unexpected entries), as paths relative
     /// to `root` for the last two.
+    /// - Throws: `StoreError.corrupted` if `blobs` is not a real folder (a symbolic link would make clean-up
+    ///   delete files outside the vault).
     public func inventory() throws -> (blobs: [String], temporaries: [String], unexpected: [String]) {
+        var rootInfo = stat()
+        guard lstat(root, &rootInfo) == 0, (rootInfo.st_mode & S_IFMT) == S_IFDIR else {
+            throw StoreError.corrupted("\(root) is not a folder (a symbolic link?); refusing to clean up through it")
+        }
         var blobs: [String] = [], temporaries: [String] = [], unexpected: [String] = []
         for folder in try list(root) {
             let folderPath = root + "/" + folder

@@ -122,14 +122,14 @@ struct Show: ParsableCommand {
             Terminal.output("identifying metadata: " + (identifying.isEmpty ? "none found" : identifying.joined(separator: "; ")))
         }
         if let record = view.caseRecord {
-            let fields = record.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+            let fields = record.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
             Terminal.output("case record: " + fields.joined(separator: " "))
         }
         for (index, source) in (view.sources ?? []).enumerated() {
-            let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+            let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
             Terminal.output("source \(index + 1): \(source.addedAt) \(fields.joined(separator: " "))")
             if let witness = source.witness {
-                let details = witness.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value))" }
+                let details = witness.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
                 Terminal.output("  witness: " + details.joined(separator: " "))
             }
         }

@@ -162,8 +162,9 @@ struct OpStatus: ParsableCommand {
         Terminal.output("change: \(Identifier.escapedForDisplay(operation.change.plainWords(state: state)))")
         Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(state.custodians.count) custodians)")
         for signer in status.validSigners { Terminal.output("signed by: \(signer)") }
-        for problem in status.problems { Terminal.output("problem: \(problem)") }
+        for problem in status.problems { Terminal.output("problem: \(Identifier.escapedForDisplay(problem, keepNewlines: false))") }
         Terminal.output("expires: \(Clock.format(milliseconds: operation.expires))")
+        if !status.problems.isEmpty { throw CLIError("the operation cannot be applied as it is") }
     }
 }
 

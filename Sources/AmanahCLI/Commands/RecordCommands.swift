@@ -38,20 +38,23 @@ private func addRecords(kind: RecordType, from: String, options: VaultOptions) t
     let results = try cli { try RecordInputParser.parse(bytes, source: source, kind: kind) }
     let session = try options.openSession()
     var added = 0, failed = 0
+    var valid: [RecordInput] = []
     for result in results {
         switch result {
-        case let .success(input):
-            do {
-                try session.addRecord(kind: kind, input: input)
-                Terminal.output(input.id)
-                added += 1
-            } catch {
-                Terminal.message("\(input.label) (\(Identifier.escapedForDisplay(input.id))): \(error)")
-                failed += 1
-            }
+        case let .success(input): valid.append(input)
         case let .failure(error):
-            Terminal.message(Identifier.escapedForDisplay(error.description))
+            Terminal.message(error.description)
             failed += 1
+        }
+    }
+    let outcomes = try cli { try session.addRecords(kind: kind, inputs: valid) }
+    for (input, outcome) in zip(valid, outcomes) {
+        if let error = outcome {
+            Terminal.message("\(input.label) (\(Identifier.escapedForDisplay(input.id))): \(error)")
+            failed += 1
+        } else {
+            Terminal.output(Identifier.escapedForDisplay(input.id))
+            added += 1
         }
     }
     try cli { try session.vault.rememberState() }
@@ -75,7 +78,7 @@ private func printRecord(kind: RecordType, opened: RecordCodec.Opened, json: Boo
     }
     Terminal.output("\(RecordInputParser.identifierField(kind)): \(Identifier.escapedForDisplay(opened.id))")
     for spec in RecordSchema.fields(of: kind) {
-        if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(Identifier.escapedForDisplay(value.displayText))") }
+        if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(Identifier.escapedForDisplay(value.displayText, keepNewlines: false))") }
     }
     if !opened.withheld.isEmpty {
         Terminal.output("withheld (your role does not hold their keys): \(opened.withheld.joined(separator: ", "))")

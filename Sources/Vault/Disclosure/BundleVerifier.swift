@@ -64,7 +64,8 @@ public enum BundleVerifier {
             var source = input
             var sink = writer
             do { try Age.decrypt(from: &source, to: &sink, identities: identities) } catch let error as AgeError {
-                throw VaultError.invalidInput(path, "cannot be decrypted with this identity: \(error)")
+                if case .noMatch = error { throw VaultError.invalidInput(path, "is not encrypted to this identity: \(error)") }
+                throw VaultError.invalidInput(path, "cannot be decrypted (damaged or truncated?): \(error)")
             }
         }, consumer: { reader in
             try readTar(StrictTarReader(source: reader), source: path)

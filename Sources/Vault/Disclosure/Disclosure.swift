@@ -72,6 +72,9 @@ extension Session {
     /// The plan in plain words, as `disclose approve` shows it.
     public func describe(_ request: DisclosureRequest) throws -> [String] {
         let plan = try request.plan
+        guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == plan.basisSHA256 else {
+            throw VaultError.invalidInput("request", "its legal basis is not the one the requester signed (changed in transit?)")
+        }
         var lines = ["release \(plan.items.count) item\(plan.items.count == 1 ? "" : "s") to \(plan.recipient) under the \(plan.profile) profile",
                      "requested by \(plan.requester) on \(plan.created); policy \(plan.policyHash.prefix(16))…",
                      "legal basis: \(request.basis.trimmingCharacters(in: .whitespacesAndNewlines))"]
@@ -91,6 +94,9 @@ extension Session {
     ///   for a bad or already-approved request.
     public func approveDisclosure(_ request: DisclosureRequest) throws -> DisclosureRequest {
         let plan = try request.plan
+        guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == plan.basisSHA256 else {
+            throw VaultError.invalidInput("request", "its legal basis is not the one the requester signed (changed in transit?)")
+        }
         let (approvals, _, problems) = try requestApprovals(request)
         if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
         guard !request.signatures.contains(where: { $0.keyID == keyIDHex }) else {

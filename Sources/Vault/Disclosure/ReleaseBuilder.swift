@@ -13,8 +13,14 @@ public protocol DerivativeMaking: Sendable {
 }
 
 extension SandboxClient: DerivativeMaking {
+    /// Makes the derivative in the sandbox, then checks its structure here, outside it: only a clean file
+    /// (no metadata, no thumbnail, nothing after the end marker) is released.
     public func makeDerivative(from source: any ByteSource, request: DerivativeRequest) throws -> Derivative {
-        try makeDerivative(from: AnySource(source), request: request, limits: .derivative)
+        let derivative = try makeDerivative(from: AnySource(source), request: request, limits: .derivative)
+        if let problem = DerivativeStructure.problem(derivative.bytes, format: derivative.format) {
+            throw VaultError.integrity("the sandbox returned a derivative that is not clean (\(problem)); nothing is released")
+        }
+        return derivative
     }
 }
 

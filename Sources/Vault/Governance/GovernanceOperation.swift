@@ -111,6 +111,7 @@ public struct GovernanceOperation: Sendable, Equatable {
         guard let expires = object["expires"] as? Int64 ?? (object["expires"] as? Int).map(Int64.init) else {
             throw VaultError.invalidInput(source, "field expires is malformed")
         }
+        guard expires > 0 else { throw VaultError.invalidInput(source, "field expires is malformed") }
         self.expires = expires
         guard let changeObject = object["change"] as? [String: Any] else { throw VaultError.invalidInput(source, "field change is missing") }
         change = try Change(json: changeObject, source: source)

@@ -1,5 +1,6 @@
 import Foundation
 import VaultFormats
+import VaultStore
 import VaultPolicy
 import VaultCrypto
 
@@ -70,12 +71,14 @@ extension GovernanceState {
     /// Why a change cannot apply to this state, if it cannot.
     public func changeProblem(_ change: Change) -> String? {
         switch change {
-        case let .addMember(key, _):
+        case let .addMember(key, role):
             if members[key.keyIDHex] != nil { return "\(key.keyIDHex) is already a member" }
+            if role == .custodian { return "custodian is not a member role (use add-custodian)" }
         case let .removeMember(key):
             if members[key.keyIDHex] == nil { return "\(key.keyIDHex) is not a member" }
         case let .setRole(key, role):
             guard let current = members[key.keyIDHex] else { return "\(key.keyIDHex) is not a member" }
+            if role == .custodian { return "custodian is not a member role (use add-custodian)" }
             if current.role == role { return "\(key.keyIDHex) already has the role \(role.rawValue)" }
         case let .addCustodian(key):
             if isCustodian(key.keyIDHex) { return "\(key.keyIDHex) is already a custodian" }
@@ -88,9 +91,7 @@ extension GovernanceState {
             if k == threshold { return "the threshold is already \(k)" }
         case let .addRecipient(name, keys):
             if recipients[name] != nil { return "the recipient \(name) is registered already" }
-            if name.isEmpty || name.utf8.count > 128 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "/" || $0 == "\\" }) {
-                return "the recipient name is not a valid identifier"
-            }
+            do { try Identifier.validate(name, field: "recipient name") } catch { return "\(error)" }
             if keys.isEmpty { return "a recipient needs at least one age public key" }
             for key in keys where (try? AgeX25519Recipient(parsing: key)) == nil {
                 return "\(key) is not a valid age X25519 public key (age1...)"
@@ -102,13 +103,17 @@ extension GovernanceState {
                 if parsed.hash != hash { return "the policy text does not match its hash" }
                 if parsed.hash == policyHash { return "this policy is already active" }
             } catch { return "the policy does not parse: \(error)" }
-        case let .recover(_, _, oneTimeKey):
+        case let .recover(_, role, oneTimeKey):
             if oneTimeKey.count != 32 { return "the one-time key must be 32 bytes" }
+            if role == .custodian { return "custodian is not a member role" }
         case let .withdrawConsent(pseudonym):
             if consentWithdrawn.contains(pseudonym) { return "witness \(pseudonym) already withdrew consent" }
         case let .courtOrder(recipient, witnesses, reference):
             if recipients[recipient] == nil { return "the recipient \(recipient) is not registered" }
             if witnesses.isEmpty { return "a court order names at least one witness" }
+            for witness in witnesses {
+                do { try Identifier.validate(witness, field: "witness") } catch { return "\(error)" }
+            }
             if reference.trimmingCharacters(in: .whitespaces).isEmpty { return "cite the court order (its reference)" }
         }
         return nil

@@ -48,6 +48,11 @@ public final class VaultLock: @unchecked Sendable {
     public init(path: String) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw VaultError.failed("cannot open \(path): \(lastErrorText())") }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
+        if errno == EWOULDBLOCK {
+            let note = Array("amanah: waiting for another amanah command on this vault to finish\n".utf8)
+            _ = note.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+        }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             close(fd)

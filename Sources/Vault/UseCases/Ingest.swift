@@ -10,11 +10,12 @@ import Glibc
 
 /// Capture-metadata extraction for ingest, run apart from keys (the vault passes the sandboxed client).
 public protocol MetadataExtracting: Sendable {
-    /// Extracts the metadata of the file at `path` (of media type `mediaType`).
+    /// Extracts the metadata of the open file `file` (of media type `mediaType`), reading it from the start
+    /// without moving its offset (the same file that is then sealed).
     /// - Returns: the report as JSON (sealed into the media compartment) and a list of short phrases naming
     ///   what identifying metadata the file carries (no values).
     /// - Throws: a descriptive error when extraction fails; the file is still sealed, with a warning.
-    func extract(path: String, mediaType: String) throws -> (report: [UInt8], identifying: [String])
+    func extract(file: FileHandleFD, mediaType: String) throws -> (report: [UInt8], identifying: [String])
 }
 
 /// What happened to one ingested file.
@@ -72,8 +73,18 @@ extension Session {
         do { try Identifier.validate(fileName, field: "file name \(Identifier.escapedForDisplay(fileName))", maximumScalars: 255) } catch {
             throw VaultError.invalidInput(path, "\(error)")
         }
-        let handle: FileHandleFD
-        do { handle = try FileHandleFD.openForReading(path) } catch { throw VaultError.invalidInput(path, "cannot be read: \(error)") }
+        // Never follow a symbolic link (a planted link would seal some other file under a harmless name), and
+        // never block on a FIFO or device: check the type before opening, and open without blocking.
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        guard (info.st_mode & S_IFMT) != S_IFLNK else {
+            throw VaultError.invalidInput(path, "is a symbolic link; ingest the file it points to by its own path")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        let handle = FileHandleFD(fd: fd, path: path)
         guard try handle.isRegularFile() else { throw VaultError.invalidInput(path, "is not a regular file") }
         let size = try handle.size()
 
@@ -86,7 +97,7 @@ extension Session {
         var report: [UInt8]? = nil
         var identifying: [String] = []
         if MediaType.hasCaptureMetadata(mediaType), let extractor = options.metadata {
-            do { (report, identifying) = try extractor.extract(path: path, mediaType: mediaType) } catch {
+            do { (report, identifying) = try extractor.extract(file: handle, mediaType: mediaType) } catch {
                 warnings.append("metadata could not be extracted (\(error)); the file is sealed as it is")
             }
         }

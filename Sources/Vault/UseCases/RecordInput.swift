@@ -27,10 +27,15 @@ public enum RecordInputParser {
     /// - Returns: one result per record, in input order.
     /// - Throws: `VaultError.invalidInput` when the input as a whole is unreadable (not UTF-8, not JSON or CSV).
     public static func parse(_ bytes: [UInt8], source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
+        var bytes = bytes
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a UTF-8 byte order mark
         guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.invalidInput(source, "is not UTF-8 text") }
+        guard text.contains(where: { !$0.isWhitespace }) else { throw VaultError.invalidInput(source, "holds no records") }
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }
-        if first == "{" || first == "[" { return try parseJSON(Data(bytes), source: source, kind: kind) }
-        return try parseCSV(text, source: source, kind: kind)
+        let results = first == "{" || first == "[" ? try parseJSON(Data(bytes), source: source, kind: kind)
+                                                   : try parseCSV(text, source: source, kind: kind)
+        guard !results.isEmpty else { throw VaultError.invalidInput(source, "holds no records") }
+        return results
     }
 
     static func parseJSON(_ data: Data, source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {

@@ -10,10 +10,36 @@ extension Session {
     /// - Throws: `VaultError.notPermitted` for roles that may not add records, `VaultError.invalidInput` for a
     ///   duplicate id, database errors.
     public func addRecord(kind: RecordType, input: RecordInput) throws {
-        guard kind == .case || kind == .witness else { throw VaultError.invalidInput(input.label, "not a case or witness") }
-        if try vault.database.queue.read({ db in try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) }) != nil {
-            throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
+        if let error = try addRecords(kind: kind, inputs: [input]).first ?? nil { throw error }
+    }
+
+    /// Seals many records in one transaction, each in its own savepoint: a refused record is rolled back and
+    /// reported, the others are kept. Returns, per input, nil or the error that refused it.
+    public func addRecords(kind: RecordType, inputs: [RecordInput]) throws -> [Error?] {
+        guard kind == .case || kind == .witness else { throw VaultError.invalidInput("records", "not case or witness records") }
+        var outcomes: [Error?] = []
+        try write { db in
+            for input in inputs {
+                do {
+                    try check(kind: kind, input: input)
+                    try db.inSavepoint {
+                        try insertRecord(kind: kind, input: input, db: db)
+                        return .commit
+                    }
+                    outcomes.append(nil)
+                } catch let error as DatabaseError {
+                    throw error   // the transaction itself failed: nothing is kept
+                } catch {
+                    outcomes.append(error)
+                }
+            }
         }
+        return outcomes
+    }
+
+    /// The checks that need no database write: identifiers, known protective measures, policy.
+    func check(kind: RecordType, input: RecordInput) throws {
+        try Identifier.validate(input.id, field: RecordInputParser.identifierField(kind))
         if kind == .witness, case let .list(measures)? = input.fields["protectiveMeasures"] {
             let known = vault.state.policy.measures
             for measure in measures where known[measure] == nil {
@@ -28,22 +54,22 @@ extension Session {
         if kind == .witness && (input.fields["consent"] != nil || input.fields["protectiveMeasures"] != nil) {
             try require(.recordConsent, Resource(compartments: [.case], label: "witness \(input.id)"))
         }
-        try Identifier.validate(input.id, field: RecordInputParser.identifierField(kind))
-        try write { db in
-            if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) != nil {
-                throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
-            }
-            try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
-                                   createdAt: Clock.nowMilliseconds(), signer: identity, db: db)
-            for (indexKind, field, compartment) in BlindIndex.indexedFields where indexKind == kind {
-                guard case let .text(value)? = input.fields[field] else { continue }
-                let key = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
-                try BlindIndexRow(kind: kind.rawValue, field: field,
-                                  token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: key)),
-                                  recordID: input.id).insert(db)
-            }
-            try audit(db, action: kind.rawValue + ".add", objects: [input.id])
+    }
+
+    func insertRecord(kind: RecordType, input: RecordInput, db: Database) throws {
+        if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) != nil {
+            throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
         }
+        try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
+                               createdAt: Clock.nowMilliseconds(), signer: identity, db: db)
+        for (indexKind, field, compartment) in BlindIndex.indexedFields where indexKind == kind {
+            guard case let .text(value)? = input.fields[field] else { continue }
+            let key = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
+            try BlindIndexRow(kind: kind.rawValue, field: field,
+                              token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: key)),
+                              recordID: input.id).insert(db)
+        }
+        try audit(db, action: kind.rawValue + ".add", objects: [input.id])
     }
 
     /// The ids of all records of `kind`, sorted. Ids are labels, not sealed content.

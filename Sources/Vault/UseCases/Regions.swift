@@ -29,7 +29,8 @@ extension Session {
                   let displayWidth = report.displayWidth, let displayHeight = report.displayHeight else {
                 throw VaultError.invalidInput("item \(itemID)", "its image size is unknown (no capture metadata); regions need an image")
             }
-            guard width > 0, height > 0, x >= 0, y >= 0, x + width <= displayWidth, y + height <= displayHeight else {
+            guard width > 0, height > 0, x >= 0, y >= 0, x <= displayWidth, y <= displayHeight, width <= displayWidth - x,
+                  height <= displayHeight - y else {
                 throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) is not inside the displayed image (\(displayWidth)x\(displayHeight))")
             }
             let id = "R-" + Hex.encode(Random.bytes(5))
