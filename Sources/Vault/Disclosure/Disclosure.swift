@@ -216,8 +216,13 @@ extension Session {
             let number = numbers[index]
             let file = "items/\(number).\(item.plan.fileExtension)"
             let record = "records/\(number).json"
-            if let bytes = item.derivative {
-                members.append(BundleMember(name: file, content: .bytes(bytes)))
+            if let request = item.derivativeRequest {
+                // Made again while the archive is written (it must hash to the approved value): one derivative
+                // in memory at a time, whatever the size of the release.
+                let itemID = item.plan.item, blobID = item.blobID, key = item.blobKey
+                members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {
+                    MemorySource(try self.makeDerivative(itemID: itemID, blobID: blobID, blobKey: key, request: request, derivatives: derivatives).bytes)
+                })))
             } else {
                 let vaultID = vault.vaultID, blobs = vault.blobs, blobID = item.blobID, key = item.blobKey
                 members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {

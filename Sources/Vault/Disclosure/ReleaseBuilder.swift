@@ -37,8 +37,8 @@ struct ReleasedItem {
     var plan: ReleasePlan.Item
     var record: [String: Any]
     var redactions: [BundleManifest.Redaction]
-    /// Derivative bytes, or nil for an original (streamed from its blob).
-    var derivative: [UInt8]?
+    /// The request that makes this item's derivative again (nil for an original, streamed from its blob).
+    var derivativeRequest: DerivativeRequest?
     var blobID: String
     var blobKey: SecretBox
     var commitment: BundleManifest.CommitmentOpening?
@@ -112,7 +112,7 @@ extension Session {
                                                  displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id),
                                                  reasonSHA256: Hex.encode(SHA256Digest.hash(Array($0.reason.utf8))))
                                        }, recordSHA256: ""),
-                record: [:], redactions: redactions, derivative: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
+                record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {
                 item.plan.fileExtension = Self.fileExtension(fileName: fileName, mediaType: mediaType)
                 if let opening = itemRecord.fields["commitmentOpening"]?.displayText {
@@ -126,18 +126,8 @@ extension Session {
                     MaskRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height, displayWidth: $0.displayWidth, displayHeight: $0.displayHeight)
                 }
                 let request = DerivativeRequest(regions: maskRegions, format: .jpeg)
-                var source = try vault.blobs.open(id: row.blobID)
-                let derivative: Derivative
-                do {
-                    derivative = try PipeWorker.run(producer: { writer in
-                        var sink = writer
-                        try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
-                                              associatedData: Self.blobAssociatedData(vaultID: self.vault.vaultID, blobID: row.blobID))
-                    }, consumer: { reader in try derivatives.makeDerivative(from: reader, request: request) })
-                } catch {
-                    throw VaultError.invalidInput("item \(itemID)", "no derivative could be made: \(error)")
-                }
-                item.derivative = derivative.bytes
+                let derivative = try makeDerivative(itemID: itemID, blobID: row.blobID, blobKey: blobKey, request: request, derivatives: derivatives)
+                item.derivativeRequest = request
                 item.plan.release = "derivative"
                 item.plan.fileExtension = derivative.format == .png ? "png" : "jpg"
                 item.plan.fileSHA256 = Hex.encode(SHA256Digest.hash(derivative.bytes))
@@ -194,6 +184,22 @@ extension Session {
                                created: Clock.format(milliseconds: Clock.nowMilliseconds()), nonce: Hex.encode(Random.bytes(16)),
                                items: releasedItems.map(\.plan))
         return (plan, releasedItems)
+    }
+
+    /// Makes an item's derivative: the blob decrypted on a worker thread straight into the sandbox's input.
+    /// Deterministic: the same original and request give the same bytes, so a derivative need not be kept.
+    func makeDerivative(itemID: String, blobID: String, blobKey: SecretBox, request: DerivativeRequest,
+                        derivatives: any DerivativeMaking) throws -> Derivative {
+        var source = try vault.blobs.open(id: blobID)
+        do {
+            return try PipeWorker.run(producer: { writer in
+                var sink = writer
+                try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
+                                      associatedData: Self.blobAssociatedData(vaultID: self.vault.vaultID, blobID: blobID))
+            }, consumer: { reader in try derivatives.makeDerivative(from: reader, request: request) })
+        } catch {
+            throw VaultError.invalidInput("item \(itemID)", "no derivative could be made: \(error)")
+        }
     }
 
     /// The canonical bytes of a released record, with or without its production number.
