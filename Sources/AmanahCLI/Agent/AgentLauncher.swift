@@ -70,6 +70,9 @@ enum AgentLauncher {
 
         let answer = readLine(readyPipe[0], timeoutMilliseconds: 30_000)
         if answer.hasPrefix("ready /") {
+            // The agent closes its end right after answering; waiting for that end means its descriptors are
+            // settled (only the socket, the signal descriptor and /dev/null) when `agent start` returns.
+            waitForEndOfFile(readyPipe[0], timeoutMilliseconds: 5_000)
             return Started(pid: pid, socketPath: String(answer.dropFirst(6)))
         }
         kill(pid, SIGTERM)
@@ -94,6 +97,20 @@ enum AgentLauncher {
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads and drops whatever comes on `fd` until end of file or the timeout.
+    private static func waitForEndOfFile(_ fd: Int32, timeoutMilliseconds: Int32) {
+        var scratch = [UInt8](repeating: 0, count: 256)
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, timeoutMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return }
+            let n = read(fd, &scratch, scratch.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+        }
     }
 
     /// The path of the running executable.

@@ -192,18 +192,23 @@ struct AgentChildCommand: ParsableCommand {
             server.shutDown()
             fail("\(error)")
         }
-        // If no one reads the answer (`agent start` died), no one knows the socket: end at once.
-        let ready = Array("ready \(server.socketPath)\n".utf8)
-        guard ready.withUnsafeBytes({ write(1, $0.baseAddress!, $0.count) }) == ready.count else {
-            server.shutDown()
-            Glibc.exit(1)
-        }
+        // Standard input and output become /dev/null before the answer goes out on a duplicate of the pipe,
+        // which is then closed: once `agent start` has read the answer and the end of the pipe, the agent holds
+        // no descriptor but its socket, its signal descriptor and /dev/null.
+        let answer = fcntl(1, F_DUPFD_CLOEXEC, 3)
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         if null >= 0 {
             dup2(null, 0)
             dup2(null, 1)
             close(null)
         }
+        // If no one reads the answer (`agent start` died), no one knows the socket: end at once.
+        let ready = Array("ready \(server.socketPath)\n".utf8)
+        guard answer >= 0, ready.withUnsafeBytes({ write(answer, $0.baseAddress!, $0.count) }) == ready.count else {
+            server.shutDown()
+            Glibc.exit(1)
+        }
+        close(answer)
         server.serve()
         Glibc.exit(0)
     }
