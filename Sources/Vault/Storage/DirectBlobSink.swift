@@ -9,43 +9,65 @@ import VaultCrypto
 /// without a later writeback; so the write overlaps with sealing and costs almost no CPU. The tail is
 /// written as a whole 4096-byte block and the file then truncated to its exact length. Where the file
 /// system has no direct I/O, the same thread writes through the page cache and starts writeback early.
-/// Durability still comes only from the fsync in `BlobStore.publish`.
-final class DirectBlobSink: ByteSink {
+///
+/// `finish()` does not wait: the sealing thread goes on with the next file while the last writes of this
+/// one complete, and the commit stage calls `waitUntilWritten()` before it fsyncs the blob. Durability still
+/// comes only from the fsync in `BlobStore.publish`.
+final class DirectBlobSink: ByteSink, @unchecked Sendable {
     static let bufferBytes = 1 << 20
     static let alignment = 4096
 
+    /// Aligned buffers of `bufferBytes` shared by the sinks of one ingest (six, so that a file can be sealed
+    /// while the previous one's last writes complete), allocated once.
+    final class Buffers: @unchecked Sendable {
+        private let lock = ConditionLock()
+        private let all: [UnsafeMutableRawBufferPointer]
+        private var free: [UnsafeMutableRawBufferPointer]
+
+        init(count: Int = 6) {
+            all = (0..<count).map { _ in
+                UnsafeMutableRawBufferPointer.allocate(byteCount: DirectBlobSink.bufferBytes, alignment: DirectBlobSink.alignment)
+            }
+            free = all
+        }
+
+        deinit { for buffer in all { buffer.deallocate() } }
+
+        /// A free buffer, waiting until a writer returns one.
+        func take() -> UnsafeMutableRawBufferPointer {
+            lock.when({ !free.isEmpty }) { free.removeLast() }
+        }
+
+        func giveBack(_ buffer: UnsafeMutableRawBufferPointer) { lock.changing { free.append(buffer) } }
+    }
+
     private let state: DirectWriterState
+    private let buffers: Buffers
     private let writer: WorkerThread
     private var current: UnsafeMutableRawBufferPointer
     private var filled = 0
     private var offset: Int64 = 0
     private var finished = false
 
-    /// Three aligned buffers of `bufferBytes`, allocated once and reused for every blob of an ingest.
-    final class Buffers: @unchecked Sendable {
-        let all: [UnsafeMutableRawBufferPointer]
-        init() {
-            all = (0..<3).map { _ in
-                UnsafeMutableRawBufferPointer.allocate(byteCount: DirectBlobSink.bufferBytes, alignment: DirectBlobSink.alignment)
-            }
-        }
-        deinit { for buffer in all { buffer.deallocate() } }
-    }
-
-    /// Starts the writer thread for `handle` (a new, empty file), using `buffers` (not shared with another
-    /// sink at the same time).
+    /// Starts the writer thread for `handle` (a new, empty file), with buffers from `buffers`.
     /// - Throws: `CryptoError.system` when the thread cannot start.
     init(handle: FileHandleFD, buffers: Buffers) throws {
         let direct = amanah_set_direct_io(handle.fd, 1) == 0
         let state = DirectWriterState(handle: handle, direct: direct, buffers: buffers)
-        guard let first = state.takeFree() else { throw CryptoError.system("write \(handle.path)", "no buffer") }
         self.state = state
-        current = first
-        writer = try WorkerThread(name: "amanah-write") { state.run() }
+        self.buffers = buffers
+        current = buffers.take()
+        do {
+            writer = try WorkerThread(name: "amanah-write") { state.run() }
+        } catch {
+            buffers.giveBack(current)
+            throw error
+        }
     }
 
     deinit {
         if !finished { abort() }
+        writer.join()
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -55,25 +77,28 @@ final class DirectBlobSink: ByteSink {
             (current.baseAddress! + filled).copyMemory(from: bytes.baseAddress! + done, byteCount: n)
             filled += n
             done += n
-            if filled == DirectBlobSink.bufferBytes { try submit() }
+            if filled == DirectBlobSink.bufferBytes {
+                if let failure = state.failure { throw failure }
+                state.submit(buffer: current, length: filled, offset: offset)
+                offset += Int64(filled)
+                filled = 0
+                current = buffers.take()
+            }
         }
     }
 
-    private func submit() throws {
-        state.submit(buffer: current, length: filled, offset: offset)
-        offset += Int64(filled)
-        filled = 0
-        guard let next = state.takeFree() else { throw state.failure ?? CryptoError.system("write", "the blob writer stopped") }
-        current = next
-    }
-
-    /// Writes what is left and waits for every write to finish.
-    /// - Throws: the first write error (`CryptoError.system` naming the file).
-    func finish() throws {
+    /// Hands the rest to the writer and lets it finish on its own; `waitUntilWritten()` waits for it.
+    func finish() {
         guard !finished else { return }
         finished = true
-        if filled > 0 { state.submit(buffer: current, length: filled, offset: offset) } else { state.giveBack(current) }
+        if filled > 0 { state.submit(buffer: current, length: filled, offset: offset) } else { buffers.giveBack(current) }
         state.close()
+    }
+
+    /// Waits for every write of a finished sink.
+    /// - Throws: the first write error (`CryptoError.system` naming the file).
+    func waitUntilWritten() throws {
+        finish()
         writer.join()
         if let failure = state.failure { throw failure }
     }
@@ -82,7 +107,7 @@ final class DirectBlobSink: ByteSink {
     func abort() {
         guard !finished else { return }
         finished = true
-        state.giveBack(current)
+        buffers.giveBack(current)
         state.cancel()
         writer.join()
     }
@@ -98,9 +123,8 @@ final class DirectWriterState: @unchecked Sendable {
 
     private let lock = ConditionLock()
     private let handle: FileHandleFD
-    private var direct: Bool
-    private var free: [UnsafeMutableRawBufferPointer]
     private let buffers: DirectBlobSink.Buffers
+    private var direct: Bool
     private var jobs: [Job] = []
     private var closed = false
     private var cancelled = false
@@ -110,20 +134,9 @@ final class DirectWriterState: @unchecked Sendable {
         self.handle = handle
         self.direct = direct
         self.buffers = buffers
-        free = buffers.all
     }
 
     var failure: (any Error)? { lock.withLock { error } }
-
-    /// A free buffer, waiting for one; nil once the writer failed or was cancelled.
-    func takeFree() -> UnsafeMutableRawBufferPointer? {
-        lock.when({ !free.isEmpty || error != nil || cancelled }) {
-            guard error == nil, !cancelled else { return nil }
-            return free.removeLast()
-        }
-    }
-
-    func giveBack(_ buffer: UnsafeMutableRawBufferPointer) { lock.changing { free.append(buffer) } }
 
     func submit(buffer: UnsafeMutableRawBufferPointer, length: Int, offset: Int64) {
         lock.changing { jobs.append(Job(buffer: buffer, length: length, offset: offset)) }
@@ -132,13 +145,14 @@ final class DirectWriterState: @unchecked Sendable {
     func close() { lock.changing { closed = true } }
     func cancel() { lock.changing { cancelled = true } }
 
-    /// The writer thread: writes jobs in order until closed (and drained) or cancelled.
+    /// The writer thread: writes jobs in order until closed (and drained), cancelled or failed; every
+    /// buffer goes back to the pool, written or not.
     func run() {
         var end: Int64 = 0
         var started: Int64 = 0
         while true {
             let next = lock.when({ !jobs.isEmpty || closed || cancelled }) { () -> Job? in
-                guard !cancelled, !jobs.isEmpty else { return nil }
+                guard !cancelled, error == nil, !jobs.isEmpty else { return nil }
                 return jobs.removeFirst()
             }
             guard let job = next else { break }
@@ -151,10 +165,14 @@ final class DirectWriterState: @unchecked Sendable {
                 }
             } catch {
                 lock.changing { self.error = error }
-                break
             }
-            giveBack(job.buffer)
+            buffers.giveBack(job.buffer)
         }
+        for job in lock.changing({ () -> [Job] in
+            let left = jobs
+            jobs.removeAll()
+            return left
+        }) { buffers.giveBack(job.buffer) }
         if !direct && end > started { _ = amanah_start_writeback(handle.fd, started, end - started) }
     }
 

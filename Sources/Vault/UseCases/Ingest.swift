@@ -80,27 +80,26 @@ extension Session {
 
     /// Seals files into the vault, in order, with group commit.
     ///
-    /// Capture metadata of images is extracted in the sandbox (a key-less child process per file) on worker
-    /// threads a few files ahead, while earlier files are sealed. Each file is read once for sealing:
-    /// SHA-256 is computed while it is sealed into a new padded blob (a temporary
-    /// file; files of a mebibyte or more with reading, hashing, sealing and writing on threads of their own,
-    /// `SealedStream.sealPipelined` and `DirectBlobSink`). A further thread
-    /// commits what the first has sealed, as groups: it fsyncs each blob of the group, renames it into
-    /// place, fsyncs each blob folder once, and only then writes one transaction holding, for every file,
-    /// its item, sealed facts, source and `item.ingest` audit event with the content commitment
-    /// SHA-256(r ‖ SHA-256(original)). Every blob is durable before any row refers to it, and each file's
-    /// rows sit in their own savepoint, so a crash or an error leaves each item complete or absent (an
-    /// orphan blob that `amanah check` removes), never half. A group is whatever was sealed while the
-    /// previous one committed (at most 64 files or 128 MiB), so the fsync and commit costs are shared
-    /// without waiting for more input.
+    /// Three threads share the work. This one opens the files and seals each into a new padded blob (a
+    /// temporary file), computing SHA-256 in the same single read of the file; files of a mebibyte or more
+    /// are read, hashed, encrypted and written (direct I/O) on threads of their own
+    /// (`SealedStream.sealPipelined`, `DirectBlobSink`). Capture metadata of images is extracted meanwhile
+    /// in the sandbox (a key-less child process per file) on worker threads, from the same open file. A sync
+    /// thread takes whatever was sealed meanwhile as one group (at most 64 files or 128 MiB) and makes its
+    /// blobs durable: fsync each, rename into place, fsync each blob folder once. Only then does a commit
+    /// thread write the group's rows in one transaction: for every file its item, sealed facts, source and
+    /// `item.ingest` audit event with the content commitment SHA-256(r ‖ SHA-256(original)), each file in its
+    /// own savepoint. So every blob is durable before any row refers to it, a crash or an error leaves each
+    /// item complete or absent (an orphan blob that `amanah check` removes), never half, and the syncs and
+    /// the commit are shared by a group without waiting for more input.
     ///
     /// A file already in the vault (same SHA-256, found through a keyed hash) becomes a further source of
     /// that item (`item.source-add`) and is not stored twice.
     /// - Parameter report: called on the calling thread with the request's index and its outcome, in
     ///   request order, each only after the transaction holding that item has committed (or on failure).
     /// - Throws: `VaultError.notPermitted` when the member holds no media index key (nothing is done);
-    ///   `CryptoError.system` when the commit thread cannot start. Per-file errors go to `report`, among
-    ///   them the policy's refusal for a case (`checkIngest` runs once per case and witness named).
+    ///   `CryptoError.system` when a thread cannot start. Per-file errors go to `report`, among them the
+    ///   policy's refusal for a case (`checkIngest` runs once per case and witness named).
     public func ingest(_ requests: [IngestRequest], report: (Int, Result<IngestOutcome, any Error>) -> Void) throws {
         let mediaGeneration = generation(.media)
         let indexKey = try vault.database.queue.read { db in
@@ -114,14 +113,29 @@ extension Session {
             do { try checkIngest(request.options) } catch { targetFailures[target(request.options)] = error }
         }
 
+        // Three stages: this thread seals; a sync thread makes each group's blobs durable; a commit thread
+        // writes the group's rows. A group is never committed before its blobs are durable.
         let workspace = IngestWorkspace()
         let queue = IngestQueue(maximumFiles: 64, maximumBytes: 128 << 20)
+        let durableGroups = DurableGroupQueue(capacity: 2)
         let results = IngestResults()
-        let committer = try WorkerThread(name: "amanah-commit") { [self] in
-            while let group = queue.takeGroup() { results.append(commit(group)) }
+        let syncer = try WorkerThread(name: "amanah-sync") { [self] in
+            while let group = queue.takeGroup() { durableGroups.push(makeDurable(group)) }
+            durableGroups.close()
+        }
+        let committer: WorkerThread
+        do {
+            committer = try WorkerThread(name: "amanah-commit") { [self] in
+                while let group = durableGroups.take() { results.append(commitRows(group)) }
+            }
+        } catch {
+            queue.close()
+            syncer.join()
+            throw error
         }
         defer {
             queue.close()
+            syncer.join()
             committer.join()
         }
         // Files are opened a few ahead of the one being sealed, so that capture-metadata extraction (a
@@ -171,6 +185,7 @@ extension Session {
             for (done, result) in results.drain() { report(done, result) }
         }
         queue.close()
+        syncer.join()
         committer.join()
         for (done, result) in results.drain() { report(done, result) }
     }
@@ -227,6 +242,7 @@ extension Session {
         let associatedData = Self.blobAssociatedData(vaultID: vault.vaultID, blobID: blobID)
         let blob = try vault.blobs.begin(id: blobID)
         let sealedSize: UInt64
+        var pendingWrite: DirectBlobSink? = nil
         do {
             var source = handle
             if size >= Self.pipelineThreshold {
@@ -236,7 +252,8 @@ extension Session {
                     sealedSize = try SealedStream.sealPipelined(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
                                                                 associatedData: associatedData, paddedLength: padded,
                                                                 workspace: workspace.sealing) { hasher.update($0) }
-                    try sink.finish()
+                    sink.finish()   // the last writes complete while the next file is sealed
+                    pendingWrite = sink
                 } catch {
                     sink.abort()
                     throw error
@@ -258,7 +275,7 @@ extension Session {
         }
         let digest = hasher.finalize()
         return SealedIngest(index: index, request: request, fileName: file.fileName, size: size, mediaType: file.mediaType,
-                            metadataReport: nil, identifying: [], warnings: [], blob: blob,
+                            metadataReport: nil, identifying: [], warnings: [], blob: blob, pendingWrite: pendingWrite,
                             sealedSize: sealedSize, dataKey: dataKey, digest: digest,
                             contentToken: Self.contentToken(digest: digest, indexKey: indexKey))
     }
@@ -266,24 +283,38 @@ extension Session {
     /// Files of this many bytes or more are sealed on several threads and written with direct I/O.
     static let pipelineThreshold: UInt64 = 1 << 20
 
-    /// The second stage, on the commit thread: makes a group's blobs durable, then writes all their rows in
-    /// one transaction (one savepoint per file). Returns the outcomes in the group's order.
-    func commit(_ group: [IngestStage]) -> [(Int, Result<IngestOutcome, any Error>)] {
-        var outcomes: [Int: Result<IngestOutcome, any Error>] = [:]
+    /// The second stage, on the sync thread: waits for the last writes of each blob of a group, then makes
+    /// them durable under their final names (`BlobStore.publish`: fsync each, rename, fsync each folder once).
+    func makeDurable(_ group: [IngestStage]) -> DurableGroup {
+        var durable = DurableGroup(order: group.map { $0.index })
         var sealed: [SealedIngest] = []
         for stage in group {
             switch stage {
-            case let .failed(index, error): outcomes[index] = .failure(error)
-            case let .sealed(item): sealed.append(item)
+            case let .failed(index, error): durable.outcomes[index] = .failure(error)
+            case let .sealed(item):
+                do {
+                    try item.pendingWrite?.waitUntilWritten()
+                    sealed.append(item)
+                } catch {
+                    vault.blobs.discard(item.blob)
+                    durable.outcomes[item.index] = .failure(VaultError.invalidInput(item.request.path, "its sealed copy could not be written: \(error)"))
+                }
             }
         }
         let blobErrors = vault.blobs.publish(sealed.map { $0.blob })
-        var durable: [SealedIngest] = []
         for (item, error) in zip(sealed, blobErrors) {
-            if let error { outcomes[item.index] = .failure(VaultError.invalidInput(item.request.path, "its sealed copy could not be stored: \(error)")) }
-            else { durable.append(item) }
+            if let error { durable.outcomes[item.index] = .failure(VaultError.invalidInput(item.request.path, "its sealed copy could not be stored: \(error)")) }
+            else { durable.items.append(item) }
         }
         FaultInjection.point("ingest.after-blob")
+        return durable
+    }
+
+    /// The third stage, on the commit thread: writes the rows of a group whose blobs are durable in one
+    /// transaction (one savepoint per file). Returns the outcomes in the group's order.
+    func commitRows(_ group: DurableGroup) -> [(Int, Result<IngestOutcome, any Error>)] {
+        var outcomes = group.outcomes
+        let durable = group.items
 
         if !durable.isEmpty {
             do {
@@ -318,7 +349,7 @@ extension Session {
                 }
             }
         }
-        return group.compactMap { stage in outcomes[stage.index].map { (stage.index, $0) } }
+        return group.order.compactMap { index in outcomes[index].map { (index, $0) } }
     }
 
     /// Writes one sealed file's rows in `db`'s transaction: a new item, or a further source of the item that

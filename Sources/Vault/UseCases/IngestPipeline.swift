@@ -15,6 +15,8 @@ struct SealedIngest: @unchecked Sendable {
     var identifying: [String]
     var warnings: [String]
     let blob: BlobStore.PendingBlob
+    /// The direct-I/O writer of a large blob, whose last writes may still be in flight.
+    let pendingWrite: DirectBlobSink?
     let sealedSize: UInt64
     let dataKey: SecretBox
     let digest: [UInt8]
@@ -75,6 +77,32 @@ final class IngestQueue: @unchecked Sendable {
             waitingBytes = 0
             return group
         }
+    }
+}
+
+/// A group whose blobs are durable (`items`), with the failures found so far, in the order of the group.
+struct DurableGroup: @unchecked Sendable {
+    let order: [Int]
+    var outcomes: [Int: Result<IngestOutcome, any Error>] = [:]
+    var items: [SealedIngest] = []
+}
+
+/// The hand-over from the sync thread to the commit thread: first in, first out, at most `capacity` groups.
+final class DurableGroupQueue: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var waiting: [DurableGroup] = []
+    private var closed = false
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func push(_ group: DurableGroup) { lock.when({ waiting.count < capacity }) { waiting.append(group) } }
+
+    func close() { lock.changing { closed = true } }
+
+    /// The next group, or nil once closed and empty.
+    func take() -> DurableGroup? {
+        lock.when({ !waiting.isEmpty || closed }) { waiting.isEmpty ? nil : waiting.removeFirst() }
     }
 }
 
