@@ -17,28 +17,30 @@ struct IngestBatchTests {
         let vault = try VaultFixture()
         defer { vault.cleanup() }
         try vault.addRecords()
-        // Sizes around the 1 MiB threshold of the threaded path and the 4096-byte direct-I/O blocks.
+        // Sizes around the 1 MiB threshold of direct I/O, the 4096-byte direct-I/O blocks, and one file past
+        // the 16 MiB threshold of the threaded path.
         let big = try Self.randomFile(vault, "big.bin", 3 * 1024 * 1024 + 4099)
+        let huge = try Self.randomFile(vault, "huge.bin", 16 * 1024 * 1024 + 12_345)
         let edge = try Self.randomFile(vault, "edge.bin", 1024 * 1024)
         let aligned = try Self.randomFile(vault, "aligned.bin", 2 * 1024 * 1024 - 8)
         let photo = samplePhotos[0]
         let copy = vault.cli.folder + "/copy.jpg"
         try FileManager.default.copyItem(atPath: photo, toPath: copy)
         try FileManager.default.createDirectory(atPath: vault.cli.folder + "/folder.jpg", withIntermediateDirectories: false)
-        let files = [photo, vault.cli.folder + "/missing.jpg", big, copy, vault.cli.folder + "/folder.jpg", edge, aligned]
+        let files = [photo, vault.cli.folder + "/missing.jpg", big, copy, vault.cli.folder + "/folder.jpg", edge, aligned, huge]
         let result = try vault.run("collector", ["ingest", "--case", "C-2"] + files)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("2 of 7 files failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("2 of 8 files failed"), "\(result.stderr)")
         #expect(result.stderr.contains("missing.jpg"))
         #expect(result.stderr.contains("is not a regular file"))
         let lines = result.stdoutLines.map { $0.split(separator: "\t").map(String.init) }
-        #expect(lines.map { $0.last ?? "" } == [URL(fileURLWithPath: photo).lastPathComponent, "big.bin", "copy.jpg", "edge.bin", "aligned.bin"])
+        #expect(lines.map { $0.last ?? "" } == [URL(fileURLWithPath: photo).lastPathComponent, "big.bin", "copy.jpg", "edge.bin", "aligned.bin", "huge.bin"])
         #expect(lines[0][0] == lines[2][0], "the copy is a further source of the same item")
         #expect(result.stderr.contains("copy.jpg: already in the vault as \(lines[0][0])"))
 
         let listed = try vault.run("investigator", ["list"])
-        #expect(listed.stdoutLines.count == 4)
-        for (index, path) in [(1, big), (3, edge), (4, aligned)] {
+        #expect(listed.stdoutLines.count == 5)
+        for (index, path) in [(1, big), (3, edge), (4, aligned), (5, huge)] {
             let out = "out-\(index).bin"
             let export = try vault.run("investigator", ["export", lines[index][0], "-o", out])
             #expect(export.status == 0, "\(export.stderr)")
@@ -46,7 +48,7 @@ struct IngestBatchTests {
         }
         let check = try vault.run("investigator", ["check", "--read-data"])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
-        #expect(check.stdout.contains("4 items present, 4 read and verified"))
+        #expect(check.stdout.contains("5 items present, 5 read and verified"))
         #expect(try vault.cli.run(["audit", "verify", "-C", "vault"]).status == 0)
     }
 

@@ -80,9 +80,10 @@ extension Session {
 
     /// Seals files into the vault, in order, with group commit.
     ///
-    /// Three threads share the work. This one opens the files and seals each into a new padded blob (a
-    /// temporary file), computing SHA-256 in the same single read of the file; files of a mebibyte or more
-    /// are read, hashed, encrypted and written (direct I/O) on threads of their own
+    /// Threads share the work. This one opens the files, a few ahead; sealing workers (one per core) seal
+    /// each file into a new padded blob (a temporary file), computing SHA-256 in the same single read, several
+    /// files at once; blobs of a mebibyte or more are written with direct I/O from a writer thread, and files
+    /// of 16 MiB or more are also read, hashed and encrypted on threads of their own
     /// (`SealedStream.sealPipelined`, `DirectBlobSink`). Capture metadata of images is extracted meanwhile
     /// in the sandbox (a key-less child process per file) on worker threads, from the same open file. A sync
     /// thread takes whatever was sealed meanwhile as one group (at most 64 files or 128 MiB) and makes its
@@ -115,7 +116,6 @@ extension Session {
 
         // Three stages: this thread seals; a sync thread makes each group's blobs durable; a commit thread
         // writes the group's rows. A group is never committed before its blobs are durable.
-        let workspace = IngestWorkspace()
         let queue = IngestQueue(maximumFiles: 64, maximumBytes: 128 << 20)
         let durableGroups = DurableGroupQueue(capacity: 2)
         let results = IngestResults()
@@ -138,43 +138,42 @@ extension Session {
             syncer.join()
             committer.join()
         }
-        // Files are opened a few ahead of the one being sealed, so that capture-metadata extraction (a
-        // sandboxed child process per image, much slower than sealing a small file) runs on worker threads,
-        // one per core, reading the same open file (pread) that is then sealed.
+        // Files are opened a few ahead of the one being handed on: each is sealed on a worker thread (one per
+        // core, several files at once) while capture-metadata extraction (a sandboxed child process per
+        // image, much slower than sealing a small file) runs on other worker threads, reading the same open
+        // file (pread) that is sealed.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let lookahead = requests.contains { $0.options.metadata != nil } ? 2 * cores : 0
-        let prefetch = lookahead > 0 ? try MetadataPrefetch(workerCount: cores) : nil
+        let window = 2 * cores
+        let prefetch = requests.contains { $0.options.metadata != nil } ? try MetadataPrefetch(workerCount: cores) : nil
         defer { prefetch?.stop() }
-        var opened: [Int: Result<OpenedFile, any Error>] = [:]
+        let sealers = try SealingPool(workerCount: cores, direct: DirectBlobSink.Buffers(count: 8)) { [self] job, workspace in
+            do { return .sealed(try seal(job.file, request: job.request, index: job.index, indexKey: indexKey, workspace: workspace)) }
+            catch { return .failed(job.index, error) }
+        }
+        defer { sealers.stop() }
+        var failedEarly: [Int: any Error] = [:]
         var extracting: Set<Int> = []
         var nextToOpen = 0
-        for (index, request) in requests.enumerated() {
-            while nextToOpen < min(requests.count, index + 1 + lookahead) {
+        for index in requests.indices {
+            while nextToOpen < min(requests.count, index + 1 + window) {
                 let ahead = nextToOpen
                 nextToOpen += 1
-                guard targetFailures[target(requests[ahead].options)] == nil else { continue }
-                let file = Result { try openForIngest(requests[ahead].path) }
-                opened[ahead] = file
-                if case let .success(file) = file, let prefetch, let extractor = requests[ahead].options.metadata,
-                   MediaType.hasCaptureMetadata(file.mediaType) {
+                if let failure = targetFailures[target(requests[ahead].options)] {
+                    failedEarly[ahead] = failure
+                    continue
+                }
+                let file: OpenedFile
+                do { file = try openForIngest(requests[ahead].path) } catch {
+                    failedEarly[ahead] = error
+                    continue
+                }
+                if let prefetch, let extractor = requests[ahead].options.metadata, MediaType.hasCaptureMetadata(file.mediaType) {
                     prefetch.submit(index: ahead, file: file.handle, mediaType: file.mediaType, extractor: extractor)
                     extracting.insert(ahead)
                 }
+                sealers.submit(SealingPool.Job(index: ahead, file: file, request: requests[ahead]))
             }
-            var stage: IngestStage
-            if let failure = targetFailures[target(request.options)] {
-                stage = .failed(index, failure)
-            } else {
-                switch opened.removeValue(forKey: index) {
-                case let .success(file)?:
-                    do { stage = .sealed(try seal(file, request: request, index: index, indexKey: indexKey, workspace: workspace)) }
-                    catch { stage = .failed(index, error) }
-                case let .failure(error)?:
-                    stage = .failed(index, error)
-                case nil:
-                    stage = .failed(index, VaultError.failed("\(request.path) was not opened"))
-                }
-            }
+            var stage = failedEarly.removeValue(forKey: index).map { IngestStage.failed(index, $0) } ?? sealers.take(index)
             if extracting.remove(index) != nil, let extracted = prefetch?.take(index), case var .sealed(item) = stage {
                 item.metadataReport = extracted.report
                 item.identifying = extracted.identifying
@@ -245,13 +244,19 @@ extension Session {
         var pendingWrite: DirectBlobSink? = nil
         do {
             var source = handle
-            if size >= Self.pipelineThreshold {
-                // Large: read, hash, seal and write on four threads; the blob is written with direct I/O.
+            if size >= Self.directThreshold {
+                // Large: written with direct I/O from a writer thread of its own; from `pipelineThreshold`
+                // also read, hashed and encrypted on threads of their own (one file then uses every core).
                 var sink = try DirectBlobSink(handle: blob.handle, buffers: workspace.direct)
                 do {
-                    sealedSize = try SealedStream.sealPipelined(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
-                                                                associatedData: associatedData, paddedLength: padded,
-                                                                workspace: workspace.sealing) { hasher.update($0) }
+                    if size >= Self.pipelineThreshold {
+                        sealedSize = try SealedStream.sealPipelined(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
+                                                                    associatedData: associatedData, paddedLength: padded,
+                                                                    workspace: workspace.sealing) { hasher.update($0) }
+                    } else {
+                        sealedSize = try SealedStream.seal(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
+                                                           associatedData: associatedData, paddedLength: padded) { hasher.update($0) }
+                    }
                     sink.finish()   // the last writes complete while the next file is sealed
                     pendingWrite = sink
                 } catch {
@@ -280,8 +285,11 @@ extension Session {
                             contentToken: Self.contentToken(digest: digest, indexKey: indexKey))
     }
 
-    /// Files of this many bytes or more are sealed on several threads and written with direct I/O.
-    static let pipelineThreshold: UInt64 = 1 << 20
+    /// Files of this many bytes or more are written with direct I/O.
+    static let directThreshold: UInt64 = 1 << 20
+    /// Files of this many bytes or more are also read, hashed and encrypted on threads of their own (below
+    /// it, sealing several files at once keeps the cores busy with less hand-over).
+    static let pipelineThreshold: UInt64 = 16 << 20
 
     /// The second stage, on the sync thread: waits for the last writes of each blob of a group, then makes
     /// them durable under their final names (`BlobStore.publish`: fsync each, rename, fsync each folder once).

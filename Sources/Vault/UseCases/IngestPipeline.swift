@@ -125,11 +125,14 @@ final class IngestResults: @unchecked Sendable {
     }
 }
 
-/// The large buffers of the sealing stage, allocated once per `ingest` call and reused for every large
-/// file, so that memory stays flat however many files are sealed (about 8 MiB; created on first use).
-final class IngestWorkspace {
+/// The buffers of one sealing worker: its own `SealingWorkspace` (about 5 MiB, made on first use by a file
+/// large enough for the threaded path) and the direct-I/O buffer pool shared by every worker (8 MiB), so
+/// that memory stays flat however many files are sealed.
+final class IngestWorkspace: @unchecked Sendable {
+    let direct: DirectBlobSink.Buffers
     private var sealingBuffers: SealingWorkspace?
-    private var directBuffers: DirectBlobSink.Buffers?
+
+    init(direct: DirectBlobSink.Buffers) { self.direct = direct }
 
     var sealing: SealingWorkspace {
         if let sealingBuffers { return sealingBuffers }
@@ -137,12 +140,68 @@ final class IngestWorkspace {
         sealingBuffers = made
         return made
     }
+}
 
-    var direct: DirectBlobSink.Buffers {
-        if let directBuffers { return directBuffers }
-        let made = DirectBlobSink.Buffers()
-        directBuffers = made
-        return made
+/// Seals whole files on worker threads (one per core), several files at once; the results are taken in
+/// request order. Sealing a file is independent of sealing the others, so this uses every core without
+/// handing buffers between threads.
+final class SealingPool: @unchecked Sendable {
+    /// One file to seal.
+    struct Job: @unchecked Sendable {
+        let index: Int
+        let file: Session.OpenedFile
+        let request: Session.IngestRequest
+    }
+
+    private let lock = ConditionLock()
+    private var jobs: [Job] = []
+    private var done: [Int: IngestStage] = [:]
+    private var stopping = false
+    private var workers: [WorkerThread] = []
+
+    /// Starts `workerCount` threads, each with its own workspace over the shared `direct` pool.
+    /// - Throws: `CryptoError.system` when a thread cannot start (the others are stopped).
+    init(workerCount: Int, direct: DirectBlobSink.Buffers,
+         seal: @escaping @Sendable (Job, IngestWorkspace) -> IngestStage) throws {
+        do {
+            for number in 0..<max(1, workerCount) {
+                let workspace = IngestWorkspace(direct: direct)
+                workers.append(try WorkerThread(name: "amanah-seal\(number)") { [self] in work(workspace, seal) })
+            }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    func submit(_ job: Job) { lock.changing { jobs.append(job) } }
+
+    /// The stage of request `index`, waiting for it (once per submitted job).
+    func take(_ index: Int) -> IngestStage {
+        lock.when({ done[index] != nil || stopping }) {
+            done.removeValue(forKey: index) ?? .failed(index, VaultError.failed("sealing was stopped"))
+        }
+    }
+
+    /// Stops the workers once the files in progress are sealed, and waits for them.
+    func stop() {
+        lock.changing { stopping = true }
+        for worker in workers { worker.join() }
+        workers = []
+    }
+
+    private func work(_ workspace: IngestWorkspace, _ seal: (Job, IngestWorkspace) -> IngestStage) {
+        while true {
+            let next = lock.when({ !jobs.isEmpty || stopping }) { () -> Job? in
+                guard !stopping, !jobs.isEmpty else { return nil }
+                return jobs.removeFirst()
+            }
+            guard let job = next else { return }
+            let stage = seal(job, workspace)
+            lock.changing { done[job.index] = stage }
+        }
     }
 }
 
