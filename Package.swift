@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "amanah", targets: ["amanah"]),
+        .executable(name: "amanah-bench", targets: ["amanah-bench"]),
         .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
         .library(name: "VaultFormats", targets: ["VaultFormats"]),
     ],
@@ -54,6 +55,11 @@ let package = Package(
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),
+        // Benchmarks (release build; figures, never tests): see BENCHMARKS.md.
+        .executableTarget(name: "amanah-bench",
+                          dependencies: ["Vault", "VaultCrypto", "VaultStore", "VaultImaging",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/AmanahBench", swiftSettings: strict),
 
         // One test target per module.
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"],

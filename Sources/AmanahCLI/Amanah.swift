@@ -54,12 +54,11 @@ public enum AmanahMain {
     }
 
     /// Exits with `code`; first reports the peak resident memory on standard error when
-    /// `AMANAH_REPORT_PEAK_RSS=1` (for memory tests and benchmarks: `amanah: peak-rss-kib N`).
+    /// `AMANAH_REPORT_PEAK_RSS=1` (for memory tests and benchmarks: `amanah: peak-rss-kib N`, and on Linux
+    /// `amanah: peak-rss-after-unlock-kib N` for commands that unlock an identity).
     static func finish(_ code: Int32) -> Never {
-        if Environment.value("AMANAH_REPORT_PEAK_RSS") == "1" {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            Terminal.message("peak-rss-kib \(usage.ru_maxrss)")
+        if PeakMemory.requested {
+            for line in PeakMemory.reportLines() { Terminal.message(line) }
         }
         exit(code)
     }

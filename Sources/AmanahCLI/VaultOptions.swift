@@ -27,6 +27,7 @@ public struct VaultOptions: ParsableArguments {
     public func openSession(vault: Vault? = nil) throws -> Session {
         let vault = try vault ?? openVault()
         let identity = try global.openIdentity()
+        PeakMemory.markUnlocked()
         let session = try cli { try vault.session(for: identity) }
         for done in try cli({ try session.fulfilPendingWork() }) { Terminal.message(done) }
         return session
@@ -46,5 +47,17 @@ func cli<T>(_ body: () throws -> T) throws -> T {
         }
     } catch {
         throw CLIError(String(describing: error))
+    }
+}
+
+/// The message `cli` gives for `error` (for per-file failures reported without ending the command).
+func cliMessage(for error: any Error) -> String {
+    do {
+        let _: Void = try cli { throw error }
+        return String(describing: error)
+    } catch let converted as CLIError {
+        return converted.message
+    } catch {
+        return String(describing: error)
     }
 }

@@ -36,27 +36,32 @@ struct Ingest: ParsableCommand {
         try cli { try session.checkIngest(ingestOptions) }
         var failures = 0
         let progress = Terminal.standardErrorIsTerminal && files.count > 1
-        for (index, file) in files.enumerated() {
-            if progress { Terminal.writeStandardError("\r\u{1B}[K[\(index + 1)/\(files.count)] \(DurableFile.lastComponent(of: file))") }
-            do {
-                let outcome = try cli { try session.ingest(path: file, options: ingestOptions) }
+        let requests = files.map { Session.IngestRequest(path: $0, options: ingestOptions) }
+        // Lines appear in the order of the files, each once its item is durably committed.
+        try cli {
+            try session.ingest(requests) { index, result in
                 if progress { Terminal.writeStandardError("\r\u{1B}[K") }
-                let name = Identifier.escapedForDisplay(DurableFile.lastComponent(of: file))
-                Terminal.output("\(outcome.itemID)\t\(name)")
-                if outcome.alreadyPresent {
-                    Terminal.message("\(name): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
-                    if let existing = outcome.existingCase, existing != caseID {
-                        Terminal.warning("\(name) stays in case \(existing), not \(caseID): an item belongs to one case")
+                let name = Identifier.escapedForDisplay(DurableFile.lastComponent(of: files[index]))
+                switch result {
+                case let .success(outcome):
+                    Terminal.output("\(outcome.itemID)\t\(name)")
+                    if outcome.alreadyPresent {
+                        Terminal.message("\(name): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                        if let existing = outcome.existingCase, existing != caseID {
+                            Terminal.warning("\(name) stays in case \(existing), not \(caseID): an item belongs to one case")
+                        }
                     }
+                    if !outcome.identifyingMetadata.isEmpty {
+                        Terminal.message("\(name): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                    }
+                    for warning in outcome.warnings { Terminal.warning("\(name): \(warning)") }
+                case let .failure(error):
+                    Terminal.message(cliMessage(for: error))
+                    failures += 1
                 }
-                if !outcome.identifyingMetadata.isEmpty {
-                    Terminal.message("\(name): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                if progress && index + 1 < files.count {
+                    Terminal.writeStandardError("[\(index + 1)/\(files.count)] \(name)")
                 }
-                for warning in outcome.warnings { Terminal.warning("\(name): \(warning)") }
-            } catch let error as CLIError {
-                if progress { Terminal.writeStandardError("\r\u{1B}[K") }
-                Terminal.message(error.message)
-                failures += 1
             }
         }
         try cli { try session.vault.rememberState() }

@@ -49,6 +49,21 @@ int amanah_peer_uid(int fd, uint32_t *uid);
 /// Linux), so a poll loop can end cleanly on them. Returns -1 with errno set (ENOSYS where unsupported).
 int amanah_termination_signal_fd(void);
 
+/// Starts writing the dirty pages of `fd` in [offset, offset + length) to the device without waiting
+/// (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`), so that a later fsync has less left to do. Not a
+/// durability guarantee. Elsewhere it does nothing and returns 0.
+int amanah_start_writeback(int fd, int64_t offset, int64_t length);
+
+/// Turns direct I/O (Linux O_DIRECT: writes go from the caller's buffer to the device, bypassing the page
+/// cache) on or off for `fd`. Buffers, lengths and offsets must then be multiples of the device's block
+/// size (4096 is safe). Returns 0, or -1 with errno set (EINVAL where the file system has no direct I/O;
+/// ENOTSUP on other systems).
+int amanah_set_direct_io(int fd, int on);
+
+/// Names the calling thread (at most 15 bytes are kept; Linux PR_SET_NAME), for `top -H` and `perf`.
+/// Returns 0, or -1 where threads cannot be named.
+int amanah_set_thread_name(const char *name);
+
 #endif
 
 /// Opens an unnamed temporary file (O_TMPFILE) in folder `dir` for writing, mode 0600: it has no name until

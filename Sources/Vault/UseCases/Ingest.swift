@@ -61,20 +61,152 @@ extension Session {
         }
     }
 
-    /// Seals one file into the vault: one streaming pass computes SHA-256 while sealing into a new padded blob
-    /// (temporary file, fsync, rename, folder fsync); then one transaction writes the item, its sealed facts,
-    /// its source and the `item.ingest` audit event with the content commitment SHA-256(r ‖ SHA-256(original)).
-    /// A file already in the vault (same SHA-256, found through a keyed hash) becomes a further source of that
-    /// item (`item.source-add`) and is not stored twice.
-    /// - Throws: `VaultError.invalidInput` naming the file for unreadable input; I/O errors. Nothing is left
-    ///   behind on failure.
+    /// One file to ingest and the options it is ingested with.
+    public struct IngestRequest: Sendable {
+        public var path: String
+        public var options: IngestOptions
+        public init(path: String, options: IngestOptions) { self.path = path; self.options = options }
+    }
+
+    /// Seals one file into the vault (a batch of one; see `ingest(_:report:)`).
+    /// - Throws: `VaultError.invalidInput` naming the file for unreadable input; `VaultError.notPermitted`,
+    ///   `VaultError.notFound` (case or witness); I/O and database errors. Nothing is left behind on failure.
     public func ingest(path: String, options: IngestOptions) throws -> IngestOutcome {
+        var outcome: Result<IngestOutcome, any Error>? = nil
+        try ingest([IngestRequest(path: path, options: options)]) { _, result in outcome = result }
+        guard let outcome else { throw VaultError.failed("ingest of \(path) reported nothing") }
+        return try outcome.get()
+    }
+
+    /// Seals files into the vault, in order, with group commit.
+    ///
+    /// Threads share the work. This one opens the files, a few ahead; sealing workers (one per core) seal
+    /// each file into a new padded blob (a temporary file), computing SHA-256 in the same single read, several
+    /// files at once; blobs of a mebibyte or more are written with direct I/O from a writer thread, and files
+    /// of 16 MiB or more are also read, hashed and encrypted on threads of their own
+    /// (`SealedStream.sealPipelined`, `DirectBlobSink`). Capture metadata of images is extracted meanwhile
+    /// in the sandbox (a key-less child process per file) on worker threads, from the same open file. A sync
+    /// thread takes whatever was sealed meanwhile as one group (at most 64 files or 128 MiB) and makes its
+    /// blobs durable: fsync each, rename into place, fsync each blob folder once. Only then does a commit
+    /// thread write the group's rows in one transaction: for every file its item, sealed facts, source and
+    /// `item.ingest` audit event with the content commitment SHA-256(r ‖ SHA-256(original)), each file in its
+    /// own savepoint. So every blob is durable before any row refers to it, a crash or an error leaves each
+    /// item complete or absent (an orphan blob that `amanah check` removes), never half, and the syncs and
+    /// the commit are shared by a group without waiting for more input.
+    ///
+    /// A file already in the vault (same SHA-256, found through a keyed hash) becomes a further source of
+    /// that item (`item.source-add`) and is not stored twice.
+    /// - Parameter report: called on the calling thread with the request's index and its outcome, in
+    ///   request order, each only after the transaction holding that item has committed (or on failure).
+    /// - Throws: `VaultError.notPermitted` when the member holds no media index key (nothing is done);
+    ///   `CryptoError.system` when a thread cannot start. Per-file errors go to `report`, among them the
+    ///   policy's refusal for a case (`checkIngest` runs once per case and witness named).
+    public func ingest(_ requests: [IngestRequest], report: (Int, Result<IngestOutcome, any Error>) -> Void) throws {
+        let mediaGeneration = generation(.media)
+        let indexKey = try vault.database.queue.read { db in
+            try keyRing.key("index", of: .media, generation: mediaGeneration, db: db)
+        }
+        // Each case and witness named is checked once, before the commit thread starts using the database.
+        func target(_ options: IngestOptions) -> String { options.caseID + "\u{0}" + (options.witness ?? "") }
+        var checked: Set<String> = []
+        var targetFailures: [String: any Error] = [:]
+        for request in requests where checked.insert(target(request.options)).inserted {
+            do { try checkIngest(request.options) } catch { targetFailures[target(request.options)] = error }
+        }
+
+        // Three stages: this thread seals; a sync thread makes each group's blobs durable; a commit thread
+        // writes the group's rows. A group is never committed before its blobs are durable.
+        let queue = IngestQueue(maximumFiles: 64, maximumBytes: 128 << 20)
+        let durableGroups = DurableGroupQueue(capacity: 2)
+        let results = IngestResults()
+        let syncer = try WorkerThread(name: "amanah-sync") { [self] in
+            while let group = queue.takeGroup() { durableGroups.push(makeDurable(group)) }
+            durableGroups.close()
+        }
+        let committer: WorkerThread
+        do {
+            committer = try WorkerThread(name: "amanah-commit") { [self] in
+                while let group = durableGroups.take() { results.append(commitRows(group)) }
+            }
+        } catch {
+            queue.close()
+            syncer.join()
+            throw error
+        }
+        defer {
+            queue.close()
+            syncer.join()
+            committer.join()
+        }
+        // Files are opened a few ahead of the one being handed on: each is sealed on a worker thread (one per
+        // core, several files at once) while capture-metadata extraction (a sandboxed child process per
+        // image, much slower than sealing a small file) runs on other worker threads, reading the same open
+        // file (pread) that is sealed.
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let window = 2 * cores
+        let prefetch = requests.contains { $0.options.metadata != nil } ? try MetadataPrefetch(workerCount: cores) : nil
+        defer { prefetch?.stop() }
+        let sealers = try SealingPool(workerCount: cores, direct: DirectBlobSink.Buffers(count: 8)) { [self] job, workspace in
+            do { return .sealed(try seal(job.file, request: job.request, index: job.index, indexKey: indexKey, workspace: workspace)) }
+            catch { return .failed(job.index, error) }
+        }
+        defer { sealers.stop() }
+        var failedEarly: [Int: any Error] = [:]
+        var extracting: Set<Int> = []
+        var nextToOpen = 0
+        for index in requests.indices {
+            while nextToOpen < min(requests.count, index + 1 + window) {
+                let ahead = nextToOpen
+                nextToOpen += 1
+                if let failure = targetFailures[target(requests[ahead].options)] {
+                    failedEarly[ahead] = failure
+                    continue
+                }
+                let file: OpenedFile
+                do { file = try openForIngest(requests[ahead].path) } catch {
+                    failedEarly[ahead] = error
+                    continue
+                }
+                if let prefetch, let extractor = requests[ahead].options.metadata, MediaType.hasCaptureMetadata(file.mediaType) {
+                    prefetch.submit(index: ahead, file: file.handle, mediaType: file.mediaType, extractor: extractor)
+                    extracting.insert(ahead)
+                }
+                sealers.submit(SealingPool.Job(index: ahead, file: file, request: requests[ahead]))
+            }
+            var stage = failedEarly.removeValue(forKey: index).map { IngestStage.failed(index, $0) } ?? sealers.take(index)
+            if extracting.remove(index) != nil, let extracted = prefetch?.take(index), case var .sealed(item) = stage {
+                item.metadataReport = extracted.report
+                item.identifying = extracted.identifying
+                item.warnings = extracted.warnings
+                stage = .sealed(item)
+            }
+            queue.push(stage)
+            for (done, result) in results.drain() { report(done, result) }
+        }
+        queue.close()
+        syncer.join()
+        committer.join()
+        for (done, result) in results.drain() { report(done, result) }
+    }
+
+    /// A file opened for ingest, with its size and the media type its magic bytes name.
+    struct OpenedFile: @unchecked Sendable {
+        let path: String
+        let fileName: String
+        let handle: FileHandleFD
+        let size: UInt64
+        let mediaType: String
+    }
+
+    /// Opens a file to ingest: never through a symbolic link (a planted link would seal some other file
+    /// under a harmless name), and never blocking on a FIFO or device (the type is checked before opening,
+    /// and the open does not block).
+    /// - Throws: `VaultError.invalidInput` naming the file.
+    func openForIngest(_ path: String) throws -> OpenedFile {
         let fileName = DurableFile.lastComponent(of: path)
         do { try Identifier.validate(fileName, field: "file name \(Identifier.escapedForDisplay(fileName))", maximumScalars: 255) } catch {
             throw VaultError.invalidInput(path, "\(error)")
         }
-        // Never follow a symbolic link (a planted link would seal some other file under a harmless name), and
-        // never block on a FIFO or device: check the type before opening, and open without blocking.
         var info = stat()
         guard lstat(path, &info) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
         guard (info.st_mode & S_IFMT) != S_IFLNK else {
@@ -87,26 +219,18 @@ extension Session {
         let handle = FileHandleFD(fd: fd, path: path)
         guard try handle.isRegularFile() else { throw VaultError.invalidInput(path, "is not a regular file") }
         let size = try handle.size()
-
-        // The type from the magic bytes, then metadata in the sandbox (a separate read of the file).
+        // The type from the magic bytes.
         var head = [UInt8](repeating: 0, count: 32)
         let headCount = pread(handle.fd, &head, 32, 0)
-        head = Array(head.prefix(max(0, headCount)))
-        let mediaType = MediaType.sniff(head)
-        var warnings: [String] = []
-        var report: [UInt8]? = nil
-        var identifying: [String] = []
-        if MediaType.hasCaptureMetadata(mediaType), let extractor = options.metadata {
-            do { (report, identifying) = try extractor.extract(file: handle, mediaType: mediaType) } catch {
-                warnings.append("metadata could not be extracted (\(error)); the file is sealed as it is")
-            }
-        }
+        return OpenedFile(path: path, fileName: fileName, handle: handle, size: size,
+                          mediaType: MediaType.sniff(Array(head.prefix(max(0, headCount)))))
+    }
 
-        // Keys needed: the media compartment public key and index key (for the duplicate check).
-        let mediaGeneration = generation(.media)
-        let indexKey = try vault.database.queue.read { db in
-            try keyRing.key("index", of: .media, generation: mediaGeneration, db: db)
-        }
+    /// The first stage of an ingest: reads, hashes and seals one opened file into a pending (not yet
+    /// durable) blob.
+    /// - Throws: `VaultError.invalidInput` naming the file; I/O errors. Nothing is left behind on failure.
+    func seal(_ file: OpenedFile, request: IngestRequest, index: Int, indexKey: SecretBox, workspace: IngestWorkspace) throws -> SealedIngest {
+        let path = file.path, handle = file.handle, size = file.size
 
         // One pass: hash and seal.
         let blobID = BlobStore.newID()
@@ -114,66 +238,165 @@ extension Session {
         let blobKey = Self.blobKey(from: dataKey)
         var hasher = ContentHasher()
         let padded = Padme.paddedLength(size + 8)
+        let associatedData = Self.blobAssociatedData(vaultID: vault.vaultID, blobID: blobID)
+        let blob = try vault.blobs.begin(id: blobID)
         let sealedSize: UInt64
+        var pendingWrite: DirectBlobSink? = nil
         do {
-            sealedSize = try vault.blobs.write(id: blobID) { out in
-                var source = handle
-                var sink = out
-                try SealedStream.seal(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
-                                      associatedData: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: blobID),
-                                      paddedLength: padded) { hasher.update($0) }
-                FaultInjection.point("ingest.mid-blob")
-            }
-        } catch let error as CryptoError {
-            throw VaultError.invalidInput(path, "\(error)")
-        }
-        FaultInjection.point("ingest.after-blob")
-        let digest = hasher.finalize()
-        let contentToken = Self.contentToken(digest: digest, indexKey: indexKey)
-
-        do {
-            return try write { db -> IngestOutcome in
-                let sourceID = BlobStore.newID()
-                var sourceFields: [String: RecordCodec.Value] = ["fileName": .text(fileName)]
-                if let witness = options.witness { sourceFields["witness"] = .text(witness) }
-                if let note = options.sourceNote { sourceFields["note"] = .text(note) }
-                let now = Clock.nowMilliseconds()
-
-                if let existing = try ItemRow.filter(Column("contentToken") == Data(contentToken)).fetchOne(db) {
-                    try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
-                    try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
-                    try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID])
-                    FaultInjection.point("ingest.before-commit")
-                    vault.blobs.remove(id: blobID)
-                    var outcome = IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: identifying, warnings: warnings)
-                    outcome.existingCase = existing.caseID
-                    return outcome
+            var source = handle
+            if size >= Self.directThreshold {
+                // Large: written with direct I/O from a writer thread of its own; from `pipelineThreshold`
+                // also read, hashed and encrypted on threads of their own (one file then uses every core).
+                var sink = try DirectBlobSink(handle: blob.handle, buffers: workspace.direct)
+                do {
+                    if size >= Self.pipelineThreshold {
+                        sealedSize = try SealedStream.sealPipelined(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
+                                                                    associatedData: associatedData, paddedLength: padded,
+                                                                    workspace: workspace.sealing) { hasher.update($0) }
+                    } else {
+                        sealedSize = try SealedStream.seal(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
+                                                           associatedData: associatedData, paddedLength: padded) { hasher.update($0) }
+                    }
+                    sink.finish()   // the last writes complete while the next file is sealed
+                    pendingWrite = sink
+                } catch {
+                    sink.abort()
+                    throw error
                 }
-
-                let itemID = try Self.newItemID(db)
-                let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM item WHERE caseID = ?", arguments: [options.caseID]) ?? 0) + 1
-                try ItemRow(id: itemID, caseID: options.caseID, sequence: sequence, blobID: blobID, sealedSize: Int64(sealedSize),
-                            contentToken: Data(contentToken), createdAt: now).insert(db)
-                let opening = Random.bytes(32)
-                var fields: [String: RecordCodec.Value] = [
-                    "sha256": .text(Hex.encode(digest)), "size": .text(String(size)), "mediaType": .text(mediaType),
-                    "fileName": .text(fileName), "commitmentOpening": .text(Hex.encode(opening)),
-                    "metadataSummary": .list(identifying),
-                ]
-                if let report { fields["metadata"] = .text(String(decoding: report, as: UTF8.self)) }
-                try RecordCodec.insert(kind: .item, id: itemID, fields: fields, vaultID: vault.vaultID, state: vault.state, createdAt: now,
-                                       presetKeys: [.media: dataKey], signer: identity, db: db)
-                try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
-                try ItemSourceRow(itemID: itemID, sourceID: sourceID, createdAt: now).insert(db)
-                try audit(db, action: "item.ingest", objects: [itemID, options.caseID],
-                          commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])
-                FaultInjection.point("ingest.before-commit")
-                return IngestOutcome(itemID: itemID, alreadyPresent: false, identifyingMetadata: identifying, warnings: warnings)
+            } else {
+                // Small: one pass on this thread; the kernel starts writing the blob at once.
+                var sink = WritebackSink(handle: blob.handle)
+                sealedSize = try SealedStream.seal(from: &source, contentLength: size, to: &sink, key: blobKey.bytes,
+                                                   associatedData: associatedData, paddedLength: padded) { hasher.update($0) }
+                sink.startWriteback()
             }
+            FaultInjection.point("ingest.mid-blob")
+        } catch let error as CryptoError {
+            vault.blobs.discard(blob)
+            throw VaultError.invalidInput(path, "\(error)")
         } catch {
-            vault.blobs.remove(id: blobID)
+            vault.blobs.discard(blob)
             throw error
         }
+        let digest = hasher.finalize()
+        return SealedIngest(index: index, request: request, fileName: file.fileName, size: size, mediaType: file.mediaType,
+                            metadataReport: nil, identifying: [], warnings: [], blob: blob, pendingWrite: pendingWrite,
+                            sealedSize: sealedSize, dataKey: dataKey, digest: digest,
+                            contentToken: Self.contentToken(digest: digest, indexKey: indexKey))
+    }
+
+    /// Files of this many bytes or more are written with direct I/O.
+    static let directThreshold: UInt64 = 1 << 20
+    /// Files of this many bytes or more are also read, hashed and encrypted on threads of their own (below
+    /// it, sealing several files at once keeps the cores busy with less hand-over).
+    static let pipelineThreshold: UInt64 = 16 << 20
+
+    /// The second stage, on the sync thread: waits for the last writes of each blob of a group, then makes
+    /// them durable under their final names (`BlobStore.publish`: fsync each, rename, fsync each folder once).
+    func makeDurable(_ group: [IngestStage]) -> DurableGroup {
+        var durable = DurableGroup(order: group.map { $0.index })
+        var sealed: [SealedIngest] = []
+        for stage in group {
+            switch stage {
+            case let .failed(index, error): durable.outcomes[index] = .failure(error)
+            case let .sealed(item):
+                do {
+                    try item.pendingWrite?.waitUntilWritten()
+                    sealed.append(item)
+                } catch {
+                    vault.blobs.discard(item.blob)
+                    durable.outcomes[item.index] = .failure(VaultError.invalidInput(item.request.path, "its sealed copy could not be written: \(error)"))
+                }
+            }
+        }
+        let blobErrors = vault.blobs.publish(sealed.map { $0.blob })
+        for (item, error) in zip(sealed, blobErrors) {
+            if let error { durable.outcomes[item.index] = .failure(VaultError.invalidInput(item.request.path, "its sealed copy could not be stored: \(error)")) }
+            else { durable.items.append(item) }
+        }
+        FaultInjection.point("ingest.after-blob")
+        return durable
+    }
+
+    /// The third stage, on the commit thread: writes the rows of a group whose blobs are durable in one
+    /// transaction (one savepoint per file). Returns the outcomes in the group's order.
+    func commitRows(_ group: DurableGroup) -> [(Int, Result<IngestOutcome, any Error>)] {
+        var outcomes = group.outcomes
+        let durable = group.items
+
+        if !durable.isEmpty {
+            do {
+                let written = try write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
+                    var written: [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] = []
+                    for item in durable {
+                        do {
+                            var outcome: IngestOutcome? = nil
+                            try db.inSavepoint {
+                                outcome = try insertRows(item, db: db)
+                                return .commit
+                            }
+                            guard let outcome else { throw VaultError.failed("no outcome for \(item.request.path)") }
+                            written.append((item, .success(outcome), keepBlob: !outcome.alreadyPresent))
+                        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode) {
+                            throw error   // the database takes no write at all: the whole group fails (and `write` says why)
+                        } catch {
+                            written.append((item, .failure(error), keepBlob: false))
+                        }
+                    }
+                    FaultInjection.point("ingest.before-commit")
+                    return written
+                }
+                for (item, result, keepBlob) in written {
+                    outcomes[item.index] = result
+                    if !keepBlob { vault.blobs.discard(item.blob) }
+                }
+            } catch {
+                for item in durable {
+                    outcomes[item.index] = .failure(error)
+                    vault.blobs.discard(item.blob)
+                }
+            }
+        }
+        return group.order.compactMap { index in outcomes[index].map { (index, $0) } }
+    }
+
+    /// Writes one sealed file's rows in `db`'s transaction: a new item, or a further source of the item that
+    /// already holds the same content.
+    private func insertRows(_ item: SealedIngest, db: Database) throws -> IngestOutcome {
+        let options = item.request.options
+        let sourceID = BlobStore.newID()
+        var sourceFields: [String: RecordCodec.Value] = ["fileName": .text(item.fileName)]
+        if let witness = options.witness { sourceFields["witness"] = .text(witness) }
+        if let note = options.sourceNote { sourceFields["note"] = .text(note) }
+        let now = Clock.nowMilliseconds()
+
+        if let existing = try ItemRow.filter(Column("contentToken") == Data(item.contentToken)).fetchOne(db) {
+            try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
+            try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
+            try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID])
+            var outcome = IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: item.identifying, warnings: item.warnings)
+            outcome.existingCase = existing.caseID
+            return outcome
+        }
+
+        let itemID = try Self.newItemID(db)
+        let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM item WHERE caseID = ?", arguments: [options.caseID]) ?? 0) + 1
+        try ItemRow(id: itemID, caseID: options.caseID, sequence: sequence, blobID: item.blob.id, sealedSize: Int64(item.sealedSize),
+                    contentToken: Data(item.contentToken), createdAt: now).insert(db)
+        let opening = Random.bytes(32)
+        var fields: [String: RecordCodec.Value] = [
+            "sha256": .text(Hex.encode(item.digest)), "size": .text(String(item.size)), "mediaType": .text(item.mediaType),
+            "fileName": .text(item.fileName), "commitmentOpening": .text(Hex.encode(opening)),
+            "metadataSummary": .list(item.identifying),
+        ]
+        if let report = item.metadataReport { fields["metadata"] = .text(String(decoding: report, as: UTF8.self)) }
+        try RecordCodec.insert(kind: .item, id: itemID, fields: fields, vaultID: vault.vaultID, state: vault.state, createdAt: now,
+                               presetKeys: [.media: item.dataKey], signer: identity, db: db)
+        try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
+        try ItemSourceRow(itemID: itemID, sourceID: sourceID, createdAt: now).insert(db)
+        try audit(db, action: "item.ingest", objects: [itemID, options.caseID],
+                  commitments: [ContentCommitment.commit(contentDigest: item.digest, opening: opening)])
+        return IngestOutcome(itemID: itemID, alreadyPresent: false, identifyingMetadata: item.identifying, warnings: item.warnings)
     }
 
     /// The key of an item's blob: BLAKE2b-derived (context `amanah/v1/blob-key`) from the item's media data

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The benchmark's Amanah identities and a template vault, made once with the `amanah` binary under test.
+/// The identities use the normal (moderate) Argon2id parameters, because release builds do not honour
+/// the test-only cheap key derivation; the unlock is measured separately and subtracted.
+struct AmanahSetup {
+    let amanah: String
+    let work: String
+    let spawner: Spawner
+    var keys: String { work + "/keys" }
+    var passphrase: String { keys + "/passphrase.txt" }
+    /// Where each measured run's vault lives (recreated from the template before every run).
+    var runFolder: String { work + "/run" }
+    var vault: String { runFolder + "/vault" }
+    var template: String { work + "/template" }
+    var stateEnvironment: [String: String] { ["XDG_STATE_HOME": runFolder + "/state"] }
+
+    func key(_ name: String) -> String { keys + "/" + name + ".key" }
+
+    /// Runs `amanah arguments...` as `who` on the run vault.
+    func amanahArguments(_ arguments: [String], as who: String) -> [String] {
+        [amanah] + arguments + ["-C", vault, "-i", key(who), "--passphrase-file", passphrase]
+    }
+
+    /// Makes three identities (custodian, collector, investigator) and a template vault with case `C-1`.
+    func prepare(log: (String) -> Void) throws {
+        try Shell.removeTree(keys, spawner: spawner)
+        try Shell.removeTree(runFolder, spawner: spawner)
+        try Shell.removeTree(template, spawner: spawner)
+        mkdir(keys, 0o700)
+        mkdir(runFolder, 0o700)
+        try Shell.writeFile(passphrase, "benchmark passphrase, not a secret\n")
+        var publicKeys: [String: String] = [:]
+        for name in ["custodian", "collector", "investigator"] {
+            let out = work + "/keygen.out"
+            let result = try spawner.run([amanah, "keygen", "-o", key(name), "--passphrase-file", passphrase], output: out)
+            guard result.status == 0 else { throw BenchError("amanah keygen failed: \(result.standardError)") }
+            publicKeys[name] = Spawner.readSmallFile(out).split(separator: "\n").first.map(String.init) ?? ""
+        }
+        let initResult = try spawner.run([amanah, "init", vault, "-i", key("custodian"), "--passphrase-file", passphrase,
+                                          "--threshold", "1", "--custodian", publicKeys["custodian"]!,
+                                          "--member", publicKeys["collector"]! + ":collector",
+                                          "--member", publicKeys["investigator"]! + ":investigator"],
+                                         extraEnvironment: stateEnvironment)
+        guard initResult.status == 0 else { throw BenchError("amanah init failed: \(initResult.standardError)") }
+        try Shell.writeFile(work + "/case-C-1.json", #"[{"id":"C-1","detaineeNumber":"1/215","branch":"215"}]"#)
+        let added = try spawner.run(amanahArguments(["case", "add", "--from", work + "/case-C-1.json"], as: "collector"),
+                                    extraEnvironment: stateEnvironment)
+        guard added.status == 0 else { throw BenchError("amanah case add failed: \(added.standardError)") }
+        let copied = try spawner.run(["cp", "-a", runFolder, template])
+        guard copied.status == 0 else { throw BenchError("cannot copy the template vault: \(copied.standardError)") }
+        log("made identities and a template vault with \(amanah)")
+    }
+
+    /// Replaces the run vault (and its client state) with a fresh copy of the template.
+    func freshVault() throws {
+        try Shell.removeTree(runFolder, spawner: spawner)
+        let copied = try spawner.run(["cp", "-a", template, runFolder])
+        guard copied.status == 0 else { throw BenchError("cannot copy the template vault: \(copied.standardError)") }
+    }
+}
+
+/// Small file-system helpers through standard tools.
+enum Shell {
+    static func removeTree(_ path: String, spawner: Spawner) throws {
+        guard path.count > 5 else { throw BenchError("refusing to remove \(path)") }
+        let result = try spawner.run(["rm", "-rf", "--", path])
+        guard result.status == 0 else { throw BenchError("cannot remove \(path): \(result.standardError)") }
+    }
+
+    static func writeFile(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BenchError("cannot create \(path)") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else { throw BenchError("cannot write \(path)") }
+    }
+
+    /// Total bytes of the regular files under `path` (`du --apparent-size` would round; this does not).
+    static func treeBytes(_ path: String) -> (apparent: UInt64, allocated: UInt64) {
+        var apparent: UInt64 = 0, allocated: UInt64 = 0
+        guard let dir = opendir(path) else { return (0, 0) }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let child = path + "/" + name
+            var info = stat()
+            guard lstat(child, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                let sub = treeBytes(child)
+                apparent += sub.apparent; allocated += sub.allocated
+            } else if (info.st_mode & S_IFMT) == S_IFREG {
+                apparent += UInt64(info.st_size); allocated += UInt64(info.st_blocks) * 512
+            }
+        }
+        return (apparent, allocated)
+    }
+}
