@@ -13,7 +13,9 @@ enum PeakMemory {
     nonisolated(unsafe) private static var beforeReset: Int?
 
     /// Called once the identity is unlocked: remembers the peak so far and resets the kernel's high-water
-    /// mark to the current resident set (writing "5" to `/proc/self/clear_refs`, Linux 4.0 and later).
+    /// mark to the current resident set (writing "5" to `/proc/self/clear_refs`, Linux 4.0 and later). The
+    /// process is made non-dumpable at start-up, which gives `/proc/self` to root: only a run as root gets
+    /// the second figure; other runs report the whole-process peak alone.
     static func markUnlocked() {
         guard requested, beforeReset == nil, let peak = highWaterKiB() else { return }
         let fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)

@@ -54,6 +54,10 @@ extension BlobStore {
             }
         }
         var folderErrors: [String: any Error] = [:]
+        // The root first: a folder `blobs/xx` made by another thread during this group is durable too.
+        if !blobs.isEmpty {
+            do { try DurableFile.syncDirectory(root) } catch { for blob in blobs { folderErrors[blob.folder] = error } }
+        }
         for folder in Set(blobs.enumerated().filter { errors[$0.offset] == nil }.map { $0.element.folder }).sorted() {
             do { try DurableFile.syncDirectory(folder) } catch { folderErrors[folder] = error }
         }

@@ -217,3 +217,91 @@ struct SandboxTests {
         #expect(seen[2].trimmingCharacters(in: .whitespacesAndNewlines) == "/")
     }
 }
+
+/// The same children forked by the sandbox fork server (what `amanah` itself uses): the same results, the
+/// same limits, a server that holds nothing, and a fallback to spawning when the server cannot start.
+@Suite("Sandbox fork server")
+struct SandboxForkServerTests {
+    let forked = SandboxClient(executablePath: amanahPath, forkServer: true)
+    let spawned = SandboxClient(executablePath: amanahPath)
+
+    @Test(arguments: ["C02-xmp-only-gps-extended.jpg", "C04-png-all-metadata-chunks.png", "C05-webp-exif-with-prefix.webp",
+                      "C20-arabic-metadata.jpg"])
+    func forkedChildrenGiveWhatSpawnedChildrenGive(_ name: String) throws {
+        let bytes = try Vectors.caseFile(name)
+        let report = try forked.extractMetadata(from: MemorySource(bytes))
+        #expect(report == MetadataExtractor.extract(bytes: bytes))
+        #expect(report == (try spawned.extractMetadata(from: MemorySource(bytes))))
+        #expect(!report.identifyingSummary.isEmpty)
+    }
+
+    @Test func derivativesAreTheSameBytes() throws {
+        let bytes = try Vectors.caseFile("C12-orient-6.jpg")
+        let request = DerivativeRequest(regions: [c12Region])
+        let a = try forked.makeDerivative(from: MemorySource(bytes), request: request)
+        let b = try spawned.makeDerivative(from: MemorySource(bytes), request: request)
+        #expect(a.bytes == b.bytes && a.width == 640 && a.appliedOrientation == 6)
+        #expect(try derivativeProblems(a, secrets: try Vectors.secrets()).isEmpty)
+    }
+
+    @Test func limitsHoldInForkedChildrenAndTheServerGoesOn() throws {
+        var slow = SandboxLimits.metadata
+        slow.timeoutSeconds = 0.5
+        #expect(throws: SandboxError.timedOut(seconds: 0.5)) { try forked.extractMetadata(from: EndlessSlowSource(), limits: slow) }
+        var small = SandboxLimits.derivative
+        small.addressSpaceBytes = 96 << 20
+        #expect(throws: SandboxError.resourceLimit("address space (\(96 << 20) bytes)")) {
+            try forked.makeDerivative(from: MemorySource(try Vectors.caseFile("C09-acropalypse-snippingtool-crop.png")),
+                                      request: DerivativeRequest(), limits: small)
+        }
+        let report = try forked.extractMetadata(from: MemorySource(try Vectors.sample("DSCN0021.jpg")))
+        #expect(report.make == "NIKON")
+    }
+
+    @Test func manyThreadsShareOneServer() throws {
+        let names = ["C02-xmp-only-gps-extended.jpg", "C03-panasonic-makernote-serial.jpg", "C20-arabic-metadata.jpg"]
+        let inputs = try names.map { try Vectors.caseFile($0) }
+        let expected = inputs.map { MetadataExtractor.extract(bytes: $0) }
+        let mismatches = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 24) { index in
+            let report = try? forked.extractMetadata(from: MemorySource(inputs[index % inputs.count]))
+            if report != expected[index % inputs.count] { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+    }
+
+    @Test func theServerHoldsNoEnvironmentNoDescriptorsAndNoPrivileges() throws {
+        _ = try forked.extractMetadata(from: MemorySource(try Vectors.caseFile("C20-arabic-metadata.jpg")))
+        let server = try #require(SandboxForkServer.shared(for: amanahPath))
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(server.pid)/environ"))
+        #expect(Array(environ) == Array("SWIFT_BACKTRACE=enable=no\0".utf8))
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.pid)/fd").sorted()
+        #expect(descriptors == ["0", "1", "2"])
+        let zero = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(server.pid)/fd/0")
+        #expect(zero.hasPrefix("socket:"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(server.pid)/fd/1") == "/dev/null")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(server.pid)/cwd") == "/")
+        let status = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
+        #expect(status.contains("NoNewPrivs:\t1"))
+        #expect(status.contains("Threads:\t1\n"))
+    }
+
+    @Test func aProgramThatIsNoForkServerFallsBackToSpawning() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.url.appendingPathComponent("child.sh").path
+        try "#!/bin/sh\necho oops >&2; exit 3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        let client = SandboxClient(executablePath: path, forkServer: true)
+        #expect(throws: SandboxError.exited(status: 3, diagnostics: "oops\n")) { try client.extractMetadata(from: MemorySource([1])) }
+        #expect(SandboxForkServer.shared(for: path) == nil)
+    }
+}
+
+/// A value shared between threads under a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&value) }
+}

@@ -60,7 +60,9 @@ struct Ingest: ParsableCommand {
                     failures += 1
                 }
                 if progress && index + 1 < files.count {
-                    Terminal.writeStandardError("[\(index + 1)/\(files.count)] \(name)")
+                    // Files are committed in order: the next one is the file now being worked on.
+                    let next = Identifier.escapedForDisplay(DurableFile.lastComponent(of: files[index + 1]))
+                    Terminal.writeStandardError("[\(index + 2)/\(files.count)] \(next)")
                 }
             }
         }

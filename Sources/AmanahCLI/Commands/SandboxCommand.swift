@@ -11,10 +11,11 @@ struct SandboxCommand: ParsableCommand {
         abstract: "Internal: the sandboxed parser child.",
         shouldDisplay: false)
 
-    @Argument(help: "The job: metadata or derivative.")
+    @Argument(help: "The job: metadata, derivative, or fork-server (forks one child per job on request).")
     var job: String
 
     func run() throws {
+        if job == "fork-server" { SandboxChild.serveForks() }
         SandboxChild.main(job: job)
     }
 }

@@ -64,7 +64,6 @@ int amanah_set_direct_io(int fd, int on);
 /// Returns 0, or -1 where threads cannot be named.
 int amanah_set_thread_name(const char *name);
 
-#endif
 
 /// Opens an unnamed temporary file (O_TMPFILE) in folder `dir` for writing, mode 0600: it has no name until
 /// `amanah_link_tmpfile` gives it one, so a crash leaves nothing behind. Returns the descriptor, or -1 with
@@ -74,3 +73,41 @@ int amanah_open_tmpfile(const char *dir);
 /// Gives the unnamed file open as `fd` the name `path` (linkat through /proc/self/fd); fails with EEXIST if
 /// `path` exists.
 int amanah_link_tmpfile(int fd, const char *path);
+
+/// Makes a pipe whose two ends are close-on-exec from the start (pipe2 with O_CLOEXEC), so a child another
+/// thread spawns at the same moment cannot inherit them.
+int amanah_pipe_cloexec(int fds[2]);
+
+/// Makes a connected pair of Unix-domain SOCK_SEQPACKET sockets (close-on-exec): messages keep their
+/// boundaries, and descriptors travel with them.
+int amanah_seqpacket_pair(int fds[2]);
+
+/// The sandbox fork server's requests: fork a child for `job` with three descriptors (its standard input,
+/// output and error) sent along; or reap child `pid`, waiting or not.
+enum { AMANAH_ZYGOTE_FORK = 1, AMANAH_ZYGOTE_WAIT = 2, AMANAH_ZYGOTE_POLL = 3 };
+struct amanah_zygote_request {
+    int32_t operation;
+    int32_t pid;
+    char job[24];
+};
+/// The answer: `result` is the child's pid (fork; reaped), 0 (poll: still running) or -errno; `status` is
+/// the wait status and `cpu_microseconds` the child's user + system CPU time once reaped.
+struct amanah_zygote_reply {
+    int32_t result;
+    int32_t status;
+    uint64_t cpu_microseconds;
+};
+
+/// Client side: sends `request` with `count` (0 to 3) descriptors on `sock` and waits for the reply.
+/// Returns 0, or -1 with errno (EPIPE when the server has gone).
+int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request, const int *fds, int count,
+                           struct amanah_zygote_reply *reply);
+
+/// Server side: serves requests on `sock` until the other end closes, then exits the process. Refuses to
+/// start (returns -1: EBUSY) unless the process has exactly one thread; first sends a reply whose `result`
+/// is its own pid (ready); ends when the other end closes
+/// (at the latest when the parent process ends). Returns 0 only in a forked child: its descriptors 0, 1 and 2 are the ones sent with
+/// the request, the socket is closed, it too dies with its parent, and `job` holds the job's name.
+int amanah_zygote_serve(int sock, char *job, size_t job_capacity);
+
+#endif

@@ -1,3 +1,4 @@
+import CPlatform
 import Foundation
 import GRDB
 import VaultAudit
@@ -323,7 +324,7 @@ final class OpenedBlobSource: ByteSource, @unchecked Sendable {
 
     private func start() throws {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
+        guard amanah_pipe_cloexec(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
         reader = FileHandleFD(fd: fds[0], path: "blob pipe")
         let writer = FileHandleFD(fd: fds[1], path: "blob pipe")
         let blob = self.blob, key = self.key, ad = self.associatedData

@@ -128,6 +128,7 @@ final class DirectWriterState: @unchecked Sendable {
     private var jobs: [Job] = []
     private var closed = false
     private var cancelled = false
+    private var stopped = false
     private var error: (any Error)?
 
     init(handle: FileHandleFD, direct: Bool, buffers: DirectBlobSink.Buffers) {
@@ -138,41 +139,48 @@ final class DirectWriterState: @unchecked Sendable {
 
     var failure: (any Error)? { lock.withLock { error } }
 
+    /// Queues a buffer for the writer; once the writer has stopped, the buffer goes straight back to the pool.
     func submit(buffer: UnsafeMutableRawBufferPointer, length: Int, offset: Int64) {
-        lock.changing { jobs.append(Job(buffer: buffer, length: length, offset: offset)) }
+        let queued = lock.changing { () -> Bool in
+            guard !stopped else { return false }
+            jobs.append(Job(buffer: buffer, length: length, offset: offset))
+            return true
+        }
+        if !queued { buffers.giveBack(buffer) }
     }
 
     func close() { lock.changing { closed = true } }
     func cancel() { lock.changing { cancelled = true } }
 
-    /// The writer thread: writes jobs in order until closed (and drained), cancelled or failed; every
-    /// buffer goes back to the pool, written or not.
+    /// The writer thread: writes jobs in order until closed and drained, or cancelled. After a failure or a
+    /// cancellation it goes on taking jobs without writing them, so that every buffer goes back to the pool,
+    /// also those queued later; once it stops, `submit` gives buffers straight back.
     func run() {
         var end: Int64 = 0
         var started: Int64 = 0
         while true {
-            let next = lock.when({ !jobs.isEmpty || closed || cancelled }) { () -> Job? in
-                guard !cancelled, error == nil, !jobs.isEmpty else { return nil }
-                return jobs.removeFirst()
-            }
-            guard let job = next else { break }
-            do {
-                try write(job)
-                end = job.offset + Int64(job.length)
-                if !direct && end - started >= Int64(DirectBlobSink.bufferBytes) {
-                    _ = amanah_start_writeback(handle.fd, started, end - started)
-                    started = end
+            let next = lock.when({ !jobs.isEmpty || closed || cancelled }) { () -> (job: Job, write: Bool)? in
+                guard !jobs.isEmpty else {
+                    stopped = true
+                    return nil
                 }
-            } catch {
-                lock.changing { self.error = error }
+                return (jobs.removeFirst(), !cancelled && error == nil)
+            }
+            guard let (job, shouldWrite) = next else { break }
+            if shouldWrite {
+                do {
+                    try write(job)
+                    end = job.offset + Int64(job.length)
+                    if !direct && end - started >= Int64(DirectBlobSink.bufferBytes) {
+                        _ = amanah_start_writeback(handle.fd, started, end - started)
+                        started = end
+                    }
+                } catch {
+                    lock.changing { self.error = error }
+                }
             }
             buffers.giveBack(job.buffer)
         }
-        for job in lock.changing({ () -> [Job] in
-            let left = jobs
-            jobs.removeAll()
-            return left
-        }) { buffers.giveBack(job.buffer) }
         if !direct && end > started { _ = amanah_start_writeback(handle.fd, started, end - started) }
     }
 
@@ -199,6 +207,8 @@ final class DirectWriterState: @unchecked Sendable {
     }
 
     /// pwrite until done. Returns false (nothing written) when direct I/O is refused on the first attempt.
+    /// After a short direct write (the disk filling up), the rest goes through the page cache, whose writes
+    /// need no alignment, so the error reported is the real one (ENOSPC), not EINVAL.
     private func writeAll(_ base: UnsafeMutableRawPointer, _ count: Int, at offset: Int64, allowFallback: Bool) throws -> Bool {
         var done = 0
         while done < count {
@@ -208,7 +218,12 @@ final class DirectWriterState: @unchecked Sendable {
                 if errno == EINVAL && allowFallback && done == 0 { return false }
                 throw CryptoError.system("write \(handle.path)", lastErrorText())
             }
+            if n == 0 { throw CryptoError.system("write \(handle.path)", "no space written") }
             done += n
+            if done < count && direct {
+                direct = false
+                _ = amanah_set_direct_io(handle.fd, 0)
+            }
         }
         return true
     }

@@ -1,3 +1,4 @@
+import CPlatform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,9 +30,7 @@ enum PipeWorker {
     ///   consumer's.
     static func run<T>(producer: @escaping (FileHandleFD) throws -> Void, consumer: (FileHandleFD) throws -> T) throws -> T {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        guard amanah_pipe_cloexec(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
         let reader = FileHandleFD(fd: fds[0], path: "pipe")
         let job = Job(producer: producer, writer: FileHandleFD(fd: fds[1], path: "pipe"))
         var thread = pthread_t()

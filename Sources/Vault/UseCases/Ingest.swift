@@ -239,7 +239,8 @@ extension Session {
         var hasher = ContentHasher()
         let padded = Padme.paddedLength(size + 8)
         let associatedData = Self.blobAssociatedData(vaultID: vault.vaultID, blobID: blobID)
-        let blob = try vault.blobs.begin(id: blobID)
+        let blob: BlobStore.PendingBlob
+        do { blob = try vault.blobs.begin(id: blobID) } catch { throw VaultError.invalidInput(path, "cannot store its blob: \(error)") }
         let sealedSize: UInt64
         var pendingWrite: DirectBlobSink? = nil
         do {
@@ -351,9 +352,15 @@ extension Session {
                     if !keepBlob { vault.blobs.discard(item.blob) }
                 }
             } catch {
+                // An I/O error at commit leaves it unknown whether the transaction reached the disk (SQLite may
+                // bring it back at the next open): the blobs then stay, and `amanah check` removes those no
+                // row refers to. Any other error means the transaction was rolled back.
+                let commitUnknown = (error as? DatabaseError).map {
+                    [.SQLITE_IOERR, .SQLITE_CORRUPT].contains($0.resultCode.primaryResultCode)
+                } ?? false
                 for item in durable {
                     outcomes[item.index] = .failure(error)
-                    vault.blobs.discard(item.blob)
+                    if !commitUnknown { vault.blobs.discard(item.blob) }
                 }
             }
         }

@@ -77,6 +77,21 @@ public enum SandboxChild {
         }
     }
 
+    /// Runs the sandbox fork server (`amanah __sandbox fork-server`, started by `SandboxForkServer`): with
+    /// every descriptor but 0 (its socket), 1 and 2 closed, core dumps off and no_new_privs set, it serves
+    /// fork requests until the parent closes the socket. Each forked child goes on exactly as a spawned one,
+    /// in `main(job:)`. The server itself never reads a byte of a file.
+    public static func serveForks() -> Never {
+        closeInheritedDescriptors()
+        _ = amanah_disable_core_dumps()
+        guard amanah_set_no_new_privs() == 0 else { exit(70) }
+        var job = [CChar](repeating: 0, count: 32)
+        if amanah_zygote_serve(0, &job, job.count) == 0 {
+            main(job: String(decoding: job.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        exit(70)
+    }
+
     /// Closes every open descriptor above 2, found through /proc/self/fd (or up to 4096 without /proc).
     private static func closeInheritedDescriptors() {
         var descriptors: [Int32] = []

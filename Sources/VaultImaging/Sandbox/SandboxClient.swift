@@ -19,16 +19,24 @@ import Glibc
 public struct SandboxClient: Sendable {
     /// Absolute path of the `amanah` executable.
     public let executablePath: String
+    /// Whether children are forked by the sandbox fork server (`SandboxForkServer`, started once per
+    /// executable) rather than spawned from the executable for every file; either way each file gets a
+    /// child of its own. Falls back to spawning when the server cannot start.
+    public let usesForkServer: Bool
 
-    public init(executablePath: String) { self.executablePath = executablePath }
+    public init(executablePath: String, forkServer: Bool = false) {
+        self.executablePath = executablePath
+        self.usesForkServer = forkServer
+    }
 
-    /// A client that runs the executable of the current process (`/proc/self/exe`): what the vault uses
-    /// inside the `amanah` binary. Nil where that link cannot be read.
+    /// A client that runs the executable of the current process (`/proc/self/exe`), through its fork
+    /// server: what the vault uses inside the `amanah` binary. Nil where that link cannot be read.
     public static func currentExecutable() -> SandboxClient? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
-        return SandboxClient(executablePath: String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return SandboxClient(executablePath: String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                             forkServer: true)
     }
 
     /// Extracts capture metadata from `source` in the sandbox.
@@ -64,11 +72,10 @@ public struct SandboxClient: Sendable {
         var write: Int32 = -1
         init() throws {
             var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw SandboxError.spawnFailed("pipe: \(String(cString: strerror(errno)))") }
+            // Close-on-exec from the start: another thread may spawn a sandbox child at the same moment.
+            guard amanah_pipe_cloexec(&fds) == 0 else { throw SandboxError.spawnFailed("pipe: \(String(cString: strerror(errno)))") }
             read = fds[0]
             write = fds[1]
-            _ = fcntl(read, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(write, F_SETFD, FD_CLOEXEC)
         }
     }
 
@@ -98,45 +105,25 @@ public struct SandboxClient: Sendable {
                      limits: SandboxLimits) throws -> [UInt8] {
         var source = source
         let input = try Pipe(), output = try Pipe(), errors = try Pipe()
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_adddup2(&fileActions, input.read, 0)
-        posix_spawn_file_actions_adddup2(&fileActions, output.write, 1)
-        posix_spawn_file_actions_adddup2(&fileActions, errors.write, 2)
-        // Nothing else crosses into the child: every descriptor above 2 is closed at exec, even one the
-        // embedding program opened without O_CLOEXEC; and the child starts in "/", away from the vault.
-        // (Where glibc lacks these actions the child still closes every other descriptor first thing.)
-        _ = amanah_spawn_actions_closefrom_chdir(&fileActions, 3, "/")
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var allSignals = sigset_t(), noSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let arguments = [executablePath, "__sandbox", job.name]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        // Nothing of the parent's environment is inherited. The one fixed variable turns off the Swift
-        // runtime's crash backtracer, which would otherwise start a helper process and print the child's
-        // stack (addresses near untrusted data) when a decoder crashes.
-        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
-        defer { free(envp[0]) }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executablePath, &fileActions, &attributes, &argv, &envp)
+        let child: ChildProcess
+        if usesForkServer, let server = SandboxForkServer.shared(for: executablePath),
+           let pid = try? server.forkChild(job: job.name, standardInput: input.read, standardOutput: output.write,
+                                           standardError: errors.write) {
+            child = .forked(pid, server)
+        } else {
+            switch Self.spawnClean(executable: executablePath, arguments: ["__sandbox", job.name],
+                                   standardInput: input.read, standardOutput: output.write, standardError: errors.write) {
+            case .success(let pid): child = .spawned(pid)
+            case .failure(let error):
+                close(input.read); close(output.write); close(errors.write)
+                close(input.write); close(output.read); close(errors.read)
+                throw error
+            }
+        }
         close(input.read)
         close(output.write)
         close(errors.write)
-        guard spawned == 0 else {
-            close(input.write); close(output.read); close(errors.read)
-            throw SandboxError.spawnFailed("\(executablePath): \(String(cString: strerror(spawned)))")
-        }
+        let pid = child.pid
 
         // A write to a pipe whose reader died raises SIGPIPE: block it on this thread while talking to the
         // child, and consume any that became pending before restoring the mask.
@@ -168,11 +155,8 @@ public struct SandboxClient: Sendable {
             if !killed { kill(pid, SIGKILL); killed = true }
         }
         func reap() -> (status: Int32, cpu: Double) {
-            var status: Int32 = 0
-            var usage = rusage()
-            while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-            return (status, cpu)
+            // A server that has gone took its children with it (they die with their parent).
+            ((try? child.reap(wait: true)) ?? nil) ?? (SIGKILL, 0)
         }
 
         let clock = ContinuousClock()
@@ -254,14 +238,9 @@ public struct SandboxClient: Sendable {
         }
         // Both output pipes are closed: the child has exited or is about to. Wait, but not past the deadline.
         while true {
-            var status: Int32 = 0
-            var usage = rusage()
-            let result = wait4(pid, &status, WNOHANG, &usage)
-            if result == pid {
-                let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            if let (status, cpu) = try child.reap(wait: false) {
                 return try interpret(status: status, cpu: cpu, response: response, diagnostics: diagnostics, limits: limits)
             }
-            if result < 0 && errno != EINTR { throw SandboxError.failed("wait: \(String(cString: strerror(errno)))") }
             if clock.now >= deadline {
                 killChild()
                 _ = reap()
@@ -269,6 +248,80 @@ public struct SandboxClient: Sendable {
             }
             usleep(2_000)
         }
+    }
+
+    /// A sandbox child: spawned by this process, or forked by the fork server.
+    private enum ChildProcess {
+        case spawned(pid_t)
+        case forked(pid_t, SandboxForkServer)
+
+        var pid: pid_t {
+            switch self {
+            case .spawned(let pid), .forked(let pid, _): return pid
+            }
+        }
+
+        /// The wait status and CPU time (seconds) once the child has ended; nil while it runs (`wait` false).
+        /// - Throws: `SandboxError.failed` when it cannot be waited for.
+        func reap(wait: Bool) throws -> (status: Int32, cpu: Double)? {
+            switch self {
+            case .forked(let pid, let server):
+                return try server.reap(pid, wait: wait)
+            case .spawned(let pid):
+                var status: Int32 = 0
+                var usage = rusage()
+                while true {
+                    let result = wait4(pid, &status, wait ? 0 : WNOHANG, &usage)
+                    if result == pid {
+                        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+                        return (status, cpu)
+                    }
+                    if result == 0 { return nil }
+                    if errno != EINTR { throw SandboxError.failed("wait: \(String(cString: strerror(errno)))") }
+                }
+            }
+        }
+    }
+
+    /// Spawns `executable` with `arguments` and the three descriptors as its standard input, output and
+    /// error: every other descriptor closed at exec, "/" as its folder, default signal dispositions, an
+    /// empty signal mask and an empty environment but for SWIFT_BACKTRACE=enable=no (the Swift runtime's
+    /// crash backtracer would otherwise start a helper process and print the child's stack, addresses near
+    /// untrusted data, when a decoder crashes).
+    /// - Returns: the pid, or `SandboxError.spawnFailed` naming the executable.
+    static func spawnClean(executable: String, arguments: [String], standardInput: Int32, standardOutput: Int32,
+                           standardError: Int32) -> Result<pid_t, SandboxError> {
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_adddup2(&fileActions, standardInput, 0)
+        posix_spawn_file_actions_adddup2(&fileActions, standardOutput, 1)
+        posix_spawn_file_actions_adddup2(&fileActions, standardError, 2)
+        // Nothing else crosses into the child: every descriptor above 2 is closed at exec, even one the
+        // embedding program opened without O_CLOEXEC; and the child starts in "/", away from the vault.
+        // (Where glibc lacks these actions the child still closes every other descriptor first thing.)
+        _ = amanah_spawn_actions_closefrom_chdir(&fileActions, 3, "/")
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t(), noSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(envp[0]) }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &fileActions, &attributes, &argv, &envp)
+        guard spawned == 0 else { return .failure(.spawnFailed("\(executable): \(String(cString: strerror(spawned)))")) }
+        return .success(pid)
     }
 
     private func interpret(status: Int32, cpu: Double, response: [UInt8], diagnostics rawDiagnostics: [UInt8],
