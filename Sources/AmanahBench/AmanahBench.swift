@@ -55,8 +55,11 @@ struct AmanahBench: ParsableCommand {
     @Option(name: .customLong("searches"), help: "Detainee-number searches timed in the scale run.")
     var searches: Int = 2000
 
-    @Flag(name: .customLong("scale-metadata"), help: "Extract each photograph's metadata in the sandbox in the scale run, as amanah ingest does (much slower).")
-    var scaleMetadata = false
+    @Flag(name: .customLong("scale-skip-metadata"), help: "Do not extract each photograph's metadata in the sandbox in the scale run (amanah ingest always does).")
+    var scaleSkipMetadata = false
+
+    @Option(name: .customLong("sample-photos"), help: ArgumentHelp("Real photographs for the scale run's disclosure (default: the repository's keys-example/photos).", valueName: "DIR"))
+    var samplePhotos: String?
 
     @Flag(name: .customLong("keep"), help: "Keep the vaults and outputs (the generated data is always kept).")
     var keep = false
@@ -111,7 +114,8 @@ struct AmanahBench: ParsableCommand {
         }
         if scale {
             let run = ScaleRun(setup: setup, spawner: spawner, work: work, cases: scaleCases,
-                               photosPerCase: scalePhotosPerCase, searches: searches, withMetadata: scaleMetadata, log: log)
+                               photosPerCase: scalePhotosPerCase, searches: searches, withMetadata: !scaleSkipMetadata,
+                               samplePhotos: samplePhotos ?? AmanahBench.repositoryPhotos, log: log)
             try run.run()
         }
         if !keep {
@@ -120,6 +124,14 @@ struct AmanahBench: ParsableCommand {
             try Shell.removeTree(work + "/restic-repo", spawner: spawner)
             try Shell.removeTree(work + "/scale-vault", spawner: spawner)
         }
+    }
+
+    /// The repository's sample photographs, found from this source file's place (a local build).
+    static var repositoryPhotos: String {
+        let source = #filePath
+        var parts = source.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)   // Sources/AmanahBench/AmanahBench.swift
+        return parts.joined(separator: "/") + "/keys-example/photos"
     }
 
     /// `amanah` in the same folder as this executable.

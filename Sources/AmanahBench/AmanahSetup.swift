@@ -24,7 +24,13 @@ struct AmanahSetup {
         [amanah] + arguments + ["-C", vault, "-i", key(who), "--passphrase-file", passphrase]
     }
 
-    /// Makes three identities (custodian, collector, investigator) and a template vault with case `C-1`.
+    /// The recipient registered in the template vault, and its age identity file (made with `age-keygen`).
+    static let recipient = "Bench Tribunal"
+    var recipientIdentity: String { keys + "/recipient.agekey" }
+
+    /// Makes five identities (custodian, collector, investigator, two legal officers), an age identity for
+    /// the recipient "Bench Tribunal", and a template vault with case `C-1` and that recipient registered
+    /// (a quorum operation of the one custodian).
     func prepare(log: (String) -> Void) throws {
         try Shell.removeTree(keys, spawner: spawner)
         try Shell.removeTree(runFolder, spawner: spawner)
@@ -33,7 +39,7 @@ struct AmanahSetup {
         mkdir(runFolder, 0o700)
         try Shell.writeFile(passphrase, "benchmark passphrase, not a secret\n")
         var publicKeys: [String: String] = [:]
-        for name in ["custodian", "collector", "investigator"] {
+        for name in ["custodian", "collector", "investigator", "legal-officer", "legal-officer-2"] {
             let out = work + "/keygen.out"
             let result = try spawner.run([amanah, "keygen", "-o", key(name), "--passphrase-file", passphrase], output: out)
             guard result.status == 0 else { throw BenchError("amanah keygen failed: \(result.standardError)") }
@@ -42,13 +48,28 @@ struct AmanahSetup {
         let initResult = try spawner.run([amanah, "init", vault, "-i", key("custodian"), "--passphrase-file", passphrase,
                                           "--threshold", "1", "--custodian", publicKeys["custodian"]!,
                                           "--member", publicKeys["collector"]! + ":collector",
-                                          "--member", publicKeys["investigator"]! + ":investigator"],
+                                          "--member", publicKeys["investigator"]! + ":investigator",
+                                          "--member", publicKeys["legal-officer"]! + ":legal-officer",
+                                          "--member", publicKeys["legal-officer-2"]! + ":legal-officer"],
                                          extraEnvironment: stateEnvironment)
         guard initResult.status == 0 else { throw BenchError("amanah init failed: \(initResult.standardError)") }
         try Shell.writeFile(work + "/case-C-1.json", #"[{"id":"C-1","detaineeNumber":"1/215","branch":"215"}]"#)
         let added = try spawner.run(amanahArguments(["case", "add", "--from", work + "/case-C-1.json"], as: "collector"),
                                     extraEnvironment: stateEnvironment)
         guard added.status == 0 else { throw BenchError("amanah case add failed: \(added.standardError)") }
+        // The recipient: a stock age identity, registered by a quorum operation (threshold 1).
+        let ageKey = try spawner.run(["age-keygen", "-o", recipientIdentity], output: work + "/age-keygen.out")
+        guard ageKey.status == 0 else { throw BenchError("age-keygen failed: \(ageKey.standardError)") }
+        let publicLine = ageKey.standardError.split(separator: "\n").first { $0.hasPrefix("Public key: ") }
+        guard let agePublic = publicLine.map({ String($0.dropFirst("Public key: ".count)) }) else {
+            throw BenchError("age-keygen printed no public key")
+        }
+        let operation = work + "/recipient.op"
+        for step in [["op", "propose", "add-recipient", AmanahSetup.recipient, "--age-key", agePublic, "-o", operation],
+                     ["op", "approve", operation, "--yes"], ["op", "apply", operation]] {
+            let result = try spawner.run(amanahArguments(step, as: "custodian"), extraEnvironment: stateEnvironment)
+            guard result.status == 0 else { throw BenchError("amanah \(step.prefix(2).joined(separator: " ")) failed: \(result.standardError)") }
+        }
         let copied = try spawner.run(["cp", "-a", runFolder, template])
         guard copied.status == 0 else { throw BenchError("cannot copy the template vault: \(copied.standardError)") }
         log("made identities and a template vault with \(amanah)")
@@ -79,6 +100,12 @@ enum Shell {
     }
 
     /// Total bytes of the regular files under `path` (`du --apparent-size` would round; this does not).
+    /// The size of a file in bytes (0 when it cannot be read).
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
     static func treeBytes(_ path: String) -> (apparent: UInt64, allocated: UInt64) {
         var apparent: UInt64 = 0, allocated: UInt64 = 0
         guard let dir = opendir(path) else { return (0, 0) }

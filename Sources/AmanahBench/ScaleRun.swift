@@ -21,6 +21,9 @@ struct ScaleRun {
     /// Whether each photograph's capture metadata is extracted in the sandbox (a child process of the
     /// amanah binary per file), as `amanah ingest` does.
     let withMetadata: Bool
+    /// A folder of real photographs (the repository's `keys-example/photos`), ingested into one more case,
+    /// `C-DISCLOSE`, which is then disclosed: the synthetic photographs do not decode as images.
+    let samplePhotos: String
     let log: (String) -> Void
 
     static let branches = ["215", "227", "235", "248", "251"]
@@ -53,7 +56,7 @@ struct ScaleRun {
             let number = index % 3 == 0 ? ScaleRun.arabicIndic(ScaleRun.detaineeNumber(index)) : ScaleRun.detaineeNumber(index)
             json += (index == 0 ? "" : ",\n") + #"{"id":"\#(ScaleRun.caseID(index))","detaineeNumber":"\#(number)","branch":"\#(ScaleRun.branches[index % ScaleRun.branches.count])","forensicReference":"F-\#(index + 1)"}"#
         }
-        json += "]\n"
+        json += #",\n{"id":"C-DISCLOSE","detaineeNumber":"9999/215","branch":"215"}"# + "]\n"
         let casesFile = work + "/scale-cases.json"
         try Shell.writeFile(casesFile, json)
         let added = try spawner.run(setup.amanahArguments(["case", "add", "--from", casesFile], as: "collector"),
@@ -65,7 +68,7 @@ struct ScaleRun {
         let unlockStart = Spawner.now()
         let collector = try unlock("collector")
         let unlockSeconds = Spawner.now() - unlockStart
-        let extractor: (any MetadataExtracting)? = withMetadata ? SandboxMetadata(client: SandboxClient(executablePath: setup.amanah)) : nil
+        let extractor: (any MetadataExtracting)? = withMetadata ? SandboxedMetadata(client: SandboxClient(executablePath: setup.amanah, forkServer: true)) : nil
         var requests: [Session.IngestRequest] = []
         for (index, path) in photos.files.enumerated() {
             requests.append(Session.IngestRequest(path: path, options: Session.IngestOptions(caseID: ScaleRun.caseID(index / photosPerCase),
@@ -142,11 +145,48 @@ struct ScaleRun {
         table.add(["  database (records, keys, indexes, audit log, WAL)", "\(format(Double(databaseBytes) / 1e6, 1)) MB = \(format(Double(databaseBytes) / Double(items), 0)) bytes per photograph"])
         table.add(["detainee-number search, \(searches) lookups (in process)", "p50 \(format(Statistics.percentile(latencies, 50), 2)) ms, p99 \(format(Statistics.percentile(latencies, 99), 2)) ms, max \(format(latencies.max() ?? 0, 2)) ms (target p99 < 10 ms: \(Statistics.percentile(latencies, 99) < 10 ? "met" : "MISSED"))"])
         table.add(["check --read-data (CLI)", "\(format(check.seconds, 1)) s wall = \(format(Double(dataBytes) / checkNet / 1e6, 0)) MB/s, \(format(Double(items) / checkNet, 0)) items/s net of the unlock"])
-        table.add(["disclosure of one case", "TODO(disclosure): not measured; `amanah disclose` does not exist yet"])
+        for row in try discloseOneCase(unlockSeconds: unlockSeconds) { table.add(row) }
         print(table.render())
         print("")
         print("Searches: half in ASCII digits, half in Arabic-Indic digits; each is one audited write transaction (fsync).")
         print("")
+    }
+
+    /// Ingests the sample photographs into case `C-DISCLOSE` and discloses that case to the recipient with
+    /// the `tribunal-protected` profile, through the command line (propose, a second approval, issue), then
+    /// verifies the bundle with `amanah bundle verify`: in a vault of the seed's size, each step's time net
+    /// of the Argon2id unlock.
+    func discloseOneCase(unlockSeconds: Double) throws -> [[String]] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: samplePhotos).filter { $0.lowercased().hasSuffix(".jpg") }.sorted()
+        guard !names.isEmpty else { throw BenchError("no .jpg photographs in \(samplePhotos)") }
+        let environment = setup.stateEnvironment
+        let ingest = try spawner.run(setup.amanahArguments(["ingest", "--case", "C-DISCLOSE"] + names.map { samplePhotos + "/" + $0 }, as: "collector"),
+                                     output: work + "/disclose-ingest.out", extraEnvironment: environment)
+        guard ingest.status == 0 else { throw BenchError("ingest of the sample photographs failed: \(ingest.standardError)") }
+        let bytes = names.reduce(0) { $0 + Shell.fileSize(samplePhotos + "/" + $1) }
+        try Shell.writeFile(work + "/basis.txt", "Benchmark request; no real proceedings.\n")
+        let request = work + "/disclose-request.json", bundle = work + "/disclose-bundle.tar.age"
+        unlink(request); unlink(bundle)
+        var rows: [[String]] = []
+        func step(_ title: String, _ arguments: [String], as who: String) throws {
+            let result = try spawner.run(setup.amanahArguments(arguments, as: who), output: work + "/disclose-step.out", extraEnvironment: environment)
+            guard result.status == 0 else { throw BenchError("\(title) failed: \(result.standardError)") }
+            rows.append(["  " + title, "\(format(result.seconds, 2)) s wall, \(format(result.seconds - unlockSeconds, 2)) s net of the unlock"])
+        }
+        rows.append(["disclosure of one case (\(names.count) sample photographs, \(format(Double(bytes) / 1e6, 1)) MB, tribunal-protected)", ""])
+        try step("disclose propose", ["disclose", "propose", "--to", AmanahSetup.recipient, "--profile", "tribunal-protected",
+                                      "--case", "C-DISCLOSE", "--basis-file", work + "/basis.txt", "-o", request], as: "legal-officer")
+        try step("disclose approve (second approver)", ["disclose", "approve", request, "--yes"], as: "legal-officer-2")
+        try step("disclose issue", ["disclose", "issue", request, "-o", bundle], as: "legal-officer")
+        let issuerKey = work + "/issuer.minisign.pub"
+        unlink(issuerKey)
+        let exported = try spawner.run([setup.amanah, "key", "export", "--minisign", setup.key("legal-officer"), "-o", issuerKey])
+        guard exported.status == 0 else { throw BenchError("key export failed: \(exported.standardError)") }
+        let verify = try spawner.run([setup.amanah, "bundle", "verify", bundle, "-i", setup.recipientIdentity,
+                                      "--issuer-key", issuerKey], output: work + "/disclose-verify.out")
+        guard verify.status == 0 else { throw BenchError("bundle verify failed: \(verify.standardError)") }
+        rows.append(["  bundle verify (no vault, no Argon2id)", "\(format(verify.seconds, 2)) s, bundle \(format(Double(Shell.fileSize(bundle)) / 1e6, 1)) MB"])
+        return rows
     }
 
     /// Unlocks a benchmark identity in this process.
@@ -178,37 +218,5 @@ enum ProcessMemory {
             return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
-    }
-}
-
-/// The metadata extractor `amanah ingest` uses (AmanahCLI's `SandboxedMetadata`), for the in-process run.
-struct SandboxMetadata: MetadataExtracting {
-    let client: SandboxClient
-
-    func extract(file: FileHandleFD, mediaType: String) throws -> (report: [UInt8], identifying: [String]) {
-        var report = try client.extractMetadata(from: PositionalReader(fd: file.fd))
-        if !report.warnings.isEmpty || report.format == .unknown {
-            report.identifyingSummary.append("metadata incomplete: treat the original as possibly identifying")
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (Array(try encoder.encode(report)), report.identifyingSummary)
-    }
-}
-
-/// Reads a file from its start with `pread`, leaving the descriptor's offset alone.
-struct PositionalReader: ByteSource {
-    let fd: Int32
-    var offset: off_t = 0
-
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard buffer.count > 0 else { return 0 }
-        while true {
-            let n = pread(fd, buffer.baseAddress!, buffer.count, offset)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw CryptoError.system("read", lastErrorText()) }
-            offset += off_t(n)
-            return n
-        }
     }
 }
