@@ -274,7 +274,7 @@ struct SandboxForkServerTests {
         _ = try forked.extractMetadata(from: MemorySource(try Vectors.caseFile("C20-arabic-metadata.jpg")))
         let server = try #require(SandboxForkServer.shared(for: amanahPath))
         let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(server.pid)/environ"))
-        #expect(Array(environ) == Array("SWIFT_BACKTRACE=enable=no\0".utf8))
+        #expect(Array(environ) == Array("SWIFT_BACKTRACE=enable=no\0LD_BIND_NOW=1\0".utf8))
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.pid)/fd").sorted()
         #expect(descriptors == ["0", "1", "2"])
         let zero = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(server.pid)/fd/0")

@@ -143,8 +143,10 @@ extension Session {
         // image, much slower than sealing a small file) runs on other worker threads, reading the same open
         // file (pread) that is sealed.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let window = 2 * cores
-        let prefetch = requests.contains { $0.options.metadata != nil } ? try MetadataPrefetch(workerCount: cores) : nil
+        // Extraction waits on a child process most of the time: twice as many extracting threads as cores
+        // keep the cores busy, and the window of open files covers them.
+        let window = 4 * cores
+        let prefetch = requests.contains { $0.options.metadata != nil } ? try MetadataPrefetch(workerCount: 2 * cores) : nil
         defer { prefetch?.stop() }
         let sealers = try SealingPool(workerCount: cores, direct: DirectBlobSink.Buffers(count: 8)) { [self] job, workspace in
             do { return .sealed(try seal(job.file, request: job.request, index: job.index, indexKey: indexKey, workspace: workspace)) }

@@ -141,10 +141,12 @@ public enum SandboxChild {
         while offset < frame.count {
             let n = frame.withUnsafeBytes { write(1, $0.baseAddress! + offset, frame.count - offset) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { exit(70) }
+            if n <= 0 { _exit(70) }
             offset += n
         }
-        exit(0)
+        // Everything went out with write(2): end without running the exit handlers and destructors of the
+        // ~120 libraries mapped (a measurable share of each child's time).
+        _exit(0)
     }
 
     private static func fail(_ message: String) -> Never {

@@ -237,6 +237,7 @@ public struct SandboxClient: Sendable {
             }
         }
         // Both output pipes are closed: the child has exited or is about to. Wait, but not past the deadline.
+        var pause: useconds_t = 50
         while true {
             if let (status, cpu) = try child.reap(wait: false) {
                 return try interpret(status: status, cpu: cpu, response: response, diagnostics: diagnostics, limits: limits)
@@ -246,7 +247,9 @@ public struct SandboxClient: Sendable {
                 _ = reap()
                 throw SandboxError.timedOut(seconds: limits.timeoutSeconds)
             }
-            usleep(2_000)
+            // The pipes close a moment before the child can be reaped: poll again soon, then less often.
+            usleep(pause)
+            pause = min(pause * 4, 2_000)
         }
     }
 
@@ -288,10 +291,11 @@ public struct SandboxClient: Sendable {
     /// error: every other descriptor closed at exec, "/" as its folder, default signal dispositions, an
     /// empty signal mask and an empty environment but for SWIFT_BACKTRACE=enable=no (the Swift runtime's
     /// crash backtracer would otherwise start a helper process and print the child's stack, addresses near
-    /// untrusted data, when a decoder crashes).
+    /// untrusted data, when a decoder crashes), and with `bindNow` LD_BIND_NOW=1 (the fork server resolves
+    /// every symbol once, so its children do not each resolve them again).
     /// - Returns: the pid, or `SandboxError.spawnFailed` naming the executable.
     static func spawnClean(executable: String, arguments: [String], standardInput: Int32, standardOutput: Int32,
-                           standardError: Int32) -> Result<pid_t, SandboxError> {
+                           standardError: Int32, bindNow: Bool = false) -> Result<pid_t, SandboxError> {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -316,8 +320,9 @@ public struct SandboxClient: Sendable {
 
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
-        defer { free(envp[0]) }
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no")]
+            + (bindNow ? [strdup("LD_BIND_NOW=1")] : []) + [nil]
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &fileActions, &attributes, &argv, &envp)
         guard spawned == 0 else { return .failure(.spawnFailed("\(executable): \(String(cString: strerror(spawned)))")) }

@@ -58,7 +58,8 @@ final class SandboxForkServer: @unchecked Sendable {
     private var isBroken: Bool { lock.withLock { broken } }
 
     /// Starts `executable __sandbox fork-server` with the socket as its standard input, /dev/null as its
-    /// output and error, an empty environment (but SWIFT_BACKTRACE=enable=no), every other descriptor closed
+    /// output and error, an empty environment (but SWIFT_BACKTRACE=enable=no and LD_BIND_NOW=1), every other
+    /// descriptor closed
     /// and "/" as its folder; waits up to 10 s for its ready message.
     private static func start(executable: String) throws -> SandboxForkServer {
         var pair: [Int32] = [-1, -1]
@@ -70,7 +71,8 @@ final class SandboxForkServer: @unchecked Sendable {
             throw SandboxError.spawnFailed("/dev/null: \(String(cString: strerror(errno)))")
         }
         let spawned = SandboxClient.spawnClean(executable: executable, arguments: ["__sandbox", "fork-server"],
-                                               standardInput: pair[1], standardOutput: null, standardError: null)
+                                               standardInput: pair[1], standardOutput: null, standardError: null,
+                                               bindNow: true)
         close(pair[1])
         let pid: pid_t
         switch spawned {
