@@ -56,7 +56,7 @@ struct ScaleRun {
             let number = index % 3 == 0 ? ScaleRun.arabicIndic(ScaleRun.detaineeNumber(index)) : ScaleRun.detaineeNumber(index)
             json += (index == 0 ? "" : ",\n") + #"{"id":"\#(ScaleRun.caseID(index))","detaineeNumber":"\#(number)","branch":"\#(ScaleRun.branches[index % ScaleRun.branches.count])","forensicReference":"F-\#(index + 1)"}"#
         }
-        json += #",\n{"id":"C-DISCLOSE","detaineeNumber":"9999/215","branch":"215"}"# + "]\n"
+        json += ",\n" + #"{"id":"C-DISCLOSE","detaineeNumber":"9999/215","branch":"215"}"# + "]\n"
         let casesFile = work + "/scale-cases.json"
         try Shell.writeFile(casesFile, json)
         let added = try spawner.run(setup.amanahArguments(["case", "add", "--from", casesFile], as: "collector"),

@@ -61,6 +61,17 @@ int amanah_set_limit(int which, uint64_t value) {
 int amanah_install_parser_seccomp(void) {
 #if defined(AMANAH_AUDIT_ARCH)
 #define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+    /* Calls that name a process are allowed only for this process (first argument 0 or its own pid), so a
+       compromised parser cannot signal, or read or lower the limits of, the vault process, the fork server
+       or another file's parser: EPERM otherwise. */
+#define ONLY_SELF(number) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 5), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, self, 1, 0), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+    const uint32_t self = (uint32_t)getpid();
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AMANAH_AUDIT_ARCH, 1, 0),
@@ -71,8 +82,8 @@ int amanah_install_parser_seccomp(void) {
         ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap), ALLOW(SYS_mprotect), ALLOW(SYS_brk),
         ALLOW(SYS_madvise), ALLOW(SYS_futex), ALLOW(SYS_clock_gettime), ALLOW(SYS_gettimeofday),
         ALLOW(SYS_getpid), ALLOW(SYS_gettid), ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_rt_sigaction),
-        ALLOW(SYS_rt_sigreturn), ALLOW(SYS_sched_yield), ALLOW(SYS_sched_getaffinity),
-        ALLOW(SYS_getrandom), ALLOW(SYS_exit), ALLOW(SYS_exit_group), ALLOW(SYS_tgkill),
+        ALLOW(SYS_rt_sigreturn), ALLOW(SYS_sched_yield),
+        ALLOW(SYS_getrandom), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
 #if defined(SYS_newfstatat)
         ALLOW(SYS_newfstatat),
 #endif
@@ -83,7 +94,8 @@ int amanah_install_parser_seccomp(void) {
         ALLOW(SYS_clock_nanosleep),
 #endif
         ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
-        ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit), ALLOW(SYS_prlimit64),
+        ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit),
+        ONLY_SELF(SYS_tgkill), ONLY_SELF(SYS_prlimit64), ONLY_SELF(SYS_sched_getaffinity),
         ALLOW(SYS_sysinfo), /* sysconf(_SC_PHYS_PAGES), asked by the TIFF path of libvips */
         /* Opening a file fails with EACCES instead of killing the process: glibc's malloc probes
            /proc/sys/vm/overcommit_memory when it trims a thread arena, and treats a failed open as "no". */
@@ -106,6 +118,7 @@ int amanah_install_parser_seccomp(void) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
     };
 #undef ALLOW
+#undef ONLY_SELF
     struct sock_fprog program = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -27,7 +28,7 @@ int amanah_seqpacket_pair(int fds[2]) {
 }
 
 int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request, const int *fds, int count,
-                           struct amanah_zygote_reply *reply) {
+                           struct amanah_zygote_reply *reply, int timeout_ms) {
     if (count < 0 || count > 3) { errno = EINVAL; return -1; }
     struct iovec vector = { (void *)request, sizeof *request };
     union { char buffer[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
@@ -47,8 +48,13 @@ int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request
     ssize_t sent;
     do { sent = sendmsg(sock, &message, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
     if (sent != (ssize_t)sizeof *request) { if (sent >= 0) errno = EPIPE; return -1; }
+    struct pollfd poller = { sock, POLLIN, 0 };
+    int ready;
+    do { ready = poll(&poller, 1, timeout_ms); } while (ready < 0 && errno == EINTR);
+    if (ready == 0) { errno = ETIMEDOUT; return -1; }
+    if (ready < 0) return -1;
     ssize_t got;
-    do { got = recv(sock, reply, sizeof *reply, 0); } while (got < 0 && errno == EINTR);
+    do { got = recv(sock, reply, sizeof *reply, MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
     if (got != (ssize_t)sizeof *reply) { if (got >= 0) errno = EPIPE; return -1; }
     return 0;
 }
@@ -77,7 +83,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
     // may be a short-lived worker. The server ends when the parent's end of the socket closes, which
     // happens at the latest when the parent process ends.
     if (thread_count() != 1) { errno = EBUSY; return -1; } // forking is only safe with one thread
-    reply_to(sock, (int)getpid(), 0, 0);                    // ready
+    reply_to(sock, (int)getpid(), AMANAH_ZYGOTE_READY, 0); // ready
     for (;;) {
         struct amanah_zygote_request request;
         struct iovec vector = { &request, sizeof request };
@@ -112,6 +118,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
                 reply_to(sock, -EPROTO, 0, 0);
                 continue;
             }
+            pid_t server = getpid();
             pid_t pid = fork();
             if (pid == 0) {
                 close(sock);
@@ -127,6 +134,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
                     close(moved[i]);
                 }
                 if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) _exit(70);
+                if (getppid() != server) _exit(70);   // the server died before the signal was set
                 size_t length = strnlen(request.job, sizeof request.job);
                 if (length + 1 > job_capacity) _exit(70);
                 memcpy(job, request.job, length);
@@ -138,6 +146,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
             reply_to(sock, pid > 0 ? pid : -saved, 0, 0);
         } else if (request.operation == AMANAH_ZYGOTE_WAIT || request.operation == AMANAH_ZYGOTE_POLL) {
             for (int i = 0; i < count; i++) close(fds[i]);
+            if (request.pid <= 0) { reply_to(sock, -EINVAL, 0, 0); continue; }   // never "any child"
             int status = 0;
             struct rusage usage;
             memset(&usage, 0, sizeof usage);

@@ -22,7 +22,9 @@ int amanah_set_limit(int which, uint64_t value);
 
 /// Installs a seccomp-BPF filter for a parser child: after it, the process may only read and write already
 /// open descriptors, manage memory, query time, start threads (clone with CLONE_THREAD; clone3 fails with
-/// ENOSYS so that glibc falls back to clone), and exit. open/openat fail with EACCES. Any other system
+/// ENOSYS so that glibc falls back to clone), and exit. open/openat fail with EACCES. tgkill, prlimit64
+/// and sched_getaffinity are allowed only on itself (first argument 0 or its own pid; EPERM otherwise), so
+/// it cannot signal or limit the parent, the fork server or another parser. Any other system
 /// call kills the process (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is
 /// unavailable on this platform.
 int amanah_install_parser_seccomp(void);
@@ -98,10 +100,14 @@ struct amanah_zygote_reply {
     uint64_t cpu_microseconds;
 };
 
-/// Client side: sends `request` with `count` (0 to 3) descriptors on `sock` and waits for the reply.
-/// Returns 0, or -1 with errno (EPIPE when the server has gone).
+/// Client side: sends `request` with `count` (0 to 3) descriptors on `sock` and waits at most
+/// `timeout_ms` milliseconds for the reply. Returns 0, or -1 with errno (EPIPE when the server has gone,
+/// ETIMEDOUT when it did not answer).
 int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request, const int *fds, int count,
-                           struct amanah_zygote_reply *reply);
+                           struct amanah_zygote_reply *reply, int timeout_ms);
+
+/// The `status` of the server's first reply (with its pid as `result`): "AMZ1".
+enum { AMANAH_ZYGOTE_READY = 0x315A4D41 };
 
 /// Server side: serves requests on `sock` until the other end closes, then exits the process. Refuses to
 /// start (returns -1: EBUSY) unless the process has exactly one thread; first sends a reply whose `result`

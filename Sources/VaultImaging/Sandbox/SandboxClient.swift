@@ -6,16 +6,17 @@ import Glibc
 #endif
 
 /// Runs untrusted parsing in a separate, key-less process: the `amanah` binary started as
-/// `amanah __sandbox <job>` (see `SandboxChild`).
+/// `amanah __sandbox <job>` (see `SandboxChild`), or, for metadata jobs of a client made with
+/// `forkServer: true`, a child forked for the one file by the sandbox fork server (`SandboxForkServer`),
+/// itself started that way.
 ///
-/// The child is spawned with an empty environment (but for SWIFT_BACKTRACE=enable=no) and no descriptors
-/// but three pipes (its standard input,
-/// output and error); the caller must hold no key material in anything the child could inherit, which
-/// `posix_spawn` with explicit descriptor actions guarantees for memory (a fresh executable image) and the
-/// child's first act (closing every other descriptor) guarantees for descriptors. The plaintext is streamed
-/// to the child through the pipe, never a temporary file; the result comes back length-framed on its
-/// standard output. A wall-clock timeout kills the child; crashes, resource limits and malformed output
-/// become a `SandboxError` for that file.
+/// Either way the child has an empty environment (but for SWIFT_BACKTRACE=enable=no, and LD_BIND_NOW=1 when
+/// forked) and no descriptors but three pipes (its standard input, output and error). The caller must hold
+/// no key material in anything the child could inherit, which `posix_spawn` with explicit descriptor
+/// actions guarantees for memory (a fresh executable image) and the child's first act (closing every other
+/// descriptor) guarantees for descriptors. The plaintext is streamed to the child through the pipe, never a
+/// temporary file; the result comes back length-framed on its standard output. A wall-clock timeout kills
+/// the child; crashes, resource limits and malformed output become a `SandboxError` for that file.
 public struct SandboxClient: Sendable {
     /// Absolute path of the `amanah` executable.
     public let executablePath: String
@@ -70,6 +71,17 @@ public struct SandboxClient: Sendable {
     private struct Pipe {
         var read: Int32 = -1
         var write: Int32 = -1
+
+        /// Three pipes (standard input, output and error of a child); none left open if one fails.
+        static func three() throws -> (Pipe, Pipe, Pipe) {
+            let first = try Pipe()
+            let second: Pipe
+            do { second = try Pipe() } catch { first.closeBoth(); throw error }
+            do { return (first, second, try Pipe()) } catch { first.closeBoth(); second.closeBoth(); throw error }
+        }
+
+        func closeBoth() { close(read); close(write) }
+
         init() throws {
             var fds: [Int32] = [-1, -1]
             // Close-on-exec from the start: another thread may spawn a sandbox child at the same moment.
@@ -104,12 +116,24 @@ public struct SandboxClient: Sendable {
     private func run(_ job: SandboxProtocol.Job, parameters: [UInt8], source: some ByteSource,
                      limits: SandboxLimits) throws -> [UInt8] {
         var source = source
-        let input = try Pipe(), output = try Pipe(), errors = try Pipe()
+        var (input, output, errors) = try Pipe.three()
+        var forked: ChildProcess? = nil
+        // Only metadata jobs (Amanah's own parsers) go through the fork server; image decoding (libvips and
+        // its codecs, the larger attack surface) always gets a freshly started process with a layout of its own.
+        if usesForkServer && job == .metadata, let server = SandboxForkServer.shared(for: executablePath) {
+            do {
+                let pid = try server.forkChild(job: job.name, standardInput: input.read, standardOutput: output.write,
+                                               standardError: errors.write)
+                forked = .forked(pid, server)
+            } catch {
+                // The server may have received the pipes before failing: start over with new ones.
+                for pipe in [input, output, errors] { pipe.closeBoth() }
+                (input, output, errors) = try Pipe.three()
+            }
+        }
         let child: ChildProcess
-        if usesForkServer, let server = SandboxForkServer.shared(for: executablePath),
-           let pid = try? server.forkChild(job: job.name, standardInput: input.read, standardOutput: output.write,
-                                           standardError: errors.write) {
-            child = .forked(pid, server)
+        if let forked {
+            child = forked
         } else {
             switch Self.spawnClean(executable: executablePath, arguments: ["__sandbox", job.name],
                                    standardInput: input.read, standardOutput: output.write, standardError: errors.write) {

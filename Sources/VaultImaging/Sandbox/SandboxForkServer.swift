@@ -15,11 +15,22 @@ import Glibc
 /// several threads share one server. When the server cannot start or has gone, callers fall back to
 /// spawning the executable per file.
 final class SandboxForkServer: @unchecked Sendable {
+    /// Held for one request and its reply.
     private let lock = NSLock()
     private var socket: Int32
     /// The server's process id.
     let pid: pid_t
+    /// Guards `broken`, `retired` and `forks` (never held while waiting on the server).
+    private let stateLock = NSLock()
     private var broken = false
+    private var retired = false
+    private var forks = 0
+
+    /// Children forked by one server before a new one replaces it: they all share its memory layout (address
+    /// randomisation, stack canary), so a fresh server bounds how many files may probe one layout.
+    static let forksPerServer = 200
+    /// How long a request may wait for the server's answer before the server is given up (killed).
+    static let answerTimeoutMilliseconds: Int32 = 10_000
 
     private init(socket: Int32, pid: pid_t) {
         self.socket = socket
@@ -44,7 +55,8 @@ final class SandboxForkServer: @unchecked Sendable {
     static func shared(for executable: String) -> SandboxForkServer? {
         registryLock.lock()
         defer { registryLock.unlock() }
-        if let server = servers[executable], !server.isBroken { return server }
+        if let server = servers[executable], server.isUsable { return server }
+        // A broken or retired server is dropped here; children in flight keep it alive until they are reaped.
         servers[executable] = nil
         guard failures[executable, default: 0] < 3 else { return nil }
         if let server = try? start(executable: executable) {
@@ -55,7 +67,11 @@ final class SandboxForkServer: @unchecked Sendable {
         return nil
     }
 
-    private var isBroken: Bool { lock.withLock { broken } }
+    private var isUsable: Bool { stateLock.withLock { !broken && !retired } }
+
+    /// Stops new forks on this server (after a child ended by a signal, or `forksPerServer` forks); the next
+    /// file gets a fresh server.
+    func retire() { stateLock.withLock { retired = true } }
 
     /// Starts `executable __sandbox fork-server` with the socket as its standard input, /dev/null as its
     /// output and error, an empty environment (but SWIFT_BACKTRACE=enable=no and LD_BIND_NOW=1), every other
@@ -85,10 +101,10 @@ final class SandboxForkServer: @unchecked Sendable {
         // The ready message carries the server's pid; anything else (a program that is not amanah) fails.
         var poller = pollfd(fd: pair[0], events: Int16(POLLIN), revents: 0)
         var ready: Int32
-        repeat { ready = poll(&poller, 1, 10_000) } while ready < 0 && errno == EINTR
+        repeat { ready = poll(&poller, 1, 5_000) } while ready < 0 && errno == EINTR
         var reply = amanah_zygote_reply()
         if ready == 1, recv(pair[0], &reply, MemoryLayout<amanah_zygote_reply>.size, Int32(MSG_DONTWAIT)) == MemoryLayout<amanah_zygote_reply>.size,
-           reply.result == pid {
+           reply.result == pid, UInt32(bitPattern: reply.status) == UInt32(AMANAH_ZYGOTE_READY) {
             return server
         }
         kill(pid, SIGKILL)
@@ -108,6 +124,10 @@ final class SandboxForkServer: @unchecked Sendable {
         }
         let reply = try exchange(request, descriptors: [standardInput, standardOutput, standardError])
         guard reply.result > 0 else { throw SandboxError.spawnFailed("fork server: \(String(cString: strerror(-reply.result)))") }
+        stateLock.withLock {
+            forks += 1
+            if forks >= Self.forksPerServer { retired = true }
+        }
         return reply.result
     }
 
@@ -121,22 +141,25 @@ final class SandboxForkServer: @unchecked Sendable {
         let reply = try exchange(request, descriptors: [])
         if reply.result == 0 { return nil }
         guard reply.result == child else { throw SandboxError.failed("wait: \(String(cString: strerror(-reply.result)))") }
+        if reply.status & 0x7F != 0 { retire() }   // ended by a signal: perhaps a probe of the shared layout
         return (reply.status, Double(reply.cpu_microseconds) / 1e6)
     }
 
     private func exchange(_ request: amanah_zygote_request, descriptors: [Int32]) throws -> amanah_zygote_reply {
         try lock.withLock {
-            guard !broken else { throw SandboxError.spawnFailed("the fork server has gone") }
+            guard !stateLock.withLock({ broken }) else { throw SandboxError.spawnFailed("the fork server has gone") }
             var request = request
             var reply = amanah_zygote_reply()
             let result = descriptors.withUnsafeBufferPointer { fds in
-                amanah_zygote_exchange(socket, &request, fds.baseAddress, Int32(fds.count), &reply)
+                amanah_zygote_exchange(socket, &request, fds.baseAddress, Int32(fds.count), &reply, Self.answerTimeoutMilliseconds)
             }
             guard result == 0 else {
-                broken = true
+                let why = String(cString: strerror(errno))
+                stateLock.withLock { broken = true }
                 close(socket)
                 socket = -1
-                throw SandboxError.spawnFailed("the fork server has gone: \(String(cString: strerror(errno)))")
+                kill(pid, SIGKILL)   // a server that does not answer is not trusted to answer later
+                throw SandboxError.spawnFailed("the fork server has gone: \(why)")
             }
             return reply
         }
