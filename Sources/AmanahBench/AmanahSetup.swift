@@ -58,6 +58,7 @@ struct AmanahSetup {
                                     extraEnvironment: stateEnvironment)
         guard added.status == 0 else { throw BenchError("amanah case add failed: \(added.standardError)") }
         // The recipient: a stock age identity, registered by a quorum operation (threshold 1).
+        unlink(recipientIdentity)
         let ageKey = try spawner.run(["age-keygen", "-o", recipientIdentity], output: work + "/age-keygen.out")
         guard ageKey.status == 0 else { throw BenchError("age-keygen failed: \(ageKey.standardError)") }
         let publicLine = ageKey.standardError.split(separator: "\n").first { $0.hasPrefix("Public key: ") }
@@ -65,6 +66,7 @@ struct AmanahSetup {
             throw BenchError("age-keygen printed no public key")
         }
         let operation = work + "/recipient.op"
+        unlink(operation)
         for step in [["op", "propose", "add-recipient", AmanahSetup.recipient, "--age-key", agePublic, "-o", operation],
                      ["op", "approve", operation, "--yes"], ["op", "apply", operation]] {
             let result = try spawner.run(amanahArguments(step, as: "custodian"), extraEnvironment: stateEnvironment)
