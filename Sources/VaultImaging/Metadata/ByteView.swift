@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A bounds-checked window onto a byte array. Every read names what it was reading when it fails, and no
 /// offset or length taken from a file is trusted: all arithmetic is checked against the window first.
 struct ByteView: Sendable {
@@ -131,12 +135,13 @@ struct ByteView: Sendable {
             let base = buffer.baseAddress! + start
             var i = Swift.max(0, from)
             while i + 1 < count {
-                if base[i] == 0xFF {
-                    let next = base[i + 1]
-                    if next == 0x00 || next == 0xFF || (next >= 0xD0 && next <= 0xD7) { i += (next == 0xFF ? 1 : 2); continue }
-                    return i
-                }
-                i += 1
+                // memchr finds the next 0xFF many bytes at a time (the scan of a large photograph is most of
+                // the metadata job's time); only [i, count - 1) is searched, so base[i + 1] stays in bounds.
+                guard let hit = memchr(base + i, 0xFF, count - 1 - i) else { return count - 1 }
+                i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                let next = base[i + 1]
+                if next == 0x00 || next == 0xFF || (next >= 0xD0 && next <= 0xD7) { i += (next == 0xFF ? 1 : 2); continue }
+                return i
             }
             return i
         }
