@@ -235,6 +235,19 @@ struct SandboxForkServerTests {
         #expect(!report.identifyingSummary.isEmpty)
     }
 
+    @Test func aWrongSizeHintChangesNothing() throws {
+        let bytes = try Vectors.caseFile("C02-xmp-only-gps-extended.jpg")
+        let expected = MetadataExtractor.extract(bytes: bytes)
+        for hint in [0, 10, UInt64(bytes.count), UInt64(bytes.count) * 3] {
+            #expect(try forked.extractMetadata(from: MemorySource(bytes), sizeHint: hint) == expected, "hint \(hint)")
+        }
+        var limits = SandboxLimits.metadata
+        limits.maxInputBytes = 1000
+        #expect(throws: SandboxError.inputTooLarge(limit: 1000)) {
+            try forked.extractMetadata(from: MemorySource(bytes), limits: limits, sizeHint: UInt64(bytes.count))
+        }
+    }
+
     @Test func derivativesAreNeverForked() throws {
         // Image decoding (libvips) keeps a freshly started process per file, even for a fork-server client.
         let bytes = try Vectors.caseFile("C12-orient-6.jpg")

@@ -32,6 +32,7 @@ public enum SandboxChild {
         let addressSpace = (try? view.u64(12)) ?? (1 << 30)
         let maxInput = Int(clamping: (try? view.u64(20)) ?? 0)
         let parametersLength = Int((try? view.u32(28)) ?? 0)
+        let sizeHint = Int(clamping: (try? view.u64(32)) ?? 0)
 
         guard amanah_set_limit(Int32(AMANAH_LIMIT_CPU), UInt64(cpu)) == 0,
               amanah_set_limit(Int32(AMANAH_LIMIT_AS), addressSpace) == 0,
@@ -48,7 +49,7 @@ public enum SandboxChild {
         // From here on, everything read is untrusted.
         guard parametersLength <= 1 << 20, let parameters = readExactly(parametersLength) else { fail("malformed parameters") }
         let input: [UInt8]
-        switch readChunks(limit: maxInput) {
+        switch readChunks(limit: maxInput, sizeHint: sizeHint) {
         case .success(let bytes): input = bytes
         case .failure(let error):
             respond(.refused, (try? JSONEncoder().encode(error)).map { Array($0) } ?? [])
@@ -122,17 +123,37 @@ public enum SandboxChild {
         return out
     }
 
-    private static func readChunks(limit: Int) -> Result<[UInt8], ImagingError> {
-        var input: [UInt8] = []
+    /// Reads the framed input. With a size hint (from the parent, so trusted only as far as the limit), the
+    /// buffer is made once at that size and each chunk read straight into it; input beyond the hint is
+    /// appended.
+    private static func readChunks(limit: Int, sizeHint: Int) -> Result<[UInt8], ImagingError> {
+        var input = [UInt8](repeating: 0, count: min(max(0, sizeHint), limit))
+        var filled = 0
         while true {
             guard let lengthBytes = readExactly(4) else { return .failure(.decodeFailed("input stream ended early")) }
             let length = Int(lengthBytes[0]) << 24 | Int(lengthBytes[1]) << 16 | Int(lengthBytes[2]) << 8 | Int(lengthBytes[3])
-            if length == 0 { return .success(input) }
+            if length == 0 {
+                input.removeLast(input.count - filled)
+                return .success(input)
+            }
             guard length <= SandboxProtocol.chunkSize else { return .failure(.decodeFailed("malformed input chunk")) }
-            guard input.count + length <= limit else { return .failure(.inputTooLarge(bytes: input.count + length, limit: limit)) }
-            guard let chunk = readExactly(length) else { return .failure(.decodeFailed("input stream ended early")) }
-            input += chunk
+            guard filled + length <= limit else { return .failure(.inputTooLarge(bytes: filled + length, limit: limit)) }
+            if filled + length > input.count { input += [UInt8](repeating: 0, count: filled + length - input.count) }
+            let complete = input.withUnsafeMutableBytes { readExactly(into: $0.baseAddress! + filled, length) }
+            guard complete else { return .failure(.decodeFailed("input stream ended early")) }
+            filled += length
         }
+    }
+
+    private static func readExactly(into base: UnsafeMutableRawPointer, _ count: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = read(0, base + done, count - done)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
     }
 
     private static func respond(_ status: SandboxProtocol.Status, _ payload: [UInt8]) -> Never {

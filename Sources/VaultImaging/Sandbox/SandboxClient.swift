@@ -40,10 +40,12 @@ public struct SandboxClient: Sendable {
                              forkServer: true)
     }
 
-    /// Extracts capture metadata from `source` in the sandbox.
+    /// Extracts capture metadata from `source` in the sandbox. `sizeHint`, the source's length in bytes when
+    /// known, lets the child make its buffer once.
     /// - Throws: `SandboxError` (`.refused(.inputTooLarge)` for oversized input, `.timedOut`, `.crashed`, ...).
-    public func extractMetadata(from source: some ByteSource, limits: SandboxLimits = .metadata) throws -> MetadataReport {
-        let payload = try run(.metadata, parameters: [], source: source, limits: limits)
+    public func extractMetadata(from source: some ByteSource, limits: SandboxLimits = .metadata,
+                                sizeHint: UInt64 = 0) throws -> MetadataReport {
+        let payload = try run(.metadata, parameters: [], source: source, limits: limits, sizeHint: sizeHint)
         do { return try JSONDecoder().decode(MetadataReport.self, from: Data(payload)) }
         catch { throw SandboxError.malformedOutput("metadata report does not decode") }
     }
@@ -114,7 +116,7 @@ public struct SandboxClient: Sendable {
 
     /// Spawns the child, streams the request and input, collects the response and the exit status.
     private func run(_ job: SandboxProtocol.Job, parameters: [UInt8], source: some ByteSource,
-                     limits: SandboxLimits) throws -> [UInt8] {
+                     limits: SandboxLimits, sizeHint: UInt64 = 0) throws -> [UInt8] {
         var source = source
         var (input, output, errors) = try Pipe.three()
         var forked: ChildProcess? = nil
@@ -185,7 +187,7 @@ public struct SandboxClient: Sendable {
 
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(Int64(limits.timeoutSeconds * 1000)))
-        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters)
+        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters, sizeHint: sizeHint)
         var pendingOffset = 0
         var sourceFinished = false
         var sent = 0

@@ -4,7 +4,8 @@
 ///
 ///     "AMSQ" version(1) job(1) reserved(2)
 ///     cpuSeconds(u32) addressSpaceBytes(u64) maxInputBytes(u64)
-///     parametersLength(u32) parameters (JSON: a DerivativeRequest, or empty)
+///     parametersLength(u32) inputSizeHint(u64: the input's expected length, 0 when unknown)
+///     parameters (JSON: a DerivativeRequest, or empty)
 ///     input as chunks: length(u32) bytes ... then length 0
 ///
 /// Child → parent (standard output):
@@ -17,7 +18,7 @@ enum SandboxProtocol {
     static let requestMagic = Array("AMSQ".utf8)
     static let responseMagic = Array("AMSR".utf8)
     static let version: UInt8 = 1
-    static let requestHeaderSize = 4 + 4 + 4 + 8 + 8 + 4
+    static let requestHeaderSize = 4 + 4 + 4 + 8 + 8 + 4 + 8
     static let responseHeaderSize = 4 + 4 + 8
     static let chunkSize = 256 * 1024
 
@@ -54,10 +55,10 @@ enum SandboxProtocol {
     static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     static func be64(_ v: UInt64) -> [UInt8] { be32(UInt32(v >> 32)) + be32(UInt32(v & 0xFFFF_FFFF)) }
 
-    static func requestHeader(job: Job, limits: SandboxLimits, parameters: [UInt8]) -> [UInt8] {
+    static func requestHeader(job: Job, limits: SandboxLimits, parameters: [UInt8], sizeHint: UInt64 = 0) -> [UInt8] {
         requestMagic + [version, job.rawValue, 0, 0] + be32(UInt32(clamping: limits.cpuSeconds))
             + be64(limits.addressSpaceBytes) + be64(UInt64(clamping: limits.maxInputBytes))
-            + be32(UInt32(parameters.count)) + parameters
+            + be32(UInt32(parameters.count)) + be64(sizeHint) + parameters
     }
 
     static func response(_ status: Status, _ payload: [UInt8]) -> [UInt8] {
