@@ -29,9 +29,9 @@ int amanah_seqpacket_pair(int fds[2]) {
 
 int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request, const int *fds, int count,
                            struct amanah_zygote_reply *reply, int timeout_ms) {
-    if (count < 0 || count > 4) { errno = EINVAL; return -1; }
+    if (count < 0 || count > 3) { errno = EINVAL; return -1; }
     struct iovec vector = { (void *)request, sizeof *request };
-    union { char buffer[CMSG_SPACE(4 * sizeof(int))]; struct cmsghdr align; } control;
+    union { char buffer[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
     memset(&control, 0, sizeof control);
     struct msghdr message = {0};
     message.msg_iov = &vector;
@@ -87,7 +87,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
     for (;;) {
         struct amanah_zygote_request request;
         struct iovec vector = { &request, sizeof request };
-        union { char buffer[CMSG_SPACE(4 * sizeof(int))]; struct cmsghdr align; } control;
+        union { char buffer[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } control;
         struct msghdr message = {0};
         message.msg_iov = &vector;
         message.msg_iovlen = 1;
@@ -96,14 +96,14 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
         ssize_t got = recvmsg(sock, &message, MSG_CMSG_CLOEXEC);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) _exit(0);   // the parent closed its end (or died): nothing more to do
-        int fds[4] = { -1, -1, -1, -1 };
+        int fds[3] = { -1, -1, -1 };
         int count = 0;
         for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
             if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
                 int n = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
                 int *received = (int *)CMSG_DATA(header);
                 for (int i = 0; i < n; i++) {
-                    if (count < 4) fds[count++] = received[i]; else close(received[i]);
+                    if (count < 3) fds[count++] = received[i]; else close(received[i]);
                 }
             }
         }
@@ -113,7 +113,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
             continue;
         }
         if (request.operation == AMANAH_ZYGOTE_FORK) {
-            if (count != 3 && count != 4) {
+            if (count != 3) {
                 for (int i = 0; i < count; i++) close(fds[i]);
                 reply_to(sock, -EPROTO, 0, 0);
                 continue;
@@ -122,14 +122,13 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
             pid_t pid = fork();
             if (pid == 0) {
                 close(sock);
-                // Move the descriptors out of the way of 0..3 first, then into place (the fourth, when sent,
-                // is the file to read, as descriptor 3).
-                int moved[4];
-                for (int i = 0; i < count; i++) {
+                // Move the three descriptors out of the way of 0..2 first, then into place.
+                int moved[3];
+                for (int i = 0; i < 3; i++) {
                     moved[i] = fcntl(fds[i], F_DUPFD, 10);
                     if (moved[i] < 0) _exit(70);
                 }
-                for (int i = 0; i < count; i++) {
+                for (int i = 0; i < 3; i++) {
                     close(fds[i]);
                     if (dup2(moved[i], i) != i) _exit(70);
                     close(moved[i]);
@@ -143,7 +142,7 @@ int amanah_zygote_serve(int sock, char *job, size_t job_capacity) {
                 return 0;
             }
             int saved = errno;
-            for (int i = 0; i < count; i++) close(fds[i]);
+            for (int i = 0; i < 3; i++) close(fds[i]);
             reply_to(sock, pid > 0 ? pid : -saved, 0, 0);
         } else if (request.operation == AMANAH_ZYGOTE_WAIT || request.operation == AMANAH_ZYGOTE_POLL) {
             for (int i = 0; i < count; i++) close(fds[i]);

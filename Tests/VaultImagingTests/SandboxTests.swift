@@ -318,33 +318,3 @@ final class Locked<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func withLock<T>(_ body: (inout Value) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&value) }
 }
-
-/// Metadata read by the child straight from the file (a descriptor of its own), through the fork server.
-@Suite("Sandbox reads files itself")
-struct SandboxFileInputTests {
-    let forked = SandboxClient(executablePath: amanahPath, forkServer: true)
-    let spawned = SandboxClient(executablePath: amanahPath)
-
-    @Test(arguments: ["C02-xmp-only-gps-extended.jpg", "C03-exif23-serials-owner.jpg", "C05-webp-exif-with-prefix.webp",
-                      "C20-arabic-metadata.jpg"])
-    func fromAFileAsFromItsBytes(_ name: String) throws {
-        let path = Vectors.cases.appendingPathComponent(name).path
-        let handle = try FileHandleFD.openForReading(path)
-        defer { try? handle.close() }
-        // Move the descriptor's offset: the child must read from the start, and leave this offset alone.
-        #expect(lseek(handle.fd, 7, SEEK_SET) == 7)
-        let expected = MetadataExtractor.extract(bytes: try Vectors.caseFile(name))
-        #expect(try forked.extractMetadata(fromFile: handle.fd) == expected)
-        #expect(try spawned.extractMetadata(fromFile: handle.fd) == expected)
-        #expect(lseek(handle.fd, 0, SEEK_CUR) == 7)
-    }
-
-    @Test func theLimitHoldsForFilesToo() throws {
-        let handle = try FileHandleFD.openForReading(Vectors.cases.appendingPathComponent("C01-exif-thumbnail-unredacted.jpg").path)
-        defer { try? handle.close() }
-        var limits = SandboxLimits.metadata
-        limits.maxInputBytes = 1000
-        #expect(throws: SandboxError.refused(.inputTooLarge(bytes: 1001, limit: 1000))) { try forked.extractMetadata(fromFile: handle.fd, limits: limits) }
-        #expect(throws: SandboxError.inputTooLarge(limit: 1000)) { try spawned.extractMetadata(fromFile: handle.fd, limits: limits) }
-    }
-}

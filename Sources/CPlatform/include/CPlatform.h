@@ -85,8 +85,7 @@ int amanah_pipe_cloexec(int fds[2]);
 int amanah_seqpacket_pair(int fds[2]);
 
 /// The sandbox fork server's requests: fork a child for `job` with three descriptors (its standard input,
-/// output and error) sent along, and optionally a fourth (a file to read, descriptor 3 in the child); or
-/// reap child `pid`, waiting or not.
+/// output and error) sent along; or reap child `pid`, waiting or not.
 enum { AMANAH_ZYGOTE_FORK = 1, AMANAH_ZYGOTE_WAIT = 2, AMANAH_ZYGOTE_POLL = 3 };
 struct amanah_zygote_request {
     int32_t operation;
@@ -101,7 +100,7 @@ struct amanah_zygote_reply {
     uint64_t cpu_microseconds;
 };
 
-/// Client side: sends `request` with `count` (0 to 4) descriptors on `sock` and waits at most
+/// Client side: sends `request` with `count` (0 to 3) descriptors on `sock` and waits at most
 /// `timeout_ms` milliseconds for the reply. Returns 0, or -1 with errno (EPIPE when the server has gone,
 /// ETIMEDOUT when it did not answer).
 int amanah_zygote_exchange(int sock, const struct amanah_zygote_request *request, const int *fds, int count,
@@ -113,8 +112,8 @@ enum { AMANAH_ZYGOTE_READY = 0x315A4D41 };
 /// Server side: serves requests on `sock` until the other end closes, then exits the process. Refuses to
 /// start (returns -1: EBUSY) unless the process has exactly one thread; first sends a reply whose `result`
 /// is its own pid (ready); ends when the other end closes
-/// (at the latest when the parent process ends). Returns 0 only in a forked child: its descriptors 0, 1, 2
-/// (and 3 when a fourth was sent) are the ones sent with the request, the socket is closed, it too dies with its parent, and `job` holds the job's name.
+/// (at the latest when the parent process ends). Returns 0 only in a forked child: its descriptors 0, 1 and 2 are the ones sent with
+/// the request, the socket is closed, it too dies with its parent, and `job` holds the job's name.
 int amanah_zygote_serve(int sock, char *job, size_t job_capacity);
 
 #endif

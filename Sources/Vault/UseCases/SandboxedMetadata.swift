@@ -45,7 +45,7 @@ public struct SandboxedMetadata: MetadataExtracting {
     /// marked as possibly identifying.
     /// - Throws: `SandboxError` when the child fails.
     public func extract(file: FileHandleFD, mediaType: String) throws -> (report: [UInt8], identifying: [String]) {
-        var report = try client.extractMetadata(fromFile: file.fd)
+        var report = try client.extractMetadata(from: PositionalSource(fd: file.fd), sizeHint: (try? file.size()) ?? 0)
         // A report cut short (damaged file, parser limits) must not read as "nothing identifying".
         if !report.warnings.isEmpty || report.format == .unknown {
             report.identifyingSummary.append("metadata incomplete (\(report.warnings.first ?? "the format was not recognised")): treat the original as possibly identifying")

@@ -18,7 +18,7 @@ public enum SandboxChild {
     /// Runs the job named `job` ("metadata" or "derivative") and exits: status 0 after writing a result
     /// (including a refusal), 70 when it could not even answer.
     public static func main(job jobName: String) -> Never {
-        closeInheritedDescriptors(keeping: 3)   // the file to read, when the header says so (closed otherwise)
+        closeInheritedDescriptors()
         _ = amanah_disable_core_dumps()
         guard let job = SandboxProtocol.Job(name: jobName) else { fail("unknown sandbox job") }
         // The fixed header comes from the parent (trusted): it carries the limits to set before any input.
@@ -33,8 +33,6 @@ public enum SandboxChild {
         let maxInput = Int(clamping: (try? view.u64(20)) ?? 0)
         let parametersLength = Int((try? view.u32(28)) ?? 0)
         let sizeHint = Int(clamping: (try? view.u64(32)) ?? 0)
-        let inputOnDescriptor = header[6] == 1
-        if !inputOnDescriptor { _ = close(3) }
 
         guard amanah_set_limit(Int32(AMANAH_LIMIT_CPU), UInt64(cpu)) == 0,
               amanah_set_limit(Int32(AMANAH_LIMIT_AS), addressSpace) == 0,
@@ -51,7 +49,7 @@ public enum SandboxChild {
         // From here on, everything read is untrusted.
         guard parametersLength <= 1 << 20, let parameters = readExactly(parametersLength) else { fail("malformed parameters") }
         let input: [UInt8]
-        switch inputOnDescriptor ? readFile(3, limit: maxInput, sizeHint: sizeHint) : readChunks(limit: maxInput, sizeHint: sizeHint) {
+        switch readChunks(limit: maxInput, sizeHint: sizeHint) {
         case .success(let bytes): input = bytes
         case .failure(let error):
             respond(.refused, (try? JSONEncoder().encode(error)).map { Array($0) } ?? [])
@@ -95,9 +93,8 @@ public enum SandboxChild {
         exit(70)
     }
 
-    /// Closes every open descriptor above 2 but `keeping`, found through /proc/self/fd (or up to 4096 without
-    /// /proc).
-    private static func closeInheritedDescriptors(keeping: Int32 = -1) {
+    /// Closes every open descriptor above 2, found through /proc/self/fd (or up to 4096 without /proc).
+    private static func closeInheritedDescriptors() {
         var descriptors: [Int32] = []
         if let dir = opendir("/proc/self/fd") {
             let own = dirfd(dir)
@@ -105,11 +102,11 @@ public enum SandboxChild {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                if let fd = Int32(name), fd > 2, fd != own, fd != keeping { descriptors.append(fd) }
+                if let fd = Int32(name), fd > 2, fd != own { descriptors.append(fd) }
             }
             closedir(dir)
         } else {
-            descriptors = Array(3..<4096).filter { $0 != keeping }
+            descriptors = Array(3..<4096)
         }
         for fd in descriptors { _ = close(fd) }
     }
@@ -146,28 +143,6 @@ public enum SandboxChild {
             guard complete else { return .failure(.decodeFailed("input stream ended early")) }
             filled += length
         }
-    }
-
-    /// Reads the file open as `fd` from its start to its end (at most `limit` bytes) into one buffer made at
-    /// `sizeHint` bytes (grown if the file is longer).
-    private static func readFile(_ fd: Int32, limit: Int, sizeHint: Int) -> Result<[UInt8], ImagingError> {
-        var input = [UInt8](repeating: 0, count: min(max(0, sizeHint), limit))
-        var filled = 0
-        while true {
-            if filled == input.count {
-                guard filled < limit + 1 else { return .failure(.inputTooLarge(bytes: filled, limit: limit)) }
-                input += [UInt8](repeating: 0, count: min(max(64 * 1024, filled), limit + 1 - filled))
-            }
-            let n = input.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(filled)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return .failure(.decodeFailed("cannot read the input")) }
-            if n == 0 { break }
-            filled += n
-            if filled > limit { return .failure(.inputTooLarge(bytes: filled, limit: limit)) }
-        }
-        _ = close(fd)
-        input.removeLast(input.count - filled)
-        return .success(input)
     }
 
     private static func readExactly(into base: UnsafeMutableRawPointer, _ count: Int) -> Bool {

@@ -50,34 +50,6 @@ public struct SandboxClient: Sendable {
         catch { throw SandboxError.malformedOutput("metadata report does not decode") }
     }
 
-    /// Extracts capture metadata from the file open as `fd` (read from its start; its offset is left alone).
-    /// Through the fork server the child reads the file itself, from a descriptor of its own opened again
-    /// read-only through `/proc/self/fd` (no copy through a pipe); otherwise the bytes are streamed.
-    /// - Throws: `SandboxError`, as `extractMetadata(from:)`.
-    public func extractMetadata(fromFile fd: Int32, limits: SandboxLimits = .metadata) throws -> MetadataReport {
-        var info = stat()
-        let size = fstat(fd, &info) == 0 ? UInt64(max(0, info.st_size)) : 0
-        let payload = try run(.metadata, parameters: [], source: PreadSource(fd: fd), limits: limits, sizeHint: size, inputFile: fd)
-        do { return try JSONDecoder().decode(MetadataReport.self, from: Data(payload)) }
-        catch { throw SandboxError.malformedOutput("metadata report does not decode") }
-    }
-
-    /// Reads a file from its start with `pread`, leaving the descriptor's own offset alone.
-    private struct PreadSource: ByteSource {
-        let fd: Int32
-        var offset: off_t = 0
-        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            guard buffer.count > 0 else { return 0 }
-            while true {
-                let n = pread(fd, buffer.baseAddress!, buffer.count, offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n >= 0 else { throw SandboxError.inputReadFailed(String(cString: strerror(errno))) }
-                offset += off_t(n)
-                return n
-            }
-        }
-    }
-
     /// Makes a derivative of `source` in the sandbox: decoded, oriented, masked, flattened and freshly
     /// encoded with no metadata.
     /// - Throws: `SandboxError`; `.refused(ImagingError)` when the child refused the image (for example
@@ -144,22 +116,17 @@ public struct SandboxClient: Sendable {
 
     /// Spawns the child, streams the request and input, collects the response and the exit status.
     private func run(_ job: SandboxProtocol.Job, parameters: [UInt8], source: some ByteSource,
-                     limits: SandboxLimits, sizeHint: UInt64 = 0, inputFile: Int32? = nil) throws -> [UInt8] {
+                     limits: SandboxLimits, sizeHint: UInt64 = 0) throws -> [UInt8] {
         var source = source
         var (input, output, errors) = try Pipe.three()
         var forked: ChildProcess? = nil
-        var inputOnDescriptor = false
         // Only metadata jobs (Amanah's own parsers) go through the fork server; image decoding (libvips and
         // its codecs, the larger attack surface) always gets a freshly started process with a layout of its own.
         if usesForkServer && job == .metadata, let server = SandboxForkServer.shared(for: executablePath) {
-            // The file for the child: a new open file description (its own offset), read-only.
-            let file = inputFile.map { open("/proc/self/fd/\($0)", O_RDONLY | O_CLOEXEC) }.flatMap { $0 >= 0 ? $0 : nil }
-            defer { if let file { close(file) } }
             do {
                 let pid = try server.forkChild(job: job.name, standardInput: input.read, standardOutput: output.write,
-                                               standardError: errors.write, file: file)
+                                               standardError: errors.write)
                 forked = .forked(pid, server)
-                inputOnDescriptor = file != nil
             } catch {
                 // The server may have received the pipes before failing: start over with new ones.
                 for pipe in [input, output, errors] { pipe.closeBoth() }
@@ -220,10 +187,9 @@ public struct SandboxClient: Sendable {
 
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(Int64(limits.timeoutSeconds * 1000)))
-        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters, sizeHint: sizeHint,
-                                                    inputOnDescriptor: inputOnDescriptor)
+        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters, sizeHint: sizeHint)
         var pendingOffset = 0
-        var sourceFinished = inputOnDescriptor   // the child reads the file itself: nothing more to send
+        var sourceFinished = false
         var sent = 0
         var response: [UInt8] = []
         var diagnostics: [UInt8] = []

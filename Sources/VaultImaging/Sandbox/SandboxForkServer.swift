@@ -113,18 +113,16 @@ final class SandboxForkServer: @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Forks a child for `job` whose standard input, output and error are the three descriptors given, and
-    /// whose descriptor 3 is `file` when one is given (a file for it to read).
+    /// Forks a child for `job` whose standard input, output and error are the three descriptors given.
     /// - Returns: the child's pid (a child of the server, not of this process: reap it with `reap`).
     /// - Throws: `SandboxError.spawnFailed` when the server refused or has gone.
-    func forkChild(job: String, standardInput: Int32, standardOutput: Int32, standardError: Int32,
-                   file: Int32? = nil) throws -> pid_t {
+    func forkChild(job: String, standardInput: Int32, standardOutput: Int32, standardError: Int32) throws -> pid_t {
         var request = amanah_zygote_request()
         request.operation = Int32(AMANAH_ZYGOTE_FORK)
         withUnsafeMutableBytes(of: &request.job) { buffer in
             for (index, byte) in job.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
         }
-        let reply = try exchange(request, descriptors: [standardInput, standardOutput, standardError] + (file.map { [$0] } ?? []))
+        let reply = try exchange(request, descriptors: [standardInput, standardOutput, standardError])
         guard reply.result > 0 else { throw SandboxError.spawnFailed("fork server: \(String(cString: strerror(-reply.result)))") }
         stateLock.withLock {
             forks += 1

@@ -2,8 +2,7 @@
 ///
 /// Parent → child (standard input):
 ///
-///     "AMSQ" version(1) job(1) inputOnDescriptor3(1: 1 when the input is the file open as descriptor 3,
-///     read to its end, instead of the chunks below) reserved(1)
+///     "AMSQ" version(1) job(1) reserved(2)
 ///     cpuSeconds(u32) addressSpaceBytes(u64) maxInputBytes(u64)
 ///     parametersLength(u32) inputSizeHint(u64: the input's expected length, 0 when unknown)
 ///     parameters (JSON: a DerivativeRequest, or empty)
@@ -56,9 +55,8 @@ enum SandboxProtocol {
     static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     static func be64(_ v: UInt64) -> [UInt8] { be32(UInt32(v >> 32)) + be32(UInt32(v & 0xFFFF_FFFF)) }
 
-    static func requestHeader(job: Job, limits: SandboxLimits, parameters: [UInt8], sizeHint: UInt64 = 0,
-                              inputOnDescriptor: Bool = false) -> [UInt8] {
-        requestMagic + [version, job.rawValue, inputOnDescriptor ? 1 : 0, 0] + be32(UInt32(clamping: limits.cpuSeconds))
+    static func requestHeader(job: Job, limits: SandboxLimits, parameters: [UInt8], sizeHint: UInt64 = 0) -> [UInt8] {
+        requestMagic + [version, job.rawValue, 0, 0] + be32(UInt32(clamping: limits.cpuSeconds))
             + be64(limits.addressSpaceBytes) + be64(UInt64(clamping: limits.maxInputBytes))
             + be32(UInt32(parameters.count)) + be64(sizeHint) + parameters
     }
