@@ -207,47 +207,17 @@ final class PipelineSlots: @unchecked Sendable {
     /// The reader thread: fills slots in order with the plaintext stream `length (8, LE) ‖ content ‖ zero
     /// padding` of `total` bytes, checking that the source holds exactly `contentLength` bytes.
     func produce(from source: inout ClosureSource, contentLength: UInt64, total: UInt64) {
-        var lengthPrefix: [UInt8] = []
-        lengthPrefix.appendLittleEndian(contentLength)
-        var position: UInt64 = 0
-        var contentRead: UInt64 = 0
+        var framer = SealedStream.PlaintextFramer(contentLength: contentLength, total: total)
         var index = 0
-        while position < total {
+        while !framer.isComplete {
             guard acquireFree() else { return }
-            let buffer = slot(index)
-            let thisSlot = Int(Swift.min(UInt64(buffer.count), total - position))
-            var filled = 0
             do {
-                while position + UInt64(filled) < 8 && filled < thisSlot {
-                    buffer[filled] = lengthPrefix[Int(position) + filled]
-                    filled += 1
-                }
-                let wantContent = Int(Swift.min(UInt64(thisSlot - filled), contentLength - contentRead))
-                if wantContent > 0 {
-                    let target = UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + wantContent)])
-                    let got = try source.readFully(into: target)
-                    guard got == wantContent else {
-                        throw CryptoError.malformedStream("the input ended after \(contentRead + UInt64(got)) of \(contentLength) bytes (it changed while being read)")
-                    }
-                    contentRead += UInt64(got)
-                    filled += got
-                }
-                if filled < thisSlot {
-                    (buffer.baseAddress! + filled).initializeMemory(as: UInt8.self, repeating: 0, count: thisSlot - filled)
-                }
-                position += UInt64(thisSlot)
-                if position == total {
-                    var probe: UInt8 = 0
-                    let extra = try withUnsafeMutableBytes(of: &probe) { (b) throws -> Int in try source.read(into: b) }
-                    guard extra == 0 else {
-                        throw CryptoError.malformedStream("the input is longer than its stated \(contentLength) bytes (it changed while being read)")
-                    }
-                }
+                let (count, _) = try framer.fill(slot(index), from: &source)
+                publish(.success(count))
             } catch {
                 publish(.failure(error))
                 return
             }
-            publish(.success(thisSlot))
             index += 1
         }
     }

@@ -71,47 +71,17 @@ public enum SealedStream {
         try (prefixBytes + push.header).withUnsafeBytes { (b) throws in try sink.write(b) }
         var written = UInt64(headerByteCount)
 
-        let total = Swift.max(contentLength + 8, paddedLength ?? 0)
-        var lengthPrefix: [UInt8] = []
-        lengthPrefix.appendLittleEndian(contentLength)
+        var framer = PlaintextFramer(contentLength: contentLength, total: Swift.max(contentLength + 8, paddedLength ?? 0))
         var plainBuffer = [UInt8](repeating: 0, count: chunkSize)
         var cipherBuffer = [UInt8](repeating: 0, count: chunkSize + SecretStream.overhead)
-        var position: UInt64 = 0          // plaintext bytes produced so far
-        var contentRead: UInt64 = 0
         defer { wipe(&plainBuffer) }
         repeat {
-            let thisChunk = Int(Swift.min(UInt64(chunkSize), total - position))
-            var filled = 0
-            try plainBuffer.withUnsafeMutableBytes { (buffer) throws in
-                // 1. the length prefix
-                while position + UInt64(filled) < 8 && filled < thisChunk {
-                    buffer[filled] = lengthPrefix[Int(position) + filled]
-                    filled += 1
-                }
-                // 2. content
-                let wantContent = Int(Swift.min(UInt64(thisChunk - filled), contentLength - contentRead))
-                if wantContent > 0 {
-                    let target = UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + wantContent)])
-                    let got = try source.readFully(into: target)
-                    guard got == wantContent else {
-                        throw CryptoError.malformedStream("the input ended after \(contentRead + UInt64(got)) of \(contentLength) bytes (it changed while being read)")
-                    }
-                    onContent(UnsafeRawBufferPointer(target))
-                    contentRead += UInt64(got)
-                    filled += got
-                }
-                // 3. zero padding
-                while filled < thisChunk { buffer[filled] = 0; filled += 1 }
+            let thisChunk = try plainBuffer.withUnsafeMutableBytes { (buffer) throws -> Int in
+                let (count, content) = try framer.fill(buffer, from: &source)
+                if !content.isEmpty { onContent(UnsafeRawBufferPointer(rebasing: buffer[content])) }
+                return count
             }
-            position += UInt64(thisChunk)
-            let isFinal = position == total
-            if isFinal {
-                var probe: UInt8 = 0
-                let extra = try withUnsafeMutableBytes(of: &probe) { (b) throws -> Int in try source.read(into: b) }
-                guard extra == 0 else {
-                    throw CryptoError.malformedStream("the input is longer than its stated \(contentLength) bytes (it changed while being read)")
-                }
-            }
+            let isFinal = framer.isComplete
             try plainBuffer.withUnsafeBytes { (plain) throws in
                 try ad.withUnsafeBytes { (adBytes) throws in
                     try cipherBuffer.withUnsafeMutableBytes { (cipher) throws in
@@ -123,8 +93,69 @@ public enum SealedStream {
                 }
             }
             written += UInt64(thisChunk + SecretStream.overhead)
-        } while position < total
+        } while !framer.isComplete
         return written
+    }
+
+    /// Makes the container's plaintext stream — content length (8 bytes, little-endian) ‖ content ‖ zero
+    /// padding, `total` bytes in all — one buffer at a time from a source that must hold exactly
+    /// `contentLength` bytes. Shared by `seal` and the pipelined sealer's reader thread.
+    struct PlaintextFramer {
+        let contentLength: UInt64
+        let total: UInt64
+        private let lengthPrefix: [UInt8]
+        private var position: UInt64 = 0     // plaintext bytes produced so far
+        private var contentRead: UInt64 = 0
+
+        init(contentLength: UInt64, total: UInt64) {
+            self.contentLength = contentLength
+            self.total = total
+            var prefix: [UInt8] = []
+            prefix.appendLittleEndian(contentLength)
+            lengthPrefix = prefix
+        }
+
+        /// Whether the whole stream has been produced.
+        var isComplete: Bool { position == total }
+
+        /// Fills the start of `buffer` with the next bytes of the stream (as many as fit, up to the end).
+        /// - Returns: how many bytes were filled, and which of them are content.
+        /// - Throws: `CryptoError.malformedStream` when the source ends early or, at the end of the stream,
+        ///   holds more than `contentLength` bytes (it changed while being read); the source's I/O errors.
+        mutating func fill(_ buffer: UnsafeMutableRawBufferPointer, from source: inout some ByteSource) throws -> (count: Int, content: Range<Int>) {
+            let count = Int(Swift.min(UInt64(buffer.count), total - position))
+            var filled = 0
+            // 1. the length prefix
+            while position + UInt64(filled) < 8 && filled < count {
+                buffer[filled] = lengthPrefix[Int(position) + filled]
+                filled += 1
+            }
+            // 2. content
+            let contentStart = filled
+            let wantContent = Int(Swift.min(UInt64(count - filled), contentLength - contentRead))
+            if wantContent > 0 {
+                let got = try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + wantContent)]))
+                guard got == wantContent else {
+                    throw CryptoError.malformedStream("the input ended after \(contentRead + UInt64(got)) of \(contentLength) bytes (it changed while being read)")
+                }
+                contentRead += UInt64(got)
+                filled += got
+            }
+            let content = contentStart..<filled
+            // 3. zero padding
+            if filled < count {
+                (buffer.baseAddress! + filled).initializeMemory(as: UInt8.self, repeating: 0, count: count - filled)
+            }
+            position += UInt64(count)
+            if isComplete {
+                var probe: UInt8 = 0
+                let extra = try withUnsafeMutableBytes(of: &probe) { (b) throws -> Int in try source.read(into: b) }
+                guard extra == 0 else {
+                    throw CryptoError.malformedStream("the input is longer than its stated \(contentLength) bytes (it changed while being read)")
+                }
+            }
+            return (count, content)
+        }
     }
 
     /// Opens a sealed stream from `source`, writing the content to `sink` as it is authenticated.
