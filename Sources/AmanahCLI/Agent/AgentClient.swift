@@ -81,12 +81,17 @@ public struct AgentClient: Sendable {
         try exchange(AgentProtocol.Writer(code: AgentProtocol.Request.lock.rawValue)) { reader in try reader.finish() }
     }
 
-    /// Sends a request for `keyID` and returns its single answer field.
-    func keyOperation(_ request: AgentProtocol.Request, keyID: [UInt8], fields: [[UInt8]]) throws -> [UInt8] {
+    /// A request for `keyID` with `fields` after it.
+    private static func writer(_ request: AgentProtocol.Request, keyID: [UInt8], fields: [[UInt8]]) -> AgentProtocol.Writer {
         var writer = AgentProtocol.Writer(code: request.rawValue)
         writer.field(keyID)
         for field in fields { writer.field(field) }
-        return try exchange(writer) { reader in
+        return writer
+    }
+
+    /// Sends a request for `keyID` and returns its single answer field.
+    func keyOperation(_ request: AgentProtocol.Request, keyID: [UInt8], fields: [[UInt8]]) throws -> [UInt8] {
+        try exchange(Self.writer(request, keyID: keyID, fields: fields)) { reader in
             let value = try reader.array("answer", limit: AgentProtocol.maximumFrame)
             try reader.finish()
             return value
@@ -95,10 +100,7 @@ public struct AgentClient: Sendable {
 
     /// Sends a request for `keyID` whose answer is a secret, read straight into secure memory.
     func secretOperation(_ request: AgentProtocol.Request, keyID: [UInt8], fields: [[UInt8]]) throws -> SecretBytes {
-        var writer = AgentProtocol.Writer(code: request.rawValue)
-        writer.field(keyID)
-        for field in fields { writer.field(field) }
-        return try exchange(writer) { reader in
+        try exchange(Self.writer(request, keyID: keyID, fields: fields)) { reader in
             let value = try reader.field("answer", limit: AgentProtocol.maximumSealed)
             try reader.finish()
             return SecretBytes(copying: value)

@@ -21,46 +21,35 @@ enum AgentLauncher {
     static func start(_ identity: borrowing Identity, lifetime: AgentLifetime, runtimeBase: String) throws -> Started {
         guard let executable = currentExecutable() else { throw AgentError("cannot find the amanah executable (/proc/self/exe)") }
         var secretsPipe: [Int32] = [-1, -1], readyPipe: [Int32] = [-1, -1]
-        guard pipe(&secretsPipe) == 0 else { throw AgentError("pipe: \(String(cString: strerror(errno)))") }
-        guard pipe(&readyPipe) == 0 else {
+        // Close-on-exec from the start, so no other child started meanwhile keeps them; the spawn's dup2
+        // clears it on 0 and 1.
+        guard amanah_pipe_cloexec(&secretsPipe) == 0 else { throw AgentError("pipe: \(String(cString: strerror(errno)))") }
+        guard amanah_pipe_cloexec(&readyPipe) == 0 else {
             close(secretsPipe[0]); close(secretsPipe[1])
             throw AgentError("pipe: \(String(cString: strerror(errno)))")
         }
-        // Close-on-exec, so no other child started meanwhile keeps them; the spawn's dup2 clears it on 0 and 1.
-        for fd in secretsPipe + readyPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, secretsPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, readyPipe[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        _ = amanah_spawn_actions_closefrom_chdir(&actions, 3, "/")
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var allSignals = sigset_t(), noSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let arguments = [executable, AgentChildCommand.configuration.commandName ?? "__agent",
-                         "--lifetime", String(lifetime.seconds), "--runtime-dir", runtimeBase]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
-        defer { free(envp[0]) }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        guard null >= 0 else {
+            for fd in secretsPipe + readyPipe { close(fd) }
+            throw AgentError("/dev/null: \(String(cString: strerror(errno)))")
+        }
+        let spawned = Result { () throws(CleanSpawn.Failure) -> pid_t in
+            try CleanSpawn.spawn(executable: executable,
+                                 arguments: [AgentChildCommand.configuration.commandName ?? "__agent",
+                                             "--lifetime", String(lifetime.seconds), "--runtime-dir", runtimeBase],
+                                 standardInput: secretsPipe[0], standardOutput: readyPipe[1], standardError: null,
+                                 environment: ["SWIFT_BACKTRACE=enable=no"])
+        }
+        close(null)
         close(secretsPipe[0])
         close(readyPipe[1])
         defer { close(readyPipe[0]) }
-        guard spawned == 0 else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let failure):
             close(secretsPipe[1])
-            throw AgentError("cannot start the agent: \(String(cString: strerror(spawned)))")
+            throw AgentError("cannot start the agent: \(failure)")
         }
         let head = AgentClient.addRequestHead(publicKey: identity.publicKey)
         let secrets = identity.transferableSecretKeys()

@@ -313,46 +313,21 @@ public struct SandboxClient: Sendable {
         }
     }
 
-    /// Spawns `executable` with `arguments` and the three descriptors as its standard input, output and
-    /// error: every other descriptor closed at exec, "/" as its folder, default signal dispositions, an
-    /// empty signal mask and an empty environment but for SWIFT_BACKTRACE=enable=no (the Swift runtime's
-    /// crash backtracer would otherwise start a helper process and print the child's stack, addresses near
-    /// untrusted data, when a decoder crashes), and with `bindNow` LD_BIND_NOW=1 (the fork server resolves
-    /// every symbol once, so its children do not each resolve them again).
+    /// Spawns `executable` with `arguments` and the three descriptors through `CleanSpawn`, with an
+    /// environment of SWIFT_BACKTRACE=enable=no alone (the Swift runtime's crash backtracer would otherwise
+    /// start a helper process and print the child's stack, addresses near untrusted data, when a decoder
+    /// crashes), and with `bindNow` also LD_BIND_NOW=1 (the fork server resolves every symbol once, so its
+    /// children do not each resolve them again).
     /// - Returns: the pid, or `SandboxError.spawnFailed` naming the executable.
     static func spawnClean(executable: String, arguments: [String], standardInput: Int32, standardOutput: Int32,
                            standardError: Int32, bindNow: Bool = false) -> Result<pid_t, SandboxError> {
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_adddup2(&fileActions, standardInput, 0)
-        posix_spawn_file_actions_adddup2(&fileActions, standardOutput, 1)
-        posix_spawn_file_actions_adddup2(&fileActions, standardError, 2)
-        // Nothing else crosses into the child: every descriptor above 2 is closed at exec, even one the
-        // embedding program opened without O_CLOEXEC; and the child starts in "/", away from the vault.
-        // (Where glibc lacks these actions the child still closes every other descriptor first thing.)
-        _ = amanah_spawn_actions_closefrom_chdir(&fileActions, 3, "/")
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var allSignals = sigset_t(), noSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigdelset(&allSignals, SIGKILL)
-        sigdelset(&allSignals, SIGSTOP)
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no")]
-            + (bindNow ? [strdup("LD_BIND_NOW=1")] : []) + [nil]
-        defer { for pointer in envp { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &fileActions, &attributes, &argv, &envp)
-        guard spawned == 0 else { return .failure(.spawnFailed("\(executable): \(String(cString: strerror(spawned)))")) }
-        return .success(pid)
+        do {
+            return .success(try CleanSpawn.spawn(executable: executable, arguments: arguments, standardInput: standardInput,
+                                                 standardOutput: standardOutput, standardError: standardError,
+                                                 environment: ["SWIFT_BACKTRACE=enable=no"] + (bindNow ? ["LD_BIND_NOW=1"] : [])))
+        } catch {
+            return .failure(.spawnFailed("\(executable): \(error)"))
+        }
     }
 
     private func interpret(status: Int32, cpu: Double, response: [UInt8], diagnostics rawDiagnostics: [UInt8],
