@@ -76,7 +76,7 @@ public struct MinisignPublicKey: Hashable, Sendable {
 
     /// The public key file's text: the untrusted comment line and the base64 line, each ending with LF.
     /// - Parameter untrustedComment: the comment after `untrusted comment: `; by default
-    ///   `minisign public key <keyIDText>`, as minisign writes it.
+    ///   `minisign public key <keyIDText>` (minisign itself drops leading zeros of the id; the comment is not checked).
     /// - Throws: `MinisignError.invalidComment` for a comment with a line break or NUL, or over 1000 bytes.
     public func fileContents(untrustedComment: String? = nil) throws -> String {
         let comment = untrustedComment ?? "minisign public key \(keyIDText)"
