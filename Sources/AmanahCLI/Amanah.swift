@@ -1,5 +1,6 @@
 import ArgumentParser
 import VaultCrypto
+import VaultStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +22,7 @@ public enum AmanahMain {
     /// Hardens the process, runs the command line and exits with the documented status
     /// (0 ok, 1 failure, 3 verification failed, 64 usage).
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        ProcessStart.mark()
         // A closed pipe must be an error return, not a signal that kills the process mid-write.
         signal(SIGPIPE, SIG_IGN)
         do {

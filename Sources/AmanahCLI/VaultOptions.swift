@@ -1,6 +1,8 @@
 import ArgumentParser
 import Vault
 import VaultCrypto
+import VaultAudit
+import VaultStore
 
 /// Options of commands that open a vault, plus helpers to open it with an unlocked identity.
 public struct VaultOptions: ParsableArguments {
@@ -42,11 +44,34 @@ func cli<T>(_ body: () throws -> T) throws -> T {
     } catch let error as VaultError {
         switch error {
         case .rollback: throw CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why", exitCode: 1)
+        case .ownChangesMissing:
+            throw CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
         case .exists: throw CLIError(error.description, hint: "pass -f to replace it, or choose another name")
         default: throw CLIError(error.description)
         }
+    } catch let error as StoreError {
+        switch error {
+        case .corrupted: throw CLIError(error.description, hint: "run `amanah check`; restore vault.sqlite from a backup if it reports damage")
+        default: throw CLIError(error.description)
+        }
     } catch {
+        let explained = VaultError.explaining(error)
+        if explained is StoreError { return try cli { throw explained } }
         throw CLIError(String(describing: error))
+    }
+}
+
+/// Records what this client saw of the vault after a command committed. The commit stands whatever happens
+/// here: when the client state cannot be written (a full disk), the command says what was committed and
+/// warns, and its exit status stays 0.
+/// - Parameter committed: what the command committed, for the warning ("3 case records were added").
+func rememberState(_ vault: Vault, checkpoint: SignedCheckpoint? = nil, committed: String = "the change was committed to the vault") {
+    do {
+        try vault.rememberState(checkpoint: checkpoint)
+        FaultInjection.point("client-state.saved")
+    } catch {
+        Terminal.warning("\(committed), but this client could not save what it saw of the vault (\(cliMessage(for: error))); "
+                         + "free space in \(ClientState.folder) and run any command on the vault to save it")
     }
 }
 

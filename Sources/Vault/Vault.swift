@@ -20,6 +20,27 @@ public final class Vault: @unchecked Sendable {
     public private(set) var state: GovernanceState
     private var lock: VaultLock?
     private let readOnly: Bool
+    /// The vault's position when this process last agreed with the client state: at open, then after each
+    /// `rememberState`. Every change after it was made by this process (it holds the vault's lock).
+    private var baseline: Position?
+
+    /// A position in the vault's history: governance length and head, audit size and head leaf hash (hex).
+    struct Position: Equatable {
+        var governanceLength: Int
+        var governanceHead: String
+        var auditSize: Int
+        var auditHead: String
+
+        init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String) {
+            self.governanceLength = governanceLength; self.governanceHead = governanceHead
+            self.auditSize = auditSize; self.auditHead = auditHead
+        }
+
+        init(_ state: ClientState) {
+            self.init(governanceLength: state.governanceLength, governanceHead: state.governanceHead,
+                      auditSize: state.auditSize, auditHead: state.auditHead)
+        }
+    }
 
     /// How to open a vault.
     public struct OpenOptions: Sendable {
@@ -63,8 +84,11 @@ public final class Vault: @unchecked Sendable {
         let lock = options.readOnly ? nil : try VaultLock(path: paths.lock)
         let genesis = try Genesis(fileContents: DurableFile.readAll(paths.genesis, limit: 1 << 20))
         let database: VaultDatabase
-        do { database = try VaultDatabase(path: paths.database, readOnly: options.readOnly) } catch {
-            throw VaultError.notAVault(path, "\(error)")
+        do { database = try VaultDatabase(path: paths.database, readOnly: options.readOnly) } catch let error as StoreError {
+            switch error {
+            case .diskFull, .corrupted, .foreign, .newerSchema: throw error
+            default: throw VaultError.notAVault(path, "\(error)")
+            }
         }
         let storedID = try database.queue.read { db in try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'vaultID'") }
         guard storedID.map(Array.init) == genesis.vaultID else {
@@ -72,6 +96,7 @@ public final class Vault: @unchecked Sendable {
         }
         let state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
         let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
+        if !options.readOnly { vault.baseline = try vault.position() }
         try ClientState.checkPin(folder: paths.canonicalRoot, vaultID: vault.vaultID)
         if options.checkClientState { try vault.checkAgainstClientState() }
         return vault
@@ -80,8 +105,78 @@ public final class Vault: @unchecked Sendable {
     /// Refuses the vault if its governance chain or audit log is behind what this client saw, or its audit tree
     /// does not contain the newest checkpoint this client saw.
     /// - Throws: `VaultError.rollback` naming the first difference; `VaultError.failed` for unreadable client state.
+    /// - Throws: `VaultError.ownChangesMissing` instead when the vault lacks exactly changes that this client
+    ///   made itself and nothing else (a database restored from a backup, a power failure).
     public func checkAgainstClientState() throws {
-        if let first = try clientStateProblems().first { throw VaultError.rollback(first) }
+        guard let first = try clientStateProblems().first else { return }
+        // A page damaged in place can make the log read as another history: say so rather than "rolled back".
+        let damage = (try? databaseIntegrityProblems(quick: true)) ?? []
+        if let damaged = damage.first { throw StoreError.corrupted(damaged + "; run `amanah check`") }
+        if let missing = try missingOwnChanges() {
+            throw VaultError.ownChangesMissing(missing.audit, missing.governance)
+        }
+        throw VaultError.rollback(first)
+    }
+
+    /// The vault's current position.
+    func position() throws -> Position {
+        let (size, head) = try database.queue.read { db in try AuditLog.head(db) }
+        return Position(governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
+                        auditSize: size, auditHead: Hex.encode(head))
+    }
+
+    /// When the vault is behind what this client saw by changes this client made itself and by nothing else:
+    /// how many audit events and governance entries it lacks. Nil when it is not behind, when it differs in
+    /// anything else (another history, or a checkpoint this client saw that covers what is missing), or when
+    /// the client does not remember its own run of changes. Reads only.
+    /// - Throws: `VaultError.failed` for unreadable client state; database errors.
+    public func missingOwnChanges() throws -> (audit: Int, governance: Int)? {
+        guard let seen = try ClientState.load(vaultID: vaultID), let own = seen.own else { return nil }
+        let current = try position()
+        guard current.auditSize >= own.auditSize, current.auditSize <= seen.auditSize,
+              current.governanceLength >= own.governanceLength, current.governanceLength <= seen.governanceLength,
+              current.auditSize - own.auditSize <= own.auditLeafHashes.count,
+              current.governanceLength - own.governanceLength <= own.governanceHashes.count,
+              current.auditSize < seen.auditSize || current.governanceLength < seen.governanceLength else { return nil }
+        if let text = seen.checkpoint, let checkpoint = try? SignedCheckpoint(parsing: text).checkpoint,
+           checkpoint.size > UInt64(current.auditSize) { return nil }
+        let matches = try database.queue.read { db -> Bool in
+            let auditBase = own.auditSize == 0 ? [UInt8](repeating: 0, count: 32)
+                : try AuditEventRow.fetchOne(db, key: Int64(own.auditSize)).map { Array($0.leafHash) }
+            guard auditBase.map(Hex.encode) == own.auditHead else { return false }
+            for position in stride(from: own.auditSize + 1, through: current.auditSize, by: 1) {
+                let leaf = try AuditEventRow.fetchOne(db, key: Int64(position)).map { Hex.encode(Array($0.leafHash)) }
+                guard leaf == own.auditLeafHashes[position - own.auditSize - 1] else { return false }
+            }
+            let governanceBase = own.governanceLength == 0 ? vaultID
+                : try GovernanceRow.fetchOne(db, key: Int64(own.governanceLength)).map { Array($0.hash) }
+            guard governanceBase.map(Hex.encode) == own.governanceHead else { return false }
+            for position in stride(from: own.governanceLength + 1, through: current.governanceLength, by: 1) {
+                let hash = try GovernanceRow.fetchOne(db, key: Int64(position)).map { Hex.encode(Array($0.hash)) }
+                guard hash == own.governanceHashes[position - own.governanceLength - 1] else { return false }
+            }
+            return true
+        }
+        return matches ? (seen.auditSize - current.auditSize, seen.governanceLength - current.governanceLength) : nil
+    }
+
+    /// Makes this client accept the vault as it is when it lacks only changes this client made itself
+    /// (`missingOwnChanges`): what it remembers moves back to the vault's position. The vault is not changed.
+    /// - Returns: how many audit events and governance entries were given up.
+    /// - Throws: `VaultError.rollback` when the vault differs in anything else; `VaultError.failed` when the
+    ///   client state cannot be written.
+    public func acceptMissingOwnChanges() throws -> (audit: Int, governance: Int) {
+        guard let missing = try missingOwnChanges() else {
+            if let first = try clientStateProblems().first { throw VaultError.rollback(first) }
+            return (0, 0)
+        }
+        let previous = try ClientState.load(vaultID: vaultID)
+        let current = try position()
+        let accepted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+                                   auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: previous?.checkpoint)
+        try accepted.save(vaultID: vaultID)
+        baseline = current
+        return missing
     }
 
     /// What differs between the vault and the state this client remembers (empty when nothing does, or when the
@@ -135,17 +230,49 @@ public final class Vault: @unchecked Sendable {
 
     /// Records the vault's current governance and audit state as seen by this client, and `checkpoint` as the
     /// newest checkpoint seen unless the client remembers a larger one.
+    ///
+    /// The changes made since this process last agreed with the client state are this client's own (the
+    /// process holds the vault's lock); they are remembered as such (`ClientState.own`) while no one else's
+    /// change follows them, so that losing only them is reported as what it is (`missingOwnChanges`).
+    /// Called after the database commit, which is durable by then (`synchronous = FULL`).
+    /// - Throws: `VaultError.failed` or file errors when the client state cannot be read or written.
     public func rememberState(checkpoint: SignedCheckpoint? = nil) throws {
         guard !readOnly else { return }
-        let (size, head) = try database.queue.read { db in try AuditLog.head(db) }
+        let current = try position()
         let previous = try ClientState.load(vaultID: vaultID)
-        var remembered = ClientState(governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
-                                     auditSize: size, auditHead: Hex.encode(head), checkpoint: previous?.checkpoint)
+        var remembered = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+                                     auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: previous?.checkpoint)
         if let checkpoint {
             let seenSize = previous?.checkpoint.flatMap { try? SignedCheckpoint(parsing: $0) }?.checkpoint.size
             if seenSize.map({ $0 <= checkpoint.checkpoint.size }) ?? true { remembered.checkpoint = checkpoint.text }
         }
+        if let baseline {
+            let continuous = previous.map { Position($0) == baseline } ?? false
+            if current != baseline {
+                var run = (continuous ? previous?.own : nil)
+                    ?? ClientState.OwnChanges(governanceLength: baseline.governanceLength, governanceHead: baseline.governanceHead,
+                                              auditSize: baseline.auditSize, auditHead: baseline.auditHead,
+                                              governanceHashes: [], auditLeafHashes: [])
+                if current.auditSize - baseline.auditSize + run.auditLeafHashes.count <= ClientState.OwnChanges.limit,
+                   current.auditSize >= baseline.auditSize, current.governanceLength >= baseline.governanceLength {
+                    try database.queue.read { db in
+                        for seq in stride(from: baseline.auditSize + 1, through: current.auditSize, by: 1) {
+                            guard let row = try AuditEventRow.fetchOne(db, key: Int64(seq)) else { return }
+                            run.auditLeafHashes.append(Hex.encode(Array(row.leafHash)))
+                        }
+                        for seq in stride(from: baseline.governanceLength + 1, through: current.governanceLength, by: 1) {
+                            guard let row = try GovernanceRow.fetchOne(db, key: Int64(seq)) else { return }
+                            run.governanceHashes.append(Hex.encode(Array(row.hash)))
+                        }
+                    }
+                    remembered.own = run
+                }
+            } else {
+                remembered.own = continuous ? previous?.own : nil
+            }
+        }
         if remembered != previous { try remembered.save(vaultID: vaultID) }
+        baseline = current
     }
 
     /// Reloads the governance state after a change.
@@ -189,9 +316,13 @@ public final class Session: @unchecked Sendable {
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try vault.database.queue.write { db in try body(db) }
-        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode) {
-            throw VaultError.failed("cannot write to the vault database (\(error.message ?? "\(error.resultCode)")); "
-                                    + "the operation and its audit event were not recorded, nothing was changed")
+        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode.primaryResultCode) {
+            let cause = error.resultCode.primaryResultCode == .SQLITE_FULL
+                ? "the disk holding \(vault.paths.database) is full"
+                : "cannot write to the vault database \(vault.paths.database) (\(error.message ?? "\(error.resultCode)"))"
+            throw VaultError.failed(cause + "; the operation and its audit event were not recorded, nothing was changed")
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+            throw VaultError.failed("\(StoreError(databaseError: error, path: vault.paths.database, operation: "write")); nothing was changed")
         }
     }
 

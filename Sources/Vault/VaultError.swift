@@ -1,3 +1,6 @@
+import GRDB
+import VaultStore
+
 /// Errors of vault use cases, each naming what is wrong in words a user can act on. None carries a secret.
 public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The vault folder is not a vault or is missing: (path, reason).
@@ -18,6 +21,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case integrity(String)
     /// Sealing to a compartment whose key must first be rotated (after a removal or a role change): (compartment).
     case rotationPending(String)
+    /// The vault lacks changes that this client made itself, and nothing else differs: (audit events missing,
+    /// governance entries missing). Its database went back (restored from a backup, a power failure).
+    case ownChangesMissing(Int, Int)
     /// Any other failure: (what).
     case failed(String)
 
@@ -33,7 +39,21 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .integrity(what): return "integrity check failed: \(what)"
         case let .rotationPending(compartment):
             return "the \(compartment) compartment's key must be rotated first (a member lost access to it); nothing is sealed to the old key meanwhile — a member who holds the \(compartment) key completes the rotation by running any command"
+        case let .ownChangesMissing(audit, governance):
+            var lost = "\(audit) audit event\(audit == 1 ? "" : "s")"
+            if governance > 0 { lost += " and \(governance) governance entr\(governance == 1 ? "y" : "ies")" }
+            return "the vault lacks the newest changes this client made itself (\(lost)), and nothing anyone else wrote is missing: its database went back, for example restored from a backup or cut short by a power failure"
         case let .failed(what): return what
         }
+    }
+}
+
+extension VaultError {
+    /// `error` in words that name its real cause: a database error becomes a `StoreError` saying that the disk
+    /// is full or that the vault database is damaged (with the advice to run `amanah check`); any other error
+    /// is returned as it is.
+    public static func explaining(_ error: any Error) -> any Error {
+        guard let databaseError = error as? DatabaseError else { return error }
+        return StoreError(databaseError: databaseError, path: "the vault database (vault.sqlite)", operation: "read")
     }
 }

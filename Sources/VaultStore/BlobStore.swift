@@ -5,8 +5,9 @@ import VaultCrypto
 
 /// Sealed originals under `VAULT/blobs/xx/<id>`: `id` is 32 random hex characters and `xx` its first two.
 /// A new blob is written to a temporary file in its folder, fsynced, renamed into place and the folder
-/// fsynced, before the database commit that refers to it; a crash leaves either a complete blob or an
-/// orphan that `check` removes.
+/// fsynced, before the database commit that refers to it; a crash leaves either a complete blob or a
+/// temporary file that `check` removes. `check` never removes a complete blob: one that no item refers to
+/// goes to `quarantine/` (`Quarantine`).
 public struct BlobStore: Sendable {
     /// The `blobs` folder.
     public let root: String
@@ -59,8 +60,9 @@ public struct BlobStore: Sendable {
     }
 
     /// Opens blob `id` for reading.
-    /// - Throws: `StoreError.missing` naming the blob if it is absent.
+    /// - Throws: `StoreError.missing` naming the blob if it is absent; `StoreError.corrupted` for a malformed id.
     public func open(id: String) throws -> FileHandleFD {
+        guard BlobStore.isValidID(id) else { throw StoreError.corrupted("a blob id in the database is malformed; run `amanah check`") }
         let path = path(of: id)
         guard DurableFile.exists(path) else { throw StoreError.missing("blob \(id)") }
         return try FileHandleFD.openForReading(path, followLinks: false)

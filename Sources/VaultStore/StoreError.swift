@@ -14,6 +14,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsuitableFileSystem(String, String)
     /// An I/O or database failure: (operation, detail).
     case io(String, String)
+    /// A write failed because the file system is full: (path of the file being written).
+    case diskFull(String)
+    /// A file that Amanah did not write in the place of one of its own (empty, another format, another
+    /// application's database): (path, what it is). It is never changed.
+    case foreign(String, String)
+    /// The database was made by a newer Amanah: (path, migration identifiers this program does not know).
+    case newerSchema(String, [String])
 
     public var description: String {
         switch self {
@@ -24,6 +31,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notFound(kind, id): return "no \(kind) \(id)"
         case let .unsuitableFileSystem(path, why): return "\(path): \(why)"
         case let .io(operation, detail): return "\(operation): \(detail)"
+        case let .diskFull(path): return "the disk is full: cannot write \(path)"
+        case let .foreign(path, what): return "\(path) was not written by Amanah: \(what)"
+        case let .newerSchema(path, unknown):
+            return "\(path) was made by a newer Amanah (schema \(unknown.joined(separator: ", ")) unknown to this program); it was left as it is — use that version or a later one"
         }
     }
 }

@@ -28,11 +28,16 @@ public final class VaultDatabase: Sendable {
         if !create && !DurableFile.exists(path) { throw StoreError.missing(path) }
         let readOnly = readOnly || (!create && VaultDatabase.testHook("AMANAH_TEST_READ_ONLY_DATABASE") == "1")
         let maxPageCount = VaultDatabase.testHook("AMANAH_TEST_MAX_PAGE_COUNT").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        // Before SQLite touches the file: an empty or foreign file is refused as it is (opening it read-write
+        // would give it a header, a journal mode and, through the migrator, a fresh schema).
+        if !create { try VaultDatabase.checkHeader(path) }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(30)
-        if !readOnly { configuration.journalMode = .wal }
+        // The journal mode is set below, after the schema check, and not through `configuration.journalMode`:
+        // GRDB's WAL set-up sets `synchronous = NORMAL` after `prepareDatabase` runs, and in WAL mode NORMAL
+        // does not sync a commit, so a transaction reported as done could vanish on power loss.
         configuration.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -42,17 +47,88 @@ public final class VaultDatabase: Sendable {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            if !readOnly { try VaultSchema.migrator.migrate(queue) }
-            else {
-                let ok = try queue.read { db in try VaultSchema.migrator.hasCompletedMigrations(db) }
-                guard ok else { throw StoreError.corrupted("the database schema is older or newer than this program") }
+            if create {
+                try VaultDatabase.enableWAL(queue, path: path)
+                try VaultSchema.migrator.migrate(queue)
+            } else {
+                try VaultDatabase.checkSchema(queue, path: path)
+                if !readOnly {
+                    try VaultDatabase.enableWAL(queue, path: path)
+                    try VaultSchema.migrator.migrate(queue)
+                }
             }
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError {
+            // SQLite reports a full disk while it sets up its shared-memory and log files as an I/O error.
+            if VaultDatabase.freeBytes(near: path).map({ $0 < 64 << 10 }) ?? false { throw StoreError.diskFull(path) }
+            throw StoreError(databaseError: error, path: path, operation: "open")
         } catch {
             throw StoreError.io("open \(path)", "\(error)")
         }
         self.path = path
+    }
+
+    /// `PRAGMA synchronous` of the connection as SQLite reports it: 2 (FULL) for a writable vault database, so
+    /// that every commit is on disk before it is reported (tests read it through the CLI's own configuration).
+    /// - Throws: `DatabaseError` if the database cannot be read.
+    public func synchronousLevel() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Bytes free for an unprivileged writer on the file system that holds `path` (`statvfs`), or nil.
+    public static func freeBytes(near path: String) -> UInt64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
+    /// Puts the database in write-ahead-log mode and checks that the connection still syncs every commit.
+    private static func enableWAL(_ queue: DatabaseQueue, path: String) throws {
+        try queue.inDatabase { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode?.lowercased() == "wal" else { throw StoreError.io("open \(path)", "could not turn on write-ahead logging") }
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard level == 2 else { throw StoreError.io("open \(path)", "PRAGMA synchronous reads back \(level ?? -1), not 2 (FULL)") }
+        }
+    }
+
+    /// Refuses, without writing, a file that is empty or is not an SQLite database.
+    private static func checkHeader(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw StoreError.io("open \(path)", lastErrorText()) }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let n = read(fd, &header, 16)
+        if n == 0 {
+            throw StoreError.foreign(path, "the file is empty; it was left as it is (restore vault.sqlite from a backup)")
+        }
+        guard n == 16, header == Array("SQLite format 3".utf8) + [0] else {
+            throw StoreError.foreign(path, "it is not an SQLite database; it was left as it is")
+        }
+    }
+
+    /// Refuses, without writing, a database that Amanah did not make (no migration table or no `vaultMeta`)
+    /// or that a newer Amanah made (a migration this program does not know), and, for read-only opens, one
+    /// whose schema is older than this program's.
+    private static func checkSchema(_ queue: DatabaseQueue, path: String) throws {
+        try queue.read { db in
+            guard try db.tableExists("grdb_migrations"), try db.tableExists("vaultMeta") else {
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+                throw StoreError.foreign(path, tables == 0
+                    ? "the database holds no tables; it was left as it is (restore vault.sqlite from a backup)"
+                    : "it holds \(tables) table\(tables == 1 ? "" : "s") but not the vault's; it was left as it is")
+            }
+            let known = Set(VaultSchema.migrator.migrations)
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            let unknown = applied.filter { !known.contains($0) }
+            guard unknown.isEmpty else { throw StoreError.newerSchema(path, unknown.sorted()) }
+            if db.configuration.readonly {
+                guard try VaultSchema.migrator.hasCompletedMigrations(db) else {
+                    throw StoreError.corrupted("the database schema is older than this program's; open it once with a command that writes, to migrate it")
+                }
+            }
+        }
     }
 
     /// The value of a test hook variable in DEBUG builds; always nil in release builds.
@@ -227,5 +303,22 @@ public enum VaultSchema {
                 """)
         }
         return migrator
+    }
+}
+
+extension StoreError {
+    /// The store error that says what a database error means for the person at the terminal: a full disk
+    /// (`diskFull`), a damaged database (`corrupted`, with the advice to run `amanah check`), or another I/O
+    /// failure naming `operation` and `path`.
+    public init(databaseError error: DatabaseError, path: String, operation: String) {
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_FULL:
+            self = .diskFull(path)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            self = .corrupted("\(path) is damaged (SQLite: \(detail)); run `amanah check` and restore it from a backup")
+        default:
+            self = .io("\(operation) \(path)", detail)
+        }
     }
 }

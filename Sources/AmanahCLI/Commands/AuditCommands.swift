@@ -161,7 +161,7 @@ struct AuditCheckpoint: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let signed = try cli { try session.makeCheckpoint() }
-        try cli { try session.vault.rememberState(checkpoint: signed) }
+        rememberState(session.vault, checkpoint: signed)
         Terminal.writeStandardOutput(signed.text)
     }
 }
@@ -209,7 +209,7 @@ struct AuditCosign: ParsableCommand {
                 throw CLIError("cannot write \(checkpoint): \(error)")
             }
         }
-        try cli { try vault.rememberState(checkpoint: merged) }
+        rememberState(vault, checkpoint: merged)
         Terminal.writeStandardOutput(merged.text)
     }
 

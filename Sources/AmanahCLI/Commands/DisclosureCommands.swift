@@ -52,7 +52,7 @@ struct DiscloseBundlePropose: ParsableCommand {
         let request = try cli { try session.proposeDisclosure(recipient: recipient, profile: profile, caseIDs: cases, itemIDs: items,
                                                               basis: basis, derivatives: try derivativeMaker()) }
         try writeRequest(request, to: output, overwrite: false)
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         for line in try session.describe(request) { Terminal.message(line) }
         Terminal.message("request written to \(output); it needs the approvals the policy asks for (amanah disclose approve)")
     }
@@ -74,7 +74,7 @@ struct DiscloseApprove: ParsableCommand {
         }
         let approved = try cli { try session.approveDisclosure(request) }
         try writeRequest(approved, to: file, overwrite: true)
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         Terminal.message("approved; \(approved.signatures.count) signatures")
     }
 }
@@ -90,7 +90,7 @@ struct DiscloseIssue: ParsableCommand {
         let request = try readRequest(file)
         let session = try options.openSession()
         let issued = try cli { try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker()) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         Terminal.message("issued bundle \(issued.bundle) with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")) to \(output)")
         Terminal.output(issued.bundle)
     }

@@ -66,7 +66,7 @@ struct Ingest: ParsableCommand {
                 }
             }
         }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         if failures > 0 { throw CLIError("\(failures) of \(files.count) files failed") }
     }
 }
@@ -80,7 +80,7 @@ struct List: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let items = try cli { try session.listItems(caseID: caseID) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         if !items.isEmpty && items.allSatisfy({ $0.mediaType == nil }) && session.keyHintForMedia() {
             Terminal.hint("your role may read media, but its key has not been granted to you yet: it arrives when a member who holds it runs any command")
         }
@@ -110,7 +110,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let view = try cli { try session.showItem(item) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -166,32 +166,57 @@ struct Export: ParsableCommand {
             let format: DerivativeRequest.Format = output.lowercased().hasSuffix(".png") ? .png : .jpeg
             let sha = try cli { try session.exportUnderProfile(item, profile: profile, to: output, format: format,
                                                                derivatives: try derivativeMaker(), overwrite: force) }
-            try cli { try session.vault.rememberState() }
+            rememberState(session.vault)
             Terminal.message("exported \(item) under \(profile) to \(output) (sha256 \(sha))")
             return
         }
         let sha = try cli { try session.exportOriginal(item, to: output, overwrite: force) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         Terminal.message("exported the original of \(item) to \(output) (sha256 \(sha))")
     }
 }
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check that every item's blob is present and intact; remove orphans of interrupted writes.",
-        discussion: "With --read-data (needs -i and the media key) every blob is decrypted and compared with its SHA-256 and ingest commitment. Exit status 3 on any problem.")
+        abstract: "Check the vault's database and files; never deletes a file that may hold evidence.",
+        discussion: """
+            Runs SQLite's integrity check, then compares blobs/ with the items: temporary files of interrupted \
+            writes are removed; a blob no item refers to is moved to quarantine/ (with -i KEY, one audit event \
+            each; without -i it is only reported); an item whose blob is missing is reported and kept. With \
+            --read-data (needs -i and the media key) every blob is decrypted and compared with its SHA-256 and \
+            ingest commitment. Exit status 3 on any problem, and while quarantine/ is not empty.
+            """)
     @Flag(name: .customLong("read-data"), help: "Decrypt and hash every blob.") var readData = false
+    @Flag(name: .customLong("accept-lost-changes"),
+          help: "When the vault lacks only changes this client made itself (its database went back), accept the vault as it is.")
+    var acceptLostChanges = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
-        let session = readData ? try options.openSession() : nil
+        if acceptLostChanges {
+            let vault = try options.openVault(checkClientState: false)
+            let given = try cli { try vault.acceptMissingOwnChanges() }
+            if given.audit == 0 && given.governance == 0 {
+                Terminal.message("this client's memory of the vault matches it; nothing to accept")
+            } else {
+                Terminal.message("this client now accepts the vault without the \(given.audit) audit event\(given.audit == 1 ? "" : "s")"
+                                 + (given.governance > 0 ? " and \(given.governance) governance entr\(given.governance == 1 ? "y" : "ies")" : "")
+                                 + " it had written itself and the vault no longer holds")
+            }
+            return
+        }
+        let hasIdentity = options.global.identity != nil || Environment.value("AMANAH_IDENTITY") != nil
+        let session = (readData || hasIdentity) ? try options.openSession() : nil
         let vault = try session?.vault ?? options.openVault()
-        let report = try cli { try vault.check(readData: session) }
-        try cli { try vault.rememberState() }
-        for removed in report.removed { Terminal.message("removed orphan \(removed)") }
+        let report = try cli { try vault.check(readData: readData ? session : nil, actor: session) }
+        rememberState(vault)
+        for removed in report.removed { Terminal.message("removed \(removed), a temporary file of an interrupted write") }
+        for restored in report.restored { Terminal.message("moved \(restored) back from quarantine/: an item refers to it again") }
+        for (from, to) in report.quarantined { Terminal.message("quarantined \(from) -> \(to): no item refers to it (audited)") }
         for problem in report.problems { Terminal.output("problem: \(problem)") }
         var summary = "\(report.itemsChecked) items present"
         if readData { summary += ", \(report.itemsRead) read and verified (\(report.bytesRead) bytes)" }
+        if !report.inQuarantine.isEmpty { summary += ", \(report.inQuarantine.count) file\(report.inQuarantine.count == 1 ? "" : "s") in quarantine/" }
         Terminal.output(summary)
         if !report.problems.isEmpty {
             throw CLIError("check found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)

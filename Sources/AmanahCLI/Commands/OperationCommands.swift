@@ -104,7 +104,7 @@ struct OpPropose: ParsableCommand {
         let session = try options.openSession()
         let operation = try cli { try session.propose(parsed, lifetime: Int64(max(1, days)) * 24 * 3600 * 1000) }
         try writeOperation(operation, to: output, overwrite: false)
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         Terminal.message("proposed: \(parsed.plainWords(state: session.vault.state))")
         Terminal.message("operation \(Hex.encode(operation.id).prefix(16)) written to \(output); it needs \(session.vault.state.threshold) custodian approvals (amanah op approve)")
     }
@@ -128,7 +128,7 @@ struct OpApprove: ParsableCommand {
         }
         let approved = try cli { try session.approve(operation) }
         try writeOperation(approved, to: file, overwrite: true)
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         let status = session.vault.state.status(of: approved, now: Clock.nowMilliseconds())
         Terminal.message("approved; \(status.validSigners.count) of \(session.vault.state.threshold) signatures")
     }
@@ -178,7 +178,7 @@ struct OpApply: ParsableCommand {
         let session = try options.openSession()
         let description = operation.change.plainWords(state: session.vault.state)
         try cli { try session.apply(operation) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         Terminal.message("applied: \(description)")
         var pending: [String] = []
         for compartment in Compartment.allCases where session.vault.state.rotationPending(compartment) { pending.append(compartment.rawValue) }

@@ -57,7 +57,7 @@ private func addRecords(kind: RecordType, from: String, options: VaultOptions) t
             added += 1
         }
     }
-    try cli { try session.vault.rememberState() }
+    rememberState(session.vault)
     Terminal.message("\(added) \(kind.rawValue) record\(added == 1 ? "" : "s") added" + (failed > 0 ? ", \(failed) refused" : ""))
     if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused") }
 }
@@ -141,7 +141,7 @@ struct CaseShow: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let opened = try cli { try session.showRecord(kind: .case, id: id) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         try printRecord(kind: .case, opened: opened, json: json)
     }
 }
@@ -154,7 +154,7 @@ struct WitnessShow: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let opened = try cli { try session.showRecord(kind: .witness, id: id) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         try printRecord(kind: .witness, opened: opened, json: json)
     }
 }
@@ -168,7 +168,7 @@ struct CaseSearch: ParsableCommand {
         let session = try options.openSession()
         let value = try valueArgument(detainee, what: "detainee number")
         let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: value) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
         if matches.isEmpty { Terminal.message("no case matches") }
     }
@@ -183,7 +183,7 @@ struct WitnessSearch: ParsableCommand {
         let session = try options.openSession()
         let value = try valueArgument(name, what: "name")
         let matches = try cli { try session.search(kind: .witness, field: "legalName", value: value) }
-        try cli { try session.vault.rememberState() }
+        rememberState(session.vault)
         for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
         if matches.isEmpty { Terminal.message("no witness matches") }
     }

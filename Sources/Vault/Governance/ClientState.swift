@@ -16,10 +16,33 @@ public struct ClientState: Codable, Equatable, Sendable {
     public var auditHead: String
     /// The newest checkpoint this client saw or cosigned (signed-note text), if any.
     public var checkpoint: String?
+    /// The trailing run of changes this client made itself, when the newest ones it saw are its own: so that a
+    /// vault that lacks exactly those (a database restored from a backup, a power failure) is told apart from
+    /// a rollback by someone else. Nil when the newest change seen was someone else's, or the run is too long.
+    public var own: OwnChanges?
 
-    public init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String, checkpoint: String? = nil) {
+    /// The vault's position before a run of changes made through this client state, and the hashes of the
+    /// entries and events of the run, in order.
+    public struct OwnChanges: Codable, Equatable, Sendable {
+        /// Governance length and head (hex) before the run.
+        public var governanceLength: Int
+        public var governanceHead: String
+        /// Audit size and head leaf hash (hex) before the run.
+        public var auditSize: Int
+        public var auditHead: String
+        /// Hashes (hex) of the governance entries the run added, in chain order.
+        public var governanceHashes: [String]
+        /// Leaf hashes (hex) of the audit events the run added, in log order.
+        public var auditLeafHashes: [String]
+
+        /// The longest run remembered (events); a longer one is forgotten, and its loss reads as a rollback.
+        public static let limit = 4096
+    }
+
+    public init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String, checkpoint: String? = nil,
+                own: OwnChanges? = nil) {
         self.governanceLength = governanceLength; self.governanceHead = governanceHead
-        self.auditSize = auditSize; self.auditHead = auditHead; self.checkpoint = checkpoint
+        self.auditSize = auditSize; self.auditHead = auditHead; self.checkpoint = checkpoint; self.own = own
     }
 
     /// The state folder.

@@ -167,7 +167,10 @@ public enum RecordCodec {
         var dataKeys: [String: SecretBox] = [:]
         for row in keyRows {
             guard let compartment = Compartment(rawValue: row.compartment) else { continue }
-            guard let secret = try? keyRing.key("secret", of: compartment, generation: row.generation, db: db) else { continue }
+            let secret: SecretBox
+            do { secret = try keyRing.key("secret", of: compartment, generation: row.generation, db: db) } catch is VaultError {
+                continue   // not held by this member (or not opening for them): that compartment's fields are withheld
+            }
             guard let compartmentRow = try CompartmentRow.fetchOne(db, key: ["name": row.compartment, "generation": row.generation]) else {
                 throw VaultError.integrity("compartment key \(row.compartment)/\(row.generation) is missing")
             }

@@ -13,6 +13,8 @@ public struct VaultPaths: Sendable {
     public var database: String { root + "/vault.sqlite" }
     public var blobs: String { root + "/blobs" }
     public var lock: String { root + "/lock" }
+    /// Blobs that no item referred to when `amanah check` ran, kept for a person to decide about.
+    public var quarantine: String { root + "/quarantine" }
 
     public init(root: String) {
         var trimmed = root

@@ -9,8 +9,17 @@ import VaultStore
 public struct CheckReport: Sendable {
     /// Problems found; empty means the vault is intact.
     public var problems: [String] = []
-    /// Orphan files removed (temporary files of interrupted writes, blobs no item refers to).
+    /// Temporary files of interrupted writes that were removed (paths relative to the vault folder). Only
+    /// these are ever deleted: they never held a committed blob.
     public var removed: [String] = []
+    /// Blobs no item refers to, moved to `quarantine/` by this run: (from, to), relative to the vault folder.
+    public var quarantined: [(from: String, to: String)] = []
+    /// Blobs no item refers to that this run did not move (no identity was given to sign the audit event).
+    public var unreferenced: [String] = []
+    /// Quarantined blobs that an item refers to again (a database restored from a newer copy), moved back.
+    public var restored: [String] = []
+    /// Files in `quarantine/` after this run (relative to the vault folder); `check` fails while there are any.
+    public var inQuarantine: [String] = []
     /// Items whose blob was present and well-formed.
     public var itemsChecked = 0
     /// Items whose blob was decrypted and matched its SHA-256 and commitment (`--read-data`).
@@ -20,31 +29,72 @@ public struct CheckReport: Sendable {
 }
 
 extension Vault {
-    /// Checks that every item has its blob, of the recorded size and format, and removes orphan files left
-    /// by interrupted writes. With `readData` (needs a session holding the media key), also decrypts every
-    /// blob and compares its SHA-256 with the sealed hash and the commitment in its `item.ingest` audit event,
-    /// which detects a blob swapped together with its wrapped key. Reading content is audited (`vault.check`).
-    /// - Throws: `VaultError.notPermitted` when `readData` is asked without the media key.
-    public func check(readData session: Session?) throws -> CheckReport {
+    /// Checks the vault's files against its database, never deleting a file that may hold evidence:
+    /// 1. SQLite's own `PRAGMA integrity_check` over `vault.sqlite` (a page damaged in place);
+    /// 2. temporary files of interrupted writes (`blobs/xx/.tmp-<id>`, last written before this process
+    ///    started; the vault's lock, held here, shows that the process that made them has ended) are removed;
+    /// 3. a quarantined blob that an item refers to again, and whose place is empty, is moved back;
+    /// 4. every other blob that no item refers to is moved to `quarantine/` when `actor` is given (one
+    ///    `vault.quarantine` audit event per blob, signed by `actor`), and only reported otherwise;
+    /// 5. every item must have its blob, of the recorded size and format; a missing blob is reported, the item
+    ///    row is kept.
+    /// Anything left in `quarantine/` is a problem until a person has decided about it.
+    /// With `readData` (needs a session holding the media key), also decrypts every blob and compares its
+    /// SHA-256 with the sealed hash and the commitment in its `item.ingest` audit event, which detects a blob
+    /// swapped together with its wrapped key. Reading content is audited (`vault.check`).
+    /// - Throws: `VaultError.notPermitted` when `readData` is asked without the media key; `StoreError` when the
+    ///   blobs or quarantine folder cannot be listed or is a symbolic link.
+    public func check(readData session: Session?, actor: Session? = nil) throws -> CheckReport {
         var report = CheckReport()
+        report.problems += try databaseIntegrityProblems()
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()
         let referenced = Set(items.map(\.blobID))
+        let started = ProcessStart.nanoseconds
         for temporary in inventory.temporaries {
-            unlink(blobs.root + "/" + temporary)
-            report.removed.append("blobs/" + temporary)
+            let temporaryID = String(temporary.split(separator: "/").last?.dropFirst(BlobStore.temporaryPrefix.count) ?? "")
+            if !referenced.contains(temporaryID), BlobStore.isRemovableTemporary(blobs.root + "/" + temporary, startedAt: started) {
+                unlink(blobs.root + "/" + temporary)
+                report.removed.append("blobs/" + temporary)
+            } else {
+                report.problems.append("blobs/\(temporary) looks like a temporary file but is not one this check may remove; it was left in place")
+            }
         }
-        for blob in inventory.blobs where !referenced.contains(blob) {
-            blobs.remove(id: blob)
-            report.removed.append("blobs/" + String(blob.prefix(2)) + "/" + blob)
-        }
-        for unexpected in inventory.unexpected { report.problems.append("unexpected file blobs/\(unexpected)") }
+        for unexpected in inventory.unexpected { report.problems.append("unexpected file blobs/\(unexpected) (left in place)") }
         if !report.removed.isEmpty { try? DurableFile.syncDirectory(blobs.root) }
 
+        let quarantine = Quarantine(root: paths.quarantine)
+        // Blobs that items refer to again go back first, so that nothing they hold is reported as missing.
+        for blobID in try quarantine.blobIDs() where referenced.contains(blobID) && !DurableFile.exists(blobs.path(of: blobID)) {
+            try quarantine.restore(blobID, into: blobs)
+            report.restored.append("blobs/" + String(blobID.prefix(2)) + "/" + blobID)
+        }
+        var present = Set(inventory.blobs)
+        present.formUnion(report.restored.map { String($0.suffix(32)) })
+        for blob in inventory.blobs where !referenced.contains(blob) {
+            let from = "blobs/" + String(blob.prefix(2)) + "/" + blob
+            guard let actor else { report.unreferenced.append(from); continue }
+            let name = try quarantine.admit(blob, from: blobs)
+            try actor.write { db in try actor.audit(db, action: "vault.quarantine", objects: [blob]) }
+            report.quarantined.append((from, "quarantine/" + name))
+            present.remove(blob)
+        }
+        for blob in report.unreferenced {
+            report.problems.append("\(blob): no item refers to this blob; it may hold evidence the database lost (left in place; give -i KEY to move it to quarantine/)")
+        }
+        report.inQuarantine = try quarantine.files().map { "quarantine/" + $0 }
+        for file in report.inQuarantine {
+            report.problems.append("\(file) is in quarantine: no item refers to it; keep it until you know why (a database restored from an older copy loses the newest items)")
+        }
+
         for item in items {
+            guard BlobStore.isValidID(item.blobID) else {
+                report.problems.append("item \(Identifier.escapedForDisplay(item.id)): its blob id is malformed in the database (the item row was kept)")
+                continue
+            }
             let path = blobs.path(of: item.blobID)
             guard let handle = try? FileHandleFD.openForReading(path, followLinks: false) else {
-                report.problems.append("item \(item.id): its blob is missing")
+                report.problems.append("item \(Identifier.escapedForDisplay(item.id)): its blob blobs/\(item.blobID.prefix(2))/\(item.blobID) is missing (the item row was kept)")
                 continue
             }
             let size = (try? handle.size()) ?? 0
@@ -78,7 +128,7 @@ extension Vault {
                     throw VaultError.notPermitted("check --read-data needs the media compartment key, which your role does not hold")
                 }
             }
-            for item in items {
+            for item in items where BlobStore.isValidID(item.blobID) {
                 do {
                     let (blobKey, expected, opening) = try database.queue.read { db -> (SecretBox, String, [UInt8]) in
                         let dataKey = try RecordCodec.dataKey(kind: .item, id: item.id, compartment: .media, keyRing: session.keyRing, db: db)
@@ -108,6 +158,21 @@ extension Vault {
             try session.write { db in try session.audit(db, action: "vault.check", objects: []) }
         }
         return report
+    }
+}
+
+extension Vault {
+    /// SQLite's `PRAGMA integrity_check` over the vault database, as problems ("vault.sqlite: ..."); empty when
+    /// it answers "ok".
+    /// - Parameter quick: `PRAGMA quick_check` instead (no index-against-table comparison; faster).
+    func databaseIntegrityProblems(quick: Bool = false) throws -> [String] {
+        let lines: [String]
+        let pragma = quick ? "quick_check" : "integrity_check"
+        do { lines = try database.queue.read { db in try String.fetchAll(db, sql: "PRAGMA \(pragma)(100)") } } catch let error as DatabaseError {
+            return ["vault.sqlite is damaged or unreadable (SQLite: \(error.message ?? "\(error.resultCode)")); restore it from a backup"]
+        }
+        if lines == ["ok"] { return [] }
+        return lines.map { "vault.sqlite is damaged: \($0) (restore it from a backup; run `amanah check` again after)" }
     }
 }
 

@@ -1,0 +1,305 @@
+import Foundation
+import GRDB
+import Testing
+import VaultCrypto
+import VaultStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Nothing committed is ever lost (issue 13): each test is built from a way Amanah itself destroyed or lost
+/// what it had committed, or sent people the wrong way with a message.
+@Suite(.serialized) struct EvidenceSafetyTests {
+    /// A connection as `sqlite3` on the vault folder would open it: no foreign keys, no triggers of ours.
+    private func attacker(_ vault: VaultFixture) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        return try DatabaseQueue(path: vault.vault + "/vault.sqlite", configuration: configuration)
+    }
+
+    private func blobPath(_ vault: VaultFixture, _ blobID: String) -> String {
+        vault.vault + "/blobs/" + String(blobID.prefix(2)) + "/" + blobID
+    }
+
+    private func blobIDs(_ vault: VaultFixture) throws -> [String: String] {
+        let queue = try attacker(vault)
+        return try queue.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, blobID FROM item").map { ($0["id"] as String, $0["blobID"] as String) })
+        }
+    }
+
+    @Test func checkKeepsTheBlobOfACorruptedReference() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let items = try vault.ingest(Array(samplePhotos.prefix(2)))
+        let blobs = try blobIDs(vault)
+        let target = items[0].0, blobID = blobs[target]!
+        let before = try Data(contentsOf: URL(fileURLWithPath: blobPath(vault, blobID)))
+        // One character of the item's blob id changes.
+        let corrupted = (blobID.hasSuffix("0") ? String(blobID.dropLast()) + "1" : String(blobID.dropLast()) + "0")
+        try attacker(vault).write { db in try db.execute(sql: "UPDATE item SET blobID = ? WHERE id = ?", arguments: [corrupted, target]) }
+        let check = try vault.cli.run(["check", "-C", "vault"])
+        #expect(check.status == 3)
+        #expect(check.stdout.contains("problem: item \(target): its blob blobs/\(corrupted.prefix(2))/\(corrupted) is missing (the item row was kept)"))
+        #expect(check.stdout.contains("problem: blobs/\(blobID.prefix(2))/\(blobID): no item refers to this blob"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: blobPath(vault, blobID))) == before)
+        // Quarantined with an identity, still intact; and a malformed id is reported, not a crash.
+        #expect(try vault.run("custodian-1", ["check"]).status == 3)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.vault + "/quarantine/" + blobID)) == before)
+        try attacker(vault).write { db in try db.execute(sql: "UPDATE item SET blobID = 'zz' WHERE id = ?", arguments: [target]) }
+        let malformed = try vault.cli.run(["check", "-C", "vault"])
+        #expect(malformed.status == 3 && malformed.stdout.contains("its blob id is malformed"))
+        let export = try vault.run("investigator", ["export", target, "-o", "out.jpg"])
+        #expect(export.status == 1 && export.stderr.contains("malformed"))
+        // The reference repaired by hand: the blob comes back from quarantine and everything verifies.
+        try attacker(vault).write { db in try db.execute(sql: "UPDATE item SET blobID = ? WHERE id = ?", arguments: [blobID, target]) }
+        let repaired = try vault.run("investigator", ["check", "--read-data"])
+        #expect(repaired.status == 0, "\(repaired.stdout) \(repaired.stderr)")
+        #expect(repaired.stderr.contains("moved blobs/\(blobID.prefix(2))/\(blobID) back from quarantine/"))
+        #expect(repaired.stdout.contains("2 items present, 2 read and verified"))
+    }
+
+    @Test func checkReportsADeletedItemRowAndKeepsItsBlob() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let items = try vault.ingest(Array(samplePhotos.prefix(2)))
+        let blobID = try blobIDs(vault)[items[1].0]!
+        try attacker(vault).write { db in try db.execute(sql: "DELETE FROM item WHERE id = ?", arguments: [items[1].0]) }
+        let check = try vault.cli.run(["check", "-C", "vault"])
+        #expect(check.status == 3)
+        #expect(check.stdout.contains("no item refers to this blob"))
+        #expect(FileManager.default.fileExists(atPath: blobPath(vault, blobID)))
+    }
+
+    @Test func aRestoredOlderDatabaseLosesNoPhotograph() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        _ = try vault.ingest([samplePhotos[0]])
+        let database = vault.vault + "/vault.sqlite"
+        try FileManager.default.copyItem(atPath: database, toPath: vault.cli.folder + "/older.sqlite")
+        let newer = try vault.ingest(Array(samplePhotos[1...2]))
+        let newest = try blobIDs(vault)
+        try FileManager.default.copyItem(atPath: database, toPath: vault.cli.folder + "/newer.sqlite")
+        try FileManager.default.removeItem(atPath: database)
+        try FileManager.default.copyItem(atPath: vault.cli.folder + "/older.sqlite", toPath: database)
+        // A new client (no memory of the vault) runs a plain check, then one with an identity.
+        let fresh = ["XDG_STATE_HOME": vault.cli.folder + "/new-client"]
+        let plain = try vault.cli.run(["check", "-C", "vault"], environment: fresh)
+        #expect(plain.status == 3)
+        let signed = try vault.run("custodian-1", ["check"], environment: fresh)
+        #expect(signed.status == 3)
+        for (item, _) in newer {
+            let id = newest[item]!
+            #expect(signed.stderr.contains("quarantined blobs/\(id.prefix(2))/\(id) -> quarantine/\(id)"))
+            #expect(FileManager.default.fileExists(atPath: vault.vault + "/quarantine/" + id))
+        }
+        // The newer copy restored: its blobs come back and it verifies whole.
+        try FileManager.default.removeItem(atPath: database)
+        try FileManager.default.copyItem(atPath: vault.cli.folder + "/newer.sqlite", toPath: database)
+        let restored = try vault.run("investigator", ["check", "--read-data"])
+        #expect(restored.status == 0, "\(restored.stdout) \(restored.stderr)")
+        #expect(restored.stdout.contains("3 items present, 3 read and verified"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.vault + "/quarantine").isEmpty)
+    }
+
+    @Test func theCLIsConnectionsSyncEveryCommit() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let database = try VaultDatabase(path: vault.vault + "/vault.sqlite")
+        #expect(try database.synchronousLevel() == 2)
+        let journal = try database.queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+    }
+
+    /// Builds an LD_PRELOAD library that records, beside each write-ahead log it syncs, the log's size at its
+    /// newest sync (`vault.sqlite-wal.synced`): what a power failure would leave of the log.
+    private func syncRecorder(in folder: String) throws -> String? {
+        let source = folder + "/syncrecorder.c", library = folder + "/syncrecorder.so"
+        try Data("""
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <fcntl.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/stat.h>
+            #include <unistd.h>
+            static void note(int fd) {
+                char link[64], path[4200];
+                snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                ssize_t n = readlink(link, path, 4096);
+                if (n <= 4) return;
+                path[n] = 0;
+                if (strcmp(path + n - 4, "-wal") != 0) return;
+                struct stat st;
+                if (fstat(fd, &st) != 0) return;
+                strcat(path, ".synced");
+                int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (out < 0) return;
+                dprintf(out, "%lld\\n", (long long)st.st_size);
+                close(out);
+            }
+            int fsync(int fd) {
+                static int (*real)(int);
+                if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+                int r = real(fd);
+                if (r == 0) note(fd);
+                return r;
+            }
+            int fdatasync(int fd) {
+                static int (*real)(int);
+                if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+                int r = real(fd);
+                if (r == 0) note(fd);
+                return r;
+            }
+            """.utf8).write(to: URL(fileURLWithPath: source))
+        let compiler = ["/usr/bin/cc", "/usr/bin/gcc"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let compiler else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: compiler)
+        process.arguments = ["-shared", "-fPIC", "-O1", "-o", library, source, "-ldl"]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? library : nil
+    }
+
+    @Test func aPowerLossAfterSuccessLosesNothingThatWasReported() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        guard let recorder = try syncRecorder(in: vault.cli.folder) else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "no C compiler to build the sync recorder")
+            return
+        }
+        // The process ends as at a power loss right after it reported success and saved the client state,
+        // with the database still open; then the write-ahead log is cut back to its newest sync.
+        try vault.cli.write("case.json", #"{"id":"C-9","detaineeNumber":"9/9"}"#)
+        let added = try vault.run("investigator", ["case", "add", "--from", "case.json"],
+                                  environment: ["LD_PRELOAD": recorder, "AMANAH_FAULT_INJECT": "client-state.saved"])
+        #expect(added.status == 137)
+        #expect(added.stdout == "C-9\n")
+        let wal = vault.vault + "/vault.sqlite-wal"
+        let synced = (try? String(contentsOfFile: wal + ".synced", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        if FileManager.default.fileExists(atPath: wal) { #expect(truncate(wal, synced) == 0) }
+        try? FileManager.default.removeItem(atPath: wal + ".synced")
+        let shown = try vault.run("investigator", ["case", "show", "C-9"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("detaineeNumber: 9/9"))
+    }
+
+    @Test func aVaultThatLacksOnlyThisClientsOwnChangesIsToldApart() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        try FileManager.default.copyItem(atPath: vault.vault, toPath: vault.cli.folder + "/backup")
+        _ = try vault.ingest([samplePhotos[0]])
+        try vault.cli.write("case.json", #"{"id":"C-5"}"#)
+        #expect(try vault.run("investigator", ["case", "add", "--from", "case.json"]).status == 0)
+        try FileManager.default.removeItem(atPath: vault.vault)
+        try FileManager.default.copyItem(atPath: vault.cli.folder + "/backup", toPath: vault.vault)
+        let refused = try vault.run("investigator", ["list"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("the vault lacks the newest changes this client made itself"))
+        #expect(refused.stderr.contains("nothing anyone else wrote is missing"))
+        #expect(refused.stderr.contains("restore vault.sqlite from the newest copy"))
+        #expect(!refused.stderr.contains("rolled-back"))
+        let accepted = try vault.cli.run(["check", "--accept-lost-changes", "-C", "vault"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(try vault.run("investigator", ["list"]).status == 0)
+    }
+
+    @Test func aCommitStandsWhenTheClientStateCannotBeSaved() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        // The client's state folder cannot take the file (as on a full disk): a plain file stands in its way.
+        let vaults = vault.cli.folder + "/state/amanah/vaults"
+        try FileManager.default.removeItem(atPath: vaults)
+        try Data().write(to: URL(fileURLWithPath: vaults))
+        try vault.cli.write("case.json", #"{"id":"C-6"}"#)
+        let added = try vault.run("investigator", ["case", "add", "--from", "case.json"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stderr.contains("warning: the change was committed to the vault, but this client could not save what it saw"))
+        try FileManager.default.removeItem(atPath: vaults)
+        #expect(try vault.run("investigator", ["case", "show", "C-6"]).status == 0)
+    }
+
+    @Test func databasesAmanahDidNotWriteAreRefusedUntouched() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let database = vault.vault + "/vault.sqlite"
+        // A newer schema.
+        try attacker(vault).write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        let newer = try vault.run("investigator", ["list"])
+        #expect(newer.status == 1)
+        #expect(newer.stderr.contains("was made by a newer Amanah (schema v99-from-the-future unknown to this program)"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+        // An empty file.
+        try Data().write(to: URL(fileURLWithPath: database))
+        let empty = try vault.run("investigator", ["list"])
+        #expect(empty.status == 1 && empty.stderr.contains("the file is empty; it was left as it is"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)).isEmpty)
+        // Another application's database.
+        try FileManager.default.removeItem(atPath: database)
+        let foreign = try DatabaseQueue(path: database)
+        try foreign.write { db in try db.execute(sql: "CREATE TABLE notes (text TEXT)") }
+        try foreign.close()
+        let foreignBefore = try Data(contentsOf: URL(fileURLWithPath: database))
+        let refused = try vault.cli.run(["check", "-C", "vault"])
+        #expect(refused.status == 1 && refused.stderr.contains("holds 1 table but not the vault's; it was left as it is"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == foreignBefore)
+    }
+
+    @Test func checkFindsAPageDamagedInPlace() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        _ = try vault.ingest(Array(samplePhotos.prefix(3)))
+        let database = vault.vault + "/vault.sqlite"
+        let (page, pageSize) = try attacker(vault).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_item_2'")!,
+             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
+        #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
+        // The cell content at the end of the index's page is overwritten, as a bad sector or a stray write would.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
+        try handle.seek(toOffset: UInt64(page * pageSize - 40))
+        try handle.write(contentsOf: Data(repeating: 0x5A, count: 40))
+        try handle.close()
+        let check = try vault.cli.run(["check", "-C", "vault"])
+        #expect(check.status == 3)
+        #expect(check.stdout.contains("problem: vault.sqlite is damaged"))
+    }
+
+    @Test func aFullDiskWhileOpeningTheVaultIsCalledThat() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let mountPoint = vault.cli.folder + "/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
+        guard mount("tmpfs", mountPoint, "tmpfs", 0, "size=4m") == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "cannot mount a small tmpfs: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount(mountPoint) }
+        for name in ["vault.json", "vault.sqlite", "lock"] {
+            try FileManager.default.copyItem(atPath: vault.vault + "/" + name, toPath: mountPoint + "/" + name)
+        }
+        try FileManager.default.copyItem(atPath: vault.vault + "/blobs", toPath: mountPoint + "/blobs")
+        // Fill what is left.
+        let filler = FileManager.default.createFile(atPath: mountPoint + "/filler", contents: nil)
+        #expect(filler)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: mountPoint + "/filler"))
+        let chunk = Data(repeating: 0, count: 4096)
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+        let list = try vault.cli.run(["list", "-C", "small", "-i", "investigator.key", "--passphrase-file", "investigator.pass"])
+        #expect(list.status == 1)
+        #expect(list.stderr.contains("the disk is full"), "\(list.stderr)")
+        #expect(!list.stderr.contains("not an Amanah vault"))
+    }
+}
