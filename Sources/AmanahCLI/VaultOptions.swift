@@ -51,7 +51,7 @@ func cli<T>(_ body: () throws -> T) throws -> T {
         }
     } catch let error as StoreError {
         switch error {
-        case .corrupted: throw CLIError(error.description, hint: "run `amanah check`; restore vault.sqlite from a backup if it reports damage")
+        case .corrupted: throw CLIError(error.description, hint: "run `amanah check -C VAULT`; if it reports damage, restore vault.sqlite from a backup")
         default: throw CLIError(error.description)
         }
     } catch {

@@ -316,7 +316,7 @@ extension StoreError {
         case .SQLITE_FULL:
             self = .diskFull(path)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            self = .corrupted("\(path) is damaged (SQLite: \(detail)); run `amanah check` and restore it from a backup")
+            self = .corrupted("\(path) cannot be read (SQLite: \(detail))")
         default:
             self = .io("\(operation) \(path)", detail)
         }

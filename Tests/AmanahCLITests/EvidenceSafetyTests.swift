@@ -275,6 +275,29 @@ import Glibc
         #expect(check.stdout.contains("problem: vault.sqlite is damaged"))
     }
 
+    @Test(arguments: ["keyWrap", "auditEvent"])
+    func aDamagedTableIsCalledDamagedNotRefusalOrRollback(table: String) throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let database = vault.vault + "/vault.sqlite"
+        let (page, pageSize) = try attacker(vault).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = ?", arguments: [table])!,
+             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
+        // The page header of the table's root page is overwritten.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
+        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 12))
+        try handle.close()
+        let shown = try vault.run("investigator", ["case", "show", "C-1"])
+        #expect(shown.status == 1)
+        #expect(shown.stderr.contains("is damaged"), "\(shown.stderr)")
+        #expect(!shown.stderr.contains("not permitted") && !shown.stderr.contains("rolled-back"), "\(shown.stderr)")
+        let check = try vault.cli.run(["check", "-C", "vault"])
+        #expect(check.status != 0 && (check.stdout + check.stderr).contains("damaged"))
+    }
+
     @Test func aFullDiskWhileOpeningTheVaultIsCalledThat() throws {
         let vault = try VaultFixture()
         defer { vault.cleanup() }
