@@ -317,9 +317,10 @@ public final class Session: @unchecked Sendable {
         do {
             return try vault.database.queue.write { db in try body(db) }
         } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode.primaryResultCode) {
+            let detail = error.message ?? "\(error.resultCode)"
             let cause = error.resultCode.primaryResultCode == .SQLITE_FULL
-                ? "the disk holding \(vault.paths.database) is full"
-                : "cannot write to the vault database \(vault.paths.database) (\(error.message ?? "\(error.resultCode)"))"
+                ? "the disk holding \(vault.paths.database) is full (\(detail))"
+                : "cannot write to the vault database (\(detail))"
             throw VaultError.failed(cause + "; the operation and its audit event were not recorded, nothing was changed")
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
             throw VaultError.failed("\(StoreError(databaseError: error, path: vault.paths.database, operation: "write")); nothing was changed")

@@ -64,7 +64,12 @@ struct IngestBatchTests {
         // Whatever was printed before the crash is in the vault; the rest is absent, and nothing is half.
         let printed = crashed.stdoutLines.map { String($0.prefix(12)) }
         let check = try vault.run("investigator", ["check", "--read-data"])
-        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+        // Blobs published before the crash but never committed are not deleted: check moves them to
+        // quarantine/ and fails until a person decides; nothing else may be reported.
+        #expect(check.status == 0 || check.status == 3, "\(check.stdout) \(check.stderr)")
+        #expect(check.stdout.split(separator: "\n").filter { $0.hasPrefix("problem:") && !$0.contains("is in quarantine") }.isEmpty,
+                "\(check.stdout)")
+        if point == "ingest.mid-blob" { #expect(check.status == 0) }
         let listed = try vault.run("investigator", ["list"]).stdoutLines.map { String($0.prefix(12)) }
         #expect(listed == [good[0].0] + printed)
         #expect(check.stdout.contains("\(listed.count) items present, \(listed.count) read and verified"))
