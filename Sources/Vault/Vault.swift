@@ -1,4 +1,4 @@
-@_exported import VaultPolicy
+import VaultPolicy
 import Foundation
 import GRDB
 import VaultAudit

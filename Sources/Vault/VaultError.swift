@@ -1,3 +1,4 @@
+import VaultPolicy
 import GRDB
 import VaultStore
 

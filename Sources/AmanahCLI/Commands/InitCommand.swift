@@ -1,3 +1,4 @@
+import VaultPolicy
 import ArgumentParser
 import Vault
 import VaultCrypto

@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 
 /// `manifest.json` of a disclosure bundle (DESIGN.md, "Disclosure bundles"), signed with minisign by the

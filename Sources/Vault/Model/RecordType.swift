@@ -1,3 +1,5 @@
+import VaultPolicy
+
 /// The kinds of sealed records and their fields, each sealed to one compartment (DESIGN.md "Data model").
 public enum RecordType: String, Sendable, CaseIterable {
     case `case`

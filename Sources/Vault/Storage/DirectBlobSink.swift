@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultPolicy
 import Glibc
 #endif
 import CPlatform

@@ -1,3 +1,4 @@
+import VaultPolicy
 import CPlatform
 #if canImport(Glibc)
 import Glibc

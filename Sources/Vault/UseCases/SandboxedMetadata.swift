@@ -1,3 +1,4 @@
+import VaultPolicy
 import Foundation
 import VaultCrypto
 import VaultImaging

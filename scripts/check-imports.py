@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Checks that every Swift target imports only the modules it declares in Package.swift.
+
+SwiftPM's own `--explicit-target-dependency-import-check` accepts a module that arrives through another
+dependency (a transitive import), so a target can compile against a module it never declared. This check
+is stricter: each `import M` in a target's sources must name the target itself, a dependency declared on
+that target (a target by name, or a product, whose module has the product's name), or a module of the
+toolchain. `@_exported import` is refused everywhere.
+
+Usage: scripts/check-imports.py            check the package (exit 1 and one line per problem)
+       scripts/check-imports.py --self-test also show that an undeclared import is caught in every target
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Modules of the toolchain and the C library: not declared in Package.swift.
+TOOLCHAIN = {
+    "Foundation", "FoundationEssentials", "FoundationInternationalization", "FoundationNetworking",
+    "FoundationXML", "CoreFoundation", "Dispatch", "Glibc", "Musl", "Darwin", "Android", "WinSDK",
+    "Testing", "XCTest", "Synchronization", "Observation", "RegexBuilder", "_Concurrency", "Swift",
+    "SwiftShims", "_StringProcessing", "os",
+}
+
+IMPORT = re.compile(
+    r"^\s*((?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*)"          # attributes (@testable, @_exported, @preconcurrency)
+    r"(?:(?:public|package|internal|fileprivate|private)\s+)?"
+    r"import\s+(?:(?:struct|class|enum|protocol|typealias|func|let|var|actor)\s+)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def package():
+    out = subprocess.run(["swift", "package", "dump-package"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def target_folder(target):
+    if target.get("path"):
+        return os.path.join(ROOT, target["path"])
+    base = "Tests" if target["type"] == "test" else "Sources"
+    return os.path.join(ROOT, base, target["name"])
+
+
+def declared(target):
+    names = {target["name"].replace("-", "_")}
+    for dependency in target["dependencies"]:
+        kind, value = next(iter(dependency.items()))
+        names.add(value[0])  # byName / target: the target's name; product: the product's name (its module)
+    return names
+
+
+def swift_files(folder):
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = [s for s in subfolders if s not in ("Vectors", "Fixtures")]
+        for name in sorted(files):
+            if name.endswith(".swift"):
+                yield os.path.join(directory, name)
+
+
+def problems_in(target, extra_line=None):
+    allowed = declared(target) | TOOLCHAIN
+    found = []
+    sources = list(swift_files(target_folder(target)))
+    for path in sources:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+        if extra_line is not None and path == sources[0]:
+            lines = [extra_line] + lines
+        in_literal = False  # inside a multi-line string literal ("""), where `import` is text
+        for number, line in enumerate(lines, 1):
+            if line.count('"""') % 2 == 1:
+                in_literal = not in_literal
+                continue
+            if in_literal:
+                continue
+            match = IMPORT.match(line)
+            if not match:
+                continue
+            attributes, module = match.group(1), match.group(2)
+            where = f"{os.path.relpath(path, ROOT)}:{number}"
+            if "@_exported" in attributes:
+                found.append(f"{where}: @_exported import {module} (re-exporting hides a dependency; import it where it is used)")
+            if module not in allowed:
+                found.append(f"{where}: target {target['name']} imports {module} without declaring it in Package.swift")
+    return found
+
+
+def main():
+    targets = [t for t in package()["targets"] if t["type"] in ("regular", "executable", "test")]
+    targets = [t for t in targets if any(True for _ in swift_files(target_folder(t)))]
+    problems = [p for t in targets for p in problems_in(t)]
+    for problem in problems:
+        print("check-imports: " + problem)
+    if "--self-test" in sys.argv:
+        for target in targets:
+            planted = problems_in(target, extra_line="import UndeclaredModuleForTheSelfTest")
+            if not any("UndeclaredModuleForTheSelfTest" in p for p in planted):
+                print(f"check-imports: self-test: an undeclared import in {target['name']} was not caught")
+                problems.append("self-test")
+        if not problems:
+            print(f"check-imports: self-test: an undeclared import is caught in each of {len(targets)} targets")
+    if problems:
+        return 1
+    print(f"check-imports: {len(targets)} targets import only what they declare")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
