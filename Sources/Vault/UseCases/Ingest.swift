@@ -246,7 +246,7 @@ extension Session {
         let sealedSize: UInt64
         var pendingWrite: DirectBlobSink? = nil
         do {
-            var source = handle
+            var source = IngestSource(handle: handle)
             if size >= Self.directThreshold {
                 // Large: written with direct I/O from a writer thread of its own; from `pipelineThreshold`
                 // also read, hashed and encrypted on threads of their own (one file then uses every core).
@@ -274,6 +274,7 @@ extension Session {
                 sink.startWriteback()
             }
             FaultInjection.point("ingest.mid-blob")
+            FaultInjection.changeFile(path, at: "ingest.after-read")
         } catch let error as CryptoError {
             vault.blobs.discard(blob)
             throw VaultError.invalidInput(path, "\(error)")

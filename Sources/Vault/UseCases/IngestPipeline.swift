@@ -281,3 +281,26 @@ final class MetadataPrefetch: @unchecked Sendable {
         }
     }
 }
+
+/// The source the sealer reads a file from: the descriptor opened for ingest, read sequentially from the
+/// start. Debug builds give tests a point in the middle of the read (`ingest.mid-read`, after the first
+/// piece of content) at which `FaultInjection.changeFile` may change the file.
+struct IngestSource: ByteSource {
+    let handle: FileHandleFD
+    #if DEBUG
+    private var started = false
+    #endif
+
+    init(handle: FileHandleFD) { self.handle = handle }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try handle.read(into: buffer)
+        #if DEBUG
+        if n > 0 && !started {
+            started = true
+            FaultInjection.changeFile(handle.path, at: "ingest.mid-read")
+        }
+        #endif
+        return n
+    }
+}
