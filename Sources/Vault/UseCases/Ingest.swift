@@ -154,6 +154,7 @@ extension Session {
         }
         defer { sealers.stop() }
         var failedEarly: [Int: any Error] = [:]
+        var opened: [Int: OpenedFile] = [:]
         var extracting: Set<Int> = []
         var nextToOpen = 0
         for index in requests.indices {
@@ -173,6 +174,7 @@ extension Session {
                     prefetch.submit(index: ahead, file: file.handle, mediaType: file.mediaType, extractor: extractor)
                     extracting.insert(ahead)
                 }
+                opened[ahead] = file
                 sealers.submit(SealingPool.Job(index: ahead, file: file, request: requests[ahead]))
             }
             var stage = failedEarly.removeValue(forKey: index).map { IngestStage.failed(index, $0) } ?? sealers.take(index)
@@ -181,6 +183,16 @@ extension Session {
                 item.identifying = extracted.identifying
                 item.warnings = extracted.warnings
                 stage = .sealed(item)
+            }
+            // The last read of the file has ended (the seal's second read, and the extraction's): what fstat
+            // says must still be what it said when the file was opened.
+            if let file = opened.removeValue(forKey: index), case let .sealed(item) = stage {
+                let changes = file.changesSinceOpened()
+                if !changes.isEmpty {
+                    try? item.pendingWrite?.waitUntilWritten()
+                    vault.blobs.discard(item.blob)
+                    stage = .failed(index, Self.changedWhileRead(file.path, changes))
+                }
             }
             queue.push(stage)
             for (done, result) in results.drain() { report(done, result) }
@@ -191,18 +203,27 @@ extension Session {
         for (done, result) in results.drain() { report(done, result) }
     }
 
-    /// A file opened for ingest, with its size and the media type its magic bytes name.
+    /// A file opened for ingest, with its size and the media type its magic bytes name. Everything ingest
+    /// learns of the file comes through `handle`, the one descriptor opened for it; `snapshot` is what
+    /// `fstat` said of it when it was opened, compared again when its reads end.
     struct OpenedFile: @unchecked Sendable {
         let path: String
         let fileName: String
         let handle: FileHandleFD
-        let size: UInt64
+        let snapshot: FileSnapshot
+        var size: UInt64 { snapshot.size }
         let mediaType: String
+
+        /// Phrases naming what `fstat` finds changed since the file was opened (empty when nothing).
+        func changesSinceOpened() -> [String] {
+            do { return snapshot.differences(try FileSnapshot(fd: handle.fd)) } catch { return ["its status, which can no longer be read (\(error))"] }
+        }
     }
 
     /// Opens a file to ingest: never through a symbolic link (a planted link would seal some other file
     /// under a harmless name), and never blocking on a FIFO or device (the type is checked before opening,
-    /// and the open does not block).
+    /// and the open does not block). The file is opened once; its type, size and first bytes come from that
+    /// descriptor, which every later read of the file uses.
     /// - Throws: `VaultError.invalidInput` naming the file.
     func openForIngest(_ path: String) throws -> OpenedFile {
         let fileName = DurableFile.lastComponent(of: path)
@@ -219,18 +240,26 @@ extension Session {
         guard fd >= 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandleFD(fd: fd, path: path)
-        guard try handle.isRegularFile() else { throw VaultError.invalidInput(path, "is not a regular file") }
-        let size = try handle.size()
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        guard (opened.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
+        guard opened.st_dev == info.st_dev && opened.st_ino == info.st_ino else {
+            throw Self.changedWhileRead(path, ["its device and inode (it was replaced as it was opened)"])
+        }
         // The type from the magic bytes.
         var head = [UInt8](repeating: 0, count: 32)
         let headCount = pread(handle.fd, &head, 32, 0)
-        return OpenedFile(path: path, fileName: fileName, handle: handle, size: size,
+        return OpenedFile(path: path, fileName: fileName, handle: handle, snapshot: FileSnapshot(opened),
                           mediaType: MediaType.sniff(Array(head.prefix(max(0, headCount)))))
     }
 
     /// The first stage of an ingest: reads, hashes and seals one opened file into a pending (not yet
-    /// durable) blob.
-    /// - Throws: `VaultError.invalidInput` naming the file; I/O errors. Nothing is left behind on failure.
+    /// durable) blob, then reads it again through the same descriptor and compares: the length, the SHA-256
+    /// and what `fstat` says (device, inode, size, modification and status change times with nanoseconds)
+    /// must be what they were when the file was opened.
+    /// - Throws: `VaultError.failed` ("... changed while it was read ...; nothing of it was committed") for a
+    ///   file that changed; `VaultError.invalidInput` naming the file; I/O errors. Nothing is left behind on
+    ///   failure.
     func seal(_ file: OpenedFile, request: IngestRequest, index: Int, indexKey: SecretBox, workspace: IngestWorkspace) throws -> SealedIngest {
         let path = file.path, handle = file.handle, size = file.size
 
@@ -277,12 +306,30 @@ extension Session {
             FaultInjection.changeFile(path, at: "ingest.after-read")
         } catch let error as CryptoError {
             vault.blobs.discard(blob)
+            // A source that held more or fewer bytes than its size said has changed; so has one whose
+            // status changed (a read error on a file being truncated, ...).
+            var changes = file.changesSinceOpened()
+            if changes.isEmpty, case .malformedStream = error { changes = ["its length while it was read (\(error))"] }
+            if !changes.isEmpty { throw Self.changedWhileRead(path, changes) }
             throw VaultError.invalidInput(path, "\(error)")
         } catch {
             vault.blobs.discard(blob)
             throw error
         }
         let digest = hasher.finalize()
+        // The end of the read: the file read again must hash the same, and fstat must say what it said at
+        // the start. A file changed in place with its times set back is caught by its content; one changed
+        // within a coarse clock tick too.
+        var changes: [String]
+        do { changes = try Self.reread(handle, length: size, digest: digest, buffer: workspace.rereadBuffer) } catch {
+            changes = ["its content, which could not be read a second time (\(error))"]
+        }
+        changes += file.changesSinceOpened()
+        if !changes.isEmpty {
+            try? pendingWrite?.waitUntilWritten()
+            vault.blobs.discard(blob)
+            throw Self.changedWhileRead(path, changes)
+        }
         return SealedIngest(index: index, request: request, fileName: file.fileName, size: size, mediaType: file.mediaType,
                             metadataReport: nil, identifying: [], warnings: [], blob: blob, pendingWrite: pendingWrite,
                             sealedSize: sealedSize, dataKey: dataKey, digest: digest,
