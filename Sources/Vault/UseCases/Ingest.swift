@@ -119,6 +119,7 @@ extension Session {
         let queue = IngestQueue(maximumFiles: 64, maximumBytes: 128 << 20)
         let durableGroups = DurableGroupQueue(capacity: 2)
         let results = IngestResults()
+        let progress = IngestProgress(total: requests.count)
         let syncer = try WorkerThread(name: "amanah-sync") { [self] in
             while let group = queue.takeGroup() { durableGroups.push(makeDurable(group)) }
             durableGroups.close()
@@ -126,7 +127,7 @@ extension Session {
         let committer: WorkerThread
         do {
             committer = try WorkerThread(name: "amanah-commit") { [self] in
-                while let group = durableGroups.take() { results.append(commitRows(group)) }
+                while let group = durableGroups.take() { results.append(commitRows(group, progress: progress)) }
             }
         } catch {
             queue.close()
@@ -163,6 +164,10 @@ extension Session {
                 nextToOpen += 1
                 if let failure = targetFailures[target(requests[ahead].options)] {
                     failedEarly[ahead] = failure
+                    continue
+                }
+                if progress.stopped {
+                    failedEarly[ahead] = Self.notCommittedAfterFailure(requests[ahead].path)
                     continue
                 }
                 let file: OpenedFile
@@ -371,15 +376,30 @@ extension Session {
 
     /// The third stage, on the commit thread: writes the rows of a group whose blobs are durable in one
     /// transaction (one savepoint per file). Returns the outcomes in the group's order.
-    func commitRows(_ group: DurableGroup) -> [(Int, Result<IngestOutcome, any Error>)] {
+    ///
+    /// When the transaction fails (disk full, read-only or damaged database, I/O error, ...), the first file
+    /// of the group gets an error saying what happened and where, which file was being written, how many
+    /// files of the ingest `progress` counted as committed before, and which is the first not committed;
+    /// the ingest then stops: no later group is written (their files fail as not committed).
+    func commitRows(_ group: DurableGroup, progress: IngestProgress) -> [(Int, Result<IngestOutcome, any Error>)] {
         var outcomes = group.outcomes
         let durable = group.items
 
-        if !durable.isEmpty {
+        if !durable.isEmpty && progress.stopped {
+            for item in durable {
+                vault.blobs.discard(item.blob)
+                outcomes[item.index] = .failure(Self.notCommittedAfterFailure(item.request.path))
+            }
+        } else if !durable.isEmpty {
+            // The file whose rows were being written when the database failed (nil: at the commit itself).
+            var inProgress: String? = nil
             do {
-                let written = try write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
+                // The queue directly rather than `write`: the failure is reported below with the database's
+                // own result code, in terms of this ingest.
+                let written = try vault.database.queue.write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
                     var written: [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] = []
                     for item in durable {
+                        inProgress = item.request.path
                         do {
                             var outcome: IngestOutcome? = nil
                             try db.inSavepoint {
@@ -388,19 +408,23 @@ extension Session {
                             }
                             guard let outcome else { throw VaultError.failed("no outcome for \(item.request.path)") }
                             written.append((item, .success(outcome), keepBlob: !outcome.alreadyPresent))
-                        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode) {
-                            throw error   // the database takes no write at all: the whole group fails (and `write` says why)
+                        } catch let error as DatabaseError where Self.failsTheGroup(error) {
+                            throw error   // the database takes no write at all: the whole group fails (said below)
                         } catch {
                             written.append((item, .failure(error), keepBlob: false))
                         }
                     }
+                    inProgress = nil
                     FaultInjection.point("ingest.before-commit")
                     return written
                 }
+                var committed = 0
                 for (item, result, keepBlob) in written {
                     outcomes[item.index] = result
+                    if case .success = result { committed += 1 }
                     if !keepBlob { vault.blobs.discard(item.blob) }
                 }
+                progress.addCommitted(committed)
             } catch {
                 // An I/O error at commit leaves it unknown whether the transaction reached the disk (SQLite may
                 // bring it back at the next open): the blobs then stay, and `amanah check` removes those no
@@ -408,13 +432,60 @@ extension Session {
                 let commitUnknown = (error as? DatabaseError).map {
                     [.SQLITE_IOERR, .SQLITE_CORRUPT].contains($0.resultCode.primaryResultCode)
                 } ?? false
-                for item in durable {
-                    outcomes[item.index] = .failure(error)
+                let first = durable[0].request.path
+                let message = databaseFailure(error, inProgress: inProgress, first: first, groupCount: durable.count,
+                                              committed: progress.committed, total: progress.total, commitUnknown: commitUnknown)
+                progress.stop()
+                for (position, item) in durable.enumerated() {
+                    outcomes[item.index] = .failure(position == 0 ? VaultError.failed(message)
+                        : VaultError.failed("\(item.request.path): not committed (the vault database failed while committing \(inProgress ?? first); see above)"))
                     if !commitUnknown { vault.blobs.discard(item.blob) }
                 }
             }
         }
         return group.order.compactMap { index in outcomes[index].map { (index, $0) } }
+    }
+
+    /// Database errors after which a group's transaction cannot go on (rather than one file failing in its
+    /// savepoint): the database takes no write (read-only, full, I/O error, cannot open) or is damaged.
+    static func failsTheGroup(_ error: DatabaseError) -> Bool {
+        [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB]
+            .contains(error.resultCode.primaryResultCode)
+    }
+
+    /// The error of a file not committed because the vault database failed earlier in the same ingest.
+    static func notCommittedAfterFailure(_ path: String) -> VaultError {
+        .failed("\(path): not committed (the ingest stopped when the vault database failed; see above)")
+    }
+
+    /// What to tell the user when a group's transaction failed with `error`: what happened and where, the
+    /// file being written (`inProgress`; nil when the commit itself failed), how many files of the ingest
+    /// were committed before, and the first not committed (`first`, the group's first file).
+    func databaseFailure(_ error: any Error, inProgress: String?, first: String, groupCount: Int,
+                         committed: Int, total: Int, commitUnknown: Bool) -> String {
+        let database = vault.paths.canonicalRoot + "/vault.sqlite"
+        let databaseError = error as? DatabaseError
+        let reason = databaseError.map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+        let cause: String
+        switch databaseError?.resultCode.primaryResultCode {
+        case .SQLITE_FULL?: cause = "the disk holding \(database) is full (\(reason)); free space there before ingesting again"
+        case .SQLITE_READONLY?: cause = "the vault database \(database) cannot be written (\(reason))"
+        case .SQLITE_CORRUPT?, .SQLITE_NOTADB?: cause = "the vault database \(database) is damaged (\(reason)); run amanah check"
+        case .SQLITE_IOERR?: cause = "an I/O error on \(database) (\(reason)); the disk may be failing: run amanah check"
+        case .SQLITE_CANTOPEN?: cause = "the vault database \(database) cannot be opened (\(reason))"
+        default: cause = "the vault database \(database) refused the write (\(reason))"
+        }
+        let place = inProgress.map { "while committing \($0)" } ?? "while committing the group of files from \(first)"
+        var text = "cannot write to the vault database \(place): \(cause); "
+        text += committed == 0 ? "no file of this ingest was committed before the failure"
+            : "\(committed) of the \(total) files of this ingest were committed before the failure (their lines are printed above)"
+        if commitUnknown {
+            text += "; whether \(first) and the \(groupCount - 1) other files of its group were committed is not known (amanah list shows what the vault holds)"
+                + ", and nothing after them was committed"
+        } else {
+            text += "; the first not committed is \(first), and nothing after it was committed"
+        }
+        return text
     }
 
     /// Writes one sealed file's rows in `db`'s transaction: a new item, or a further source of the item that

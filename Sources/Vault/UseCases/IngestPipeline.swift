@@ -380,3 +380,23 @@ extension Session {
         return hasher.finalize() == digest ? [] : ["its content, which a second read hashes differently"]
     }
 }
+
+/// How far an ingest has committed, shared by the commit thread (which counts and, when a group's
+/// transaction fails, stops) and the sealing thread (which then opens no further file).
+final class IngestProgress: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var committedCount = 0
+    private var hasStopped = false
+    /// The number of files in the ingest.
+    let total: Int
+
+    init(total: Int) { self.total = total }
+
+    /// Files committed so far (new items and further sources), all before any failed group.
+    var committed: Int { lock.withLock { committedCount } }
+    /// True once a group's transaction failed: nothing after it is committed.
+    var stopped: Bool { lock.withLock { hasStopped } }
+
+    func addCommitted(_ count: Int) { lock.changing { committedCount += count } }
+    func stop() { lock.changing { hasStopped = true } }
+}
