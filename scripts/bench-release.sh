@@ -22,8 +22,12 @@ done
 scripts/install-deps.sh
 swift build -c release --product amanah >/dev/null
 amanah="$(swift build -c release --show-bin-path)/amanah"
-keys="$root/keys-example"
 rm -rf "$work"; mkdir -p "$work/state" "$work/data/small" "$work/data/big" "$work/data/many"
+# Private copies of keys-example/ (a clone has its key files at 0644, which amanah refuses).
+keys="$work/keys"
+mkdir -m 700 "$keys"
+cp -R "$root/keys-example/." "$keys/"
+chmod 600 "$keys"/*.key "$keys"/*.agekey "$keys/DEMO-ONLY-passphrase.txt"
 export XDG_STATE_HOME="$work/state" AMANAH_PASSPHRASE_FILE="$keys/DEMO-ONLY-passphrase.txt" AMANAH_VAULT="$work/vault"
 pub() { cat "$keys/$1.pub"; }
 as() { local who=$1; shift; "$amanah" "$@" -i "$keys/$who.key"; }

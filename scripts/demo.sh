@@ -7,10 +7,15 @@ root=$(pwd)
 scripts/install-deps.sh
 swift build
 amanah="$(swift build --show-bin-path)/amanah"
-keys="$root/keys-example"
 out="$root/demo-out"
 rm -rf "$out"
 mkdir -p "$out/state"
+# A copy of keys-example/: git keeps no file modes (a clone has its key files at 0644), and amanah refuses
+# key and passphrase files that others can read. The copies are made private; the repository's stay as they are.
+keys="$out/keys"
+mkdir -m 700 "$keys"
+cp -R "$root/keys-example/." "$keys/"
+chmod 600 "$keys"/*.key "$keys"/*.agekey "$keys/DEMO-ONLY-passphrase.txt"
 export XDG_STATE_HOME="$out/state"          # the demo's own client state (rollback protection)
 export AMANAH_PASSPHRASE_FILE="$keys/DEMO-ONLY-passphrase.txt"
 export AMANAH_VAULT="$out/vault"

@@ -60,10 +60,13 @@ public struct GlobalOptions: ParsableArguments {
 
 /// Loads and unlocks identity key files with clear errors.
 public enum IdentityLoader {
-    /// Reads the key file at `path` (at most 64 KiB).
-    /// - Throws: `CLIError` naming the file.
+    /// Reads the key file at `path` (at most 64 KiB), refusing it when its mode gives its group or others any
+    /// access (as ssh does; checked on the open descriptor).
+    /// - Throws: `CLIError` naming the file (and the `chmod 600` to run when it is not private).
     public static func readKeyFile(_ path: String) throws -> [UInt8] {
-        do { return try DurableFile.readAll(path, limit: 64 << 10) } catch {
+        do { return try DurableFile.readSecret(path, limit: 64 << 10) } catch let error as ExposedSecretFileError {
+            throw CLIError(error.description)
+        } catch {
             throw CLIError("cannot read key file \(path): \(error)")
         }
     }

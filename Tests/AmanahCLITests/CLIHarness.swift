@@ -73,12 +73,14 @@ final class CLIHarness {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// Writes a text file in the test folder and returns its path.
+    /// Writes a text file in the test folder with `mode` (0600 by default: passphrase and key files must be
+    /// private to their owner, and the other files lose nothing by it) and returns its path.
     @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
+    func write(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
         let path = folder + "/" + name
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
         return path
     }
 

@@ -68,4 +68,51 @@ struct KeyCommandTests {
         #expect(usage.stderr.hasPrefix("amanah: "))
         #expect(try cli.run(["no-such-command"]).status == 64)
     }
+
+    /// Sets the permission bits of a file in the test folder.
+    static func chmod(_ cli: CLIHarness, _ name: String, _ mode: Int) throws {
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: cli.folder + "/" + name)
+    }
+
+    @Test func keyFilesAndPassphraseFilesOthersCanReadAreRefused() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let cli = vault.cli
+        let attributes = try FileManager.default.attributesOfItem(atPath: cli.folder + "/investigator.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600, "keygen writes 0600")
+        for (mode, accepted) in [(0o644, false), (0o640, false), (0o604, false), (0o620, false), (0o600, true), (0o400, true)] {
+            try Self.chmod(cli, "investigator.key", mode)
+            let octal = "0" + String(mode, radix: 8)
+            let list = try vault.run("investigator", ["list"])
+            let shown = try cli.run(["key", "public", "investigator.key"])
+            for (name, result) in [("list", list), ("key public", shown)] {
+                if accepted {
+                    #expect(result.status == 0, "\(name) with \(octal): \(result.stderr)")
+                } else {
+                    #expect(result.status == 1, "\(name) with \(octal)")
+                    #expect(result.stdout.isEmpty)
+                    #expect(result.stderr.contains("amanah: investigator.key can be read or changed by others (mode \(octal))"), "\(name): \(result.stderr)")
+                    #expect(result.stderr.contains("chmod 600 investigator.key"), "\(name): \(result.stderr)")
+                }
+            }
+        }
+        try Self.chmod(cli, "investigator.key", 0o600)
+
+        // The passphrase file too.
+        try Self.chmod(cli, "investigator.pass", 0o644)
+        let open = try vault.run("investigator", ["list"])
+        #expect(open.status == 1 && open.stdout.isEmpty)
+        #expect(open.stderr.contains("investigator.pass can be read or changed by others (mode 0644)"), "\(open.stderr)")
+        #expect(open.stderr.contains("chmod 600 investigator.pass"), "\(open.stderr)")
+        try Self.chmod(cli, "investigator.pass", 0o400)
+        #expect(try vault.run("investigator", ["list"]).status == 0)
+
+        // And an age identity (the secret key of a recipient) read by `bundle verify`.
+        try cli.write("tribunal.agekey", "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n", mode: 0o644)
+        try cli.write("bundle.tar.age", "not a bundle")
+        let verify = try cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.agekey"])
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains("tribunal.agekey can be read or changed by others (mode 0644)"), "\(verify.stderr)")
+        #expect(verify.stderr.contains("chmod 600 tribunal.agekey"), "\(verify.stderr)")
+    }
 }

@@ -121,7 +121,7 @@ struct BundleVerify: ParsableCommand {
             report = try verificationFailure { try BundleVerifier.verify(folder: bundle, issuerKey: key) }
         } else {
             guard let identity else { throw CLIError("an encrypted bundle needs the recipient's age identity", hint: "pass -i AGE_IDENTITY_FILE", exitCode: CLIError.usage) }
-            let contents = try cli { try DurableFile.readAll(identity, limit: 1 << 20) }
+            let contents = try cli { try DurableFile.readSecret(identity, limit: 1 << 20) }
             let identities: [AgeX25519Identity]
             do { identities = try AgeIdentityFile.parse(contents) } catch { throw CLIError("\(identity): \(error)") }
             report = try verificationFailure { try BundleVerifier.verify(encrypted: bundle, identities: identities, issuerKey: key) }

@@ -119,6 +119,7 @@ extension Session {
         let queue = IngestQueue(maximumFiles: 64, maximumBytes: 128 << 20)
         let durableGroups = DurableGroupQueue(capacity: 2)
         let results = IngestResults()
+        let progress = IngestProgress(total: requests.count)
         let syncer = try WorkerThread(name: "amanah-sync") { [self] in
             while let group = queue.takeGroup() { durableGroups.push(makeDurable(group)) }
             durableGroups.close()
@@ -126,7 +127,7 @@ extension Session {
         let committer: WorkerThread
         do {
             committer = try WorkerThread(name: "amanah-commit") { [self] in
-                while let group = durableGroups.take() { results.append(commitRows(group)) }
+                while let group = durableGroups.take() { results.append(commitRows(group, progress: progress)) }
             }
         } catch {
             queue.close()
@@ -154,6 +155,7 @@ extension Session {
         }
         defer { sealers.stop() }
         var failedEarly: [Int: any Error] = [:]
+        var opened: [Int: OpenedFile] = [:]
         var extracting: Set<Int> = []
         var nextToOpen = 0
         for index in requests.indices {
@@ -162,6 +164,10 @@ extension Session {
                 nextToOpen += 1
                 if let failure = targetFailures[target(requests[ahead].options)] {
                     failedEarly[ahead] = failure
+                    continue
+                }
+                if progress.stopped {
+                    failedEarly[ahead] = Self.notCommittedAfterFailure(requests[ahead].path)
                     continue
                 }
                 let file: OpenedFile
@@ -173,6 +179,7 @@ extension Session {
                     prefetch.submit(index: ahead, file: file.handle, mediaType: file.mediaType, extractor: extractor)
                     extracting.insert(ahead)
                 }
+                opened[ahead] = file
                 sealers.submit(SealingPool.Job(index: ahead, file: file, request: requests[ahead]))
             }
             var stage = failedEarly.removeValue(forKey: index).map { IngestStage.failed(index, $0) } ?? sealers.take(index)
@@ -181,6 +188,16 @@ extension Session {
                 item.identifying = extracted.identifying
                 item.warnings = extracted.warnings
                 stage = .sealed(item)
+            }
+            // The last read of the file has ended (the seal's second read, and the extraction's): what fstat
+            // says must still be what it said when the file was opened.
+            if let file = opened.removeValue(forKey: index), case let .sealed(item) = stage {
+                let changes = file.changesSinceOpened()
+                if !changes.isEmpty {
+                    try? item.pendingWrite?.waitUntilWritten()
+                    vault.blobs.discard(item.blob)
+                    stage = .failed(index, Self.changedWhileRead(file.path, changes))
+                }
             }
             queue.push(stage)
             for (done, result) in results.drain() { report(done, result) }
@@ -191,18 +208,27 @@ extension Session {
         for (done, result) in results.drain() { report(done, result) }
     }
 
-    /// A file opened for ingest, with its size and the media type its magic bytes name.
+    /// A file opened for ingest, with its size and the media type its magic bytes name. Everything ingest
+    /// learns of the file comes through `handle`, the one descriptor opened for it; `snapshot` is what
+    /// `fstat` said of it when it was opened, compared again when its reads end.
     struct OpenedFile: @unchecked Sendable {
         let path: String
         let fileName: String
         let handle: FileHandleFD
-        let size: UInt64
+        let snapshot: FileSnapshot
+        var size: UInt64 { snapshot.size }
         let mediaType: String
+
+        /// Phrases naming what `fstat` finds changed since the file was opened (empty when nothing).
+        func changesSinceOpened() -> [String] {
+            do { return snapshot.differences(try FileSnapshot(fd: handle.fd)) } catch { return ["its status, which can no longer be read (\(error))"] }
+        }
     }
 
     /// Opens a file to ingest: never through a symbolic link (a planted link would seal some other file
     /// under a harmless name), and never blocking on a FIFO or device (the type is checked before opening,
-    /// and the open does not block).
+    /// and the open does not block). The file is opened once; its type, size and first bytes come from that
+    /// descriptor, which every later read of the file uses.
     /// - Throws: `VaultError.invalidInput` naming the file.
     func openForIngest(_ path: String) throws -> OpenedFile {
         let fileName = DurableFile.lastComponent(of: path)
@@ -219,18 +245,26 @@ extension Session {
         guard fd >= 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandleFD(fd: fd, path: path)
-        guard try handle.isRegularFile() else { throw VaultError.invalidInput(path, "is not a regular file") }
-        let size = try handle.size()
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        guard (opened.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
+        guard opened.st_dev == info.st_dev && opened.st_ino == info.st_ino else {
+            throw Self.changedWhileRead(path, ["its device and inode (it was replaced as it was opened)"])
+        }
         // The type from the magic bytes.
         var head = [UInt8](repeating: 0, count: 32)
         let headCount = pread(handle.fd, &head, 32, 0)
-        return OpenedFile(path: path, fileName: fileName, handle: handle, size: size,
+        return OpenedFile(path: path, fileName: fileName, handle: handle, snapshot: FileSnapshot(opened),
                           mediaType: MediaType.sniff(Array(head.prefix(max(0, headCount)))))
     }
 
     /// The first stage of an ingest: reads, hashes and seals one opened file into a pending (not yet
-    /// durable) blob.
-    /// - Throws: `VaultError.invalidInput` naming the file; I/O errors. Nothing is left behind on failure.
+    /// durable) blob, then reads it again through the same descriptor and compares: the length, the SHA-256
+    /// and what `fstat` says (device, inode, size, modification and status change times with nanoseconds)
+    /// must be what they were when the file was opened.
+    /// - Throws: `VaultError.failed` ("... changed while it was read ...; nothing of it was committed") for a
+    ///   file that changed; `VaultError.invalidInput` naming the file; I/O errors. Nothing is left behind on
+    ///   failure.
     func seal(_ file: OpenedFile, request: IngestRequest, index: Int, indexKey: SecretBox, workspace: IngestWorkspace) throws -> SealedIngest {
         let path = file.path, handle = file.handle, size = file.size
 
@@ -246,7 +280,7 @@ extension Session {
         let sealedSize: UInt64
         var pendingWrite: DirectBlobSink? = nil
         do {
-            var source = handle
+            var source = IngestSource(handle: handle)
             if size >= Self.directThreshold {
                 // Large: written with direct I/O from a writer thread of its own; from `pipelineThreshold`
                 // also read, hashed and encrypted on threads of their own (one file then uses every core).
@@ -274,14 +308,33 @@ extension Session {
                 sink.startWriteback()
             }
             FaultInjection.point("ingest.mid-blob")
+            FaultInjection.changeFile(path, at: "ingest.after-read")
         } catch let error as CryptoError {
             vault.blobs.discard(blob)
+            // A source that held more or fewer bytes than its size said has changed; so has one whose
+            // status changed (a read error on a file being truncated, ...).
+            var changes = file.changesSinceOpened()
+            if changes.isEmpty, case .malformedStream = error { changes = ["its length while it was read (\(error))"] }
+            if !changes.isEmpty { throw Self.changedWhileRead(path, changes) }
             throw VaultError.invalidInput(path, "\(error)")
         } catch {
             vault.blobs.discard(blob)
             throw error
         }
         let digest = hasher.finalize()
+        // The end of the read: the file read again must hash the same, and fstat must say what it said at
+        // the start. A file changed in place with its times set back is caught by its content; one changed
+        // within a coarse clock tick too.
+        var changes: [String]
+        do { changes = try Self.reread(handle, length: size, digest: digest, buffer: workspace.rereadBuffer) } catch {
+            changes = ["its content, which could not be read a second time (\(error))"]
+        }
+        changes += file.changesSinceOpened()
+        if !changes.isEmpty {
+            try? pendingWrite?.waitUntilWritten()
+            vault.blobs.discard(blob)
+            throw Self.changedWhileRead(path, changes)
+        }
         return SealedIngest(index: index, request: request, fileName: file.fileName, size: size, mediaType: file.mediaType,
                             metadataReport: nil, identifying: [], warnings: [], blob: blob, pendingWrite: pendingWrite,
                             sealedSize: sealedSize, dataKey: dataKey, digest: digest,
@@ -323,15 +376,30 @@ extension Session {
 
     /// The third stage, on the commit thread: writes the rows of a group whose blobs are durable in one
     /// transaction (one savepoint per file). Returns the outcomes in the group's order.
-    func commitRows(_ group: DurableGroup) -> [(Int, Result<IngestOutcome, any Error>)] {
+    ///
+    /// When the transaction fails (disk full, read-only or damaged database, I/O error, ...), the first file
+    /// of the group gets an error saying what happened and where, which file was being written, how many
+    /// files of the ingest `progress` counted as committed before, and which is the first not committed;
+    /// the ingest then stops: no later group is written (their files fail as not committed).
+    func commitRows(_ group: DurableGroup, progress: IngestProgress) -> [(Int, Result<IngestOutcome, any Error>)] {
         var outcomes = group.outcomes
         let durable = group.items
 
-        if !durable.isEmpty {
+        if !durable.isEmpty && progress.stopped {
+            for item in durable {
+                vault.blobs.discard(item.blob)
+                outcomes[item.index] = .failure(Self.notCommittedAfterFailure(item.request.path))
+            }
+        } else if !durable.isEmpty {
+            // The file whose rows were being written when the database failed (nil: at the commit itself).
+            var inProgress: String? = nil
             do {
-                let written = try write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
+                // The queue directly rather than `write`: the failure is reported below with the database's
+                // own result code, in terms of this ingest.
+                let written = try vault.database.queue.write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
                     var written: [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] = []
                     for item in durable {
+                        inProgress = item.request.path
                         do {
                             var outcome: IngestOutcome? = nil
                             try db.inSavepoint {
@@ -340,19 +408,23 @@ extension Session {
                             }
                             guard let outcome else { throw VaultError.failed("no outcome for \(item.request.path)") }
                             written.append((item, .success(outcome), keepBlob: !outcome.alreadyPresent))
-                        } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode) {
-                            throw error   // the database takes no write at all: the whole group fails (and `write` says why)
+                        } catch let error as DatabaseError where Self.failsTheGroup(error) {
+                            throw error   // the database takes no write at all: the whole group fails (said below)
                         } catch {
                             written.append((item, .failure(error), keepBlob: false))
                         }
                     }
+                    inProgress = nil
                     FaultInjection.point("ingest.before-commit")
                     return written
                 }
+                var committed = 0
                 for (item, result, keepBlob) in written {
                     outcomes[item.index] = result
+                    if case .success = result { committed += 1 }
                     if !keepBlob { vault.blobs.discard(item.blob) }
                 }
+                progress.addCommitted(committed)
             } catch {
                 // An I/O error at commit leaves it unknown whether the transaction reached the disk (SQLite may
                 // bring it back at the next open): the blobs then stay, and `amanah check` removes those no
@@ -360,13 +432,60 @@ extension Session {
                 let commitUnknown = (error as? DatabaseError).map {
                     [.SQLITE_IOERR, .SQLITE_CORRUPT].contains($0.resultCode.primaryResultCode)
                 } ?? false
-                for item in durable {
-                    outcomes[item.index] = .failure(error)
+                let first = durable[0].request.path
+                let message = databaseFailure(error, inProgress: inProgress, first: first, groupCount: durable.count,
+                                              committed: progress.committed, total: progress.total, commitUnknown: commitUnknown)
+                progress.stop()
+                for (position, item) in durable.enumerated() {
+                    outcomes[item.index] = .failure(position == 0 ? VaultError.failed(message)
+                        : VaultError.failed("\(item.request.path): not committed (the vault database failed while committing \(inProgress ?? first); see above)"))
                     if !commitUnknown { vault.blobs.discard(item.blob) }
                 }
             }
         }
         return group.order.compactMap { index in outcomes[index].map { (index, $0) } }
+    }
+
+    /// Database errors after which a group's transaction cannot go on (rather than one file failing in its
+    /// savepoint): the database takes no write (read-only, full, I/O error, cannot open) or is damaged.
+    static func failsTheGroup(_ error: DatabaseError) -> Bool {
+        [.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB]
+            .contains(error.resultCode.primaryResultCode)
+    }
+
+    /// The error of a file not committed because the vault database failed earlier in the same ingest.
+    static func notCommittedAfterFailure(_ path: String) -> VaultError {
+        .failed("\(path): not committed (the ingest stopped when the vault database failed; see above)")
+    }
+
+    /// What to tell the user when a group's transaction failed with `error`: what happened and where, the
+    /// file being written (`inProgress`; nil when the commit itself failed), how many files of the ingest
+    /// were committed before, and the first not committed (`first`, the group's first file).
+    func databaseFailure(_ error: any Error, inProgress: String?, first: String, groupCount: Int,
+                         committed: Int, total: Int, commitUnknown: Bool) -> String {
+        let database = vault.paths.canonicalRoot + "/vault.sqlite"
+        let databaseError = error as? DatabaseError
+        let reason = databaseError.map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+        let cause: String
+        switch databaseError?.resultCode.primaryResultCode {
+        case .SQLITE_FULL?: cause = "the disk holding \(database) is full (\(reason)); free space there before ingesting again"
+        case .SQLITE_READONLY?: cause = "the vault database \(database) cannot be written (\(reason))"
+        case .SQLITE_CORRUPT?, .SQLITE_NOTADB?: cause = "the vault database \(database) is damaged (\(reason)); run amanah check"
+        case .SQLITE_IOERR?: cause = "an I/O error on \(database) (\(reason)); the disk may be failing: run amanah check"
+        case .SQLITE_CANTOPEN?: cause = "the vault database \(database) cannot be opened (\(reason))"
+        default: cause = "the vault database \(database) refused the write (\(reason))"
+        }
+        let place = inProgress.map { "while committing \($0)" } ?? "while committing the group of files from \(first)"
+        var text = "cannot write to the vault database \(place): \(cause); "
+        text += committed == 0 ? "no file of this ingest was committed before the failure"
+            : "\(committed) of the \(total) files of this ingest were committed before the failure (their lines are printed above)"
+        if commitUnknown {
+            text += "; whether \(first) and the \(groupCount - 1) other files of its group were committed is not known (amanah list shows what the vault holds)"
+                + ", and nothing after them was committed"
+        } else {
+            text += "; the first not committed is \(first), and nothing after it was committed"
+        }
+        return text
     }
 
     /// Writes one sealed file's rows in `db`'s transaction: a new item, or a further source of the item that

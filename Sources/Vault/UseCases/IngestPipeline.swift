@@ -127,13 +127,18 @@ final class IngestResults: @unchecked Sendable {
 }
 
 /// The buffers of one sealing worker: its own `SealingWorkspace` (about 5 MiB, made on first use by a file
-/// large enough for the threaded path) and the direct-I/O buffer pool shared by every worker (8 MiB), so
-/// that memory stays flat however many files are sealed.
+/// large enough for the threaded path), a 256 KiB buffer for the second read of each file, and the direct-I/O
+/// buffer pool shared by every worker (8 MiB), so that memory stays flat however many files are sealed.
 final class IngestWorkspace: @unchecked Sendable {
     let direct: DirectBlobSink.Buffers
     private var sealingBuffers: SealingWorkspace?
 
+    /// A buffer for reading a file a second time (`Session.reread`), wiped after each use.
+    let rereadBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 64)
+
     init(direct: DirectBlobSink.Buffers) { self.direct = direct }
+
+    deinit { rereadBuffer.deallocate() }
 
     var sealing: SealingWorkspace {
         if let sealingBuffers { return sealingBuffers }
@@ -281,4 +286,118 @@ final class MetadataPrefetch: @unchecked Sendable {
             lock.changing { done[job.index] = result }
         }
     }
+}
+
+/// The source the sealer reads a file from: the descriptor opened for ingest, read sequentially from the
+/// start. Debug builds give tests a point in the middle of the read (`ingest.mid-read`, after the first
+/// piece of content) at which `FaultInjection.changeFile` may change the file.
+struct IngestSource: ByteSource {
+    let handle: FileHandleFD
+    #if DEBUG
+    private var started = false
+    #endif
+
+    init(handle: FileHandleFD) { self.handle = handle }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try handle.read(into: buffer)
+        #if DEBUG
+        if n > 0 && !started {
+            started = true
+            FaultInjection.changeFile(handle.path, at: "ingest.mid-read")
+        }
+        #endif
+        return n
+    }
+}
+
+/// What `fstat` says of a file opened for ingest, taken when it is opened and again when its read ends: a
+/// file another program changes or replaces meanwhile differs in at least one of these, or (where the clock
+/// behind the times is coarse) only in its content, which ingest compares by reading it twice.
+struct FileSnapshot: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: UInt64
+    /// Modification time, seconds and nanoseconds (`st_mtim`).
+    let modified: [Int]
+    /// Status change time, seconds and nanoseconds (`st_ctim`): moves on every write and on every
+    /// `utimensat`, so setting the modification time back does not hide a change from it.
+    let statusChanged: [Int]
+
+    /// The snapshot of the open descriptor `fd`.
+    /// - Throws: `CryptoError.system` when `fstat` fails.
+    init(fd: Int32) throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat", lastErrorText()) }
+        self.init(info)
+    }
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = UInt64(info.st_size)
+        modified = [Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+        statusChanged = [Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec)]
+    }
+
+    /// Short phrases naming what differs in `later` ("its size, from N to M bytes", ...);
+    /// empty when nothing does.
+    func differences(_ later: FileSnapshot) -> [String] {
+        var out: [String] = []
+        if later.device != device || later.inode != inode { out.append("its device and inode (it was replaced)") }
+        if later.size != size { out.append("its size, from \(size) to \(later.size) bytes") }
+        if later.modified != modified { out.append("its modification time") }
+        if later.statusChanged != statusChanged { out.append("its status change time") }
+        return out
+    }
+}
+
+extension Session {
+    /// The error for a file that changed while it was read: names the file and what changed (`changes`,
+    /// phrases as `FileSnapshot.differences` makes them).
+    static func changedWhileRead(_ path: String, _ changes: [String]) -> VaultError {
+        .failed("\(path) changed while it was read (what differs: \(changes.joined(separator: "; "))); nothing of it was committed"
+                + " — ingest it again once nothing writes to it")
+    }
+
+    /// Reads the open file again from its start through the same descriptor (pread; the read offset stays)
+    /// and compares what it holds now with what the seal read: `length` bytes of SHA-256 `digest`.
+    /// - Returns: phrases naming what differs (the length, the content), empty when nothing does.
+    /// - Throws: `CryptoError.system` on a read error.
+    static func reread(_ handle: FileHandleFD, length: UInt64, digest: [UInt8], buffer: UnsafeMutableRawBufferPointer) throws -> [String] {
+        var source = PositionalSource(fd: handle.fd)
+        var hasher = ContentHasher()
+        var total: UInt64 = 0
+        defer { explicit_bzero(buffer.baseAddress!, buffer.count) }   // plaintext of the file
+        while true {
+            let n = try source.read(into: buffer)
+            if n == 0 { break }
+            total += UInt64(n)
+            // Growth past the sealed length is a change; there is no need to read the rest.
+            if total > length { return ["its length on a second read, more than the \(length) bytes sealed"] }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        if total != length { return ["its length on a second read, \(total) bytes instead of \(length)"] }
+        return hasher.finalize() == digest ? [] : ["its content, which a second read hashes differently"]
+    }
+}
+
+/// How far an ingest has committed, shared by the commit thread (which counts and, when a group's
+/// transaction fails, stops) and the sealing thread (which then opens no further file).
+final class IngestProgress: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var committedCount = 0
+    private var hasStopped = false
+    /// The number of files in the ingest.
+    let total: Int
+
+    init(total: Int) { self.total = total }
+
+    /// Files committed so far (new items and further sources), all before any failed group.
+    var committed: Int { lock.withLock { committedCount } }
+    /// True once a group's transaction failed: nothing after it is committed.
+    var stopped: Bool { lock.withLock { hasStopped } }
+
+    func addCommitted(_ count: Int) { lock.changing { committedCount += count } }
+    func stop() { lock.changing { hasStopped = true } }
 }

@@ -143,6 +143,18 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
         return (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Refuses a secret file (a key file, an age identity, a passphrase file) whose permission bits give its
+    /// group or other users any access, as ssh refuses an unprotected private key. Checked with `fstat` on
+    /// this descriptor, so it is the file actually read that is checked.
+    /// - Throws: `ExposedSecretFileError` naming the file, its mode and the `chmod` to run;
+    ///   `CryptoError.system` when `fstat` fails.
+    public func requirePrivate() throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat \(path)", lastErrorText()) }
+        let mode = UInt32(info.st_mode) & 0o7777
+        guard mode & 0o077 == 0 else { throw ExposedSecretFileError(path: path, mode: mode) }
+    }
+
     /// Closes the descriptor now, reporting errors (a failed close can mean lost writes).
     public func close() throws {
         guard !closed else { return }
@@ -223,7 +235,21 @@ public enum DurableFile {
     /// Reads a whole small file (at most `limit` bytes).
     /// - Throws: `CryptoError.system` naming the path, or if it is larger than `limit`.
     public static func readAll(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        try readAll(path, limit: limit, requirePrivate: false)
+    }
+
+    /// Reads a whole small secret file (an identity key file, an age identity; at most `limit` bytes),
+    /// refusing it, before reading any byte, when its mode lets the group or others at it
+    /// (`FileHandleFD.requirePrivate`, on the descriptor that is then read).
+    /// - Throws: `ExposedSecretFileError` naming the file and the `chmod 600` to run; `CryptoError.system`
+    ///   naming the path, or if it is larger than `limit`.
+    public static func readSecret(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
+        try readAll(path, limit: limit, requirePrivate: true)
+    }
+
+    private static func readAll(_ path: String, limit: Int, requirePrivate: Bool) throws -> [UInt8] {
         let handle = try FileHandleFD.openForReading(path)
+        if requirePrivate { try handle.requirePrivate() }
         let size = try handle.size()
         guard size <= UInt64(limit) else { throw CryptoError.system(path, "file is larger than \(limit) bytes") }
         var out = [UInt8](repeating: 0, count: Int(size))
@@ -242,6 +268,25 @@ public enum DurableFile {
             out.append(contentsOf: chunk[0..<n])
         }
         return out
+    }
+}
+
+/// A secret file (key file, age identity, passphrase file) whose mode gives its group or others access;
+/// Amanah refuses to use it. Names the file and the command that fixes it; carries nothing of the content.
+public struct ExposedSecretFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The path as it was given.
+    public let path: String
+    /// The permission bits found (for example 0o644).
+    public let mode: UInt32
+
+    public init(path: String, mode: UInt32) {
+        self.path = path
+        self.mode = mode
+    }
+
+    public var description: String {
+        "\(path) can be read or changed by others (mode 0\(String(mode, radix: 8))); a key or passphrase file must be "
+            + "private to its owner: run chmod 600 \(path)"
     }
 }
 

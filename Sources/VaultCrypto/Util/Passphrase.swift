@@ -21,6 +21,8 @@ public enum Passphrase {
         case tooLong
         /// The passphrase file could not be read: (path, reason).
         case file(String, String)
+        /// The passphrase file's mode lets its group or others at it.
+        case exposed(ExposedSecretFileError)
 
         public var description: String {
             switch self {
@@ -30,12 +32,14 @@ public enum Passphrase {
             case .empty: return "the passphrase is empty"
             case .tooLong: return "the passphrase is longer than \(maximumLength) bytes"
             case let .file(path, why): return "passphrase file \(path): \(why)"
+            case let .exposed(error): return "passphrase file \(error)"
             }
         }
     }
 
     /// Reads the passphrase from `file` when given, otherwise asks on the terminal (twice when `confirm`).
-    /// A file's content is used up to its first line break.
+    /// A file's content is used up to its first line break; a file whose mode gives its group or others any
+    /// access is refused (`ReadError.exposed`).
     /// - Throws: `ReadError`.
     public static func read(prompt: String, confirm: Bool, file: String?) throws -> SecretBytes {
         if let file { return try readFile(file) }
@@ -81,6 +85,11 @@ public enum Passphrase {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Passphrase.ReadError.file(path, lastErrorText()) }
         defer { close(fd) }
+        // Refused before a byte is read when others may read or replace it (fstat on this descriptor).
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Passphrase.ReadError.file(path, lastErrorText()) }
+        let mode = UInt32(info.st_mode) & 0o7777
+        guard mode & 0o077 == 0 else { throw Passphrase.ReadError.exposed(ExposedSecretFileError(path: path, mode: mode)) }
         var buffer = SecretBytes(count: maximumLength + 2)
         var length = 0
         let status = buffer.withUnsafeMutableBytes { out -> Int in
