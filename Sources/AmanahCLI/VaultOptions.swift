@@ -45,7 +45,7 @@ func cli<T>(_ body: () throws -> T) throws -> T {
         switch error {
         case .rollback: throw CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why", exitCode: 1)
         case .ownChangesMissing:
-            throw CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
+            throw CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, ask the other members whether they miss anything, then `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
         case .exists: throw CLIError(error.description, hint: "pass -f to replace it, or choose another name")
         default: throw CLIError(error.description)
         }
@@ -71,7 +71,7 @@ func rememberState(_ vault: Vault, checkpoint: SignedCheckpoint? = nil, committe
         FaultInjection.point("client-state.saved")
     } catch {
         Terminal.warning("\(committed), but this client could not save what it saw of the vault (\(cliMessage(for: error))); "
-                         + "free space in \(ClientState.folder) and run any command on the vault to save it")
+                         + "once that is put right (space, permissions on \(ClientState.folder)), any command on the vault saves it")
     }
 }
 

@@ -137,7 +137,9 @@ public final class Vault: @unchecked Sendable {
               current.governanceLength >= own.governanceLength, current.governanceLength <= seen.governanceLength,
               current.auditSize - own.auditSize <= own.auditLeafHashes.count,
               current.governanceLength - own.governanceLength <= own.governanceHashes.count,
-              current.auditSize < seen.auditSize || current.governanceLength < seen.governanceLength else { return nil }
+              current.auditSize < seen.auditSize || current.governanceLength < seen.governanceLength,
+              ([[own.auditSize, own.governanceLength]] + own.positions).contains([current.auditSize, current.governanceLength])
+        else { return nil }
         if let text = seen.checkpoint, let checkpoint = try? SignedCheckpoint(parsing: text).checkpoint,
            checkpoint.size > UInt64(current.auditSize) { return nil }
         let matches = try database.queue.read { db -> Bool in
@@ -169,6 +171,10 @@ public final class Vault: @unchecked Sendable {
         guard let missing = try missingOwnChanges() else {
             if let first = try clientStateProblems().first { throw VaultError.rollback(first) }
             return (0, 0)
+        }
+        guard missing.governance == 0 else {
+            throw VaultError.failed("the changes this vault lacks include \(missing.governance) governance entr\(missing.governance == 1 ? "y" : "ies") (members, roles, keys or policy); "
+                                    + "accepting that loss would undo them for this client, so it is refused: restore vault.sqlite from a copy that holds them")
         }
         let previous = try ClientState.load(vaultID: vaultID)
         let current = try position()
@@ -252,7 +258,7 @@ public final class Vault: @unchecked Sendable {
                 var run = (continuous ? previous?.own : nil)
                     ?? ClientState.OwnChanges(governanceLength: baseline.governanceLength, governanceHead: baseline.governanceHead,
                                               auditSize: baseline.auditSize, auditHead: baseline.auditHead,
-                                              governanceHashes: [], auditLeafHashes: [])
+                                              governanceHashes: [], auditLeafHashes: [], positions: [])
                 if current.auditSize - baseline.auditSize + run.auditLeafHashes.count <= ClientState.OwnChanges.limit,
                    current.auditSize >= baseline.auditSize, current.governanceLength >= baseline.governanceLength {
                     try database.queue.read { db in
@@ -265,6 +271,7 @@ public final class Vault: @unchecked Sendable {
                             run.governanceHashes.append(Hex.encode(Array(row.hash)))
                         }
                     }
+                    run.positions.append([current.auditSize, current.governanceLength])
                     remembered.own = run
                 }
             } else {

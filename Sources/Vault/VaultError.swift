@@ -43,7 +43,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .ownChangesMissing(audit, governance):
             var lost = "\(audit) audit event\(audit == 1 ? "" : "s")"
             if governance > 0 { lost += " and \(governance) governance entr\(governance == 1 ? "y" : "ies")" }
-            return "the vault lacks the newest changes this client made itself (\(lost)), and nothing anyone else wrote is missing: its database went back, for example restored from a backup or cut short by a power failure"
+            return "the vault lacks the newest changes this client made itself (\(lost)); nothing this client saw from others is missing: its database went back, for example to a backup copy (changes others made meanwhile may be missing too)"
         case let .failed(what): return what
         }
     }

@@ -70,8 +70,13 @@ public struct Quarantine: Sendable {
     /// Moves quarantined blob `id` (file name exactly `id`, or the first `id.N`) back into `blobs`, where its
     /// place must be empty.
     /// - Throws: `StoreError.io` naming the path when the move fails (the file then stays in quarantine).
-    public func restore(_ id: String, into blobs: BlobStore) throws {
-        guard let name = try files().first(where: { $0 == id || ($0.hasPrefix(id) && $0.dropFirst(32).hasPrefix(".")) }) else { return }
+    /// - Parameter named: the file name in quarantine (`id` or `id.N`); the first such file when nil.
+    public func restore(_ id: String, named: String? = nil, into blobs: BlobStore) throws {
+        guard let name = try named ?? files().first(where: { $0 == id || ($0.hasPrefix(id) && $0.dropFirst(32).hasPrefix(".")) }) else { return }
+        var info = stat()
+        guard lstat(root + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StoreError.io("move \(root)/\(name) back", "it is not a regular file")
+        }
         let folder = blobs.root + "/" + String(id.prefix(2))
         if !DurableFile.exists(folder) {
             guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw StoreError.io("create \(folder)", lastErrorText()) }

@@ -46,6 +46,9 @@ public final class VaultDatabase: Sendable {
             if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
+            // The schema is checked on a read-only connection first: closing a read-write connection would
+            // fold a foreign database's write-ahead log into its main file.
+            if !create && !readOnly { try VaultDatabase.checkSchemaReadOnly(path: path) }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             if create {
                 try VaultDatabase.enableWAL(queue, path: path)
@@ -90,6 +93,39 @@ public final class VaultDatabase: Sendable {
             guard mode?.lowercased() == "wal" else { throw StoreError.io("open \(path)", "could not turn on write-ahead logging") }
             let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
             guard level == 2 else { throw StoreError.io("open \(path)", "PRAGMA synchronous reads back \(level ?? -1), not 2 (FULL)") }
+        }
+    }
+
+    /// `checkSchema` on a connection of its own that cannot write. Where SQLite cannot open the file
+    /// read-only (a write-ahead log without its shared-memory file), the check runs on the read-write
+    /// connection instead.
+    private static func checkSchemaReadOnly(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader: DatabaseQueue
+        do { reader = try DatabaseQueue(path: path, configuration: configuration) } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+            return
+        }
+        defer { try? reader.close() }
+        try checkSchema(reader, path: path)
+    }
+
+    /// SQLite's `PRAGMA integrity_check` over the database at `path`, on a read-only connection that runs no
+    /// other query: what `amanah check` can still say about a database too damaged to open as a vault.
+    /// - Returns: the problems SQLite reports (empty for "ok"), or the error that stopped the check.
+    public static func integrityCheck(path: String) -> [String] {
+        guard DurableFile.exists(path) else { return [] }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let reader = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? reader.close() }
+            let lines = try reader.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(100)") }
+            return lines == ["ok"] ? [] : lines
+        } catch let error as DatabaseError {
+            return [error.message ?? "\(error.resultCode)"]
+        } catch {
+            return ["\(error)"]
         }
     }
 

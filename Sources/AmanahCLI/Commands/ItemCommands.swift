@@ -206,8 +206,19 @@ struct Check: ParsableCommand {
             return
         }
         let hasIdentity = options.global.identity != nil || Environment.value("AMANAH_IDENTITY") != nil
-        let session = (readData || hasIdentity) ? try options.openSession() : nil
-        let vault = try session?.vault ?? options.openVault()
+        let session: Session?
+        let vault: Vault
+        do {
+            session = (readData || hasIdentity) ? try options.openSession() : nil
+            vault = try session?.vault ?? options.openVault()
+        } catch let error as CLIError {
+            // A database too damaged to open as a vault still gets SQLite's own verdict.
+            let damage = VaultDatabase.integrityCheck(path: try options.global.vaultPath() + "/vault.sqlite")
+            guard !damage.isEmpty else { throw error }
+            for line in damage { Terminal.output("problem: vault.sqlite is damaged: \(line)") }
+            throw CLIError("check found vault.sqlite damaged (\(error.message)); restore it from a backup, then run check again to check the blobs",
+                           exitCode: CLIError.verificationFailed)
+        }
         let report = try cli { try vault.check(readData: readData ? session : nil, actor: session) }
         rememberState(vault)
         for removed in report.removed { Terminal.message("removed \(removed), a temporary file of an interrupted write") }

@@ -34,6 +34,10 @@ public struct ClientState: Codable, Equatable, Sendable {
         public var governanceHashes: [String]
         /// Leaf hashes (hex) of the audit events the run added, in log order.
         public var auditLeafHashes: [String]
+        /// The (audit size, governance length) after each command of the run: the only positions a database
+        /// copy taken between this client's commands can have. A vault at any other position (say, its
+        /// governance cut back while its audit log is whole) is not a lost run of own changes.
+        public var positions: [[Int]]
 
         /// The longest run remembered (events); a longer one is forgotten, and its loss reads as a rollback.
         public static let limit = 4096

@@ -64,27 +64,47 @@ extension Vault {
         if !report.removed.isEmpty { try? DurableFile.syncDirectory(blobs.root) }
 
         let quarantine = Quarantine(root: paths.quarantine)
+        var quarantineUsable = true
         // Blobs that items refer to again go back first, so that nothing they hold is reported as missing.
-        for blobID in try quarantine.blobIDs() where referenced.contains(blobID) && !DurableFile.exists(blobs.path(of: blobID)) {
-            try quarantine.restore(blobID, into: blobs)
-            report.restored.append("blobs/" + String(blobID.prefix(2)) + "/" + blobID)
+        do {
+            for blobID in try quarantine.blobIDs() where referenced.contains(blobID) && !DurableFile.exists(blobs.path(of: blobID)) {
+                do {
+                    try quarantine.restore(blobID, into: blobs)
+                    report.restored.append("blobs/" + String(blobID.prefix(2)) + "/" + blobID)
+                } catch {
+                    report.problems.append("quarantine/\(blobID): an item refers to it, but it cannot be moved back (\(error)); move it to blobs/\(blobID.prefix(2))/ by hand")
+                }
+            }
+        } catch {
+            quarantineUsable = false
+            report.problems.append("\(paths.quarantine) cannot be used (\(error)); nothing was moved into it — make it a plain folder (or remove it if it is not one) and run check again")
         }
-        var present = Set(inventory.blobs)
-        present.formUnion(report.restored.map { String($0.suffix(32)) })
         for blob in inventory.blobs where !referenced.contains(blob) {
             let from = "blobs/" + String(blob.prefix(2)) + "/" + blob
-            guard let actor else { report.unreferenced.append(from); continue }
+            guard let actor, quarantineUsable else { report.unreferenced.append(from); continue }
             let name = try quarantine.admit(blob, from: blobs)
-            try actor.write { db in try actor.audit(db, action: "vault.quarantine", objects: [blob]) }
+            do {
+                try actor.write { db in try actor.audit(db, action: "vault.quarantine", objects: [blob]) }
+            } catch {
+                // No move without its audit event: the blob goes back where it was.
+                try? quarantine.restore(blob, named: name, into: blobs)
+                throw error
+            }
             report.quarantined.append((from, "quarantine/" + name))
-            present.remove(blob)
         }
         for blob in report.unreferenced {
             report.problems.append("\(blob): no item refers to this blob; it may hold evidence the database lost (left in place; give -i KEY to move it to quarantine/)")
         }
-        report.inQuarantine = try quarantine.files().map { "quarantine/" + $0 }
+        if quarantineUsable {
+            report.inQuarantine = try quarantine.files().map { "quarantine/" + $0 }
+        }
         for file in report.inQuarantine {
-            report.problems.append("\(file) is in quarantine: no item refers to it; keep it until you know why (a database restored from an older copy loses the newest items)")
+            let id = String(file.dropFirst("quarantine/".count).prefix(32))
+            if referenced.contains(id) && DurableFile.exists(blobs.path(of: id)) {
+                report.problems.append("\(file) is a second copy of blobs/\(id.prefix(2))/\(id), which an item uses; compare the two and remove the copy")
+            } else {
+                report.problems.append("\(file) is in quarantine: no item refers to it; keep it until you know why (a database restored from an older copy loses the newest items)")
+            }
         }
 
         for item in items {
