@@ -1,3 +1,4 @@
+import VaultText
 import VaultCrypto
 import VaultStore
 
@@ -29,11 +30,11 @@ public struct CLIError: Error, CustomStringConvertible {
 public enum Terminal {
     /// Writes `amanah: <text>` to standard error. Control, bidirectional and zero-width characters in the text
     /// (which may come from files an adversary wrote) are shown escaped, so they cannot rewrite the screen.
-    public static func message(_ text: String) { writeStandardError("amanah: " + Identifier.escapedForDisplay(text) + "\n") }
+    public static func message(_ text: String) { writeStandardError("amanah: " + TerminalText.escaped(text) + "\n") }
     /// Writes `amanah: warning: <text>` to standard error (escaped like `message`).
-    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + Identifier.escapedForDisplay(text) + "\n") }
+    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + TerminalText.escaped(text) + "\n") }
     /// Writes `amanah: hint: <text>` to standard error (escaped like `message`).
-    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + Identifier.escapedForDisplay(text) + "\n") }
+    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + TerminalText.escaped(text) + "\n") }
 
     /// Writes raw text to standard error.
     public static func writeStandardError(_ text: String) {

@@ -33,25 +33,4 @@ public enum Identifier {
         default: return nil
         }
     }
-
-    /// Text for display: control, bidirectional and zero-width characters shown as `<U+XXXX>` so that a
-    /// value cannot reorder or hide what the terminal shows. Other characters (Arabic included) are kept.
-    /// - Parameter keepNewlines: false for values shown on one line (a line break in a value would otherwise
-    ///   look like another field).
-    public static func escapedForDisplay(_ value: String, keepNewlines: Bool = true) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            let v = scalar.value
-            let needsEscape = v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x061C || v == 0x200E || v == 0x200F
-                || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || (0x200B...0x200D).contains(v)
-                || v == 0x2060 || v == 0xFEFF
-            if needsEscape && (v != 0x0A || !keepNewlines) {
-                let hex = String(v, radix: 16, uppercase: true)
-                out += "<U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ">"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -41,7 +41,7 @@ struct VaultRobustnessTests {
         }
         // The RLO in w3 is kept as given but displayed escaped.
         let w3 = try vault.run("protection-officer", ["witness", "show", "w3"])
-        #expect(w3.stdout.contains("<U+202E>"))
+        #expect(w3.stdout.contains("\\u{202E}"))
         #expect(!w3.stdout.unicodeScalars.contains { $0.value == 0x202E })
         let json = try vault.run("protection-officer", ["witness", "show", "w3", "--json"])
         let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]

@@ -1,3 +1,4 @@
+import VaultText
 import Foundation
 import Testing
 import VaultCrypto
@@ -272,7 +273,7 @@ struct TarTests {
         ]
         for (name, problem) in cases {
             let archive = RawTar.member(name) + RawTar.end
-            #expect(Self.error(archive) == .unsafeName(TarName.escaped(name), problem), "\(TarName.escaped(name))")
+            #expect(Self.error(archive) == .unsafeName(TerminalText.escaped(name), problem), "\(TerminalText.escaped(name))")
         }
         let latin1 = RawTar.header(name: [0x63, 0x61, 0x66, 0xE9]) + RawTar.end
         if case .unsafeName(_, .notUTF8)? = Self.error(latin1) {} else { Issue.record("non-UTF-8 name accepted") }
@@ -291,7 +292,7 @@ struct TarTests {
         ]
         for (first, second) in cases {
             let archive = RawTar.member(first) + RawTar.member(second) + RawTar.end
-            #expect(Self.error(archive) == .nameCollision(TarName.escaped(second), earlier: TarName.escaped(first)),
+            #expect(Self.error(archive) == .nameCollision(TerminalText.escaped(second), earlier: TerminalText.escaped(first)),
                     "\(first) / \(second)")
         }
         let folderTwice = RawTar.member("d/", type: UInt8(ascii: "5")) + RawTar.member("D/", type: UInt8(ascii: "5")) + RawTar.end
@@ -334,8 +335,8 @@ struct TarTests {
         #expect(TarName.check(String(repeating: "a", count: 255)) == nil)
         #expect(TarName.check(String(repeating: "a", count: 256)) == .componentTooLong(256))
         #expect(TarName.check("x/" + String(repeating: "\u{0634}", count: 128)) == .componentTooLong(256))
-        #expect(TarName.escaped("photo_\u{202E}gpj.exe") == "photo_\\u{202E}gpj.exe")
-        #expect(TarName.escaped("a\\b\u{200B}") == "a\\\\b\\u{200B}")
+        #expect(TerminalText.escaped("photo_\u{202E}gpj.exe") == "photo_\\u{202E}gpj.exe")
+        #expect(TerminalText.escaped("a\\b\u{200B}") == "a\\\\b\\u{200B}")
         #expect(TarName.collisionKey("CAFE\u{301}") == TarName.collisionKey("caf\u{E9}"))
         #expect(TarName.collisionKey("a.txt") != TarName.collisionKey("a.txt2"))
         #expect(TarName.checkGenerated("items/P-1-1.jpg", isFolder: false) == nil)

@@ -1,3 +1,4 @@
+import VaultText
 import Testing
 @testable import VaultPolicy
 
@@ -48,7 +49,10 @@ import Testing
     }
 
     @Test func escapingLeavesOrdinaryTextAlone() {
-        #expect(TextNormalisation.escapedForDisplay("شاهد اختبار\tW-0001\n") == "شاهد اختبار\tW-0001\n")
-        #expect(TextNormalisation.escapedForDisplay("a\u{7F}b\u{85}c\u{2067}") == "a\\u{007F}b\\u{0085}c\\u{2067}")
+        #expect(TerminalText.escaped("شاهد اختبار W-0001") == "شاهد اختبار W-0001")
+        // Line breaks stay only where the text is Amanah's own lines; a tab is a C0 control like any other.
+        #expect(TerminalText.escaped("شاهد اختبار W-0001\n", keepingLineBreaks: true) == "شاهد اختبار W-0001\n")
+        #expect(TerminalText.escaped("a\tb\n") == "a\\u{0009}b\\u{000A}")
+        #expect(TerminalText.escaped("a\u{7F}b\u{85}c\u{2067}") == "a\\u{007F}b\\u{0085}c\\u{2067}")
     }
 }

@@ -1,3 +1,4 @@
+import VaultText
 import ArgumentParser
 import Foundation
 import Vault
@@ -79,7 +80,7 @@ struct AuditLogCommand: ParsableCommand {
                     Terminal.writeStandardOutput((count == 0 ? "\n" : ",\n") + object)
                 } else {
                     let columns = [String(entry.sequence), entry.time, entry.actor, entry.role ?? "-", entry.action,
-                                   entry.objects.isEmpty ? "-" : entry.objects.map { Identifier.escapedForDisplay($0, keepNewlines: false) }.joined(separator: ","),
+                                   entry.objects.isEmpty ? "-" : entry.objects.map { TerminalText.escaped($0) }.joined(separator: ","),
                                    entry.commitments.isEmpty ? "-" : entry.commitments.joined(separator: ","), entry.policyHash ?? "-"]
                     Terminal.output(columns.joined(separator: "\t"))
                 }

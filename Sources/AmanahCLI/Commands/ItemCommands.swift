@@ -1,3 +1,4 @@
+import VaultText
 import ArgumentParser
 import Foundation
 import Vault
@@ -41,27 +42,29 @@ struct Ingest: ParsableCommand {
         try cli {
             try session.ingest(requests) { index, result in
                 if progress { Terminal.writeStandardError("\r\u{1B}[K") }
-                let name = Identifier.escapedForDisplay(DurableFile.lastComponent(of: files[index]))
+                // `name` for standard output; messages escape the raw name themselves (`Terminal.message`).
+                let raw = DurableFile.lastComponent(of: files[index])
+                let name = TerminalText.escaped(raw)
                 switch result {
                 case let .success(outcome):
                     Terminal.output("\(outcome.itemID)\t\(name)")
                     if outcome.alreadyPresent {
-                        Terminal.message("\(name): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                        Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
                         if let existing = outcome.existingCase, existing != caseID {
-                            Terminal.warning("\(name) stays in case \(existing), not \(caseID): an item belongs to one case")
+                            Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")
                         }
                     }
                     if !outcome.identifyingMetadata.isEmpty {
-                        Terminal.message("\(name): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                        Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
                     }
-                    for warning in outcome.warnings { Terminal.warning("\(name): \(warning)") }
+                    for warning in outcome.warnings { Terminal.warning("\(raw): \(warning)") }
                 case let .failure(error):
                     Terminal.message(cliMessage(for: error))
                     failures += 1
                 }
                 if progress && index + 1 < files.count {
                     // Files are committed in order: the next one is the file now being worked on.
-                    let next = Identifier.escapedForDisplay(DurableFile.lastComponent(of: files[index + 1]))
+                    let next = TerminalText.escaped(DurableFile.lastComponent(of: files[index + 1]))
                     Terminal.writeStandardError("[\(index + 2)/\(files.count)] \(next)")
                 }
             }
@@ -91,10 +94,10 @@ struct List: ParsableCommand {
             return
         }
         for item in items {
-            var columns = [item.id, Identifier.escapedForDisplay(item.caseID), String(item.sequence)]
+            var columns = [item.id, TerminalText.escaped(item.caseID), String(item.sequence)]
             if let type = item.mediaType { columns.append(type) }
             if let size = item.size { columns.append(String(size)) }
-            if let name = item.fileName { columns.append(Identifier.escapedForDisplay(name)) }
+            if let name = item.fileName { columns.append(TerminalText.escaped(name)) }
             Terminal.output(columns.joined(separator: "\t"))
         }
     }
@@ -118,35 +121,35 @@ struct Show: ParsableCommand {
             return
         }
         Terminal.output("item: \(view.id)")
-        Terminal.output("case: \(Identifier.escapedForDisplay(view.caseID))")
+        Terminal.output("case: \(TerminalText.escaped(view.caseID))")
         Terminal.output("sequence: \(view.sequence)")
         Terminal.output("ingested: \(view.ingestedAt)")
         if let type = view.mediaType { Terminal.output("type: \(type)") }
         if let size = view.size { Terminal.output("size: \(size) bytes") }
-        if let name = view.fileName { Terminal.output("file name: \(Identifier.escapedForDisplay(name))") }
+        if let name = view.fileName { Terminal.output("file name: \(TerminalText.escaped(name))") }
         if let sha = view.sha256 { Terminal.output("sha256: \(sha)") }
         if let identifying = view.identifyingMetadata {
             Terminal.output("identifying metadata: " + (identifying.isEmpty ? "none found" : identifying.joined(separator: "; ")))
         }
         if let record = view.caseRecord {
-            let fields = record.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
+            let fields = record.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped($0.value))" }
             Terminal.output("case record: " + fields.joined(separator: " "))
         }
         for (index, source) in (view.sources ?? []).enumerated() {
-            let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
+            let fields = source.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped($0.value))" }
             Terminal.output("source \(index + 1): \(source.addedAt) \(fields.joined(separator: " "))")
             if let witness = source.witness {
-                let details = witness.sorted { $0.key < $1.key }.map { "\($0.key)=\(Identifier.escapedForDisplay($0.value, keepNewlines: false))" }
+                let details = witness.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped($0.value))" }
                 Terminal.output("  witness: " + details.joined(separator: " "))
             }
         }
         for region in view.regions ?? [] {
-            Terminal.output("region \(region.id): \(region.x),\(region.y),\(region.width),\(region.height) on \(region.displayWidth)x\(region.displayHeight), category \(region.category): \(Identifier.escapedForDisplay(region.reason))")
+            Terminal.output("region \(region.id): \(region.x),\(region.y),\(region.width),\(region.height) on \(region.displayWidth)x\(region.displayHeight), category \(region.category): \(TerminalText.escaped(region.reason))")
         }
         if !view.withheld.isEmpty {
             Terminal.output("withheld (your role or keys do not read them): \(view.withheld.joined(separator: ", "))")
         }
-        if metadata, let report = view.metadata { Terminal.output("capture metadata: \(Identifier.escapedForDisplay(report))") }
+        if metadata, let report = view.metadata { Terminal.output("capture metadata: \(TerminalText.escaped(report))") }
     }
 }
 

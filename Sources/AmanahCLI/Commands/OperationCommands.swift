@@ -1,3 +1,4 @@
+import VaultText
 import VaultPolicy
 import ArgumentParser
 import Foundation
@@ -160,10 +161,10 @@ struct OpStatus: ParsableCommand {
             return
         }
         Terminal.output("operation: \(Hex.encode(operation.id))")
-        Terminal.output("change: \(Identifier.escapedForDisplay(operation.change.plainWords(state: state)))")
+        Terminal.output("change: \(TerminalText.escaped(operation.change.plainWords(state: state)))")
         Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(state.custodians.count) custodians)")
         for signer in status.validSigners { Terminal.output("signed by: \(signer)") }
-        for problem in status.problems { Terminal.output("problem: \(Identifier.escapedForDisplay(problem, keepNewlines: false))") }
+        for problem in status.problems { Terminal.output("problem: \(TerminalText.escaped(problem))") }
         Terminal.output("expires: \(Clock.format(milliseconds: operation.expires))")
         if !status.problems.isEmpty { throw CLIError("the operation cannot be applied as it is") }
     }

@@ -1,3 +1,4 @@
+import VaultText
 import ArgumentParser
 import Foundation
 import Vault
@@ -50,10 +51,10 @@ private func addRecords(kind: RecordType, from: String, options: VaultOptions) t
     let outcomes = try cli { try session.addRecords(kind: kind, inputs: valid) }
     for (input, outcome) in zip(valid, outcomes) {
         if let error = outcome {
-            Terminal.message("\(input.label) (\(Identifier.escapedForDisplay(input.id))): \(error)")
+            Terminal.message("\(input.label) (\(input.id)): \(error)")
             failed += 1
         } else {
-            Terminal.output(Identifier.escapedForDisplay(input.id))
+            Terminal.output(TerminalText.escaped(input.id))
             added += 1
         }
     }
@@ -76,9 +77,9 @@ private func printRecord(kind: RecordType, opened: RecordCodec.Opened, json: Boo
         Terminal.output(String(decoding: data, as: UTF8.self))
         return
     }
-    Terminal.output("\(RecordInputParser.identifierField(kind)): \(Identifier.escapedForDisplay(opened.id))")
+    Terminal.output("\(RecordInputParser.identifierField(kind)): \(TerminalText.escaped(opened.id))")
     for spec in RecordSchema.fields(of: kind) {
-        if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(Identifier.escapedForDisplay(value.displayText, keepNewlines: false))") }
+        if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(TerminalText.escaped(value.displayText))") }
     }
     if !opened.withheld.isEmpty {
         Terminal.output("withheld (your role does not hold their keys): \(opened.withheld.joined(separator: ", "))")
@@ -120,7 +121,7 @@ struct CaseList: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try cli({ try session.recordIDs(kind: .case) }) { Terminal.output(Identifier.escapedForDisplay(id)) }
+        for id in try cli({ try session.recordIDs(kind: .case) }) { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
@@ -129,7 +130,7 @@ struct WitnessList: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try cli({ try session.recordIDs(kind: .witness) }) { Terminal.output(Identifier.escapedForDisplay(id)) }
+        for id in try cli({ try session.recordIDs(kind: .witness) }) { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
@@ -169,7 +170,7 @@ struct CaseSearch: ParsableCommand {
         let value = try valueArgument(detainee, what: "detainee number")
         let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: value) }
         rememberState(session.vault)
-        for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
+        for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no case matches") }
     }
 }
@@ -184,7 +185,7 @@ struct WitnessSearch: ParsableCommand {
         let value = try valueArgument(name, what: "name")
         let matches = try cli { try session.search(kind: .witness, field: "legalName", value: value) }
         rememberState(session.vault)
-        for id in matches { Terminal.output(Identifier.escapedForDisplay(id)) }
+        for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no witness matches") }
     }
 }

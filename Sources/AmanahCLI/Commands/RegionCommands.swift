@@ -1,3 +1,4 @@
+import VaultText
 import ArgumentParser
 import Foundation
 import Vault
@@ -49,7 +50,7 @@ struct RegionList: ParsableCommand {
             return
         }
         for region in regions {
-            Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(Identifier.escapedForDisplay(region.reason))")
+            Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(TerminalText.escaped(region.reason))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import VaultText
 import VaultPolicy
 import Foundation
 import VaultAudit
@@ -85,7 +86,7 @@ public enum BundleVerifier {
             let type = attributes[.type] as? FileAttributeType
             if type == .typeDirectory { continue }
             guard type == .typeRegular else { throw VaultError.invalidInput(folder, "\(relative) is not a regular file") }
-            if let problem = TarName.check(relative) { throw VaultError.invalidInput(folder, "\(TarName.escaped(relative)): \(problem)") }
+            if let problem = TarName.check(relative) { throw VaultError.invalidInput(folder, "\(TerminalText.escaped(relative)): \(problem)") }
             var source = try FileHandleFD.openForReading(path, followLinks: false)
             members[relative] = try readMember(name: relative, source: &source)
         }

@@ -1,3 +1,4 @@
+import VaultText
 import VaultPolicy
 import Foundation
 import GRDB
@@ -109,12 +110,12 @@ extension Vault {
 
         for item in items {
             guard BlobStore.isValidID(item.blobID) else {
-                report.problems.append("item \(Identifier.escapedForDisplay(item.id)): its blob id is malformed in the database (the item row was kept)")
+                report.problems.append("item \(TerminalText.escaped(item.id)): its blob id is malformed in the database (the item row was kept)")
                 continue
             }
             let path = blobs.path(of: item.blobID)
             guard let handle = try? FileHandleFD.openForReading(path, followLinks: false) else {
-                report.problems.append("item \(Identifier.escapedForDisplay(item.id)): its blob blobs/\(item.blobID.prefix(2))/\(item.blobID) is missing (the item row was kept)")
+                report.problems.append("item \(TerminalText.escaped(item.id)): its blob blobs/\(item.blobID.prefix(2))/\(item.blobID) is missing (the item row was kept)")
                 continue
             }
             let size = (try? handle.size()) ?? 0

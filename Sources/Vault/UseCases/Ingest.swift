@@ -1,3 +1,4 @@
+import VaultText
 import VaultPolicy
 import Foundation
 import GRDB
@@ -232,7 +233,7 @@ extension Session {
     /// - Throws: `VaultError.invalidInput` naming the file.
     func openForIngest(_ path: String) throws -> OpenedFile {
         let fileName = DurableFile.lastComponent(of: path)
-        do { try Identifier.validate(fileName, field: "file name \(Identifier.escapedForDisplay(fileName))", maximumScalars: 255) } catch {
+        do { try Identifier.validate(fileName, field: "file name \(fileName)", maximumScalars: 255) } catch {
             throw VaultError.invalidInput(path, "\(error)")
         }
         var info = stat()

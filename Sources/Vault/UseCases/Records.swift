@@ -131,11 +131,11 @@ extension Session {
             let token = BlindIndex.token(kind: kind, field: field, value: value, indexKey: indexKey)
             let candidates = try String.fetchAll(db, sql: "SELECT recordID FROM blindIndex WHERE kind = ? AND field = ? AND token = ? ORDER BY recordID",
                                                  arguments: [kind.rawValue, field, Data(token)])
-            let wanted = Normalization.normalize(value)
+            let wanted = TextNormalisation.matchKey(value)
             var matches: [String] = []
             for id in Set(candidates).sorted() {
                 let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-                if case let .text(stored)? = opened.fields[field], Normalization.normalize(stored) == wanted { matches.append(id) }
+                if case let .text(stored)? = opened.fields[field], TextNormalisation.matchKey(stored) == wanted { matches.append(id) }
             }
             try audit(db, action: kind.rawValue + ".search", objects: matches)
             return matches

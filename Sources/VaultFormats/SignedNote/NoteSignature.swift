@@ -1,3 +1,4 @@
+import VaultText
 import VaultCrypto
 
 /// One signature line of a signed note (c2sp.org/signed-note, "Signatures"):
@@ -19,7 +20,7 @@ public struct NoteSignature: Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `SignedNoteError.invalidKeyName` for a bad name, `.invalidLength` for an empty signature.
     public init(name: String, keyID: UInt32, signature: [UInt8]) throws {
         guard NoteText.isValidKeyName(name) else {
-            throw SignedNoteError.invalidKeyName("'\(NoteText.escaped(name))' is empty or has a space, '+' or control character")
+            throw SignedNoteError.invalidKeyName("'\(TerminalText.escaped(name))' is empty or has a space, '+' or control character")
         }
         guard !signature.isEmpty else { throw SignedNoteError.invalidLength("signature", expected: 1, actual: 0) }
         self.name = name

@@ -37,20 +37,6 @@ enum NoteText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `text` with everything outside printable ASCII written as `\u{XXXX}`, for error messages that quote
-    /// attacker-supplied names (no terminal control sequences reach the screen).
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value >= 0x20 && scalar.value < 0x7f {
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            }
-        }
-        return out
-    }
-
     /// Big-endian bytes of a 32-bit key id.
     static func bytes(_ keyID: UInt32) -> [UInt8] {
         [UInt8(truncatingIfNeeded: keyID >> 24), UInt8(truncatingIfNeeded: keyID >> 16),

@@ -1,3 +1,4 @@
+import VaultText
 /// The result of checking a signed note against the keys a verifier trusts
 /// (c2sp.org/signed-note, "Signatures"): a value with a reason, never an exception.
 public enum NoteVerification: Equatable, Sendable {
@@ -46,9 +47,9 @@ public enum NoteRejection: Equatable, Sendable, CustomStringConvertible {
         case .noKnownSignature:
             return "the note has no signature from a known key"
         case let .invalidSignature(name, keyID):
-            return "the signature by key \(NoteText.escaped(name))+\(NoteText.hex(keyID)) does not verify"
+            return "the signature by key \(TerminalText.escaped(name))+\(NoteText.hex(keyID)) does not verify"
         case let .ambiguousKey(name, keyID):
-            return "two trusted keys are named \(NoteText.escaped(name))+\(NoteText.hex(keyID))"
+            return "two trusted keys are named \(TerminalText.escaped(name))+\(NoteText.hex(keyID))"
         }
     }
 }

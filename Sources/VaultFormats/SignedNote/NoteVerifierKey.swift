@@ -1,3 +1,4 @@
+import VaultText
 import VaultCrypto
 
 /// A public key a verifier trusts for signed notes: a key name, a signature type and an Ed25519 public key.
@@ -34,7 +35,7 @@ public struct NoteVerifierKey: Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `SignedNoteError.invalidKeyName` for a bad name, `.invalidLength` unless the key is 32 bytes.
     public init(name: String, type: SignatureType, publicKey: [UInt8]) throws {
         guard NoteText.isValidKeyName(name) else {
-            throw SignedNoteError.invalidKeyName("'\(NoteText.escaped(name))' is empty or has a space, '+' or control character")
+            throw SignedNoteError.invalidKeyName("'\(TerminalText.escaped(name))' is empty or has a space, '+' or control character")
         }
         guard publicKey.count == Ed25519.publicKeyByteCount else {
             throw SignedNoteError.invalidLength("Ed25519 public key", expected: Ed25519.publicKeyByteCount, actual: publicKey.count)

@@ -1,3 +1,4 @@
+import VaultText
 /// Errors thrown when parsing, building or signing a C2SP signed note (https://c2sp.org/signed-note).
 /// No case carries secret material; texts name the line or field that is wrong.
 public enum SignedNoteError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -27,7 +28,7 @@ public enum SignedNoteError: Error, Equatable, Sendable, CustomStringConvertible
         case let .invalidKeyName(why): return "invalid key name: \(why)"
         case let .invalidText(why): return "invalid note text: \(why)"
         case let .duplicateSignature(name, keyID):
-            return "duplicate signature by key \(NoteText.escaped(name))+\(keyID)"
+            return "duplicate signature by key \(TerminalText.escaped(name))+\(keyID)"
         case let .malformedVerifierKey(why): return "malformed verifier key: \(why)"
         case let .invalidLength(what, expected, actual): return "\(what) must be \(expected) bytes, got \(actual)"
         case let .timestampOutOfRange(value): return "cosignature timestamp \(value) exceeds 2^63 - 1"

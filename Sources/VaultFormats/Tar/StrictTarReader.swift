@@ -1,3 +1,4 @@
+import VaultText
 import VaultCrypto
 
 /// One member of a strict tar archive.
@@ -204,7 +205,7 @@ public struct StrictTarReader<Source: ByteSource> {
         guard let name = String(validating: nameBytes, as: UTF8.self) else {
             throw TarError.unsafeName(TarName.escaped(bytes: nameBytes), .notUTF8)
         }
-        if let problem = TarName.check(name) { throw TarError.unsafeName(TarName.escaped(name), problem) }
+        if let problem = TarName.check(name) { throw TarError.unsafeName(TerminalText.escaped(name), problem) }
         return TarEntry(name: name, kind: kind, size: size, mode: UInt32(truncatingIfNeeded: mode & 0o7777),
                         modificationTime: modificationTime)
     }
@@ -212,7 +213,7 @@ public struct StrictTarReader<Source: ByteSource> {
     /// Refuses a name that collides with an earlier member after NFC and case folding, a member below a
     /// file, and a file where an earlier member implied a folder.
     private mutating func admit(_ entry: TarEntry) throws {
-        let shown = TarName.escaped(entry.name)
+        let shown = TerminalText.escaped(entry.name)
         let key = TarName.collisionKey(entry.name)
         if let earlier = folded[key] { throw TarError.nameCollision(shown, earlier: earlier) }
         if entry.kind == .file, let earlier = foldedAncestors[key] {

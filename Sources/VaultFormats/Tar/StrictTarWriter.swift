@@ -1,3 +1,4 @@
+import VaultText
 import VaultCrypto
 
 /// Writes a deterministic POSIX ustar archive: only regular files (mode 0644) and folders (mode 0755),
@@ -37,7 +38,7 @@ public struct StrictTarWriter<Sink: ByteSink> {
     /// - Throws: `TarError.invalidName`, `.outOfOrder`, `.duplicateName`, `.fileTooLarge`, `.sizeMismatch`,
     ///   `.io`.
     public mutating func addFile<Source: ByteSource>(_ name: String, size: UInt64, content: inout Source) throws {
-        guard size <= TarHeader.maximumOctal11 else { throw TarError.fileTooLarge(name: TarName.escaped(name), size: size) }
+        guard size <= TarHeader.maximumOctal11 else { throw TarError.fileTooLarge(name: TerminalText.escaped(name), size: size) }
         try admit(name, isFolder: false)
         try write(TarHeader.block(name: Array(name.utf8), isFolder: false, size: size, modificationTime: modificationTime))
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -49,9 +50,9 @@ public struct StrictTarWriter<Sink: ByteSink> {
                 got = try buffer.withUnsafeMutableBytes { (raw) throws -> Int in
                     try content.readFully(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
                 }
-            } catch { throw TarError.io("reading \(TarName.escaped(name)): \(error)") }
+            } catch { throw TarError.io("reading \(TerminalText.escaped(name)): \(error)") }
             guard got == want else {
-                throw TarError.sizeMismatch(name: TarName.escaped(name), declared: size, actual: size - remaining + UInt64(got))
+                throw TarError.sizeMismatch(name: TerminalText.escaped(name), declared: size, actual: size - remaining + UInt64(got))
             }
             try buffer.withUnsafeBytes { (raw) throws in try write(UnsafeRawBufferPointer(rebasing: raw[0..<got])) }
             remaining -= UInt64(got)
@@ -59,9 +60,9 @@ public struct StrictTarWriter<Sink: ByteSink> {
         var probe: UInt8 = 0
         let extra: Int
         do { extra = try withUnsafeMutableBytes(of: &probe) { (raw) throws -> Int in try content.readFully(into: raw) } } catch {
-            throw TarError.io("reading \(TarName.escaped(name)): \(error)")
+            throw TarError.io("reading \(TerminalText.escaped(name)): \(error)")
         }
-        guard extra == 0 else { throw TarError.sizeMismatch(name: TarName.escaped(name), declared: size, actual: size + 1) }
+        guard extra == 0 else { throw TarError.sizeMismatch(name: TerminalText.escaped(name), declared: size, actual: size + 1) }
         let padding = Int((UInt64(TarHeader.blockSize) - size % UInt64(TarHeader.blockSize)) % UInt64(TarHeader.blockSize))
         if padding > 0 { try write([UInt8](repeating: 0, count: padding)) }
     }
@@ -113,7 +114,7 @@ public struct StrictTarWriter<Sink: ByteSink> {
     private mutating func admit(_ name: String, isFolder: Bool) throws {
         precondition(!finished, "add after finish")
         if let problem = TarName.checkGenerated(name, isFolder: isFolder) {
-            throw TarError.invalidName(TarName.escaped(name), problem)
+            throw TarError.invalidName(TerminalText.escaped(name), problem)
         }
         let bytes = Array(name.utf8)
         let folded = name.lowercased()
@@ -126,7 +127,7 @@ public struct StrictTarWriter<Sink: ByteSink> {
         while let slash = ancestor.lastIndex(of: "/") {
             ancestor = ancestor[..<slash]
             if fileNames.contains(String(ancestor)) {
-                throw TarError.invalidName(TarName.escaped(name), .notPortable("\(ancestor) is a file, not a folder"))
+                throw TarError.invalidName(TerminalText.escaped(name), .notPortable("\(ancestor) is a file, not a folder"))
             }
         }
         foldedNames.insert(folded)

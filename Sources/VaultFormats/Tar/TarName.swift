@@ -1,3 +1,4 @@
+import VaultText
 import Foundation
 
 /// The rules for member names of the strict tar format: what a reader accepts from an untrusted archive,
@@ -102,7 +103,7 @@ public enum TarName {
             }
             for byte in component where !(isAlphanumeric(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
                                           || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")) {
-                return .notPortable("character \(escaped(String(decoding: [byte], as: UTF8.self))) is not in A-Z a-z 0-9 . _ + -")
+                return .notPortable("character \(TerminalText.escaped(String(decoding: [byte], as: UTF8.self))) is not in A-Z a-z 0-9 . _ + -")
             }
         }
         return nil
@@ -116,24 +117,9 @@ public enum TarName {
             .precomposedStringWithCanonicalMapping
     }
 
-    /// The name for display: printable characters as they are; backslash doubled; control, bidirectional
-    /// and invisible characters as `\u{XXXX}`, so that a hostile name cannot disguise itself.
-    public static func escaped(_ name: String) -> String {
-        var out = ""
-        for scalar in name.unicodeScalars {
-            if scalar == "\\" {
-                out += "\\\\"
-            } else if characterProblem(scalar) != nil || (scalar.value >= 0x80 && scalar.properties.isWhitespace) {
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// Display form of raw name bytes that may not be UTF-8 (invalid sequences become U+FFFD).
-    static func escaped(bytes: [UInt8]) -> String { escaped(String(decoding: bytes, as: UTF8.self)) }
+    /// Display form of raw name bytes that may not be UTF-8 (invalid sequences become U+FFFD), escaped by
+    /// `TerminalText.escaped`.
+    static func escaped(bytes: [UInt8]) -> String { TerminalText.escaped(String(decoding: bytes, as: UTF8.self)) }
 
     static func characterProblem(_ scalar: Unicode.Scalar) -> Problem? {
         let properties = scalar.properties

@@ -1,3 +1,4 @@
+import VaultText
 import Foundation
 
 /// A policy decision: a value, never an error. Either permit, with the obligations the vault must meet, or
@@ -57,7 +58,7 @@ public struct Decision: Sendable, Equatable {
     /// The text `amanah policy explain` prints: first line `permit` or `deny`, then
     /// `obligation: ...` lines (permit) or one `reason: ...` line (deny), then one `rule: ...` line per rule.
     /// Control and bidirectional formatting characters that request facts brought into the text are escaped
-    /// (`TextNormalisation.escapedForDisplay`), and every entry stays on its own line.
+    /// (`TerminalText.escaped`), and every entry stays on its own line.
     public func render() -> String {
         var lines: [String] = []
         switch verdict {
@@ -69,7 +70,7 @@ public struct Decision: Sendable, Equatable {
             lines.append("reason: \(reason)")
         }
         lines += rules.map { "rule: \($0)" }
-        return lines.map { TextNormalisation.escapedForDisplay($0).replacingOccurrences(of: "\n", with: "\\n") }
+        return lines.map { TerminalText.escaped($0, keepingLineBreaks: true).replacingOccurrences(of: "\n", with: "\\n") }
             .joined(separator: "\n") + "\n"
     }
 }

@@ -26,26 +26,6 @@ public enum TextNormalisation {
         normalise(text).lowercased()
     }
 
-    /// `text` made safe to print on a terminal: C0 and C1 control characters (line feed and tab kept), DEL, and
-    /// the bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) written as
-    /// `\u{XXXX}`, so that a crafted name cannot reorder or hide the text around it.
-    public static func escapedForDisplay(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            let control = (value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(value)
-            let bidi = value == 0x061C || value == 0x200E || value == 0x200F || (0x202A...0x202E).contains(value)
-                || (0x2066...0x2069).contains(value)
-            if control || bidi {
-                let hex = String(value, radix: 16, uppercase: true)
-                out += "\\u{" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
     /// Whether two normalised texts are the same sequence of Unicode scalars (not Swift's canonical-equivalence
     /// `==`, so that what is compared is exactly what is hashed).
     static func sameScalars(_ a: String, _ b: String) -> Bool {

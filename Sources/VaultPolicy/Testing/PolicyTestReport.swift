@@ -1,3 +1,4 @@
+import VaultText
 import Foundation
 
 /// The outcome of a test table.
@@ -15,7 +16,7 @@ public struct PolicyTestReport: Sendable, Equatable {
         var lines = results.map { result in
             result.passed ? "ok    \(result.name)" : "FAIL  \(result.name): " + result.failures.joined(separator: "; ")
         }
-        lines = lines.map { TextNormalisation.escapedForDisplay($0).replacingOccurrences(of: "\n", with: "\\n") }
+        lines = lines.map { TerminalText.escaped($0, keepingLineBreaks: true).replacingOccurrences(of: "\n", with: "\\n") }
         lines.append("\(results.count) tests, \(results.count - failures.count) passed, \(failures.count) failed")
         return lines.joined(separator: "\n") + "\n"
     }
