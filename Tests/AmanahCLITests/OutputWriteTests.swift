@@ -224,6 +224,18 @@ struct OutputWriteTests {
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(Array(try fixture.vault.cli.read("public.jpg")).starts(with: [0xFF, 0xD8]))
         #expect(partialFiles(in: fixture.vault.cli.folder).isEmpty)
+        // A file written completely but whose record cannot be written does not stay.
+        let readOnly = ["AMANAH_TEST_READ_ONLY_DATABASE": "1"]
+        try approvedRequest(fixture, "req3.json")
+        let unrecorded = try fixture.vault.run("legal-officer", ["disclose", "issue", "req3.json", "-o", "unrecorded.tar.age"], environment: readOnly)
+        let unaudited = try fixture.vault.run("investigator", ["export", fixture.items[0], "--profile", "public", "-o", "unaudited.jpg"], environment: readOnly)
+        for result in [unrecorded, unaudited] {
+            #expect(result.status == 1 && result.stderr.contains("cannot write to the vault database"), "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.vault.cli.folder + "/unrecorded.tar.age"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.vault.cli.folder + "/unaudited.jpg"))
+        #expect(partialFiles(in: fixture.vault.cli.folder).isEmpty)
+        #expect(try fixture.vault.run("legal-officer", ["disclose", "issue", "req3.json", "-o", "recorded.tar.age"]).stdoutLines == ["DT-0002"])
     }
 
     @Test(.enabled(if: fatToolsPresent || runningInCI, "needs mkfs.vfat (dosfstools), fusefat and /dev/fuse"))
