@@ -127,6 +127,7 @@ extension Session {
         public var productionNumbers: [String]
         /// SHA-256 (hex) of the bundle's `manifest.json`.
         public var manifestSHA256: String
+        /// The number of items released.
         public var itemCount: Int
         /// Written again (`--again`): whether `manifest.json` (and so every file inside the bundle) is byte for
         /// byte the one recorded at issue. Always true for a first issue.
