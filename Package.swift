@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultImaging", "VaultCrypto", "CVipsShim"], exclude: ["Vectors"],
                     swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy",
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

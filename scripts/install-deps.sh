@@ -2,7 +2,7 @@
 # Installs the Debian packages Amanah needs to build, test and run its demo (only those missing).
 # Uses sudo when not root. Safe to run repeatedly.
 set -euo pipefail
-packages=(libsodium-dev libvips-dev libsqlite3-dev zlib1g-dev pkg-config age minisign)
+packages=(libsodium-dev libvips-dev libsqlite3-dev zlib1g-dev pkg-config age minisign dosfstools fusefat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -203,6 +203,16 @@ int amanah_link_tmpfile(int fd, const char *path) {
 #endif
 }
 
+int amanah_rename_noreplace(const char *from, const char *to) {
+#if defined(__linux__) && defined(SYS_renameat2)
+    return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */);
+#else
+    (void)from; (void)to;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int amanah_peer_uid(int fd, uint32_t *uid) {
 #if defined(__linux__)
     struct ucred credentials;

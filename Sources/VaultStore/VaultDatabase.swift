@@ -160,8 +160,8 @@ public final class VaultDatabase: Sendable {
             let unknown = applied.filter { !known.contains($0) }
             guard unknown.isEmpty else { throw StoreError.newerSchema(path, unknown.sorted()) }
             if db.configuration.readonly {
-                guard try VaultSchema.migrator.hasCompletedMigrations(db) else {
-                    throw StoreError.corrupted("the database schema is older than this program's; open it once with a command that writes, to migrate it")
+                guard try VaultSchema.readableWithoutMigrating(db) else {
+                    throw StoreError.corrupted("the database schema is older than this program can read; open it once with a command that writes, to migrate it")
                 }
             }
         }
@@ -338,7 +338,21 @@ public enum VaultSchema {
                 BEGIN SELECT RAISE(ABORT, 'the governance chain is append-only'); END;
                 """)
         }
+        // Disclosures remember the size of the audit tree their bundle's custody checkpoint covers, so that a
+        // bundle whose file was lost can be written again with the manifest recorded at issue
+        // (`disclose issue --again`). NULL for bundles issued before this migration.
+        migrator.registerMigration("v2-disclosure-checkpoint-size") { db in
+            try db.alter(table: "disclosure") { t in t.add(column: "checkpointSize", .integer) }
+        }
         return migrator
+    }
+
+    /// Whether a database opened read-only can be read by this program: it has the first migration and no
+    /// migration this program does not know (a database from a newer program). Later migrations not yet
+    /// applied are fine: they only add what writing commands need, and the next writing command applies them.
+    static func readableWithoutMigrating(_ db: Database) throws -> Bool {
+        let applied = try migrator.appliedIdentifiers(db)
+        return applied.contains("v1") && applied.isSubset(of: Set(migrator.migrations))
     }
 }
 

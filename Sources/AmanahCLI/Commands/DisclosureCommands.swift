@@ -81,17 +81,32 @@ struct DiscloseApprove: ParsableCommand {
 
 struct DiscloseIssue: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "issue", abstract: "Recompute the approved plan, build the signed bundle and encrypt it to the recipient.")
+        commandName: "issue", abstract: "Recompute the approved plan, build the signed bundle and encrypt it to the recipient.",
+        discussion: "The bundle is written completely (and checked where the file system needs a copy) before the issue is recorded. With --again, a request issued before is written again with the same production numbers (when its file was lost); audited as disclosure.reissue.")
     @Argument(help: ArgumentHelp("The approved request file.", valueName: "REQ")) var file: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("The bundle to write (BUNDLE.tar.age).", valueName: "BUNDLE")) var output: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The bundle to write (BUNDLE.tar.age); never overwritten.", valueName: "BUNDLE")) var output: String
+    @Flag(name: .customLong("again"), help: "Write the bundle of a request issued before again, with the same production numbers.") var again = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
         let request = try readRequest(file)
+        if DurableFile.exists(output) {
+            throw CLIError("\(output) exists already; a bundle is never written over a file",
+                           hint: "choose another name (if an interrupted issue left it there, amanah audit log shows whether it was recorded)")
+        }
         let session = try options.openSession()
-        let issued = try cli { try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker()) }
+        let issued = try cli { try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again) }
         rememberState(session.vault)
-        Terminal.message("issued bundle \(issued.bundle) with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")) to \(output)")
+        for leftover in issued.removedLeftovers { Terminal.message("removed \(leftover), a partial file of an interrupted write") }
+        let range = "\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")"
+        if again {
+            Terminal.message("wrote bundle \(issued.bundle) again with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(range)) to \(output)")
+            Terminal.message(issued.sameManifest
+                             ? "its manifest is the one recorded at issue (sha256 \(issued.manifestSHA256)); only the encryption differs"
+                             : "its manifest differs from the one recorded at issue (issuer, roles or a record from an older version); the new one (sha256 \(issued.manifestSHA256)) is in the disclosure.reissue event")
+        } else {
+            Terminal.message("issued bundle \(issued.bundle) with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(range)) to \(output)")
+        }
         Terminal.output(issued.bundle)
     }
 }

@@ -76,6 +76,11 @@ int amanah_open_tmpfile(const char *dir);
 /// `path` exists.
 int amanah_link_tmpfile(int fd, const char *path);
 
+/// Renames `from` to `to` only if `to` does not exist (renameat2 with RENAME_NOREPLACE). Returns 0, or -1 with
+/// errno: EEXIST when `to` exists; EINVAL, ENOSYS or EOPNOTSUPP where the kernel or file system (FUSE, some
+/// network file systems) does not offer the flag, so the caller must choose another way.
+int amanah_rename_noreplace(const char *from, const char *to);
+
 /// Makes a pipe whose two ends are close-on-exec from the start (pipe2 with O_CLOEXEC), so a child another
 /// thread spawns at the same moment cannot inherit them.
 int amanah_pipe_cloexec(int fds[2]);

@@ -121,28 +121,77 @@ extension Session {
 
     /// The result of issuing a bundle.
     public struct IssuedBundle: Sendable {
+        /// The bundle id (`DT-0001`).
         public var bundle: String
+        /// The items' production numbers, in plan order (`DT-0001-0001`, ...).
         public var productionNumbers: [String]
+        /// SHA-256 (hex) of the bundle's `manifest.json`.
         public var manifestSHA256: String
+        /// The number of items released.
         public var itemCount: Int
+        /// Written again (`--again`): whether `manifest.json` (and so every file inside the bundle) is byte for
+        /// byte the one recorded at issue. Always true for a first issue.
+        public var sameManifest: Bool = true
+        /// Partial files of interrupted writes that were removed from the output folder.
+        public var removedLeftovers: [String] = []
+    }
+
+    /// What the vault recorded when a request was issued.
+    private struct IssueRecord {
+        var bundleNumber: Int
+        var manifestHash: [UInt8]
+        var issuedAt: Int64
+        var checkpointSize: UInt64?
     }
 
     /// `disclose issue`: recomputes the plan and refuses if anything changed since approval; checks the
     /// approvals meet the policy (two-person rule, a protection officer where identities or sources are
     /// revealed, consent or a court order); builds the bundle (manifest and SHA256SUMS signed with minisign,
     /// items, records, custody events with inclusion proofs under a checkpoint signed by the issuer, public keys,
-    /// VERIFY.txt in English and Arabic) as a strict tar encrypted in age v1 to the recipient's keys; then, in one
-    /// transaction, takes the next production numbers of the recipient's range and appends `disclosure.issue`.
-    /// The bundle file appears at `outputPath` only after that transaction committed.
-    public func issueDisclosure(_ request: DisclosureRequest, outputPath: String, derivatives: any DerivativeMaking) throws -> IssuedBundle {
+    /// VERIFY.txt in English and Arabic) as a strict tar encrypted in age v1 to the recipient's keys.
+    ///
+    /// The file is written completely first (a partial file in the output folder, fsynced, put in place
+    /// without replacing anything, the folder fsynced; see `OutputFile.place`, which copies and verifies where
+    /// the file system refuses rename and link), and only then, in one transaction, the next production numbers
+    /// of the recipient's range are recorded and `disclosure.issue` appended. If that transaction fails, the
+    /// bundle file is removed again. Partial files of interrupted issues in the output folder are removed first.
+    ///
+    /// With `again`, writes the bundle of a request issued before (its file lost or unreadable) with the same
+    /// bundle id and production numbers, audited as `disclosure.reissue`; nothing else is recorded. The
+    /// manifest is rebuilt from what was recorded (the issue time and the audit tree size of the custody
+    /// checkpoint), so when the issuer, the roles and the release are unchanged it is byte for byte the
+    /// recorded one and so is every file in the tar; the age encryption is new (a fresh file key), so the
+    /// encrypted file differs. `IssuedBundle.sameManifest` says which.
+    /// - Parameters:
+    ///   - outputPath: the bundle file to create; it must not exist.
+    ///   - again: write an issued request's bundle again instead of issuing.
+    /// - Throws: `VaultError.exists` for an existing output; `VaultError.invalidInput` for a request issued
+    ///   already (without `again`), never issued (with `again`), changed since approval or badly signed;
+    ///   `VaultError.notPermitted` when the policy or the approvals do not allow the release;
+    ///   `VaultError.failed` naming the output when it cannot be written (disk full, I/O error) or when the
+    ///   vault database cannot record the issue (then no file is left).
+    public func issueDisclosure(_ request: DisclosureRequest, outputPath: String, derivatives: any DerivativeMaking,
+                                again: Bool = false) throws -> IssuedBundle {
         if DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let approvedPlan = try request.plan
         let (approvals, approverKeys, problems) = try requestApprovals(request)
         if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
-        let alreadyIssued = try vault.database.queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM disclosure WHERE planHash = ?", arguments: [Data(request.planHash)]) ?? 0
+        let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
+        let issuedBefore = try vault.database.queue.read { db -> IssueRecord? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
+                                             arguments: [Data(request.planHash)]) else { return nil }
+            let size: Int64? = row["checkpointSize"]
+            return IssueRecord(bundleNumber: row["bundleNumber"], manifestHash: Array(row["manifestHash"] as Data), issuedAt: row["issuedAt"],
+                               checkpointSize: size.map { UInt64($0) })
         }
-        guard alreadyIssued == 0 else { throw VaultError.invalidInput("request", "this request was issued already; production numbers are never reused") }
+        if again {
+            guard issuedBefore != nil else {
+                throw VaultError.invalidInput("request", "this request was never issued, so there is no bundle to write again; issue it without --again")
+            }
+        } else if let issuedBefore {
+            throw VaultError.invalidInput("request", "this request was issued already as \(String(format: "%@-%04d", code, issuedBefore.bundleNumber)); "
+                                          + "production numbers are never reused (if its bundle file was lost, write it again: disclose issue REQ -o FILE --again)")
+        }
         guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
             throw VaultError.invalidInput("request", "its legal basis differs from the approved one")
         }
@@ -183,19 +232,21 @@ extension Session {
             }
         }
         let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
-        let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
 
-        // Custody: the events of these items and of this request, with proofs under a checkpoint signed now.
+        // Custody: the events of these items and of this request, with proofs under a checkpoint signed now
+        // (written again: under a checkpoint of the tree at the size recorded at issue, when it was recorded).
         let planHashHex = Hex.encode(request.planHash)
         let itemSet = Set(approvedPlan.items.map(\.item))
         let (checkpointText, treeSize, root, custody, bundleNumber) = try vault.database.queue.read { db -> (String, UInt64, [UInt8], [CustodyEvent], Int) in
             let tree = try AuditTree(db: db)
-            let size = try tree.size()
+            let current = try tree.size()
+            let size = min(issuedBefore?.checkpointSize ?? current, current)
             let root = try tree.root(atSize: size)
             let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity)
             var events: [CustodyEvent] = []
             let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
             while let row = try cursor.next() {
+                guard UInt64(row.seq) <= size else { break }
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
                 let relevant = event.objects.contains(where: itemSet.contains) && event.action.hasPrefix("item.") && event.action != "item.view" && event.action != "item.list"
                     || event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex
@@ -204,9 +255,11 @@ extension Session {
                 events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf), actorKey: actor.line,
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
             }
-            let number = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+            let number = try issuedBefore?.bundleNumber
+                ?? (Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
             return (checkpoint.text, size, root, events, number)
         }
+        let issuedAt = issuedBefore?.issuedAt ?? Clock.nowMilliseconds()
         let bundleID = String(format: "%@-%04d", code, bundleNumber)
         let numbers = (1...items.count).map { String(format: "%@-%04d", bundleID, $0) }
 
@@ -253,7 +306,7 @@ extension Session {
 
         let manifest = BundleManifest(
             bundle: bundleID, vault: vault.vaultIDHex, recipient: approvedPlan.recipient, legalBasis: request.basis, profile: approvedPlan.profile,
-            policyHash: approvedPlan.policyHash, issuedAt: Clock.format(milliseconds: Clock.nowMilliseconds()),
+            policyHash: approvedPlan.policyHash, issuedAt: Clock.format(milliseconds: issuedAt),
             issuer: .init(keyID: issuerKey.keyIDHex, publicKey: issuerKey.line, role: role?.rawValue, signature: nil),
             plan: planFile, planSHA256: planHashHex,
             approvals: zip(request.signatures, approverKeys).map { signature, key in
@@ -283,26 +336,49 @@ extension Session {
                                                            trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(manifestHash))")
         members.append(BundleMember(name: "manifest.json.minisig", content: .bytes(manifestSignature.fileContents)))
 
-        // Write beside the output, then commit the numbers and the audit event, then move into place.
-        let temporary = DurableFile.temporaryPath(beside: outputPath)
-        try BundleWriter.write(members: members, modificationTime: UInt64(max(0, Clock.nowMilliseconds() / 1000)), recipients: recipientKeys, to: temporary)
+        // Write the whole file into place first (durable), then record the numbers and the audit event.
+        let folder = DurableFile.directory(of: outputPath)
+        let removed = OutputFile.removeLeftovers(in: folder)
+        let partial = try OutputFile.createPartial(in: folder)
         do {
-            try write { db in
-                let next = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
-                guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
-                try db.execute(sql: "INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), items.count, Clock.nowMilliseconds()])
-                try audit(db, action: "disclosure.issue", objects: [planHashHex, approvedPlan.recipient, bundleID] + approvedPlan.items.map(\.item),
-                          commitments: [manifestHash])
+            do {
+                try BundleWriter.write(members: members, modificationTime: UInt64(max(0, issuedAt / 1000)), recipients: recipientKeys, into: partial.handle)
+            } catch let CryptoError.system(what, detail) where what.hasSuffix(partial.path) {
+                throw OutputFile.writeFailure(outputPath, detail)
             }
-            guard link(temporary, outputPath) == 0 else { throw VaultError.failed("cannot write \(outputPath): \(lastErrorText())") }
-            unlink(temporary)
-            try DurableFile.syncDirectory(DurableFile.directory(of: outputPath))
+            FaultInjection.point("issue.after-partial")
+            try OutputFile.place(partial.path, at: outputPath, overwrite: false)
+            try? partial.handle.close()
         } catch {
-            unlink(temporary)
+            try? partial.handle.close()
+            unlink(partial.path)
             throw error
         }
-        return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count)
+        FaultInjection.point("issue.after-place")
+        do {
+            try write { db in
+                let objects = [planHashHex, approvedPlan.recipient, bundleID] + approvedPlan.items.map(\.item)
+                if again {
+                    try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
+                } else {
+                    let next = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+                    guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
+                    try db.execute(sql: """
+                        INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), items.count, issuedAt, Int64(treeSize)])
+                    try audit(db, action: "disclosure.issue", objects: objects, commitments: [manifestHash])
+                }
+                FaultInjection.point("issue.before-commit")
+            }
+        } catch {
+            // Not recorded, so not issued: the file must not stay (its numbers may go to another release).
+            OutputFile.remove(outputPath)
+            throw error
+        }
+        FaultInjection.point("issue.after-commit")
+        return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count,
+                            sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed)
     }
 }
 

@@ -61,4 +61,16 @@ public enum FaultInjection {
         }
         #endif
     }
+
+    /// The value of a test hook environment variable in debug builds; always nil in release builds, which
+    /// compile the lookup out. Hooks simulate conditions a test cannot create honestly as root (a file system
+    /// that refuses rename, for example).
+    public static func testHook(_ name: String) -> String? {
+        #if DEBUG
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+        #else
+        return nil
+        #endif
+    }
 }

@@ -160,7 +160,9 @@ extension Session {
     /// same transaction that must succeed before the file is renamed into place.
     /// - Returns: the SHA-256 of the exported bytes (hex).
     /// - Throws: `VaultError.notPermitted` without the media key; `VaultError.integrity` if the blob does not
-    ///   open or its hash differs from the sealed one; `VaultError.exists` for an existing output.
+    ///   open or its hash differs from the sealed one; `VaultError.exists` for an existing output;
+    ///   `VaultError.failed` naming the output when it cannot be written ("the disk is full" when so), which
+    ///   leaves no file and no event.
     public func exportOriginal(_ itemID: String, to outputPath: String, overwrite: Bool = false) throws -> String {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let (row, blobKey, expected, opening) = try vault.database.queue.read { db -> (ItemRow, SecretBox, String, [UInt8]) in
@@ -183,17 +185,18 @@ extension Session {
             throw VaultError.failed("cannot export to \(folder): its file system has no unnamed temporary files (O_TMPFILE): \(lastErrorText())")
         }
         let out = FileHandleFD(fd: unnamed, path: outputPath)
-        var hasher = ContentHasher()
         var source = try vault.blobs.open(id: row.blobID)
-        var sink = ObservingSink(inner: out) { hasher.update($0) }
+        var sink = ExportSink(handle: out)
         do {
             try SealedStream.open(from: &source, to: &sink, key: blobKey.bytes,
                                   associatedData: Self.blobAssociatedData(vaultID: vault.vaultID, blobID: row.blobID))
         } catch {
+            // A full disk or an I/O error of the output is not a damaged original.
+            if let failure = sink.failure { throw OutputFile.writeFailure(outputPath, failure) }
             throw VaultError.integrity("the sealed original of \(itemID) does not open: \(error)")
         }
-        try out.sync()
-        let digest = hasher.finalize()
+        do { try out.sync() } catch { throw OutputFile.writeFailure(outputPath, error) }
+        let digest = sink.hasher.finalize()
         guard Hex.encode(digest) == expected else { throw VaultError.integrity("the original of \(itemID) does not match its sealed SHA-256") }
         try write { db in
             try audit(db, action: "item.export", objects: [itemID, row.caseID],
@@ -212,3 +215,16 @@ extension Session {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The output of an export: hashes what is written and remembers a write error of its own (disk full, I/O
+/// error), so that it is reported as such and not as a damaged original.
+struct ExportSink: ByteSink {
+    let handle: FileHandleFD
+    var hasher = ContentHasher()
+    var failure: Error?
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bytes)
+        do { try handle.write(bytes) } catch { failure = error; throw error }
+    }
+}

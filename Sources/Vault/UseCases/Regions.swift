@@ -59,8 +59,12 @@ extension Session {
 
     /// `export ITEM --profile P`: writes what a release under `profile` would contain for this item: a fresh
     /// derivative (regions the profile masks filled, no metadata; JPEG, or PNG when asked) or, where the
-    /// profile releases originals, the original. The vault's original is untouched. Audited as `item.export`.
-    /// - Throws: `VaultError.notPermitted` (policy `export` under the profile), imaging errors naming the item.
+    /// profile releases originals, the original. The vault's original is untouched. Audited as `item.export`
+    /// once the file is complete and durable in place (see `OutputFile.place`); if the event cannot be
+    /// written, the file is removed again.
+    /// - Throws: `VaultError.notPermitted` (policy `export` under the profile), imaging errors naming the item;
+    ///   `VaultError.failed` naming the output when it cannot be written ("the disk is full" when so), which
+    ///   leaves no file and no event; `VaultError.exists` for an existing output without `overwrite`.
     public func exportUnderProfile(_ itemID: String, profile: String, to outputPath: String, format: DerivativeRequest.Format,
                                    derivatives: any DerivativeMaking, overwrite: Bool = false) throws -> String {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
@@ -106,14 +110,31 @@ extension Session {
             throw VaultError.invalidInput("item \(itemID)", "no derivative could be made: \(error)")
         }
         let digest = SHA256Digest.hash(derivative.bytes)
-        try write { db in
-            try audit(db, action: "item.export", objects: [itemID, row.caseID, "profile:" + profile], commitments: [digest])
+        // The file first, complete and durable in place; then the audit event. An export whose file could not
+        // be written is not a release; one whose event cannot be written does not happen (its file is removed).
+        let folder = DurableFile.directory(of: outputPath)
+        OutputFile.removeLeftovers(in: folder)
+        let partial = try OutputFile.createPartial(in: folder)
+        do {
+            do {
+                try derivative.bytes.withUnsafeBytes { try partial.handle.write($0) }
+                try partial.handle.sync()
+            } catch { throw OutputFile.writeFailure(outputPath, error) }
+            try OutputFile.place(partial.path, at: outputPath, overwrite: overwrite)
+            try? partial.handle.close()
+        } catch {
+            try? partial.handle.close()
+            unlink(partial.path)
+            throw error
         }
         do {
-            try DurableFile.write(to: outputPath, mode: 0o600, overwrite: overwrite) { handle in
-                try derivative.bytes.withUnsafeBytes { try handle.write($0) }
+            try write { db in
+                try audit(db, action: "item.export", objects: [itemID, row.caseID, "profile:" + profile], commitments: [digest])
             }
-        } catch { throw VaultError.failed("cannot write \(outputPath): \(error)") }
+        } catch {
+            OutputFile.remove(outputPath)
+            throw error
+        }
         return Hex.encode(digest)
     }
 }
