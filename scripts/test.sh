@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build --build-tests
+python3 scripts/check-imports.py --self-test
+swift build --build-tests --explicit-target-dependency-import-check error
 swift test --skip-build

@@ -26,7 +26,7 @@ struct RegionExportTests {
         #expect(bytes.starts(with: [0xFF, 0xD8]) && bytes.suffix(2) == [0xFF, 0xD9])
         let text = String(decoding: bytes, as: UTF8.self)
         for marker in ["Exif", "NIKON", "COOLPIX", "http://ns.adobe.com"] { #expect(!text.contains(marker), "\(marker) in the export") }
-        if toolExists("vips") {
+        if installed("vips") {
             let inside = try runTool("vips", ["getpoint", "public.jpg", "200", "175"], in: vault.cli.folder)
             #expect(inside.1.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0 0")
         }

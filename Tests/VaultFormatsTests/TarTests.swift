@@ -157,7 +157,7 @@ struct TarTests {
     }
 
     @Test("stock tar lists and extracts the writer's archive byte for byte",
-          .enabled(if: TestSupport.executable("tar") != nil))
+          .enabled(if: StockTools.tar))
     func stockTarExtracts() throws {
         let archive = try Self.writeSample()
         try TestSupport.withTemporaryDirectory { directory in
