@@ -50,8 +50,10 @@ public enum AmanahMain {
                 Terminal.writeStandardError(text + "\n")
                 exit(64)
             }
-            Terminal.message(String(describing: error))
-            finish(1)
+            let mapped = CLIError.from(error)
+            Terminal.message(mapped.message)
+            if let hint = mapped.hint { Terminal.hint(hint) }
+            finish(mapped.exitCode)
         }
     }
 

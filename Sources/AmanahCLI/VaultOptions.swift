@@ -16,13 +16,11 @@ public struct VaultOptions: ParsableArguments {
     var allowNetwork: Bool { allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1" }
 
     /// Opens the vault (verifying genesis, governance and, unless `checkClientState` is false, client state).
-    /// - Throws: `CLIError` with the vault error's message.
+    /// - Throws: `VaultError` or `StoreError` (the entry point turns them into messages: `CLIError.from`).
     public func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
         let path = try global.vaultPath()
-        return try cli {
-            try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
+        return try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
                                                       checkClientState: checkClientState))
-        }
     }
 
     /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.
@@ -30,34 +28,43 @@ public struct VaultOptions: ParsableArguments {
         let vault = try vault ?? openVault()
         let identity = try global.openIdentity()
         PeakMemory.markUnlocked()
-        let session = try cli { try vault.session(for: identity) }
-        for done in try cli({ try session.fulfilPendingWork() }) { Terminal.message(done) }
+        let session = try vault.session(for: identity)
+        for done in try session.fulfilPendingWork() { Terminal.message(done) }
         return session
     }
 }
 
-/// Runs `body`, turning vault, store and crypto errors into `CLIError`s with their descriptions
-/// (exit 1; "not permitted" errors keep those words).
-func cli<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as CLIError {
-        throw error
-    } catch let error as VaultError {
+extension CLIError {
+    /// What the person at the terminal sees for `error`: its message, hint and exit status. The one place
+    /// where errors of the lower modules become messages (the entry point calls it for every error a
+    /// command throws): vault errors keep their words ("not permitted" stays), a rollback and a vault that
+    /// lacks this client's own changes get their advice, database errors are named as a full disk or a
+    /// damaged database, and anything else is shown as it describes itself (exit 1).
+    static func from(_ error: any Error) -> CLIError {
         switch error {
-        case .rollback: throw CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why", exitCode: 1)
-        case .ownChangesMissing:
-            throw CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, ask the other members whether they miss anything, then `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
-        case .exists: throw CLIError(error.description, hint: "pass -f to replace it, or choose another name")
-        default: throw CLIError(error.description)
+        case let error as CLIError:
+            return error
+        case let error as VaultError:
+            switch error {
+            case .rollback:
+                return CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why")
+            case .ownChangesMissing:
+                return CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, ask the other members whether they miss anything, then `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
+            case .exists:
+                return CLIError(error.description, hint: "pass -f to replace it, or choose another name")
+            default:
+                return CLIError(error.description)
+            }
+        case let error as StoreError:
+            if case .corrupted = error {
+                return CLIError(error.description, hint: "run `amanah check -C VAULT`; if it reports damage, restore vault.sqlite from a backup")
+            }
+            return CLIError(error.description)
+        default:
+            let explained = VaultError.explaining(error)
+            if explained is StoreError { return from(explained) }
+            return CLIError(String(describing: error))
         }
-    } catch let error as StoreError {
-        switch error {
-        case .corrupted: throw CLIError(error.description, hint: "run `amanah check -C VAULT`; if it reports damage, restore vault.sqlite from a backup")
-        default: throw CLIError(error.description)
-        }
-    } catch {
-        let explained = VaultError.explaining(error)
-        if explained is StoreError { return try cli { throw explained } }
-        throw CLIError(String(describing: error))
     }
 }
 
@@ -75,14 +82,5 @@ func rememberState(_ vault: Vault, checkpoint: SignedCheckpoint? = nil, committe
     }
 }
 
-/// The message `cli` gives for `error` (for per-file failures reported without ending the command).
-func cliMessage(for error: any Error) -> String {
-    do {
-        let _: Void = try cli { throw error }
-        return String(describing: error)
-    } catch let converted as CLIError {
-        return converted.message
-    } catch {
-        return String(describing: error)
-    }
-}
+/// The message `CLIError.from` gives for `error` (for per-file failures reported without ending the command).
+func cliMessage(for error: any Error) -> String { CLIError.from(error).message }

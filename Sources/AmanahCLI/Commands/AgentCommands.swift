@@ -94,13 +94,13 @@ struct AgentAdd: ParsableCommand {
     func run() throws {
         let client = try AgentCommand.client()
         let publicKey = try IdentityLoader.publicKey(path: try global.identityPath())
-        let listing = try agent { try client.list() }
+        let listing = try client.list()
         if listing.identities.contains(publicKey) {
             Terminal.message("the agent holds \(publicKey.keyIDHex) already")
             return
         }
         let identity = try global.unlockIdentity()
-        try agent { try client.add(identity) }
+        try client.add(identity)
         Terminal.message("agent holds \(publicKey.keyIDHex) too, for \(AgentLifetime.format(seconds: Int64(listing.millisecondsLeft / 1000)))")
     }
 }
@@ -113,7 +113,7 @@ struct AgentStatus: ParsableCommand {
 
     func run() throws {
         let client = try AgentCommand.client()
-        let listing = try agent { try client.list() }
+        let listing = try client.list()
         let seconds = Int64(listing.millisecondsLeft / 1000)
         var text = "socket \(client.path)\n"
         text += "time-left \(seconds) (\(AgentLifetime.format(seconds: seconds)))\n"
@@ -131,7 +131,7 @@ struct AgentLock: ParsableCommand {
 
     func run() throws {
         let client = try AgentCommand.client()
-        try agent { try client.lock() }
+        try client.lock()
         Terminal.message("the agent forgot its identities and ended")
         Terminal.hint("unset \(AgentClient.environmentVariable) AMANAH_AGENT_PID")
     }
@@ -146,13 +146,6 @@ extension AgentCommand {
                            hint: "start one with: eval \"$(amanah agent start -i KEY)\"")
         }
         return client
-    }
-}
-
-/// Runs an agent request, turning its errors into `CLIError`s.
-private func agent<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as CLIError { throw error } catch {
-        throw CLIError(String(describing: error))
     }
 }
 

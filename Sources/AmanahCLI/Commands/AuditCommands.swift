@@ -73,20 +73,19 @@ struct AuditLogCommand: ParsableCommand {
         let encoder = auditJSONEncoder(pretty: false)
         var count = 0
         if json { Terminal.writeStandardOutput("[") }
-        let unreadable = try cli {
-            try vault.auditHistory(filter: filter) { entry in
-                if json {
-                    let object = String(decoding: try encoder.encode(entry), as: UTF8.self)
-                    Terminal.writeStandardOutput((count == 0 ? "\n" : ",\n") + object)
-                } else {
-                    let columns = [String(entry.sequence), entry.time, entry.actor, entry.role ?? "-", entry.action,
-                                   entry.objects.isEmpty ? "-" : entry.objects.map { TerminalText.escaped($0) }.joined(separator: ","),
-                                   entry.commitments.isEmpty ? "-" : entry.commitments.joined(separator: ","), entry.policyHash ?? "-"]
-                    Terminal.output(columns.joined(separator: "\t"))
-                }
-                count += 1
+        let unreadable = try vault.auditHistory(filter: filter) { entry in
+            if json {
+                let object = String(decoding: try encoder.encode(entry), as: UTF8.self)
+                Terminal.writeStandardOutput((count == 0 ? "\n" : ",\n") + object)
+            } else {
+                let columns = [String(entry.sequence), entry.time, entry.actor, entry.role ?? "-", entry.action,
+                               entry.objects.isEmpty ? "-" : entry.objects.map { TerminalText.escaped($0) }.joined(separator: ","),
+                               entry.commitments.isEmpty ? "-" : entry.commitments.joined(separator: ","), entry.policyHash ?? "-"]
+                Terminal.output(columns.joined(separator: "\t"))
             }
+            count += 1
         }
+    
         if json { Terminal.writeStandardOutput(count == 0 ? "]\n" : "\n]\n") }
         if !unreadable.isEmpty {
             Terminal.warning("\(unreadable.count) event\(unreadable.count == 1 ? "" : "s") could not be read (first: \(unreadable[0]))")
@@ -115,10 +114,10 @@ struct AuditVerify: ParsableCommand {
 
     func run() throws {
         let given = try checkpoints.map { path in
-            GivenCheckpoint(source: path, bytes: try cli { try DurableFile.readAll(path, limit: 64 << 10) })
+            GivenCheckpoint(source: path, bytes: try DurableFile.readAll(path, limit: 64 << 10))
         }
         let vault = try options.openVault(readOnly: true, checkClientState: false)
-        let result = try cli { try vault.verifyAuditLog(givenCheckpoints: given) }
+        let result = try vault.verifyAuditLog(givenCheckpoints: given)
         if result.ok {
             Terminal.output("verified \(result.events) events: sequence, leaf hash, chain link, vault id, signature, commitments present")
             Terminal.output("verified the audit tree: \(result.treeLeaves) leaves, \(result.treeNodes) nodes, root \(Base64.encode(result.rootHash))")
@@ -161,7 +160,7 @@ struct AuditCheckpoint: ParsableCommand {
 
     func run() throws {
         let session = try options.openSession()
-        let signed = try cli { try session.makeCheckpoint() }
+        let signed = try session.makeCheckpoint()
         rememberState(session.vault, checkpoint: signed)
         Terminal.writeStandardOutput(signed.text)
     }
@@ -192,7 +191,7 @@ struct AuditCosign: ParsableCommand {
             guard input.count <= 64 << 10 else { throw CLIError("the checkpoint on standard input is larger than 64 KiB") }
             bytes = input
         } else {
-            bytes = try cli { try DurableFile.readAll(checkpoint, limit: 64 << 10) }
+            bytes = try DurableFile.readAll(checkpoint, limit: 64 << 10)
         }
         let given: SignedCheckpoint
         do { given = try SignedCheckpoint(parsing: bytes) } catch {
@@ -219,12 +218,8 @@ struct AuditCosign: ParsableCommand {
         do { return try body() } catch let error as VaultError {
             switch error {
             case .integrity, .rollback: throw CLIError("refusing to cosign: \(error)", exitCode: CLIError.verificationFailed)
-            default: throw CLIError(error.description)
+            default: throw CLIError.from(error)
             }
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError(String(describing: error))
         }
     }
 }
@@ -274,7 +269,7 @@ struct AuditProve: ParsableCommand {
         func b64(_ bytes: [UInt8]) -> String { Base64.encode(bytes, variant: .standard) }
         var lines = ["origin: \(origin)"]
         if let inclusion {
-            let proof = try cli { try vault.inclusionProof(sequence: inclusion, treeSize: size) }
+            let proof = try vault.inclusionProof(sequence: inclusion, treeSize: size)
             if json {
                 let value = InclusionJSON(origin: origin, sequence: proof.sequence, leafIndex: proof.leafIndex, treeSize: proof.treeSize,
                                           leaf: b64(proof.leaf), leafHash: b64(proof.leafHash), rootHash: b64(proof.rootHash),
@@ -286,7 +281,7 @@ struct AuditProve: ParsableCommand {
                       "leaf: \(b64(proof.leaf))", "leaf hash: \(b64(proof.leafHash))", "root: \(b64(proof.rootHash))"]
             lines += proof.proof.map { "proof: \(b64($0))" }
         } else {
-            let proof = try cli { try vault.consistencyProof(oldSize: consistency[0], newSize: consistency[1]) }
+            let proof = try vault.consistencyProof(oldSize: consistency[0], newSize: consistency[1])
             if json {
                 let value = ConsistencyJSON(origin: origin, oldSize: proof.oldSize, newSize: proof.newSize,
                                             oldRootHash: b64(proof.oldRootHash), newRootHash: b64(proof.newRootHash), proof: proof.proof.map(b64))

@@ -37,8 +37,8 @@ struct BenchAudit: ParsableCommand {
 
         let custodian = IdentityBox(Identity.generate())
         let request = Vault.CreateRequest(path: root + "/vault", custodians: [custodian.publicKey], threshold: 1, members: [])
-        let vault = try cli { try Vault.create(request, initiator: custodian) }
-        let session = try cli { try vault.session(for: custodian) }
+        let vault = try Vault.create(request, initiator: custodian)
+        let session = try vault.session(for: custodian)
 
         // Build the log to N − 1 events (init wrote the first), `batch` events per transaction.
         var built = 1
@@ -98,7 +98,7 @@ struct BenchAudit: ParsableCommand {
                       failures, 2 * probes, seconds(checkpointTime) * 1e3))
 
         // A full verification, as `amanah audit verify` does it (read-only open).
-        let readOnly = try cli { try Vault.open(path: root + "/vault", options: .init(readOnly: true, checkClientState: false)) }
+        let readOnly = try Vault.open(path: root + "/vault", options: .init(readOnly: true, checkClientState: false))
         var verification: AuditVerification? = nil
         let verifyTime = try clock.measure { verification = try readOnly.verifyAuditLog() }
         guard let verification else { return }

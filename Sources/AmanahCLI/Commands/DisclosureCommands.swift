@@ -18,8 +18,8 @@ func derivativeMaker() throws -> SandboxClient {
 }
 
 func readRequest(_ path: String) throws -> DisclosureRequest {
-    let bytes = try cli { try DurableFile.readAll(path, limit: 64 << 20) }
-    return try cli { try DisclosureRequest(fileContents: bytes, source: path) }
+    let bytes = try DurableFile.readAll(path, limit: 64 << 20)
+    return try DisclosureRequest(fileContents: bytes, source: path)
 }
 
 func writeRequest(_ request: DisclosureRequest, to path: String, overwrite: Bool) throws {
@@ -46,11 +46,11 @@ struct DiscloseBundlePropose: ParsableCommand {
 
     func run() throws {
         if DurableFile.exists(output) { throw CLIError("\(output) exists; not overwriting it") }
-        let basisBytes = try cli { try DurableFile.readAll(basisFile, limit: 1 << 20) }
+        let basisBytes = try DurableFile.readAll(basisFile, limit: 1 << 20)
         guard let basis = String(validating: basisBytes, as: UTF8.self) else { throw CLIError("\(basisFile): is not UTF-8 text") }
         let session = try options.openSession()
-        let request = try cli { try session.proposeDisclosure(recipient: recipient, profile: profile, caseIDs: cases, itemIDs: items,
-                                                              basis: basis, derivatives: try derivativeMaker()) }
+        let request = try session.proposeDisclosure(recipient: recipient, profile: profile, caseIDs: cases, itemIDs: items,
+                                                              basis: basis, derivatives: try derivativeMaker())
         try writeRequest(request, to: output, overwrite: false)
         rememberState(session.vault)
         for line in try session.describe(request) { Terminal.message(line) }
@@ -67,12 +67,12 @@ struct DiscloseApprove: ParsableCommand {
     func run() throws {
         let request = try readRequest(file)
         let session = try options.openSession()
-        for line in try cli({ try session.describe(request) }) { Terminal.message(line) }
+        for line in try session.describe(request) { Terminal.message(line) }
         if !yes && isatty(0) == 1 {
             Terminal.writeStandardError("amanah: approve this release? [y/N] ")
             guard (readLine() ?? "").lowercased().hasPrefix("y") else { throw CLIError("not approved") }
         }
-        let approved = try cli { try session.approveDisclosure(request) }
+        let approved = try session.approveDisclosure(request)
         try writeRequest(approved, to: file, overwrite: true)
         rememberState(session.vault)
         Terminal.message("approved; \(approved.signatures.count) signatures")
@@ -95,7 +95,7 @@ struct DiscloseIssue: ParsableCommand {
                            hint: "choose another name (if an interrupted issue left it there, amanah audit log shows whether it was recorded)")
         }
         let session = try options.openSession()
-        let issued = try cli { try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again) }
+        let issued = try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again)
         rememberState(session.vault)
         for leftover in issued.removedLeftovers { Terminal.message("removed \(leftover), a partial file of an interrupted write") }
         let range = "\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")"
@@ -127,7 +127,7 @@ struct BundleVerify: ParsableCommand {
     func run() throws {
         var key: MinisignPublicKey? = nil
         if let issuerKey {
-            let bytes = try cli { try DurableFile.readAll(issuerKey, limit: 64 << 10) }
+            let bytes = try DurableFile.readAll(issuerKey, limit: 64 << 10)
             do { key = try MinisignPublicKey(fileContents: bytes) } catch { throw CLIError("\(issuerKey): \(error)") }
         }
         var isFolder: ObjCBool = false
@@ -136,7 +136,7 @@ struct BundleVerify: ParsableCommand {
             report = try verificationFailure { try BundleVerifier.verify(folder: bundle, issuerKey: key) }
         } else {
             guard let identity else { throw CLIError("an encrypted bundle needs the recipient's age identity", hint: "pass -i AGE_IDENTITY_FILE", exitCode: CLIError.usage) }
-            let contents = try cli { try DurableFile.readSecret(identity, limit: 1 << 20) }
+            let contents = try DurableFile.readSecret(identity, limit: 1 << 20)
             let identities: [AgeX25519Identity]
             do { identities = try AgeIdentityFile.parse(contents) } catch { throw CLIError("\(identity): \(error)") }
             report = try verificationFailure { try BundleVerifier.verify(encrypted: bundle, identities: identities, issuerKey: key) }

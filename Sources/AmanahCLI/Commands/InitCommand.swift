@@ -58,15 +58,13 @@ struct Init: ParsableCommand {
         }
         var policyText: [UInt8]? = nil
         if let policyFile {
-            policyText = try cli { try DurableFile.readAll(policyFile, limit: Policy.maximumSize) }
+            policyText = try DurableFile.readAll(policyFile, limit: Policy.maximumSize)
             do { _ = try Policy(parsing: policyText!) } catch { throw CLIError("\(policyFile): \(error)") }
         }
         let identity = try global.openIdentity()
-        let vault = try cli {
-            try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList, policyText: policyText,
+        let vault = try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList, policyText: policyText,
                                    allowNetworkFileSystem: allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1"),
                              initiator: identity)
-        }
         Terminal.message("created vault \(path): \(custodianKeys.count) custodians (\(threshold) must sign changes), \(memberList.count) members")
         Terminal.output(vault.vaultIDHex)
     }

@@ -28,47 +28,46 @@ struct Ingest: ParsableCommand {
     func run() throws {
         var note: String? = nil
         if let sourceFile {
-            let bytes = try cli { try DurableFile.readAll(sourceFile, limit: 1 << 20) }
+            let bytes = try DurableFile.readAll(sourceFile, limit: 1 << 20)
             guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(sourceFile): is not UTF-8 text") }
             note = text
         }
         let session = try options.openSession()
         let ingestOptions = Session.IngestOptions(caseID: caseID, witness: witness, sourceNote: note, metadata: SandboxedMetadata.extractor())
-        try cli { try session.checkIngest(ingestOptions) }
+        try session.checkIngest(ingestOptions)
         var failures = 0
         let progress = Terminal.standardErrorIsTerminal && files.count > 1
         let requests = files.map { Session.IngestRequest(path: $0, options: ingestOptions) }
         // Lines appear in the order of the files, each once its item is durably committed.
-        try cli {
-            try session.ingest(requests) { index, result in
-                if progress { Terminal.writeStandardError("\r\u{1B}[K") }
-                // `name` for standard output; messages escape the raw name themselves (`Terminal.message`).
-                let raw = DurableFile.lastComponent(of: files[index])
-                let name = TerminalText.escaped(raw)
-                switch result {
-                case let .success(outcome):
-                    Terminal.output("\(outcome.itemID)\t\(name)")
-                    if outcome.alreadyPresent {
-                        Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
-                        if let existing = outcome.existingCase, existing != caseID {
-                            Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")
-                        }
+        try session.ingest(requests) { index, result in
+            if progress { Terminal.writeStandardError("\r\u{1B}[K") }
+            // `name` for standard output; messages escape the raw name themselves (`Terminal.message`).
+            let raw = DurableFile.lastComponent(of: files[index])
+            let name = TerminalText.escaped(raw)
+            switch result {
+            case let .success(outcome):
+                Terminal.output("\(outcome.itemID)\t\(name)")
+                if outcome.alreadyPresent {
+                    Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                    if let existing = outcome.existingCase, existing != caseID {
+                        Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")
                     }
-                    if !outcome.identifyingMetadata.isEmpty {
-                        Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
-                    }
-                    for warning in outcome.warnings { Terminal.warning("\(raw): \(warning)") }
-                case let .failure(error):
-                    Terminal.message(cliMessage(for: error))
-                    failures += 1
                 }
-                if progress && index + 1 < files.count {
-                    // Files are committed in order: the next one is the file now being worked on.
-                    let next = TerminalText.escaped(DurableFile.lastComponent(of: files[index + 1]))
-                    Terminal.writeStandardError("[\(index + 2)/\(files.count)] \(next)")
+                if !outcome.identifyingMetadata.isEmpty {
+                    Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
                 }
+                for warning in outcome.warnings { Terminal.warning("\(raw): \(warning)") }
+            case let .failure(error):
+                Terminal.message(cliMessage(for: error))
+                failures += 1
+            }
+            if progress && index + 1 < files.count {
+                // Files are committed in order: the next one is the file now being worked on.
+                let next = TerminalText.escaped(DurableFile.lastComponent(of: files[index + 1]))
+                Terminal.writeStandardError("[\(index + 2)/\(files.count)] \(next)")
             }
         }
+    
         rememberState(session.vault)
         if failures > 0 { throw CLIError("\(failures) of \(files.count) files failed") }
     }
@@ -82,7 +81,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let session = try options.openSession()
-        let items = try cli { try session.listItems(caseID: caseID) }
+        let items = try session.listItems(caseID: caseID)
         rememberState(session.vault)
         if !items.isEmpty && items.allSatisfy({ $0.mediaType == nil }) && session.keyHintForMedia() {
             Terminal.hint("your role may read media, but its key has not been granted to you yet: it arrives when a member who holds it runs any command")
@@ -112,7 +111,7 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let session = try options.openSession()
-        let view = try cli { try session.showItem(item) }
+        let view = try session.showItem(item)
         rememberState(session.vault)
         if json {
             let encoder = JSONEncoder()
@@ -167,13 +166,13 @@ struct Export: ParsableCommand {
         let session = try options.openSession()
         if let profile {
             let format: DerivativeRequest.Format = output.lowercased().hasSuffix(".png") ? .png : .jpeg
-            let sha = try cli { try session.exportUnderProfile(item, profile: profile, to: output, format: format,
-                                                               derivatives: try derivativeMaker(), overwrite: force) }
+            let sha = try session.exportUnderProfile(item, profile: profile, to: output, format: format,
+                                                               derivatives: try derivativeMaker(), overwrite: force)
             rememberState(session.vault)
             Terminal.message("exported \(item) under \(profile) to \(output) (sha256 \(sha))")
             return
         }
-        let sha = try cli { try session.exportOriginal(item, to: output, overwrite: force) }
+        let sha = try session.exportOriginal(item, to: output, overwrite: force)
         rememberState(session.vault)
         Terminal.message("exported the original of \(item) to \(output) (sha256 \(sha))")
     }
@@ -198,7 +197,7 @@ struct Check: ParsableCommand {
     func run() throws {
         if acceptLostChanges {
             let vault = try options.openVault(checkClientState: false)
-            let given = try cli { try vault.acceptMissingOwnChanges() }
+            let given = try vault.acceptMissingOwnChanges()
             if given.audit == 0 && given.governance == 0 {
                 Terminal.message("this client's memory of the vault matches it; nothing to accept")
             } else {
@@ -214,7 +213,8 @@ struct Check: ParsableCommand {
         do {
             session = (readData || hasIdentity) ? try options.openSession() : nil
             vault = try session?.vault ?? options.openVault()
-        } catch let error as CLIError {
+        } catch {
+            let error = CLIError.from(error)
             // A database too damaged to open as a vault still gets SQLite's own verdict.
             let damage = VaultDatabase.integrityCheck(path: try options.global.vaultPath() + "/vault.sqlite")
             guard !damage.isEmpty else { throw error }
@@ -222,7 +222,7 @@ struct Check: ParsableCommand {
             throw CLIError("check found vault.sqlite damaged (\(error.message)); restore it from a backup, then run check again to check the blobs",
                            exitCode: CLIError.verificationFailed)
         }
-        let report = try cli { try vault.check(readData: readData ? session : nil, actor: session) }
+        let report = try vault.check(readData: readData ? session : nil, actor: session)
         rememberState(vault)
         for removed in report.removed { Terminal.message("removed \(removed), a temporary file of an interrupted write") }
         for restored in report.restored { Terminal.message("moved \(restored) back from quarantine/: an item refers to it again") }

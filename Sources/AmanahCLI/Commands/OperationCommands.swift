@@ -20,8 +20,8 @@ struct Op: ParsableCommand {
 
 /// Reads and parses an operation file.
 func readOperation(_ path: String) throws -> GovernanceOperation {
-    let bytes = try cli { try DurableFile.readAll(path, limit: 16 << 20) }
-    return try cli { try GovernanceOperation(fileContents: bytes, source: path) }
+    let bytes = try DurableFile.readAll(path, limit: 16 << 20)
+    return try GovernanceOperation(fileContents: bytes, source: path)
 }
 
 /// Writes an operation file atomically.
@@ -83,7 +83,7 @@ struct OpPropose: ParsableCommand {
         case "rotate-keys": try expect(0); return .rotateKeys(reencrypt: reencrypt)
         case "set-policy":
             try expect(1)
-            let text = try cli { try DurableFile.readAll(values[0], limit: Policy.maximumSize) }
+            let text = try DurableFile.readAll(values[0], limit: Policy.maximumSize)
             let parsed: Policy
             do { parsed = try Policy(parsing: text) } catch { throw CLIError("\(values[0]): \(error)") }
             return .setPolicy(hash: parsed.hash, text: text)
@@ -104,7 +104,7 @@ struct OpPropose: ParsableCommand {
         let parsed = try buildChange()
         if DurableFile.exists(output) { throw CLIError("\(output) exists; not overwriting it") }
         let session = try options.openSession()
-        let operation = try cli { try session.propose(parsed, lifetime: Int64(max(1, days)) * 24 * 3600 * 1000) }
+        let operation = try session.propose(parsed, lifetime: Int64(max(1, days)) * 24 * 3600 * 1000)
         try writeOperation(operation, to: output, overwrite: false)
         rememberState(session.vault)
         Terminal.message("proposed: \(parsed.plainWords(state: session.vault.state))")
@@ -128,7 +128,7 @@ struct OpApprove: ParsableCommand {
             let answer = readLine() ?? ""
             guard answer.lowercased().hasPrefix("y") else { throw CLIError("not approved") }
         }
-        let approved = try cli { try session.approve(operation) }
+        let approved = try session.approve(operation)
         try writeOperation(approved, to: file, overwrite: true)
         rememberState(session.vault)
         let status = session.vault.state.status(of: approved, now: Clock.nowMilliseconds())
@@ -179,7 +179,7 @@ struct OpApply: ParsableCommand {
         let operation = try readOperation(file)
         let session = try options.openSession()
         let description = operation.change.plainWords(state: session.vault.state)
-        try cli { try session.apply(operation) }
+        try session.apply(operation)
         rememberState(session.vault)
         Terminal.message("applied: \(description)")
         var pending: [String] = []

@@ -38,7 +38,7 @@ struct PolicyExplain: ParsableCommand {
             let state = session.vault.state
             subject = Subject(keyID: key.keyIDHex, role: state.role(of: key.keyIDHex), isCustodian: state.isCustodian(key.keyIDHex))
         }
-        let decision = try cli { try session.explain(subject: subject, action: parsedAction, itemID: item, profile: profile, recipient: recipient) }
+        let decision = try session.explain(subject: subject, action: parsedAction, itemID: item, profile: profile, recipient: recipient)
         Terminal.writeStandardOutput(decision.render())
     }
 }
@@ -54,14 +54,14 @@ struct PolicyTest: ParsableCommand {
     func run() throws {
         let policy: Policy
         if let policyFile {
-            let bytes = try cli { try DurableFile.readAll(policyFile, limit: Policy.maximumSize) }
+            let bytes = try DurableFile.readAll(policyFile, limit: Policy.maximumSize)
             do { policy = try Policy(parsing: bytes) } catch { throw CLIError("\(policyFile): \(error)") }
         } else if options.global.vault != nil || Environment.value("AMANAH_VAULT") != nil {
             policy = try options.openVault(readOnly: true).state.policy
         } else {
             policy = .builtIn
         }
-        let bytes = try cli { try DurableFile.readAll(file, limit: PolicyTestSuite.maximumSize) }
+        let bytes = try DurableFile.readAll(file, limit: PolicyTestSuite.maximumSize)
         let suite: PolicyTestSuite
         do { suite = try PolicyTestSuite(parsing: bytes) } catch { throw CLIError("\(file): \(error)") }
         let report = suite.run(against: policy)

@@ -36,7 +36,7 @@ func valueArgument(_ value: String, what: String) throws -> String {
 private func addRecords(kind: RecordType, from: String, options: VaultOptions) throws {
     let bytes = try readRecordInput(from)
     let source = from == "-" ? "standard input" : from
-    let results = try cli { try RecordInputParser.parse(bytes, source: source, kind: kind) }
+    let results = try RecordInputParser.parse(bytes, source: source, kind: kind)
     let session = try options.openSession()
     var added = 0, failed = 0
     var valid: [RecordInput] = []
@@ -48,7 +48,7 @@ private func addRecords(kind: RecordType, from: String, options: VaultOptions) t
             failed += 1
         }
     }
-    let outcomes = try cli { try session.addRecords(kind: kind, inputs: valid) }
+    let outcomes = try session.addRecords(kind: kind, inputs: valid)
     for (input, outcome) in zip(valid, outcomes) {
         if let error = outcome {
             Terminal.message("\(input.label) (\(input.id)): \(error)")
@@ -121,7 +121,7 @@ struct CaseList: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try cli({ try session.recordIDs(kind: .case) }) { Terminal.output(TerminalText.escaped(id)) }
+        for id in try session.recordIDs(kind: .case) { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
@@ -130,7 +130,7 @@ struct WitnessList: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try cli({ try session.recordIDs(kind: .witness) }) { Terminal.output(TerminalText.escaped(id)) }
+        for id in try session.recordIDs(kind: .witness) { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
@@ -141,7 +141,7 @@ struct CaseShow: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        let opened = try cli { try session.showRecord(kind: .case, id: id) }
+        let opened = try session.showRecord(kind: .case, id: id)
         rememberState(session.vault)
         try printRecord(kind: .case, opened: opened, json: json)
     }
@@ -154,7 +154,7 @@ struct WitnessShow: ParsableCommand {
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        let opened = try cli { try session.showRecord(kind: .witness, id: id) }
+        let opened = try session.showRecord(kind: .witness, id: id)
         rememberState(session.vault)
         try printRecord(kind: .witness, opened: opened, json: json)
     }
@@ -168,7 +168,7 @@ struct CaseSearch: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let value = try valueArgument(detainee, what: "detainee number")
-        let matches = try cli { try session.search(kind: .case, field: "detaineeNumber", value: value) }
+        let matches = try session.search(kind: .case, field: "detaineeNumber", value: value)
         rememberState(session.vault)
         for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no case matches") }
@@ -183,7 +183,7 @@ struct WitnessSearch: ParsableCommand {
     func run() throws {
         let session = try options.openSession()
         let value = try valueArgument(name, what: "name")
-        let matches = try cli { try session.search(kind: .witness, field: "legalName", value: value) }
+        let matches = try session.search(kind: .witness, field: "legalName", value: value)
         rememberState(session.vault)
         for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no witness matches") }

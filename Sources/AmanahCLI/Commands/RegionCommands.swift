@@ -25,8 +25,8 @@ struct RegionAdd: ParsableCommand {
         }
         let reasonText = try valueArgument(reason, what: "reason")
         let session = try options.openSession()
-        let region = try cli { try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
-                                                     category: category, reason: reasonText) }
+        let region = try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
+                                                     category: category, reason: reasonText)
         rememberState(session.vault)
         Terminal.output(region.id)
         Terminal.message("region \(region.id) on \(item): \(region.x),\(region.y),\(region.width),\(region.height) of \(region.displayWidth)x\(region.displayHeight), category \(region.category)")
@@ -41,7 +41,7 @@ struct RegionList: ParsableCommand {
 
     func run() throws {
         let session = try options.openSession()
-        let regions = try cli { try session.listRegions(itemID: item) }
+        let regions = try session.listRegions(itemID: item)
         rememberState(session.vault)
         if json {
             let encoder = JSONEncoder()
