@@ -49,14 +49,16 @@ let package = Package(
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "SwiftCSV", package: "SwiftCSV")],
                 swiftSettings: strict),
+        // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.
+        .target(name: "AmanahAgent", dependencies: ["VaultCrypto", "CPlatform"], swiftSettings: strict),
         .target(name: "AmanahCLI",
-                dependencies: ["Vault", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
+                dependencies: ["Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
                                "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),
         // Benchmarks (release build; figures, never tests): see BENCHMARKS.md.
         .executableTarget(name: "amanah-bench",
-                          dependencies: ["Vault", "VaultCrypto", "VaultStore", "VaultImaging",
+                          dependencies: ["Vault", "VaultCrypto", "VaultStore", "VaultImaging", "VaultAudit", "VaultPolicy",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/AmanahBench", swiftSettings: strict),
 
@@ -73,7 +75,7 @@ let package = Package(
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultImaging", "VaultCrypto", "CVipsShim"], exclude: ["Vectors"],
                     swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "AmanahAgent", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

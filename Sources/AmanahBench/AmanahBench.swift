@@ -12,6 +12,15 @@ import Glibc
 struct AmanahBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amanah-bench",
+        abstract: "Benchmarks of amanah (figures, never tests; release build).",
+        subcommands: [IngestBench.self, AuditBench.self],
+        defaultSubcommand: IngestBench.self)
+}
+
+/// `amanah-bench [ingest]`: ingest against the stock tools, and with `--scale` the run at the seed's size.
+struct IngestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
         abstract: "Benchmark amanah ingest against age, tar | age, sha256sum and restic (release build).",
         discussion: """
             Build with `swift build -c release` and run `.build/release/amanah-bench`. Data and vaults go under \
@@ -72,7 +81,7 @@ struct AmanahBench: ParsableCommand {
 
     func run() throws {
         let path = String(cString: getenv("PATH") ?? strdup("/usr/bin:/bin"))
-        let binary = try amanah ?? AmanahBench.siblingAmanah()
+        let binary = try amanah ?? IngestBench.siblingAmanah()
         guard access(binary, X_OK) == 0 else { throw BenchError("no amanah binary at \(binary)") }
         mkdir(work, 0o700)
         let home = work + "/home"
@@ -115,7 +124,7 @@ struct AmanahBench: ParsableCommand {
         if scale {
             let run = ScaleRun(setup: setup, spawner: spawner, work: work, cases: scaleCases,
                                photosPerCase: scalePhotosPerCase, searches: searches, withMetadata: !scaleSkipMetadata,
-                               samplePhotos: samplePhotos ?? AmanahBench.repositoryPhotos, log: log)
+                               samplePhotos: samplePhotos ?? IngestBench.repositoryPhotos, log: log)
             try run.run()
         }
         if !keep {

@@ -1,3 +1,4 @@
+import AmanahAgent
 import ArgumentParser
 import VaultCrypto
 import VaultStore
@@ -12,7 +13,7 @@ public struct Amanah: ParsableCommand {
         abstract: "An encrypted evidence vault for human-rights documentation.",
         subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
                       Show.self, Export.self, Check.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, Bundle.self, RegionCommand.self,
-                      AgentCommand.self, SandboxCommand.self, AgentChildCommand.self, BenchAudit.self])
+                      AgentCommand.self, SandboxCommand.self, AgentChildCommand.self])
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import AmanahCLI
+import AmanahAgent
 import Foundation
 import Testing
 import VaultCrypto

@@ -1,3 +1,4 @@
+import AmanahAgent
 import ArgumentParser
 import CPlatform
 import VaultCrypto
@@ -156,7 +157,7 @@ extension AgentCommand {
 /// made it non-dumpable.
 struct AgentChildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "__agent",
+        commandName: AgentLauncher.childCommandName,
         abstract: "Internal: the agent process.",
         shouldDisplay: false)
 

@@ -29,7 +29,7 @@ import Glibc
 /// A field that carries a secret is always a message's last field, so that it can be written straight from
 /// and read straight into secure memory (`SecretBytes`); every frame is read into secure memory before it is
 /// parsed. Anything malformed ends the connection.
-enum AgentProtocol {
+public enum AgentProtocol {
     /// The protocol version, first byte of every body.
     static let version: UInt8 = 1
     /// Largest frame body accepted, in bytes.
@@ -52,9 +52,10 @@ enum AgentProtocol {
         case ok = 0x00, failed = 0x01, unknownIdentity = 0x02, doesNotOpen = 0x03
     }
 
-    /// Why a frame could not be read or parsed.
-    struct WireError: Error, CustomStringConvertible {
-        let description: String
+
+    /// A malformed or unreadable frame: what is wrong.
+    public struct WireError: Error, CustomStringConvertible {
+        public let description: String
         init(_ description: String) { self.description = description }
     }
 
@@ -125,7 +126,7 @@ enum AgentProtocol {
 
     /// Reads one frame into secure memory. Returns nil on end of file before the first byte.
     /// - Throws: `WireError` for a bad length, a truncated frame or a read error (a receive timeout included).
-    static func readFrame(_ fd: Int32) throws(WireError) -> SecretBytes? {
+    public static func readFrame(_ fd: Int32) throws(WireError) -> SecretBytes? {
         var header = [UInt8](repeating: 0, count: 4)
         let got = header.withUnsafeMutableBytes { readFully(fd, $0) }
         if got == 0 { return nil }

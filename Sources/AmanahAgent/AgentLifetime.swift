@@ -1,17 +1,17 @@
 /// How long an agent keeps its identities: parsed from `8h`, `90m`, `1h30m`, `45s`, `2d` or plain seconds;
 /// between 1 second and 7 days.
-struct AgentLifetime: Sendable, Equatable {
+public struct AgentLifetime: Sendable, Equatable {
     /// The default: a working day, 8 hours.
-    static let standard = AgentLifetime(seconds: 8 * 3600)
+    public static let standard = AgentLifetime(seconds: 8 * 3600)
     /// The longest lifetime accepted: 7 days.
-    static let maximumSeconds: Int64 = 7 * 24 * 3600
+    public static let maximumSeconds: Int64 = 7 * 24 * 3600
 
-    let seconds: Int64
+    public let seconds: Int64
 
-    init(seconds: Int64) { self.seconds = seconds }
+    public init(seconds: Int64) { self.seconds = seconds }
 
     /// Parses a duration; nil when malformed, zero or above 7 days.
-    init?(parsing text: String) {
+    public init?(parsing text: String) {
         var total: Int64 = 0
         var number: Int64? = nil
         var sawUnit = false
@@ -46,7 +46,7 @@ struct AgentLifetime: Sendable, Equatable {
     }
 
     /// `7h 59m 58s`, dropping leading zero units.
-    static func format(seconds: Int64) -> String {
+    public static func format(seconds: Int64) -> String {
         let days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60, rest = seconds % 60
         var parts: [String] = []
         if days > 0 { parts.append("\(days)d") }

@@ -12,7 +12,7 @@ import Glibc
 ///
 /// Single-threaded: connections are served in turn, each with 5-second send and receive timeouts, so a
 /// stalled client delays others by at most that.
-final class AgentServer {
+public final class AgentServer {
     /// The identities held, in the order they were added.
     private var identities: [LocalIdentity] = []
     /// When the agent ends, in milliseconds of CLOCK_BOOTTIME (which keeps counting while the machine sleeps,
@@ -23,10 +23,10 @@ final class AgentServer {
     private var listener: Int32 = -1
     private var signals: Int32 = -1
     private(set) var folder = ""
-    private(set) var socketPath = ""
+    public private(set) var socketPath = ""
 
     /// An agent that lives `lifetimeSeconds` from now.
-    init(lifetimeSeconds: Int64) {
+    public init(lifetimeSeconds: Int64) {
         deadline = AgentServer.now() + lifetimeSeconds * 1000
     }
 
@@ -44,7 +44,7 @@ final class AgentServer {
 
     /// Takes the termination signals, then makes the folder and the listening socket under `base`.
     /// - Throws: `AgentSocket.Failure` naming the step.
-    func listen(under base: String) throws {
+    public func listen(under base: String) throws {
         signals = amanah_termination_signal_fd()
         guard signals >= 0 else { throw AgentSocket.Failure("cannot watch for termination signals") }
         let made = try AgentSocket.listen(under: base)
@@ -54,7 +54,7 @@ final class AgentServer {
     }
 
     /// Forgets every identity (their secure memory is wiped as it is freed), removes the socket and its folder.
-    func shutDown() {
+    public func shutDown() {
         identities.removeAll()
         if listener >= 0 { close(listener); listener = -1 }
         if !socketPath.isEmpty { unlink(socketPath); socketPath = "" }
@@ -64,14 +64,14 @@ final class AgentServer {
     /// Adds an identity from an `add` body (public key line, secret keys). A second copy of the same identity
     /// is ignored.
     /// - Throws: `AgentProtocol.WireError` for a malformed body; `CryptoError` when the keys do not match.
-    func add(body: UnsafeRawBufferPointer) throws {
+    public func add(body: UnsafeRawBufferPointer) throws {
         var reader = try AgentProtocol.Reader(body)
         guard try reader.code() == AgentProtocol.Request.add.rawValue else { throw AgentProtocol.WireError("not an add request") }
         try add(reader: &reader)
     }
 
     /// Adds an identity unlocked in this process (`agent start --foreground`).
-    func add(_ identity: consuming Identity) {
+    public func add(_ identity: consuming Identity) {
         let local = LocalIdentity(identity)
         if !identities.contains(where: { $0.publicKey.keyID == local.publicKey.keyID }) { identities.append(local) }
     }
@@ -91,7 +91,7 @@ final class AgentServer {
     // MARK: Serving
 
     /// Serves until the lifetime ends, a `lock` request, or a termination signal; then shuts down.
-    func serve() {
+    public func serve() {
         while true {
             let left = millisecondsLeft
             if left == 0 { break }

@@ -7,14 +7,13 @@ import VaultCrypto
 import Glibc
 #endif
 
-/// A benchmark of the audit log, hidden from help: `amanah __bench-audit [N]` (default 10^6). Creates a
+/// A benchmark of the audit log: `amanah-bench audit [N]` (default 10^6). Creates a
 /// throw-away vault in a temporary folder (its own client state there too), appends N events through the
 /// vault's own `AuditLog.append` path, then measures at that size: appends (batched, and one fsync'd
 /// transaction each), inclusion and consistency proofs, a checkpoint and a full `audit verify`. Prints the
 /// figures on standard output and removes the folder unless --keep. Not a test: run it in a release build.
-struct BenchAudit: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__bench-audit", abstract: "Benchmark the audit log.",
-                                                    shouldDisplay: false)
+struct AuditBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Benchmark the audit log (release build).")
     @Argument(help: "Number of events to build the log to.") var count: Int = 1_000_000
     @Option(help: "Events per transaction while building.") var batch: Int = 10_000
     @Option(help: "Work in this (new) folder instead of a temporary one.") var folder: String?
@@ -33,7 +32,7 @@ struct BenchAudit: ParsableCommand {
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
-        func report(_ text: String) { Terminal.output("bench-audit: " + text) }
+        func report(_ text: String) { print("bench-audit: " + text) }
 
         let custodian = IdentityBox(Identity.generate())
         let request = Vault.CreateRequest(path: root + "/vault", custodians: [custodian.publicKey], threshold: 1, members: [])

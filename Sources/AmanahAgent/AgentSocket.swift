@@ -28,8 +28,8 @@ public enum AgentSocket {
     /// The folder under which an agent makes its own: `$XDG_RUNTIME_DIR` when it is an absolute path to a
     /// folder owned by this user that no one else may enter (as the XDG base directory specification
     /// requires of it), otherwise `/tmp`.
-    static func runtimeBase() -> String {
-        if let value = Environment.value("XDG_RUNTIME_DIR"), value.hasPrefix("/") {
+    public static func runtimeBase() -> String {
+        if let value = AgentEnvironment.value("XDG_RUNTIME_DIR"), value.hasPrefix("/") {
             var info = stat()
             if stat(value, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 {
                 return value
@@ -41,7 +41,7 @@ public enum AgentSocket {
     /// Makes a new folder `<base>/amanah-agent-XXXXXX` (mode 0700, `mkdtemp`) and listens on `socket` inside
     /// it (mode 0600). Returns the listening descriptor (close-on-exec), the folder and the socket path.
     /// - Throws: `Failure` naming the step; nothing is left behind on failure.
-    static func listen(under base: String) throws -> (fd: Int32, folder: String, path: String) {
+    public static func listen(under base: String) throws -> (fd: Int32, folder: String, path: String) {
         var template = Array((base + "/amanah-agent-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw Failure("cannot make a folder under \(base)") }
         let folder = String(cString: made)

@@ -1,3 +1,4 @@
+import AmanahAgent
 import Vault
 import VaultCrypto
 

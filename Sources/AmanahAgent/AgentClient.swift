@@ -25,7 +25,7 @@ public struct AgentClient: Sendable {
 
     /// The agent named by `AMANAH_AGENT_SOCKET`, if set.
     public static func fromEnvironment() -> AgentClient? {
-        guard let value = Environment.value(environmentVariable), !value.isEmpty else { return nil }
+        guard let value = AgentEnvironment.value(environmentVariable), !value.isEmpty else { return nil }
         return AgentClient(path: value)
     }
 

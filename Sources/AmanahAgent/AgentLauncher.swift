@@ -9,16 +9,19 @@ import Glibc
 /// inherited descriptor but two pipes. The identity's secret keys go to it through the first pipe (its
 /// standard input), never through argv, the environment or a file; it answers `ready <socket path>` or
 /// `error <why>` on the second (its standard output) and then lets go of both.
-enum AgentLauncher {
+public enum AgentLauncher {
+    /// The hidden subcommand of `amanah` that runs a detached agent (`amanah __agent`).
+    public static let childCommandName = "__agent"
+
     /// What the new agent reported.
-    struct Started {
-        let pid: pid_t
-        let socketPath: String
+    public struct Started {
+        public let pid: pid_t
+        public let socketPath: String
     }
 
     /// Spawns the agent, hands it `identity`, and waits (at most 30 seconds) until it listens.
     /// - Throws: `AgentError` naming the step that failed.
-    static func start(_ identity: borrowing Identity, lifetime: AgentLifetime, runtimeBase: String) throws -> Started {
+    public static func start(_ identity: borrowing Identity, lifetime: AgentLifetime, runtimeBase: String) throws -> Started {
         guard let executable = currentExecutable() else { throw AgentError("cannot find the amanah executable (/proc/self/exe)") }
         var secretsPipe: [Int32] = [-1, -1], readyPipe: [Int32] = [-1, -1]
         // Close-on-exec from the start, so no other child started meanwhile keeps them; the spawn's dup2
@@ -35,7 +38,7 @@ enum AgentLauncher {
         }
         let spawned = Result { () throws(CleanSpawn.Failure) -> pid_t in
             try CleanSpawn.spawn(executable: executable,
-                                 arguments: [AgentChildCommand.configuration.commandName ?? "__agent",
+                                 arguments: [AgentLauncher.childCommandName,
                                              "--lifetime", String(lifetime.seconds), "--runtime-dir", runtimeBase],
                                  standardInput: secretsPipe[0], standardOutput: readyPipe[1], standardError: null,
                                  environment: ["SWIFT_BACKTRACE=enable=no"])
