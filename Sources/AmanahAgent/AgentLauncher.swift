@@ -1,3 +1,4 @@
+import VaultPlatform
 import CPlatform
 import VaultCrypto
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import VaultPlatform
 import AmanahAgent
 import Vault
 import VaultCrypto

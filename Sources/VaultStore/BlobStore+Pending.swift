@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultPlatform
 import Glibc
 #endif
 import VaultCrypto
@@ -23,7 +24,7 @@ extension BlobStore {
 
     /// Creates the temporary file of new blob `id` (mode 0600, exclusive), creating and syncing its folder
     /// first when it is new.
-    /// - Throws: `StoreError.io` or `CryptoError.system` naming the path.
+    /// - Throws: `StoreError.io` or `SystemCallError` naming the path.
     public func begin(id: String) throws -> PendingBlob {
         let folder = root + "/" + String(id.prefix(2))
         if !DurableFile.exists(folder) {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultPlatform
 import Glibc
 #endif
 import VaultCrypto

@@ -1,3 +1,4 @@
+import VaultPlatform
 import GRDB
 import VaultCrypto
 #if canImport(Glibc)

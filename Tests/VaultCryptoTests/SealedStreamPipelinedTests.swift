@@ -1,3 +1,4 @@
+import VaultPlatform
 import Testing
 @testable import VaultCrypto
 

@@ -1,3 +1,4 @@
+import VaultPlatform
 import ArgumentParser
 import Foundation
 import Vault

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultPolicy
 import ArgumentParser
 import Vault

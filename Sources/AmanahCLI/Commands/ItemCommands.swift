@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultText
 import ArgumentParser
 import Foundation

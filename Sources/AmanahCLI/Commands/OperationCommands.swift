@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultText
 import VaultPolicy
 import ArgumentParser

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultPolicy
 import Foundation
 import VaultCrypto
@@ -44,7 +45,7 @@ public enum BundleWriter {
     /// closes and names it. Debug builds end the process at fault point `issue.mid-write` after the first
     /// bytes reach the file (crash tests).
     /// - Throws: `VaultError.integrity` when a streamed member does not have the SHA-256 or size the plan
-    ///   promised; `CryptoError.system` for write errors of `output` (disk full, I/O error); format errors.
+    ///   promised; `SystemCallError` for write errors of `output` (disk full, I/O error); format errors.
     public static func write(members: [BundleMember], modificationTime: UInt64, recipients: [AgeX25519Recipient], into output: FileHandleFD) throws {
         let sorted = members.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         try PipeWorker.run(producer: { writer in

@@ -1,3 +1,4 @@
+import VaultPlatform
 import CPlatform
 import Foundation
 import GRDB
@@ -343,8 +344,8 @@ extension Session {
         do {
             do {
                 try BundleWriter.write(members: members, modificationTime: UInt64(max(0, issuedAt / 1000)), recipients: recipientKeys, into: partial.handle)
-            } catch let CryptoError.system(what, detail) where what.hasSuffix(partial.path) {
-                throw OutputFile.writeFailure(outputPath, detail)
+            } catch let error as SystemCallError where error.operation.hasSuffix(partial.path) {
+                throw OutputFile.writeFailure(outputPath, error)
             }
             FaultInjection.point("issue.after-partial")
             try OutputFile.place(partial.path, at: outputPath, overwrite: false)

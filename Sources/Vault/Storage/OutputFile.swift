@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultPlatform
 import Glibc
 #endif
 import CPlatform
@@ -115,7 +116,7 @@ enum OutputFile {
         } catch let error as VaultError {
             throw error
         } catch {
-            throw writeFailure(path, "rename was refused (\(refused)) and the copy failed: \(error)")
+            throw writeFailure(path, error, context: "rename was refused (\(refused)) and the copy failed: ")
         }
         _ = unlink(partial)
         try syncFolder(folder, of: path)
@@ -124,7 +125,7 @@ enum OutputFile {
     /// The copy-and-verify fallback of `place`.
     private static func copyAndVerify(_ partial: String, to path: String, overwrite: Bool) throws {
         if overwrite && DurableFile.exists(path) {
-            guard unlink(path) == 0 else { throw CryptoError.system("remove \(path)", lastErrorText()) }
+            guard unlink(path) == 0 else { throw SystemCallError("remove \(path)") }
         }
         let source = try FileHandleFD.openForReading(partial, followLinks: false)
         if DurableFile.exists(path) { throw VaultError.exists(path) }
@@ -188,11 +189,14 @@ enum OutputFile {
     /// The error for an output that cannot be written: it names the output (never a partial name alone) and
     /// says "the disk is full" when the file system has no space left for an unprivileged writer (ENOSPC, or
     /// FAT over FUSE, which reports EPERM then). Never an integrity failure: the vault's content is fine.
-    static func writeFailure(_ path: String, _ cause: Any) -> VaultError {
+    /// - Parameter context: words put before the cause ("rename was refused ... and the copy failed: ").
+    static func writeFailure(_ path: String, _ cause: Any, context: String = "") -> VaultError {
         var info = statvfs()
         let full = statvfs(DurableFile.directory(of: path), &info) == 0 && info.f_bavail == 0
-        let text = "\(cause)"
-        if full || text.contains(String(cString: strerror(ENOSPC))) {
+        let systemError = cause as? SystemCallError
+        // A system call's error is told by its text alone: the operation would name a partial file.
+        let text = context + (systemError.map { String(cString: strerror($0.errno.rawValue)) } ?? "\(cause)")
+        if full || systemError?.isDiskFull == true {
             return .failed("cannot write \(path): the disk is full (\(text))")
         }
         return .failed("cannot write \(path): \(text)")

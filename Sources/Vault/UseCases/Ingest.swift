@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultText
 import VaultPolicy
 import Foundation
@@ -100,7 +101,7 @@ extension Session {
     /// - Parameter report: called on the calling thread with the request's index and its outcome, in
     ///   request order, each only after the transaction holding that item has committed (or on failure).
     /// - Throws: `VaultError.notPermitted` when the member holds no media index key (nothing is done);
-    ///   `CryptoError.system` when a thread cannot start. Per-file errors go to `report`, among them the
+    ///   `SystemCallError` when a thread cannot start. Per-file errors go to `report`, among them the
     ///   policy's refusal for a case (`checkIngest` runs once per case and witness named).
     public func ingest(_ requests: [IngestRequest], report: (Int, Result<IngestOutcome, any Error>) -> Void) throws {
         let mediaGeneration = generation(.media)
@@ -310,12 +311,12 @@ extension Session {
             }
             FaultInjection.point("ingest.mid-blob")
             FaultInjection.changeFile(path, at: "ingest.after-read")
-        } catch let error as CryptoError {
+        } catch let error where error is CryptoError || error is SystemCallError {
             vault.blobs.discard(blob)
             // A source that held more or fewer bytes than its size said has changed; so has one whose
             // status changed (a read error on a file being truncated, ...).
             var changes = file.changesSinceOpened()
-            if changes.isEmpty, case .malformedStream = error { changes = ["its length while it was read (\(error))"] }
+            if changes.isEmpty, case .malformedStream? = error as? CryptoError { changes = ["its length while it was read (\(error))"] }
             if !changes.isEmpty { throw Self.changedWhileRead(path, changes) }
             throw VaultError.invalidInput(path, "\(error)")
         } catch {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultPlatform
 import VaultPolicy
 import Glibc
 #endif
@@ -166,7 +167,7 @@ final class SealingPool: @unchecked Sendable {
     private var workers: [WorkerThread] = []
 
     /// Starts `workerCount` threads, each with its own workspace over the shared `direct` pool.
-    /// - Throws: `CryptoError.system` when a thread cannot start (the others are stopped).
+    /// - Throws: `SystemCallError` when a thread cannot start (the others are stopped).
     init(workerCount: Int, direct: DirectBlobSink.Buffers,
          seal: @escaping @Sendable (Job, IngestWorkspace) -> IngestStage) throws {
         do {
@@ -237,7 +238,7 @@ final class MetadataPrefetch: @unchecked Sendable {
     private var workers: [WorkerThread] = []
 
     /// Starts `workerCount` threads.
-    /// - Throws: `CryptoError.system` when a thread cannot start (the others are stopped).
+    /// - Throws: `SystemCallError` when a thread cannot start (the others are stopped).
     init(workerCount: Int) throws {
         do {
             for number in 0..<max(1, workerCount) {
@@ -325,10 +326,10 @@ struct FileSnapshot: Equatable {
     let statusChanged: [Int]
 
     /// The snapshot of the open descriptor `fd`.
-    /// - Throws: `CryptoError.system` when `fstat` fails.
+    /// - Throws: `SystemCallError` when `fstat` fails.
     init(fd: Int32) throws {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat", lastErrorText()) }
+        guard fstat(fd, &info) == 0 else { throw SystemCallError("stat") }
         self.init(info)
     }
 
@@ -363,7 +364,7 @@ extension Session {
     /// Reads the open file again from its start through the same descriptor (pread; the read offset stays)
     /// and compares what it holds now with what the seal read: `length` bytes of SHA-256 `digest`.
     /// - Returns: phrases naming what differs (the length, the content), empty when nothing does.
-    /// - Throws: `CryptoError.system` on a read error.
+    /// - Throws: `SystemCallError` on a read error.
     static func reread(_ handle: FileHandleFD, length: UInt64, digest: [UInt8], buffer: UnsafeMutableRawBufferPointer) throws -> [String] {
         var source = PositionalSource(fd: handle.fd)
         var hasher = ContentHasher()

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultPolicy
 import Foundation
 import VaultCrypto
@@ -15,13 +16,13 @@ public struct PositionalSource: ByteSource {
     public init(fd: Int32) { self.fd = fd }
 
     /// Reads the next bytes at the source's own offset.
-    /// - Throws: `CryptoError.system` when `pread` fails.
+    /// - Throws: `SystemCallError` when `pread` fails.
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         while true {
             let n = pread(fd, buffer.baseAddress!, buffer.count, offset)
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw CryptoError.system("read", lastErrorText()) }
+            guard n >= 0 else { throw SystemCallError("read") }
             offset += off_t(n)
             return n
         }

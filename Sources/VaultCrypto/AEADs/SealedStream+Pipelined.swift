@@ -1,3 +1,4 @@
+import VaultPlatform
 import CSodium
 
 extension SealedStream {
@@ -27,7 +28,7 @@ extension SealedStream {
     ///     with itself, and never after this function returns.
     /// - Returns: the number of sealed bytes written.
     /// - Throws: `CryptoError.malformedStream` if the source holds fewer or more bytes than `contentLength`
-    ///   (the file changed while it was read); `CryptoError.system` if a thread cannot start; I/O errors
+    ///   (the file changed while it was read); `SystemCallError` if a thread cannot start; I/O errors
     ///   from the source or sink. Nothing more is read or written after an error.
     @discardableResult
     public static func sealPipelined<Source: ByteSource, Sink: ByteSink>(

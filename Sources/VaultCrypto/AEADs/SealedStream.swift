@@ -1,3 +1,4 @@
+import VaultPlatform
 import CSodium
 
 /// Amanah's sealed-file container (format version 1) on `crypto_secretstream_xchacha20poly1305`, for blobs
@@ -245,7 +246,7 @@ public enum SealedStream {
     /// removed and nothing appears at `path`.
     /// - Parameter overwrite: replace an existing file at `path`.
     /// - Returns: the content length in bytes.
-    /// - Throws: as `open(from:to:key:associatedData:)`, and `CryptoError.system` for I/O errors or an
+    /// - Throws: as `open(from:to:key:associatedData:)`, and `SystemCallError` for I/O errors or an
     ///   existing file when `overwrite` is false.
     @discardableResult
     public static func openToFile<Source: ByteSource>(

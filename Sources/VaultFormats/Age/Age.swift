@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// Encryption and decryption in the age v1 format (c2sp.org/age), streaming in constant memory.

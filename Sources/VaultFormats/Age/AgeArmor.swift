@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// The ASCII armor of age files (c2sp.org/age, "ASCII armor"): strict RFC 7468 PEM with the label

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// The text header of an age v1 file (c2sp.org/age, "Header"): the version line, one or more recipient

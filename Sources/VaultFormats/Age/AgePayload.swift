@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// The age v1 payload (c2sp.org/age, "Payload"): a 16-byte random nonce, then the plaintext in 64 KiB

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// A read buffer over a `ByteSource` that can hand out lines (for text headers) and then continue with raw

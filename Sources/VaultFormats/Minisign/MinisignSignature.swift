@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// A minisign signature file (jedisct1/minisign), four lines each ending with LF:

@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultCrypto
 
 /// The result of checking a minisign signature: valid with its trusted comment, or the first reason it is

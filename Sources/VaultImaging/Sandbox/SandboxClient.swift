@@ -1,3 +1,4 @@
+import VaultPlatform
 import CPlatform
 import Foundation
 import VaultCrypto

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,14 +11,14 @@ import Darwin
 /// buffer, 0 only at the end of the stream.
 public protocol ByteSource {
     /// Reads up to `buffer.count` bytes.
-    /// - Throws: `CryptoError.system` on an I/O error.
+    /// - Throws: `SystemCallError` on an I/O error.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
 /// A stream of bytes to write to.
 public protocol ByteSink {
     /// Writes all of `bytes`.
-    /// - Throws: `CryptoError.system` on an I/O error (disk full, closed pipe, ...).
+    /// - Throws: `SystemCallError` on an I/O error (disk full, closed pipe, ...).
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
@@ -85,20 +86,20 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
     deinit { if !closed { _ = Glibc.close(fd) } }
 
     /// Opens `path` for reading (`O_RDONLY | O_CLOEXEC`, and `O_NOFOLLOW` when `followLinks` is false).
-    /// - Throws: `CryptoError.system` naming the path.
+    /// - Throws: `SystemCallError` naming the path.
     public static func openForReading(_ path: String, followLinks: Bool = true) throws -> FileHandleFD {
         var flags = O_RDONLY | O_CLOEXEC
         if !followLinks { flags |= O_NOFOLLOW }
         let fd = Glibc.open(path, flags)
-        guard fd >= 0 else { throw CryptoError.system(path, lastErrorText()) }
+        guard fd >= 0 else { throw SystemCallError(path) }
         return FileHandleFD(fd: fd, path: path)
     }
 
     /// Creates `path` exclusively (`O_CREAT | O_EXCL`, fails if it exists) for writing with `mode`.
-    /// - Throws: `CryptoError.system` naming the path.
+    /// - Throws: `SystemCallError` naming the path.
     public static func createExclusive(_ path: String, mode: mode_t = 0o600) throws -> FileHandleFD {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw CryptoError.system(path, lastErrorText()) }
+        guard fd >= 0 else { throw SystemCallError(path) }
         return FileHandleFD(fd: fd, path: path)
     }
 
@@ -108,7 +109,7 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
             let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw CryptoError.system("read \(path)", lastErrorText())
+            throw SystemCallError("read \(path)")
         }
     }
 
@@ -118,7 +119,7 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CryptoError.system("write \(path)", lastErrorText())
+                throw SystemCallError("write \(path)")
             }
             offset += n
         }
@@ -126,20 +127,20 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
 
     /// Flushes data and metadata to stable storage (`fsync`).
     public func sync() throws {
-        guard Glibc.fsync(fd) == 0 else { throw CryptoError.system("fsync \(path)", lastErrorText()) }
+        guard Glibc.fsync(fd) == 0 else { throw SystemCallError("fsync \(path)") }
     }
 
     /// The file's size in bytes (`fstat`).
     public func size() throws -> UInt64 {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat \(path)", lastErrorText()) }
+        guard fstat(fd, &info) == 0 else { throw SystemCallError("stat \(path)") }
         return UInt64(info.st_size)
     }
 
     /// Whether the descriptor refers to a regular file.
     public func isRegularFile() throws -> Bool {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat \(path)", lastErrorText()) }
+        guard fstat(fd, &info) == 0 else { throw SystemCallError("stat \(path)") }
         return (info.st_mode & S_IFMT) == S_IFREG
     }
 
@@ -147,10 +148,10 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
     /// group or other users any access, as ssh refuses an unprotected private key. Checked with `fstat` on
     /// this descriptor, so it is the file actually read that is checked.
     /// - Throws: `ExposedSecretFileError` naming the file, its mode and the `chmod` to run;
-    ///   `CryptoError.system` when `fstat` fails.
+    ///   `SystemCallError` when `fstat` fails.
     public func requirePrivate() throws {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw CryptoError.system("stat \(path)", lastErrorText()) }
+        guard fstat(fd, &info) == 0 else { throw SystemCallError("stat \(path)") }
         let mode = UInt32(info.st_mode) & 0o7777
         guard mode & 0o077 == 0 else { throw ExposedSecretFileError(path: path, mode: mode) }
     }
@@ -159,19 +160,19 @@ public final class FileHandleFD: ByteSource, ByteSink, @unchecked Sendable {
     public func close() throws {
         guard !closed else { return }
         closed = true
-        guard Glibc.close(fd) == 0 else { throw CryptoError.system("close \(path)", lastErrorText()) }
+        guard Glibc.close(fd) == 0 else { throw SystemCallError("close \(path)") }
     }
 }
 
 /// Durable file-system steps used by every write that must survive a crash.
 public enum DurableFile {
     /// `fsync` on a directory, so that a rename or creation inside it is durable.
-    /// - Throws: `CryptoError.system` naming the directory.
+    /// - Throws: `SystemCallError` naming the directory.
     public static func syncDirectory(_ path: String) throws {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw CryptoError.system(path, lastErrorText()) }
+        guard fd >= 0 else { throw SystemCallError(path) }
         defer { _ = Glibc.close(fd) }
-        guard Glibc.fsync(fd) == 0 else { throw CryptoError.system("fsync \(path)", lastErrorText()) }
+        guard Glibc.fsync(fd) == 0 else { throw SystemCallError("fsync \(path)") }
     }
 
     /// The directory part of a path ("." when there is none).
@@ -191,7 +192,11 @@ public enum DurableFile {
     public static func temporaryPath(beside path: String) -> String {
         let name = lastComponent(of: path)
         let dir = directory(of: path)
-        return dir + "/." + name + ".tmp-" + Hex.encode(Random.bytes(8))
+        var generator = SystemRandomNumberGenerator()   // the kernel's getrandom(2)
+        let random = withUnsafeBytes(of: generator.next() as UInt64) { Array($0) }
+        let digits = Array("0123456789abcdef".utf8)
+        let suffix = String(decoding: random.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+        return dir + "/." + name + ".tmp-" + suffix
     }
 
     /// Writes through a temporary file beside `path`, then fsync, rename over `path` (only when `overwrite`
@@ -200,11 +205,11 @@ public enum DurableFile {
     /// - Parameters:
     ///   - mode: permission bits of the new file (e.g. 0o600 for key files).
     ///   - body: writes the content to the given sink.
-    /// - Throws: `CryptoError.system` naming the path (including "exists" when it exists and `overwrite` is
+    /// - Throws: `SystemCallError` naming the path (including "exists" when it exists and `overwrite` is
     ///   false), or whatever `body` throws.
     public static func write(to path: String, mode: mode_t = 0o600, overwrite: Bool,
                              _ body: (FileHandleFD) throws -> Void) throws {
-        if !overwrite && exists(path) { throw CryptoError.system(path, "file exists") }
+        if !overwrite && exists(path) { throw SystemCallError(path, errno: .fileExists) }
         let temporary = temporaryPath(beside: path)
         let handle = try FileHandleFD.createExclusive(temporary, mode: mode)
         do {
@@ -212,10 +217,10 @@ public enum DurableFile {
             try handle.sync()
             try handle.close()
             if overwrite {
-                guard Glibc.rename(temporary, path) == 0 else { throw CryptoError.system("rename to \(path)", lastErrorText()) }
+                guard Glibc.rename(temporary, path) == 0 else { throw SystemCallError("rename to \(path)") }
             } else {
                 // link(2) fails if the target exists, so a concurrent creation is never clobbered.
-                guard Glibc.link(temporary, path) == 0 else { throw CryptoError.system(path, lastErrorText()) }
+                guard Glibc.link(temporary, path) == 0 else { throw SystemCallError(path) }
                 _ = Glibc.unlink(temporary)
             }
             try syncDirectory(directory(of: path))
@@ -233,7 +238,7 @@ public enum DurableFile {
     }
 
     /// Reads a whole small file (at most `limit` bytes).
-    /// - Throws: `CryptoError.system` naming the path, or if it is larger than `limit`.
+    /// - Throws: `SystemCallError` naming the path, or if it is larger than `limit`.
     public static func readAll(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
         try readAll(path, limit: limit, requirePrivate: false)
     }
@@ -241,7 +246,7 @@ public enum DurableFile {
     /// Reads a whole small secret file (an identity key file, an age identity; at most `limit` bytes),
     /// refusing it, before reading any byte, when its mode lets the group or others at it
     /// (`FileHandleFD.requirePrivate`, on the descriptor that is then read).
-    /// - Throws: `ExposedSecretFileError` naming the file and the `chmod 600` to run; `CryptoError.system`
+    /// - Throws: `ExposedSecretFileError` naming the file and the `chmod 600` to run; `SystemCallError`
     ///   naming the path, or if it is larger than `limit`.
     public static func readSecret(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
         try readAll(path, limit: limit, requirePrivate: true)
@@ -251,7 +256,7 @@ public enum DurableFile {
         let handle = try FileHandleFD.openForReading(path)
         if requirePrivate { try handle.requirePrivate() }
         let size = try handle.size()
-        guard size <= UInt64(limit) else { throw CryptoError.system(path, "file is larger than \(limit) bytes") }
+        guard size <= UInt64(limit) else { throw FileTooLargeError(path: path, limit: limit) }
         var out = [UInt8](repeating: 0, count: Int(size))
         var total = try out.withUnsafeMutableBytes { (buffer) throws -> Int in
             var source = handle
@@ -264,7 +269,7 @@ public enum DurableFile {
             let n = try chunk.withUnsafeMutableBytes { (buffer) throws -> Int in try handle.read(into: buffer) }
             if n == 0 { break }
             total += n
-            guard total <= limit else { throw CryptoError.system(path, "file is larger than \(limit) bytes") }
+            guard total <= limit else { throw FileTooLargeError(path: path, limit: limit) }
             out.append(contentsOf: chunk[0..<n])
         }
         return out
@@ -290,7 +295,3 @@ public struct ExposedSecretFileError: Error, Equatable, Sendable, CustomStringCo
     }
 }
 
-/// The text of the current `errno`.
-public func lastErrorText() -> String {
-    String(cString: strerror(errno))
-}

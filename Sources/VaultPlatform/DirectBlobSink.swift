@@ -1,9 +1,7 @@
 #if canImport(Glibc)
-import VaultPolicy
 import Glibc
 #endif
 import CPlatform
-import VaultCrypto
 
 /// The sink of a large blob: bytes are gathered into aligned 1 MiB buffers that a writer thread of its own
 /// writes with direct I/O (O_DIRECT), from the buffer to the device without a copy into the page cache and
@@ -14,18 +12,18 @@ import VaultCrypto
 /// `finish()` does not wait: the sealing thread goes on with the next file while the last writes of this
 /// one complete, and the commit stage calls `waitUntilWritten()` before it fsyncs the blob. Durability still
 /// comes only from the fsync in `BlobStore.publish`.
-final class DirectBlobSink: ByteSink, @unchecked Sendable {
+public final class DirectBlobSink: ByteSink, @unchecked Sendable {
     static let bufferBytes = 1 << 20
     static let alignment = 4096
 
     /// Aligned buffers of `bufferBytes` shared by the sinks of one ingest (six, so that a file can be sealed
     /// while the previous one's last writes complete), allocated once.
-    final class Buffers: @unchecked Sendable {
+    public final class Buffers: @unchecked Sendable {
         private let lock = ConditionLock()
         private let all: [UnsafeMutableRawBufferPointer]
         private var free: [UnsafeMutableRawBufferPointer]
 
-        init(count: Int = 6) {
+        public init(count: Int = 6) {
             all = (0..<count).map { _ in
                 UnsafeMutableRawBufferPointer.allocate(byteCount: DirectBlobSink.bufferBytes, alignment: DirectBlobSink.alignment)
             }
@@ -51,8 +49,8 @@ final class DirectBlobSink: ByteSink, @unchecked Sendable {
     private var finished = false
 
     /// Starts the writer thread for `handle` (a new, empty file), with buffers from `buffers`.
-    /// - Throws: `CryptoError.system` when the thread cannot start.
-    init(handle: FileHandleFD, buffers: Buffers) throws {
+    /// - Throws: `SystemCallError` when the thread cannot start.
+    public init(handle: FileHandleFD, buffers: Buffers) throws {
         let direct = amanah_set_direct_io(handle.fd, 1) == 0
         let state = DirectWriterState(handle: handle, direct: direct, buffers: buffers)
         self.state = state
@@ -71,7 +69,7 @@ final class DirectBlobSink: ByteSink, @unchecked Sendable {
         writer.join()
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = min(bytes.count - done, DirectBlobSink.bufferBytes - filled)
@@ -89,7 +87,7 @@ final class DirectBlobSink: ByteSink, @unchecked Sendable {
     }
 
     /// Hands the rest to the writer and lets it finish on its own; `waitUntilWritten()` waits for it.
-    func finish() {
+    public func finish() {
         guard !finished else { return }
         finished = true
         if filled > 0 { state.submit(buffer: current, length: filled, offset: offset) } else { buffers.giveBack(current) }
@@ -97,15 +95,15 @@ final class DirectBlobSink: ByteSink, @unchecked Sendable {
     }
 
     /// Waits for every write of a finished sink.
-    /// - Throws: the first write error (`CryptoError.system` naming the file).
-    func waitUntilWritten() throws {
+    /// - Throws: the first write error (`SystemCallError` naming the file).
+    public func waitUntilWritten() throws {
         finish()
         writer.join()
         if let failure = state.failure { throw failure }
     }
 
     /// Stops the writer without finishing the file (after an error elsewhere).
-    func abort() {
+    public func abort() {
         guard !finished else { return }
         finished = true
         buffers.giveBack(current)
@@ -115,7 +113,7 @@ final class DirectBlobSink: ByteSink, @unchecked Sendable {
 }
 
 /// What the sealing thread and the writer thread of a `DirectBlobSink` share.
-final class DirectWriterState: @unchecked Sendable {
+public final class DirectWriterState: @unchecked Sendable {
     private struct Job {
         let buffer: UnsafeMutableRawBufferPointer
         let length: Int
@@ -132,7 +130,7 @@ final class DirectWriterState: @unchecked Sendable {
     private var stopped = false
     private var error: (any Error)?
 
-    init(handle: FileHandleFD, direct: Bool, buffers: DirectBlobSink.Buffers) {
+    public init(handle: FileHandleFD, direct: Bool, buffers: DirectBlobSink.Buffers) {
         self.handle = handle
         self.direct = direct
         self.buffers = buffers
@@ -195,7 +193,7 @@ final class DirectWriterState: @unchecked Sendable {
             if try writeAll(job.buffer.baseAddress!, aligned, at: job.offset, allowFallback: true) {
                 if aligned > job.length {
                     guard ftruncate(handle.fd, off_t(job.offset) + off_t(job.length)) == 0 else {
-                        throw CryptoError.system("truncate \(handle.path)", lastErrorText())
+                        throw SystemCallError("truncate \(handle.path)")
                     }
                 }
                 return
@@ -217,9 +215,9 @@ final class DirectWriterState: @unchecked Sendable {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EINVAL && allowFallback && done == 0 { return false }
-                throw CryptoError.system("write \(handle.path)", lastErrorText())
+                throw SystemCallError("write \(handle.path)")
             }
-            if n == 0 { throw CryptoError.system("write \(handle.path)", "no space written") }
+            if n == 0 { throw SystemCallError("write \(handle.path)", errno: .noSpace) }
             done += n
             if done < count && direct {
                 direct = false

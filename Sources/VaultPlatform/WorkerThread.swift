@@ -1,3 +1,4 @@
+import SystemPackage
 import CPlatform
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ public final class WorkerThread: @unchecked Sendable {
     private var joined = false
 
     /// Starts `body` on a new thread named `name` (at most 15 bytes, shown by `top -H` and `perf`).
-    /// - Throws: `CryptoError.system` when the thread cannot be created.
+    /// - Throws: `SystemCallError` when the thread cannot be created.
     public init(name: String, _ body: @escaping @Sendable () -> Void) throws {
         let context = Unmanaged.passRetained(ClosureBox(name: String(decoding: name.utf8.prefix(15), as: UTF8.self), body)).toOpaque()
         #if canImport(Darwin)
@@ -35,7 +36,7 @@ public final class WorkerThread: @unchecked Sendable {
         }, context)
         guard status == 0 else {
             Unmanaged<ClosureBox>.fromOpaque(context).release()
-            throw CryptoError.system("pthread_create", String(cString: strerror(status)))
+            throw SystemCallError("pthread_create", errno: Errno(rawValue: status))
         }
         #if canImport(Darwin)
         thread = created!
@@ -56,7 +57,7 @@ public final class WorkerThread: @unchecked Sendable {
     private final class ClosureBox {
         let name: String
         let body: @Sendable () -> Void
-        init(name: String, _ body: @escaping @Sendable () -> Void) { self.name = name; self.body = body }
+        public init(name: String, _ body: @escaping @Sendable () -> Void) { self.name = name; self.body = body }
     }
 }
 
