@@ -1,8 +1,8 @@
-import VaultPlatform
-import AmanahAgent
+internal import VaultPlatform
+internal import AmanahAgent
 import ArgumentParser
-import VaultCrypto
-import VaultStore
+internal import VaultCrypto
+internal import VaultStore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,6 @@
-import VaultText
-import VaultCrypto
-import VaultStore
+internal import VaultText
+internal import VaultCrypto
+internal import VaultStore
 
 /// A runtime failure reported to the user as `amanah: <message>` (and `amanah: hint: <hint>`), with the
 /// process exit status: 1 for failure, 3 for failed verification, 64 for usage errors.

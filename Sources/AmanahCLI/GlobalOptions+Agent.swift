@@ -1,7 +1,7 @@
-import VaultPlatform
-import AmanahAgent
-import Vault
-import VaultCrypto
+internal import VaultPlatform
+internal import AmanahAgent
+internal import Vault
+internal import VaultCrypto
 
 extension GlobalOptions {
     /// The identity a command acts as.
@@ -13,7 +13,7 @@ extension GlobalOptions {
     /// and then, with no terminal and no passphrase file, the command fails with the usual "no terminal to ask
     /// for the passphrase" error and a hint naming the agent's problem.
     /// - Throws: `CLIError` naming the key file and what is wrong.
-    public func openIdentity() throws -> IdentityBox {
+    func openIdentity() throws -> IdentityBox {
         let path = try identityPath()
         let publicKey = try IdentityLoader.publicKey(path: path)
         var agentProblem: String? = nil
@@ -38,7 +38,7 @@ extension GlobalOptions {
 extension IdentityLoader {
     /// The public key in the key file at `path`, read without the passphrase.
     /// - Throws: `CLIError` naming the file.
-    public static func publicKey(path: String) throws -> MemberPublicKey {
+    static func publicKey(path: String) throws -> MemberPublicKey {
         let contents = try readKeyFile(path)
         do { return try KeyFile.publicKey(of: contents) } catch {
             throw CLIError("\(path): \(error)")

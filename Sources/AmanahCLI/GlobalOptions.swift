@@ -1,6 +1,6 @@
-import VaultPlatform
+internal import VaultPlatform
 import ArgumentParser
-import VaultCrypto
+internal import VaultCrypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +20,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The vault path from `-C` or `AMANAH_VAULT`.
     /// - Throws: `CLIError` (usage) when neither is set.
-    public func vaultPath() throws -> String {
+    func vaultPath() throws -> String {
         if let vault { return vault }
         if let value = Environment.value("AMANAH_VAULT"), !value.isEmpty { return value }
         throw CLIError("no vault given", hint: "pass -C VAULT or set AMANAH_VAULT", exitCode: CLIError.usage)
@@ -28,14 +28,14 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The identity key file path from `-i` or `AMANAH_IDENTITY`.
     /// - Throws: `CLIError` (usage) when neither is set.
-    public func identityPath() throws -> String {
+    func identityPath() throws -> String {
         if let identity { return identity }
         if let value = Environment.value("AMANAH_IDENTITY"), !value.isEmpty { return value }
         throw CLIError("no identity given", hint: "pass -i KEYFILE or set AMANAH_IDENTITY", exitCode: CLIError.usage)
     }
 
     /// The passphrase file from `--passphrase-file` or `AMANAH_PASSPHRASE_FILE`, if any.
-    public func passphrasePath() -> String? {
+    func passphrasePath() -> String? {
         if let passphraseFile { return passphraseFile }
         if let value = Environment.value("AMANAH_PASSPHRASE_FILE"), !value.isEmpty { return value }
         return nil
@@ -43,7 +43,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Reads the passphrase (file or terminal) into secure memory.
     /// - Throws: `CLIError` naming the problem.
-    public func readPassphrase(prompt: String = "passphrase", confirm: Bool = false) throws -> SecretBytes {
+    func readPassphrase(prompt: String = "passphrase", confirm: Bool = false) throws -> SecretBytes {
         do {
             return try Passphrase.read(prompt: prompt, confirm: confirm, file: passphrasePath())
         } catch {
@@ -53,7 +53,7 @@ public struct GlobalOptions: ParsableArguments {
 
     /// Unlocks the identity key file.
     /// - Throws: `CLIError` naming the file and what is wrong (wrong passphrase, corrupted, missing).
-    public func unlockIdentity() throws -> Identity {
+    func unlockIdentity() throws -> Identity {
         let path = try identityPath()
         return try IdentityLoader.unlock(path: path, options: self)
     }
@@ -64,7 +64,7 @@ public enum IdentityLoader {
     /// Reads the key file at `path` (at most 64 KiB), refusing it when its mode gives its group or others any
     /// access (as ssh does; checked on the open descriptor).
     /// - Throws: `CLIError` naming the file (and the `chmod 600` to run when it is not private).
-    public static func readKeyFile(_ path: String) throws -> [UInt8] {
+    static func readKeyFile(_ path: String) throws -> [UInt8] {
         do { return try DurableFile.readSecret(path, limit: 64 << 10) } catch let error as ExposedSecretFileError {
             throw CLIError(error.description)
         } catch {
@@ -74,7 +74,7 @@ public enum IdentityLoader {
 
     /// Unlocks the key file at `path` with the passphrase from `options`.
     /// - Throws: `CLIError` naming the file and what is wrong.
-    public static func unlock(path: String, options: GlobalOptions) throws -> Identity {
+    static func unlock(path: String, options: GlobalOptions) throws -> Identity {
         let contents = try readKeyFile(path)
         do { _ = try KeyFile.publicKey(of: contents) } catch {
             throw CLIError("\(path): \(error)")
@@ -93,7 +93,7 @@ public enum IdentityLoader {
 /// Environment lookups.
 public enum Environment {
     /// The value of an environment variable, if set.
-    public static func value(_ name: String) -> String? {
+    static func value(_ name: String) -> String? {
         guard let raw = getenv(name) else { return nil }
         return String(cString: raw)
     }

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
-import VaultPlatform
+internal import VaultPlatform
 import Glibc
 #endif
-import VaultCrypto
+internal import VaultCrypto
 
 /// The peak-memory report for benchmarks and memory tests (`AMANAH_REPORT_PEAK_RSS=1`): the peak resident
 /// set of the whole process, and on Linux the peak after the identity was unlocked, so that Argon2id's

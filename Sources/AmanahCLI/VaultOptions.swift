@@ -1,8 +1,8 @@
 import ArgumentParser
-import Vault
-import VaultCrypto
-import VaultAudit
-import VaultStore
+internal import Vault
+internal import VaultCrypto
+internal import VaultAudit
+internal import VaultStore
 
 /// Options of commands that open a vault, plus helpers to open it with an unlocked identity.
 public struct VaultOptions: ParsableArguments {
@@ -17,14 +17,14 @@ public struct VaultOptions: ParsableArguments {
 
     /// Opens the vault (verifying genesis, governance and, unless `checkClientState` is false, client state).
     /// - Throws: `VaultError` or `StoreError` (the entry point turns them into messages: `CLIError.from`).
-    public func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
+    func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
         let path = try global.vaultPath()
         return try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
                                                       checkClientState: checkClientState))
     }
 
     /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.
-    public func openSession(vault: Vault? = nil) throws -> Session {
+    func openSession(vault: Vault? = nil) throws -> Session {
         let vault = try vault ?? openVault()
         let identity = try global.openIdentity()
         PeakMemory.markUnlocked()

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// One-time initialisation of libsodium. Every entry point of VaultCrypto calls `Sodium.ensureInitialized()`
 /// before using the library; `sodium_init` is itself idempotent and thread-safe.

@@ -1,7 +1,7 @@
-import AmanahAgent
+internal import AmanahAgent
 import ArgumentParser
-import CPlatform
-import VaultCrypto
+internal import CPlatform
+internal import VaultCrypto
 #if canImport(Glibc)
 import Glibc
 #endif

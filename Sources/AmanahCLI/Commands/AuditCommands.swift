@@ -1,11 +1,11 @@
-import VaultPlatform
-import VaultText
+internal import VaultPlatform
+internal import VaultText
 import ArgumentParser
 import Foundation
-import Vault
-import VaultAudit
-import VaultCrypto
-import VaultStore
+internal import Vault
+internal import VaultAudit
+internal import VaultCrypto
+internal import VaultStore
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(

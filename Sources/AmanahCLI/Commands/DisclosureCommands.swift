@@ -1,10 +1,10 @@
-import VaultPlatform
+internal import VaultPlatform
 import ArgumentParser
 import Foundation
-import Vault
-import VaultCrypto
-import VaultFormats
-import VaultImaging
+internal import Vault
+internal import VaultCrypto
+internal import VaultFormats
+internal import VaultImaging
 
 struct Disclose: ParsableCommand {
     static let configuration = CommandConfiguration(

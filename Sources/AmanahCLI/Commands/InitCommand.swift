@@ -1,8 +1,8 @@
-import VaultPlatform
-import VaultPolicy
+internal import VaultPlatform
+internal import VaultPolicy
 import ArgumentParser
-import Vault
-import VaultCrypto
+internal import Vault
+internal import VaultCrypto
 
 /// `amanah init VAULT -i CUSTODIAN_KEY --custodian PUB... --threshold K --member PUB:ROLE...`
 struct Init: ParsableCommand {

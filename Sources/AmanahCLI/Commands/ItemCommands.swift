@@ -1,11 +1,11 @@
-import VaultPlatform
-import VaultText
+internal import VaultPlatform
+internal import VaultText
 import ArgumentParser
 import Foundation
-import Vault
-import VaultImaging
-import VaultCrypto
-import VaultStore
+internal import Vault
+internal import VaultImaging
+internal import VaultCrypto
+internal import VaultStore
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
-import VaultPlatform
+internal import VaultPlatform
 import ArgumentParser
-import VaultCrypto
+internal import VaultCrypto
 
 /// `amanah keygen -o FILE [-f]`: a new identity; prints the public key line on stdout.
 struct Keygen: ParsableCommand {

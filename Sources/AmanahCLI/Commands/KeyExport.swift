@@ -1,7 +1,7 @@
-import VaultPlatform
+internal import VaultPlatform
 import ArgumentParser
-import VaultCrypto
-import VaultFormats
+internal import VaultCrypto
+internal import VaultFormats
 
 /// `amanah key export --minisign KEYFILE [-o FILE] [-f]`: a member's public signing key in another format.
 struct KeyExport: ParsableCommand {

@@ -1,11 +1,11 @@
-import VaultPlatform
-import VaultText
-import VaultPolicy
+internal import VaultPlatform
+internal import VaultText
+internal import VaultPolicy
 import ArgumentParser
 import Foundation
-import Vault
-import VaultStore
-import VaultCrypto
+internal import Vault
+internal import VaultStore
+internal import VaultCrypto
 
 struct Op: ParsableCommand {
     static let configuration = CommandConfiguration(

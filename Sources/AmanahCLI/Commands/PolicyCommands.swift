@@ -1,9 +1,9 @@
-import VaultPlatform
-import VaultPolicy
+internal import VaultPlatform
+internal import VaultPolicy
 import ArgumentParser
 import Foundation
-import Vault
-import VaultCrypto
+internal import Vault
+internal import VaultCrypto
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

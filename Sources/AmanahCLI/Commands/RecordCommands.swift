@@ -1,10 +1,10 @@
-import VaultPlatform
-import VaultText
+internal import VaultPlatform
+internal import VaultText
 import ArgumentParser
 import Foundation
-import Vault
-import VaultCrypto
-import VaultStore
+internal import Vault
+internal import VaultCrypto
+internal import VaultStore
 
 /// Reads the records named by `--from FILE|-` (standard input for `-`).
 func readRecordInput(_ from: String) throws -> [UInt8] {

@@ -1,8 +1,8 @@
-import VaultText
+internal import VaultText
 import ArgumentParser
 import Foundation
-import Vault
-import VaultStore
+internal import Vault
+internal import VaultStore
 
 struct RegionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "region", abstract: "Regions to mask on items (never blurred or pixelated).",

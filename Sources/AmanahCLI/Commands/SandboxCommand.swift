@@ -1,5 +1,5 @@
 import ArgumentParser
-import VaultImaging
+internal import VaultImaging
 
 /// `amanah __sandbox <job>`: the hidden entry point of the key-less parser child (DESIGN.md, "Untrusted
 /// input runs apart from keys"). It is started only by `SandboxClient`, reads a framed request on standard

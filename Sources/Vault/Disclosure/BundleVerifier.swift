@@ -1,5 +1,5 @@
 import VaultPlatform
-import VaultText
+internal import VaultText
 import VaultPolicy
 import Foundation
 import VaultAudit

@@ -1,5 +1,5 @@
 import VaultPlatform
-import CPlatform
+internal import CPlatform
 import Foundation
 import GRDB
 import VaultAudit

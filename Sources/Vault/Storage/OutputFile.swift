@@ -2,7 +2,7 @@
 import VaultPlatform
 import Glibc
 #endif
-import CPlatform
+internal import CPlatform
 import VaultCrypto
 
 /// Puts a finished file into a folder the user named, on any local file system: ext4 and tmpfs, and also the

@@ -3,7 +3,7 @@ import VaultPlatform
 import VaultPolicy
 import Glibc
 #endif
-import CPlatform
+internal import CPlatform
 import VaultCrypto
 
 /// The files of a vault folder (DESIGN.md, "On disk").

@@ -5,7 +5,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
-import CPlatform
+internal import CPlatform
 
 /// An item as a member may see it: always its id, case and sequence; the sealed facts when the member holds
 /// the media compartment key.

@@ -1,6 +1,6 @@
 import VaultPolicy
 import Foundation
-import SwiftCSV
+internal import SwiftCSV
 import VaultStore
 
 /// One record read from an input file, before it is sealed.

@@ -1,5 +1,5 @@
 import VaultPlatform
-import CSodium
+internal import CSodium
 
 extension SealedStream {
     /// Plaintext bytes handed between the threads of `sealPipelined` at a time: 1 MiB (16 chunks of the

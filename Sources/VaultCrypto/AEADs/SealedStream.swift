@@ -1,5 +1,5 @@
 import VaultPlatform
-import CSodium
+internal import CSodium
 
 /// Amanah's sealed-file container (format version 1) on `crypto_secretstream_xchacha20poly1305`, for blobs
 /// of any size in constant memory.

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// libsodium's `crypto_secretstream_xchacha20poly1305`: a stream of authenticated chunks under one 32-byte
 /// key, with a 24-byte header, 17 bytes of overhead per chunk (1 tag byte and a 16-byte MAC), and a tag per

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// XChaCha20-Poly1305 (IETF variant, libsodium `crypto_aead_xchacha20poly1305_ietf_*`): 32-byte key, 24-byte
 /// random nonce, 16-byte tag. Used for record fields and key files, always with caller-supplied associated

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// BLAKE2b (RFC 7693) through libsodium's `crypto_generichash`: outputs of 16 to 64 bytes, optionally keyed
 /// (key of 16 to 64 bytes) for blind indexes and key ids.

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// HMAC-SHA-256 (RFC 2104) over libsodium's `crypto_auth_hmacsha256_*`, and HKDF-SHA-256 (RFC 5869) built
 /// on it (libsodium 1.0.18, Debian's, has no HKDF).

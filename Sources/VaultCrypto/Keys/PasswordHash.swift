@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSodium
+internal import CSodium
 
 /// Argon2id (RFC 9106) through libsodium's `crypto_pwhash` (`crypto_pwhash_ALG_ARGON2ID13`): derives a
 /// 32-byte key from a passphrase and a 16-byte salt.

@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// scrypt (RFC 7914) through libsodium's low-level `crypto_pwhash_scryptsalsa208sha256_ll`, with explicit
 /// N, r and p. Used by the age format's passphrase (scrypt) recipient stanzas, which fix r = 8, p = 1 and

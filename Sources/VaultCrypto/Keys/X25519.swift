@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// X25519 (RFC 7748) through libsodium's `crypto_scalarmult` and `crypto_box` key pairs: 32-byte secret
 /// scalars, 32-byte public keys.

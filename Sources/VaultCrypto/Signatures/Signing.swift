@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// The purpose a signature is made for. The signed bytes always start with the context string followed by
 /// one NUL byte (`amanah/v1/<purpose>\0`), so a signature made for one purpose never verifies for another.

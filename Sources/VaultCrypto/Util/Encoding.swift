@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// Base64 (RFC 4648) through libsodium's `sodium_bin2base64` / `sodium_base642bin`, strict: decoding accepts
 /// only the canonical encoding of some byte string (no whitespace, no non-zero trailing bits, padding exactly

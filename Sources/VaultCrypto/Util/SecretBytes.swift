@@ -1,4 +1,4 @@
-import CSodium
+internal import CSodium
 
 /// Secret bytes (keys, passphrases, shares) held in memory from `sodium_malloc`: guarded by
 /// inaccessible pages, locked against swapping where the system allows (`mlock`), and wiped and freed when

@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 import VaultCrypto
 
 /// One signature line of a signed note (c2sp.org/signed-note, "Signatures"):

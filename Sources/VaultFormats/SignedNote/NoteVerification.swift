@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 /// The result of checking a signed note against the keys a verifier trusts
 /// (c2sp.org/signed-note, "Signatures"): a value with a reason, never an exception.
 public enum NoteVerification: Equatable, Sendable {

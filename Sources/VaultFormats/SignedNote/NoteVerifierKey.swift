@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 import VaultCrypto
 
 /// A public key a verifier trusts for signed notes: a key name, a signature type and an Ed25519 public key.

@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 /// Errors thrown when parsing, building or signing a C2SP signed note (https://c2sp.org/signed-note).
 /// No case carries secret material; texts name the line or field that is wrong.
 public enum SignedNoteError: Error, Equatable, Sendable, CustomStringConvertible {

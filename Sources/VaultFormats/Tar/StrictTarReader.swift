@@ -1,5 +1,5 @@
 import VaultPlatform
-import VaultText
+internal import VaultText
 import VaultCrypto
 
 /// One member of a strict tar archive.

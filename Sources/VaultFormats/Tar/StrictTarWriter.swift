@@ -1,5 +1,5 @@
 import VaultPlatform
-import VaultText
+internal import VaultText
 import VaultCrypto
 
 /// Writes a deterministic POSIX ustar archive: only regular files (mode 0644) and folders (mode 0755),

@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 import Foundation
 
 /// The rules for member names of the strict tar format: what a reader accepts from an untrusted archive,

@@ -1,4 +1,4 @@
-import CVipsShim
+internal import CVipsShim
 
 /// Makes derivatives with libvips. Runs inside the sandbox child (`SandboxChild`); the vault reaches it
 /// through `SandboxClient.makeDerivative`. Tests may call it in-process on the case files.

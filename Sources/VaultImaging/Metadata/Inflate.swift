@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 
 /// zlib (RFC 1950) decompression with a hard cap on the output, for PNG zTXt, iTXt and iCCP chunks.
 /// The cap defends against decompression bombs (LOG.md C13, CVE-2014-9601): output stops at `limit`

@@ -1,5 +1,5 @@
-import CPlatform
-import CVipsShim
+internal import CPlatform
+internal import CVipsShim
 import Foundation
 #if canImport(Glibc)
 import Glibc

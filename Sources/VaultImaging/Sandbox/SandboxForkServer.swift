@@ -1,4 +1,4 @@
-import CPlatform
+internal import CPlatform
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 import Foundation
 
 /// A policy decision: a value, never an error. Either permit, with the obligations the vault must meet, or

@@ -1,4 +1,4 @@
-import TOMLKit
+internal import TOMLKit
 
 /// Reads a policy document into a `Policy`, validating as it goes. See `Policy` for the schema.
 enum PolicyParser {

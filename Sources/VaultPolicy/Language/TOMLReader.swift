@@ -1,4 +1,4 @@
-import TOMLKit
+internal import TOMLKit
 
 /// Strict reading of a TOMLKit table: every access names its key path, every key must be read exactly by
 /// the language (`finish()` reports the first key nobody asked for), and every value must have its type.

@@ -1,4 +1,4 @@
-import VaultText
+internal import VaultText
 import Foundation
 
 /// The outcome of a test table.
