@@ -79,7 +79,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultPlatform", "VaultImaging", "VaultCrypto", "CVipsShim"], exclude: ["Vectors"],
                     swiftSettings: strict),
-        .testTarget(name: "VaultTests", dependencies: ["Vault"], swiftSettings: strict),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultPolicy"], swiftSettings: strict),
         .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "AmanahAgent", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),

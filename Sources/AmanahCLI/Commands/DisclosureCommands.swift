@@ -68,15 +68,12 @@ struct DiscloseApprove: ParsableCommand {
     func run() throws {
         let request = try readRequest(file)
         let session = try options.openSession()
-        for line in try session.describe(request) { Terminal.message(line) }
-        if !yes && isatty(0) == 1 {
-            Terminal.writeStandardError("amanah: approve this release? [y/N] ")
-            guard (readLine() ?? "").lowercased().hasPrefix("y") else { throw CLIError("not approved") }
-        }
-        let approved = try session.approveDisclosure(request)
-        try writeRequest(approved, to: file, overwrite: true)
-        rememberState(session.vault)
-        Terminal.message("approved; \(approved.signatures.count) signatures")
+        try confirmAndSign(
+            showing: try session.describe(request),
+            question: "approve this release?", yes: yes, vault: session.vault,
+            sign: { try session.approveDisclosure(request) },
+            write: { try writeRequest($0, to: file, overwrite: true) },
+            done: { "approved; \($0.signatures.count) signatures" })
     }
 }
 

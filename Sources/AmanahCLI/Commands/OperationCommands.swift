@@ -122,18 +122,16 @@ struct OpApprove: ParsableCommand {
     func run() throws {
         let operation = try readOperation(file)
         let session = try options.openSession()
-        Terminal.message("operation \(Hex.encode(operation.id).prefix(16)), proposed by \(Hex.encode(operation.proposer)), expires \(Clock.format(milliseconds: operation.expires))")
-        Terminal.message("change: \(operation.change.plainWords(state: session.vault.state))")
-        if !yes && isatty(0) == 1 {
-            Terminal.writeStandardError("amanah: approve this change? [y/N] ")
-            let answer = readLine() ?? ""
-            guard answer.lowercased().hasPrefix("y") else { throw CLIError("not approved") }
-        }
-        let approved = try session.approve(operation)
-        try writeOperation(approved, to: file, overwrite: true)
-        rememberState(session.vault)
-        let status = session.vault.state.status(of: approved, now: Clock.nowMilliseconds())
-        Terminal.message("approved; \(status.validSigners.count) of \(session.vault.state.threshold) signatures")
+        try confirmAndSign(
+            showing: ["operation \(Hex.encode(operation.id).prefix(16)), proposed by \(Hex.encode(operation.proposer)), expires \(Clock.format(milliseconds: operation.expires))",
+                      "change: \(operation.change.plainWords(state: session.vault.state))"],
+            question: "approve this change?", yes: yes, vault: session.vault,
+            sign: { try session.approve(operation) },
+            write: { try writeOperation($0, to: file, overwrite: true) },
+            done: { approved in
+                let status = session.vault.state.status(of: approved, now: Clock.nowMilliseconds())
+                return "approved; \(status.validSigners.count) of \(session.vault.state.threshold) signatures"
+            })
     }
 }
 

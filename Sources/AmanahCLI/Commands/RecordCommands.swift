@@ -5,6 +5,7 @@ import Foundation
 internal import Vault
 internal import VaultCrypto
 internal import VaultStore
+internal import VaultPolicy
 
 /// Reads the records named by `--from FILE|-` (standard input for `-`).
 func readRecordInput(_ from: String) throws -> [UInt8] {
@@ -34,7 +35,7 @@ func valueArgument(_ value: String, what: String) throws -> String {
 }
 
 /// Adds records of `kind` from a file; reports each refused record by name.
-private func addRecords(kind: RecordType, from: String, options: VaultOptions) throws {
+private func addRecords(kind: RecordKind, from: String, options: VaultOptions) throws {
     let bytes = try readRecordInput(from)
     let source = from == "-" ? "standard input" : from
     let results = try RecordInputParser.parse(bytes, source: source, kind: kind)
@@ -65,9 +66,9 @@ private func addRecords(kind: RecordType, from: String, options: VaultOptions) t
 }
 
 /// Prints a record's readable fields; withheld ones are named.
-private func printRecord(kind: RecordType, opened: RecordCodec.Opened, json: Bool) throws {
+private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Bool) throws {
     if json {
-        var object: [String: Any] = [RecordInputParser.identifierField(kind): opened.id, "withheld": opened.withheld]
+        var object: [String: Any] = [kind.identifierName: opened.id, "withheld": opened.withheld]
         for (name, value) in opened.fields {
             switch value {
             case let .text(text): object[name] = text
@@ -78,8 +79,8 @@ private func printRecord(kind: RecordType, opened: RecordCodec.Opened, json: Boo
         Terminal.output(String(decoding: data, as: UTF8.self))
         return
     }
-    Terminal.output("\(RecordInputParser.identifierField(kind)): \(TerminalText.escaped(opened.id))")
-    for spec in RecordSchema.fields(of: kind) {
+    Terminal.output("\(kind.identifierName): \(TerminalText.escaped(opened.id))")
+    for spec in kind.storedFields {
         if let value = opened.fields[spec.name] { Terminal.output("\(spec.name): \(TerminalText.escaped(value.displayText))") }
     }
     if !opened.withheld.isEmpty {
@@ -100,7 +101,7 @@ struct WitnessCommand: ParsableCommand {
 struct CaseAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Seal case records from JSON or CSV (never values in argv).",
-        discussion: "Fields: id (required), \(RecordSchema.caseFields.map(\.name).joined(separator: ", ")). Prints each added id.")
+        discussion: "Fields: id (required), \(RecordKind.case.storedFields.map(\.name).joined(separator: ", ")). Prints each added id.")
     @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
     var from: String
     @OptionGroup var options: VaultOptions
@@ -110,7 +111,7 @@ struct CaseAdd: ParsableCommand {
 struct WitnessAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Seal witness records from JSON or CSV (never values in argv).",
-        discussion: "Fields: pseudonym (required), \(RecordSchema.witnessFields.map(\.name).joined(separator: ", ")). Lists: JSON arrays, or ';'-separated in CSV.")
+        discussion: "Fields: pseudonym (required), \(RecordKind.witness.storedFields.map(\.name).joined(separator: ", ")). Lists: JSON arrays, or ';'-separated in CSV.")
     @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
     var from: String
     @OptionGroup var options: VaultOptions

@@ -96,7 +96,7 @@ public struct CustodyEvent: Codable, Equatable, Sendable {
     public var time: String
 }
 
-/// The bilingual `VERIFY.txt`.
+/// The bilingual `VERIFY.txt` (`BundleLayout.verifyInstructions`); the bundle's file names come from `BundleLayout`.
 enum VerifyText {
     static func text(bundle: String, issuerKeyID: String) -> String {
         """
@@ -104,7 +104,7 @@ enum VerifyText {
         ================================================================
 
         You need: age, minisign, sha256sum and tar, and the issuer's public key that was given to you when
-        you were registered (key id \(issuerKeyID)). Do not rely on the copy in keys/ alone: compare its
+        you were registered (key id \(issuerKeyID)). Do not rely on the copy in \(BundleLayout.keysFolder)/ alone: compare its
         key id with the one you received.
 
         1. Decrypt and unpack:
@@ -112,10 +112,10 @@ enum VerifyText {
              mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
         2. Check both signatures with the issuer key you registered (saved as issuer.pub beside the
            encrypted bundle, one folder up from here):
-             minisign -Vm SHA256SUMS -p ../issuer.pub
-             minisign -Vm manifest.json -p ../issuer.pub
+             minisign -Vm \(BundleLayout.checksums) -p ../issuer.pub
+             minisign -Vm \(BundleLayout.manifest) -p ../issuer.pub
         3. Check every file:
-             sha256sum -c SHA256SUMS
+             sha256sum -c \(BundleLayout.checksums)
         4. Optionally, with Amanah (no vault needed), which also checks the approvals, the commitments of
            released originals and the custody events against the signed checkpoint:
              amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub
@@ -127,7 +127,7 @@ enum VerifyText {
         ================================================================
 
         تحتاجون إلى: age وminisign وsha256sum وtar، وإلى المفتاح العام للجهة المُصدِرة الذي سُلِّم إليكم عند
-        تسجيلكم (معرّف المفتاح \(issuerKeyID)). لا تعتمدوا على النسخة الموجودة في المجلد keys/ وحدها: قارنوا
+        تسجيلكم (معرّف المفتاح \(issuerKeyID)). لا تعتمدوا على النسخة الموجودة في المجلد \(BundleLayout.keysFolder)/ وحدها: قارنوا
         معرّف مفتاحها بالمعرّف الذي تسلّمتموه.
 
         ١. فكّ التشفير واستخراج الملفات:
@@ -135,10 +135,10 @@ enum VerifyText {
              mkdir bundle && tar -xf bundle.tar -C bundle && cd bundle
         ٢. التحقق من التوقيعين بمفتاح الجهة المُصدِرة المسجَّل لديكم (محفوظًا باسم issuer.pub بجانب الحزمة
            المشفَّرة، في المجلد الأعلى):
-             minisign -Vm SHA256SUMS -p ../issuer.pub
-             minisign -Vm manifest.json -p ../issuer.pub
+             minisign -Vm \(BundleLayout.checksums) -p ../issuer.pub
+             minisign -Vm \(BundleLayout.manifest) -p ../issuer.pub
         ٣. التحقق من كل ملف:
-             sha256sum -c SHA256SUMS
+             sha256sum -c \(BundleLayout.checksums)
         ٤. اختياريًا، باستخدام أمانة (دون الحاجة إلى الخزنة)، وهو يتحقق أيضًا من الموافقات ومن التزامات
            الأصول المُفرَج عنها ومن أحداث سلسلة الحيازة مقابل نقطة التحقق الموقَّعة:
              amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub

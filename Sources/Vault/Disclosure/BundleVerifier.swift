@@ -106,7 +106,7 @@ public enum BundleVerifier {
             while let entry = try tar.next() {
                 guard entry.kind == .file else { continue }
                 guard members.count < maximumMembers else { throw VaultError.invalidInput(source, "has more than \(maximumMembers) files") }
-                if !entry.name.hasPrefix("items/") {
+                if !BundleLayout.isItemFile(entry.name) {
                     keptBytes += Int(clamping: entry.size)
                     guard keptBytes <= maximumSmallBytes else { throw VaultError.invalidInput(source, "its non-item files exceed \(maximumSmallBytes) bytes") }
                 }
@@ -123,7 +123,7 @@ public enum BundleVerifier {
     static func readMember<S: ByteSource>(name: String, source: inout S) throws -> Member {
         var hasher = ContentHasher()
         var size: UInt64 = 0
-        var keep: [UInt8]? = name.hasPrefix("items/") ? nil : []
+        var keep: [UInt8]? = BundleLayout.isItemFile(name) ? nil : []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
@@ -143,10 +143,10 @@ public enum BundleVerifier {
         func content(_ name: String) -> [UInt8]? { members[name]?.content }
 
         // The manifest.
-        guard let manifestBytes = content("manifest.json"),
+        guard let manifestBytes = content(BundleLayout.manifest),
               let manifest = try? JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes)),
               manifest.format == BundleManifest.formatName else {
-            report.check("manifest", false, "manifest.json is missing or malformed")
+            report.check("manifest", false, "\(BundleLayout.manifest) is missing or malformed")
             return report
         }
         report.bundle = manifest.bundle
@@ -157,11 +157,11 @@ public enum BundleVerifier {
 
         // The issuer key: the one registered out of band, or (with a warning) the copy in the bundle.
         var issuerKey = given
-        if issuerKey == nil, let copy = content("keys/issuer.minisign.pub") { issuerKey = try? MinisignPublicKey(fileContents: copy) }
+        if issuerKey == nil, let copy = content(BundleLayout.issuerMinisignKey) { issuerKey = try? MinisignPublicKey(fileContents: copy) }
         let issuer = try? MemberPublicKey(line: manifest.issuer.publicKey)
         report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
         guard let issuerKey else {
-            report.check("issuer key", false, "no issuer key given and none in keys/")
+            report.check("issuer key", false, "no issuer key given and none in \(BundleLayout.keysFolder)/")
             return report
         }
         let issuerMatches = issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false
@@ -174,7 +174,7 @@ public enum BundleVerifier {
         }
 
         // Both signatures.
-        for (file, signature) in [("SHA256SUMS", "SHA256SUMS.minisig"), ("manifest.json", "manifest.json.minisig")] {
+        for (file, signature) in [(BundleLayout.checksums, BundleLayout.checksumsSignature), (BundleLayout.manifest, BundleLayout.manifestSignature)] {
             guard let message = content(file), let sig = content(signature), let parsed = try? MinisignSignature(fileContents: sig) else {
                 report.check("signature of \(file)", false, "\(file) or \(signature) is missing or malformed")
                 continue
@@ -186,7 +186,7 @@ public enum BundleVerifier {
         }
 
         // SHA256SUMS: every listed file matches; nothing missing or extra.
-        if let sums = content("SHA256SUMS"), let text = String(validating: sums, as: UTF8.self) {
+        if let sums = content(BundleLayout.checksums), let text = String(validating: sums, as: UTF8.self) {
             var listed: [String: String] = [:]
             var malformed = false
             for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -194,19 +194,18 @@ public enum BundleVerifier {
                 guard parts.count == 2, parts[0].count == 64, parts[1].hasPrefix(" ") else { malformed = true; continue }
                 listed[String(parts[1].dropFirst())] = String(parts[0])
             }
-            let unsigned: Set<String> = ["SHA256SUMS", "SHA256SUMS.minisig", "manifest.json.minisig"]
-            let present = Set(members.keys).subtracting(unsigned)
+            let present = Set(members.keys).subtracting(BundleLayout.unlistedInChecksums)
             let missing = Set(listed.keys).subtracting(present).sorted()
             let extra = present.subtracting(listed.keys).sorted()
             let wrong = listed.filter { members[$0.key] != nil && members[$0.key]!.sha256 != $0.value }.keys.sorted()
-            report.check("SHA256SUMS", !malformed && missing.isEmpty && extra.isEmpty && wrong.isEmpty,
+            report.check(BundleLayout.checksums, !malformed && missing.isEmpty && extra.isEmpty && wrong.isEmpty,
                          malformed ? "malformed lines" : missing.isEmpty && extra.isEmpty && wrong.isEmpty
                             ? "\(listed.count) files match"
                             : ([missing.isEmpty ? nil : "missing: " + missing.joined(separator: ", "),
                                 extra.isEmpty ? nil : "not listed: " + extra.joined(separator: ", "),
                                 wrong.isEmpty ? nil : "hash differs: " + wrong.joined(separator: ", ")].compactMap { $0 }.joined(separator: "; ")))
         } else {
-            report.check("SHA256SUMS", false, "missing")
+            report.check(BundleLayout.checksums, false, "missing")
         }
 
         // Items against the manifest.
@@ -217,9 +216,9 @@ public enum BundleVerifier {
             guard let member = members[item.file] else { itemProblems.append("\(item.productionNumber): \(item.file) is missing"); continue }
             if member.sha256 != item.sha256 || item.size < 0 || member.size != UInt64(item.size) { itemProblems.append("\(item.productionNumber): \(item.file) does not match the manifest") }
             if members[item.record] == nil { itemProblems.append("\(item.productionNumber): \(item.record) is missing") }
-            if !item.file.hasPrefix("items/\(item.productionNumber).") { itemProblems.append("\(item.productionNumber): unexpected file name \(item.file)") }
+            if !item.file.hasPrefix(BundleLayout.itemFilePrefix(productionNumber: item.productionNumber)) { itemProblems.append("\(item.productionNumber): unexpected file name \(item.file)") }
         }
-        let itemFiles = Set(members.keys.filter { $0.hasPrefix("items/") })
+        let itemFiles = Set(members.keys.filter(BundleLayout.isItemFile))
         let extraItems = itemFiles.subtracting(seenFiles)
         if !extraItems.isEmpty { itemProblems.append("files not in the manifest: " + extraItems.sorted().joined(separator: ", ")) }
         report.check("items", itemProblems.isEmpty, itemProblems.isEmpty ? "\(manifest.items.count) items match the manifest" : itemProblems.joined(separator: "; "))

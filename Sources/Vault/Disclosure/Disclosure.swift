@@ -190,7 +190,7 @@ extension Session {
                 throw VaultError.invalidInput("request", "this request was never issued, so there is no bundle to write again; issue it without --again")
             }
         } else if let issuedBefore {
-            throw VaultError.invalidInput("request", "this request was issued already as \(String(format: "%@-%04d", code, issuedBefore.bundleNumber)); "
+            throw VaultError.invalidInput("request", "this request was issued already as \(BundleLayout.bundleID(recipientCode: code, bundleNumber: issuedBefore.bundleNumber)); "
                                           + "production numbers are never reused (if its bundle file was lost, write it again: disclose issue REQ -o FILE --again)")
         }
         guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
@@ -261,16 +261,16 @@ extension Session {
             return (checkpoint.text, size, root, events, number)
         }
         let issuedAt = issuedBefore?.issuedAt ?? Clock.nowMilliseconds()
-        let bundleID = String(format: "%@-%04d", code, bundleNumber)
-        let numbers = (1...items.count).map { String(format: "%@-%04d", bundleID, $0) }
+        let bundleID = BundleLayout.bundleID(recipientCode: code, bundleNumber: bundleNumber)
+        let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
 
         // The members.
-        var members: [BundleMember] = ["custody", "items", "keys", "records", "request"].map { BundleMember(name: $0, content: .folder) }
+        var members: [BundleMember] = BundleLayout.folders.map { BundleMember(name: $0, content: .folder) }
         var manifestItems: [BundleManifest.Item] = []
         for (index, item) in items.enumerated() {
             let number = numbers[index]
-            let file = "items/\(number).\(item.plan.fileExtension)"
-            let record = "records/\(number).json"
+            let file = BundleLayout.itemFile(productionNumber: number, fileExtension: item.plan.fileExtension)
+            let record = BundleLayout.recordFile(productionNumber: number)
             if let request = item.derivativeRequest {
                 // Made again while the archive is written (it must hash to the approved value): one derivative
                 // in memory at a time, whatever the size of the release.
@@ -293,17 +293,17 @@ extension Session {
                                                      commitment: item.commitment, custodyEvents: eventSequences))
         }
         let issuerKey = identity.publicKey
-        let planFile = "request/plan.json"
+        let planFile = BundleLayout.plan
         members.append(BundleMember(name: planFile, content: .bytes(request.planBytes)))
-        members.append(BundleMember(name: "custody/checkpoint.txt", content: .bytes(Array(checkpointText.utf8))))
+        members.append(BundleMember(name: BundleLayout.custodyCheckpoint, content: .bytes(Array(checkpointText.utf8))))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        members.append(BundleMember(name: "custody/events.json", content: .bytes(Array(try encoder.encode(custody)) + [0x0A])))
+        members.append(BundleMember(name: BundleLayout.custodyEvents, content: .bytes(Array(try encoder.encode(custody)) + [0x0A])))
         let minisignKey = MinisignPublicKey(member: issuerKey)
-        members.append(BundleMember(name: "keys/issuer.minisign.pub", content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))))
-        members.append(BundleMember(name: "keys/issuer.amanah.pub", content: .bytes(Array((issuerKey.line + "\n").utf8))))
-        members.append(BundleMember(name: "keys/approvers.amanah.pub", content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))))
-        members.append(BundleMember(name: "VERIFY.txt", content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))))
+        members.append(BundleMember(name: BundleLayout.issuerMinisignKey, content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))))
+        members.append(BundleMember(name: BundleLayout.issuerKey, content: .bytes(Array((issuerKey.line + "\n").utf8))))
+        members.append(BundleMember(name: BundleLayout.approverKeys, content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))))
+        members.append(BundleMember(name: BundleLayout.verifyInstructions, content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))))
 
         let manifest = BundleManifest(
             bundle: bundleID, vault: vault.vaultIDHex, recipient: approvedPlan.recipient, legalBasis: request.basis, profile: approvedPlan.profile,
@@ -314,9 +314,9 @@ extension Session {
                 .init(keyID: key.keyIDHex, publicKey: key.line, role: vault.state.role(of: key.keyIDHex)?.rawValue, signature: Base64.encode(signature.signature))
             },
             items: manifestItems,
-            custody: .init(checkpoint: "custody/checkpoint.txt", events: "custody/events.json", treeSize: treeSize, rootHash: Hex.encode(root)))
+            custody: .init(checkpoint: BundleLayout.custodyCheckpoint, events: BundleLayout.custodyEvents, treeSize: treeSize, rootHash: Hex.encode(root)))
         let manifestBytes = try manifest.encoded()
-        members.append(BundleMember(name: "manifest.json", content: .bytes(manifestBytes)))
+        members.append(BundleMember(name: BundleLayout.manifest, content: .bytes(manifestBytes)))
         let manifestHash = SHA256Digest.hash(manifestBytes)
 
         // SHA256SUMS over every file but itself and the signatures (streamed items by their planned hashes).
@@ -329,13 +329,13 @@ extension Session {
             }
         }
         let sumsText = sums.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map { "\($0.1)  \($0.0)\n" }.joined()
-        members.append(BundleMember(name: "SHA256SUMS", content: .bytes(Array(sumsText.utf8))))
+        members.append(BundleMember(name: BundleLayout.checksums, content: .bytes(Array(sumsText.utf8))))
         let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity,
-                                                       trustedComment: "amanah bundle \(bundleID) SHA256SUMS sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
-        members.append(BundleMember(name: "SHA256SUMS.minisig", content: .bytes(sumsSignature.fileContents)))
+                                                       trustedComment: "amanah bundle \(bundleID) \(BundleLayout.checksums) sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
+        members.append(BundleMember(name: BundleLayout.checksumsSignature, content: .bytes(sumsSignature.fileContents)))
         let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity,
                                                            trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(manifestHash))")
-        members.append(BundleMember(name: "manifest.json.minisig", content: .bytes(manifestSignature.fileContents)))
+        members.append(BundleMember(name: BundleLayout.manifestSignature, content: .bytes(manifestSignature.fileContents)))
 
         // Write the whole file into place first (durable), then record the numbers and the audit event.
         let folder = DurableFile.directory(of: outputPath)

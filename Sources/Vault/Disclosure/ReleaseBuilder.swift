@@ -115,7 +115,7 @@ extension Session {
                                        }, recordSHA256: ""),
                 record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {
-                item.plan.fileExtension = Self.fileExtension(fileName: fileName, mediaType: mediaType)
+                item.plan.fileExtension = BundleLayout.originalExtension(fileName: fileName, mediaType: mediaType)
                 if let opening = itemRecord.fields["commitmentOpening"]?.displayText {
                     item.commitment = .init(opening: opening, originalSHA256: originalSHA)
                 }
@@ -130,7 +130,7 @@ extension Session {
                 let derivative = try makeDerivative(itemID: itemID, blobID: row.blobID, blobKey: blobKey, request: request, derivatives: derivatives)
                 item.derivativeRequest = request
                 item.plan.release = "derivative"
-                item.plan.fileExtension = derivative.format == .png ? "png" : "jpg"
+                item.plan.fileExtension = BundleLayout.derivativeExtension(derivative.format)
                 item.plan.fileSHA256 = Hex.encode(SHA256Digest.hash(derivative.bytes))
                 item.plan.fileSize = Int64(derivative.bytes.count)
                 item.redactions.append(.init(target: "file", action: "remove", code: nil,
@@ -168,6 +168,7 @@ extension Session {
                 case .item: recordObject["item"] = fields
                 case .case: recordObject["case"] = fields
                 case .witness: witnesses.append(fields)
+                case .source, .region: break  // not released as records (RecordKind.released); none is built above
                 }
                 for entry in record.log {
                     item.redactions.append(.init(target: "field \(record.kind.rawValue).\(entry.field)", action: entry.action, code: entry.code, reason: entry.reason))
@@ -234,18 +235,5 @@ extension Session {
         }
         if !sources.isEmpty { fields["sources"] = .list(sources) }
         return fields
-    }
-
-    /// The extension of a released original: from its file name when safe, else from its type.
-    static func fileExtension(fileName: String, mediaType: String) -> String {
-        let known: [String: String] = ["image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic",
-                                       "image/tiff": "tif", "image/gif": "gif", "application/pdf": "pdf", "video/mp4": "mp4",
-                                       "video/quicktime": "mov", "application/zip": "zip"]
-        if let ext = known[mediaType] { return ext }
-        if let dot = fileName.lastIndex(of: ".") {
-            let ext = fileName[fileName.index(after: dot)...].lowercased()
-            if (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return ext }
-        }
-        return "bin"
     }
 }

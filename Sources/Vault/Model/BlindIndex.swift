@@ -12,7 +12,7 @@ public enum BlindIndex {
     public static let tokenBytes = 2
 
     /// The token of `value` for `field` of `kind`.
-    public static func token(kind: RecordType, field: String, value: String, indexKey: SecretBox) -> [UInt8] {
+    public static func token(kind: RecordKind, field: String, value: String, indexKey: SecretBox) -> [UInt8] {
         var input: [UInt8] = []
         input.appendLengthPrefixed("amanah/v1/blind-index")
         input.appendLengthPrefixed(kind.rawValue)
@@ -22,9 +22,10 @@ public enum BlindIndex {
         return Array(BLAKE2b.keyedHash(input, key: indexKey.bytes, outputLength: 16).prefix(tokenBytes))
     }
 
-    /// Fields that carry a blind index: (kind, field, compartment whose index key is used).
-    public static let indexedFields: [(RecordType, String, Compartment)] = [
-        (.case, "detaineeNumber", .case),
-        (.witness, "legalName", .identity),
-    ]
+    /// Fields that carry a blind index: (kind, field, compartment whose index key is used). The compartment
+    /// is the field's own, from the record schema (`RecordKind.storedFields`).
+    public static let indexedFields: [(RecordKind, String, Compartment)] = {
+        let named: [(RecordKind, String)] = [(.case, "detaineeNumber"), (.witness, "legalName")]
+        return named.compactMap { kind, name in kind.storedField(named: name).map { (kind, name, $0.compartment) } }
+    }()
 }

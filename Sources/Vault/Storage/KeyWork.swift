@@ -90,7 +90,7 @@ final class KeyWork {
 
         var newDataKeys: [String: SecretBox] = [:]   // "kind/id" -> key, for rebuilding indexes
         for row in try RecordKeyRow.filter(Column("compartment") == compartment.rawValue).fetchAll(db) {
-            guard let kind = RecordType(rawValue: row.kind) else { continue }
+            guard let kind = RecordKind(rawValue: row.kind) else { continue }
             guard row.generation == oldGeneration else {
                 throw VaultError.integrity("\(row.kind) \(row.recordID) has a \(compartment.rawValue) key of generation \(row.generation), expected \(oldGeneration)")
             }

@@ -40,7 +40,7 @@ public enum RecordCodec {
         }
     }
 
-    static func associatedData(vaultID: [UInt8], kind: RecordType, recordID: String, field: String) -> [UInt8] {
+    static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
         var ad = vaultID
         ad.appendLengthPrefixed(kind.rawValue)
         ad.appendLengthPrefixed(recordID)
@@ -55,7 +55,7 @@ public enum RecordCodec {
     ///   from which its blob key is derived); others are random.
     /// - Parameter signer: the member who writes the record; they sign each compartment's fields (see
     ///   `signatureMessage`), and readers check that the signer was allowed to write them.
-    public static func insert(kind: RecordType, id: String, fields: [String: Value], vaultID: [UInt8],
+    public static func insert(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
                               state: GovernanceState, createdAt: Int64, presetKeys: [Compartment: SecretBox] = [:],
                               signer: IdentityBox, db: Database) throws {
         if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil {
@@ -64,7 +64,7 @@ public enum RecordCodec {
         try RecordRow(kind: kind.rawValue, id: id, createdAt: createdAt).insert(db)
         var signed = fields
         for (compartment, names) in Dictionary(grouping: fields.keys, by: { name in
-            RecordSchema.fields(of: kind).first { $0.name == name }?.compartment ?? .media
+            kind.storedFields.first { $0.name == name }?.compartment ?? .media
         }) {
             let message = signatureMessage(vaultID: vaultID, kind: kind, id: id, compartment: compartment,
                                            fields: names.reduce(into: [:]) { $0[$1] = fields[$1]! })
@@ -83,7 +83,7 @@ public enum RecordCodec {
     /// What the writer of a record signs for one compartment: vault id ‖ lp(kind) ‖ lp(record id) ‖
     /// lp(compartment) ‖ count ‖ (lp(field) ‖ lp(value bytes)) for its fields in name order. The signature
     /// is sealed in the same compartment, so it reveals nothing, and survives rotations (which keep plaintext).
-    static func signatureMessage(vaultID: [UInt8], kind: RecordType, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
+    static func signatureMessage(vaultID: [UInt8], kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
         var message = vaultID
         message.appendLengthPrefixed(kind.rawValue)
         message.appendLengthPrefixed(id)
@@ -98,7 +98,7 @@ public enum RecordCodec {
 
     /// A record's data key for `compartment`, opened with the member's compartment key.
     /// - Throws: `VaultError.notPermitted` without the compartment key; `VaultError.integrity` if it does not open.
-    public static func dataKey(kind: RecordType, id: String, compartment: Compartment, keyRing: KeyRing, db: Database) throws -> SecretBox {
+    public static func dataKey(kind: RecordKind, id: String, compartment: Compartment, keyRing: KeyRing, db: Database) throws -> SecretBox {
         guard let row = try RecordKeyRow.fetchOne(db, key: ["kind": kind.rawValue, "recordID": id, "compartment": compartment.rawValue]) else {
             throw VaultError.integrity("\(kind.rawValue) \(id) has no \(compartment.rawValue) data key")
         }
@@ -114,13 +114,13 @@ public enum RecordCodec {
     }
 
     /// Seals `fields` into an existing record, creating data keys for compartments it does not have yet.
-    static func write(kind: RecordType, id: String, fields: [String: Value], vaultID: [UInt8],
+    static func write(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
                       state: GovernanceState, presetKeys: [Compartment: SecretBox] = [:], db: Database) throws {
-        let specs = RecordSchema.fields(of: kind)
+        let specs = kind.storedFields
         var dataKeys: [Compartment: SecretBox] = [:]
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
             let signatureCompartment = Compartment.allCases.first { signatureField($0) == name }
-            guard let spec = specs.first(where: { $0.name == name }) ?? signatureCompartment.map({ StoredField(name, $0) }) else {
+            guard let spec = specs.first(where: { $0.name == name }) ?? signatureCompartment.map({ FieldSpec(name, $0) }) else {
                 throw VaultError.invalidInput(kind.rawValue + " " + id, "unknown field \(name)")
             }
             if dataKeys[spec.compartment] == nil {
@@ -159,7 +159,7 @@ public enum RecordCodec {
 
     /// Opens every field of a record the member holds the compartment key for.
     /// - Throws: `VaultError.notFound`; `VaultError.integrity` when a field or key does not authenticate.
-    public static func open(kind: RecordType, id: String, vaultID: [UInt8], keyRing: KeyRing, db: Database) throws -> Opened {
+    public static func open(kind: RecordKind, id: String, vaultID: [UInt8], keyRing: KeyRing, db: Database) throws -> Opened {
         guard try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil else {
             throw VaultError.notFound(kind.rawValue, id)
         }
@@ -180,7 +180,7 @@ public enum RecordCodec {
                 throw VaultError.integrity("the \(row.compartment) data key of \(kind.rawValue) \(id) does not open")
             }
         }
-        let specs = RecordSchema.fields(of: kind)
+        let specs = kind.storedFields
         var opened = Opened(id: id, fields: [:], withheld: [])
         for row in try RecordFieldRow.filter(Column("kind") == kind.rawValue && Column("recordID") == id).order(Column("field")).fetchAll(db) {
             guard let key = dataKeys[row.compartment] else {
@@ -228,7 +228,7 @@ public enum RecordCodec {
     /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy:
     /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
     /// and protective measures.
-    static func mayWrite(writer: String, kind: RecordType, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
+    static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
         let roles = state.everRoles[writer] ?? []
         let action: Action = kind == .region ? .annotate : .ingest
         for role in roles {

@@ -14,19 +14,17 @@ public struct RecordInput: Sendable, Equatable {
 }
 
 /// Reads case or witness records from JSON (one object or an array of objects) or CSV (a header row of
-/// field names; list fields hold items separated by `;`). Field names are those of `RecordSchema`, plus the
-/// required identifier (`id` for cases, `pseudonym` for witnesses).
+/// field names; list fields hold items separated by `;`). Field names are the kind's `storedFields` (VaultPolicy's
+/// `RecordKind`), plus the required identifier (`RecordKind.identifierName`: `id` for cases, `pseudonym` for
+/// witnesses).
 ///
 /// Each record is parsed on its own: a bad record yields an error naming it and the field, and the others
 /// are still returned.
 public enum RecordInputParser {
-    /// The name of the identifier field of `kind`.
-    public static func identifierField(_ kind: RecordType) -> String { kind == .witness ? "pseudonym" : "id" }
-
     /// Parses `bytes` (UTF-8) read from `source`.
     /// - Returns: one result per record, in input order.
     /// - Throws: `VaultError.invalidInput` when the input as a whole is unreadable (not UTF-8, not JSON or CSV).
-    public static func parse(_ bytes: [UInt8], source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
+    public static func parse(_ bytes: [UInt8], source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
         var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a UTF-8 byte order mark
         guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.invalidInput(source, "is not UTF-8 text") }
@@ -38,7 +36,7 @@ public enum RecordInputParser {
         return results
     }
 
-    static func parseJSON(_ data: Data, source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
+    static func parseJSON(_ data: Data, source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw VaultError.invalidInput(source, "is not valid JSON")
@@ -63,14 +61,14 @@ public enum RecordInputParser {
         }
     }
 
-    static func parseCSV(_ text: String, source: String, kind: RecordType) throws -> [Result<RecordInput, VaultError>] {
+    static func parseCSV(_ text: String, source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
         let csv: CSV<Enumerated>
         do { csv = try CSV<Enumerated>(string: text, delimiter: .comma, loadColumns: false) } catch {
             throw VaultError.invalidInput(source, "is neither JSON nor valid CSV")
         }
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
         guard Set(header).count == header.count else { throw VaultError.invalidInput(source, "the CSV header names a column twice") }
-        let listFields = Set(RecordSchema.fields(of: kind).filter(\.isList).map(\.name))
+        let listFields = Set(kind.storedFields.filter(\.isList).map(\.name))
         return csv.rows.enumerated().map { index, row in
             let label = "\(source) line \(index + 2)"
             guard row.count == header.count else { return .failure(.invalidInput(label, "has \(row.count) cells, the header has \(header.count)")) }
@@ -88,13 +86,13 @@ public enum RecordInputParser {
 
     enum RawValue { case text(String), list([String]) }
 
-    static func build(_ values: [String: RawValue], label: String, kind: RecordType) -> Result<RecordInput, VaultError> {
-        let idField = identifierField(kind)
+    static func build(_ values: [String: RawValue], label: String, kind: RecordKind) -> Result<RecordInput, VaultError> {
+        let idField = kind.identifierName
         guard case let .text(id)? = values[idField] else { return .failure(.invalidInput(label, "the required field \(idField) is missing")) }
         do { try Identifier.validate(id, field: idField) } catch {
             return .failure(.invalidInput(label + " field \(idField)", (error as? StoreError).map { errorReason($0) } ?? "\(error)"))
         }
-        let specs = RecordSchema.fields(of: kind)
+        let specs = kind.storedFields
         var fields: [String: RecordCodec.Value] = [:]
         for (name, value) in values where name != idField {
             guard let spec = specs.first(where: { $0.name == name }) else {

@@ -9,13 +9,13 @@ extension Session {
     /// cannot read back. Appends `case.add` / `witness.add` in the same transaction.
     /// - Throws: `VaultError.notPermitted` for roles that may not add records, `VaultError.invalidInput` for a
     ///   duplicate id, database errors.
-    public func addRecord(kind: RecordType, input: RecordInput) throws {
+    public func addRecord(kind: RecordKind, input: RecordInput) throws {
         if let error = try addRecords(kind: kind, inputs: [input]).first ?? nil { throw error }
     }
 
     /// Seals many records in one transaction, each in its own savepoint: a refused record is rolled back and
     /// reported, the others are kept. Returns, per input, nil or the error that refused it.
-    public func addRecords(kind: RecordType, inputs: [RecordInput]) throws -> [Error?] {
+    public func addRecords(kind: RecordKind, inputs: [RecordInput]) throws -> [Error?] {
         guard kind == .case || kind == .witness else { throw VaultError.invalidInput("records", "not case or witness records") }
         var outcomes: [Error?] = []
         try write { db in
@@ -38,8 +38,8 @@ extension Session {
     }
 
     /// The checks that need no database write: identifiers, known protective measures, policy.
-    func check(kind: RecordType, input: RecordInput) throws {
-        try Identifier.validate(input.id, field: RecordInputParser.identifierField(kind))
+    func check(kind: RecordKind, input: RecordInput) throws {
+        try Identifier.validate(input.id, field: kind.identifierName)
         if kind == .witness, case let .list(measures)? = input.fields["protectiveMeasures"] {
             let known = vault.state.policy.measures
             for measure in measures where known[measure] == nil {
@@ -47,7 +47,7 @@ extension Session {
                                               "\(measure) is not a protective measure of the policy (known: \(known.keys.sorted().joined(separator: ", ")))")
             }
         }
-        let specs = RecordSchema.fields(of: kind)
+        let specs = kind.storedFields
         let compartments = Set(input.fields.keys.compactMap { name in specs.first { $0.name == name }?.compartment }).union([.case])
         try require(.ingest, Resource(compartments: compartments, label: "\(kind.rawValue) \(input.id)",
                                       caseID: kind == .case ? input.id : nil))
@@ -56,7 +56,7 @@ extension Session {
         }
     }
 
-    func insertRecord(kind: RecordType, input: RecordInput, db: Database) throws {
+    func insertRecord(kind: RecordKind, input: RecordInput, db: Database) throws {
         if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) != nil {
             throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
         }
@@ -73,7 +73,7 @@ extension Session {
     }
 
     /// The ids of all records of `kind`, sorted. Ids are labels, not sealed content.
-    public func recordIDs(kind: RecordType) throws -> [String] {
+    public func recordIDs(kind: RecordKind) throws -> [String] {
         try vault.database.queue.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM record WHERE kind = ? ORDER BY id", arguments: [kind.rawValue])
         }
@@ -82,7 +82,7 @@ extension Session {
     /// Opens a record with the member's keys (fields of compartments they do not hold are listed as withheld)
     /// and audits the read (`case.view` / `witness.view`).
     /// - Throws: `VaultError.notFound`; `VaultError.notPermitted` when no field at all can be opened.
-    public func showRecord(kind: RecordType, id: String) throws -> RecordCodec.Opened {
+    public func showRecord(kind: RecordKind, id: String) throws -> RecordCodec.Opened {
         try require(.view, Resource(compartments: [.case], label: "\(kind.rawValue) \(id)", caseID: kind == .case ? id : nil))
         return try write { db in
             let opened = filteredByPolicy(try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
@@ -97,9 +97,9 @@ extension Session {
 
     /// Moves the fields of compartments the policy does not let this member view (for this case) from the
     /// opened fields to the withheld ones: holding a key is necessary, not sufficient.
-    func filteredByPolicy(_ opened: RecordCodec.Opened, kind: RecordType, caseID: String?) -> RecordCodec.Opened {
+    func filteredByPolicy(_ opened: RecordCodec.Opened, kind: RecordKind, caseID: String?) -> RecordCodec.Opened {
         var result = opened
-        let specs = RecordSchema.fields(of: kind)
+        let specs = kind.storedFields
         var allowed: [Compartment: Bool] = [:]
         for (name, _) in opened.fields {
             guard let compartment = specs.first(where: { $0.name == name })?.compartment else { continue }
@@ -120,7 +120,7 @@ extension Session {
     /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
     /// Audited as `<kind>.search` with the matching ids (never the searched value).
     /// - Throws: `VaultError.notPermitted` without the compartment's index and secret keys.
-    public func search(kind: RecordType, field: String, value: String) throws -> [String] {
+    public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
         guard let (_, _, compartment) = BlindIndex.indexedFields.first(where: { $0.0 == kind && $0.1 == field }) else {
             throw VaultError.invalidInput(field, "is not a searchable field")
         }

@@ -107,9 +107,9 @@ extension Policy {
             out.bool(profile.images.stripMetadata)
             out.strings(profile.images.maskCategories)
             out.strings(profile.images.unmaskWithConsent)
-            for kind in RecordKind.allCases {
+            for kind in RecordKind.released {
                 out.string(kind.rawValue)
-                for spec in kind.fields {
+                for spec in kind.releasedFields {
                     out.string(spec.name)
                     let rule = profile.rule(for: kind, field: spec.name)
                     out.string(rule?.action.name ?? "")

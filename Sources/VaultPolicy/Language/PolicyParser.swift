@@ -341,12 +341,12 @@ enum PolicyParser {
         for name in table.keys {
             try checkName(name, at: table.child(name), what: "profile")
             guard let entry = try table.table(name) else { continue }
-            try entry.allowOnly(Set(["description", "images"] + RecordKind.allCases.map(\.rawValue)))
+            try entry.allowOnly(Set(["description", "images"] + RecordKind.released.map(\.rawValue)))
             let description = try entry.requiredString("description")
             try checkText(description, at: entry.child("description"))
             let images = try parseImages(entry.requiredTable("images"), context)
             var fields: [RecordKind: [String: FieldRule]] = [:]
-            for kind in RecordKind.allCases {
+            for kind in RecordKind.released {
                 fields[kind] = try parseFields(entry.requiredTable(kind.rawValue), kind: kind, context)
             }
             out[name] = RedactionProfile(name: name, description: description, images: images, fields: fields)
@@ -388,9 +388,9 @@ enum PolicyParser {
 
     static func parseFields(_ table: TOMLReader, kind: RecordKind, _ context: Context) throws(PolicyError)
         -> [String: FieldRule] {
-        try table.allowOnly(Set(kind.fields.map(\.name)))
+        try table.allowOnly(Set(kind.releasedFields.map(\.name)))
         var out: [String: FieldRule] = [:]
-        for spec in kind.fields {
+        for spec in kind.releasedFields {
             let path = table.child(spec.name)
             guard let raw = table.raw(spec.name) else {
                 throw PolicyError(.missingKey, at: path, "every \(kind.rawValue) field needs a rule")

@@ -20,7 +20,7 @@ public struct RedactionProfile: Sendable, Equatable {
     /// is not `remove`. The vault passes these as `Resource.compartments` when it asks to release such a record.
     public func compartments(releasing kind: RecordKind) -> Set<Compartment> {
         var out = Set<Compartment>()
-        for spec in kind.fields where rule(for: kind, field: spec.name)?.action != .remove {
+        for spec in kind.releasedFields where rule(for: kind, field: spec.name)?.action != .remove {
             out.insert(spec.compartment)
         }
         return out
@@ -29,7 +29,7 @@ public struct RedactionProfile: Sendable, Equatable {
     /// Whether the profile shows identity-compartment values of a `kind` record as they are or generalised
     /// (keep or generalise; pseudonymise and remove reveal nothing).
     public func revealsIdentityFields(of kind: RecordKind) -> Bool {
-        kind.fields.contains { spec in
+        kind.releasedFields.contains { spec in
             guard spec.compartment == .identity, let rule = rule(for: kind, field: spec.name) else { return false }
             switch rule.action {
             case .keep, .generalise: return true

@@ -57,7 +57,7 @@ public struct RecordRedactor: ~Copyable {
     ///   `.recipientRequired` (identity fields shown without a recipient), `.pseudonymCollision`.
     public mutating func redact(_ record: ReleaseRecord) throws(RedactionError) -> RedactedRecord {
         for (name, value) in record.fields {
-            guard let spec = record.kind.field(named: name) else { throw .unknownField(kind: record.kind, field: name) }
+            guard let spec = record.kind.releasedField(named: name) else { throw .unknownField(kind: record.kind, field: name) }
             switch (spec.kind, value) {
             case (.list, .text), (.text, .list), (.date, .list), (.place, .list), (.age, .list):
                 throw .wrongValueType(kind: record.kind, field: name)
@@ -72,7 +72,7 @@ public struct RecordRedactor: ~Copyable {
 
         var fields: [String: FieldValue] = [:]
         var log: [RedactionLogEntry] = []
-        for spec in record.kind.fields {
+        for spec in record.kind.releasedFields {
             guard let value = record.fields[spec.name], let rule = profile.rule(for: record.kind, field: spec.name)
             else { continue }
             func entry(_ action: String, code: String?, reason: String) {
@@ -153,7 +153,7 @@ public struct RecordRedactor: ~Copyable {
     }
 
     private func checkConsent(_ record: ReleaseRecord) throws(RedactionError) {
-        let showsIdentity = record.kind.fields.contains { spec in
+        let showsIdentity = record.kind.releasedFields.contains { spec in
             guard spec.compartment == .identity, record.fields[spec.name] != nil,
                   let rule = profile.rule(for: .witness, field: spec.name) else { return false }
             switch rule.action {

@@ -11,6 +11,6 @@ public struct RedactedRecord: Sendable, Equatable {
 
     /// The released fields in the kind's field order.
     public var orderedFields: [(name: String, value: FieldValue)] {
-        kind.fields.compactMap { spec in fields[spec.name].map { (spec.name, $0) } }
+        kind.releasedFields.compactMap { spec in fields[spec.name].map { (spec.name, $0) } }
     }
 }

@@ -33,7 +33,7 @@ public enum RedactionError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .unknownProfile(name): return "unknown profile \"\(name)\""
         case let .unknownField(kind, field): return "\(kind.rawValue) records have no field \"\(field)\""
         case let .wrongValueType(kind, field):
-            let expected = kind.field(named: field)?.kind == .list ? "a list" : "text"
+            let expected = kind.releasedField(named: field)?.kind == .list ? "a list" : "text"
             return "\(kind.rawValue) field \(field) must be \(expected)"
         case let .unknownMeasure(name): return "unknown protective measure \"\(name)\""
         case let .unknownCategory(code): return "unknown category code \"\(code)\""

@@ -7,9 +7,13 @@ public struct FieldSpec: Sendable, Hashable {
     /// What the value is, which decides the permitted field actions.
     public let kind: FieldKind
 
-    init(_ name: String, _ compartment: Compartment, _ kind: FieldKind) {
+    /// A field named `name`, sealed to `compartment`, holding a value of `kind`.
+    public init(_ name: String, _ compartment: Compartment, _ kind: FieldKind = .text) {
         self.name = name
         self.compartment = compartment
         self.kind = kind
     }
+
+    /// Whether the field holds a list of strings (stored as a JSON array).
+    public var isList: Bool { kind == .list }
 }

@@ -1,20 +1,32 @@
-/// The kinds of record a release carries, and their fields (issue 3, "Records"; DESIGN.md, "Data model").
-/// The raw value is the spelling used in policy files (`[profiles.NAME.case]`, `.witness`, `.item`).
+/// The kinds of record the vault keeps, and their fields: the one table of which field is sealed to which
+/// compartment (issue 3, "Records"; DESIGN.md, "Data model"). The vault stores and seals records by
+/// `storedFields`; releases show `releasedFields`. The raw value is the spelling stored in the vault and
+/// used in policy files (`[profiles.NAME.case]`, `.witness`, `.item`).
 public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
     /// One deceased detainee.
     case `case`
     /// A witness: pseudonym, identity fields, consent and protective measures.
     case witness
-    /// One piece of evidence: its capture metadata and sources (the original's bytes are governed by the
-    /// profile's image rules, not by field rules).
+    /// One piece of evidence: facts about its sealed original; a release shows its capture metadata and
+    /// sources (the original's bytes are governed by the profile's image rules, not by field rules).
     case item
+    /// One delivery of an item (who brought it, with a note); released only within the item's `sources`.
+    case source
+    /// A rectangle to mask on an item; never released as a record.
+    case region
 
-    /// The fields of this kind, in the order releases list them.
-    public var fields: [FieldSpec] {
+    /// The kinds a release carries, each with field rules in every profile, in release order.
+    public static let released: [RecordKind] = [.case, .witness, .item]
+
+    /// The name of the record's id (`pseudonym` for a witness, `id` otherwise). The id is the record's
+    /// label, not a stored field; a release shows it as its first field.
+    public var identifierName: String { self == .witness ? "pseudonym" : "id" }
+
+    /// The fields the vault stores for this kind, each sealed to its compartment (the id is not a field).
+    public var storedFields: [FieldSpec] {
         switch self {
         case .case:
             return [
-                FieldSpec("id", .case, .text),
                 FieldSpec("detaineeNumber", .case, .text),
                 FieldSpec("branch", .case, .text),
                 FieldSpec("forensicReference", .case, .text),
@@ -26,7 +38,6 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
             ]
         case .witness:
             return [
-                FieldSpec("pseudonym", .case, .text),
                 FieldSpec("legalName", .identity, .text),
                 FieldSpec("contact", .identity, .text),
                 FieldSpec("location", .identity, .place),
@@ -35,28 +46,75 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("protectiveMeasures", .case, .list),
             ]
         case .item:
+            // Facts about the sealed original, all in the media compartment.
             return [
-                FieldSpec("id", .media, .text),
-                FieldSpec("fileName", .media, .text),
-                FieldSpec("mediaType", .media, .text),
                 FieldSpec("sha256", .media, .text),
-                FieldSpec("captureTime", .media, .date),
-                FieldSpec("make", .media, .text),
-                FieldSpec("model", .media, .text),
-                FieldSpec("serials", .media, .list),
-                FieldSpec("owner", .media, .text),
-                FieldSpec("gps", .media, .text),
-                FieldSpec("previews", .media, .list),
-                FieldSpec("sources", .media, .list),
+                FieldSpec("size", .media, .text),
+                FieldSpec("mediaType", .media, .text),
+                FieldSpec("fileName", .media, .text),
+                FieldSpec("metadata", .media, .text),
+                FieldSpec("metadataSummary", .media, .list),
+                FieldSpec("commitmentOpening", .media, .text),
+            ]
+        case .source:
+            // The witness pseudonym is case data (policy reads it); the free-text note may name people, so
+            // it is identity data.
+            return [
+                FieldSpec("witness", .case, .text),
+                FieldSpec("note", .identity, .text),
+                FieldSpec("fileName", .media, .text),
+            ]
+        case .region:
+            // The rectangle in the coordinates of the image as displayed (after EXIF orientation), the
+            // display size it was drawn on, and the reason.
+            return [
+                FieldSpec("x", .media, .text),
+                FieldSpec("y", .media, .text),
+                FieldSpec("width", .media, .text),
+                FieldSpec("height", .media, .text),
+                FieldSpec("displayWidth", .media, .text),
+                FieldSpec("displayHeight", .media, .text),
+                FieldSpec("reason", .media, .text),
             ]
         }
     }
 
-    /// The field named `name`, or nil when this kind has no such field.
-    public func field(named name: String) -> FieldSpec? {
-        fields.first { $0.name == name }
+    /// The fields a release shows for this kind, in the order releases list them; empty for kinds that
+    /// are not released (`source`, `region`). Case and witness records show their id and their stored
+    /// fields; an item shows its id, some stored facts and the capture metadata read from the original.
+    public var releasedFields: [FieldSpec] {
+        switch self {
+        case .case, .witness:
+            return [FieldSpec(identifierName, .case, .text)] + storedFields
+        case .item:
+            return [FieldSpec(identifierName, .media, .text)]
+                + ["fileName", "mediaType", "sha256"].compactMap(storedField(named:))
+                + [
+                    FieldSpec("captureTime", .media, .date),
+                    FieldSpec("make", .media, .text),
+                    FieldSpec("model", .media, .text),
+                    FieldSpec("serials", .media, .list),
+                    FieldSpec("owner", .media, .text),
+                    FieldSpec("gps", .media, .text),
+                    FieldSpec("previews", .media, .list),
+                    FieldSpec("sources", .media, .list),
+                ]
+        case .source, .region:
+            return []
+        }
     }
 
+    /// The stored field named `name`, or nil when this kind stores no such field.
+    public func storedField(named name: String) -> FieldSpec? {
+        storedFields.first { $0.name == name }
+    }
+
+    /// The released field named `name`, or nil when a release of this kind has no such field.
+    public func releasedField(named name: String) -> FieldSpec? {
+        releasedFields.first { $0.name == name }
+    }
+
+    /// Orders kinds as `allCases` lists them.
     public static func < (lhs: RecordKind, rhs: RecordKind) -> Bool {
         (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
