@@ -112,23 +112,75 @@ struct HostileMetadataTests {
         #expect(result.truncated && result.bytes.count == Inflate.textChunkLimit)
     }
 
-    /// Every prefix and many single-byte corruptions of every case file are read without a crash.
+    /// Every prefix and many single-byte corruptions of every case file are read without a crash, and each
+    /// gives the report it should: the whole file its own format; a prefix too short for any signature
+    /// "not a JPEG, PNG, WebP, HEIF or TIFF file"; a longer prefix the whole file's format and (JPEG, PNG,
+    /// WebP) a warning that the file ends early (or, past the image's end marker, about the data after it); a corrupted copy whose signature is intact the same format;
+    /// every report bounded, the same on a second reading, and encodable (the sandbox sends it as JSON).
     @Test func truncatedAndCorruptedFilesNeverCrash() throws {
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Int {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int(truncatingIfNeeded: seed >> 33)
         }
-        for name in try Vectors.caseNames(withExtensions: ["jpg", "png", "webp", "gif"]) {
+        let formats: [String: ImageFormat] = ["jpg": .jpeg, "png": .png, "webp": .webp, "gif": .gif]
+        let unknown = ["not a JPEG, PNG, WebP, HEIF or TIFF file"]
+        /// Whether `warnings` say that a file of `format` ends before its structure does.
+        func saysTruncated(_ warnings: [String], _ format: ImageFormat, whole: [UInt8]) -> Bool {
+            switch format {
+            case .jpeg:
+                return warnings.contains { $0.hasPrefix("JPEG: ") && ($0.contains("end of the file") || $0.contains("the file ends") || $0.contains("file ends in")) }
+            case .png:
+                return warnings.contains { $0 == "PNG: no IEND chunk; the file ends inside the image" || ($0.hasPrefix("PNG: ") && $0.hasSuffix("runs past the end of the file")) }
+            case .webp:
+                let riffSize = Int(whole[4]) | Int(whole[5]) << 8 | Int(whole[6]) << 16 | Int(whole[7]) << 24
+                return warnings.contains("WebP: RIFF size \(riffSize) exceeds the file")
+            default:
+                return true   // GIF: only the screen and frame sizes are read; nothing to warn about
+            }
+        }
+        func checkBounded(_ report: MetadataReport, _ bytes: [UInt8], _ label: String) throws {
+            #expect(report.warnings.count <= 201, "\(label)")                     // 200 and "further warnings omitted"
+            #expect(report == MetadataExtractor.extract(bytes: bytes), "\(label)")
+            _ = try JSONEncoder().encode(report)
+        }
+        let names = try Vectors.caseNames(withExtensions: Set(formats.keys))
+        #expect(names.count >= 20)
+        for name in names {
             let file = try Vectors.caseFile(name)
+            let format = try #require(formats[(name as NSString).pathExtension.lowercased()])
+            let whole = MetadataExtractor.extract(bytes: file)
+            #expect(whole.format == format, "\(name)")
+            #expect(!whole.warnings.contains(unknown[0]), "\(name)")
             let cuts = Set((0..<8).map { file.count * $0 / 8 } + [1, 3, 12])
-            for cut in cuts { _ = MetadataExtractor.extract(bytes: Array(file.prefix(cut))) }
-            for _ in 0..<12 {
+            for cut in cuts.sorted() {
+                let prefix = Array(file.prefix(cut))
+                let report = MetadataExtractor.extract(bytes: prefix)
+                let label = "\(name) cut at \(cut)"
+                if cut <= 1 {
+                    #expect(report.format == .unknown && report.warnings == unknown, "\(label)")
+                    #expect(report.identifyingSummary.isEmpty, "\(label)")
+                } else if cut >= 12 {
+                    #expect(report.format == format, "\(label)")
+                    // A prefix that holds the whole image and part of what follows its end marker (a motion
+                    // photo, an aCropalypse crop) reports that trailing data instead, as the whole file does.
+                    let endsEarly = saysTruncated(report.warnings, format, whole: file)
+                    let trailing = whole.warnings.contains { $0.hasPrefix("data after") } && report.warnings.contains { $0.hasPrefix("data after") }
+                    #expect(endsEarly || trailing, "\(label): \(report.warnings)")
+                } else {
+                    #expect(report.format == format || report.format == .unknown, "\(label)")
+                }
+                try checkBounded(report, prefix, label)
+            }
+            for round in 0..<12 {
                 var copy = file
                 let span = Swift.min(copy.count, 4096)  // headers and metadata sit near the start
                 copy[next() % span] = UInt8(truncatingIfNeeded: next())
                 copy[next() % copy.count] ^= 0xFF
-                _ = MetadataExtractor.extract(bytes: copy)
+                let report = MetadataExtractor.extract(bytes: copy)
+                let label = "\(name) corruption \(round)"
+                if copy.prefix(12) == file.prefix(12) { #expect(report.format == format, "\(label)") }
+                try checkBounded(report, copy, label)
             }
         }
     }

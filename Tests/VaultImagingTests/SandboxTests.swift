@@ -221,7 +221,11 @@ struct SandboxTests {
 
 /// The same children forked by the sandbox fork server (what `amanah` itself uses): the same results, the
 /// same limits, a server that holds nothing, and a fallback to spawning when the server cannot start.
-@Suite("Sandbox fork server")
+///
+/// Serialized: every test here uses the one fork server this process keeps for `amanah`
+/// (`SandboxForkServer.shared(for:)`), and some retire it (a child killed by a signal) or inspect its
+/// process, which would disturb a test running beside them. No other suite uses a fork server.
+@Suite("Sandbox fork server", .serialized)
 struct SandboxForkServerTests {
     let forked = SandboxClient(executablePath: amanahPath, forkServer: true)
     let spawned = SandboxClient(executablePath: amanahPath)
