@@ -1,3 +1,4 @@
+import VaultPlatform
 import Foundation
 import Testing
 import VaultCrypto

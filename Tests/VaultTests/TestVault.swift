@@ -72,7 +72,7 @@ final class TestVault {
     }
 
     /// Seals records of `kind` from JSON, as `amanah case add --from` does.
-    func add(_ kind: RecordType, json: String, as who: IdentityBox) throws {
+    func add(_ kind: RecordKind, json: String, as who: IdentityBox) throws {
         let inputs = try RecordInputParser.parse(Array(json.utf8), source: "test.json", kind: kind).map { try $0.get() }
         try session(who) { session in
             for error in try session.addRecords(kind: kind, inputs: inputs) { if let error { throw error } }
