@@ -48,8 +48,13 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "VaultImaging", dependencies: ["VaultPlatform", "VaultCrypto", "CVipsShim", "CPlatform", "CZlib"],
                 swiftSettings: strict),
+        // Disclosure bundles and requests: layout, manifest, plan, writer and the verifier; no vault store,
+        // so a recipient-side verifier needs no database.
+        .target(name: "VaultDisclosure",
+                dependencies: ["VaultCrypto", "VaultFormats", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultPlatform", "VaultText"],
+                swiftSettings: strict),
         .target(name: "Vault",
-                dependencies: ["VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
+                dependencies: ["VaultDisclosure", "VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
                                "VaultImaging", "VaultText", "CPlatform",
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "SwiftCSV", package: "SwiftCSV")],
@@ -57,7 +62,7 @@ let package = Package(
         // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.
         .target(name: "AmanahAgent", dependencies: ["VaultPlatform", "VaultCrypto", "CPlatform"], swiftSettings: strict),
         .target(name: "AmanahCLI",
-                dependencies: ["VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
+                dependencies: ["VaultDisclosure", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
                                "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),

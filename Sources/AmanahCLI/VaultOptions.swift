@@ -1,3 +1,4 @@
+internal import VaultPlatform
 import ArgumentParser
 internal import Vault
 internal import VaultCrypto

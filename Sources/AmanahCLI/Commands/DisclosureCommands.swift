@@ -1,3 +1,4 @@
+internal import VaultDisclosure
 internal import VaultPlatform
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import VaultDisclosure
 import VaultPlatform
 internal import CPlatform
 import Foundation

@@ -1,3 +1,4 @@
+import VaultDisclosure
 import VaultPlatform
 import Foundation
 import GRDB

@@ -27,7 +27,7 @@ public struct BundleMember: @unchecked Sendable {
 /// the largest in-memory member.
 public enum BundleWriter {
     /// Writes the encrypted bundle to `path` (a new file, mode 0600, fsynced).
-    /// - Throws: `VaultError.integrity` when a streamed member does not have the SHA-256 or size the plan
+    /// - Throws: `DisclosureError.integrity` when a streamed member does not have the SHA-256 or size the plan
     ///   promised; format and I/O errors. On failure `path` is removed.
     public static func write(members: [BundleMember], modificationTime: UInt64, recipients: [AgeX25519Recipient], to path: String) throws {
         let output = try FileHandleFD.createExclusive(path, mode: 0o600)
@@ -44,7 +44,7 @@ public enum BundleWriter {
     /// Writes the encrypted bundle into `output` (an empty file open for writing) and fsyncs it; the caller
     /// closes and names it. Debug builds end the process at fault point `issue.mid-write` after the first
     /// bytes reach the file (crash tests).
-    /// - Throws: `VaultError.integrity` when a streamed member does not have the SHA-256 or size the plan
+    /// - Throws: `DisclosureError.integrity` when a streamed member does not have the SHA-256 or size the plan
     ///   promised; `SystemCallError` for write errors of `output` (disk full, I/O error); format errors.
     public static func write(members: [BundleMember], modificationTime: UInt64, recipients: [AgeX25519Recipient], into output: FileHandleFD) throws {
         let sorted = members.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
@@ -61,7 +61,7 @@ public enum BundleWriter {
                     var source = HashingSource(inner: try open())
                     try tar.addFile(member.name, size: size, content: &source)
                     guard Hex.encode(source.hasher.finalize()) == sha256 else {
-                        throw VaultError.integrity("\(member.name) changed since the release was approved (SHA-256 differs)")
+                        throw DisclosureError.integrity("\(member.name) changed since the release was approved (SHA-256 differs)")
                     }
                 }
             }

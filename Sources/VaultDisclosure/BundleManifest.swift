@@ -13,6 +13,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         public var role: String?
         /// The signature over the release plan (approvals), base64.
         public var signature: String?
+        /// Memberwise.
+        public init(keyID: String, publicKey: String, role: String? = nil, signature: String? = nil) {
+            self.keyID = keyID; self.publicKey = publicKey; self.role = role; self.signature = signature
+        }
     }
 
     /// One redaction applied to a released item or its record.
@@ -23,6 +27,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         public var action: String
         public var code: String?
         public var reason: String
+        /// Memberwise.
+        public init(target: String, action: String, code: String? = nil, reason: String) {
+            self.target = target; self.action = action; self.code = code; self.reason = reason
+        }
     }
 
     /// The opening of an ingest commitment, given when the original itself is released:
@@ -30,6 +38,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
     public struct CommitmentOpening: Codable, Equatable, Sendable {
         public var opening: String
         public var originalSHA256: String
+        /// Memberwise.
+        public init(opening: String, originalSHA256: String) {
+            self.opening = opening; self.originalSHA256 = originalSHA256
+        }
     }
 
     public struct Item: Codable, Equatable, Sendable {
@@ -44,6 +56,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         public var commitment: CommitmentOpening?
         /// Sequence numbers of this item's custody events in `custody/events.json`.
         public var custodyEvents: [UInt64]
+        /// Memberwise.
+        public init(productionNumber: String, file: String, sha256: String, size: Int64, release: String, record: String, redactions: [Redaction], commitment: CommitmentOpening? = nil, custodyEvents: [UInt64]) {
+            self.productionNumber = productionNumber; self.file = file; self.sha256 = sha256; self.size = size; self.release = release; self.record = record; self.redactions = redactions; self.commitment = commitment; self.custodyEvents = custodyEvents
+        }
     }
 
     public struct Custody: Codable, Equatable, Sendable {
@@ -53,6 +69,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         public var events: String
         public var treeSize: UInt64
         public var rootHash: String
+        /// Memberwise.
+        public init(checkpoint: String, events: String, treeSize: UInt64, rootHash: String) {
+            self.checkpoint = checkpoint; self.events = events; self.treeSize = treeSize; self.rootHash = rootHash
+        }
     }
 
     public static let formatName = "amanah-bundle-v1"
@@ -80,6 +100,10 @@ public struct BundleManifest: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Array(try encoder.encode(self)) + [0x0A]
     }
+    /// Memberwise.
+    public init(bundle: String, vault: String, recipient: String, legalBasis: String, profile: String, policyHash: String, issuedAt: String, issuer: Signer, plan: String, planSHA256: String, approvals: [Signer], items: [Item], custody: Custody) {
+        self.bundle = bundle; self.vault = vault; self.recipient = recipient; self.legalBasis = legalBasis; self.profile = profile; self.policyHash = policyHash; self.issuedAt = issuedAt; self.issuer = issuer; self.plan = plan; self.planSHA256 = planSHA256; self.approvals = approvals; self.items = items; self.custody = custody
+    }
 }
 
 /// One custody event in `custody/events.json`: the audit leaf, its actor's key, and its inclusion proof in
@@ -94,11 +118,15 @@ public struct CustodyEvent: Codable, Equatable, Sendable {
     public var inclusionProof: [String]
     public var action: String
     public var time: String
+    /// Memberwise.
+    public init(sequence: UInt64, leaf: String, actorKey: String, inclusionProof: [String], action: String, time: String) {
+        self.sequence = sequence; self.leaf = leaf; self.actorKey = actorKey; self.inclusionProof = inclusionProof; self.action = action; self.time = time
+    }
 }
 
 /// The bilingual `VERIFY.txt` (`BundleLayout.verifyInstructions`); the bundle's file names come from `BundleLayout`.
-enum VerifyText {
-    static func text(bundle: String, issuerKeyID: String) -> String {
+public enum VerifyText {
+    public static func text(bundle: String, issuerKeyID: String) -> String {
         """
         How to verify this bundle (Amanah disclosure bundle \(bundle))
         ================================================================

@@ -19,6 +19,10 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         /// SHA-256 of the region's reason (the text itself stays in the vault unless the region is masked,
         /// when the bundle's redaction log gives it).
         public var reasonSHA256: String
+        /// Memberwise.
+        public init(id: String, category: String, x: Int, y: Int, width: Int, height: Int, displayWidth: Int, displayHeight: Int, masked: Bool, reasonSHA256: String) {
+            self.id = id; self.category = category; self.x = x; self.y = y; self.width = width; self.height = height; self.displayWidth = displayWidth; self.displayHeight = displayHeight; self.masked = masked; self.reasonSHA256 = reasonSHA256
+        }
     }
 
     public struct Item: Codable, Equatable, Sendable {
@@ -38,6 +42,10 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         /// SHA-256 (hex) of the redacted record released with the item (`records/<production no>.json`
         /// without its production number field).
         public var recordSHA256: String
+        /// Memberwise.
+        public init(item: String, caseID: String, release: String, fileExtension: String, fileSHA256: String, fileSize: Int64, regions: [Region], recordSHA256: String) {
+            self.item = item; self.caseID = caseID; self.release = release; self.fileExtension = fileExtension; self.fileSHA256 = fileSHA256; self.fileSize = fileSize; self.regions = regions; self.recordSHA256 = recordSHA256
+        }
     }
 
     public var format = "amanah-release-plan-v1"
@@ -66,6 +74,10 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         vault == other.vault && recipient == other.recipient && profile == other.profile && policyHash == other.policyHash
             && basisSHA256 == other.basisSHA256 && items == other.items
     }
+    /// Memberwise.
+    public init(vault: String, recipient: String, profile: String, policyHash: String, basisSHA256: String, requester: String, created: String, nonce: String, items: [Item]) {
+        self.vault = vault; self.recipient = recipient; self.profile = profile; self.policyHash = policyHash; self.basisSHA256 = basisSHA256; self.requester = requester; self.created = created; self.nonce = nonce; self.items = items
+    }
 }
 
 /// A disclosure request file: the plan (verbatim bytes), the legal basis, and the signatures of the requester
@@ -74,6 +86,10 @@ public struct DisclosureRequest: Sendable, Equatable {
     public struct Signature: Sendable, Equatable {
         public var keyID: String
         public var signature: [UInt8]
+        /// Memberwise.
+        public init(keyID: String, signature: [UInt8]) {
+            self.keyID = keyID; self.signature = signature
+        }
     }
 
     public static let formatName = "amanah-disclosure-request-v1"
@@ -88,7 +104,7 @@ public struct DisclosureRequest: Sendable, Equatable {
     public var plan: ReleasePlan {
         get throws {
             do { return try JSONDecoder().decode(ReleasePlan.self, from: Data(planBytes)) } catch {
-                throw VaultError.invalidInput("request", "its release plan is malformed")
+                throw DisclosureError.invalidInput("request", "its release plan is malformed")
             }
         }
     }
@@ -111,22 +127,22 @@ public struct DisclosureRequest: Sendable, Equatable {
     }
 
     /// Parses a request file.
-    /// - Throws: `VaultError.invalidInput` naming the file and field.
+    /// - Throws: `DisclosureError.invalidInput` naming the file and field.
     public init(fileContents bytes: [UInt8], source: String) throws {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
               object["format"] as? String == DisclosureRequest.formatName else {
-            throw VaultError.invalidInput(source, "is not an \(DisclosureRequest.formatName) file")
+            throw DisclosureError.invalidInput(source, "is not an \(DisclosureRequest.formatName) file")
         }
         guard let planText = object["plan"] as? String, let plan = try? Base64.decode(planText) else {
-            throw VaultError.invalidInput(source, "field plan is malformed")
+            throw DisclosureError.invalidInput(source, "field plan is malformed")
         }
-        guard let basis = object["basis"] as? String else { throw VaultError.invalidInput(source, "field basis is missing") }
-        guard let list = object["signatures"] as? [[String: String]] else { throw VaultError.invalidInput(source, "field signatures is malformed") }
+        guard let basis = object["basis"] as? String else { throw DisclosureError.invalidInput(source, "field basis is missing") }
+        guard let list = object["signatures"] as? [[String: String]] else { throw DisclosureError.invalidInput(source, "field signatures is malformed") }
         planBytes = plan
         self.basis = basis
         signatures = try list.enumerated().map { index, entry in
             guard let keyID = entry["keyID"], let text = entry["signature"], let signature = try? Base64.decode(text) else {
-                throw VaultError.invalidInput(source, "signature \(index + 1) is malformed")
+                throw DisclosureError.invalidInput(source, "signature \(index + 1) is malformed")
             }
             return Signature(keyID: keyID, signature: signature)
         }

@@ -59,7 +59,7 @@ public enum BundleVerifier {
     }
 
     /// Verifies an encrypted bundle.
-    /// - Throws: `VaultError.invalidInput` when the file cannot be decrypted or is not a strict tar (these are
+    /// - Throws: `DisclosureError.invalidInput` when the file cannot be decrypted or is not a strict tar (these are
     ///   verification failures too; the caller reports them with exit status 3).
     public static func verify(encrypted path: String, identities: [AgeX25519Identity], issuerKey: MinisignPublicKey?) throws -> BundleReport {
         let input = try FileHandleFD.openForReading(path)
@@ -67,8 +67,8 @@ public enum BundleVerifier {
             var source = input
             var sink = writer
             do { try Age.decrypt(from: &source, to: &sink, identities: identities) } catch let error as AgeError {
-                if case .noMatch = error { throw VaultError.invalidInput(path, "is not encrypted to this identity: \(error)") }
-                throw VaultError.invalidInput(path, "cannot be decrypted (damaged or truncated?): \(error)")
+                if case .noMatch = error { throw DisclosureError.invalidInput(path, "is not encrypted to this identity: \(error)") }
+                throw DisclosureError.invalidInput(path, "cannot be decrypted (damaged or truncated?): \(error)")
             }
         }, consumer: { reader in
             try readTar(StrictTarReader(source: reader), source: path)
@@ -80,14 +80,14 @@ public enum BundleVerifier {
     public static func verify(folder: String, issuerKey: MinisignPublicKey?) throws -> BundleReport {
         var members: [String: Member] = [:]
         let base = URL(fileURLWithPath: folder)
-        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { throw VaultError.invalidInput(folder, "cannot be read") }
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { throw DisclosureError.invalidInput(folder, "cannot be read") }
         while let relative = enumerator.nextObject() as? String {
             let path = base.appendingPathComponent(relative).path
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             let type = attributes[.type] as? FileAttributeType
             if type == .typeDirectory { continue }
-            guard type == .typeRegular else { throw VaultError.invalidInput(folder, "\(relative) is not a regular file") }
-            if let problem = TarName.check(relative) { throw VaultError.invalidInput(folder, "\(TerminalText.escaped(relative)): \(problem)") }
+            guard type == .typeRegular else { throw DisclosureError.invalidInput(folder, "\(relative) is not a regular file") }
+            if let problem = TarName.check(relative) { throw DisclosureError.invalidInput(folder, "\(TerminalText.escaped(relative)): \(problem)") }
             var source = try FileHandleFD.openForReading(path, followLinks: false)
             members[relative] = try readMember(name: relative, source: &source)
         }
@@ -105,17 +105,17 @@ public enum BundleVerifier {
         do {
             while let entry = try tar.next() {
                 guard entry.kind == .file else { continue }
-                guard members.count < maximumMembers else { throw VaultError.invalidInput(source, "has more than \(maximumMembers) files") }
+                guard members.count < maximumMembers else { throw DisclosureError.invalidInput(source, "has more than \(maximumMembers) files") }
                 if !BundleLayout.isItemFile(entry.name) {
                     keptBytes += Int(clamping: entry.size)
-                    guard keptBytes <= maximumSmallBytes else { throw VaultError.invalidInput(source, "its non-item files exceed \(maximumSmallBytes) bytes") }
+                    guard keptBytes <= maximumSmallBytes else { throw DisclosureError.invalidInput(source, "its non-item files exceed \(maximumSmallBytes) bytes") }
                 }
                 var content = TarContentSource(reader: tar)
                 members[entry.name] = try readMember(name: entry.name, source: &content)
                 tar = content.reader
             }
         } catch let error as TarError {
-            throw VaultError.invalidInput(source, "is not a strict bundle archive: \(error)")
+            throw DisclosureError.invalidInput(source, "is not a strict bundle archive: \(error)")
         }
         return members
     }
@@ -131,7 +131,7 @@ public enum BundleVerifier {
             size += UInt64(n)
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             if keep != nil {
-                guard size <= UInt64(smallFileLimit) else { throw VaultError.invalidInput(name, "is larger than \(smallFileLimit) bytes") }
+                guard size <= UInt64(smallFileLimit) else { throw DisclosureError.invalidInput(name, "is larger than \(smallFileLimit) bytes") }
                 keep!.append(contentsOf: buffer[0..<n])
             }
         }

@@ -1,5 +1,4 @@
 #if canImport(Glibc)
-import VaultPolicy
 import Glibc
 #endif
 

@@ -1,0 +1,15 @@
+/// Errors of reading, writing and verifying disclosure bundles and requests, each naming the file or field
+/// and what is wrong, in the same words as the vault's own errors (`VaultError`). None carries a secret.
+public enum DisclosureError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Input was rejected: (source, reason), e.g. ("bundle.tar.age", "is not encrypted to this identity").
+    case invalidInput(String, String)
+    /// A file or member failed to verify: (what).
+    case integrity(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidInput(source, why): return "\(source): \(why)"
+        case let .integrity(what): return "integrity check failed: \(what)"
+        }
+    }
+}
