@@ -138,16 +138,35 @@ public enum BundleVerifier {
         return Member(sha256: Hex.encode(hasher.finalize()), size: size, content: keep)
     }
 
+    /// Checks a bundle's members, in named steps: the manifest, the issuer key, both signatures, `SHA256SUMS`
+    /// against the files, the items against the manifest, the release plan and its approvals, the custody
+    /// proofs, and the commitments of released originals. Each step adds its lines to the report.
     static func check(_ members: [String: Member], issuerKey given: MinisignPublicKey?) -> BundleReport {
         var report = BundleReport()
-        func content(_ name: String) -> [UInt8]? { members[name]?.content }
+        guard let manifest = readManifest(members, into: &report) else { return report }
+        let issuer = try? MemberPublicKey(line: manifest.issuer.publicKey)
+        guard let issuerKey = checkIssuerKey(members, manifest: manifest, issuer: issuer, given: given, into: &report) else {
+            return report
+        }
+        checkSignatures(members, issuerKey: issuerKey, into: &report)
+        checkChecksums(members, into: &report)
+        checkItems(members, manifest: manifest, into: &report)
+        checkPlanAndApprovals(members, manifest: manifest, into: &report)
+        let commitments = checkCustody(members, manifest: manifest, issuer: issuer, into: &report)
+        checkCommitments(manifest: manifest, ingestCommitments: commitments, into: &report)
+        return report
+    }
 
-        // The manifest.
-        guard let manifestBytes = content(BundleLayout.manifest),
+    /// The kept content of member `name` (small files only), if present.
+    private static func content(_ members: [String: Member], _ name: String) -> [UInt8]? { members[name]?.content }
+
+    /// `manifest.json`: present, well-formed and of this format; fills in the report's summary fields.
+    private static func readManifest(_ members: [String: Member], into report: inout BundleReport) -> BundleManifest? {
+        guard let manifestBytes = content(members, BundleLayout.manifest),
               let manifest = try? JSONDecoder().decode(BundleManifest.self, from: Data(manifestBytes)),
               manifest.format == BundleManifest.formatName else {
             report.check("manifest", false, "\(BundleLayout.manifest) is missing or malformed")
-            return report
+            return nil
         }
         report.bundle = manifest.bundle
         report.vault = manifest.vault
@@ -155,14 +174,19 @@ public enum BundleVerifier {
         report.profile = manifest.profile
         report.items = manifest.items.map(\.productionNumber)
 
-        // The issuer key: the one registered out of band, or (with a warning) the copy in the bundle.
+        return manifest
+    }
+
+    /// The issuer key: the one registered out of band (`given`), or (reported as unverified) the copy in the
+    /// bundle; nil when there is none at all.
+    private static func checkIssuerKey(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?,
+                                       given: MinisignPublicKey?, into report: inout BundleReport) -> MinisignPublicKey? {
         var issuerKey = given
-        if issuerKey == nil, let copy = content(BundleLayout.issuerMinisignKey) { issuerKey = try? MinisignPublicKey(fileContents: copy) }
-        let issuer = try? MemberPublicKey(line: manifest.issuer.publicKey)
+        if issuerKey == nil, let copy = content(members, BundleLayout.issuerMinisignKey) { issuerKey = try? MinisignPublicKey(fileContents: copy) }
         report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
         guard let issuerKey else {
             report.check("issuer key", false, "no issuer key given and none in \(BundleLayout.keysFolder)/")
-            return report
+            return nil
         }
         let issuerMatches = issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false
         if given == nil {
@@ -173,9 +197,13 @@ public enum BundleVerifier {
                                                                     : "the manifest names another issuer than the registered key")
         }
 
-        // Both signatures.
+        return issuerKey
+    }
+
+    /// The minisign signatures of `SHA256SUMS` and `manifest.json` under the issuer key.
+    private static func checkSignatures(_ members: [String: Member], issuerKey: MinisignPublicKey, into report: inout BundleReport) {
         for (file, signature) in [(BundleLayout.checksums, BundleLayout.checksumsSignature), (BundleLayout.manifest, BundleLayout.manifestSignature)] {
-            guard let message = content(file), let sig = content(signature), let parsed = try? MinisignSignature(fileContents: sig) else {
+            guard let message = content(members, file), let sig = content(members, signature), let parsed = try? MinisignSignature(fileContents: sig) else {
                 report.check("signature of \(file)", false, "\(file) or \(signature) is missing or malformed")
                 continue
             }
@@ -185,8 +213,11 @@ public enum BundleVerifier {
             report.check("signature of \(file)", valid, "\(result)")
         }
 
-        // SHA256SUMS: every listed file matches; nothing missing or extra.
-        if let sums = content(BundleLayout.checksums), let text = String(validating: sums, as: UTF8.self) {
+    }
+
+    /// `SHA256SUMS`: every listed file matches; nothing missing or extra.
+    private static func checkChecksums(_ members: [String: Member], into report: inout BundleReport) {
+        if let sums = content(members, BundleLayout.checksums), let text = String(validating: sums, as: UTF8.self) {
             var listed: [String: String] = [:]
             var malformed = false
             for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -208,7 +239,11 @@ public enum BundleVerifier {
             report.check(BundleLayout.checksums, false, "missing")
         }
 
-        // Items against the manifest.
+    }
+
+    /// The items against the manifest: each file present once, with its hash, size, record and name; no item
+    /// file the manifest does not list.
+    private static func checkItems(_ members: [String: Member], manifest: BundleManifest, into report: inout BundleReport) {
         var itemProblems: [String] = []
         var seenFiles = Set<String>()
         for item in manifest.items {
@@ -223,8 +258,11 @@ public enum BundleVerifier {
         if !extraItems.isEmpty { itemProblems.append("files not in the manifest: " + extraItems.sorted().joined(separator: ", ")) }
         report.check("items", itemProblems.isEmpty, itemProblems.isEmpty ? "\(manifest.items.count) items match the manifest" : itemProblems.joined(separator: "; "))
 
-        // The release plan and its approvals.
-        if let planBytes = content(manifest.plan), Hex.encode(SHA256Digest.hash(planBytes)) == manifest.planSHA256,
+    }
+
+    /// The release plan (the approved files, records and masks) and the signatures of its approvals.
+    private static func checkPlanAndApprovals(_ members: [String: Member], manifest: BundleManifest, into report: inout BundleReport) {
+        if let planBytes = content(members, manifest.plan), Hex.encode(SHA256Digest.hash(planBytes)) == manifest.planSHA256,
            let plan = try? JSONDecoder().decode(ReleasePlan.self, from: Data(planBytes)) {
             var planProblems: [String] = []
             if plan.vault != manifest.vault || plan.recipient != manifest.recipient || plan.profile != manifest.profile || plan.policyHash != manifest.policyHash {
@@ -234,7 +272,7 @@ public enum BundleVerifier {
             let releasedHashes = manifest.items.map(\.sha256)
             if plan.items.map(\.fileSHA256) != releasedHashes { planProblems.append("the released files are not the approved ones (changed after approval)") }
             for (planned, item) in zip(plan.items, manifest.items) {
-                if let record = content(item.record), strippedRecordHash(record) != planned.recordSHA256 {
+                if let record = content(members, item.record), strippedRecordHash(record) != planned.recordSHA256 {
                     planProblems.append("\(item.productionNumber): the record differs from the approved one")
                 }
                 let maskedInPlan = planned.regions.filter(\.masked).map(\.id).sorted()
@@ -264,10 +302,15 @@ public enum BundleVerifier {
             report.check("release plan", false, "\(manifest.plan) is missing or does not match the manifest")
         }
 
-        // Custody: the checkpoint, every event's signature and inclusion proof, and commitments.
+    }
+
+    /// Custody: the checkpoint under the issuer's key, every event's signature and inclusion proof.
+    /// - Returns: the content commitments of the `item.ingest` events, by event sequence number.
+    private static func checkCustody(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?,
+                                     into report: inout BundleReport) -> [UInt64: [UInt8]] {
         var custodyProblems: [String] = []
         var commitments: [UInt64: [UInt8]] = [:]
-        if let checkpointBytes = content(manifest.custody.checkpoint), let issuer,
+        if let checkpointBytes = content(members, manifest.custody.checkpoint), let issuer,
            let vaultID = try? Hex.decode(manifest.vault),
            let signed = try? SignedCheckpoint(parsing: checkpointBytes) {
             let verification = signed.verify(vaultID: vaultID, logSigners: [issuer], cosigners: [])
@@ -277,7 +320,7 @@ public enum BundleVerifier {
                 if Hex.encode(root) != manifest.custody.rootHash || size != manifest.custody.treeSize {
                     custodyProblems.append("the checkpoint differs from the manifest")
                 }
-                if let eventsBytes = content(manifest.custody.events),
+                if let eventsBytes = content(members, manifest.custody.events),
                    let events = try? JSONDecoder().decode([CustodyEvent].self, from: Data(eventsBytes)) {
                     for event in events {
                         guard event.sequence >= 1, let leaf = try? Base64.decode(event.leaf), let parsed = try? AuditEvent(leaf: leaf),
@@ -309,6 +352,12 @@ public enum BundleVerifier {
         }
         report.check("custody", custodyProblems.isEmpty, custodyProblems.isEmpty ? "every event is signed and in the signed checkpoint" : custodyProblems.joined(separator: "; "))
 
+        return commitments
+    }
+
+    /// Released originals: each opens the commitment of its ingest event.
+    private static func checkCommitments(manifest: BundleManifest, ingestCommitments commitments: [UInt64: [UInt8]],
+                                         into report: inout BundleReport) {
         var commitmentProblems: [String] = []
         var opened = 0
         for item in manifest.items {
@@ -331,7 +380,6 @@ public enum BundleVerifier {
                      !commitmentProblems.isEmpty ? commitmentProblems.joined(separator: "; ")
                         : opened == 0 ? "no originals released (fresh derivatives only)"
                         : "\(opened) released original\(opened == 1 ? "" : "s") match their ingest commitments")
-        return report
     }
 
     /// The record's SHA-256 without its `productionNumber` field, as the plan records it.
