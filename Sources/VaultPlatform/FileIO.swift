@@ -231,6 +231,29 @@ public enum DurableFile {
         }
     }
 
+    /// The names in folder `path` (without `.` and `..`), in the order `readdir` gives them.
+    /// - Throws: `SystemCallError` naming the folder when it cannot be opened.
+    public static func entries(of path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemCallError("list \(path)") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Bytes free for an unprivileged writer on the file system that holds `path` (`statvfs`), or nil when it
+    /// cannot be asked.
+    public static func freeBytes(near path: String) -> UInt64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
     /// Whether something exists at `path` (without following a final symbolic link).
     public static func exists(_ path: String) -> Bool {
         var info = stat()

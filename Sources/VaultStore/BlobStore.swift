@@ -97,16 +97,9 @@ public struct BlobStore: Sendable {
     }
 
     private func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw StoreError.io("list \(path)", lastErrorText()) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+        do { return try DurableFile.entries(of: path) } catch let error as SystemCallError {
+            throw StoreError.io("list \(path)", String(cString: strerror(error.errno.rawValue)))
         }
-        return names
     }
 
     private func isDirectory(_ path: String) -> Bool {

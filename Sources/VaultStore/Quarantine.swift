@@ -22,14 +22,9 @@ public struct Quarantine: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw StoreError.corrupted("\(root) is not a folder (a symbolic link?)")
         }
-        guard let dir = opendir(root) else { throw StoreError.io("list \(root)", lastErrorText()) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+        let names: [String]
+        do { names = try DurableFile.entries(of: root) } catch let error as SystemCallError {
+            throw StoreError.io("list \(root)", String(cString: strerror(error.errno.rawValue)))
         }
         return names.sorted()
     }

@@ -65,7 +65,7 @@ public final class VaultDatabase: Sendable {
             throw error
         } catch let error as DatabaseError {
             // SQLite reports a full disk while it sets up its shared-memory and log files as an I/O error.
-            if VaultDatabase.freeBytes(near: path).map({ $0 < 64 << 10 }) ?? false { throw StoreError.diskFull(path) }
+            if DurableFile.freeBytes(near: path).map({ $0 < 64 << 10 }) ?? false { throw StoreError.diskFull(path) }
             throw StoreError(databaseError: error, path: path, operation: "open")
         } catch {
             throw StoreError.io("open \(path)", "\(error)")
@@ -78,13 +78,6 @@ public final class VaultDatabase: Sendable {
     /// - Throws: `DatabaseError` if the database cannot be read.
     public func synchronousLevel() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
-    }
-
-    /// Bytes free for an unprivileged writer on the file system that holds `path` (`statvfs`), or nil.
-    public static func freeBytes(near path: String) -> UInt64? {
-        var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
-        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
     }
 
     /// Puts the database in write-ahead-log mode and checks that the connection still syncs every commit.

@@ -17,6 +17,19 @@ import Glibc
         return try DatabaseQueue(path: vault.vault + "/vault.sqlite", configuration: configuration)
     }
 
+    /// Overwrites `count` bytes with `byte` in the root page of table or index `name` of the vault database,
+    /// at the start of the page (its header) or at its end (cell content), as a bad sector would.
+    private func damagePage(of name: String, in vault: VaultFixture, atEnd: Bool, count: Int, byte: UInt8) throws {
+        let (page, pageSize) = try attacker(vault).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = ?", arguments: [name])!,
+             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: vault.vault + "/vault.sqlite"))
+        try handle.seek(toOffset: UInt64(atEnd ? page * pageSize - count : (page - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: byte, count: count))
+        try handle.close()
+    }
+
     private func blobPath(_ vault: VaultFixture, _ blobID: String) -> String {
         vault.vault + "/blobs/" + String(blobID.prefix(2)) + "/" + blobID
     }
@@ -344,17 +357,9 @@ import Glibc
         defer { vault.cleanup() }
         try vault.addRecords()
         _ = try vault.ingest(Array(samplePhotos.prefix(3)))
-        let database = vault.vault + "/vault.sqlite"
-        let (page, pageSize) = try attacker(vault).read { db in
-            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_item_2'")!,
-             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
-        }
         #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
         // The cell content at the end of the index's page is overwritten, as a bad sector or a stray write would.
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
-        try handle.seek(toOffset: UInt64(page * pageSize - 40))
-        try handle.write(contentsOf: Data(repeating: 0x5A, count: 40))
-        try handle.close()
+        try damagePage(of: "sqlite_autoindex_item_2", in: vault, atEnd: true, count: 40, byte: 0x5A)
         let check = try vault.cli.run(["check", "-C", "vault"])
         #expect(check.status == 3)
         #expect(check.stdout.contains("problem: vault.sqlite is damaged"))
@@ -365,16 +370,8 @@ import Glibc
         let vault = try VaultFixture()
         defer { vault.cleanup() }
         try vault.addRecords()
-        let database = vault.vault + "/vault.sqlite"
-        let (page, pageSize) = try attacker(vault).read { db in
-            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = ?", arguments: [table])!,
-             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
-        }
         // The page header of the table's root page is overwritten.
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
-        try handle.seek(toOffset: UInt64((page - 1) * pageSize))
-        try handle.write(contentsOf: Data(repeating: 0xA5, count: 12))
-        try handle.close()
+        try damagePage(of: table, in: vault, atEnd: false, count: 12, byte: 0xA5)
         let shown = try vault.run("investigator", ["case", "show", "C-1"])
         #expect(shown.status == 1)
         #expect(shown.stderr.contains("is damaged"), "\(shown.stderr)")

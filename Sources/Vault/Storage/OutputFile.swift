@@ -191,8 +191,7 @@ enum OutputFile {
     /// FAT over FUSE, which reports EPERM then). Never an integrity failure: the vault's content is fine.
     /// - Parameter context: words put before the cause ("rename was refused ... and the copy failed: ").
     static func writeFailure(_ path: String, _ cause: Any, context: String = "") -> VaultError {
-        var info = statvfs()
-        let full = statvfs(DurableFile.directory(of: path), &info) == 0 && info.f_bavail == 0
+        let full = DurableFile.freeBytes(near: DurableFile.directory(of: path)) == 0
         let systemError = cause as? SystemCallError
         // A system call's error is told by its text alone: the operation would name a partial file.
         let text = context + (systemError.map { String(cString: strerror($0.errno.rawValue)) } ?? "\(cause)")
