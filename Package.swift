@@ -48,13 +48,19 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "VaultImaging", dependencies: ["VaultPlatform", "VaultCrypto", "CVipsShim", "CPlatform", "CZlib"],
                 swiftSettings: strict),
+        // Governance: genesis, entries, operations, changes, the state and its transitions, the chain, client
+        // state, the key ring, key work (rotation, wraps, recovery shares, re-encryption), VaultError.
+        .target(name: "VaultGovernance",
+                dependencies: ["VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultPolicy",
+                               .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         // Disclosure bundles and requests: layout, manifest, plan, writer and the verifier; no vault store,
         // so a recipient-side verifier needs no database.
         .target(name: "VaultDisclosure",
                 dependencies: ["VaultCrypto", "VaultFormats", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultPlatform", "VaultText"],
                 swiftSettings: strict),
         .target(name: "Vault",
-                dependencies: ["VaultDisclosure", "VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
+                dependencies: ["VaultGovernance", "VaultDisclosure", "VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy",
                                "VaultImaging", "VaultText", "CPlatform",
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "SwiftCSV", package: "SwiftCSV")],
@@ -62,13 +68,13 @@ let package = Package(
         // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.
         .target(name: "AmanahAgent", dependencies: ["VaultPlatform", "VaultCrypto", "CPlatform"], swiftSettings: strict),
         .target(name: "AmanahCLI",
-                dependencies: ["VaultDisclosure", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
+                dependencies: ["VaultGovernance", "VaultDisclosure", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
                                "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),
         // Benchmarks (release build; figures, never tests): see BENCHMARKS.md.
         .executableTarget(name: "amanah-bench",
-                          dependencies: ["VaultPlatform", "Vault", "VaultCrypto", "VaultStore", "VaultImaging", "VaultAudit", "VaultPolicy",
+                          dependencies: ["VaultPlatform", "Vault", "VaultGovernance", "VaultCrypto", "VaultStore", "VaultImaging", "VaultAudit", "VaultPolicy",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/AmanahBench", swiftSettings: strict),
 
@@ -85,7 +91,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "VaultImagingTests", dependencies: ["VaultPlatform", "VaultImaging", "VaultCrypto", "CVipsShim"], exclude: ["Vectors"],
                     swiftSettings: strict),
-        .testTarget(name: "VaultTests", dependencies: ["VaultPlatform", "Vault", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto"], swiftSettings: strict),
+        .testTarget(name: "VaultTests", dependencies: ["VaultPlatform", "Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "AmanahAgent", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",
                                                            .product(name: "GRDB", package: "GRDB.swift")],

@@ -3,6 +3,7 @@ import Foundation
 import Vault
 import VaultAudit
 import VaultCrypto
+import VaultGovernance
 #if canImport(Glibc)
 import Glibc
 #endif

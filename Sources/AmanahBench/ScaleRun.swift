@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import VaultPlatform
 import Glibc
+import VaultGovernance
 #endif
 import Foundation
 import Vault

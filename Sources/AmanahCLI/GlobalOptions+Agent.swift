@@ -2,6 +2,7 @@ internal import VaultPlatform
 internal import AmanahAgent
 internal import Vault
 internal import VaultCrypto
+import VaultGovernance
 
 extension GlobalOptions {
     /// The identity a command acts as.

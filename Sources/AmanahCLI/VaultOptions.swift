@@ -4,6 +4,7 @@ internal import Vault
 internal import VaultCrypto
 internal import VaultAudit
 internal import VaultStore
+import VaultGovernance
 
 /// Options of commands that open a vault, plus helpers to open it with an unlocked identity.
 public struct VaultOptions: ParsableArguments {

@@ -5,6 +5,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 #if canImport(Glibc)
 import Glibc
 #endif

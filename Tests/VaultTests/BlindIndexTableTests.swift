@@ -1,3 +1,4 @@
+import VaultGovernance
 import Testing
 import Vault
 import VaultPolicy

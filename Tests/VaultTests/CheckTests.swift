@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Vault
 import VaultCrypto
+import VaultGovernance
 
 extension VaultUseCaseTests {
     @Suite("check")

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import Vault
 import VaultCrypto
+import VaultGovernance
 
 extension VaultUseCaseTests {
     @Suite("Records")

@@ -4,6 +4,7 @@ import Testing
 import Vault
 import VaultCrypto
 import VaultPolicy
+import VaultGovernance
 #if canImport(Glibc)
 import Glibc
 #endif

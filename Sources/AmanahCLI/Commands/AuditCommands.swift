@@ -6,6 +6,7 @@ internal import Vault
 internal import VaultAudit
 internal import VaultCrypto
 internal import VaultStore
+import VaultGovernance
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(

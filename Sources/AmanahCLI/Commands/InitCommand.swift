@@ -3,6 +3,7 @@ internal import VaultPolicy
 import ArgumentParser
 internal import Vault
 internal import VaultCrypto
+import VaultGovernance
 
 /// `amanah init VAULT -i CUSTODIAN_KEY --custodian PUB... --threshold K --member PUB:ROLE...`
 struct Init: ParsableCommand {

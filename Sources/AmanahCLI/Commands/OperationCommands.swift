@@ -6,6 +6,7 @@ import Foundation
 internal import Vault
 internal import VaultStore
 internal import VaultCrypto
+import VaultGovernance
 
 struct Op: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 internal import VaultPlatform
 internal import VaultText
+import VaultGovernance
 import ArgumentParser
 import Foundation
 internal import Vault

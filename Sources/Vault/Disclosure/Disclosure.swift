@@ -9,6 +9,7 @@ import VaultFormats
 import VaultImaging
 import VaultPolicy
 import VaultStore
+import VaultGovernance
 
 extension Session {
     /// `disclose propose`: computes the exact release plan (files, hashes, regions, redacted records, policy

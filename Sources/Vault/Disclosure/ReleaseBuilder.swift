@@ -7,6 +7,7 @@ import VaultCrypto
 import VaultImaging
 import VaultPolicy
 import VaultStore
+import VaultGovernance
 
 /// Makes derivatives in the key-less sandbox (the vault passes the real client; tests may pass another).
 public protocol DerivativeMaking: Sendable {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import VaultPlatform
 import Glibc
+import VaultGovernance
 #endif
 internal import CPlatform
 import VaultCrypto

@@ -2,6 +2,7 @@
 import VaultPlatform
 import VaultPolicy
 import Glibc
+import VaultGovernance
 #endif
 internal import CPlatform
 import VaultCrypto

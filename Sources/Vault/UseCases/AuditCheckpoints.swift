@@ -1,9 +1,11 @@
+import VaultPlatform
 import VaultPolicy
 import Foundation
 import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 extension Vault {
     /// The current audit tree as an unsigned checkpoint: this vault, the number of events and the RFC 6962

@@ -4,6 +4,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 /// An RFC 9162 §2.1.3 inclusion proof of one audit event, with what a third party needs to check it against a
 /// checkpoint: the leaf (canonical event ‖ signature), its leaf hash, and the root at the tree size.

@@ -4,6 +4,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 /// A checkpoint handed to `verifyAuditLog` from outside the vault (a file), as raw bytes.
 public struct GivenCheckpoint: Sendable {

@@ -6,6 +6,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 /// The result of `amanah check`.
 public struct CheckReport: Sendable {

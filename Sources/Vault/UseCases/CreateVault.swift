@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 #if canImport(Glibc)
 import Glibc
 #endif

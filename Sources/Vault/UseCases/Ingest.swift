@@ -6,6 +6,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -340,7 +341,7 @@ extension Session {
         return SealedIngest(index: index, request: request, fileName: file.fileName, size: size, mediaType: file.mediaType,
                             metadataReport: nil, identifying: [], warnings: [], blob: blob, pendingWrite: pendingWrite,
                             sealedSize: sealedSize, dataKey: dataKey, digest: digest,
-                            contentToken: Self.contentToken(digest: digest, indexKey: indexKey))
+                            contentToken: ContentToken.make(digest: digest, indexKey: indexKey))
     }
 
     /// Files of this many bytes or more are written with direct I/O.

@@ -2,6 +2,7 @@
 import VaultPlatform
 import VaultPolicy
 import Glibc
+import VaultGovernance
 #endif
 import VaultCrypto
 import VaultStore

@@ -6,6 +6,7 @@ import VaultAudit
 import VaultCrypto
 import VaultStore
 internal import CPlatform
+import VaultGovernance
 
 /// An item as a member may see it: always its id, case and sequence; the sealed facts when the member holds
 /// the media compartment key.

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 extension Session {
     /// Default lifetime of a proposed operation: 14 days.
@@ -51,7 +52,7 @@ extension Session {
                         throw VaultError.integrity("the recovery share of generation \(row.generation) sealed to \(keyIDHex) does not open")
                     }
                 }
-                return SecretBox(Self.encodeShareBundle(opened))
+                return SecretBox(RecoveryShares.encodeBundle(opened))
             }
             sealedShare = try SealedBox.seal(bundle.bytes, to: oneTimeKey)
         }
@@ -86,7 +87,7 @@ extension Session {
             let work = KeyWork(vaultID: vault.vaultID, state: state)
             try work.learn(from: keyRing, db: db)
             if case .recover = operation.change {
-                let recovered = try rebuildRecoverySecret(operation, state: state)
+                let recovered = try RecoveryShares.rebuildSecrets(operation, state: state, custodian: identity)
                 for (generation, secret) in recovered { try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, db: db) }
                 if case let .recover(_, role, _) = operation.change {
                     let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
@@ -166,90 +167,6 @@ extension Session {
         }
         try vault.reloadState()
         try continueReencryption()
-    }
-
-    /// Rebuilds the recovery secrets (one per recovery-key generation that still has shares) from the shares
-    /// the approvers sealed to this custodian's one-time key. Each share is checked against its published
-    /// commitment first; a share that does not match names its holder.
-    func rebuildRecoverySecret(_ operation: GovernanceOperation, state: GovernanceState) throws -> [(Int64, SecretBox)] {
-        guard case let .recover(_, _, oneTimeKey) = operation.change,
-              oneTimeKey == (try identity.oneTimePublicKey(context: operation.nonce)) else {
-            throw VaultError.integrity("the recovery's one-time key is not this custodian's")
-        }
-        var sharesByGeneration: [Int64: [ShamirShare]] = [:]
-        for approval in operation.approvals {
-            let holder = Hex.encode(approval.custodian)
-            let shares: [(Int64, ShamirShare)]
-            do {
-                let opened = try identity.oneTimeOpen(context: operation.nonce, sealed: approval.sealedShare)
-                shares = try Self.decodeShareBundle(opened)
-            } catch {
-                throw VaultError.integrity("the recovery share from custodian \(holder) does not open (forged or damaged)")
-            }
-            for (generation, share) in shares {
-                guard let info = state.recoveryHistory[generation], let commitment = info.shareCommitments[holder] else { continue }
-                guard Int(share.index) == commitment.index, share.commitment(salt: info.publicKey) == commitment.commitment else {
-                    throw VaultError.integrity("the recovery share from custodian \(holder) does not match its commitment (forged or damaged)")
-                }
-                sharesByGeneration[generation, default: []].append(share)
-            }
-        }
-        var secrets: [(Int64, SecretBox)] = []
-        for (generation, shares) in sharesByGeneration.sorted(by: { $0.key > $1.key }) {
-            guard let info = state.recoveryHistory[generation], shares.count >= info.threshold else { continue }
-            let secret = SecretBox(try Shamir.combine(shares))
-            guard (try? X25519.publicKey(for: secret.bytes)) == info.publicKey else {
-                throw VaultError.integrity("the rebuilt recovery key \(generation) does not match its public key")
-            }
-            secrets.append((generation, secret))
-        }
-        guard !secrets.isEmpty else { throw VaultError.integrity("too few valid recovery shares to rebuild the recovery key") }
-        return secrets
-    }
-
-    /// Several recovery shares in one sealed payload: count (4) ‖ (generation (8) ‖ lp(share))...
-    static func encodeShareBundle(_ shares: [(Int64, SecretBox)]) -> SecretBytes {
-        let total = 4 + shares.reduce(0) { $0 + 12 + $1.1.bytes.count }
-        var out = SecretBytes(count: total)
-        out.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            func put(_ value: UInt64, _ width: Int) {
-                for shift in stride(from: (width - 1) * 8, through: 0, by: -8) { buffer[offset] = UInt8(truncatingIfNeeded: value >> UInt64(shift)); offset += 1 }
-            }
-            put(UInt64(shares.count), 4)
-            for (generation, share) in shares {
-                put(UInt64(generation), 8)
-                put(UInt64(share.bytes.count), 4)
-                share.bytes.withUnsafeBytes { (buffer.baseAddress! + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                offset += share.bytes.count
-            }
-        }
-        return out
-    }
-
-    static func decodeShareBundle(_ bytes: borrowing SecretBytes) throws -> [(Int64, ShamirShare)] {
-        var result: [(Int64, ShamirShare)] = []
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            func take(_ width: Int) throws -> UInt64 {
-                guard buffer.count - offset >= width else { throw VaultError.integrity("truncated share bundle") }
-                var value: UInt64 = 0
-                for _ in 0..<width { value = value << 8 | UInt64(buffer[offset]); offset += 1 }
-                return value
-            }
-            let count = try take(4)
-            guard count <= 255 else { throw VaultError.integrity("too many shares") }
-            for _ in 0..<count {
-                let generation = Int64(try take(8))
-                let length = Int(try take(4))
-                guard length >= 3, buffer.count - offset >= length else { throw VaultError.integrity("truncated share") }
-                let share = SecretBytes(copying: UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + length)]))
-                offset += length
-                result.append((generation, try ShamirShare.deserialize(share)))
-            }
-            guard offset == buffer.count else { throw VaultError.integrity("trailing bytes in share bundle") }
-        }
-        return result
     }
 
     /// Work that governance left pending and this member's keys can do now: complete rotations (attesting
@@ -346,31 +263,6 @@ extension Session {
             count += 1
         }
         return count
-    }
-}
-
-/// Decrypts a sealed blob and re-seals it under a new key in one pass, in constant memory: the old stream is
-/// opened on a worker thread into a pipe that feeds the new stream.
-struct ReencryptingPipe {
-    let size: UInt64
-
-    func run(from source: inout FileHandleFD, oldKey: borrowing SecretBytes, oldAD: [UInt8], to out: FileHandleFD,
-             newKey: borrowing SecretBytes, newAD: [UInt8]) throws {
-        let input = source
-        let oldKeyBox = SecretBox(oldKey.duplicate())
-        let newKeyBox = SecretBox(newKey.duplicate())
-        try PipeWorker.run(producer: { writer in
-            var reading = input
-            var sink = writer
-            do { try SealedStream.open(from: &reading, to: &sink, key: oldKeyBox.bytes, associatedData: oldAD) } catch {
-                throw VaultError.integrity("the old blob does not open: \(error)")
-            }
-        }, consumer: { reader in
-            var pipeSource = reader
-            var sink = out
-            try SealedStream.seal(from: &pipeSource, contentLength: size, to: &sink, key: newKeyBox.bytes, associatedData: newAD,
-                                  paddedLength: Padme.paddedLength(size + 8))
-        })
     }
 }
 

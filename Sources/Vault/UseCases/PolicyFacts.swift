@@ -3,6 +3,7 @@ import GRDB
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+import VaultGovernance
 
 /// The facts the policy needs about an item, gathered with the caller's keys.
 public struct ItemFacts: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import VaultCrypto
 import VaultPolicy
+import VaultGovernance
 
 extension Session {
     /// The vault's dedicated pseudonym key (32 bytes), sealed to the case compartment: pseudonyms in

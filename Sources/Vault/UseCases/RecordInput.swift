@@ -2,6 +2,7 @@ import VaultPolicy
 import Foundation
 internal import SwiftCSV
 import VaultStore
+import VaultGovernance
 
 /// One record read from an input file, before it is sealed.
 public struct RecordInput: Sendable, Equatable {

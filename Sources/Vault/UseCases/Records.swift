@@ -1,8 +1,10 @@
+import VaultPlatform
 import VaultPolicy
 import Foundation
 import GRDB
 import VaultCrypto
 import VaultStore
+import VaultGovernance
 
 extension Session {
     /// Seals a new case or witness record. Needs only public keys and index keys: a collector can add what it

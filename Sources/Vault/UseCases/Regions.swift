@@ -5,6 +5,7 @@ import VaultCrypto
 import VaultImaging
 import VaultPolicy
 import VaultStore
+import VaultGovernance
 
 extension Session {
     /// Adds a region to mask on an item, in the coordinates of the image as displayed (after EXIF

@@ -13,7 +13,8 @@ public enum RecordCodec {
         case text(String)
         case list([String])
 
-        var bytes: [UInt8] {
+        /// The plaintext that is sealed: UTF-8 text, or a JSON array of texts with sorted keys.
+        public var bytes: [UInt8] {
             switch self {
             case let .text(text): return Array(text.utf8)
             case let .list(items):
@@ -22,7 +23,9 @@ public enum RecordCodec {
             }
         }
 
-        static func decode(_ bytes: [UInt8], isList: Bool) throws -> Value {
+        /// The value from opened plaintext.
+        /// - Throws: `VaultError.integrity` when it is not UTF-8 or a list is not a JSON array of texts.
+        public static func decode(_ bytes: [UInt8], isList: Bool) throws -> Value {
             guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.integrity("a field is not UTF-8") }
             guard isList else { return .text(text) }
             guard let items = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String] else {
@@ -40,7 +43,7 @@ public enum RecordCodec {
         }
     }
 
-    static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
+    public static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
         var ad = vaultID
         ad.appendLengthPrefixed(kind.rawValue)
         ad.appendLengthPrefixed(recordID)
@@ -83,7 +86,7 @@ public enum RecordCodec {
     /// What the writer of a record signs for one compartment: vault id ‖ lp(kind) ‖ lp(record id) ‖
     /// lp(compartment) ‖ count ‖ (lp(field) ‖ lp(value bytes)) for its fields in name order. The signature
     /// is sealed in the same compartment, so it reveals nothing, and survives rotations (which keep plaintext).
-    static func signatureMessage(vaultID: [UInt8], kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
+    public static func signatureMessage(vaultID: [UInt8], kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
         var message = vaultID
         message.appendLengthPrefixed(kind.rawValue)
         message.appendLengthPrefixed(id)
@@ -114,7 +117,7 @@ public enum RecordCodec {
     }
 
     /// Seals `fields` into an existing record, creating data keys for compartments it does not have yet.
-    static func write(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
+    public static func write(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
                       state: GovernanceState, presetKeys: [Compartment: SecretBox] = [:], db: Database) throws {
         let specs = kind.storedFields
         var dataKeys: [Compartment: SecretBox] = [:]
@@ -228,7 +231,7 @@ public enum RecordCodec {
     /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy:
     /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
     /// and protective measures.
-    static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
+    public static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
         let roles = state.everRoles[writer] ?? []
         let action: Action = kind == .region ? .annotate : .ingest
         for role in roles {

@@ -1,4 +1,3 @@
-import VaultPolicy
 
 /// What each role holds, derived from the active policy: a role receives a compartment's secret key exactly
 /// when the policy lets it `view` that compartment, and its index key when it may also `ingest` into it

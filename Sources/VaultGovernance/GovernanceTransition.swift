@@ -1,3 +1,4 @@
+import VaultPlatform
 import Foundation
 import VaultFormats
 import VaultStore
@@ -238,7 +239,7 @@ extension GovernanceState {
     }
 
     /// Compartments whose secret or index key a holder loses going from `old` to `new` (each must rotate).
-    static func lost(from old: (Set<Compartment>, Set<Compartment>), to new: (Set<Compartment>, Set<Compartment>)) -> Set<Compartment> {
+    public static func lost(from old: (Set<Compartment>, Set<Compartment>), to new: (Set<Compartment>, Set<Compartment>)) -> Set<Compartment> {
         old.0.subtracting(new.0).union(old.1.subtracting(new.1))
     }
 

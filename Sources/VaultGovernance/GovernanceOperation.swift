@@ -1,3 +1,4 @@
+import VaultPlatform
 import VaultPolicy
 import Foundation
 import VaultCrypto

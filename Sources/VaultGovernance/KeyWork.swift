@@ -8,14 +8,17 @@ import VaultStore
 /// keys rebuilt from the recovery key), rotating a compartment to a new generation (data keys re-sealed,
 /// small records re-encrypted, blind indexes and duplicate tokens rebuilt), and making sure every member
 /// and the current recovery key hold the wraps their role entitles them to.
-final class KeyWork {
-    let vaultID: [UInt8]
-    var state: GovernanceState
+public final class KeyWork {
+    /// The vault id (32 bytes), bound into every sealed field.
+    public let vaultID: [UInt8]
+    /// The governance state the work follows (a rotation advances it).
+    public var state: GovernanceState
     private var known: [String: SecretBox] = [:]
     /// Holders that received wraps (for the audit event).
-    private(set) var granted: Set<String> = []
+    public private(set) var granted: Set<String> = []
 
-    init(vaultID: [UInt8], state: GovernanceState) {
+    /// Work on the vault `vaultID` under `state`; it knows no keys yet (see `learn`).
+    public init(vaultID: [UInt8], state: GovernanceState) {
         self.vaultID = vaultID
         self.state = state
     }
@@ -24,20 +27,23 @@ final class KeyWork {
         "\(kind)/\(compartment.rawValue)/\(generation)"
     }
 
-    func knows(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> Bool {
+    /// Whether the `kind` ("secret" or "index") key of `compartment` at `generation` is known.
+    public func knows(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> Bool {
         known[Self.slot(kind, compartment, generation)] != nil
     }
 
-    func key(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> SecretBox? {
+    /// The `kind` ("secret" or "index") key of `compartment` at `generation`, if known.
+    public func key(_ kind: String, _ compartment: Compartment, _ generation: Int64) -> SecretBox? {
         known[Self.slot(kind, compartment, generation)]
     }
 
-    func learn(_ kind: String, _ compartment: Compartment, _ generation: Int64, _ box: SecretBox) {
+    /// Remembers a key obtained elsewhere (a rotation's new secret, say).
+    public func learn(_ kind: String, _ compartment: Compartment, _ generation: Int64, _ box: SecretBox) {
         known[Self.slot(kind, compartment, generation)] = box
     }
 
     /// Learns the current-generation keys this member holds through their own wraps.
-    func learn(from keyRing: KeyRing, db: Database) throws {
+    public func learn(from keyRing: KeyRing, db: Database) throws {
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
             for kind in ["secret", "index"] where try keyRing.holds(kind, of: compartment, generation: generation, db: db) {
@@ -47,7 +53,7 @@ final class KeyWork {
     }
 
     /// Learns the current-generation keys wrapped to recovery key `recoveryGeneration`, given its rebuilt secret.
-    func learn(fromRecoverySecret secret: SecretBox, recoveryGeneration: Int64, db: Database) throws {
+    public func learn(fromRecoverySecret secret: SecretBox, recoveryGeneration: Int64, db: Database) throws {
         guard let info = state.recoveryHistory[recoveryGeneration] else { return }
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
@@ -70,7 +76,7 @@ final class KeyWork {
     /// index key. Needs the current-generation secret.
     /// - Parameter attestBy: when the rotation is not part of a governance entry, the member who attests the
     ///   new public key.
-    func rotate(_ compartment: Compartment, to generation: Int64, newSecret: SecretBox, publicKey: [UInt8],
+    public func rotate(_ compartment: Compartment, to generation: Int64, newSecret: SecretBox, publicKey: [UInt8],
                 attestBy identity: IdentityBox?, db: Database) throws {
         let oldGeneration = state.currentGeneration(compartment)
         guard let oldSecret = key("secret", compartment, oldGeneration),
@@ -143,7 +149,7 @@ final class KeyWork {
                                                        associatedData: RecordCodec.associatedData(vaultID: vaultID, kind: .item, recordID: item.id, field: "sha256"))
                 let digest = try Hex.decode(String(decoding: plain.unprotectedCopy(), as: UTF8.self))
                 var updated = item
-                updated.contentToken = Data(Session.contentToken(digest: digest, indexKey: newIndex))
+                updated.contentToken = Data(ContentToken.make(digest: digest, indexKey: newIndex))
                 try updated.update(db)
             }
         }
@@ -166,7 +172,7 @@ final class KeyWork {
     /// Wraps every known current-generation key to each member whose role entitles them and to the current
     /// recovery key, where such a wrap is missing; then removes wraps to older recovery keys that the
     /// current one replaces (so old shares open nothing).
-    func ensureWraps(db: Database) throws {
+    public func ensureWraps(db: Database) throws {
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
             for kind in ["secret", "index"] {
@@ -198,7 +204,7 @@ final class KeyWork {
     }
 
     /// Whether any wrap is missing that this client could make now, or a rotation it could complete.
-    func hasWork(db: Database) throws -> Bool {
+    public func hasWork(db: Database) throws -> Bool {
         for compartment in Compartment.allCases {
             if state.rotationPending(compartment) && knows("secret", compartment, state.currentGeneration(compartment)) { return true }
             let generation = state.currentGeneration(compartment)
@@ -224,9 +230,12 @@ final class KeyWork {
     }
 }
 
-extension Session {
-    /// The keyed hash of an original's SHA-256 under the media index key, for finding a second delivery.
-    static func contentToken(digest: [UInt8], indexKey: SecretBox) -> [UInt8] {
+/// The duplicate-detection token of an original: a keyed BLAKE2b-256 of its SHA-256 under the media index key
+/// (so the stored token says nothing to someone without that key).
+public enum ContentToken {
+    /// - Parameters: digest: the original's SHA-256 (32 bytes); indexKey: the media compartment's index key.
+    /// - Returns: 32 bytes.
+    public static func make(digest: [UInt8], indexKey: SecretBox) -> [UInt8] {
         BLAKE2b.keyedHash(Array("amanah/v1/content".utf8) + digest, key: indexKey.bytes, outputLength: 32)
     }
 }

@@ -102,14 +102,15 @@ public struct GovernanceState: Sendable {
         }
     }
 
-    static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {
+    /// Which compartments' secret and index keys each member role receives under `policy` (`RoleTable`).
+    public static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {
         Dictionary(uniqueKeysWithValues: RoleTable.memberRoles.map {
             ($0, (RoleTable.readable(by: $0, policy: policy), RoleTable.indexable(by: $0, policy: policy)))
         })
     }
 
     /// Replaces the active policy.
-    mutating func setPolicy(_ policy: Policy, text: [UInt8]) {
+    public mutating func setPolicy(_ policy: Policy, text: [UInt8]) {
         self.policy = policy
         policyHash = policy.hash
         policyText = text

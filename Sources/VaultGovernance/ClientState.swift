@@ -42,6 +42,14 @@ public struct ClientState: Codable, Equatable, Sendable {
 
         /// The longest run remembered (events); a longer one is forgotten, and its loss reads as a rollback.
         public static let limit = 4096
+
+        /// A run starting at the given position, with the hashes and positions seen so far.
+        public init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String,
+                    governanceHashes: [String], auditLeafHashes: [String], positions: [[Int]]) {
+            self.governanceLength = governanceLength; self.governanceHead = governanceHead
+            self.auditSize = auditSize; self.auditHead = auditHead
+            self.governanceHashes = governanceHashes; self.auditLeafHashes = auditLeafHashes; self.positions = positions
+        }
     }
 
     public init(governanceLength: Int, governanceHead: String, auditSize: Int, auditHead: String, checkpoint: String? = nil,
@@ -58,7 +66,8 @@ public struct ClientState: Codable, Equatable, Sendable {
         return home + "/.local/state/amanah"
     }
 
-    static func vaultFile(_ vaultID: [UInt8]) -> String { folder + "/vaults/" + Hex.encode(vaultID) + ".json" }
+    /// The path of the client state file of vault `vaultID` (32 bytes) under `folder`.
+    public static func vaultFile(_ vaultID: [UInt8]) -> String { folder + "/vaults/" + Hex.encode(vaultID) + ".json" }
     static var pinsFile: String { folder + "/pins.json" }
 
     /// The remembered state of a vault, if this client has seen it.
