@@ -5,7 +5,9 @@ SwiftPM's own `--explicit-target-dependency-import-check` accepts a module that 
 dependency (a transitive import), so a target can compile against a module it never declared. This check
 is stricter: each `import M` in a target's sources must name the target itself, a dependency declared on
 that target (a target by name, or a product, whose module has the product's name), or a module of the
-toolchain. `@_exported import` is refused everywhere.
+toolchain. `@_exported import` is refused everywhere. A declared dependency that no source file imports is
+reported (drop it), and the layering of DESIGN.md ("Modules") is checked on the declared dependencies: a
+module depends only on modules below it in LAYERS, and never on one that NEVER names for it.
 
 Usage: scripts/check-imports.py            check the package (exit 1 and one line per problem)
        scripts/check-imports.py --self-test also show that an undeclared import is caught in every target
@@ -24,6 +26,19 @@ TOOLCHAIN = {
     "FoundationXML", "CoreFoundation", "Dispatch", "Glibc", "Musl", "Darwin", "Android", "WinSDK",
     "Testing", "XCTest", "Synchronization", "Observation", "RegexBuilder", "_Concurrency", "Swift",
     "SwiftShims", "_StringProcessing", "os",
+}
+
+# The module order of DESIGN.md, lowest first: a product module may depend only on modules before it.
+LAYERS = [
+    "CPlatform", "CSodium", "CZlib", "CVips", "CVipsShim", "VaultText", "VaultPlatform", "VaultCrypto",
+    "VaultFormats", "VaultStore", "VaultPolicy", "VaultAudit", "VaultImaging", "VaultGovernance",
+    "VaultDisclosure", "Vault", "VaultDisclosureUseCases", "AmanahAgent", "AmanahCLI", "amanah", "amanah-bench",
+]
+# Dependencies a module must never have even though they sit below it.
+NEVER = {
+    "VaultDisclosure": {"VaultStore", "GRDB", "VaultGovernance"},  # a recipient-side verifier needs no database
+    "VaultGovernance": {"VaultImaging"},
+    "VaultCrypto": {"VaultText"},
 }
 
 IMPORT = re.compile(
@@ -62,9 +77,32 @@ def swift_files(folder):
                 yield os.path.join(directory, name)
 
 
+def dependency_names(target):
+    return [next(iter(d.values()))[0] for d in target["dependencies"]]
+
+
+def layering_problems(target):
+    name = target["name"]
+    if name not in LAYERS:
+        return [] if target["type"] == "test" else [f"Package.swift: target {name} is not placed in LAYERS (scripts/check-imports.py)"]
+    found = []
+    for dependency in dependency_names(target):
+        if dependency in LAYERS and LAYERS.index(dependency) >= LAYERS.index(name):
+            found.append(f"Package.swift: {name} depends on {dependency}, which is not below it (DESIGN.md, Modules)")
+        if dependency in NEVER.get(name, set()):
+            found.append(f"Package.swift: {name} must never depend on {dependency} (DESIGN.md, Modules)")
+    return found
+
+
+def unused_dependencies(target, imported):
+    return [f"Package.swift: target {target['name']} declares {d} but never imports it (drop it)"
+            for d in dependency_names(target) if d not in imported and d != "SystemPackage"]
+
+
 def problems_in(target, extra_line=None):
     allowed = declared(target) | TOOLCHAIN
     found = []
+    imported = set()
     sources = list(swift_files(target_folder(target)))
     for path in sources:
         with open(path, encoding="utf-8") as handle:
@@ -82,12 +120,13 @@ def problems_in(target, extra_line=None):
             if not match:
                 continue
             attributes, module = match.group(1), match.group(2)
+            imported.add(module)
             where = f"{os.path.relpath(path, ROOT)}:{number}"
             if "@_exported" in attributes:
                 found.append(f"{where}: @_exported import {module} (re-exporting hides a dependency; import it where it is used)")
             if module not in allowed:
                 found.append(f"{where}: target {target['name']} imports {module} without declaring it in Package.swift")
-    return found
+    return found + unused_dependencies(target, imported) + layering_problems(target)
 
 
 def main():
@@ -102,8 +141,15 @@ def main():
             if not any("UndeclaredModuleForTheSelfTest" in p for p in planted):
                 print(f"check-imports: self-test: an undeclared import in {target['name']} was not caught")
                 problems.append("self-test")
+        for name, planted_dependency in (("VaultDisclosure", "VaultStore"), ("VaultPlatform", "Vault"), ("VaultStore", "VaultStore")):
+            target = next(t for t in targets if t["name"] == name)
+            planted = dict(target, dependencies=target["dependencies"] + [{"byName": [planted_dependency, None]}])
+            if not any(planted_dependency in p and "Modules" in p for p in layering_problems(planted)):
+                print(f"check-imports: self-test: {name} depending on {planted_dependency} was not caught")
+                problems.append("self-test")
         if not problems:
-            print(f"check-imports: self-test: an undeclared import is caught in each of {len(targets)} targets")
+            print(f"check-imports: self-test: an undeclared import is caught in each of {len(targets)} targets, "
+                  "and a dependency against the layering is caught")
     if problems:
         return 1
     print(f"check-imports: {len(targets)} targets import only what they declare")

@@ -1,3 +1,4 @@
+import VaultDisclosureUseCases
 import Foundation
 internal import Vault
 

@@ -1,5 +1,6 @@
 internal import VaultDisclosure
 internal import VaultPlatform
+import VaultDisclosureUseCases
 import ArgumentParser
 import Foundation
 internal import Vault

@@ -15,22 +15,22 @@ import VaultCrypto
 /// on; the caller fsyncs it; `place` then gives it its final name without replacing anything that exists
 /// and fsyncs the folder. Partial files whose writer died (a crash, `kill -9`, a pulled plug; the lock went
 /// with the process) are removed by the next command that writes into the same folder (`removeLeftovers`).
-enum OutputFile {
+package enum OutputFile {
     /// The name prefix of partial files.
-    static let partialPrefix = ".amanah-partial-"
+    package static let partialPrefix = ".amanah-partial-"
     /// The name suffix of partial files.
-    static let partialSuffix = ".tmp"
+    package static let partialSuffix = ".tmp"
 
     /// A partial file being written: its path and its open descriptor, which holds the file's `flock`.
-    struct Partial {
+    package struct Partial {
         /// The partial file's path, in the target folder.
-        let path: String
+        package let path: String
         /// Open for writing; closing it releases the lock.
-        let handle: FileHandleFD
+        package let handle: FileHandleFD
     }
 
     /// Whether `name` (a last path component) is a partial file of an interrupted write.
-    static func isPartialName(_ name: String) -> Bool {
+    package static func isPartialName(_ name: String) -> Bool {
         guard name.hasPrefix(partialPrefix), name.hasSuffix(partialSuffix) else { return false }
         let middle = name.dropFirst(partialPrefix.count).dropLast(partialSuffix.count)
         return middle.count == 16 && middle.allSatisfy { $0.isHexDigit && !$0.isUppercase }
@@ -42,7 +42,7 @@ enum OutputFile {
     /// anything is recorded. Errors are ignored (a leftover stays for the next time).
     /// - Returns: the paths removed.
     @discardableResult
-    static func removeLeftovers(in folder: String) -> [String] {
+    package static func removeLeftovers(in folder: String) -> [String] {
         guard let directory = opendir(folder) else { return [] }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -69,7 +69,7 @@ enum OutputFile {
 
     /// Creates a new partial file in `folder` (mode 0600) and takes its `flock`.
     /// - Throws: `VaultError.failed` naming the folder when the file cannot be created.
-    static func createPartial(in folder: String) throws -> Partial {
+    package static func createPartial(in folder: String) throws -> Partial {
         let path = folder + "/" + partialPrefix + Hex.encode(Random.bytes(8)) + partialSuffix
         let handle: FileHandleFD
         do { handle = try FileHandleFD.createExclusive(path, mode: 0o600) } catch {
@@ -91,7 +91,7 @@ enum OutputFile {
     /// - Throws: `VaultError.exists` when `path` exists and `overwrite` is false; `VaultError.failed` naming
     ///   `path` when it cannot be written (see `writeFailure`). On failure `path` is as it was, except after a
     ///   failed copy, which removes the copy it made; the partial file is left to the caller.
-    static func place(_ partial: String, at path: String, overwrite: Bool) throws {
+    package static func place(_ partial: String, at path: String, overwrite: Bool) throws {
         let folder = DurableFile.directory(of: path)
         let refuse = FaultInjection.testHook("AMANAH_TEST_REFUSE_RENAME") == "1"
         func attempt(_ call: () -> Int32) -> Int32 {
@@ -182,7 +182,7 @@ enum OutputFile {
     }
 
     /// Removes a file this command placed (its record could not be written), then fsyncs its folder.
-    static func remove(_ path: String) {
+    package static func remove(_ path: String) {
         _ = unlink(path)
         try? DurableFile.syncDirectory(DurableFile.directory(of: path))
     }
@@ -191,7 +191,7 @@ enum OutputFile {
     /// says "the disk is full" when the file system has no space left for an unprivileged writer (ENOSPC, or
     /// FAT over FUSE, which reports EPERM then). Never an integrity failure: the vault's content is fine.
     /// - Parameter context: words put before the cause ("rename was refused ... and the copy failed: ").
-    static func writeFailure(_ path: String, _ cause: Any, context: String = "") -> VaultError {
+    package static func writeFailure(_ path: String, _ cause: Any, context: String = "") -> VaultError {
         let full = DurableFile.freeBytes(near: DurableFile.directory(of: path)) == 0
         let systemError = cause as? SystemCallError
         // A system call's error is told by its text alone: the operation would name a partial file.

@@ -532,12 +532,12 @@ extension Session {
 
     /// The key of an item's blob: BLAKE2b-derived (context `amanah/v1/blob-key`) from the item's media data
     /// key, which is sealed to the media compartment like every record data key.
-    static func blobKey(from dataKey: SecretBox) -> SecretBox {
+    package static func blobKey(from dataKey: SecretBox) -> SecretBox {
         SecretBox(BLAKE2b.deriveKey(from: dataKey.bytes, context: "amanah/v1/blob-key"))
     }
 
     /// The associated data that binds a blob's chunks to its vault and blob id.
-    static func blobAssociatedData(vaultID: [UInt8], blobID: String) -> [UInt8] {
+    package static func blobAssociatedData(vaultID: [UInt8], blobID: String) -> [UInt8] {
         var ad = vaultID
         ad.appendLengthPrefixed("blob")
         ad.appendLengthPrefixed(blobID)

@@ -145,7 +145,7 @@ extension Session {
     }
 
     /// The regions of an item, opened with the media key.
-    func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
+    package func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
         var views: [RegionView] = []
         for region in try RegionRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("id")).fetchAll(db) {
             let record = try RecordCodec.open(kind: .region, id: region.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)

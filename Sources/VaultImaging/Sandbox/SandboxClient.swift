@@ -115,14 +115,29 @@ public struct SandboxClient: Sendable {
         }
     }
 
-    /// Spawns the child, streams the request and input, collects the response and the exit status.
+    /// Spawns the child, streams the request and input, collects the response and the exit status, in four
+    /// steps: start the child, talk to it (with SIGPIPE blocked on this thread), wait for its exit, interpret it.
     private func run(_ job: SandboxProtocol.Job, parameters: [UInt8], source: some ByteSource,
                      limits: SandboxLimits, sizeHint: UInt64 = 0) throws -> [UInt8] {
-        var source = source
+        let (child, pipes) = try startChild(job)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(limits.timeoutSeconds * 1000)))
+        var conversation = Conversation(child: child, input: pipes.input, output: pipes.output, errors: pipes.errors,
+                                        request: SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters, sizeHint: sizeHint),
+                                        source: source, limits: limits, deadline: deadline)
+        defer { conversation.closeAll() }
+        try Self.withPipeSignalBlocked { try conversation.run() }
+        let (status, cpu) = try Self.awaitExit(child, deadline: deadline, limits: limits)
+        return try interpret(status: status, cpu: cpu, response: conversation.response, diagnostics: conversation.diagnostics, limits: limits)
+    }
+
+    /// Step 1: a child for `job` with its three pipes; returns the child and this side's ends (input to write,
+    /// output and errors to read), the child's ends closed here. Only metadata jobs (Amanah's own parsers) go
+    /// through the fork server; image decoding (libvips and its codecs, the larger attack surface) always gets
+    /// a freshly started process with a layout of its own.
+    private func startChild(_ job: SandboxProtocol.Job) throws -> (ChildProcess, (input: Int32, output: Int32, errors: Int32)) {
         var (input, output, errors) = try Pipe.three()
         var forked: ChildProcess? = nil
-        // Only metadata jobs (Amanah's own parsers) go through the fork server; image decoding (libvips and
-        // its codecs, the larger attack surface) always gets a freshly started process with a layout of its own.
         if usesForkServer && job == .metadata, let server = SandboxForkServer.shared(for: executablePath) {
             do {
                 let pid = try server.forkChild(job: job.name, standardInput: input.read, standardOutput: output.write,
@@ -150,10 +165,12 @@ public struct SandboxClient: Sendable {
         close(input.read)
         close(output.write)
         close(errors.write)
-        let pid = child.pid
+        return (child, (input.write, output.read, errors.read))
+    }
 
-        // A write to a pipe whose reader died raises SIGPIPE: block it on this thread while talking to the
-        // child, and consume any that became pending before restoring the mask.
+    /// Step 2's frame: a write to a pipe whose reader died raises SIGPIPE, so it is blocked on this thread while
+    /// `body` talks to the child; one that became pending meanwhile is consumed before the mask is restored.
+    private static func withPipeSignalBlocked<T>(_ body: () throws -> T) rethrows -> T {
         var pipeSignal = sigset_t(), previousMask = sigset_t()
         sigemptyset(&pipeSignal)
         sigaddset(&pipeSignal, SIGPIPE)
@@ -167,114 +184,137 @@ public struct SandboxClient: Sendable {
             }
             pthread_sigmask(SIG_SETMASK, &previousMask, nil)
         }
+        return try body()
+    }
 
-        var stdinFD = input.write, stdoutFD = output.read, stderrFD = errors.read
-        Self.setNonBlocking(stdinFD)
-        Self.setNonBlocking(stdoutFD)
-        Self.setNonBlocking(stderrFD)
-        var killed = false
-        defer {
-            if stdinFD >= 0 { close(stdinFD) }
-            if stdoutFD >= 0 { close(stdoutFD) }
-            if stderrFD >= 0 { close(stderrFD) }
-        }
-        func killChild() {
-            if !killed { kill(pid, SIGKILL); killed = true }
-        }
-        func reap() -> (status: Int32, cpu: Double) {
-            // A server that has gone took its children with it (they die with their parent).
-            ((try? child.reap(wait: true)) ?? nil) ?? (SIGKILL, 0)
-        }
-
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int64(limits.timeoutSeconds * 1000)))
-        var pending = SandboxProtocol.requestHeader(job: job, limits: limits, parameters: parameters, sizeHint: sizeHint)
+    /// Step 2: one exchange with a child over non-blocking pipes, driven by poll(2) until both of its output
+    /// pipes are closed: the request header, then the source in length-prefixed chunks (a zero-length chunk
+    /// ends it) to its standard input; its response and (the last 4 to 8 KiB of) its diagnostics collected.
+    /// Every failure kills and reaps the child before throwing: the deadline passing, poll failing, the source
+    /// failing or exceeding the input limit, a response larger than the output limit.
+    private struct Conversation<Source: ByteSource> {
+        let child: ChildProcess
+        var input: Int32, output: Int32, errors: Int32
+        var pending: [UInt8]
         var pendingOffset = 0
+        var source: Source
         var sourceFinished = false
         var sent = 0
-        var response: [UInt8] = []
-        var diagnostics: [UInt8] = []
+        let limits: SandboxLimits
+        let deadline: ContinuousClock.Instant
+        var killed = false
+        private(set) var response: [UInt8] = []
+        private(set) var diagnostics: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: SandboxProtocol.chunkSize)
         var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
-        let responseCap = limits.maxOutputBytes + SandboxProtocol.responseHeaderSize + 1024
 
-        while stdoutFD >= 0 || stderrFD >= 0 {
-            let remaining = clock.now.duration(to: deadline)
-            if remaining <= .zero {
-                killChild()
-                _ = reap()
-                throw SandboxError.timedOut(seconds: limits.timeoutSeconds)
-            }
-            var fds: [pollfd] = []
-            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
-            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
-            if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
-            let ready = poll(&fds, nfds_t(fds.count), milliseconds)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                killChild(); _ = reap()
-                throw SandboxError.failed("poll: \(String(cString: strerror(errno)))")
-            }
-            for entry in fds where entry.revents != 0 {
-                if entry.fd == stdinFD {
-                    if entry.revents & Int16(POLLERR | POLLHUP) != 0 {
-                        close(stdinFD); stdinFD = -1  // the child stopped reading (it exited or refused early)
-                        continue
-                    }
-                    if pendingOffset == pending.count && !sourceFinished {
-                        let n: Int
-                        do { n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) } }
-                        catch {
-                            killChild(); _ = reap()
-                            throw SandboxError.inputReadFailed(String(describing: error))
-                        }
-                        sent += n
-                        if sent > limits.maxInputBytes {
-                            killChild(); _ = reap()
-                            throw SandboxError.inputTooLarge(limit: limits.maxInputBytes)
-                        }
-                        pending = SandboxProtocol.be32(UInt32(n)) + chunk[0..<n]
-                        pendingOffset = 0
-                        if n == 0 { sourceFinished = true }
-                    }
-                    let written = pending.withUnsafeBytes { write(stdinFD, $0.baseAddress! + pendingOffset, pending.count - pendingOffset) }
-                    if written > 0 { pendingOffset += written }
-                    else if written < 0 && errno != EAGAIN && errno != EINTR { close(stdinFD); stdinFD = -1; continue }
-                    if sourceFinished && pendingOffset == pending.count { close(stdinFD); stdinFD = -1 }
-                } else {
-                    let isOutput = entry.fd == stdoutFD
-                    let n = readBuffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress!, $0.count) }
-                    if n > 0 {
-                        if isOutput {
-                            response += readBuffer[0..<n]
-                            if response.count > responseCap {
-                                killChild(); _ = reap()
-                                throw SandboxError.malformedOutput("result larger than \(limits.maxOutputBytes) bytes")
-                            }
-                        } else {
-                            diagnostics += readBuffer[0..<n]
-                            if diagnostics.count > 8192 { diagnostics.removeFirst(diagnostics.count - 4096) }
-                        }
-                    } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                        close(entry.fd)
-                        if isOutput { stdoutFD = -1 } else { stderrFD = -1 }
+        init(child: ChildProcess, input: Int32, output: Int32, errors: Int32, request: [UInt8], source: Source,
+             limits: SandboxLimits, deadline: ContinuousClock.Instant) {
+            self.child = child; self.input = input; self.output = output; self.errors = errors
+            self.pending = request; self.source = source; self.limits = limits; self.deadline = deadline
+            SandboxClient.setNonBlocking(input)
+            SandboxClient.setNonBlocking(output)
+            SandboxClient.setNonBlocking(errors)
+        }
+
+        /// Kills the child (once) and reaps it; then `error` is thrown by the caller.
+        mutating func abandon(_ error: Error) -> Error {
+            if !killed { kill(child.pid, SIGKILL); killed = true }
+            // A server that has gone took its children with it (they die with their parent).
+            _ = (try? child.reap(wait: true)) ?? nil
+            return error
+        }
+
+        mutating func run() throws {
+            let clock = ContinuousClock()
+            while output >= 0 || errors >= 0 {
+                let remaining = clock.now.duration(to: deadline)
+                if remaining <= .zero { throw abandon(SandboxError.timedOut(seconds: limits.timeoutSeconds)) }
+                var fds: [pollfd] = []
+                if input >= 0 { fds.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0)) }
+                if output >= 0 { fds.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
+                if errors >= 0 { fds.append(pollfd(fd: errors, events: Int16(POLLIN), revents: 0)) }
+                let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+                let ready = poll(&fds, nfds_t(fds.count), milliseconds)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    throw abandon(SandboxError.failed("poll: \(String(cString: strerror(errno)))"))
+                }
+                for entry in fds where entry.revents != 0 {
+                    if entry.fd == input {
+                        try feedInput(revents: entry.revents)
+                    } else {
+                        try drain(entry.fd)
                     }
                 }
             }
         }
-        // Both output pipes are closed: the child has exited or is about to. Wait, but not past the deadline.
+
+        /// Writes what is pending to the child's standard input, reading the next chunk of the source first
+        /// when nothing is; closes the pipe once the end chunk is written or the child stopped reading.
+        mutating func feedInput(revents: Int16) throws {
+            if revents & Int16(POLLERR | POLLHUP) != 0 {
+                close(input); input = -1  // the child stopped reading (it exited or refused early)
+                return
+            }
+            if pendingOffset == pending.count && !sourceFinished {
+                let n: Int
+                do { n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) } }
+                catch { throw abandon(SandboxError.inputReadFailed(String(describing: error))) }
+                sent += n
+                if sent > limits.maxInputBytes { throw abandon(SandboxError.inputTooLarge(limit: limits.maxInputBytes)) }
+                pending = SandboxProtocol.be32(UInt32(n)) + chunk[0..<n]
+                pendingOffset = 0
+                if n == 0 { sourceFinished = true }
+            }
+            let offset = pendingOffset, fd = input
+            let written = pending.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written > 0 { pendingOffset += written }
+            else if written < 0 && errno != EAGAIN && errno != EINTR { close(input); input = -1; return }
+            if sourceFinished && pendingOffset == pending.count { close(input); input = -1 }
+        }
+
+        /// Reads what the child wrote on its standard output (the response, bounded) or error (diagnostics,
+        /// the newest kept); closes the pipe at its end.
+        mutating func drain(_ fd: Int32) throws {
+            let isOutput = fd == output
+            let n = readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 {
+                if isOutput {
+                    response += readBuffer[0..<n]
+                    if response.count > limits.maxOutputBytes + SandboxProtocol.responseHeaderSize + 1024 {
+                        throw abandon(SandboxError.malformedOutput("result larger than \(limits.maxOutputBytes) bytes"))
+                    }
+                } else {
+                    diagnostics += readBuffer[0..<n]
+                    if diagnostics.count > 8192 { diagnostics.removeFirst(diagnostics.count - 4096) }
+                }
+            } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                close(fd)
+                if isOutput { output = -1 } else { errors = -1 }
+            }
+        }
+
+        /// Closes this side's pipes that are still open.
+        mutating func closeAll() {
+            for fd in [input, output, errors] where fd >= 0 { close(fd) }
+            input = -1; output = -1; errors = -1
+        }
+    }
+
+    /// Step 3: both output pipes are closed, so the child has exited or is about to: its wait status and CPU
+    /// time, waiting (polling soon, then less often: the pipes close a moment before the child can be reaped)
+    /// but not past the deadline, after which it is killed.
+    private static func awaitExit(_ child: ChildProcess, deadline: ContinuousClock.Instant, limits: SandboxLimits) throws -> (Int32, Double) {
+        let clock = ContinuousClock()
         var pause: useconds_t = 50
         while true {
-            if let (status, cpu) = try child.reap(wait: false) {
-                return try interpret(status: status, cpu: cpu, response: response, diagnostics: diagnostics, limits: limits)
-            }
+            if let (status, cpu) = try child.reap(wait: false) { return (status, cpu) }
             if clock.now >= deadline {
-                killChild()
-                _ = reap()
+                kill(child.pid, SIGKILL)
+                _ = (try? child.reap(wait: true)) ?? nil
                 throw SandboxError.timedOut(seconds: limits.timeoutSeconds)
             }
-            // The pipes close a moment before the child can be reaped: poll again soon, then less often.
             usleep(pause)
             pause = min(pause * 4, 2_000)
         }

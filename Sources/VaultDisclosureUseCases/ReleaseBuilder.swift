@@ -1,3 +1,4 @@
+import Vault
 import VaultDisclosure
 import VaultPlatform
 import Foundation
@@ -8,31 +9,6 @@ import VaultImaging
 import VaultPolicy
 import VaultStore
 import VaultGovernance
-
-/// Makes derivatives in the key-less sandbox (the vault passes the real client; tests may pass another).
-public protocol DerivativeMaking: Sendable {
-    /// A derivative of the plaintext in `source` (the original's bytes), per `request`.
-    func makeDerivative(from source: any ByteSource, request: DerivativeRequest) throws -> Derivative
-}
-
-extension SandboxClient: DerivativeMaking {
-    /// Makes the derivative in the sandbox, then checks its structure here, outside it: only a clean file
-    /// (no metadata, no thumbnail, nothing after the end marker) is released.
-    public func makeDerivative(from source: any ByteSource, request: DerivativeRequest) throws -> Derivative {
-        let derivative = try makeDerivative(from: AnySource(source), request: request, limits: .derivative)
-        if let problem = DerivativeStructure.problem(derivative.bytes, format: derivative.format) {
-            throw VaultError.integrity("the sandbox returned a derivative that is not clean (\(problem)); nothing is released")
-        }
-        return derivative
-    }
-}
-
-/// Wraps an existential byte source for generic APIs.
-struct AnySource: ByteSource {
-    var inner: any ByteSource
-    init(_ inner: any ByteSource) { self.inner = inner }
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try inner.read(into: buffer) }
-}
 
 /// One item of a release as computed now: the plan entry, the redacted record (without its production
 /// number), the redaction log, and how to produce the released file again.
@@ -48,9 +24,6 @@ struct ReleasedItem {
 }
 
 extension Session {
-    /// The image types Amanah can decode (in the sandbox) to make a derivative.
-    static let decodableImages: Set<String> = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/tiff", "image/gif"]
-
     /// Computes what releasing `itemIDs` to `recipient` under `profile` means now: per item the file released
     /// (a fresh derivative with the profile's regions masked, or the original), its hash, its redacted record.
     /// Checks the policy lets `requester` (this member) disclose each item.

@@ -1,3 +1,4 @@
+import Vault
 import VaultPolicy
 import GRDB
 import VaultAudit

@@ -1,3 +1,4 @@
+import Vault
 import VaultDisclosure
 import VaultPlatform
 internal import CPlatform
@@ -179,7 +180,37 @@ extension Session {
         let approvedPlan = try request.plan
         let (approvals, approverKeys, problems) = try requestApprovals(request)
         if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
-        let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
+        let issuedBefore = try previousIssue(of: request, again: again, recipient: approvedPlan.recipient)
+        guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
+            throw VaultError.invalidInput("request", "its legal basis differs from the approved one")
+        }
+        let items = try releaseUnchangedSinceApproval(request, approvedPlan, approvals: approvals, derivatives: derivatives)
+        try checkApprovalsComplete(approvedPlan, approvals: approvals)
+        let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
+        let custody = try custodyUnderCheckpoint(approvedPlan, planHash: request.planHash, issuedBefore: issuedBefore)
+        let issuedAt = issuedBefore?.issuedAt ?? Clock.nowMilliseconds()
+        let bundleID = BundleLayout.bundleID(recipientCode: vault.state.recipientCodes[approvedPlan.recipient] ?? "R",
+                                             bundleNumber: custody.bundleNumber)
+        let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
+        var members = try itemMembers(items, productionNumbers: numbers, custody: custody.events, derivatives: derivatives)
+        members += try requestAndKeyMembers(request, bundleID: bundleID, custody: custody, approverKeys: approverKeys)
+        let manifestBytes = try manifest(request, approvedPlan, bundleID: bundleID, issuedAt: issuedAt, items: items,
+                                         productionNumbers: numbers, custody: custody, approverKeys: approverKeys).encoded()
+        members.append(BundleMember(name: BundleLayout.manifest, content: .bytes(manifestBytes)))
+        let manifestHash = SHA256Digest.hash(manifestBytes)
+        members += try checksumsAndSignatures(of: members, manifest: manifestBytes, bundleID: bundleID)
+        let removed = try writeBundleFile(members, issuedAt: issuedAt, recipients: recipientKeys, to: outputPath)
+        try recordIssue(request, approvedPlan, bundleID: bundleID, bundleNumber: custody.bundleNumber, manifestHash: manifestHash,
+                        itemCount: items.count, issuedAt: issuedAt, treeSize: custody.treeSize, again: again, outputPath: outputPath)
+        return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count,
+                            sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed)
+    }
+
+    // MARK: issue, step by step
+
+    /// Step 1: how `request` was issued before, if it was; refuses a second issue (production numbers are never
+    /// reused) and `again` for a request never issued.
+    private func previousIssue(of request: DisclosureRequest, again: Bool, recipient: String) throws -> IssueRecord? {
         let issuedBefore = try vault.database.queue.read { db -> IssueRecord? in
             guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
                                              arguments: [Data(request.planHash)]) else { return nil }
@@ -192,13 +223,17 @@ extension Session {
                 throw VaultError.invalidInput("request", "this request was never issued, so there is no bundle to write again; issue it without --again")
             }
         } else if let issuedBefore {
+            let code = vault.state.recipientCodes[recipient] ?? "R"
             throw VaultError.invalidInput("request", "this request was issued already as \(BundleLayout.bundleID(recipientCode: code, bundleNumber: issuedBefore.bundleNumber)); "
                                           + "production numbers are never reused (if its bundle file was lost, write it again: disclose issue REQ -o FILE --again)")
         }
-        guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
-            throw VaultError.invalidInput("request", "its legal basis differs from the approved one")
-        }
-        // Recompute and compare: anything changed since approval (a region, a record, the policy) refuses.
+        return issuedBefore
+    }
+
+    /// Step 2: recomputes the release and compares it with the approved plan: anything changed since approval
+    /// (a region, a record, the policy) refuses, naming what changed.
+    private func releaseUnchangedSinceApproval(_ request: DisclosureRequest, _ approvedPlan: ReleasePlan, approvals: [VaultPolicy.Approval],
+                                               derivatives: any DerivativeMaking) throws -> [ReleasedItem] {
         let (current, items) = try computeRelease(recipient: approvedPlan.recipient, profile: approvedPlan.profile,
                                                   itemIDs: approvedPlan.items.map(\.item), basis: request.basis,
                                                   derivatives: derivatives, action: .disclose, approvals: approvals,
@@ -214,7 +249,11 @@ extension Session {
             }
             throw VaultError.invalidInput("request", "the release changed since it was approved (\(differences.joined(separator: "; "))); propose it again")
         }
-        // Approvals must satisfy the policy for every item (complete: no approval obligations left).
+        return items
+    }
+
+    /// Step 3: the approvals satisfy the policy for every item, with no approval obligation left.
+    private func checkApprovalsComplete(_ approvedPlan: ReleasePlan, approvals: [VaultPolicy.Approval]) throws {
         for item in approvedPlan.items {
             let facts = try itemFacts(item.item)
             let decision = vault.state.policy.decide(subject, .disclose, itemResource(facts, action: .disclose, profile: approvedPlan.profile),
@@ -234,13 +273,24 @@ extension Session {
                 throw VaultError.notPermitted("issuing \(item.item) needs \(missing.joined(separator: " and ")) (amanah disclose approve)")
             }
         }
-        let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
+    }
 
-        // Custody: the events of these items and of this request, with proofs under a checkpoint signed now
-        // (written again: under a checkpoint of the tree at the size recorded at issue, when it was recorded).
-        let planHashHex = Hex.encode(request.planHash)
+    /// The custody part of a bundle: a checkpoint signed now, the tree it commits to, the events with proofs,
+    /// and the bundle number the release gets (or got).
+    private struct Custody {
+        var checkpointText: String
+        var treeSize: UInt64
+        var root: [UInt8]
+        var events: [CustodyEvent]
+        var bundleNumber: Int
+    }
+
+    /// Step 4: the audit events of these items and of this request, with inclusion proofs under a checkpoint
+    /// signed now (when written again: of the tree at the size recorded at issue), and the bundle number.
+    private func custodyUnderCheckpoint(_ approvedPlan: ReleasePlan, planHash: [UInt8], issuedBefore: IssueRecord?) throws -> Custody {
+        let planHashHex = Hex.encode(planHash)
         let itemSet = Set(approvedPlan.items.map(\.item))
-        let (checkpointText, treeSize, root, custody, bundleNumber) = try vault.database.queue.read { db -> (String, UInt64, [UInt8], [CustodyEvent], Int) in
+        return try vault.database.queue.read { db -> Custody in
             let tree = try AuditTree(db: db)
             let current = try tree.size()
             let size = min(issuedBefore?.checkpointSize ?? current, current)
@@ -260,22 +310,20 @@ extension Session {
             }
             let number = try issuedBefore?.bundleNumber
                 ?? (Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
-            return (checkpoint.text, size, root, events, number)
+            return Custody(checkpointText: checkpoint.text, treeSize: size, root: root, events: events, bundleNumber: number)
         }
-        let issuedAt = issuedBefore?.issuedAt ?? Clock.nowMilliseconds()
-        let bundleID = BundleLayout.bundleID(recipientCode: code, bundleNumber: bundleNumber)
-        let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
+    }
 
-        // The members.
+    /// Step 5: the folders, and each item's file (streamed while the archive is written, checked against the
+    /// approved hash: a derivative is made again in memory, one at a time whatever the size of the release;
+    /// an original is opened from its blob) and redacted record.
+    private func itemMembers(_ items: [ReleasedItem], productionNumbers numbers: [String], custody: [CustodyEvent],
+                             derivatives: any DerivativeMaking) throws -> [BundleMember] {
         var members: [BundleMember] = BundleLayout.folders.map { BundleMember(name: $0, content: .folder) }
-        var manifestItems: [BundleManifest.Item] = []
         for (index, item) in items.enumerated() {
             let number = numbers[index]
             let file = BundleLayout.itemFile(productionNumber: number, fileExtension: item.plan.fileExtension)
-            let record = BundleLayout.recordFile(productionNumber: number)
             if let request = item.derivativeRequest {
-                // Made again while the archive is written (it must hash to the approved value): one derivative
-                // in memory at a time, whatever the size of the release.
                 let itemID = item.plan.item, blobID = item.blobID, key = item.blobKey
                 members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {
                     MemorySource(try self.makeDerivative(itemID: itemID, blobID: blobID, blobKey: key, request: request, derivatives: derivatives).bytes)
@@ -286,42 +334,66 @@ extension Session {
                     OpenedBlobSource(blob: try blobs.open(id: blobID), key: key, associatedData: Self.blobAssociatedData(vaultID: vaultID, blobID: blobID))
                 })))
             }
-            members.append(BundleMember(name: record, content: .bytes(try Self.recordBytes(item.record, productionNumber: number) + [0x0A])))
-            let eventSequences = custody.filter { event in
-                (try? AuditEvent(leaf: Base64.decode(event.leaf)).objects.contains(item.plan.item)) ?? false
-            }.map(\.sequence)
-            manifestItems.append(BundleManifest.Item(productionNumber: number, file: file, sha256: item.plan.fileSHA256, size: item.plan.fileSize,
-                                                     release: item.plan.release, record: record, redactions: item.redactions,
-                                                     commitment: item.commitment, custodyEvents: eventSequences))
+            members.append(BundleMember(name: BundleLayout.recordFile(productionNumber: number),
+                                        content: .bytes(try Self.recordBytes(item.record, productionNumber: number) + [0x0A])))
         }
+        return members
+    }
+
+    /// Step 6: the request's plan, the custody checkpoint and events, the issuer's and approvers' keys and
+    /// VERIFY.txt.
+    private func requestAndKeyMembers(_ request: DisclosureRequest, bundleID: String, custody: Custody,
+                                      approverKeys: [MemberPublicKey]) throws -> [BundleMember] {
         let issuerKey = identity.publicKey
-        let planFile = BundleLayout.plan
-        members.append(BundleMember(name: planFile, content: .bytes(request.planBytes)))
-        members.append(BundleMember(name: BundleLayout.custodyCheckpoint, content: .bytes(Array(checkpointText.utf8))))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        members.append(BundleMember(name: BundleLayout.custodyEvents, content: .bytes(Array(try encoder.encode(custody)) + [0x0A])))
         let minisignKey = MinisignPublicKey(member: issuerKey)
-        members.append(BundleMember(name: BundleLayout.issuerMinisignKey, content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))))
-        members.append(BundleMember(name: BundleLayout.issuerKey, content: .bytes(Array((issuerKey.line + "\n").utf8))))
-        members.append(BundleMember(name: BundleLayout.approverKeys, content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))))
-        members.append(BundleMember(name: BundleLayout.verifyInstructions, content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))))
+        return [
+            BundleMember(name: BundleLayout.plan, content: .bytes(request.planBytes)),
+            BundleMember(name: BundleLayout.custodyCheckpoint, content: .bytes(Array(custody.checkpointText.utf8))),
+            BundleMember(name: BundleLayout.custodyEvents, content: .bytes(Array(try encoder.encode(custody.events)) + [0x0A])),
+            BundleMember(name: BundleLayout.issuerMinisignKey,
+                         content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))),
+            BundleMember(name: BundleLayout.issuerKey, content: .bytes(Array((issuerKey.line + "\n").utf8))),
+            BundleMember(name: BundleLayout.approverKeys, content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))),
+            BundleMember(name: BundleLayout.verifyInstructions,
+                         content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))),
+        ]
+    }
 
-        let manifest = BundleManifest(
+    /// Step 7: the manifest: the release, its approvals, each item with its production number, hash,
+    /// redactions, commitment and custody events, and the custody checkpoint.
+    private func manifest(_ request: DisclosureRequest, _ approvedPlan: ReleasePlan, bundleID: String, issuedAt: Int64,
+                          items: [ReleasedItem], productionNumbers numbers: [String], custody: Custody,
+                          approverKeys: [MemberPublicKey]) -> BundleManifest {
+        let manifestItems = items.enumerated().map { index, item -> BundleManifest.Item in
+            let number = numbers[index]
+            let eventSequences = custody.events.filter { event in
+                (try? AuditEvent(leaf: Base64.decode(event.leaf)).objects.contains(item.plan.item)) ?? false
+            }.map(\.sequence)
+            return BundleManifest.Item(productionNumber: number,
+                                       file: BundleLayout.itemFile(productionNumber: number, fileExtension: item.plan.fileExtension),
+                                       sha256: item.plan.fileSHA256, size: item.plan.fileSize, release: item.plan.release,
+                                       record: BundleLayout.recordFile(productionNumber: number), redactions: item.redactions,
+                                       commitment: item.commitment, custodyEvents: eventSequences)
+        }
+        let issuerKey = identity.publicKey
+        return BundleManifest(
             bundle: bundleID, vault: vault.vaultIDHex, recipient: approvedPlan.recipient, legalBasis: request.basis, profile: approvedPlan.profile,
             policyHash: approvedPlan.policyHash, issuedAt: Clock.format(milliseconds: issuedAt),
             issuer: .init(keyID: issuerKey.keyIDHex, publicKey: issuerKey.line, role: role?.rawValue, signature: nil),
-            plan: planFile, planSHA256: planHashHex,
+            plan: BundleLayout.plan, planSHA256: Hex.encode(request.planHash),
             approvals: zip(request.signatures, approverKeys).map { signature, key in
                 .init(keyID: key.keyIDHex, publicKey: key.line, role: vault.state.role(of: key.keyIDHex)?.rawValue, signature: Base64.encode(signature.signature))
             },
             items: manifestItems,
-            custody: .init(checkpoint: BundleLayout.custodyCheckpoint, events: BundleLayout.custodyEvents, treeSize: treeSize, rootHash: Hex.encode(root)))
-        let manifestBytes = try manifest.encoded()
-        members.append(BundleMember(name: BundleLayout.manifest, content: .bytes(manifestBytes)))
-        let manifestHash = SHA256Digest.hash(manifestBytes)
+            custody: .init(checkpoint: BundleLayout.custodyCheckpoint, events: BundleLayout.custodyEvents, treeSize: custody.treeSize,
+                           rootHash: Hex.encode(custody.root)))
+    }
 
-        // SHA256SUMS over every file but itself and the signatures (streamed items by their planned hashes).
+    /// Step 8: SHA256SUMS over every file but itself and the signatures (streamed items by their planned
+    /// hashes), its minisign signature, and the manifest's.
+    private func checksumsAndSignatures(of members: [BundleMember], manifest manifestBytes: [UInt8], bundleID: String) throws -> [BundleMember] {
         var sums: [(String, String)] = []
         for member in members {
             switch member.content {
@@ -331,21 +403,24 @@ extension Session {
             }
         }
         let sumsText = sums.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map { "\($0.1)  \($0.0)\n" }.joined()
-        members.append(BundleMember(name: BundleLayout.checksums, content: .bytes(Array(sumsText.utf8))))
         let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity,
                                                        trustedComment: "amanah bundle \(bundleID) \(BundleLayout.checksums) sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
-        members.append(BundleMember(name: BundleLayout.checksumsSignature, content: .bytes(sumsSignature.fileContents)))
         let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity,
-                                                           trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(manifestHash))")
-        members.append(BundleMember(name: BundleLayout.manifestSignature, content: .bytes(manifestSignature.fileContents)))
+                                                           trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(SHA256Digest.hash(manifestBytes)))")
+        return [BundleMember(name: BundleLayout.checksums, content: .bytes(Array(sumsText.utf8))),
+                BundleMember(name: BundleLayout.checksumsSignature, content: .bytes(sumsSignature.fileContents)),
+                BundleMember(name: BundleLayout.manifestSignature, content: .bytes(manifestSignature.fileContents))]
+    }
 
-        // Write the whole file into place first (durable), then record the numbers and the audit event.
+    /// Step 9: the whole encrypted file written into place first (durable, never replacing a file), after
+    /// removing partial files of interrupted issues from the folder. Returns the names of those removed.
+    private func writeBundleFile(_ members: [BundleMember], issuedAt: Int64, recipients: [AgeX25519Recipient], to outputPath: String) throws -> [String] {
         let folder = DurableFile.directory(of: outputPath)
         let removed = OutputFile.removeLeftovers(in: folder)
         let partial = try OutputFile.createPartial(in: folder)
         do {
             do {
-                try BundleWriter.write(members: members, modificationTime: UInt64(max(0, issuedAt / 1000)), recipients: recipientKeys, into: partial.handle)
+                try BundleWriter.write(members: members, modificationTime: UInt64(max(0, issuedAt / 1000)), recipients: recipients, into: partial.handle)
             } catch let error as SystemCallError where error.operation.hasSuffix(partial.path) {
                 throw OutputFile.writeFailure(outputPath, error)
             }
@@ -358,9 +433,17 @@ extension Session {
             throw error
         }
         FaultInjection.point("issue.after-place")
+        return removed
+    }
+
+    /// Step 10: in one transaction, the production numbers recorded and `disclosure.issue` appended (or, for
+    /// `again`, `disclosure.reissue`). If it fails, the bundle file is removed: not recorded means not issued.
+    private func recordIssue(_ request: DisclosureRequest, _ approvedPlan: ReleasePlan, bundleID: String, bundleNumber: Int,
+                             manifestHash: [UInt8], itemCount: Int, issuedAt: Int64, treeSize: UInt64, again: Bool,
+                             outputPath: String) throws {
         do {
             try write { db in
-                let objects = [planHashHex, approvedPlan.recipient, bundleID] + approvedPlan.items.map(\.item)
+                let objects = [Hex.encode(request.planHash), approvedPlan.recipient, bundleID] + approvedPlan.items.map(\.item)
                 if again {
                     try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
                 } else {
@@ -369,33 +452,30 @@ extension Session {
                     try db.execute(sql: """
                         INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), items.count, issuedAt, Int64(treeSize)])
+                        """, arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), itemCount, issuedAt, Int64(treeSize)])
                     try audit(db, action: "disclosure.issue", objects: objects, commitments: [manifestHash])
                 }
                 FaultInjection.point("issue.before-commit")
             }
         } catch {
-            // Not recorded, so not issued: the file must not stay (its numbers may go to another release).
             OutputFile.remove(outputPath)
             throw error
         }
         FaultInjection.point("issue.after-commit")
-        return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count,
-                            sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed)
     }
 }
 
-/// The plaintext of a sealed blob as a byte source, decrypted on a worker thread through a pipe.
+/// The plaintext of a sealed blob as a byte source, decrypted on a worker thread (`WorkerThread`) through a
+/// pipe, started at the first read. A blob that does not open fails the read at the end of the stream.
 final class OpenedBlobSource: ByteSource, @unchecked Sendable {
     private var reader: FileHandleFD?
-    private var worker: Thread?
+    private var worker: WorkerThread?
     private let blob: FileHandleFD
     private let key: SecretBox
     private let associatedData: [UInt8]
-    private var started = false
-    private var writer: FileHandleFD?
-    private var failure: Error?
-    private let done = DispatchSemaphore(value: 0)
+    /// Written by the worker, read after joining it.
+    private final class Outcome: @unchecked Sendable { var failure: (any Error)? }
+    private let outcome = Outcome()
 
     init(blob: FileHandleFD, key: SecretBox, associatedData: [UInt8]) {
         self.blob = blob; self.key = key; self.associatedData = associatedData
@@ -404,35 +484,38 @@ final class OpenedBlobSource: ByteSource, @unchecked Sendable {
     private func start() throws {
         var fds: [Int32] = [0, 0]
         guard amanah_pipe_cloexec(&fds) == 0 else { throw VaultError.failed("pipe: \(lastErrorText())") }
-        reader = FileHandleFD(fd: fds[0], path: "blob pipe")
+        let reader = FileHandleFD(fd: fds[0], path: "blob pipe")
         let writer = FileHandleFD(fd: fds[1], path: "blob pipe")
-        let blob = self.blob, key = self.key, ad = self.associatedData
-        let thread = Thread { [self] in
-            var source = blob
-            var sink = writer
-            do { try SealedStream.open(from: &source, to: &sink, key: key.bytes, associatedData: ad) } catch { self.failure = error }
+        let blob = self.blob, key = self.key, ad = self.associatedData, outcome = self.outcome
+        do {
+            worker = try WorkerThread(name: "amanah-open") {
+                var source = blob
+                var sink = writer
+                do { try SealedStream.open(from: &source, to: &sink, key: key.bytes, associatedData: ad) } catch { outcome.failure = error }
+                try? writer.close()
+            }
+        } catch {
             try? writer.close()
-            self.done.signal()
+            try? reader.close()
+            throw error
         }
-        thread.start()
-        started = true
+        self.reader = reader
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if !started { try start() }
+        if worker == nil { try start() }
         let n = try reader!.read(into: buffer)
         if n == 0 {
-            done.wait()
-            done.signal()
-            if let failure { throw VaultError.integrity("a sealed original does not open: \(failure)") }
+            worker?.join()
+            if let failure = outcome.failure { throw VaultError.integrity("a sealed original does not open: \(failure)") }
         }
         return n
     }
 
     deinit {
-        if started {
+        if let worker {
             try? reader?.close()
-            done.wait()
+            worker.join()
         }
     }
 }
