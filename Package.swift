@@ -65,6 +65,12 @@ let package = Package(
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "SwiftCSV", package: "SwiftCSV")],
                 swiftSettings: strict),
+        // Governance use cases against a vault: propose, approve and apply operations, pending key work and
+        // re-encryption; extensions of Session above Vault, through its package-level members.
+        .target(name: "VaultGovernanceUseCases",
+                dependencies: ["Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultPolicy",
+                               .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         // Disclosure use cases against a vault: propose (the release plan), approve, issue; extensions of
         // Session above Vault, through its package-level members.
         .target(name: "VaultDisclosureUseCases",
@@ -75,13 +81,13 @@ let package = Package(
         // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.
         .target(name: "AmanahAgent", dependencies: ["VaultPlatform", "VaultCrypto", "CPlatform"], swiftSettings: strict),
         .target(name: "AmanahCLI",
-                dependencies: ["VaultGovernance", "VaultDisclosure", "VaultDisclosureUseCases", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
+                dependencies: ["VaultGovernance", "VaultGovernanceUseCases", "VaultDisclosure", "VaultDisclosureUseCases", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
                                "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),
         // Benchmarks (release build; figures, never tests): see BENCHMARKS.md.
         .executableTarget(name: "amanah-bench",
-                          dependencies: ["VaultPlatform", "Vault", "VaultGovernance", "VaultCrypto", "VaultImaging", "VaultAudit",
+                          dependencies: ["VaultPlatform", "Vault", "VaultGovernance", "VaultGovernanceUseCases", "VaultCrypto", "VaultImaging", "VaultAudit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/AmanahBench", swiftSettings: strict),
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VaultGovernanceUseCases
 import VaultPlatform
 import Glibc
 import VaultGovernance

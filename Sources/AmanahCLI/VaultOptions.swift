@@ -1,4 +1,5 @@
 internal import VaultPlatform
+import VaultGovernanceUseCases
 import ArgumentParser
 internal import Vault
 internal import VaultCrypto

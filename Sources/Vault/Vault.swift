@@ -285,7 +285,7 @@ public final class Vault: @unchecked Sendable {
     }
 
     /// Reloads the governance state after a change.
-    func reloadState() throws {
+    package func reloadState() throws {
         state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
     }
 

@@ -1,6 +1,7 @@
 internal import VaultPlatform
 internal import VaultText
 internal import VaultPolicy
+import VaultGovernanceUseCases
 import ArgumentParser
 import Foundation
 internal import Vault

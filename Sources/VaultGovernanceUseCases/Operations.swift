@@ -1,3 +1,4 @@
+import Vault
 import VaultPlatform
 import VaultPolicy
 import Foundation
