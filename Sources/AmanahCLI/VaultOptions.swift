@@ -14,6 +14,10 @@ public struct VaultOptions: ParsableArguments {
     @Flag(name: .customLong("allow-network-fs"), help: "Allow a vault on a network or synchronised file system (SQLite's locking is unsafe there).")
     public var allowNetworkFileSystem = false
 
+    @Option(name: .customLong("expect-vault"),
+            help: ArgumentHelp("The id of the vault you expect at the path (64 hex digits, as `amanah init` printed it; or AMANAH_EXPECT_VAULT). Another vault is refused; this one becomes trusted by this client.", valueName: "ID"))
+    public var expectVault: String?
+
     public init() {}
 
     var allowNetwork: Bool { allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1" }
@@ -22,18 +26,38 @@ public struct VaultOptions: ParsableArguments {
     /// - Throws: `VaultError` or `StoreError` (the entry point turns them into messages: `CLIError.from`).
     func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
         let path = try global.vaultPath()
+        let expected = expectVault ?? Environment.value("AMANAH_EXPECT_VAULT").flatMap { $0.isEmpty ? nil : $0 }
         return try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
-                                                      checkClientState: checkClientState))
+                                                      checkClientState: checkClientState, expectedVaultID: expected))
     }
 
     /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.
-    func openSession(vault: Vault? = nil) throws -> Session {
+    /// - Parameter writesSecrets: the command writes evidence, records or governance into the vault: a vault
+    ///   this client does not trust yet is shown (id, custodians) and refused unless a person confirms it at
+    ///   a terminal (`Vault.requireTrust`), before any passphrase is asked.
+    func openSession(vault: Vault? = nil, writesSecrets: Bool = false) throws -> Session {
         let vault = try vault ?? openVault()
+        if writesSecrets { try vault.requireTrust(confirm: Self.confirmTrustAtTerminal) }
         let identity = try global.openIdentity()
         PeakMemory.markUnlocked()
         let session = try vault.session(for: identity)
         for done in try session.fulfilPendingWork() { Terminal.message(done) }
         return session
+    }
+}
+
+extension VaultOptions {
+    /// At a terminal (standard input and error both), shows a vault this client has not worked with and asks
+    /// whether it is the expected one; without a terminal, nil (refuse).
+    static var confirmTrustAtTerminal: ((String, [String]) -> Bool)? {
+        guard isatty(0) == 1 && Terminal.standardErrorIsTerminal else { return nil }
+        return { vaultID, custodians in
+            Terminal.message("This client has never worked with this vault. Compare its id and custodians with what your organisation gave you:")
+            Terminal.message("  vault id:   \(vaultID)")
+            for custodian in custodians { Terminal.message("  custodian:  \(custodian)") }
+            Terminal.writeStandardError("amanah: is this the vault you expect? Type yes to trust it: ")
+            return (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased() == "yes"
+        }
     }
 }
 
@@ -55,6 +79,10 @@ extension CLIError {
                 return CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, ask the other members whether they miss anything, then `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
             case .exists:
                 return CLIError(error.description, hint: "pass -f to replace it, or choose another name")
+            case .untrustedVault:
+                return CLIError(error.description, hint: "compare the vault id and the custodians' fingerprints with what your organisation gave you out of band, then run the command again with --expect-vault ID (or AMANAH_EXPECT_VAULT=ID), or at a terminal to confirm")
+            case .unexpectedVault:
+                return CLIError(error.description, hint: "someone may have put another vault at this path; do not use it until you know why")
             default:
                 return CLIError(error.description)
             }
@@ -87,3 +115,7 @@ func rememberState(_ vault: Vault, checkpoint: SignedCheckpoint? = nil, committe
 
 /// The message `CLIError.from` gives for `error` (for per-file failures reported without ending the command).
 func cliMessage(for error: any Error) -> String { CLIError.from(error).message }
+
+#if canImport(Glibc)
+import Glibc
+#endif

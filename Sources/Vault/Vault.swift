@@ -54,9 +54,13 @@ public final class Vault: @unchecked Sendable {
         /// report those problems themselves (`audit verify`, `audit cosign`) turn it off and call
         /// `clientStateProblems()` or `checkAgainstClientState()` when they are ready to.
         public var checkClientState = true
-        public init(allowNetworkFileSystem: Bool = false, readOnly: Bool = false, checkClientState: Bool = true) {
+        /// The vault id (64 hex digits, any case) the caller expects at the path; another vault is refused
+        /// (`VaultError.unexpectedVault`), and the expected one becomes trusted by this client.
+        public var expectedVaultID: String?
+        public init(allowNetworkFileSystem: Bool = false, readOnly: Bool = false, checkClientState: Bool = true,
+                    expectedVaultID: String? = nil) {
             self.allowNetworkFileSystem = allowNetworkFileSystem; self.readOnly = readOnly
-            self.checkClientState = checkClientState
+            self.checkClientState = checkClientState; self.expectedVaultID = expectedVaultID
         }
     }
 
@@ -96,12 +100,36 @@ public final class Vault: @unchecked Sendable {
         guard storedID.map(Array.init) == genesis.vaultID else {
             throw VaultError.integrity("vault.sqlite belongs to another vault than vault.json")
         }
+        if let expected = options.expectedVaultID {
+            let wanted = expected.trimmingCharacters(in: .whitespaces).lowercased()
+            guard wanted.count == 64, wanted.allSatisfy(\.isHexDigit) else {
+                throw VaultError.invalidInput("--expect-vault", "a vault id is 64 hex digits (as amanah init printed it)")
+            }
+            guard wanted == Hex.encode(genesis.vaultID) else {
+                throw VaultError.unexpectedVault(path, Hex.encode(genesis.vaultID), wanted)
+            }
+        }
         let state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
         let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
         if !options.readOnly { vault.baseline = try vault.position() }
         try ClientState.checkPin(folder: paths.canonicalRoot, vaultID: vault.vaultID)
         if options.checkClientState { try vault.checkAgainstClientState() }
+        if options.expectedVaultID != nil { try ClientState.trust(vaultID: vault.vaultID, how: .expected) }
         return vault
+    }
+
+    /// Refuses, unless this client trusts this vault (it created it, was told to expect its id, or a person
+    /// confirmed it: `ClientState.trust`). Commands that write secrets into a vault (evidence, records,
+    /// governance) call it first, so that a substituted vault that lists the real members' keys receives
+    /// nothing.
+    /// - Parameter confirm: asked when the vault is not trusted yet (shows the id and custodians, returns
+    ///   whether a person confirmed them); nil refuses at once.
+    /// - Throws: `VaultError.untrustedVault` with the vault id and the custodians' fingerprints.
+    public func requireTrust(confirm: ((_ vaultID: String, _ custodians: [String]) -> Bool)?) throws {
+        if try ClientState.trusts(vaultID: vaultID) { return }
+        let custodians = genesis.custodians.map { "\($0.keyIDHex) (\($0.fingerprint))" }
+        guard let confirm, confirm(vaultIDHex, custodians) else { throw VaultError.untrustedVault(vaultIDHex, custodians) }
+        try ClientState.trust(vaultID: vaultID, how: .confirmed)
     }
 
     /// Refuses the vault if its governance chain or audit log is behind what this client saw, or its audit tree

@@ -115,6 +115,42 @@ public struct ClientState: Codable, Equatable, Sendable {
         try DurableFile.write(to: pinsFile, mode: 0o600, overwrite: true) { handle in try data.withUnsafeBytes { try handle.write($0) } }
     }
 
+    static var trustFile: String { folder + "/trusted.json" }
+
+    /// How this client came to trust a vault: it created it (`init`), was told its id (`--expect-vault`,
+    /// `AMANAH_EXPECT_VAULT`), or a person confirmed its id and custodians at a terminal.
+    public enum Trust: String, Codable, Sendable {
+        case created, expected, confirmed
+    }
+
+    /// Whether this client trusts vault `vaultID` (32 bytes) with secrets: evidence, records, governance.
+    /// - Throws: `VaultError.failed` when the trust file exists but cannot be read.
+    public static func trusts(vaultID: [UInt8]) throws -> Bool {
+        try trustedVaults()[Hex.encode(vaultID)] != nil
+    }
+
+    /// Records that this client trusts vault `vaultID` (32 bytes), and how (written atomically, mode 0600).
+    /// Trust is never withdrawn here: a vault id is trusted, whatever folder holds it (the folder is pinned
+    /// separately, `checkPin`).
+    /// - Throws: `VaultError.failed` for an unreadable trust file; I/O errors writing it.
+    public static func trust(vaultID: [UInt8], how: Trust) throws {
+        var trusted = try trustedVaults()
+        guard trusted[Hex.encode(vaultID)] == nil else { return }
+        trusted[Hex.encode(vaultID)] = how
+        try ensureFolders()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = Array(try encoder.encode(trusted))
+        try DurableFile.write(to: trustFile, mode: 0o600, overwrite: true) { handle in try data.withUnsafeBytes { try handle.write($0) } }
+    }
+
+    private static func trustedVaults() throws -> [String: Trust] {
+        guard DurableFile.exists(trustFile) else { return [:] }
+        do { return try JSONDecoder().decode([String: Trust].self, from: Data(DurableFile.readAll(trustFile, limit: 16 << 20))) } catch {
+            throw VaultError.failed("cannot read the trusted vault ids in \(trustFile) (\(error)); refusing to forget them — repair or remove the file deliberately")
+        }
+    }
+
     private static func ensureFolders() throws {
         try FileManager.default.createDirectory(atPath: folder + "/vaults", withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])

@@ -25,6 +25,12 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The vault lacks changes that this client made itself, and nothing else differs: (audit events missing,
     /// governance entries missing). Its database went back (restored from a backup, a power failure).
     case ownChangesMissing(Int, Int)
+    /// The folder holds another vault than the one expected (`--expect-vault`, `AMANAH_EXPECT_VAULT`):
+    /// (path, vault id found, vault id expected), ids as 64 hex digits.
+    case unexpectedVault(String, String, String)
+    /// This client never worked with the vault and was not told to expect it; a command that would write
+    /// secrets into it refuses: (vault id, custodians' fingerprints).
+    case untrustedVault(String, [String])
     /// Any other failure: (what).
     case failed(String)
 
@@ -44,6 +50,10 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
             var lost = "\(audit) audit event\(audit == 1 ? "" : "s")"
             if governance > 0 { lost += " and \(governance) governance entr\(governance == 1 ? "y" : "ies")" }
             return "the vault lacks the newest changes this client made itself (\(lost)); nothing this client saw from others is missing: its database went back, for example to a backup copy (changes others made meanwhile may be missing too)"
+        case let .unexpectedVault(path, found, expected):
+            return "\(path) holds vault \(found), not the expected vault \(expected); nothing was written"
+        case let .untrustedVault(id, custodians):
+            return "this client has never worked with vault \(id) (custodians \(custodians.joined(separator: ", "))) and was not told to expect it; refusing to write evidence, records or governance into it"
         case let .failed(what): return what
         }
     }

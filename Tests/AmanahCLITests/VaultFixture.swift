@@ -19,6 +19,8 @@ struct VaultFixture {
     let vault: String
     static let roles = ["collector", "investigator", "protection-officer", "legal-officer", "auditor"]
     var publicKeys: [String: String] = [:]
+    /// The vault id (64 hex digits) as `init` printed it.
+    var vaultID = ""
 
     init(custodians: Int = 2, threshold: Int = 2, extraMembers: [(name: String, role: String)] = []) throws {
         cli = try CLIHarness()
@@ -35,6 +37,7 @@ struct VaultFixture {
         }
         let result = try cli.run(arguments)
         #expect(result.status == 0, "init: \(result.stderr)")
+        vaultID = result.stdoutLines.last ?? ""
     }
 
     /// Runs a command in the vault as `who`.

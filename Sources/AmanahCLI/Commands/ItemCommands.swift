@@ -33,7 +33,7 @@ struct Ingest: ParsableCommand {
             guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(sourceFile): is not UTF-8 text") }
             note = text
         }
-        let session = try options.openSession()
+        let session = try options.openSession(writesSecrets: true)
         let ingestOptions = Session.IngestOptions(caseID: caseID, witness: witness, sourceNote: note, metadata: SandboxedMetadata.extractor())
         try session.checkIngest(ingestOptions)
         var failures = 0

@@ -178,7 +178,7 @@ struct OpApply: ParsableCommand {
 
     func run() throws {
         let operation = try readOperation(file)
-        let session = try options.openSession()
+        let session = try options.openSession(writesSecrets: true)
         let description = operation.change.plainWords(state: session.vault.state)
         try session.apply(operation)
         rememberState(session.vault)

@@ -40,7 +40,7 @@ private func addRecords(kind: RecordKind, from: String, options: VaultOptions) t
     let bytes = try readRecordInput(from)
     let source = from == "-" ? "standard input" : from
     let results = try RecordInputParser.parse(bytes, source: source, kind: kind)
-    let session = try options.openSession()
+    let session = try options.openSession(writesSecrets: true)
     var added = 0, failed = 0
     var valid: [RecordInput] = []
     for result in results {

@@ -148,6 +148,7 @@ extension Vault {
             throw error
         }
         let vault = try Vault.open(path: paths.root, options: OpenOptions(allowNetworkFileSystem: request.allowNetworkFileSystem))
+        try ClientState.trust(vaultID: vault.vaultID, how: .created)
         try vault.rememberState()
         return vault
     }
