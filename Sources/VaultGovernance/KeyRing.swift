@@ -48,7 +48,8 @@ public final class KeyRing: @unchecked Sendable {
 
     /// The secret (kind "secret") or index key (kind "index") of `compartment` at `generation`.
     /// - Throws: `VaultError.notPermitted` when the member holds no such key; `VaultError.integrity` when a
-    ///   wrap exists but does not open.
+    ///   wrap exists but does not open, or (a secret key) does not belong to the compartment's public key in
+    ///   the governance state: someone who can write the vault folder sealed a key of their choosing.
     public func key(_ kind: String, of compartment: Compartment, generation: Int64, db: Database) throws -> SecretBox {
         let cacheKey = "\(kind)/\(compartment.rawValue)/\(generation)"
         if let cached = secrets[cacheKey] { return cached }
@@ -61,6 +62,10 @@ public final class KeyRing: @unchecked Sendable {
             throw VaultError.integrity("the \(compartment.rawValue) key sealed to you does not open")
         }
         let box = SecretBox(opened)
+        if kind == "secret", let state = stateProvider?() {
+            try CompartmentKeyCheck.verify(box, compartment: compartment, generation: generation, state: state,
+                                           holder: "sealed to you")
+        }
         secrets[cacheKey] = box
         return box
     }
@@ -69,5 +74,22 @@ public final class KeyRing: @unchecked Sendable {
     public func holds(_ kind: String, of compartment: Compartment, generation: Int64, db: Database) throws -> Bool {
         try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
                                           "kind": kind, "holder": identity.keyIDHex]) != nil
+    }
+}
+
+/// Checks unwrapped compartment secret keys against the public keys the governance chain names: a wrap is
+/// sealed with the holder's public key only, so anyone who can write the vault folder can seal a key of their
+/// choosing to a member or to the recovery key; only a secret whose X25519 public key is the compartment's is
+/// used.
+public enum CompartmentKeyCheck {
+    /// - Parameters: secret: the unwrapped secret (32 bytes); holder: whose wrap it was, for the message.
+    /// - Throws: `VaultError.integrity` naming the compartment, generation and holder when the secret's public
+    ///   key is not the compartment's at that generation (or the state names none).
+    public static func verify(_ secret: SecretBox, compartment: Compartment, generation: Int64, state: GovernanceState,
+                              holder: String) throws {
+        guard let expected = state.publicKey(compartment, generation: generation),
+              (try? X25519.publicKey(for: secret.bytes)) == expected else {
+            throw VaultError.integrity("the \(compartment.rawValue) key (generation \(generation)) \(holder) is not the compartment's key named by the governance chain; someone who can write the vault folder may have planted it")
+        }
     }
 }

@@ -60,12 +60,17 @@ public final class KeyWork {
             for kind in ["secret", "index"] where !knows(kind, compartment, generation) {
                 guard let wrap = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
                                                                    "kind": kind, "holder": "recovery-\(recoveryGeneration)"]) else { continue }
+                let box: SecretBox
                 do {
-                    learn(kind, compartment, generation,
-                          SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: info.publicKey, secretKey: secret.bytes)))
+                    box = SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: info.publicKey, secretKey: secret.bytes))
                 } catch {
                     throw VaultError.integrity("the \(compartment.rawValue) \(kind) key wrapped to recovery key \(recoveryGeneration) does not open")
                 }
+                if kind == "secret" {
+                    try CompartmentKeyCheck.verify(box, compartment: compartment, generation: generation, state: state,
+                                                   holder: "wrapped to recovery key \(recoveryGeneration)")
+                }
+                learn(kind, compartment, generation, box)
             }
         }
     }

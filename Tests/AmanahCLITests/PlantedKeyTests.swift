@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import Testing
+import VaultCrypto
+
+/// Issue 15, planted key material: a key wrap is sealed with its holder's public key only, so whoever can
+/// write the vault folder can seal a key of their own choosing to a member or to the recovery key. Before the
+/// fix, a break-glass recovery reported success while granting such garbage keys to the rescuer, and a
+/// member used a planted compartment key without noticing.
+@Suite struct PlantedKeyTests {
+    static func database(_ vault: VaultFixture) throws -> DatabaseQueue { try DatabaseQueue(path: vault.vault + "/vault.sqlite") }
+
+    /// Replaces the wraps of the case compartment's secret key to `holder` by a random key sealed to `publicKey`.
+    static func plantCaseSecret(_ vault: VaultFixture, holder: String, publicKey: [UInt8]) throws {
+        let planted = try SealedBox.seal(SecretBytes.random(count: 32), to: publicKey)
+        let changed = try database(vault).write { db -> Int in
+            try db.execute(sql: "UPDATE keyWrap SET sealed = ? WHERE compartment = 'case' AND kind = 'secret' AND holder = ?",
+                           arguments: [Data(planted), holder])
+            return db.changesCount
+        }
+        #expect(changed >= 1, "no case secret wrapped to \(holder)")
+    }
+
+    @Test func aRecoveryThatWouldGrantAPlantedKeyIsRefused() throws {
+        let vault = try VaultFixture(custodians: 3, threshold: 2)
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let genesis = try JSONSerialization.jsonObject(with: vault.cli.read("vault/vault.json")) as! [String: Any]
+        let recoveryKey = try Base64.decode(genesis["recoveryKey"] as! String)
+        try Self.plantCaseSecret(vault, holder: "recovery-1", publicKey: recoveryKey)
+
+        let rescuer = try vault.cli.makeIdentity("rescuer")
+        #expect(try vault.run("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", "rec.json"]).status == 0)
+        for custodian in ["custodian-2", "custodian-3"] { #expect(try vault.run(custodian, ["op", "approve", "rec.json"]).status == 0) }
+        let applied = try vault.run("custodian-1", ["op", "apply", "rec.json"])
+        #expect(applied.status != 0, "a recovery granting a planted key was reported done: \(applied.stdout) \(applied.stderr)")
+        #expect(applied.stderr.contains("the case key (generation 1) wrapped to recovery key 1 is not the compartment's key named by the governance chain"),
+                "\(applied.stderr)")
+        // Nothing was granted to the rescuer.
+        let rescuerID = try MemberPublicKey(line: rescuer).keyIDHex
+        let grants = try Self.database(vault).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE holder = ?", arguments: [rescuerID]) ?? 0
+        }
+        #expect(grants == 0)
+    }
+
+    @Test func aPlantedCompartmentKeyIsNotUsed() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let investigator = try MemberPublicKey(line: vault.publicKeys["investigator"]!)
+        try Self.plantCaseSecret(vault, holder: investigator.keyIDHex, publicKey: investigator.encryptionKey)
+        let listed = try vault.run("investigator", ["case", "list"])
+        #expect(listed.status != 0)
+        #expect(listed.stderr.contains("the case key (generation 1) sealed to you is not the compartment's key named by the governance chain"),
+                "\(listed.stderr)")
+        // A member whose wrap is intact is unaffected.
+        #expect(try vault.run("legal-officer", ["case", "list"]).status == 0)
+    }
+}
