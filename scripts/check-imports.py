@@ -39,6 +39,8 @@ NEVER = {
     "VaultDisclosure": {"VaultStore", "GRDB", "VaultGovernance"},  # a recipient-side verifier needs no database
     "VaultGovernance": {"VaultImaging"},
     "VaultCrypto": {"VaultText"},
+    "VaultPlatform": {"VaultText"},
+    "amanah-bench": {"AmanahCLI", "AmanahAgent"},
 }
 
 IMPORT = re.compile(

@@ -109,7 +109,11 @@ public final class Vault: @unchecked Sendable {
                 throw VaultError.unexpectedVault(path, Hex.encode(genesis.vaultID), wanted)
             }
         }
-        let state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }
+        let state = try database.queue.read { db in
+            let state = try GovernanceChain.load(genesis: genesis, db: db)
+            try AuditLog.checkGovernanceBinding(db, vaultID: genesis.vaultID, chainLength: state.chainLength)
+            return state
+        }
         let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
         if !options.readOnly { vault.baseline = try vault.position() }
         try ClientState.checkPin(folder: paths.canonicalRoot, vaultID: vault.vaultID)

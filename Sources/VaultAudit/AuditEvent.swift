@@ -17,11 +17,28 @@ import VaultCrypto
 /// commitments    4-byte count, then 32 bytes each (SHA-256(r ‖ SHA-256(content)) for content in or out)
 /// previous       32 bytes  leaf hash of the previous event (zeros for sequence 1): the hash chain
 /// ```
+/// Version 2 (written since issue 15) has version byte 0x02 and, after `previous`, the governance position
+/// the actor wrote against, binding the event to the governance state:
+/// ```
+/// governance length  8 bytes   the number of governance entries after the genesis (0 for none)
+/// governance head    32 bytes  the hash of the newest of them (the vault id when there are none)
+/// ```
 /// The actor signs `amanah/v1/audit-event\0 ‖ encoding`; the leaf is `encoding ‖ signature (64 bytes)` and
 /// its hash is SHA-256(0x00 ‖ leaf) as RFC 6962 §2.1 defines.
 public struct AuditEvent: Equatable, Sendable {
-    /// Encoding version written by this code.
+    /// Encoding version of an event without a governance position (the first release).
     public static let version: UInt8 = 1
+    /// Encoding version of an event with a governance position (written by this code).
+    public static let versionWithGovernance: UInt8 = 2
+
+    /// Where in the governance chain an event was written: the chain's length (entries after the genesis) and
+    /// the hash of its newest entry (the vault id when there are none), both as the writer verified them.
+    public struct GovernancePosition: Equatable, Sendable {
+        public var length: UInt64
+        /// 32 bytes.
+        public var head: [UInt8]
+        public init(length: UInt64, head: [UInt8]) { self.length = length; self.head = head }
+    }
 
     public var vaultID: [UInt8]
     public var sequence: UInt64
@@ -33,11 +50,14 @@ public struct AuditEvent: Equatable, Sendable {
     public var policyHash: [UInt8]?
     public var commitments: [[UInt8]]
     public var previousLeafHash: [UInt8]
+    /// The governance position the actor wrote against (version 2); nil in events of the first release.
+    public var governance: GovernancePosition?
     /// Ed25519 signature (64 bytes) by the actor over the encoding; empty until signed.
     public var signature: [UInt8]
 
     public init(vaultID: [UInt8], sequence: UInt64, time: Int64, actor: [UInt8], action: String, objects: [String],
-                policyHash: [UInt8]?, commitments: [[UInt8]], previousLeafHash: [UInt8], signature: [UInt8] = []) {
+                policyHash: [UInt8]?, commitments: [[UInt8]], previousLeafHash: [UInt8], governance: GovernancePosition? = nil,
+                signature: [UInt8] = []) {
         self.vaultID = vaultID
         self.sequence = sequence
         self.time = time
@@ -47,13 +67,14 @@ public struct AuditEvent: Equatable, Sendable {
         self.policyHash = policyHash
         self.commitments = commitments
         self.previousLeafHash = previousLeafHash
+        self.governance = governance
         self.signature = signature
     }
 
     /// The canonical encoding without the signature (the bytes the actor signs, after the context).
     public var unsignedEncoding: [UInt8] {
         precondition(vaultID.count == 32 && actor.count == 8 && previousLeafHash.count == 32, "bad field length")
-        var out: [UInt8] = [AuditEvent.version]
+        var out: [UInt8] = [governance == nil ? AuditEvent.version : AuditEvent.versionWithGovernance]
         out.append(contentsOf: vaultID)
         out.appendBigEndian(sequence)
         out.appendBigEndian(UInt64(bitPattern: time))
@@ -74,6 +95,11 @@ public struct AuditEvent: Equatable, Sendable {
             out.append(contentsOf: commitment)
         }
         out.append(contentsOf: previousLeafHash)
+        if let governance {
+            precondition(governance.head.count == 32, "governance head must be 32 bytes")
+            out.appendBigEndian(governance.length)
+            out.append(contentsOf: governance.head)
+        }
         return out
     }
 
@@ -107,7 +133,10 @@ public struct AuditEvent: Equatable, Sendable {
     ///   has no leaf index).
     public init(leaf bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
-        guard try reader.byte("version") == AuditEvent.version else { throw AuditError.malformedEvent("unsupported version") }
+        let version = try reader.byte("version")
+        guard version == AuditEvent.version || version == AuditEvent.versionWithGovernance else {
+            throw AuditError.malformedEvent("unsupported version")
+        }
         vaultID = try reader.bytes(32, "vault id")
         sequence = try reader.uint64("sequence")
         guard sequence >= 1 else { throw AuditError.malformedEvent("sequence must start at 1") }
@@ -126,6 +155,12 @@ public struct AuditEvent: Equatable, Sendable {
         guard commitmentCount <= 100_000 else { throw AuditError.malformedEvent("too many commitments") }
         commitments = try (0..<commitmentCount).map { _ in try reader.bytes(32, "commitment") }
         previousLeafHash = try reader.bytes(32, "previous leaf hash")
+        if version == AuditEvent.versionWithGovernance {
+            let length = try reader.uint64("governance length")
+            governance = GovernancePosition(length: length, head: try reader.bytes(32, "governance head"))
+        } else {
+            governance = nil
+        }
         signature = try reader.bytes(64, "signature")
         guard reader.isAtEnd else { throw AuditError.malformedEvent("trailing bytes") }
     }

@@ -14,6 +14,9 @@ public struct BundleReport: Codable, Sendable {
         public var detail: String
     }
 
+    /// An empty report (no checks: not verified).
+    public init() {}
+
     public var ok: Bool { checks.allSatisfy(\.ok) && !checks.isEmpty }
     public var bundle: String?
     public var vault: String?
@@ -28,7 +31,9 @@ public struct BundleReport: Codable, Sendable {
         checks.append(Check(name: name, ok: ok, detail: detail))
     }
 
-    /// The human-readable report: one line per check, then the verdict.
+    /// The human-readable report: one line per check, then the verdict. Every value that comes from the bundle
+    /// (which someone else wrote) is shown escaped (`TerminalText.escaped`): control, bidirectional and
+    /// invisible characters cannot rewrite the reader's screen.
     public func render() -> String {
         var lines: [String] = []
         if let bundle { lines.append("bundle: \(bundle)") }
@@ -40,7 +45,7 @@ public struct BundleReport: Codable, Sendable {
         lines.append("items: \(items.count)")
         for check in checks { lines.append("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
         lines.append(ok ? "verified" : "NOT VERIFIED")
-        return lines.joined(separator: "\n") + "\n"
+        return lines.map { TerminalText.escaped($0) }.joined(separator: "\n") + "\n"
     }
 }
 

@@ -1,15 +1,15 @@
 import Vault
 import VaultDisclosure
-import VaultPlatform
+internal import VaultPlatform
 internal import CPlatform
-import Foundation
-import GRDB
-import VaultAudit
-import VaultCrypto
-import VaultFormats
-import VaultImaging
-import VaultPolicy
-import VaultStore
+internal import Foundation
+internal import GRDB
+internal import VaultAudit
+internal import VaultCrypto
+internal import VaultFormats
+internal import VaultImaging
+internal import VaultPolicy
+internal import VaultStore
 import VaultGovernance
 
 extension Session {
@@ -213,7 +213,13 @@ extension Session {
     private func previousIssue(of request: DisclosureRequest, again: Bool, recipient: String) throws -> IssueRecord? {
         let issuedBefore = try vault.database.queue.read { db -> IssueRecord? in
             guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
-                                             arguments: [Data(request.planHash)]) else { return nil }
+                                             arguments: [Data(request.planHash)]) else {
+                // Not in the table: the signed log must not record it either (a removed row).
+                if let logged = try DisclosureLedger.issues(db).first(where: { $0.planHash == request.planHash }) {
+                    throw VaultError.integrity("the audit log records the issue of this request as \(logged.bundleID) (event \(logged.event)), but its disclosure row is missing from the database; its production numbers stay used — run `amanah check`")
+                }
+                return nil
+            }
             let size: Int64? = row["checkpointSize"]
             return IssueRecord(bundleNumber: row["bundleNumber"], manifestHash: Array(row["manifestHash"] as Data), issuedAt: row["issuedAt"],
                                checkpointSize: size.map { UInt64($0) })
@@ -291,7 +297,7 @@ extension Session {
         let planHashHex = Hex.encode(planHash)
         let itemSet = Set(approvedPlan.items.map(\.item))
         return try vault.database.queue.read { db -> Custody in
-            let tree = try AuditTree(db: db)
+            let tree = AuditLog.tree(db)
             let current = try tree.size()
             let size = min(issuedBefore?.checkpointSize ?? current, current)
             let root = try tree.root(atSize: size)
@@ -308,8 +314,7 @@ extension Session {
                 events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf), actorKey: actor.line,
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
             }
-            let number = try issuedBefore?.bundleNumber
-                ?? (Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+            let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient)
             return Custody(checkpointText: checkpoint.text, treeSize: size, root: root, events: events, bundleNumber: number)
         }
     }
@@ -447,7 +452,7 @@ extension Session {
                 if again {
                     try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
                 } else {
-                    let next = (try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [approvedPlan.recipient]) ?? 0) + 1
+                    let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient)
                     guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
                     try db.execute(sql: """
                         INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)

@@ -1,13 +1,13 @@
 import Vault
 import VaultDisclosure
-import VaultPlatform
-import Foundation
-import GRDB
-import VaultAudit
-import VaultCrypto
-import VaultImaging
-import VaultPolicy
-import VaultStore
+internal import VaultPlatform
+internal import Foundation
+internal import GRDB
+internal import VaultAudit
+internal import VaultCrypto
+internal import VaultImaging
+internal import VaultPolicy
+internal import VaultStore
 import VaultGovernance
 
 /// One item of a release as computed now: the plan entry, the redacted record (without its production

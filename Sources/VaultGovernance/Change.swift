@@ -119,7 +119,7 @@ public enum Change: Equatable, Sendable {
     }
 
     /// The JSON form used in operation files.
-    public var json: [String: Any] {
+    var json: [String: Any] {
         var object: [String: Any] = ["type": typeName]
         switch self {
         case let .addMember(key, role), let .setRole(key, role):
@@ -151,7 +151,7 @@ public enum Change: Equatable, Sendable {
 
     /// Parses the JSON form.
     /// - Throws: `VaultError.invalidInput` naming the field.
-    public init(json object: [String: Any], source: String) throws {
+    init(json object: [String: Any], source: String) throws {
         func text(_ name: String) throws -> String {
             guard let value = object[name] as? String else { throw VaultError.invalidInput(source, "change field \(name) is missing") }
             return value

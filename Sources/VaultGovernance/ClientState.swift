@@ -67,7 +67,7 @@ public struct ClientState: Codable, Equatable, Sendable {
     }
 
     /// The path of the client state file of vault `vaultID` (32 bytes) under `folder`.
-    public static func vaultFile(_ vaultID: [UInt8]) -> String { folder + "/vaults/" + Hex.encode(vaultID) + ".json" }
+    static func vaultFile(_ vaultID: [UInt8]) -> String { folder + "/vaults/" + Hex.encode(vaultID) + ".json" }
     static var pinsFile: String { folder + "/pins.json" }
 
     /// The remembered state of a vault, if this client has seen it.

@@ -37,7 +37,7 @@ public enum GovernanceChain {
 
     /// Rotations completed by members while the chain had `chainLength` entries: each new public key must be
     /// signed by a member who, in the state of that moment, reads the compartment.
-    public static func applyAttestations(_ rows: [CompartmentRow], at chainLength: Int, to state: inout GovernanceState) throws {
+    static func applyAttestations(_ rows: [CompartmentRow], at chainLength: Int, to state: inout GovernanceState) throws {
         for row in rows where row.attestedAtChain == Int64(chainLength) {
             guard let compartment = Compartment(rawValue: row.name) else { continue }
             let generation = row.generation

@@ -35,7 +35,7 @@ public struct GovernanceEntry: Sendable, Equatable {
     public var applierSignature: [UInt8]
 
     /// The bytes the applier signs: the operation's encoding, time applied, applier and effects.
-    public var signedPart: [UInt8] {
+    var signedPart: [UInt8] {
         var out: [UInt8] = []
         out.appendLengthPrefixed(GovernanceEntry.formatName)
         out.appendLengthPrefixed(operation.body)
@@ -89,7 +89,7 @@ public struct GovernanceEntry: Sendable, Equatable {
 
     /// Parses a stored body.
     /// - Throws: `VaultError.integrity` when malformed.
-    public init(body: [UInt8]) throws {
+    init(body: [UInt8]) throws {
         var reader = EntryReader(body)
         guard try reader.text() == GovernanceEntry.formatName else { throw VaultError.integrity("unknown governance entry format") }
         let operationBody = try reader.lengthPrefixed()
@@ -118,7 +118,7 @@ public struct GovernanceEntry: Sendable, Equatable {
 
 extension GovernanceOperation {
     /// Rebuilds an operation from its canonical body (as stored in a chain entry).
-    public init(body: [UInt8], proposerSignature: [UInt8], approvals: [Approval]) throws {
+    init(body: [UInt8], proposerSignature: [UInt8], approvals: [Approval]) throws {
         var reader = EntryReader(body)
         guard try reader.text() == GovernanceOperation.formatName else { throw VaultError.integrity("unknown operation format") }
         vaultID = try reader.bytes(32)
@@ -135,7 +135,7 @@ extension GovernanceOperation {
 
 extension Change {
     /// Parses the canonical encoding.
-    public init(encoding: [UInt8]) throws {
+    init(encoding: [UInt8]) throws {
         var reader = EntryReader(encoding)
         func key() throws -> MemberPublicKey {
             do { return try MemberPublicKey(line: try reader.text()) } catch { throw VaultError.integrity("bad key in change") }

@@ -103,14 +103,14 @@ public struct GovernanceState: Sendable {
     }
 
     /// Which compartments' secret and index keys each member role receives under `policy` (`RoleTable`).
-    public static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {
+    static func keys(under policy: Policy) -> [Role: (secret: Set<Compartment>, index: Set<Compartment>)] {
         Dictionary(uniqueKeysWithValues: RoleTable.memberRoles.map {
             ($0, (RoleTable.readable(by: $0, policy: policy), RoleTable.indexable(by: $0, policy: policy)))
         })
     }
 
     /// Replaces the active policy.
-    public mutating func setPolicy(_ policy: Policy, text: [UInt8]) {
+    mutating func setPolicy(_ policy: Policy, text: [UInt8]) {
         self.policy = policy
         policyHash = policy.hash
         policyText = text

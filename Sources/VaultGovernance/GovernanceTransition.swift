@@ -239,7 +239,7 @@ extension GovernanceState {
     }
 
     /// Compartments whose secret or index key a holder loses going from `old` to `new` (each must rotate).
-    public static func lost(from old: (Set<Compartment>, Set<Compartment>), to new: (Set<Compartment>, Set<Compartment>)) -> Set<Compartment> {
+    static func lost(from old: (Set<Compartment>, Set<Compartment>), to new: (Set<Compartment>, Set<Compartment>)) -> Set<Compartment> {
         old.0.subtracting(new.0).union(old.1.subtracting(new.1))
     }
 

@@ -43,7 +43,7 @@ public enum RecordCodec {
         }
     }
 
-    public static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
+    static func associatedData(vaultID: [UInt8], kind: RecordKind, recordID: String, field: String) -> [UInt8] {
         var ad = vaultID
         ad.appendLengthPrefixed(kind.rawValue)
         ad.appendLengthPrefixed(recordID)
@@ -86,7 +86,7 @@ public enum RecordCodec {
     /// What the writer of a record signs for one compartment: vault id ‖ lp(kind) ‖ lp(record id) ‖
     /// lp(compartment) ‖ count ‖ (lp(field) ‖ lp(value bytes)) for its fields in name order. The signature
     /// is sealed in the same compartment, so it reveals nothing, and survives rotations (which keep plaintext).
-    public static func signatureMessage(vaultID: [UInt8], kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
+    static func signatureMessage(vaultID: [UInt8], kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value]) -> [UInt8] {
         var message = vaultID
         message.appendLengthPrefixed(kind.rawValue)
         message.appendLengthPrefixed(id)
@@ -231,7 +231,7 @@ public enum RecordCodec {
     /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy:
     /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
     /// and protective measures.
-    public static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
+    static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
         let roles = state.everRoles[writer] ?? []
         let action: Action = kind == .region ? .annotate : .ingest
         for role in roles {

@@ -1,10 +1,10 @@
 import Vault
-import VaultPlatform
-import VaultPolicy
-import Foundation
-import GRDB
-import VaultCrypto
-import VaultStore
+internal import VaultPlatform
+internal import VaultPolicy
+internal import Foundation
+internal import GRDB
+internal import VaultCrypto
+internal import VaultStore
 import VaultGovernance
 
 extension Session {

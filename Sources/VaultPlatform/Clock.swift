@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,16 +12,30 @@ public enum Clock {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
     }
 
-    /// An RFC 3339 UTC timestamp with milliseconds for display.
+    /// An RFC 3339 UTC timestamp with milliseconds (`2027-01-15T08:00:00.123Z`) of a time at or after the
+    /// epoch, in milliseconds. The date and time come from Foundation's ISO 8601 formatter (whole seconds, so
+    /// no floating-point rounding); the milliseconds are appended exactly.
     public static func format(milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        let seconds = milliseconds / 1000, fraction = Int(milliseconds % 1000)
+        let text = RFC3339.shared.string(secondsSinceEpoch: seconds)   // "...T08:00:00Z"
+        let digits = String(fraction)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
+    /// One ISO 8601 formatter (UTC, internet date and time) shared under a lock.
+    private final class RFC3339: @unchecked Sendable {
+        static let shared = RFC3339()
+        private let lock = NSLock()
+        private let formatter: ISO8601DateFormatter = {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            return formatter
+        }()
+
+        func string(secondsSinceEpoch seconds: Int64) -> String {
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            return lock.withLock { formatter.string(from: date) }
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
     }
 }

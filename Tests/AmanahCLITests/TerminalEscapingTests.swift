@@ -62,4 +62,35 @@ struct TerminalEscapingTests {
         #expect(sawEscapes)
         #expect(outputs.first { $0.0 == "case show" }!.1.stdout.contains("place: x\\u{2028}y\\u{2029}z\\u{200B}"))
     }
+
+    /// Governance and disclosure print names and texts that members wrote (a recipient's name, a legal basis)
+    /// and that a bundle carries: `op propose` (a recipient's name), `disclose propose`, `disclose approve`
+    /// (the legal basis), `disclose issue` and `bundle verify` print them escaped.
+    @Test(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+    func hostileValuesInGovernanceAndDisclosureAreEscaped() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        var outputs: [(String, CLIHarness.Result)] = []
+        let (_, ageRecipient) = try runTool("age-keygen", ["-y", "tribunal.key"], in: vault.cli.folder)
+        let name = "Tribunal " + Self.hostile
+        outputs.append(("op propose", try vault.run("custodian-1", ["op", "propose", "add-recipient", name, "--age-key",
+                                                                    ageRecipient.trimmingCharacters(in: .whitespacesAndNewlines), "-o", "hostile.json"])))
+        try vault.cli.write("hostile-basis.txt", "Rule 77 " + Self.hostileText + "\n")
+        outputs.append(("disclose propose", try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile",
+                                                                            "tribunal-protected", "--case", "C-1", "--basis-file",
+                                                                            "hostile-basis.txt", "-o", "req.json"])))
+        outputs.append(("disclose approve", try vault.run("legal-officer-2", ["disclose", "approve", "req.json", "--yes"])))
+        outputs.append(("disclose issue", try vault.run("legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"])))
+        outputs.append(("bundle verify", try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])))
+        for (step, result) in outputs {
+            #expect(raw(result.stdout).isEmpty, "\(step) stdout: \(raw(result.stdout))")
+            #expect(raw(result.stderr).isEmpty, "\(step) stderr: \(raw(result.stderr))")
+        }
+        // A recipient's name refuses such scalars outright.
+        #expect(outputs[0].1.status != 0 && outputs[0].1.stderr.contains("recipient name: contains a zero-width character"), "\(outputs[0].1.stderr)")
+        #expect(outputs.first { $0.0 == "disclose approve" }!.1.stderr.contains("Rule 77 x\\u{2028}y"), "\(outputs[2].1.stderr)")
+        #expect(outputs.first { $0.0 == "disclose issue" }!.1.status == 0, "\(outputs[3].1.stderr)")
+        #expect(outputs.first { $0.0 == "bundle verify" }!.1.stdout.contains("verified"))
+    }
 }

@@ -124,8 +124,9 @@ struct VaultRobustnessTests {
         defer { vault.cleanup() }
         try vault.addRecords()
         try FileManager.default.copyItem(atPath: vault.vault, toPath: vault.cli.folder + "/snapshot")
-        // The newest change comes from another client (its own state folder); this client then sees it.
-        let other = ["XDG_STATE_HOME": vault.cli.folder + "/other-state"]
+        // The newest change comes from another client (its own state folder, told which vault to expect);
+        // this client then sees it.
+        let other = ["XDG_STATE_HOME": vault.cli.folder + "/other-state", "AMANAH_EXPECT_VAULT": vault.vaultID]
         #expect(try vault.run("collector", ["ingest", "--case", "C-1", samplePhotos[0]], environment: other).status == 0)
         #expect(try vault.run("investigator", ["list"]).status == 0)
         try FileManager.default.removeItem(atPath: vault.vault)

@@ -24,6 +24,30 @@ import VaultCrypto
         #expect(Hex.encode(withoutPolicy.unsignedEncoding).contains("432dd9a1" + "00" + "00000002"))
     }
 
+    /// Version 2: the same fields, version byte 0x02, then the governance length and head (issue 15).
+    @Test func versionTwoCarriesTheGovernancePosition() throws {
+        var event = AuditEventTests.sampleEvent(actor: [1, 2, 3, 4, 5, 6, 7, 8])
+        let versionOne = Hex.encode(event.unsignedEncoding)
+        event.governance = .init(length: 0x0102, head: [UInt8](repeating: 0x66, count: 32))
+        let versionTwo = Hex.encode(event.unsignedEncoding)
+        #expect(versionTwo == "02" + versionOne.dropFirst(2) + "0000000000000102" + String(repeating: "66", count: 32))
+        let identity = Identity.generate()
+        event.actor = identity.publicKey.keyID
+        event.sign(with: identity)
+        let parsed = try AuditEvent(leaf: event.leaf)
+        #expect(parsed == event && parsed.leaf == event.leaf)
+        #expect(parsed.governance?.length == 0x0102)
+        // The position is signed: another head, or dropping it back to version 1, breaks the signature.
+        var moved = parsed
+        moved.governance?.head[0] ^= 1
+        #expect(!moved.verifySignature(publicKey: identity.publicKey))
+        var stripped = parsed
+        stripped.governance = nil
+        #expect(!stripped.verifySignature(publicKey: identity.publicKey))
+        // A version-2 leaf without its position is truncated.
+        #expect(throws: AuditError.self) { try AuditEvent(leaf: Array(event.leaf.prefix(event.leaf.count - 64 - 40)) + event.signature) }
+    }
+
     @Test func encodeParseRoundTripAndSignature() throws {
         let identity = Identity.generate()
         var event = AuditEventTests.sampleEvent(actor: identity.publicKey.keyID)
@@ -74,7 +98,7 @@ import VaultCrypto
         #expect(throws: AuditError.self) { try AuditEvent(leaf: leaf + [0]) }
         #expect(throws: AuditError.self) { try AuditEvent(leaf: []) }
         var version = leaf
-        version[0] = 2
+        version[0] = 3   // 1 and 2 are known
         #expect(throws: AuditError.malformedEvent("unsupported version")) { try AuditEvent(leaf: version) }
         var zero = event
         zero.sequence = 0

@@ -23,7 +23,8 @@ public enum AuditLog {
         var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: time,
                                actor: actor.publicKey.keyID, action: action, objects: objects,
                                policyHash: policyHash, commitments: commitments,
-                               previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32))
+                               previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32),
+                               governance: try governancePosition(db, vaultID: vaultID))
         try event.sign(with: actor)
         let leaf = event.leaf
         let leafHash = MerkleHash.leaf(leaf)
@@ -34,6 +35,49 @@ public enum AuditLog {
             throw VaultError.integrity("the audit tree has \(index) leaves but the audit log had \(event.sequence - 1) events")
         }
         return event
+    }
+
+    /// The governance position in `db` now: the chain's length and newest entry hash (the vault id when the
+    /// chain is empty). Inside the writer's transaction this is the chain it verified at open plus what the
+    /// transaction added (the entry that `op apply` records, so its event binds that entry).
+    static func governancePosition(_ db: Database, vaultID: [UInt8]) throws -> AuditEvent.GovernancePosition {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM governance ORDER BY seq DESC LIMIT 1") else {
+            return .init(length: 0, head: vaultID)
+        }
+        return .init(length: UInt64(row["seq"] as Int64), head: Array(row["hash"] as Data))
+    }
+
+    /// Refuses a governance chain that lacks entries the audit log's newest event was written against: the
+    /// events of a client are bound to the chain it verified (version 2 events), so removing the newest
+    /// governance entries (undoing a demotion or a removal for every client that did not see them) shows
+    /// as an event ahead of the chain. Cheap: reads the newest event and one governance row.
+    /// - Throws: `VaultError.rollback` naming the event and the missing entries; `VaultError.integrity` when
+    ///   the entry at the event's position has another hash.
+    public static func checkGovernanceBinding(_ db: Database, vaultID: [UInt8], chainLength: Int) throws {
+        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db),
+              let event = try? AuditEvent(leaf: Array(last.leaf)), let position = event.governance else { return }
+        try checkPosition(position, ofEvent: event.sequence, db, vaultID: vaultID, chainLength: chainLength)
+    }
+
+    /// Checks one event's governance position against the chain in `db` (see `checkGovernanceBinding`).
+    /// - Throws: `VaultError.rollback` or `VaultError.integrity` naming the event.
+    public static func checkPosition(_ position: AuditEvent.GovernancePosition, ofEvent sequence: UInt64, _ db: Database,
+                                     vaultID: [UInt8], chainLength: Int) throws {
+        guard position.length <= UInt64(chainLength) else {
+            throw VaultError.rollback("audit event \(sequence) was written against governance entry \(position.length), but the governance chain has \(chainLength) entries: governance entries were removed")
+        }
+        let head: [UInt8]
+        if position.length == 0 {
+            head = vaultID
+        } else {
+            guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM governance WHERE seq = ?", arguments: [Int64(position.length)]) else {
+                throw VaultError.rollback("audit event \(sequence) was written against governance entry \(position.length), which is missing")
+            }
+            head = Array(hash)
+        }
+        guard head == position.head else {
+            throw VaultError.integrity("audit event \(sequence) was written against another governance entry \(position.length) than the chain holds")
+        }
     }
 
     /// The number of events and the newest leaf hash (zeros when empty).

@@ -17,9 +17,9 @@ import VaultCrypto
 /// with the process) are removed by the next command that writes into the same folder (`removeLeftovers`).
 package enum OutputFile {
     /// The name prefix of partial files.
-    package static let partialPrefix = ".amanah-partial-"
+    static let partialPrefix = ".amanah-partial-"
     /// The name suffix of partial files.
-    package static let partialSuffix = ".tmp"
+    static let partialSuffix = ".tmp"
 
     /// A partial file being written: its path and its open descriptor, which holds the file's `flock`.
     package struct Partial {
@@ -30,7 +30,7 @@ package enum OutputFile {
     }
 
     /// Whether `name` (a last path component) is a partial file of an interrupted write.
-    package static func isPartialName(_ name: String) -> Bool {
+    static func isPartialName(_ name: String) -> Bool {
         guard name.hasPrefix(partialPrefix), name.hasSuffix(partialSuffix) else { return false }
         let middle = name.dropFirst(partialPrefix.count).dropLast(partialSuffix.count)
         return middle.count == 16 && middle.allSatisfy { $0.isHexDigit && !$0.isUppercase }

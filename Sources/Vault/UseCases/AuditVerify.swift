@@ -126,6 +126,7 @@ extension Vault {
                 result.badEvent(first)
             }
 
+            var lastGovernance: UInt64? = nil
             let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
@@ -134,6 +135,12 @@ extension Vault {
                 if !eventProblem,
                    let problem = Self.problem(with: row, leafHash: leafHash, expectedSequence: Int64(position) + 1, previous: previous,
                                               vaultID: vaultID, keys: state.knownKeys) {
+                    eventProblem = true
+                    result.problems.append(problem)
+                    result.badEvent(position + 1)
+                }
+                if !eventProblem, let problem = Self.governanceProblem(row, db: db, vaultID: vaultID, chainLength: state.chainLength,
+                                                                       lastPosition: &lastGovernance) {
                     eventProblem = true
                     result.problems.append(problem)
                     result.badEvent(position + 1)
@@ -222,6 +229,25 @@ extension Vault {
     }
 
     /// The first thing wrong with one event row, or nil. `leafHash` is SHA-256(0x00 ‖ row.leaf).
+    /// The problem with an event's governance position (version 2 events): ahead of the chain, bound to
+    /// another entry than the chain holds, behind an earlier event's position (the chain only grows), or
+    /// missing after an earlier event carried one (a downgrade that would strip the binding).
+    static func governanceProblem(_ row: AuditEventRow, db: Database, vaultID: [UInt8], chainLength: Int,
+                                  lastPosition: inout UInt64?) -> String? {
+        guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { return nil }
+        guard let position = event.governance else {
+            return lastPosition == nil ? nil : "event \(row.seq): it carries no governance position, but an earlier event did"
+        }
+        if let last = lastPosition, position.length < last {
+            return "event \(row.seq): it was written against governance entry \(position.length), before an earlier event's \(last)"
+        }
+        lastPosition = position.length
+        do { try AuditLog.checkPosition(position, ofEvent: event.sequence, db, vaultID: vaultID, chainLength: chainLength) } catch {
+            return "event \(row.seq): \(error)"
+        }
+        return nil
+    }
+
     static func problem(with row: AuditEventRow, leafHash: [UInt8], expectedSequence: Int64, previous: [UInt8], vaultID: [UInt8],
                         keys: [String: MemberPublicKey]) -> String? {
         guard row.seq == expectedSequence else {

@@ -1,5 +1,4 @@
 import VaultCrypto
-import VaultDisclosure
 import VaultGovernance
 import VaultImaging
 import VaultPlatform

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultStore
+
+/// The issued disclosures as the signed audit log records them (`disclosure.issue` events: objects plan hash
+/// (hex), recipient, bundle id, item ids; one commitment, the manifest's SHA-256), and the cross-check of the
+/// `disclosure` table against them. The table is an index: a row someone deleted would let a production
+/// number be issued twice, and a row someone planted or changed would misstate what left the vault.
+public enum DisclosureLedger {
+    /// One issue recorded in the audit log.
+    public struct Issue: Equatable, Sendable {
+        /// The event's sequence number.
+        public var event: UInt64
+        /// SHA-256 of the release plan (32 bytes).
+        public var planHash: [UInt8]
+        public var recipient: String
+        /// The bundle id (`DT-0001`) and its number (1).
+        public var bundleID: String
+        public var bundleNumber: Int
+        /// SHA-256 of the bundle's manifest (32 bytes).
+        public var manifestHash: [UInt8]
+    }
+
+    /// Every `disclosure.issue` event of the log, in log order. Events that do not parse or lack their
+    /// objects are left to `audit verify`, which reports them.
+    /// - Throws: database errors.
+    public static func issues(_ db: Database) throws -> [Issue] {
+        var issues: [Issue] = []
+        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+        while let row = try cursor.next() {
+            // The action sits early in the leaf; skip the parse for the other events cheaply.
+            guard row.leaf.range(of: Data("disclosure.issue".utf8)) != nil,
+                  let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == "disclosure.issue",
+                  event.objects.count >= 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
+                  let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1 else { continue }
+            issues.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
+                                bundleNumber: number, manifestHash: event.commitments[0]))
+        }
+        return issues
+    }
+
+    /// The next bundle number for `recipient`: one more than the highest that the `disclosure` table or the
+    /// audit log records, so that a removed row cannot give a production number out twice.
+    /// - Throws: database errors.
+    public static func nextBundleNumber(_ db: Database, recipient: String) throws -> Int {
+        let recorded = try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [recipient]) ?? 0
+        let logged = try issues(db).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
+        return max(recorded, logged) + 1
+    }
+
+    /// The number of a bundle id (`DT-0012` → 12), nil when it has none.
+    public static func bundleNumber(of bundleID: String) -> Int? {
+        guard let dash = bundleID.lastIndex(of: "-") else { return nil }
+        return Int(bundleID[bundleID.index(after: dash)...])
+    }
+
+    /// Differences between the `disclosure` table and the issues the log records, one line each naming the
+    /// row or the event: a row without its event, an event without its row, a row whose recipient, number or
+    /// manifest differs from its event.
+    /// - Throws: database errors.
+    public static func problems(_ db: Database) throws -> [String] {
+        let issues = try issues(db)
+        var byPlan: [[UInt8]: Issue] = [:]
+        for issue in issues { byPlan[issue.planHash] = issue }
+        var problems: [String] = []
+        var seen = Set<[UInt8]>()
+        for row in try Row.fetchAll(db, sql: "SELECT recipient, bundleNumber, planHash, manifestHash FROM disclosure ORDER BY recipient, bundleNumber") {
+            let planHash = Array(row["planHash"] as Data)
+            let recipient: String = row["recipient"], number: Int = row["bundleNumber"]
+            let name = "disclosure row \(recipient) #\(number)"
+            guard let issue = byPlan[planHash] else {
+                problems.append("\(name): the audit log records no issue of its release plan (a planted row)")
+                continue
+            }
+            seen.insert(planHash)
+            if issue.recipient != recipient || issue.bundleNumber != number {
+                problems.append("\(name): the audit log (event \(issue.event)) records it as \(issue.bundleID) for \(issue.recipient)")
+            } else if issue.manifestHash != Array(row["manifestHash"] as Data) {
+                problems.append("\(name): its manifest hash differs from the one audit event \(issue.event) commits to")
+            }
+        }
+        for issue in issues where !seen.contains(issue.planHash) {
+            problems.append("disclosure \(issue.bundleID) for \(issue.recipient): audit event \(issue.event) records its issue, but its disclosure row is missing from the database (removed); its production numbers stay used")
+        }
+        return problems
+    }
+}
