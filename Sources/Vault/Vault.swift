@@ -334,12 +334,35 @@ public final class Session: @unchecked Sendable {
     public let vault: Vault
     public let identity: IdentityBox
     public let keyRing: KeyRing
+    /// The item and region facts of the signed log, read at the first decision that needs them.
+    private var binding: IndexBinding?
+    private let bindingLock = NSLock()
 
     init(vault: Vault, identity: IdentityBox) {
         self.vault = vault
         self.identity = identity
         keyRing = KeyRing(identity: identity)
         keyRing.stateProvider = { [unowned vault] in vault.state }
+        keyRing.keyCommitmentCheck = { [unowned self] kind, compartment, generation, key, db in
+            try self.verifyCommitted(kind: kind, compartment: compartment, generation: generation, key: key, holder: "sealed to you", db)
+        }
+    }
+
+    /// The key commitments of the signed log, read at the first key that needs them (and again after this
+    /// session appends to the log).
+    private var committedKeys: CommittedKeys?
+
+    /// Refuses an index key or the pseudonym key that the signed log does not commit to (`CommittedKeys`).
+    /// - Throws: `VaultError.integrity`; database errors.
+    package func verifyCommitted(kind: String, compartment: Compartment, generation: Int64, key: SecretBox, holder: String,
+                                 _ db: Database) throws {
+        let committed = try bindingLock.withLock { () throws -> CommittedKeys in
+            if let committedKeys { return committedKeys }
+            let loaded = try CommittedKeys.load(db, keys: vault.state.knownKeys)
+            committedKeys = loaded
+            return loaded
+        }
+        try committed.verify(kind: kind, compartment: compartment, generation: generation, key: key, holder: holder)
     }
 
     /// The member's role, if they are a member (a custodian may have none).
@@ -374,8 +397,26 @@ public final class Session: @unchecked Sendable {
     /// Appends an audit event in `db`'s transaction.
     @discardableResult
     public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = []) throws -> VaultAuditEvent {
-        try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
-                            commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
+        bindingLock.withLock { binding = nil; committedKeys = nil }   // the log changes: read it again when next needed
+        return try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
+                                   commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
+    }
+
+    /// Refuses a decision about item `itemID` (its policy facts, its masks) when its rows (item, source links,
+    /// regions) disagree with the signed audit log (`IndexBinding`). The log is read once per session (one
+    /// pass over the events that bind items and regions, each signature checked) and again after this session
+    /// appends to it.
+    /// - Throws: `VaultError.integrity` naming the first difference; database errors.
+    package func checkBinding(item itemID: String, _ db: Database) throws {
+        let current = try bindingLock.withLock { () throws -> IndexBinding in
+            if let binding { return binding }
+            let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys)
+            binding = loaded
+            return loaded
+        }
+        if let first = try current.problems(item: itemID, db).first {
+            throw VaultError.integrity(first + "; the vault database was changed outside Amanah — run `amanah check`")
+        }
     }
 
     /// The policy subject for this member.

@@ -43,6 +43,9 @@ public final class KeyRing: @unchecked Sendable {
 
     /// The verified governance state, for checking who wrote a record (set by the session).
     public var stateProvider: (() -> GovernanceState)?
+    /// Checks an unwrapped index key against the commitments of the signed log (set by the session): kind,
+    /// compartment, generation, key, the caller's database access; throws when the key is not committed.
+    public var keyCommitmentCheck: ((String, Compartment, Int64, SecretBox, Database) throws -> Void)?
 
     public init(identity: IdentityBox) { self.identity = identity }
 
@@ -66,6 +69,7 @@ public final class KeyRing: @unchecked Sendable {
             try CompartmentKeyCheck.verify(box, compartment: compartment, generation: generation, state: state,
                                            holder: "sealed to you")
         }
+        if kind == "index", let check = keyCommitmentCheck { try check(kind, compartment, generation, box, db) }
         secrets[cacheKey] = box
         return box
     }
@@ -91,5 +95,25 @@ public enum CompartmentKeyCheck {
               (try? X25519.publicKey(for: secret.bytes)) == expected else {
             throw VaultError.integrity("the \(compartment.rawValue) key (generation \(generation)) \(holder) is not the compartment's key named by the governance chain; someone who can write the vault folder may have planted it")
         }
+    }
+}
+
+/// Commitments to the symmetric keys a member cannot check against a public key: index keys (blind indexes,
+/// duplicate tokens) and the pseudonym key. The member who makes such a key puts its commitment into the
+/// signed audit event of that moment (`vault.init`, `compartment.rotate`, `governance.*`); a member who
+/// unwraps one uses it only if its commitment is there, so a key planted by someone who can write the vault
+/// folder (sealed to the member's public key, which is all it takes) is refused.
+public enum KeyCommitment {
+    /// BLAKE2b-256 of `amanah/v1/key-commitment` ‖ lp(kind) ‖ lp(compartment) ‖ generation (8 bytes,
+    /// big-endian) ‖ key (32 bytes). The pseudonym key, which survives rotations, uses kind `pseudonym`,
+    /// the case compartment and generation 0. A hash of a 256-bit random key reveals nothing of it.
+    public static func make(kind: String, compartment: Compartment, generation: Int64, key: SecretBox) -> [UInt8] {
+        var input = Array("amanah/v1/key-commitment".utf8)
+        input.appendLengthPrefixed(kind)
+        input.appendLengthPrefixed(compartment.rawValue)
+        input.appendBigEndian(UInt64(bitPattern: generation))
+        key.bytes.withUnsafeBytes { input.append(contentsOf: $0) }
+        defer { wipe(&input) }
+        return BLAKE2b.hash(input, outputLength: 32)
     }
 }

@@ -16,6 +16,11 @@ public final class KeyWork {
     private var known: [String: SecretBox] = [:]
     /// Holders that received wraps (for the audit event).
     public private(set) var granted: Set<String> = []
+    /// Commitments to the index keys this work made (`KeyCommitment`), for the audit event of the moment.
+    public private(set) var keyCommitments: [[UInt8]] = []
+    /// Checks an index key learnt from the recovery key against the signed log's commitments (set by the
+    /// caller, as `KeyRing.keyCommitmentCheck`).
+    public var keyCommitmentCheck: ((String, Compartment, Int64, SecretBox, Database) throws -> Void)?
 
     /// Work on the vault `vaultID` under `state`; it knows no keys yet (see `learn`).
     public init(vaultID: [UInt8], state: GovernanceState) {
@@ -69,6 +74,8 @@ public final class KeyWork {
                 if kind == "secret" {
                     try CompartmentKeyCheck.verify(box, compartment: compartment, generation: generation, state: state,
                                                    holder: "wrapped to recovery key \(recoveryGeneration)")
+                } else if let check = keyCommitmentCheck {
+                    try check(kind, compartment, generation, box, db)
                 }
                 learn(kind, compartment, generation, box)
             }
@@ -89,6 +96,7 @@ public final class KeyWork {
             throw VaultError.notPermitted("rotating the \(compartment.rawValue) compartment needs its current key")
         }
         let newIndex = SecretBox(SecretBytes.random(count: 32))
+        keyCommitments.append(KeyCommitment.make(kind: "index", compartment: compartment, generation: generation, key: newIndex))
         var attestedBy: Data? = nil, attestation: Data? = nil
         if let identity {
             attestedBy = Data(identity.publicKey.keyID)

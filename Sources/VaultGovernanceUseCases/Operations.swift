@@ -86,6 +86,7 @@ extension Session {
         }
         try write { db in
             let work = KeyWork(vaultID: vault.vaultID, state: state)
+            work.keyCommitmentCheck = keyRing.keyCommitmentCheck
             try work.learn(from: keyRing, db: db)
             if case .recover = operation.change {
                 let recovered = try RecoveryShares.rebuildSecrets(operation, state: state, custodian: identity)
@@ -164,7 +165,7 @@ extension Session {
             default: break
             }
             objects += status.validSigners.map { "signer:" + $0 }
-            try audit(db, action: "governance." + operation.change.typeName, objects: objects)
+            try audit(db, action: "governance." + operation.change.typeName, objects: objects, commitments: work.keyCommitments)
         }
         try vault.reloadState()
         try continueReencryption()
@@ -198,7 +199,7 @@ extension Session {
                 }
                 try work.ensureWraps(db: db)
                 if !rotated.isEmpty {
-                    try audit(db, action: "compartment.rotate", objects: rotated)
+                    try audit(db, action: "compartment.rotate", objects: rotated, commitments: work.keyCommitments)
                     done.append("rotated the \(rotated.joined(separator: ", ")) compartment key\(rotated.count == 1 ? "" : "s")")
                 }
                 if !work.granted.isEmpty {

@@ -279,7 +279,7 @@ import VaultCrypto
             case .editedLeafAndHash:
                 let leaf = try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 3")!
                 var bytes = Array(leaf)
-                bytes[bytes.count - 70] ^= 0x01     // inside the previous-hash field
+                bytes[bytes.count - 64 - 40 - 6] ^= 0x01     // inside the previous-hash field (before the governance position)
                 try db.execute(sql: "UPDATE auditEvent SET leaf = ?, leafHash = ? WHERE seq = 3",
                                arguments: [Data(bytes), Data(SHA256Digest.hash([0x00] + bytes))])
                 expected = ["problem: event 3: it does not link to event 2", "problem: tree node for event 3 does not match"]
@@ -407,10 +407,13 @@ import VaultCrypto
         #expect(all.stdoutLines.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 8 })
         let custodianID = try Self.keyID(vault, "custodian-1"), collectorID = try Self.keyID(vault, "collector")
         let first = all.stdoutLines[0].split(separator: "\t").map(String.init)
-        #expect(first[0] == "1" && first[2] == custodianID && first[3] == "custodian" && first[4] == "vault.init" && first[6] == "-")
+        #expect(first[0] == "1" && first[2] == custodianID && first[3] == "custodian" && first[4] == "vault.init")
+        // Since issue 15 the genesis event commits to each compartment's index key and to the pseudonym key.
+        let initCommitments = first[6].split(separator: ",").map(String.init)
+        #expect(initCommitments.count == 4 && initCommitments.allSatisfy { $0.count == 64 && (try? Hex.decode($0)) != nil }, "\(first[6])")
         #expect(first[1].hasSuffix("Z") && first[1].count == 24)
         let ingest = all.stdoutLines.first { $0.contains("\titem.ingest\t") }!.split(separator: "\t").map(String.init)
-        #expect(ingest[2] == collectorID && ingest[3] == "collector" && ingest[5] == "\(items[0]),C-1")
+        #expect(ingest[2] == collectorID && ingest[3] == "collector" && ingest[5].hasPrefix("\(items[0]),C-1,sequence:1,source:"), "\(ingest)")
         #expect(ingest[6].count == 64 && (try? Hex.decode(ingest[6])) != nil)
         // No secret values: no names, contacts, file names or places.
         for secret in ["Test Person", "Example Street", "Mezzeh", ".jpg", "٣٤٥٦"] { #expect(!all.stdout.contains(secret)) }
@@ -432,7 +435,10 @@ import VaultCrypto
         let array = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         #expect(array.count == 2)
         #expect(Set(array[0].keys) == ["sequence", "time", "actor", "role", "action", "objects", "commitments", "policyHash"])
-        #expect(array[0]["action"] as? String == "item.ingest" && array[0]["objects"] as? [String] == [items[0], "C-1"])
+        // Since issue 15 an ingest also names its sequence in the case and its source record (IndexBinding).
+        let objects = array[0]["objects"] as? [String] ?? []
+        #expect(array[0]["action"] as? String == "item.ingest" && objects.prefix(3) == [items[0], "C-1", "sequence:1"])
+        #expect(objects.count == 4 && objects[3].hasPrefix("source:") && objects[3].count == "source:".count + 32, "\(objects)")
         #expect((array[0]["commitments"] as? [String])?.first?.count == 64)
         #expect(array[1]["role"] as? String == "investigator" && (array[1]["commitments"] as? [String])?.isEmpty == true)
         let none = try vault.cli.run(["audit", "log", "--json", "--item", "nothing", "-C", "vault"])

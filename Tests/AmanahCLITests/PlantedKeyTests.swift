@@ -57,4 +57,41 @@ import VaultCrypto
         // A member whose wrap is intact is unaffected.
         #expect(try vault.run("legal-officer", ["case", "list"]).status == 0)
     }
+
+    @Test func aPlantedIndexKeyIsRefused() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        #expect(try vault.run("investigator", ["case", "search", "--detainee", "4102/227"]).stdout.contains("C-2"))
+        let investigator = try MemberPublicKey(line: vault.publicKeys["investigator"]!)
+        let planted = try SealedBox.seal(SecretBytes.random(count: 32), to: investigator.encryptionKey)
+        try Self.database(vault).write { db in
+            try db.execute(sql: "UPDATE keyWrap SET sealed = ? WHERE compartment = 'case' AND kind = 'index' AND holder = ?",
+                           arguments: [Data(planted), investigator.keyIDHex])
+            #expect(db.changesCount == 1)
+        }
+        let searched = try vault.run("investigator", ["case", "search", "--detainee", "4102/227"])
+        #expect(searched.status != 0, "a search ran under a planted index key: \(searched.stdout)")
+        #expect(searched.stderr.contains("the case index key (generation 1) sealed to you is not a key the signed log commits to"),
+                "\(searched.stderr)")
+    }
+
+    @Test(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+    func aPlantedPseudonymKeyIsRefused() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        // Sealed to the case compartment's public key, as anyone can (it is in vault.json).
+        let genesis = try JSONSerialization.jsonObject(with: vault.cli.read("vault/vault.json")) as! [String: Any]
+        let caseKey = try Base64.decode((genesis["compartments"] as! [String: String])["case"]!)
+        let planted = try SealedBox.seal(SecretBytes.random(count: 32), to: caseKey)
+        try Self.database(vault).write { db in
+            try db.execute(sql: "UPDATE vaultMeta SET value = ? WHERE key = 'pseudonymKey/1'", arguments: [Data(planted)])
+            #expect(db.changesCount == 1)
+        }
+        let proposed = try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                       "--case", "C-1", "--basis-file", "basis.txt", "-o", "req.json"])
+        #expect(proposed.status != 0, "a release was planned with pseudonyms under a planted key")
+        #expect(proposed.stderr.contains("the pseudonym key is not a key the signed log commits to"), "\(proposed.stderr)")
+    }
 }

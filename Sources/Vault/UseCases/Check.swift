@@ -34,7 +34,8 @@ public struct CheckReport: Sendable {
 extension Vault {
     /// Checks the vault's files against its database, never deleting a file that may hold evidence:
     /// 1. SQLite's own `PRAGMA integrity_check` over `vault.sqlite` (a page damaged in place), and the
-    ///    `disclosure` table against the issues the signed audit log records (`DisclosureLedger`);
+    ///    `disclosure` table against the issues the signed audit log records (`DisclosureLedger`), and the
+    ///    `item`, `itemSource` and `region` tables against their signed events (`IndexBinding`);
     /// 2. temporary files of interrupted writes (`blobs/xx/.tmp-<id>`, last written before this process
     ///    started; the vault's lock, held here, shows that the process that made them has ended) are removed;
     /// 3. a quarantined blob that an item refers to again, and whose place is empty, is moved back;
@@ -51,7 +52,9 @@ extension Vault {
     public func check(readData session: Session?, actor: Session? = nil) throws -> CheckReport {
         var report = CheckReport()
         report.problems += try databaseIntegrityProblems()
-        report.problems += try database.queue.read { db in try DisclosureLedger.problems(db) }
+        report.problems += try database.queue.read { db in
+            try DisclosureLedger.problems(db) + IndexBinding.load(db, keys: state.knownKeys).problems(db)
+        }
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()
         let referenced = Set(items.map(\.blobID))

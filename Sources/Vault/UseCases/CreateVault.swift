@@ -134,9 +134,12 @@ extension Vault {
                 try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('pseudonymKey/1', ?)",
                                arguments: [Data(try SealedBox.seal(pseudonymKey, to: compartmentPublic[.case]!))])
                 for row in shareRows { try row.insert(db) }
+                // Commitments to the index keys and the pseudonym key, which members check when they unwrap them.
+                let keyCommitments = Compartment.allCases.map { KeyCommitment.make(kind: "index", compartment: $0, generation: 1, key: indexKeys[$0]!) }
+                    + [KeyCommitment.make(kind: "pseudonym", compartment: .case, generation: 0, key: SecretBox(pseudonymKey.duplicate()))]
                 try AuditLog.append(db, vaultID: vaultID, actor: initiator, action: "vault.init",
                                     objects: request.custodians.map(\.keyIDHex) + request.members.map(\.key.keyIDHex),
-                                    policyHash: state.policyHash.isEmpty ? nil : state.policyHash)
+                                    commitments: keyCommitments, policyHash: state.policyHash.isEmpty ? nil : state.policyHash)
             }
             try database.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try database.queue.close()

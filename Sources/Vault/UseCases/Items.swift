@@ -145,7 +145,9 @@ extension Session {
     }
 
     /// The regions of an item, opened with the media key.
+    /// - Throws: `VaultError.integrity` when the item's regions disagree with the signed log (`checkBinding`).
     package func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
+        try checkBinding(item: itemID, db)
         var views: [RegionView] = []
         for region in try RegionRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("id")).fetchAll(db) {
             let record = try RecordCodec.open(kind: .region, id: region.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)

@@ -26,6 +26,7 @@ extension Session {
     public func itemFacts(_ itemID: String) throws -> ItemFacts {
         try vault.database.queue.read { db in
             guard let item = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try checkBinding(item: itemID, db)
             var facts = ItemFacts(itemID: itemID, caseID: item.caseID, witnesses: [], revealsSource: false, regionCategories: [], unreadable: [])
             let canReadCase = try keyRing.holds("secret", of: .case, generation: generation(.case), db: db)
             var pseudonyms: [String] = []

@@ -8,19 +8,24 @@ extension Session {
     /// The vault's dedicated pseudonym key (32 bytes), sealed to the case compartment: pseudonyms in
     /// releases are keyed BLAKE2b of the recipient and the value under it, so they are stable per recipient
     /// and differ across recipients. It survives rotations of the case compartment unchanged.
-    /// - Throws: `VaultError.notPermitted` without the case compartment key.
+    /// - Throws: `VaultError.notPermitted` without the case compartment key; `VaultError.integrity` when it
+    ///   does not open or the signed log does not commit to it (`CommittedKeys`: a planted key).
     public func pseudonymKey() throws -> SecretBox {
-        try vault.database.queue.read { db in
+        let key = try vault.database.queue.read { db -> SecretBox in
             let generation = generation(.case)
             let secret = try keyRing.key("secret", of: .case, generation: generation, db: db)
             guard let sealed = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(generation)"]),
                   let publicKey = vault.state.publicKey(.case, generation: generation) else {
                 throw VaultError.integrity("the pseudonym key is missing")
             }
-            do { return SecretBox(try SealedBox.open(Array(sealed), publicKey: publicKey, secretKey: secret.bytes)) } catch {
+            let key: SecretBox
+            do { key = SecretBox(try SealedBox.open(Array(sealed), publicKey: publicKey, secretKey: secret.bytes)) } catch {
                 throw VaultError.integrity("the pseudonym key does not open")
             }
+            try verifyCommitted(kind: "pseudonym", compartment: .case, generation: 0, key: key, holder: "", db)
+            return key
         }
+        return key
     }
 }
 

@@ -42,7 +42,7 @@ extension Session {
                 "x": .text(String(x)), "y": .text(String(y)), "width": .text(String(width)), "height": .text(String(height)),
                 "displayWidth": .text(String(displayWidth)), "displayHeight": .text(String(displayHeight)), "reason": .text(trimmed),
             ], vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
-            try audit(db, action: "region.add", objects: [itemID, row.caseID, id])
+            try audit(db, action: "region.add", objects: [itemID, row.caseID, id, "category:" + category])
             return RegionView(id: id, category: category, x: x, y: y, width: width, height: height,
                               displayWidth: displayWidth, displayHeight: displayHeight, reason: trimmed)
         }

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultPolicy
+import VaultStore
+
+/// The key commitments (`KeyCommitment`) of the signed audit log: those of `vault.init`, `compartment.rotate`
+/// and `governance.*` events whose signatures verify.
+public struct CommittedKeys: Sendable {
+    public private(set) var commitments: Set<[UInt8]> = []
+    /// False for a vault made by the first release, whose `vault.init` event commits to no key: its index
+    /// and pseudonym keys cannot be checked until it is migrated.
+    public private(set) var enforced = false
+
+    /// - Parameter keys: key id hex → public key (every key the governance chain knows).
+    /// - Throws: database errors.
+    public static func load(_ db: Database, keys: [String: MemberPublicKey]) throws -> CommittedKeys {
+        var committed = CommittedKeys()
+        let rows = try AuditEventRow.fetchAll(db, sql: """
+            SELECT * FROM auditEvent WHERE instr(leaf, CAST('vault.init' AS BLOB)) > 0
+               OR instr(leaf, CAST('compartment.rotate' AS BLOB)) > 0 OR instr(leaf, CAST('governance.' AS BLOB)) > 0
+            ORDER BY seq
+            """)
+        for row in rows {
+            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
+                  event.action == "vault.init" || event.action == "compartment.rotate" || event.action.hasPrefix("governance."),
+                  let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+            if event.action == "vault.init" && !event.commitments.isEmpty { committed.enforced = true }
+            committed.commitments.formUnion(event.commitments)
+        }
+        return committed
+    }
+
+    /// - Throws: `VaultError.integrity` when `key` is enforced and not committed.
+    public func verify(kind: String, compartment: Compartment, generation: Int64, key: SecretBox, holder: String) throws {
+        guard enforced else { return }
+        let commitment = KeyCommitment.make(kind: kind, compartment: compartment, generation: generation, key: key)
+        guard commitments.contains(commitment) else {
+            let what = kind == "pseudonym" ? "the pseudonym key" : "the \(compartment.rawValue) \(kind) key (generation \(generation)) \(holder)"
+            throw VaultError.integrity("\(what) is not a key the signed log commits to; someone who can write the vault folder may have planted it")
+        }
+    }
+}
