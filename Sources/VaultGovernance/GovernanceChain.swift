@@ -35,6 +35,17 @@ public enum GovernanceChain {
         return state
     }
 
+    /// When each governance entry says it was applied (milliseconds since the epoch), by sequence (from 1);
+    /// entries that do not parse are left out (loading the chain reports them).
+    /// - Throws: database errors.
+    public static func appliedTimes(_ db: Database) throws -> [Int64: Int64] {
+        var times: [Int64: Int64] = [:]
+        for row in try GovernanceRow.order(Column("seq")).fetchAll(db) {
+            if let entry = try? GovernanceEntry(body: Array(row.body)) { times[row.seq] = entry.appliedAt }
+        }
+        return times
+    }
+
     /// Rotations completed by members while the chain had `chainLength` entries: each new public key must be
     /// signed by a member who, in the state of that moment, reads the compartment.
     static func applyAttestations(_ rows: [CompartmentRow], at chainLength: Int, to state: inout GovernanceState) throws {

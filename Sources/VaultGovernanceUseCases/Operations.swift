@@ -71,7 +71,10 @@ extension Session {
     ///   signer, a duplicate, expired, stale, another vault's); `VaultError.integrity` for a forged recovery share,
     ///   naming its holder.
     public func apply(_ operation: GovernanceOperation) throws {
-        let now = Clock.nowMilliseconds()
+        // Expiry is judged at a time the log makes monotonic: never before the newest event, so an applier
+        // whose clock is set back cannot apply an operation that expired.
+        let newest = try vault.database.queue.read { db in try AuditLog.newestTime(db) } ?? 0
+        let now = max(Clock.nowMilliseconds(), newest)
         let state = vault.state
         let status = state.status(of: operation, now: now)
         if let problem = status.problems.first { throw VaultError.invalidInput("operation", problem) }

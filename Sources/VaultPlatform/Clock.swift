@@ -5,11 +5,13 @@ import Glibc
 
 /// Wall-clock time for records and events.
 public enum Clock {
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch. Debug builds add `AMANAH_TEST_CLOCK_OFFSET_MS` when set (tests of
+    /// clocks that are wrong or set back); release builds ignore it.
     public static func nowMilliseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
+        let now = Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
+        return now + (FaultInjection.testHook("AMANAH_TEST_CLOCK_OFFSET_MS").flatMap { Int64($0) } ?? 0)
     }
 
     /// An RFC 3339 UTC timestamp with milliseconds (`2027-01-15T08:00:00.123Z`) of a time at or after the

@@ -20,7 +20,9 @@ public enum AuditLog {
     public static func append(_ db: Database, vaultID: [UInt8], actor: IdentityBox, action: String, objects: [String],
                               commitments: [[UInt8]] = [], policyHash: [UInt8]?, time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
         let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db)
-        var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: time,
+        // Event times never go back: a clock set back cannot place an event before the one it follows.
+        let newest = last.flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time ?? time
+        var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: max(time, newest),
                                actor: actor.publicKey.keyID, action: action, objects: objects,
                                policyHash: policyHash, commitments: commitments,
                                previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32),
@@ -35,6 +37,13 @@ public enum AuditLog {
             throw VaultError.integrity("the audit tree has \(index) leaves but the audit log had \(event.sequence - 1) events")
         }
         return event
+    }
+
+    /// The time of the newest event (milliseconds since the epoch), nil for an empty log: the earliest time
+    /// at which anything can happen next in this vault, whatever a member's clock says.
+    /// - Throws: database errors.
+    public static func newestTime(_ db: Database) throws -> Int64? {
+        try AuditEventRow.order(Column("seq").desc).fetchOne(db).flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time
     }
 
     /// The governance position in `db` now: the chain's length and newest entry hash (the vault id when the

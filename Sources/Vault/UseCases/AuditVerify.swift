@@ -5,6 +5,7 @@ import VaultAudit
 import VaultCrypto
 import VaultStore
 import VaultGovernance
+import VaultPlatform
 
 /// A checkpoint handed to `verifyAuditLog` from outside the vault (a file), as raw bytes.
 public struct GivenCheckpoint: Sendable {
@@ -127,6 +128,8 @@ extension Vault {
             }
 
             var lastGovernance: UInt64? = nil
+            var lastTime: Int64? = nil
+            let appliedTimes = try GovernanceChain.appliedTimes(db)
             let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
@@ -140,7 +143,8 @@ extension Vault {
                     result.badEvent(position + 1)
                 }
                 if !eventProblem, let problem = Self.governanceProblem(row, db: db, vaultID: vaultID, chainLength: state.chainLength,
-                                                                       lastPosition: &lastGovernance) {
+                                                                       lastPosition: &lastGovernance, lastTime: &lastTime,
+                                                                       appliedTimes: appliedTimes) {
                     eventProblem = true
                     result.problems.append(problem)
                     result.badEvent(position + 1)
@@ -232,11 +236,23 @@ extension Vault {
     /// The problem with an event's governance position (version 2 events): ahead of the chain, bound to
     /// another entry than the chain holds, behind an earlier event's position (the chain only grows), or
     /// missing after an earlier event carried one (a downgrade that would strip the binding).
+    /// Also, for version 2 events, times that the log makes monotonic: an event is never earlier than the one
+    /// before it, and the governance entry an `op apply` event records was applied between the event before
+    /// and the event itself (an applier cannot date an entry back, to apply an operation that had expired).
     static func governanceProblem(_ row: AuditEventRow, db: Database, vaultID: [UInt8], chainLength: Int,
-                                  lastPosition: inout UInt64?) -> String? {
+                                  lastPosition: inout UInt64?, lastTime: inout Int64?, appliedTimes: [Int64: Int64]) -> String? {
         guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { return nil }
+        let previousTime = lastTime
+        lastTime = event.time
         guard let position = event.governance else {
             return lastPosition == nil ? nil : "event \(row.seq): it carries no governance position, but an earlier event did"
+        }
+        if let previousTime, event.time < previousTime {
+            return "event \(row.seq): its time \(Clock.format(milliseconds: event.time)) is before the event it follows (\(Clock.format(milliseconds: previousTime)))"
+        }
+        if event.action.hasPrefix("governance."), position.length > (lastPosition ?? 0), let applied = appliedTimes[Int64(position.length)],
+           applied > event.time || applied < (previousTime ?? applied) {
+            return "event \(row.seq): governance entry \(position.length) says it was applied at \(Clock.format(milliseconds: applied)), outside the time between this event and the one before it"
         }
         if let last = lastPosition, position.length < last {
             return "event \(row.seq): it was written against governance entry \(position.length), before an earlier event's \(last)"
