@@ -7,6 +7,7 @@
 # Identities use the test-only cheap key derivation (AMANAH_INSECURE_TEST_KDF=1, honoured by debug builds);
 # their passphrases are in NAME.pass beside them. Nothing here is a real secret.
 set -euo pipefail
+umask 077
 amanah=$(realpath "$1")
 out=$2
 photos=$(realpath "$(dirname "$0")/../keys-example/photos")
@@ -37,6 +38,7 @@ item=$(head -1 items.txt | cut -f1)
 as investigator region add "$item" 40,40,200,120 --category A --reason "a face"
 age-keygen -o tribunal.key 2> /dev/null
 as custodian-1 op propose add-recipient "Demo Tribunal" --age-key "$(age-keygen -y tribunal.key)" -o recipient.json
+as custodian-1 op approve recipient.json --yes
 as custodian-2 op approve recipient.json --yes
 as custodian-1 op apply recipient.json
 printf 'Request of the demo tribunal under rule 77 (test).\n' > basis.txt

@@ -146,7 +146,7 @@ public final class KeyWork {
                 guard let dataKey = newDataKeys[row.kind + "/" + row.recordID] else { continue }
                 let ad = RecordCodec.associatedData(vaultID: vaultID, kind: kind, recordID: row.recordID, field: field)
                 let plain = try XChaCha20Poly1305.open(Array(row.ciphertext), key: dataKey.bytes, associatedData: ad)
-                let value = String(decoding: plain.unprotectedCopy(), as: UTF8.self)
+                let value = try RecordCodec.Value.decode(plain.unprotectedCopy(), isList: false).displayText
                 try BlindIndexRow(kind: kind.rawValue, field: field, token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: newIndex)),
                                   recordID: row.recordID).insert(db)
             }
@@ -160,7 +160,7 @@ public final class KeyWork {
                 }
                 let plain = try XChaCha20Poly1305.open(Array(field.ciphertext), key: dataKey.bytes,
                                                        associatedData: RecordCodec.associatedData(vaultID: vaultID, kind: .item, recordID: item.id, field: "sha256"))
-                let digest = try Hex.decode(String(decoding: plain.unprotectedCopy(), as: UTF8.self))
+                let digest = try Hex.decode(try RecordCodec.Value.decode(plain.unprotectedCopy(), isList: false).displayText)
                 var updated = item
                 updated.contentToken = Data(ContentToken.make(digest: digest, indexKey: newIndex))
                 try updated.update(db)

@@ -23,9 +23,34 @@ public enum RecordCodec {
             }
         }
 
-        /// The value from opened plaintext.
-        /// - Throws: `VaultError.integrity` when it is not UTF-8 or a list is not a JSON array of texts.
-        public static func decode(_ bytes: [UInt8], isList: Bool) throws -> Value {
+        /// What is sealed since issue 15, so that a ciphertext's length says only a bucket of the value's
+        /// length: 0x01 ‖ length (4 bytes, big-endian) ‖ `bytes` ‖ zeros, to a multiple of 64 bytes up to 256,
+        /// and to the Padmé length above. (A value of the first release is `bytes` alone; its first byte is
+        /// never 0x01, since record text refuses control characters and a list starts with `[`.)
+        public var paddedBytes: [UInt8] {
+            let raw = bytes
+            let needed = 5 + raw.count
+            let total = needed <= 256 ? (needed + 63) / 64 * 64 : Int(Padme.paddedLength(UInt64(needed)))
+            let length = UInt32(raw.count)
+            var out: [UInt8] = [0x01, UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
+            out += raw
+            out += [UInt8](repeating: 0, count: total - out.count)
+            return out
+        }
+
+        /// The value from opened plaintext, padded (`paddedBytes`) or not.
+        /// - Throws: `VaultError.integrity` when it is not UTF-8, a list is not a JSON array of texts, or the
+        ///   padding is malformed.
+        public static func decode(_ plaintext: [UInt8], isList: Bool) throws -> Value {
+            var bytes = plaintext
+            if plaintext.first == 0x01 {
+                guard plaintext.count >= 5 else { throw VaultError.integrity("a padded field is truncated") }
+                let length = plaintext[1..<5].reduce(0) { $0 << 8 | Int($1) }
+                guard length <= plaintext.count - 5, plaintext[(5 + length)...].allSatisfy({ $0 == 0 }) else {
+                    throw VaultError.integrity("a padded field is malformed")
+                }
+                bytes = Array(plaintext[5..<(5 + length)])
+            }
             guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.integrity("a field is not UTF-8") }
             guard isList else { return .text(text) }
             guard let items = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String] else {
@@ -141,7 +166,7 @@ public enum RecordCodec {
                                  sealedKey: Data(SealedBox.seal(key.bytes, to: publicKey))).insert(db)
                 dataKeys[spec.compartment] = key
             }
-            var plaintext = value.bytes
+            var plaintext = value.paddedBytes
             defer { wipe(&plaintext) }
             let sealed = try XChaCha20Poly1305.seal(plaintext, key: dataKeys[spec.compartment]!.bytes,
                                                     associatedData: associatedData(vaultID: vaultID, kind: kind, recordID: id, field: name))
