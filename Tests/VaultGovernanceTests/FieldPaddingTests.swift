@@ -4,7 +4,7 @@ import VaultGovernance
 /// Record fields are padded before they are sealed (issue 15): a ciphertext's length says only a bucket of
 /// the value's length. Values of the first release (unpadded) still read.
 @Suite struct FieldPaddingTests {
-    @Test(arguments: [(0, 64), (1, 64), (59, 64), (60, 128), (251, 256), (252, 272), (1000, 1024)]   // above 256: Padmé)
+    @Test(arguments: [(0, 64), (1, 64), (59, 64), (60, 128), (251, 256), (252, 272), (1000, 1024)])   // above 256: Padmé
     func lengthsFallIntoBuckets(length: Int, padded: Int) throws {
         let value = RecordCodec.Value.text(String(repeating: "a", count: length))
         let bytes = value.paddedBytes
