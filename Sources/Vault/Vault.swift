@@ -343,6 +343,9 @@ public final class Session: @unchecked Sendable {
         self.identity = identity
         keyRing = KeyRing(identity: identity)
         keyRing.stateProvider = { [unowned vault] in vault.state }
+        keyRing.recordWriterCheck = { [unowned self] kind, id, compartment, writer, fields, db in
+            try self.checkRecordWriter(kind: kind, id: id, compartment: compartment, writer: writer, fields: fields, db)
+        }
         keyRing.keyCommitmentCheck = { [unowned self] kind, compartment, generation, key, db in
             try self.verifyCommitted(kind: kind, compartment: compartment, generation: generation, key: key, holder: "sealed to you", db)
         }
@@ -351,6 +354,23 @@ public final class Session: @unchecked Sendable {
     /// The key commitments of the signed log, read at the first key that needs them (and again after this
     /// session appends to the log).
     private var committedKeys: CommittedKeys?
+    /// The records' write events and the governance state at each chain position, read at the first record
+    /// opened (again after this session appends to the log or the chain grows).
+    private var recordWrites: (writes: RecordWrites, history: [GovernanceState])?
+
+    /// Refuses a record half whose writer could not write it at the governance position of its write event
+    /// (`RecordWrites.check`).
+    /// - Throws: `VaultError.integrity`; database errors.
+    package func checkRecordWriter(kind: RecordKind, id: String, compartment: Compartment, writer: String, fields: Set<String>,
+                                   _ db: Database) throws {
+        let (writes, history) = try bindingLock.withLock { () throws -> (RecordWrites, [GovernanceState]) in
+            if let recordWrites, recordWrites.history.count == vault.state.chainLength + 1 { return recordWrites }
+            let loaded = (try RecordWrites.load(db, keys: vault.state.knownKeys), try GovernanceChain.history(genesis: vault.genesis, db: db))
+            recordWrites = loaded
+            return loaded
+        }
+        try writes.check(kind: kind, id: id, compartment: compartment, writer: writer, fields: fields, history: history, db)
+    }
 
     /// Refuses an index key or the pseudonym key that the signed log does not commit to (`CommittedKeys`).
     /// - Throws: `VaultError.integrity`; database errors.
@@ -397,7 +417,7 @@ public final class Session: @unchecked Sendable {
     /// Appends an audit event in `db`'s transaction.
     @discardableResult
     public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = []) throws -> VaultAuditEvent {
-        bindingLock.withLock { binding = nil; committedKeys = nil }   // the log changes: read it again when next needed
+        bindingLock.withLock { binding = nil; committedKeys = nil; recordWrites = nil }   // the log changes: read it again when next needed
         return try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
                                    commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
     }

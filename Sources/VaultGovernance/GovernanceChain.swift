@@ -11,6 +11,17 @@ public enum GovernanceChain {
     /// The state after applying every stored entry.
     /// - Throws: `VaultError.integrity` naming the first entry that does not verify.
     public static func load(genesis: Genesis, db: Database) throws -> GovernanceState {
+        try history(genesis: genesis, db: db, keepingAll: false).last!
+    }
+
+    /// The state at every position of the chain: element `n` is the state after `n` entries (0: the genesis),
+    /// for judging what a member's role allowed when they wrote something at that position.
+    /// - Throws: `VaultError.integrity` naming the first entry that does not verify.
+    public static func history(genesis: Genesis, db: Database) throws -> [GovernanceState] {
+        try history(genesis: genesis, db: db, keepingAll: true)
+    }
+
+    private static func history(genesis: Genesis, db: Database, keepingAll: Bool) throws -> [GovernanceState] {
         guard let policyData = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'genesisPolicy'") else {
             throw VaultError.integrity("the genesis policy is missing")
         }
@@ -18,9 +29,11 @@ public enum GovernanceChain {
         do { policy = try Policy(parsing: Array(policyData)) } catch { throw VaultError.integrity("the genesis policy does not parse: \(error)") }
         guard policy.hash == genesis.policyHash else { throw VaultError.integrity("the genesis policy does not match the hash the genesis signs") }
         var state = GovernanceState(genesis: genesis, policy: policy, policyText: Array(policyData))
+        var states: [GovernanceState] = []
         let rows = try GovernanceRow.order(Column("seq")).fetchAll(db)
         let attestations = try CompartmentRow.filter(Column("attestedBy") != nil).order(Column("attestedAtChain"), Column("generation")).fetchAll(db)
         try applyAttestations(attestations, at: 0, to: &state)
+        if keepingAll { states.append(state) }
         for (offset, row) in rows.enumerated() {
             guard row.seq == Int64(offset + 1) else { throw VaultError.integrity("governance entry \(offset + 1) is missing") }
             let body = Array(row.body)
@@ -31,8 +44,9 @@ public enum GovernanceChain {
                 throw VaultError.integrity("governance entry \(row.seq): \(error)")
             }
             try applyAttestations(attestations, at: state.chainLength, to: &state)
+            if keepingAll { states.append(state) }
         }
-        return state
+        return keepingAll ? states : [state]
     }
 
     /// When each governance entry says it was applied (milliseconds since the epoch), by sequence (from 1);

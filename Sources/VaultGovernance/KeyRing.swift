@@ -46,6 +46,10 @@ public final class KeyRing: @unchecked Sendable {
     /// Checks an unwrapped index key against the commitments of the signed log (set by the session): kind,
     /// compartment, generation, key, the caller's database access; throws when the key is not committed.
     public var keyCommitmentCheck: ((String, Compartment, Int64, SecretBox, Database) throws -> Void)?
+    /// Checks that the member whose signature a record's compartment half carries could write those fields
+    /// when they wrote them (set by the session): kind, record id, compartment, writer key id hex, field names,
+    /// the caller's database access; throws when not. Without it, any role the writer ever held counts.
+    public var recordWriterCheck: ((RecordKind, String, Compartment, String, Set<String>, Database) throws -> Void)?
 
     public init(identity: IdentityBox) { self.identity = identity }
 

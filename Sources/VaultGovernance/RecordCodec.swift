@@ -245,7 +245,9 @@ public enum RecordCodec {
                   key.verify(signature, message: message, context: recordContext) else {
                 throw VaultError.integrity("the \(compartment.rawValue) fields of \(kind.rawValue) \(id) do not carry a valid signature of a member")
             }
-            guard mayWrite(writer: writer, kind: kind, compartment: compartment, fields: Set(names), state: state) else {
+            if let check = keyRing.recordWriterCheck {
+                try check(kind, id, compartment, writer, Set(names), db)
+            } else if !mayWrite(writer: writer, kind: kind, compartment: compartment, fields: Set(names), state: state) {
                 throw VaultError.integrity("the \(compartment.rawValue) fields of \(kind.rawValue) \(id) were written by \(writer), whose role may not write them")
             }
             opened.writers[compartment] = writer
@@ -253,17 +255,23 @@ public enum RecordCodec {
         return opened
     }
 
-    /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy:
+    /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy
+    /// (the check for records whose write event names no governance position: the first release's):
     /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
     /// and protective measures.
-    static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
-        let roles = state.everRoles[writer] ?? []
+    public static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
+        mayWrite(writer: writer, roles: state.everRoles[writer] ?? [], kind: kind, compartment: compartment, fields: fields, policy: state.policy)
+    }
+
+    /// Whether a member holding one of `roles` may write these fields under `policy` (as `mayWrite` above).
+    public static func mayWrite(writer: String, roles: Set<Role>, kind: RecordKind, compartment: Compartment, fields: Set<String>,
+                                policy: Policy) -> Bool {
         let action: Action = kind == .region ? .annotate : .ingest
         for role in roles {
             let subject = Subject(keyID: writer, role: role)
-            guard state.policy.decide(subject, action, Resource(compartments: [compartment], label: "\(kind.rawValue) record")).isPermit else { continue }
+            guard policy.decide(subject, action, Resource(compartments: [compartment], label: "\(kind.rawValue) record")).isPermit else { continue }
             if kind == .witness && !fields.isDisjoint(with: ["consent", "protectiveMeasures"]) {
-                guard state.policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "witness record")).isPermit else { continue }
+                guard policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "witness record")).isPermit else { continue }
             }
             return true
         }

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultPolicy
+import VaultStore
+
+/// Which signed audit event wrote each record, and the check that a record's writer could write it at the
+/// governance position of that event. A record's signature alone proves who wrote it, not when: checked
+/// against every role its writer ever held, a member removed by the custodians could go on writing records
+/// that verify. Events are bound to the governance position they were written at (version 2), their
+/// positions never go back, and the newest event stands at the chain's end (checked at open), so a record's
+/// write event tells which roles its writer held then.
+///
+/// Write events: `case.add` and `witness.add` (the record id), `item.ingest` (the item record, and the source
+/// record named `source:ID`), `item.source-add` (its `source:ID`), `region.add` (the region record).
+public struct RecordWrites: Sendable {
+    /// The event that wrote a record.
+    public struct Write: Sendable {
+        public var sequence: UInt64
+        public var actor: String
+        public var position: AuditEvent.GovernancePosition?
+    }
+
+    /// "kind/id" → its write event.
+    public private(set) var writes: [String: Write] = [:]
+    /// Whether the log's first event carries a governance position: a vault made since issue 15, in which
+    /// every record has a version 2 write event.
+    public private(set) var bound = false
+
+    /// Reads the write events, each signature checked under `keys`.
+    /// - Throws: database errors.
+    public static func load(_ db: Database, keys: [String: MemberPublicKey]) throws -> RecordWrites {
+        var result = RecordWrites()
+        if let first = try AuditEventRow.order(Column("seq")).fetchOne(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
+            result.bound = event.governance != nil
+        }
+        let rows = try AuditEventRow.fetchAll(db, sql: """
+            SELECT * FROM auditEvent WHERE instr(leaf, CAST('.add' AS BLOB)) > 0 OR instr(leaf, CAST('item.ingest' AS BLOB)) > 0
+               OR instr(leaf, CAST('item.source-add' AS BLOB)) > 0
+            ORDER BY seq
+            """)
+        for row in rows {
+            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
+                  let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+            let write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
+            let objects = event.objects
+            let source = objects.first { $0.hasPrefix("source:") }.map { String($0.dropFirst("source:".count)) }
+            switch event.action {
+            case "case.add", "witness.add":
+                for id in objects { result.writes[event.action.dropLast(4) + "/" + id] = write }
+            case "item.ingest" where !objects.isEmpty:
+                result.writes["item/" + objects[0]] = write
+                if let source { result.writes["source/" + source] = write }
+            case "item.source-add":
+                if let source { result.writes["source/" + source] = write }
+            case "region.add" where objects.count >= 3:
+                result.writes["region/" + objects[2]] = write
+            default:
+                continue
+            }
+        }
+        return result
+    }
+
+    /// Refuses a record's compartment half unless `writer` wrote it in a signed event at a governance
+    /// position where their role could write those fields. For a vault of the first release, a record whose
+    /// event names no position is judged by every role its writer ever held (until the vault is migrated).
+    /// - Parameters: history: the governance state at each chain length (`GovernanceChain.history`).
+    /// - Throws: `VaultError.integrity` naming the record and why.
+    public func check(kind: RecordKind, id: String, compartment: Compartment, writer: String, fields: Set<String>,
+                      history: [GovernanceState], _ db: Database) throws {
+        let name = "the \(compartment.rawValue) fields of \(kind.rawValue) \(id)"
+        guard let current = history.last else { return }
+        guard let write = writes[kind.rawValue + "/" + id], let position = write.position else {
+            if bound || writes[kind.rawValue + "/" + id]?.position != nil {
+                throw VaultError.integrity("\(name): no signed audit event records their writing (planted outside Amanah?)")
+            }
+            guard RecordCodec.mayWrite(writer: writer, kind: kind, compartment: compartment, fields: fields, state: current) else {
+                throw VaultError.integrity("\(name) were written by \(writer), whose role may not write them")
+            }
+            return
+        }
+        let then = history[min(Int(position.length), history.count - 1)]
+        let roles = then.role(of: writer).map { Set([$0]) } ?? []
+        guard RecordCodec.mayWrite(writer: writer, roles: roles, kind: kind, compartment: compartment, fields: fields, policy: then.policy) else {
+            let held = then.role(of: writer).map { "a \($0.rawValue)" } ?? "not a member"
+            throw VaultError.integrity("\(name) were written by \(writer), whose role may not write them (at governance entry \(position.length), when audit event \(write.sequence) wrote them, \(writer) was \(held))")
+        }
+        guard write.actor == writer else {
+            throw VaultError.integrity("\(name) carry the signature of \(writer), but audit event \(write.sequence) was written by \(write.actor)")
+        }
+        try AuditLog.checkPosition(position, ofEvent: write.sequence, db, vaultID: current.vaultID, chainLength: current.chainLength)
+        // Positions never go back: the event must not claim an earlier one than the event it follows.
+        if write.sequence > 1, let previous = try AuditEventRow.fetchOne(db, key: Int64(write.sequence - 1)),
+           let before = try? AuditEvent(leaf: Array(previous.leaf)), let earlier = before.governance, earlier.length > position.length {
+            throw VaultError.integrity("\(name): audit event \(write.sequence) claims governance entry \(position.length), before the event it follows (\(earlier.length))")
+        }
+    }
+}

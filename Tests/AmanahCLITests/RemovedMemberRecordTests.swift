@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import Testing
+import Vault
+import VaultCrypto
+import VaultGovernance
+import VaultPlatform
+
+/// Issue 15, the removed member's record: a protection officer removed by the custodians keeps their key and
+/// access to the vault folder, and writes a witness record (with a consent) that verifies, since a record's
+/// signature was checked against every role its writer ever held. A record now counts only if its writer
+/// could write it at the governance position of the signed event that wrote it.
+@Suite struct RemovedMemberRecordTests {
+    enum Variant: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case withoutEvent, withEventAtTheChainsEnd
+        var testDescription: String { rawValue }
+    }
+
+    @Test(arguments: Variant.allCases)
+    func aRemovedMembersRecordIsRefused(variant: Variant) throws {
+        let vault = try VaultFixture(extraMembers: [("protection-officer-2", "protection-officer")])
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let removed = try vault.governance(["remove-member", vault.publicKeys["protection-officer-2"]!], approvers: ["custodian-1", "custodian-2"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        // The remaining protection officer completes the rotations of the compartments the removed one read.
+        #expect(try vault.run("protection-officer", ["witness", "list"]).status == 0)
+
+        // The removed member writes a record with nothing but their key, the library and the folder.
+        let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("protection-officer-2.key")), passphrase: passphrase("protection-officer-2")))
+        let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        try database.write { db in
+            let state = try GovernanceChain.load(genesis: genesis, db: db)
+            try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
+                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
+            if variant == .withEventAtTheChainsEnd {
+                try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil)
+            }
+        }
+        try database.close()
+
+        let shown = try vault.run("protection-officer", ["witness", "show", "W-0666"])
+        #expect(shown.status != 0, "\(variant): the removed member's record was accepted: \(shown.stdout)")
+        #expect(!shown.stdout.contains("Demo Tribunal"))
+        let words = variant == .withoutEvent ? "no signed audit event records their writing"
+            : "whose role may not write them (at governance entry 1, when audit event"
+        #expect(shown.stderr.contains(words), "\(variant): \(shown.stderr)")
+        // Records written while they were a member still read.
+        #expect(try vault.run("protection-officer", ["witness", "show", "W-0001"]).stdout.contains("consent: Demo Tribunal"))
+    }
+}
