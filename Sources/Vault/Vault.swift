@@ -111,7 +111,10 @@ public final class Vault: @unchecked Sendable {
         }
         let state = try database.queue.read { db in
             let state = try GovernanceChain.load(genesis: genesis, db: db)
-            try AuditLog.checkGovernanceBinding(db, vaultID: genesis.vaultID, chainLength: state.chainLength)
+            // Commands that report such problems themselves (audit verify, check) open without it.
+            if options.checkClientState {
+                try AuditLog.checkGovernanceBinding(db, vaultID: genesis.vaultID, chainLength: state.chainLength, keys: state.knownKeys)
+            }
             return state
         }
         let vault = Vault(paths: paths, genesis: genesis, database: database, state: state, lock: lock, readOnly: options.readOnly)
@@ -354,6 +357,21 @@ public final class Session: @unchecked Sendable {
     /// The key commitments of the signed log, read at the first key that needs them (and again after this
     /// session appends to the log).
     private var committedKeys: CommittedKeys?
+    /// Whether this session found the audit log's chain whole (`AuditLog.chainProblem`); checked once.
+    private var logIntact = false
+
+    /// Refuses to decide anything from the signed log's facts when its chain is not whole: the facts that
+    /// bind the tables (sources, regions, issues, key commitments, record writes) could be missing. Checked
+    /// once per session (one pass over the log).
+    /// - Throws: `VaultError.integrity` naming the first break; database errors.
+    package func requireIntactLog(_ db: Database) throws {
+        if bindingLock.withLock({ logIntact }) { return }
+        if let problem = try AuditLog.chainProblem(db, vaultID: vault.vaultID) {
+            throw VaultError.integrity(problem + "; the facts it records cannot be relied on — run `amanah audit verify` and `amanah check`")
+        }
+        bindingLock.withLock { logIntact = true }
+    }
+
     /// The records' write events and the governance state at each chain position, read at the first record
     /// opened (again after this session appends to the log or the chain grows).
     private var recordWrites: (writes: RecordWrites, history: [GovernanceState])?
@@ -363,6 +381,7 @@ public final class Session: @unchecked Sendable {
     /// - Throws: `VaultError.integrity`; database errors.
     package func checkRecordWriter(kind: RecordKind, id: String, compartment: Compartment, writer: String, fields: Set<String>,
                                    _ db: Database) throws {
+        try requireIntactLog(db)
         let (writes, history) = try bindingLock.withLock { () throws -> (RecordWrites, [GovernanceState]) in
             if let recordWrites, recordWrites.history.count == vault.state.chainLength + 1 { return recordWrites }
             let loaded = (try RecordWrites.load(db, keys: vault.state.knownKeys), try GovernanceChain.history(genesis: vault.genesis, db: db))
@@ -376,6 +395,7 @@ public final class Session: @unchecked Sendable {
     /// - Throws: `VaultError.integrity`; database errors.
     package func verifyCommitted(kind: String, compartment: Compartment, generation: Int64, key: SecretBox, holder: String,
                                  _ db: Database) throws {
+        try requireIntactLog(db)
         let committed = try bindingLock.withLock { () throws -> CommittedKeys in
             if let committedKeys { return committedKeys }
             let loaded = try CommittedKeys.load(db, keys: vault.state.knownKeys)
@@ -428,6 +448,7 @@ public final class Session: @unchecked Sendable {
     /// appends to it.
     /// - Throws: `VaultError.integrity` naming the first difference; database errors.
     package func checkBinding(item itemID: String, _ db: Database) throws {
+        try requireIntactLog(db)
         let current = try bindingLock.withLock { () throws -> IndexBinding in
             if let binding { return binding }
             let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys)

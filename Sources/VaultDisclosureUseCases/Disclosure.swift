@@ -212,6 +212,7 @@ extension Session {
     /// reused) and `again` for a request never issued.
     private func previousIssue(of request: DisclosureRequest, again: Bool, recipient: String) throws -> IssueRecord? {
         let issuedBefore = try vault.database.queue.read { db -> IssueRecord? in
+            try requireIntactLog(db)
             guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
                                              arguments: [Data(request.planHash)]) else {
                 // Not in the table: the signed log must not record it either (a removed row).

@@ -14,7 +14,7 @@ struct IndexBindingTests {
         ("region category A to C", "UPDATE region SET category = 'C' WHERE itemID = ?", "its row gives category C, audit event"),
         ("region deleted", "DELETE FROM region WHERE itemID = ?", "records it, but its row is missing"),
         ("item moved to another case", "UPDATE item SET caseID = 'C-2' WHERE id = ?", "its row puts it in case C-2, audit event"),
-        ("source link deleted", "DELETE FROM itemSource WHERE itemID = ?", "the audit log records this source, but its link row is missing"),
+        ("source link deleted", "DELETE FROM itemSource WHERE itemID = ?", "but its link row is missing"),
         ("item sequence changed", "UPDATE item SET sequence = 9 WHERE id = ?", "its row gives sequence 9, audit event"),
     ]
 

@@ -24,7 +24,7 @@ struct RegionAdd: ParsableCommand {
             throw CLIError("the rectangle must be x,y,w,h (four whole numbers)", exitCode: CLIError.usage)
         }
         let reasonText = try valueArgument(reason, what: "reason")
-        let session = try options.openSession()
+        let session = try options.openSession(writesSecrets: true)
         let region = try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
                                                      category: category, reason: reasonText)
         rememberState(session.vault)

@@ -62,10 +62,42 @@ public enum AuditLog {
     /// as an event ahead of the chain. Cheap: reads the newest event and one governance row.
     /// - Throws: `VaultError.rollback` naming the event and the missing entries; `VaultError.integrity` when
     ///   the entry at the event's position has another hash.
-    public static func checkGovernanceBinding(_ db: Database, vaultID: [UInt8], chainLength: Int) throws {
-        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db),
-              let event = try? AuditEvent(leaf: Array(last.leaf)), let position = event.governance else { return }
+    /// The newest event must itself verify (its number, vault, leaf hash and signature by a key the chain
+    /// knows): an unsigned row appended at the end cannot stand in for it.
+    public static func checkGovernanceBinding(_ db: Database, vaultID: [UInt8], chainLength: Int,
+                                              keys: [String: MemberPublicKey]) throws {
+        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db) else { return }
+        guard let event = try? AuditEvent(leaf: Array(last.leaf)), event.sequence == UInt64(last.seq), event.vaultID == vaultID,
+              MerkleHash.leaf(Array(last.leaf)) == Array(last.leafHash),
+              let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else {
+            throw VaultError.integrity("the newest audit event (\(last.seq)) does not verify; run `amanah audit verify`")
+        }
+        guard let position = event.governance else { return }
         try checkPosition(position, ofEvent: event.sequence, db, vaultID: vaultID, chainLength: chainLength)
+    }
+
+    /// One pass over the whole log without signatures: numbers without gaps, each stored leaf hash the hash of
+    /// its leaf, each event of this vault, numbered as stored and linked to the one before. An event removed
+    /// from the middle (with the row whose fact it recorded) breaks the link of the next event, which its
+    /// writer signed. Returns the first problem, nil when the chain is whole. (Removing the newest events is
+    /// seen only by a client that saw them, or with a checkpoint.)
+    /// - Throws: database errors.
+    public static func chainProblem(_ db: Database, vaultID: [UInt8]) throws -> String? {
+        var previous = [UInt8](repeating: 0, count: 32)
+        var expected: Int64 = 1
+        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+        while let row = try cursor.next() {
+            guard row.seq == expected else { return "audit event \(expected) is missing from the log" }
+            let leaf = Array(row.leaf)
+            guard MerkleHash.leaf(leaf) == Array(row.leafHash) else { return "audit event \(row.seq) does not match its stored hash" }
+            guard let event = try? AuditEvent(leaf: leaf), event.sequence == UInt64(row.seq), event.vaultID == vaultID,
+                  event.previousLeafHash == previous else {
+                return "audit event \(row.seq) is not linked to the event before it"
+            }
+            previous = Array(row.leafHash)
+            expected += 1
+        }
+        return nil
     }
 
     /// Checks one event's governance position against the chain in `db` (see `checkGovernanceBinding`).

@@ -11,22 +11,45 @@ import VaultStore
 /// by the member who wrote them, so a column that disagrees with its event is reported, and a decision about
 /// the item is refused.
 ///
-/// Events read (objects after the action; the `key:value` objects are written since issue 15):
-/// - `item.ingest`: item id, case id, `sequence:N`, `source:ID`;
-/// - `item.source-add`: item id, case id, `source:ID`;
-/// - `region.add`: item id, case id, region id, `category:CODE`.
-/// Events of the first release lack the `key:value` objects; their sequences, sources and categories are
-/// not compared (the item's case and a region's item are).
+/// Events read:
+/// - `item.ingest`: objects item id, case id; second commitment (since issue 15) `ingestCommitment` over the
+///   item, case, sequence and first source;
+/// - `item.source-add`: objects item id, case id; commitment `sourceCommitment` over the item and the source;
+/// - `region.add`: objects item id, case id, region id, `category:CODE` (since issue 15).
+/// The sequence and the sources are committed to, not named: `item.*` events travel in bundles' custody
+/// records, and a recipient must not learn an item's place in its case or its sources' ids (a source id is
+/// 128 random bits, so the commitment hides the sequence too). Events of the first release carry neither;
+/// for them only the item's case and a region's item are compared.
 public struct IndexBinding: Sendable {
     /// An item as its events record it.
     public struct Item: Sendable {
         public var event: UInt64
         public var caseID: String
-        public var sequence: Int64?
-        /// The source ids the events name; `sourcesKnown` is false when an event of the first release
-        /// added a source without naming it.
-        public var sources: Set<String> = []
+        /// `ingestCommitment` of its ingest event (nil for the first release's).
+        public var ingest: [UInt8]?
+        /// `sourceCommitment` of each further source; `sourcesKnown` is false when an event of the first
+        /// release added a source without committing to it.
+        public var sources: [[UInt8]] = []
         public var sourcesKnown = true
+    }
+
+    /// SHA-256 of `amanah/v1/ingest-binding` ‖ lp(item id) ‖ lp(case id) ‖ sequence (8 bytes, big-endian) ‖
+    /// lp(source id): the index facts of an ingest, 32 bytes.
+    public static func ingestCommitment(itemID: String, caseID: String, sequence: Int64, sourceID: String) -> [UInt8] {
+        var input = Array("amanah/v1/ingest-binding".utf8)
+        input.appendLengthPrefixed(itemID)
+        input.appendLengthPrefixed(caseID)
+        input.appendBigEndian(UInt64(bitPattern: sequence))
+        input.appendLengthPrefixed(sourceID)
+        return SHA256Digest.hash(input)
+    }
+
+    /// SHA-256 of `amanah/v1/source-binding` ‖ lp(item id) ‖ lp(source id): a further source, 32 bytes.
+    public static func sourceCommitment(itemID: String, sourceID: String) -> [UInt8] {
+        var input = Array("amanah/v1/source-binding".utf8)
+        input.appendLengthPrefixed(itemID)
+        input.appendLengthPrefixed(sourceID)
+        return SHA256Digest.hash(input)
     }
 
     /// A region as its event records it.
@@ -64,21 +87,23 @@ public struct IndexBinding: Sendable {
         return binding
     }
 
-    private static func value(_ name: String, in objects: [String]) -> String? {
-        objects.first { $0.hasPrefix(name + ":") }.map { String($0.dropFirst(name.count + 1)) }
-    }
-
     private mutating func add(_ event: AuditEvent) {
         let objects = event.objects
         switch event.action {
         case "item.ingest" where objects.count >= 2:
-            var item = Item(event: event.sequence, caseID: objects[1], sequence: Self.value("sequence", in: objects).flatMap { Int64($0) })
-            if let source = Self.value("source", in: objects) { item.sources.insert(source) } else { item.sourcesKnown = false }
+            var item = Item(event: event.sequence, caseID: objects[1], ingest: event.commitments.count >= 2 ? event.commitments[1] : nil)
+            item.sourcesKnown = item.ingest != nil
             items[objects[0]] = item
         case "item.source-add" where objects.count >= 2:
-            if let source = Self.value("source", in: objects) { items[objects[0]]?.sources.insert(source) } else { items[objects[0]]?.sourcesKnown = false }
+            if event.governance != nil, let commitment = event.commitments.first {
+                items[objects[0]]?.sources.append(commitment)
+            } else {
+                items[objects[0]]?.sourcesKnown = false
+            }
         case "region.add" where objects.count >= 3:
-            regions[objects[2]] = Region(event: event.sequence, itemID: objects[0], category: Self.value("category", in: objects))
+            // The category is the fourth object, by position (a case id may look like "category:X").
+            let category = objects.count >= 4 && objects[3].hasPrefix("category:") ? String(objects[3].dropFirst("category:".count)) : nil
+            regions[objects[2]] = Region(event: event.sequence, itemID: objects[0], category: category)
             regionsByItem[objects[0], default: []].insert(objects[2])
         default:
             break
@@ -98,15 +123,27 @@ public struct IndexBinding: Sendable {
         if row.caseID != logged.caseID {
             problems.append("item \(itemID): its row puts it in case \(row.caseID), audit event \(logged.event) in case \(logged.caseID)")
         }
-        if let sequence = logged.sequence, sequence != row.sequence {
-            problems.append("item \(itemID): its row gives sequence \(row.sequence), audit event \(logged.event) gives \(sequence)")
-        }
-        let links = Set(try String.fetchAll(db, sql: "SELECT sourceID FROM itemSource WHERE itemID = ?", arguments: [itemID]))
-        if logged.sourcesKnown {
-            for missing in logged.sources.subtracting(links).sorted() {
-                problems.append("itemSource \(itemID) → \(missing): the audit log records this source, but its link row is missing")
+        let links = try String.fetchAll(db, sql: "SELECT sourceID FROM itemSource WHERE itemID = ?", arguments: [itemID])
+        if let ingest = logged.ingest, logged.sourcesKnown {
+            // The ingest event commits to the case, the sequence and the first source; each further source
+            // event to its source. Every link must be accounted for, and every commitment met.
+            let first = links.first { Self.ingestCommitment(itemID: itemID, caseID: logged.caseID, sequence: row.sequence, sourceID: $0) == ingest }
+            if first == nil && row.caseID == logged.caseID {
+                let anySequence = links.contains { link in
+                    (1...max(1, row.sequence + 10_000)).contains { Self.ingestCommitment(itemID: itemID, caseID: logged.caseID, sequence: $0, sourceID: link) == ingest }
+                }
+                problems.append(anySequence ? "item \(itemID): its row gives sequence \(row.sequence), audit event \(logged.event) another"
+                                            : "itemSource \(itemID): the audit log records the source it was ingested with (event \(logged.event)), but its link row is missing")
             }
-            for planted in links.subtracting(logged.sources).sorted() {
+            var accounted = Set(first.map { [$0] } ?? [])
+            for commitment in logged.sources {
+                if let link = links.first(where: { Self.sourceCommitment(itemID: itemID, sourceID: $0) == commitment }) {
+                    accounted.insert(link)
+                } else {
+                    problems.append("itemSource \(itemID): the audit log records this source, but its link row is missing")
+                }
+            }
+            for planted in links where !accounted.contains(planted) && first != nil {
                 problems.append("itemSource \(itemID) → \(planted): the audit log records no such source (a planted row)")
             }
         }

@@ -14,7 +14,8 @@ import VaultStore
 /// write event tells which roles its writer held then.
 ///
 /// Write events: `case.add` and `witness.add` (the record id), `item.ingest` (the item record, and the source
-/// record named `source:ID`), `item.source-add` (its `source:ID`), `region.add` (the region record).
+/// record it commits to with `IndexBinding.ingestCommitment`), `item.source-add` (the source record of its
+/// `IndexBinding.sourceCommitment`), `region.add` (the region record).
 public struct RecordWrites: Sendable {
     /// The event that wrote a record.
     public struct Write: Sendable {
@@ -25,6 +26,9 @@ public struct RecordWrites: Sendable {
 
     /// "kind/id" → its write event.
     public private(set) var writes: [String: Write] = [:]
+    /// Per item: its ingest event with the commitment to its first source, and its further sources' events.
+    private var ingests: [String: (write: Write, caseID: String, commitment: [UInt8])] = [:]
+    private var sourceAdds: [String: [(write: Write, commitment: [UInt8])]] = [:]
     /// Whether the log's first event carries a governance position: a vault made since issue 15, in which
     /// every record has a version 2 write event.
     public private(set) var bound = false
@@ -46,15 +50,18 @@ public struct RecordWrites: Sendable {
                   let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             let write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             let objects = event.objects
-            let source = objects.first { $0.hasPrefix("source:") }.map { String($0.dropFirst("source:".count)) }
             switch event.action {
             case "case.add", "witness.add":
                 for id in objects { result.writes[event.action.dropLast(4) + "/" + id] = write }
             case "item.ingest" where !objects.isEmpty:
                 result.writes["item/" + objects[0]] = write
-                if let source { result.writes["source/" + source] = write }
-            case "item.source-add":
-                if let source { result.writes["source/" + source] = write }
+                if objects.count >= 2, event.commitments.count >= 2 {
+                    result.ingests[objects[0]] = (write, objects[1], event.commitments[1])
+                }
+            case "item.source-add" where !objects.isEmpty:
+                if let commitment = event.commitments.first, event.governance != nil {
+                    result.sourceAdds[objects[0], default: []].append((write, commitment))
+                }
             case "region.add" where objects.count >= 3:
                 result.writes["region/" + objects[2]] = write
             default:
@@ -62,6 +69,21 @@ public struct RecordWrites: Sendable {
             }
         }
         return result
+    }
+
+    /// The event that wrote source record `id`: the ingest of the item it is linked to, when that event
+    /// commits to it as the first source, or a further-source event of that item committing to it.
+    private func sourceWrite(_ id: String, _ db: Database) throws -> Write? {
+        for itemID in try String.fetchAll(db, sql: "SELECT itemID FROM itemSource WHERE sourceID = ?", arguments: [id]) {
+            if let ingest = ingests[itemID], let item = try ItemRow.fetchOne(db, key: itemID),
+               IndexBinding.ingestCommitment(itemID: itemID, caseID: ingest.caseID, sequence: item.sequence, sourceID: id) == ingest.commitment {
+                return ingest.write
+            }
+            if let add = sourceAdds[itemID]?.first(where: { IndexBinding.sourceCommitment(itemID: itemID, sourceID: id) == $0.commitment }) {
+                return add.write
+            }
+        }
+        return nil
     }
 
     /// Refuses a record's compartment half unless `writer` wrote it in a signed event at a governance
@@ -73,8 +95,9 @@ public struct RecordWrites: Sendable {
                       history: [GovernanceState], _ db: Database) throws {
         let name = "the \(compartment.rawValue) fields of \(kind.rawValue) \(id)"
         guard let current = history.last else { return }
-        guard let write = writes[kind.rawValue + "/" + id], let position = write.position else {
-            if bound || writes[kind.rawValue + "/" + id]?.position != nil {
+        let found = kind == .source ? try sourceWrite(id, db) : writes[kind.rawValue + "/" + id]
+        guard let write = found, let position = write.position else {
+            if bound || found?.position != nil {
                 throw VaultError.integrity("\(name): no signed audit event records their writing (planted outside Amanah?)")
             }
             guard RecordCodec.mayWrite(writer: writer, kind: kind, compartment: compartment, fields: fields, state: current) else {

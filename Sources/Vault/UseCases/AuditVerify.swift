@@ -278,8 +278,10 @@ extension Vault {
         guard event.previousLeafHash == previous else { return "event \(row.seq): it does not link to event \(row.seq - 1)" }
         guard let key = keys[Hex.encode(event.actor)] else { return "event \(row.seq): its actor \(Hex.encode(event.actor)) is not known to this vault" }
         guard event.verifySignature(publicKey: key) else { return "event \(row.seq): its signature does not verify" }
-        if ["item.ingest", "item.export"].contains(event.action) && event.commitments.count != 1 {
-            return "event \(row.seq): \(event.action) carries \(event.commitments.count) content commitments, expected 1"
+        // An ingest of the first release commits to the content; since issue 15 also to its index facts.
+        if event.action == "item.export" && event.commitments.count != 1
+            || event.action == "item.ingest" && event.commitments.count != (event.governance == nil ? 1 : 2) {
+            return "event \(row.seq): \(event.action) carries \(event.commitments.count) commitments, expected \(event.action == "item.ingest" && event.governance != nil ? 2 : 1)"
         }
         return nil
     }

@@ -53,7 +53,8 @@ extension Vault {
         var report = CheckReport()
         report.problems += try databaseIntegrityProblems()
         report.problems += try database.queue.read { db in
-            try DisclosureLedger.problems(db) + IndexBinding.load(db, keys: state.knownKeys).problems(db)
+            try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
+                + DisclosureLedger.problems(db) + IndexBinding.load(db, keys: state.knownKeys).problems(db)
         }
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()

@@ -504,7 +504,8 @@ extension Session {
         if let existing = try ItemRow.filter(Column("contentToken") == Data(item.contentToken)).fetchOne(db) {
             try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
             try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
-            try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID, "source:" + sourceID])
+            try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID],
+                      commitments: [IndexBinding.sourceCommitment(itemID: existing.id, sourceID: sourceID)])
             var outcome = IngestOutcome(itemID: existing.id, alreadyPresent: true, identifyingMetadata: item.identifying, warnings: item.warnings)
             outcome.existingCase = existing.caseID
             return outcome
@@ -525,8 +526,9 @@ extension Session {
                                presetKeys: [.media: item.dataKey], signer: identity, db: db)
         try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
         try ItemSourceRow(itemID: itemID, sourceID: sourceID, createdAt: now).insert(db)
-        try audit(db, action: "item.ingest", objects: [itemID, options.caseID, "sequence:\(sequence)", "source:" + sourceID],
-                  commitments: [ContentCommitment.commit(contentDigest: item.digest, opening: opening)])
+        try audit(db, action: "item.ingest", objects: [itemID, options.caseID],
+                  commitments: [ContentCommitment.commit(contentDigest: item.digest, opening: opening),
+                                IndexBinding.ingestCommitment(itemID: itemID, caseID: options.caseID, sequence: sequence, sourceID: sourceID)])
         return IngestOutcome(itemID: itemID, alreadyPresent: false, identifyingMetadata: item.identifying, warnings: item.warnings)
     }
 

@@ -71,6 +71,7 @@ extension Session {
             let canRead = try allowed && keyRing.holds("secret", of: .media, generation: generation(.media), db: db)
             var views: [ItemView] = []
             for row in rows {
+                try checkBinding(item: row.id, db)
                 var view = ItemView(id: row.id, caseID: row.caseID, sequence: row.sequence, ingestedAt: Clock.format(milliseconds: row.createdAt))
                 if canRead, let opened = try? RecordCodec.open(kind: .item, id: row.id, vaultID: vault.vaultID, keyRing: keyRing, db: db) {
                     view.mediaType = opened.fields["mediaType"]?.displayText
@@ -103,6 +104,7 @@ extension Session {
                 try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
                 throw VaultError.notPermitted("viewing item \(itemID) needs the media or case compartment key, which your role does not hold")
             }
+            try checkBinding(item: itemID, db)
             var view = ItemView(id: row.id, caseID: row.caseID, sequence: row.sequence, ingestedAt: Clock.format(milliseconds: row.createdAt))
             if readsMedia {
                 let opened = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
@@ -171,6 +173,7 @@ extension Session {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let (row, blobKey, expected, opening) = try vault.database.queue.read { db -> (ItemRow, SecretBox, String, [UInt8]) in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try checkBinding(item: itemID, db)
             try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
                 throw VaultError.notPermitted("exporting item \(itemID) needs the media compartment key, which your role does not hold")
