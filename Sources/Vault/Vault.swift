@@ -398,7 +398,8 @@ public final class Session: @unchecked Sendable {
         try requireIntactLog(db)
         let committed = try bindingLock.withLock { () throws -> CommittedKeys in
             if let committedKeys { return committedKeys }
-            let loaded = try CommittedKeys.load(db, keys: vault.state.knownKeys)
+            let loaded = try CommittedKeys.load(db, keys: vault.state.knownKeys, genesis: vault.genesis,
+                                                history: GovernanceChain.history(genesis: vault.genesis, db: db))
             committedKeys = loaded
             return loaded
         }
@@ -451,7 +452,7 @@ public final class Session: @unchecked Sendable {
         try requireIntactLog(db)
         let current = try bindingLock.withLock { () throws -> IndexBinding in
             if let binding { return binding }
-            let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys)
+            let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys, history: GovernanceChain.history(genesis: vault.genesis, db: db))
             binding = loaded
             return loaded
         }

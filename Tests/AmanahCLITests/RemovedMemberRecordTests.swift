@@ -50,3 +50,36 @@ import VaultPlatform
         #expect(try vault.run("protection-officer", ["witness", "show", "W-0001"]).stdout.contains("consent: Demo Tribunal"))
     }
 }
+
+/// Issue 15 (a review's attack): a removed member signs a new `region.add` event giving a region another
+/// category and changes the row to match. A binding event counts only if its signer's role at its governance
+/// position could write it.
+@Suite struct RemovedMemberBindingTests {
+    @Test func aRemovedMemberCannotRebindARegion() throws {
+        let vault = try VaultFixture(extraMembers: [("investigator-2", "investigator")])
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]])[0].0
+        let added = try vault.run("investigator", ["region", "add", item, "10,10,50,50", "--category", "A", "--reason", "a face"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(try vault.governance(["remove-member", vault.publicKeys["investigator-2"]!], approvers: ["custodian-1", "custodian-2"]).status == 0)
+
+        let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("investigator-2.key")), passphrase: passphrase("investigator-2")))
+        let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        try database.write { db in
+            let region = try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])!
+            try db.execute(sql: "UPDATE region SET category = 'E' WHERE id = ?", arguments: [region])
+            try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "region.add",
+                                objects: [item, "C-1", region, "category:E"], policyHash: nil)
+        }
+        try database.close()
+        let shown = try vault.run("investigator", ["show", item])
+        #expect(shown.status != 0, "a region rebound by a removed member was shown: \(shown.stdout)")
+        #expect(shown.stderr.contains("its row gives category E, audit event"), "\(shown.stderr)")
+        let checked = try vault.run("custodian-1", ["check"])
+        #expect(checked.status == 3)
+        #expect((checked.stdout + checked.stderr).contains("whose role at governance entry 1 could not write it; its facts were not used"),
+                "\(checked.stdout) \(checked.stderr)")
+    }
+}

@@ -44,6 +44,9 @@ import Testing
         #expect(witness.status != 0 && witness.stderr.contains("has never worked with vault"))
         let ingest = try vault.cli.run(["ingest", "--case", "C-9", samplePhotos[0]] + asCollector, environment: laptop)
         #expect(ingest.status != 0 && ingest.stderr.contains("has never worked with vault"))
+        let region = try vault.cli.run(["region", "add", "I-NOTHING", "1,1,2,2", "--category", "A", "--reason", "face of W-0003",
+                                        "-C", "fake", "-i", "investigator.key", "--passphrase-file", "investigator.pass"], environment: laptop)
+        #expect(region.status != 0 && region.stderr.contains("has never worked with vault"), "\(region.stderr)")
 
         // Told to expect the real vault: the fake one is refused by id, with either spelling.
         let wrong = try vault.cli.run(["case", "add", "--from", "case.json", "--expect-vault", vault.vaultID] + asCollector, environment: laptop)

@@ -14,9 +14,15 @@ public struct CommittedKeys: Sendable {
     /// and pseudonym keys cannot be checked until it is migrated.
     public private(set) var enforced = false
 
-    /// - Parameter keys: key id hex → public key (every key the governance chain knows).
+    /// - Parameters:
+    ///   - keys: key id hex → public key (every key the governance chain knows);
+    ///   - genesis: the vault's genesis (only its initiator's `vault.init` counts, and only of this vault);
+    ///   - history: the state at each chain length (`GovernanceChain.history`): an event that names its
+    ///     governance position counts only if its signer took part in the vault there (a member or a
+    ///     custodian, after the event's entry for a governance event).
     /// - Throws: database errors.
-    public static func load(_ db: Database, keys: [String: MemberPublicKey]) throws -> CommittedKeys {
+    public static func load(_ db: Database, keys: [String: MemberPublicKey], genesis: Genesis,
+                            history: [GovernanceState]) throws -> CommittedKeys {
         var committed = CommittedKeys()
         let rows = try AuditEventRow.fetchAll(db, sql: """
             SELECT * FROM auditEvent WHERE instr(leaf, CAST('vault.init' AS BLOB)) > 0
@@ -26,7 +32,16 @@ public struct CommittedKeys: Sendable {
         for row in rows {
             guard let event = try? AuditEvent(leaf: Array(row.leaf)),
                   event.action == "vault.init" || event.action == "compartment.rotate" || event.action.hasPrefix("governance."),
+                  event.vaultID == genesis.vaultID,
                   let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+            if event.action == "vault.init" {
+                guard event.actor == genesis.initiator, event.sequence == 1 else { continue }
+            } else if let position = event.governance {
+                let signer = Hex.encode(event.actor), length = Int(position.length)
+                // Keys are made in `op apply` only by an applier who reads the compartment after the change,
+                // so the signer must take part in the vault at the event's own position.
+                guard length < history.count, history[length].isParticipant(signer) else { continue }
+            }
             if event.action == "vault.init" && !event.commitments.isEmpty { committed.enforced = true }
             committed.commitments.formUnion(event.commitments)
         }

@@ -3,6 +3,8 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultPolicy
+import VaultGovernance
 
 /// The facts that decide what is released of an item, as the signed audit log records them, and the
 /// comparison of the database's plain columns with them. Whoever can write the vault folder can change a
@@ -66,9 +68,12 @@ public struct IndexBinding: Sendable {
     public private(set) var eventProblems: [String] = []
 
     /// Reads the log's `item.ingest`, `item.source-add` and `region.add` events, checking each signature
-    /// under `keys` (key id hex → public key: every key the governance chain knows).
+    /// under `keys` (key id hex → public key: every key the governance chain knows) and, for events that
+    /// name their governance position, that the signer's role there could ingest (or annotate, for a
+    /// region) under the policy of that moment: a member removed since cannot bind a fact. `history` is the
+    /// state at each chain length (`GovernanceChain.history`).
     /// - Throws: database errors.
-    public static func load(_ db: Database, keys: [String: MemberPublicKey]) throws -> IndexBinding {
+    public static func load(_ db: Database, keys: [String: MemberPublicKey], history: [GovernanceState]) throws -> IndexBinding {
         var binding = IndexBinding()
         let rows = try AuditEventRow.fetchAll(db, sql: """
             SELECT * FROM auditEvent WHERE instr(leaf, CAST('item.ingest' AS BLOB)) > 0
@@ -82,9 +87,24 @@ public struct IndexBinding: Sendable {
                 binding.eventProblems.append("audit event \(event.sequence) (\(event.action)) does not verify; its facts were not used")
                 continue
             }
+            guard Self.signerMayWrite(event, action: event.action == "region.add" ? .annotate : .ingest, history: history) else {
+                binding.eventProblems.append("audit event \(event.sequence) (\(event.action)) was signed by \(Hex.encode(event.actor)), whose role at governance entry \(event.governance?.length ?? 0) could not write it; its facts were not used")
+                continue
+            }
             binding.add(event)
         }
         return binding
+    }
+
+    /// Whether the signer of `event` held, at the event's governance position, a role the policy of that
+    /// moment lets do `action` on the media compartment. Events without a position (the first release) pass.
+    static func signerMayWrite(_ event: AuditEvent, action: Action, history: [GovernanceState]) -> Bool {
+        guard let position = event.governance else { return true }
+        guard Int(position.length) < history.count else { return false }
+        let state = history[Int(position.length)]
+        let signer = Hex.encode(event.actor)
+        guard let role = state.role(of: signer) else { return false }
+        return state.policy.decide(Subject(keyID: signer, role: role), action, Resource(compartments: [.media], label: "binding event")).isPermit
     }
 
     private mutating func add(_ event: AuditEvent) {

@@ -54,7 +54,8 @@ extension Vault {
         report.problems += try databaseIntegrityProblems()
         report.problems += try database.queue.read { db in
             try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
-                + DisclosureLedger.problems(db) + IndexBinding.load(db, keys: state.knownKeys).problems(db)
+                + DisclosureLedger.problems(db)
+                + IndexBinding.load(db, keys: state.knownKeys, history: GovernanceChain.history(genesis: genesis, db: db)).problems(db)
         }
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()
