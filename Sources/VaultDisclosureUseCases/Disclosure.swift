@@ -495,6 +495,12 @@ final class OpenedBlobSource: ByteSource, @unchecked Sendable {
         let blob = self.blob, key = self.key, ad = self.associatedData, outcome = self.outcome
         do {
             worker = try WorkerThread(name: "amanah-open") {
+                // The reader may close its end early (the archive is abandoned): a write then fails with EPIPE
+                // instead of raising SIGPIPE, which would end a process that does not ignore it.
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
                 var source = blob
                 var sink = writer
                 do { try SealedStream.open(from: &source, to: &sink, key: key.bytes, associatedData: ad) } catch { outcome.failure = error }

@@ -309,7 +309,14 @@ public struct SandboxClient: Sendable {
         let clock = ContinuousClock()
         var pause: useconds_t = 50
         while true {
-            if let (status, cpu) = try child.reap(wait: false) { return (status, cpu) }
+            let reaped: (status: Int32, cpu: Double)?
+            do { reaped = try child.reap(wait: false) } catch {
+                // It cannot be waited for without blocking: do not leave it running.
+                kill(child.pid, SIGKILL)
+                _ = (try? child.reap(wait: true)) ?? nil
+                throw error
+            }
+            if let (status, cpu) = reaped { return (status, cpu) }
             if clock.now >= deadline {
                 kill(child.pid, SIGKILL)
                 _ = (try? child.reap(wait: true)) ?? nil
