@@ -216,7 +216,9 @@ extension Session {
             guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
                                              arguments: [Data(request.planHash)]) else {
                 // Not in the table: the signed log must not record it either (a removed row).
-                if let logged = try DisclosureLedger.issues(db).first(where: { $0.planHash == request.planHash }) {
+                if let logged = try DisclosureLedger.issues(db, vaultID: vault.vaultID, keys: vault.state.knownKeys,
+                                                            history: GovernanceChain.history(genesis: vault.genesis, db: db))
+                    .first(where: { $0.planHash == request.planHash }) {
                     throw VaultError.integrity("the audit log records the issue of this request as \(logged.bundleID) (event \(logged.event)), but its disclosure row is missing from the database; its production numbers stay used — run `amanah check`")
                 }
                 return nil
@@ -315,7 +317,8 @@ extension Session {
                 events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf), actorKey: actor.line,
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
             }
-            let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient)
+            let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
+                                                                                       history: GovernanceChain.history(genesis: vault.genesis, db: db))
             return Custody(checkpointText: checkpoint.text, treeSize: size, root: root, events: events, bundleNumber: number)
         }
     }
@@ -453,7 +456,8 @@ extension Session {
                 if again {
                     try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
                 } else {
-                    let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient)
+                    let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
+                                                                                       history: GovernanceChain.history(genesis: vault.genesis, db: db))
                     guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
                     try db.execute(sql: """
                         INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)

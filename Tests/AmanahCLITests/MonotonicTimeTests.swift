@@ -29,6 +29,10 @@ import Testing
         let events = try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as! [[String: Any]]
         let times = events.compactMap { $0["time"] as? String }
         #expect(times.count == events.count && times == times.sorted(), "\(times)")
-        #expect(try vault.cli.run(["audit", "verify", "-C", "vault"]).status == 0)
+        // Verified later (when the fifteen days have passed) the log is whole; verified by a machine whose
+        // clock is still at the old date, the event dated ahead is named.
+        #expect(try vault.cli.run(["audit", "verify", "-C", "vault"], environment: later).status == 0)
+        let early = try vault.cli.run(["audit", "verify", "-C", "vault"])
+        #expect(early.status == 3 && early.stdout.contains("more than a day after this machine's clock"), "\(early.stdout)")
     }
 }

@@ -24,10 +24,12 @@ public enum DisclosureLedger {
         public var manifestHash: [UInt8]
     }
 
-    /// Every `disclosure.issue` event of the log, in log order. Events that do not parse or lack their
-    /// objects are left to `audit verify`, which reports them.
+    /// Every `disclosure.issue` event of the log, in log order, that counts: of this vault (`vaultID`),
+    /// signed by a key the chain knows (`keys`), and, for an event naming its governance position, by a
+    /// member at that position (`history`, the state at each chain length). Events that do not parse or
+    /// lack their objects are left to `audit verify`, which reports them.
     /// - Throws: database errors.
-    public static func issues(_ db: Database) throws -> [Issue] {
+    public static func issues(_ db: Database, vaultID: [UInt8], keys: [String: MemberPublicKey], history: [GovernanceState]) throws -> [Issue] {
         var issues: [Issue] = []
         let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
         while let row = try cursor.next() {
@@ -35,7 +37,11 @@ public enum DisclosureLedger {
             guard row.leaf.range(of: Data("disclosure.issue".utf8)) != nil,
                   let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == "disclosure.issue",
                   event.objects.count >= 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
-                  let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1 else { continue }
+                  let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1,
+                  event.vaultID == vaultID, let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+            if let position = event.governance {
+                guard Int(position.length) < history.count, history[Int(position.length)].role(of: Hex.encode(event.actor)) != nil else { continue }
+            }
             issues.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
                                 bundleNumber: number, manifestHash: event.commitments[0]))
         }
@@ -45,9 +51,10 @@ public enum DisclosureLedger {
     /// The next bundle number for `recipient`: one more than the highest that the `disclosure` table or the
     /// audit log records, so that a removed row cannot give a production number out twice.
     /// - Throws: database errors.
-    public static func nextBundleNumber(_ db: Database, recipient: String) throws -> Int {
+    public static func nextBundleNumber(_ db: Database, recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
+                                        history: [GovernanceState]) throws -> Int {
         let recorded = try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [recipient]) ?? 0
-        let logged = try issues(db).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
+        let logged = try issues(db, vaultID: vaultID, keys: keys, history: history).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
         return max(recorded, logged) + 1
     }
 
@@ -61,11 +68,20 @@ public enum DisclosureLedger {
     /// row or the event: a row without its event, an event without its row, a row whose recipient, number or
     /// manifest differs from its event.
     /// - Throws: database errors.
-    public static func problems(_ db: Database) throws -> [String] {
-        let issues = try issues(db)
+    public static func problems(_ db: Database, vaultID: [UInt8], keys: [String: MemberPublicKey],
+                                history: [GovernanceState]) throws -> [String] {
+        let issues = try issues(db, vaultID: vaultID, keys: keys, history: history)
         var byPlan: [[UInt8]: Issue] = [:]
         for issue in issues { byPlan[issue.planHash] = issue }
         var problems: [String] = []
+        // Issue events that do not count (a signature that does not verify, another vault, not a member then).
+        let counted = Set(issues.map(\.event))
+        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+        while let row = try cursor.next() {
+            guard row.leaf.range(of: Data("disclosure.issue".utf8)) != nil, let event = try? AuditEvent(leaf: Array(row.leaf)),
+                  event.action == "disclosure.issue", !counted.contains(event.sequence) else { continue }
+            problems.append("audit event \(event.sequence) (disclosure.issue) does not verify as an issue by a member of this vault; it was not counted")
+        }
         var seen = Set<[UInt8]>()
         for row in try Row.fetchAll(db, sql: "SELECT recipient, bundleNumber, planHash, manifestHash FROM disclosure ORDER BY recipient, bundleNumber") {
             let planHash = Array(row["planHash"] as Data)

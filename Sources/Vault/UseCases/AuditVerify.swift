@@ -247,6 +247,10 @@ extension Vault {
         guard let position = event.governance else {
             return lastPosition == nil ? nil : "event \(row.seq): it carries no governance position, but an earlier event did"
         }
+        // A member whose clock runs ahead dates every later event, and every expiry, from its time: say so.
+        if event.time > Clock.nowMilliseconds() + 24 * 3600 * 1000 {
+            return "event \(row.seq): it is dated \(Clock.format(milliseconds: event.time)), more than a day after this machine's clock; every later event and every expiry is judged from that time (a clock running ahead?)"
+        }
         if let previousTime, event.time < previousTime {
             return "event \(row.seq): its time \(Clock.format(milliseconds: event.time)) is before the event it follows (\(Clock.format(milliseconds: previousTime)))"
         }

@@ -53,9 +53,10 @@ extension Vault {
         var report = CheckReport()
         report.problems += try databaseIntegrityProblems()
         report.problems += try database.queue.read { db in
-            try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
-                + DisclosureLedger.problems(db)
-                + IndexBinding.load(db, keys: state.knownKeys, history: GovernanceChain.history(genesis: genesis, db: db)).problems(db)
+            let history = try GovernanceChain.history(genesis: genesis, db: db)
+            return try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
+                + DisclosureLedger.problems(db, vaultID: vaultID, keys: state.knownKeys, history: history)
+                + IndexBinding.load(db, keys: state.knownKeys, history: history).problems(db)
         }
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()
