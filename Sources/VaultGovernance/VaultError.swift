@@ -60,6 +60,15 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension VaultError {
+    /// Whether this error says that something stored does not verify or went back (`integrity`,
+    /// `rollback`): what `amanah check` reports as a problem (exit 3) rather than as a failure to run.
+    public var isVerificationFailure: Bool {
+        switch self {
+        case .integrity, .rollback: return true
+        default: return false
+        }
+    }
+
     /// `error` in words that name its real cause: a database error becomes a `StoreError` saying that the disk
     /// is full or that the vault database is damaged (with the advice to run `amanah check`); any other error
     /// is returned as it is.

@@ -51,5 +51,8 @@ import Testing
         let listed = try vault.run("investigator", ["case", "list", "--expect-vault", vault.vaultID], environment: laptop)
         #expect(listed.status != 0)
         #expect(listed.stderr.contains("the newest audit event"), "\(listed.stderr)")
+        // `check` reports it as a problem (exit 3), not as a failure to run.
+        let checked = try vault.run("custodian-1", ["check", "--expect-vault", vault.vaultID], environment: laptop)
+        #expect(checked.status == 3 && checked.stdout.contains("problem: integrity check failed: the newest audit event"), "\(checked.stdout) \(checked.stderr)")
     }
 }

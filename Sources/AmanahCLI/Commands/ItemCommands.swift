@@ -1,5 +1,6 @@
 internal import VaultPlatform
 internal import VaultText
+import VaultGovernance
 import ArgumentParser
 import Foundation
 internal import Vault
@@ -214,6 +215,11 @@ struct Check: ParsableCommand {
         do {
             session = (readData || hasIdentity) ? try options.openSession() : nil
             vault = try session?.vault ?? options.openVault()
+        } catch let error as VaultError where error.isVerificationFailure {
+            // What refuses the vault at open (its log or chain does not verify) is what check is for: a problem.
+            Terminal.output("problem: \(error.description)")
+            throw CLIError("check found the vault's log or governance chain not as it must be; do not use the vault until you know why",
+                           exitCode: CLIError.verificationFailed)
         } catch {
             let error = CLIError.from(error)
             // A database too damaged to open as a vault still gets SQLite's own verdict.
