@@ -357,6 +357,22 @@ public final class Session: @unchecked Sendable {
     /// The key commitments of the signed log, read at the first key that needs them (and again after this
     /// session appends to the log).
     private var committedKeys: CommittedKeys?
+    /// The governance state at each chain length, verified once per session (again when the chain grows).
+    private var historyCache: [GovernanceState]?
+    private let historyLock = NSLock()
+
+    /// The governance state after each number of entries (`GovernanceChain.history`), for judging what a
+    /// signer's role allowed at an event's position; computed once while the chain does not change.
+    /// - Throws: `VaultError.integrity` for a chain that does not verify; database errors.
+    package func governanceHistory(_ db: Database) throws -> [GovernanceState] {
+        try historyLock.withLock {
+            if let historyCache, historyCache.count == vault.state.chainLength + 1 { return historyCache }
+            let history = try GovernanceChain.history(genesis: vault.genesis, db: db)
+            historyCache = history
+            return history
+        }
+    }
+
     /// Whether this session found the audit log's chain whole (`AuditLog.chainProblem`); checked once.
     private var logIntact = false
 
@@ -384,7 +400,7 @@ public final class Session: @unchecked Sendable {
         try requireIntactLog(db)
         let (writes, history) = try bindingLock.withLock { () throws -> (RecordWrites, [GovernanceState]) in
             if let recordWrites, recordWrites.history.count == vault.state.chainLength + 1 { return recordWrites }
-            let loaded = (try RecordWrites.load(db, keys: vault.state.knownKeys), try GovernanceChain.history(genesis: vault.genesis, db: db))
+            let loaded = (try RecordWrites.load(db, keys: vault.state.knownKeys), try governanceHistory(db))
             recordWrites = loaded
             return loaded
         }
@@ -399,7 +415,7 @@ public final class Session: @unchecked Sendable {
         let committed = try bindingLock.withLock { () throws -> CommittedKeys in
             if let committedKeys { return committedKeys }
             let loaded = try CommittedKeys.load(db, keys: vault.state.knownKeys, genesis: vault.genesis,
-                                                history: GovernanceChain.history(genesis: vault.genesis, db: db))
+                                                history: governanceHistory(db))
             committedKeys = loaded
             return loaded
         }
@@ -452,7 +468,7 @@ public final class Session: @unchecked Sendable {
         try requireIntactLog(db)
         let current = try bindingLock.withLock { () throws -> IndexBinding in
             if let binding { return binding }
-            let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys, history: GovernanceChain.history(genesis: vault.genesis, db: db))
+            let loaded = try IndexBinding.load(db, keys: vault.state.knownKeys, history: governanceHistory(db))
             binding = loaded
             return loaded
         }

@@ -217,7 +217,7 @@ extension Session {
                                              arguments: [Data(request.planHash)]) else {
                 // Not in the table: the signed log must not record it either (a removed row).
                 if let logged = try DisclosureLedger.issues(db, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                            history: GovernanceChain.history(genesis: vault.genesis, db: db))
+                                                            history: governanceHistory(db))
                     .first(where: { $0.planHash == request.planHash }) {
                     throw VaultError.integrity("the audit log records the issue of this request as \(logged.bundleID) (event \(logged.event)), but its disclosure row is missing from the database; its production numbers stay used — run `amanah check`")
                 }
@@ -318,7 +318,7 @@ extension Session {
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
             }
             let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                                                       history: GovernanceChain.history(genesis: vault.genesis, db: db))
+                                                                                       history: governanceHistory(db))
             return Custody(checkpointText: checkpoint.text, treeSize: size, root: root, events: events, bundleNumber: number)
         }
     }
@@ -457,7 +457,7 @@ extension Session {
                     try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
                 } else {
                     let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                                                       history: GovernanceChain.history(genesis: vault.genesis, db: db))
+                                                                                       history: governanceHistory(db))
                     guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
                     try db.execute(sql: """
                         INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)

@@ -28,7 +28,8 @@ public enum RecordCodec {
         /// and to the Padmé length above. (A value of the first release is `bytes` alone; its first byte is
         /// never 0x01, since record text refuses control characters and a list starts with `[`.)
         public var paddedBytes: [UInt8] {
-            let raw = bytes
+            var raw = bytes
+            defer { wipe(&raw) }   // plaintext: only the padded copy, which the caller wipes, outlives this
             let needed = 5 + raw.count
             let total = needed <= 256 ? (needed + 63) / 64 * 64 : Int(Padme.paddedLength(UInt64(needed)))
             let length = UInt32(raw.count)

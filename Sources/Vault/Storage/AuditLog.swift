@@ -39,6 +39,22 @@ public enum AuditLog {
         return event
     }
 
+    /// The log's events whose action is one of `actions` (an entry ending in "." matches every action that
+    /// begins with it), parsed, in log order. The leaves are filtered in SQL first (`instr`), so only
+    /// candidates are parsed; rows that do not parse are left to `audit verify`. No signature is checked here:
+    /// each caller checks the signer it needs.
+    /// - Throws: database errors.
+    public static func events(_ db: Database, actions: [String]) throws -> [AuditEvent] {
+        let filter = actions.map { _ in "instr(leaf, CAST(? AS BLOB)) > 0" }.joined(separator: " OR ")
+        let rows = try AuditEventRow.fetchAll(db, sql: "SELECT * FROM auditEvent WHERE \(filter) ORDER BY seq",
+                                              arguments: StatementArguments(actions))
+        return rows.compactMap { row in
+            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
+                  actions.contains(where: { $0.hasSuffix(".") ? event.action.hasPrefix($0) : event.action == $0 }) else { return nil }
+            return event
+        }
+    }
+
     /// The time of the newest event (milliseconds since the epoch), nil for an empty log: the earliest time
     /// at which anything can happen next in this vault, whatever a member's clock says.
     /// - Throws: database errors.

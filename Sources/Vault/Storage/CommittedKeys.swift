@@ -24,15 +24,8 @@ public struct CommittedKeys: Sendable {
     public static func load(_ db: Database, keys: [String: MemberPublicKey], genesis: Genesis,
                             history: [GovernanceState]) throws -> CommittedKeys {
         var committed = CommittedKeys()
-        let rows = try AuditEventRow.fetchAll(db, sql: """
-            SELECT * FROM auditEvent WHERE instr(leaf, CAST('vault.init' AS BLOB)) > 0
-               OR instr(leaf, CAST('compartment.rotate' AS BLOB)) > 0 OR instr(leaf, CAST('governance.' AS BLOB)) > 0
-            ORDER BY seq
-            """)
-        for row in rows {
-            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
-                  event.action == "vault.init" || event.action == "compartment.rotate" || event.action.hasPrefix("governance."),
-                  event.vaultID == genesis.vaultID,
+        for event in try AuditLog.events(db, actions: ["vault.init", "compartment.rotate", "governance."]) {
+            guard event.vaultID == genesis.vaultID,
                   let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             if event.action == "vault.init" {
                 guard event.actor == genesis.initiator, event.sequence == 1 else { continue }

@@ -31,12 +31,8 @@ public enum DisclosureLedger {
     /// - Throws: database errors.
     public static func issues(_ db: Database, vaultID: [UInt8], keys: [String: MemberPublicKey], history: [GovernanceState]) throws -> [Issue] {
         var issues: [Issue] = []
-        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
-        while let row = try cursor.next() {
-            // The action sits early in the leaf; skip the parse for the other events cheaply.
-            guard row.leaf.range(of: Data("disclosure.issue".utf8)) != nil,
-                  let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == "disclosure.issue",
-                  event.objects.count >= 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
+        for event in try AuditLog.events(db, actions: ["disclosure.issue"]) {
+            guard event.objects.count >= 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
                   let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1,
                   event.vaultID == vaultID, let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             if let position = event.governance {
@@ -76,10 +72,7 @@ public enum DisclosureLedger {
         var problems: [String] = []
         // Issue events that do not count (a signature that does not verify, another vault, not a member then).
         let counted = Set(issues.map(\.event))
-        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
-        while let row = try cursor.next() {
-            guard row.leaf.range(of: Data("disclosure.issue".utf8)) != nil, let event = try? AuditEvent(leaf: Array(row.leaf)),
-                  event.action == "disclosure.issue", !counted.contains(event.sequence) else { continue }
+        for event in try AuditLog.events(db, actions: ["disclosure.issue"]) where !counted.contains(event.sequence) {
             problems.append("audit event \(event.sequence) (disclosure.issue) does not verify as an issue by a member of this vault; it was not counted")
         }
         var seen = Set<[UInt8]>()

@@ -75,14 +75,7 @@ public struct IndexBinding: Sendable {
     /// - Throws: database errors.
     public static func load(_ db: Database, keys: [String: MemberPublicKey], history: [GovernanceState]) throws -> IndexBinding {
         var binding = IndexBinding()
-        let rows = try AuditEventRow.fetchAll(db, sql: """
-            SELECT * FROM auditEvent WHERE instr(leaf, CAST('item.ingest' AS BLOB)) > 0
-               OR instr(leaf, CAST('item.source-add' AS BLOB)) > 0 OR instr(leaf, CAST('region.add' AS BLOB)) > 0
-            ORDER BY seq
-            """)
-        for row in rows {
-            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
-                  ["item.ingest", "item.source-add", "region.add"].contains(event.action) else { continue }
+        for event in try AuditLog.events(db, actions: ["item.ingest", "item.source-add", "region.add"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else {
                 binding.eventProblems.append("audit event \(event.sequence) (\(event.action)) does not verify; its facts were not used")
                 continue

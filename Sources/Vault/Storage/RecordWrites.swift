@@ -40,14 +40,8 @@ public struct RecordWrites: Sendable {
         if let first = try AuditEventRow.order(Column("seq")).fetchOne(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
             result.bound = event.governance != nil
         }
-        let rows = try AuditEventRow.fetchAll(db, sql: """
-            SELECT * FROM auditEvent WHERE instr(leaf, CAST('.add' AS BLOB)) > 0 OR instr(leaf, CAST('item.ingest' AS BLOB)) > 0
-               OR instr(leaf, CAST('item.source-add' AS BLOB)) > 0
-            ORDER BY seq
-            """)
-        for row in rows {
-            guard let event = try? AuditEvent(leaf: Array(row.leaf)),
-                  let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+        for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "region.add"]) {
+            guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             let write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             let objects = event.objects
             switch event.action {
