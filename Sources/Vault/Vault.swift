@@ -98,7 +98,7 @@ public final class Vault: @unchecked Sendable {
         }
         let storedID = try database.queue.read { db in try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'vaultID'") }
         guard storedID.map(Array.init) == genesis.vaultID else {
-            throw VaultError.integrity("vault.sqlite belongs to another vault than vault.json")
+            throw VaultError.integrity("vault.sqlite belongs to another vault than vault.json (index table vaultMeta, row vaultID, does not hold the id of vault.json)")
         }
         if let expected = options.expectedVaultID {
             let wanted = expected.trimmingCharacters(in: .whitespaces).lowercased()
@@ -266,6 +266,10 @@ public final class Vault: @unchecked Sendable {
                 problems.append("its audit log has \(treeSize) events, older than the checkpoint of size \(seenCheckpoint.size) this client saw")
             } else if rootAtSeen != seenCheckpoint.rootHash {
                 problems.append("its audit log differs from the checkpoint of size \(seenCheckpoint.size) this client saw (a fork)")
+            } else if try database.queue.read({ db in
+                try CheckpointRow.fetchOne(db, key: ["size": Int64(seenCheckpoint.size), "rootHash": Data(seenCheckpoint.rootHash)]) == nil
+            }) {
+                problems.append("the checkpoint of size \(seenCheckpoint.size) this client saw is not stored in the vault (a deleted checkpoint row)")
             }
         }
         return problems
@@ -436,7 +440,7 @@ public final class Session: @unchecked Sendable {
     @discardableResult
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try vault.database.queue.write { db in try body(db) }
+            return try vault.database.write { db in try body(db) }
         } catch let error as DatabaseError where Session.unwritable.contains(error.resultCode.primaryResultCode) {
             let detail = error.message ?? "\(error.resultCode)"
             let cause = error.resultCode.primaryResultCode == .SQLITE_FULL
@@ -453,10 +457,14 @@ public final class Session: @unchecked Sendable {
 
     /// Appends an audit event in `db`'s transaction.
     @discardableResult
-    public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = []) throws -> VaultAuditEvent {
+    /// The index rows this transaction changed since the previous event become its signed index entry
+    /// (`snapshot` instead, for `amanah migrate`).
+    public func audit(_ db: Database, action: String, objects: [String], commitments: [[UInt8]] = [],
+                      snapshot: IndexEntry? = nil) throws -> VaultAuditEvent {
         bindingLock.withLock { binding = nil; committedKeys = nil; recordWrites = nil }   // the log changes: read it again when next needed
         return try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: action, objects: objects,
-                                   commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash)
+                                   commitments: commitments, policyHash: vault.state.policyHash.isEmpty ? nil : vault.state.policyHash,
+                                   entries: vault.database.entries, snapshot: snapshot)
     }
 
     /// Refuses a decision about item `itemID` (its policy facts, its masks) when its rows (item, source links,

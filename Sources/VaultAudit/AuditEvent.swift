@@ -23,6 +23,12 @@ import VaultCrypto
 /// governance length  8 bytes   the number of governance entries after the genesis (0 for none)
 /// governance head    32 bytes  the hash of the newest of them (the vault id when there are none)
 /// ```
+/// Version 3 (written since issue 15 when the event's transaction changed the index) has version byte 0x03,
+/// the version 2 fields, and then the hash of the signed index entry (`IndexEntry`) holding the rows the
+/// transaction wrote:
+/// ```
+/// entry hash         32 bytes  SHA-256 of the entry's encoding
+/// ```
 /// The actor signs `amanah/v1/audit-event\0 ‖ encoding`; the leaf is `encoding ‖ signature (64 bytes)` and
 /// its hash is SHA-256(0x00 ‖ leaf) as RFC 6962 §2.1 defines.
 public struct AuditEvent: Equatable, Sendable {
@@ -30,6 +36,8 @@ public struct AuditEvent: Equatable, Sendable {
     public static let version: UInt8 = 1
     /// Encoding version of an event with a governance position (written by this code).
     public static let versionWithGovernance: UInt8 = 2
+    /// Encoding version of an event with a governance position and an index entry's hash.
+    public static let versionWithEntry: UInt8 = 3
 
     /// Where in the governance chain an event was written: the chain's length (entries after the genesis) and
     /// the hash of its newest entry (the vault id when there are none), both as the writer verified them.
@@ -52,12 +60,14 @@ public struct AuditEvent: Equatable, Sendable {
     public var previousLeafHash: [UInt8]
     /// The governance position the actor wrote against (version 2); nil in events of the first release.
     public var governance: GovernancePosition?
+    /// SHA-256 (32 bytes) of the index entry this event's transaction wrote (version 3); nil when it wrote none.
+    public var entry: [UInt8]?
     /// Ed25519 signature (64 bytes) by the actor over the encoding; empty until signed.
     public var signature: [UInt8]
 
     public init(vaultID: [UInt8], sequence: UInt64, time: Int64, actor: [UInt8], action: String, objects: [String],
                 policyHash: [UInt8]?, commitments: [[UInt8]], previousLeafHash: [UInt8], governance: GovernancePosition? = nil,
-                signature: [UInt8] = []) {
+                entry: [UInt8]? = nil, signature: [UInt8] = []) {
         self.vaultID = vaultID
         self.sequence = sequence
         self.time = time
@@ -68,13 +78,15 @@ public struct AuditEvent: Equatable, Sendable {
         self.commitments = commitments
         self.previousLeafHash = previousLeafHash
         self.governance = governance
+        self.entry = entry
         self.signature = signature
     }
 
     /// The canonical encoding without the signature (the bytes the actor signs, after the context).
     public var unsignedEncoding: [UInt8] {
         precondition(vaultID.count == 32 && actor.count == 8 && previousLeafHash.count == 32, "bad field length")
-        var out: [UInt8] = [governance == nil ? AuditEvent.version : AuditEvent.versionWithGovernance]
+        precondition(entry == nil || governance != nil, "an event with an entry names its governance position")
+        var out: [UInt8] = [entry != nil ? AuditEvent.versionWithEntry : governance == nil ? AuditEvent.version : AuditEvent.versionWithGovernance]
         out.append(contentsOf: vaultID)
         out.appendBigEndian(sequence)
         out.appendBigEndian(UInt64(bitPattern: time))
@@ -99,6 +111,10 @@ public struct AuditEvent: Equatable, Sendable {
             precondition(governance.head.count == 32, "governance head must be 32 bytes")
             out.appendBigEndian(governance.length)
             out.append(contentsOf: governance.head)
+        }
+        if let entry {
+            precondition(entry.count == 32, "entry hash must be 32 bytes")
+            out.append(contentsOf: entry)
         }
         return out
     }
@@ -134,7 +150,7 @@ public struct AuditEvent: Equatable, Sendable {
     public init(leaf bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
         let version = try reader.byte("version")
-        guard version == AuditEvent.version || version == AuditEvent.versionWithGovernance else {
+        guard [AuditEvent.version, AuditEvent.versionWithGovernance, AuditEvent.versionWithEntry].contains(version) else {
             throw AuditError.malformedEvent("unsupported version")
         }
         vaultID = try reader.bytes(32, "vault id")
@@ -155,12 +171,13 @@ public struct AuditEvent: Equatable, Sendable {
         guard commitmentCount <= 100_000 else { throw AuditError.malformedEvent("too many commitments") }
         commitments = try (0..<commitmentCount).map { _ in try reader.bytes(32, "commitment") }
         previousLeafHash = try reader.bytes(32, "previous leaf hash")
-        if version == AuditEvent.versionWithGovernance {
+        if version != AuditEvent.version {
             let length = try reader.uint64("governance length")
             governance = GovernancePosition(length: length, head: try reader.bytes(32, "governance head"))
         } else {
             governance = nil
         }
+        entry = version == AuditEvent.versionWithEntry ? try reader.bytes(32, "entry hash") : nil
         signature = try reader.bytes(64, "signature")
         guard reader.isAtEnd else { throw AuditError.malformedEvent("trailing bytes") }
     }

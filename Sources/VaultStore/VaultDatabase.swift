@@ -13,6 +13,9 @@ public final class VaultDatabase: Sendable {
     public let queue: DatabaseQueue
     /// Path of the database file.
     public let path: String
+    /// Records the index rows each write transaction changes, for its audit event's signed entry (nil when
+    /// the database was opened read-only).
+    public let entries: EntryRecorder?
 
     /// Opens (or, when `create` is true, creates) the database at `path` and migrates it.
     /// - Parameter readOnly: open without write access (verification commands).
@@ -71,6 +74,27 @@ public final class VaultDatabase: Sendable {
             throw StoreError.io("open \(path)", "\(error)")
         }
         self.path = path
+        if readOnly {
+            entries = nil
+        } else {
+            do {
+                entries = try queue.inDatabase { db in try EntryRecorder(db) }
+            } catch let error as DatabaseError {
+                throw StoreError(databaseError: error, path: path, operation: "open")
+            }
+        }
+    }
+
+    /// Runs `body` in one write transaction that commits only if every index row it changed was taken into
+    /// an audit event's signed entry (`EntryRecorder`).
+    /// - Throws: what `body` throws; `StoreError.corrupted` for index rows left without an entry; database
+    ///   errors. The transaction rolls back on any of them.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write { db in
+            let result = try body(db)
+            try entries?.requireNoPending(db)
+            return result
+        }
     }
 
     /// `PRAGMA synchronous` of the connection as SQLite reports it: 2 (FULL) for a writable vault database, so
@@ -337,6 +361,20 @@ public enum VaultSchema {
         // (`disclose issue --again`). NULL for bundles issued before this migration.
         migrator.registerMigration("v2-disclosure-checkpoint-size") { db in
             try db.alter(table: "disclosure") { t in t.add(column: "checkpointSize", .integer) }
+        }
+        // Signed index entries (issue 15): the rows each audit event's transaction wrote, whose hash the event
+        // carries (`IndexEntry`). Append-only, like the log.
+        migrator.registerMigration("v3-index-entries") { db in
+            try db.create(table: "entry") { t in
+                t.primaryKey("event", .integer)
+                t.column("body", .blob).notNull()
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER entryNoUpdate BEFORE UPDATE ON entry
+                BEGIN SELECT RAISE(ABORT, 'index entries are append-only'); END;
+                CREATE TRIGGER entryNoDelete BEFORE DELETE ON entry
+                BEGIN SELECT RAISE(ABORT, 'index entries are append-only'); END;
+                """)
         }
         return migrator
     }

@@ -279,7 +279,8 @@ import VaultCrypto
             case .editedLeafAndHash:
                 let leaf = try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 3")!
                 var bytes = Array(leaf)
-                bytes[bytes.count - 64 - 40 - 6] ^= 0x01     // inside the previous-hash field (before the governance position)
+                // Inside the previous-hash field (before the governance position and the index entry's hash).
+                bytes[bytes.count - 64 - 32 - 40 - 6] ^= 0x01
                 try db.execute(sql: "UPDATE auditEvent SET leaf = ?, leafHash = ? WHERE seq = 3",
                                arguments: [Data(bytes), Data(SHA256Digest.hash([0x00] + bytes))])
                 expected = ["problem: event 3: it does not link to event 2", "problem: tree node for event 3 does not match"]

@@ -5,6 +5,7 @@ import Vault
 import VaultCrypto
 import VaultGovernance
 import VaultPlatform
+import VaultStore
 
 /// Issue 15, the removed member's record: a protection officer removed by the custodians keeps their key and
 /// access to the vault folder, and writes a witness record (with a consent) that verifies, since a record's
@@ -35,7 +36,8 @@ import VaultPlatform
             try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
                                    vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
             if variant == .withEventAtTheChainsEnd {
-                try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil)
+                try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil,
+                                    entries: nil)
             }
         }
         try database.close()
@@ -67,11 +69,14 @@ import VaultPlatform
         let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("investigator-2.key")), passphrase: passphrase("investigator-2")))
         let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
         let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        // The removed member's event even carries a signed index entry with the changed row.
+        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
+        let region = try database.read { db in try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])! }
         try database.write { db in
-            let region = try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])!
+            _ = try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])!
             try db.execute(sql: "UPDATE region SET category = 'E' WHERE id = ?", arguments: [region])
             try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "region.add",
-                                objects: [item, "C-1", region, "category:E"], policyHash: nil)
+                                objects: [item, "C-1", region, "category:E"], policyHash: nil, entries: recorder)
         }
         try database.close()
         let shown = try vault.run("investigator", ["show", item])
@@ -81,5 +86,7 @@ import VaultPlatform
         #expect(checked.status == 3)
         #expect((checked.stdout + checked.stderr).contains("whose role at governance entry 1 could not write it; its facts were not used"),
                 "\(checked.stdout) \(checked.stderr)")
+        #expect(checked.stdout.contains("who was not a member at governance entry 1; its entry was not used"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("index table region, row 1 (id='\(region)'): column category is 'E'"), "\(checked.stdout)")
     }
 }

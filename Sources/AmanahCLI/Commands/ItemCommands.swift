@@ -188,9 +188,15 @@ struct Check: ParsableCommand {
             writes are removed; a blob no item refers to is moved to quarantine/ (with -i KEY, one audit event \
             each; without -i it is only reported); an item whose blob is missing is reported and kept. With \
             --read-data (needs -i and the media key) every blob is decrypted and compared with its SHA-256 and \
-            ingest commitment. Exit status 3 on any problem, and while quarantine/ is not empty.
+            ingest commitment. Every row of every index table is compared with the signed index entries of \
+            the log replayed, naming the table and row that differ. With --rebuild the whole index is also \
+            rebuilt from the log into a fresh database beside vault.sqlite and compared with it; the rebuilt \
+            database is kept (and named) only when it differs. Exit status 3 on any problem, and while \
+            quarantine/ is not empty.
             """)
     @Flag(name: .customLong("read-data"), help: "Decrypt and hash every blob.") var readData = false
+    @Flag(name: .customLong("rebuild"), help: "Also rebuild the index from the log into a fresh database and compare the two.")
+    var rebuild = false
     @Flag(name: .customLong("accept-lost-changes"),
           help: "When the vault lacks only changes this client made itself (its database went back), accept the vault as it is.")
     var acceptLostChanges = false
@@ -239,8 +245,49 @@ struct Check: ParsableCommand {
         if readData { summary += ", \(report.itemsRead) read and verified (\(report.bytesRead) bytes)" }
         if !report.inQuarantine.isEmpty { summary += ", \(report.inQuarantine.count) file\(report.inQuarantine.count == 1 ? "" : "s") in quarantine/" }
         Terminal.output(summary)
-        if !report.problems.isEmpty {
-            throw CLIError("check found \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
+        var problems = report.problems.count
+        if rebuild {
+            let rebuilt = try vault.rebuildIndex()
+            for difference in rebuilt.differences { Terminal.output("problem: rebuilt index: \(difference)") }
+            problems += rebuilt.differences.count
+            if let kept = rebuilt.kept {
+                Terminal.output("rebuilt the index from \(rebuilt.entries) signed entr\(rebuilt.entries == 1 ? "y" : "ies") (\(rebuilt.rows) rows) into \(kept); it differs from vault.sqlite as listed. Nothing was replaced: a custodian decides whether to put it in place of vault.sqlite (keep the old file)")
+            } else {
+                Terminal.output("rebuilt the index from \(rebuilt.entries) signed entr\(rebuilt.entries == 1 ? "y" : "ies") (\(rebuilt.rows) rows): equal to vault.sqlite, table by table (the rebuilt copy was removed)")
+            }
         }
+        if problems > 0 {
+            throw CLIError("check found \(problems) problem\(problems == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
+        }
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bind a vault made by an earlier release to signed index entries (a custodian; audited).",
+        discussion: """
+            Checks what the log can vouch for (the audit log, the disclosure ledger, the item, source and region \
+            rows against their signed events, SQLite's integrity, and every record the custodian can open), \
+            then signs one vault.migrate event whose index entry holds every index row. A row or event that \
+            fails a check is named and nothing is migrated (exit 3). Run once; running it again says so.
+            """)
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession(writesSecrets: true)
+        let report: MigrationReport
+        do {
+            report = try session.migrateIndex(confirm: VaultOptions.confirmTrustAtTerminal)
+        } catch VaultError.integrity(let detail) {
+            for line in detail.split(separator: "\n").dropFirst() { Terminal.output("problem: \(line)") }
+            throw CLIError(String(detail.split(separator: "\n").first ?? ""), exitCode: CLIError.verificationFailed)
+        }
+        rememberState(session.vault)
+        if report.alreadyMigrated {
+            Terminal.message("the vault's index is bound to signed entries already; nothing to migrate")
+            return
+        }
+        for (table, count) in report.rows where count > 0 { Terminal.output("\(table): \(count) row\(count == 1 ? "" : "s")") }
+        Terminal.output("migrated: audit event \(report.event) signs every index row (\(report.recordsOpened) records opened and checked, \(report.recordsSealed) sealed to compartments you do not hold, checked at every read)")
     }
 }

@@ -13,12 +13,17 @@ public enum AuditLog {
     /// Appends an event signed by `actor`, and its leaf hash to the audit tree (`auditNode`, leaf index =
     /// sequence − 1), both in the caller's transaction: the event, its tree nodes and the operation commit
     /// together or not at all. O(log n) reads and writes at n events.
+    /// The index rows the transaction changed since the previous event (taken from `entries`, the database's
+    /// `EntryRecorder`), or `snapshot` when given, become the event's signed index entry: stored in `entry`
+    /// under the event's sequence, its hash in the event (version 3).
     /// - Returns: the appended event.
     /// - Throws: database errors (the caller's transaction then rolls back); `VaultError.integrity` when the
     ///   tree and the log disagree on the number of events (a damaged vault: nothing is appended).
     @discardableResult
     public static func append(_ db: Database, vaultID: [UInt8], actor: IdentityBox, action: String, objects: [String],
-                              commitments: [[UInt8]] = [], policyHash: [UInt8]?, time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
+                              commitments: [[UInt8]] = [], policyHash: [UInt8]?, entries: EntryRecorder?, snapshot: IndexEntry? = nil,
+                              time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
+        let entry = try snapshot ?? entries?.takeEntry(db, vaultID: vaultID)
         let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db)
         // Event times never go back: a clock set back cannot place an event before the one it follows.
         let newest = last.flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time ?? time
@@ -26,11 +31,12 @@ public enum AuditLog {
                                actor: actor.publicKey.keyID, action: action, objects: objects,
                                policyHash: policyHash, commitments: commitments,
                                previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32),
-                               governance: try governancePosition(db, vaultID: vaultID))
+                               governance: try governancePosition(db, vaultID: vaultID), entry: entry?.hash)
         try event.sign(with: actor)
         let leaf = event.leaf
         let leafHash = MerkleHash.leaf(leaf)
         try AuditEventRow(seq: Int64(event.sequence), leaf: Data(leaf), leafHash: Data(leafHash)).insert(db)
+        if let entry { try EntryRow(event: Int64(event.sequence), body: Data(entry.encoding)).insert(db) }
         var tree = AuditLog.tree(db)
         let index = try tree.append(leafHash)
         guard index == event.sequence - 1 else {

@@ -35,7 +35,10 @@ extension Vault {
     /// Checks the vault's files against its database, never deleting a file that may hold evidence:
     /// 1. SQLite's own `PRAGMA integrity_check` over `vault.sqlite` (a page damaged in place), and the
     ///    `disclosure` table against the issues the signed audit log records (`DisclosureLedger`), and the
-    ///    `item`, `itemSource` and `region` tables against their signed events (`IndexBinding`);
+    ///    `item`, `itemSource` and `region` tables against their signed events (`IndexBinding`), every row
+    ///    of every index table against the signed index entries replayed (`IndexLog`: a changed, swapped,
+    ///    deleted or planted row is named with its table and row id), and the audit log as `audit verify`
+    ///    checks it (events, tree nodes, checkpoints);
     /// 2. temporary files of interrupted writes (`blobs/xx/.tmp-<id>`, last written before this process
     ///    started; the vault's lock, held here, shows that the process that made them has ended) are removed;
     /// 3. a quarantined blob that an item refers to again, and whose place is empty, is moved back;
@@ -57,6 +60,14 @@ extension Vault {
             return try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
                 + DisclosureLedger.problems(db, vaultID: vaultID, keys: state.knownKeys, history: history)
                 + IndexBinding.load(db, keys: state.knownKeys, history: history).problems(db)
+        }
+        do {
+            report.problems += try database.queue.read { db in
+                try indexProblems(db, history: try GovernanceChain.history(genesis: genesis, db: db))
+            }
+            report.problems += try verifyAuditLog().problems.map { "audit log: " + $0 }
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+            report.problems.append("vault.sqlite is damaged: \(error.message ?? "\(error.resultCode)"); the index could not be compared with the log (restore it from a backup)")
         }
         let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
         let inventory = try blobs.inventory()
@@ -193,6 +204,71 @@ extension Vault {
 }
 
 extension Vault {
+    /// Every difference between the database's index tables and the signed index entries replayed, and every
+    /// entry that could not be used; for a vault whose log holds no entry (made before issue 15 and not
+    /// migrated), one line saying so.
+    /// - Throws: database errors.
+    func indexProblems(_ db: Database, history: [GovernanceState]) throws -> [String] {
+        let log = try IndexLog.load(db, vaultID: vaultID, keys: state.knownKeys, history: history,
+                                    genesisInitiator: Hex.encode(genesis.initiator))
+        guard let replay = log.replay else {
+            return log.problems + ["the index is not bound to signed entries (a vault made by an earlier release): a custodian runs `amanah migrate` to check its rows and sign them, after which check compares every row with the log"]
+        }
+        return try log.problems + replay.differences(from: db)
+    }
+
+    /// The result of `check --rebuild`.
+    public struct RebuildReport: Sendable {
+        /// Where the rebuilt database was written; nil when it equalled the vault's and was removed.
+        public var kept: String?
+        /// Rows in the rebuilt index tables, and entries replayed.
+        public var rows = 0
+        public var entries = 0
+        /// How the vault's index tables differ from the rebuilt ones (empty when equal), and entries not used.
+        public var differences: [String] = []
+    }
+
+    /// Rebuilds the whole index from the log into a fresh database beside `vault.sqlite` (a copy of it whose
+    /// index tables are emptied and then filled by replaying every signed entry) and compares the two table by
+    /// table, row by row. When they are equal the copy is removed; otherwise it is kept as
+    /// `vault.rebuilt-<time>.sqlite` for a custodian to inspect and, if they decide so, put in place of
+    /// `vault.sqlite` (nothing of the vault is changed or deleted here).
+    /// - Throws: `VaultError.failed` when the vault has no entries to rebuild from (not migrated) or the copy
+    ///   cannot be written; database errors.
+    public func rebuildIndex() throws -> RebuildReport {
+        let path = paths.root + "/vault.rebuilt-" + String(Clock.nowMilliseconds()) + ".sqlite"
+        guard !DurableFile.exists(path) else { throw VaultError.failed("\(path) exists already; run again") }
+        var report = RebuildReport()
+        var keep = false
+        defer {
+            if !keep {
+                for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+            }
+        }
+        do {
+            let target = try IndexReplay(copyOf: database.queue, to: path)
+            let log = try database.queue.read { db in
+                try IndexLog.load(db, vaultID: vaultID, keys: state.knownKeys, history: try GovernanceChain.history(genesis: genesis, db: db),
+                                  genesisInitiator: Hex.encode(genesis.initiator), into: target)
+            }
+            guard let replay = log.replay else {
+                throw VaultError.failed("the log holds no signed index entries to rebuild from (a vault made by an earlier release): run `amanah migrate` first")
+            }
+            report.entries = log.applied
+            report.rows = try replay.rowCount()
+            report.differences = try log.problems + database.queue.read { db in try replay.differences(from: db) }
+            try replay.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try replay.queue.close()
+        } catch let error as DatabaseError {
+            throw VaultError.failed("cannot write the rebuilt database \(path): \(error.message ?? "\(error.resultCode)"); the vault was not changed")
+        }
+        if !report.differences.isEmpty {
+            keep = true
+            report.kept = path
+        }
+        return report
+    }
+
     /// SQLite's `PRAGMA integrity_check` over the vault database, as problems ("vault.sqlite: ..."); empty when
     /// it answers "ok".
     /// - Parameter quick: `PRAGMA quick_check` instead (no index-against-table comparison; faster).

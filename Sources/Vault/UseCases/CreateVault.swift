@@ -122,7 +122,7 @@ extension Vault {
             let database = try VaultDatabase(path: temporary + "/vault.sqlite", create: true)
             let vaultID = genesis.vaultID
             let state = initialState
-            try database.queue.write { db in
+            try database.write { db in
                 try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('vaultID', ?)", arguments: [Data(vaultID)])
                 try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('genesisPolicy', ?)", arguments: [Data(policyText)])
                 for (compartment, key) in compartmentPublic {
@@ -139,7 +139,8 @@ extension Vault {
                     + [KeyCommitment.make(kind: "pseudonym", compartment: .case, generation: 0, key: SecretBox(pseudonymKey.duplicate()))]
                 try AuditLog.append(db, vaultID: vaultID, actor: initiator, action: "vault.init",
                                     objects: request.custodians.map(\.keyIDHex) + request.members.map(\.key.keyIDHex),
-                                    commitments: keyCommitments, policyHash: state.policyHash.isEmpty ? nil : state.policyHash)
+                                    commitments: keyCommitments, policyHash: state.policyHash.isEmpty ? nil : state.policyHash,
+                                    entries: database.entries)
             }
             try database.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try database.queue.close()

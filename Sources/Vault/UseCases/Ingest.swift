@@ -399,7 +399,7 @@ extension Session {
             do {
                 // The queue directly rather than `write`: the failure is reported below with the database's
                 // own result code, in terms of this ingest.
-                let written = try vault.database.queue.write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
+                let written = try vault.database.write { db -> [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] in
                     var written: [(SealedIngest, Result<IngestOutcome, any Error>, keepBlob: Bool)] = []
                     for item in durable {
                         inProgress = item.request.path

@@ -1,0 +1,278 @@
+import Foundation
+import GRDB
+import VaultCrypto
+
+/// One signed change to the vault's index: the rows of the index tables that a transaction wrote, as they
+/// stood when its audit event was appended (or that it deleted). The audit event of the transaction carries
+/// `hash` and is signed by the writer, so an entry is signed with it; the entries, replayed in the log's
+/// order, rebuild every index table (`IndexReplay`), and `amanah check` compares the database with that
+/// replay row by row. An entry is self-contained (it names its tables, row ids and columns), which makes it
+/// the unit that travels between machines.
+///
+/// Canonical encoding (integers big-endian; `lp(x)` = 4-byte length ‖ bytes):
+/// ```
+/// magic        "amanah/v1/index-entry" ‖ 0x00
+/// vault id     32 bytes
+/// nonce        16 random bytes (the hash in an audit event, which bundles carry, reveals nothing of the rows)
+/// snapshot     1 byte: 1 when the entry holds every index row (`amanah migrate`): replay starts again from it
+/// changes      4-byte count, then for each, ordered by table then row id:
+///   table      lp(UTF-8)
+///   row id     8 bytes (SQLite's rowid)
+///   present    1 byte: 0 = the row was deleted, 1 = the row follows
+///   columns    (when present) 4-byte count, then lp(column name) ‖ value, in the table's column order
+/// value        tag 1 byte: 0 NULL; 1 integer (8 bytes); 2 real (8 bytes, IEEE 754); 3 text lp(UTF-8); 4 blob lp
+/// ```
+public struct IndexEntry: Equatable, Sendable {
+    /// The index tables: every table whose rows decide what is readable, masked, released or whose.
+    /// The log's own tables (`auditEvent`, `auditNode`, `governance`, `checkpoint`, `entry`) are verified as
+    /// the log itself and are not in entries.
+    public static let tables = ["vaultMeta", "compartment", "keyWrap", "recoveryShare", "record", "recordKey", "recordField",
+                                "blindIndex", "item", "itemSource", "region", "disclosure"]
+
+    /// One column value, as SQLite stores it.
+    public enum Value: Equatable, Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        case blob([UInt8])
+
+        init(_ value: DatabaseValue) {
+            switch value.storage {
+            case .null: self = .null
+            case .int64(let v): self = .integer(v)
+            case .double(let v): self = .real(v)
+            case .string(let v): self = .text(v)
+            case .blob(let v): self = .blob(Array(v))
+            }
+        }
+
+        var databaseValue: DatabaseValue {
+            switch self {
+            case .null: return .null
+            case .integer(let v): return v.databaseValue
+            case .real(let v): return v.databaseValue
+            case .text(let v): return v.databaseValue
+            case .blob(let v): return Data(v).databaseValue
+            }
+        }
+
+        /// A short description for a report: integers and short texts as they are, blobs by length and hash
+        /// prefix (a blob may be ciphertext; nothing secret is in the index in plain form).
+        public var description: String {
+            switch self {
+            case .null: return "NULL"
+            case .integer(let v): return String(v)
+            case .real(let v): return String(v)
+            case .text(let v): return v.count <= 80 ? "'\(v)'" : "'\(v.prefix(77))...'"
+            case .blob(let v): return "\(v.count)-byte blob \(Hex.encode(Array(SHA256Digest.hash(v).prefix(4))))…"
+            }
+        }
+    }
+
+    /// A column and its value.
+    public struct Column: Equatable, Sendable {
+        public var name: String
+        public var value: Value
+        public init(name: String, value: Value) { self.name = name; self.value = value }
+    }
+
+    /// A row written (`columns` non-nil) or deleted (`columns` nil).
+    public struct Change: Equatable, Sendable {
+        public var table: String
+        public var rowID: Int64
+        public var columns: [Column]?
+        public init(table: String, rowID: Int64, columns: [Column]?) { self.table = table; self.rowID = rowID; self.columns = columns }
+    }
+
+    static let magic = Array("amanah/v1/index-entry".utf8) + [0]
+
+    /// 32 bytes.
+    public var vaultID: [UInt8]
+    /// 16 bytes.
+    public var nonce: [UInt8]
+    public var snapshot: Bool
+    public var changes: [Change]
+
+    public init(vaultID: [UInt8], nonce: [UInt8] = Random.bytes(16), snapshot: Bool = false, changes: [Change]) {
+        self.vaultID = vaultID
+        self.nonce = nonce
+        self.snapshot = snapshot
+        self.changes = changes.sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
+    }
+
+    /// The canonical encoding.
+    public var encoding: [UInt8] {
+        var out = Self.magic
+        out += vaultID
+        out += nonce
+        out.append(snapshot ? 1 : 0)
+        Self.append32(&out, UInt32(changes.count))
+        for change in changes {
+            Self.appendBytes(&out, Array(change.table.utf8))
+            Self.append64(&out, UInt64(bitPattern: change.rowID))
+            guard let columns = change.columns else { out.append(0); continue }
+            out.append(1)
+            Self.append32(&out, UInt32(columns.count))
+            for column in columns {
+                Self.appendBytes(&out, Array(column.name.utf8))
+                switch column.value {
+                case .null: out.append(0)
+                case .integer(let v): out.append(1); Self.append64(&out, UInt64(bitPattern: v))
+                case .real(let v): out.append(2); Self.append64(&out, v.bitPattern)
+                case .text(let v): out.append(3); Self.appendBytes(&out, Array(v.utf8))
+                case .blob(let v): out.append(4); Self.appendBytes(&out, v)
+                }
+            }
+        }
+        return out
+    }
+
+    /// SHA-256 of the encoding (32 bytes): what the entry's audit event carries.
+    public var hash: [UInt8] { SHA256Digest.hash(encoding) }
+
+    /// Parses an encoding; parse-then-encode reproduces the input exactly.
+    /// - Throws: `StoreError.corrupted` naming what is wrong.
+    public init(encoding bytes: [UInt8]) throws {
+        var offset = 0
+        func take(_ count: Int, _ what: String) throws -> ArraySlice<UInt8> {
+            guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("an index entry is truncated at its \(what)") }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+        func integer(_ size: Int, _ what: String) throws -> UInt64 {
+            try take(size, what).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        func lengthPrefixed(_ what: String) throws -> [UInt8] { Array(try take(Int(try integer(4, what)), what)) }
+        func text(_ what: String) throws -> String {
+            guard let text = String(validating: try lengthPrefixed(what), as: UTF8.self) else {
+                throw StoreError.corrupted("an index entry's \(what) is not UTF-8")
+            }
+            return text
+        }
+        guard Array(try take(Self.magic.count, "magic")) == Self.magic else { throw StoreError.corrupted("not an index entry (wrong magic)") }
+        vaultID = Array(try take(32, "vault id"))
+        nonce = Array(try take(16, "nonce"))
+        switch try take(1, "snapshot flag").first! {
+        case 0: snapshot = false
+        case 1: snapshot = true
+        default: throw StoreError.corrupted("an index entry's snapshot flag is neither 0 nor 1")
+        }
+        var changes: [Change] = []
+        for _ in 0..<(try integer(4, "change count")) {
+            let table = try text("table name")
+            let rowID = Int64(bitPattern: try integer(8, "row id"))
+            switch try take(1, "presence flag").first! {
+            case 0:
+                changes.append(Change(table: table, rowID: rowID, columns: nil))
+            case 1:
+                var columns: [Column] = []
+                for _ in 0..<(try integer(4, "column count")) {
+                    let name = try text("column name")
+                    let value: Value
+                    switch try take(1, "value tag").first! {
+                    case 0: value = .null
+                    case 1: value = .integer(Int64(bitPattern: try integer(8, "integer")))
+                    case 2: value = .real(Double(bitPattern: try integer(8, "real")))
+                    case 3: value = .text(try text("text"))
+                    case 4: value = .blob(try lengthPrefixed("blob"))
+                    default: throw StoreError.corrupted("an index entry has an unknown value tag")
+                    }
+                    columns.append(Column(name: name, value: value))
+                }
+                changes.append(Change(table: table, rowID: rowID, columns: columns))
+            default:
+                throw StoreError.corrupted("an index entry's presence flag is neither 0 nor 1")
+            }
+        }
+        guard offset == bytes.count else { throw StoreError.corrupted("an index entry has trailing bytes") }
+        self.changes = changes
+    }
+
+    /// The row `rowID` of `table` in `db` as a change: its columns in table order, or a deletion when it is gone.
+    /// - Throws: database errors.
+    static func change(table: String, rowID: Int64, _ db: Database) throws -> Change {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [rowID]) else {
+            return Change(table: table, rowID: rowID, columns: nil)
+        }
+        return Change(table: table, rowID: rowID, columns: row.columnNames.map { name in Column(name: name, value: Value(row[name] as DatabaseValue)) })
+    }
+
+    /// An entry holding every row of every index table in `db` (what `amanah migrate` signs).
+    /// - Throws: database errors.
+    public static func snapshot(_ db: Database, vaultID: [UInt8]) throws -> IndexEntry {
+        var changes: [Change] = []
+        for table in tables {
+            for rowID in try Int64.fetchAll(db, sql: "SELECT rowid FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid") {
+                changes.append(try change(table: table, rowID: rowID, db))
+            }
+        }
+        return IndexEntry(vaultID: vaultID, snapshot: true, changes: changes)
+    }
+
+    private static func append32(_ out: inout [UInt8], _ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    private static func append64(_ out: inout [UInt8], _ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    private static func appendBytes(_ out: inout [UInt8], _ bytes: [UInt8]) {
+        append32(&out, UInt32(bytes.count))
+        out += bytes
+    }
+}
+
+/// A row of `entry`: the encoding of the index entry whose hash audit event `event` carries.
+public struct EntryRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "entry"
+    public var event: Int64
+    public var body: Data
+    public init(event: Int64, body: Data) { self.event = event; self.body = body }
+}
+
+/// Records, on one connection, which index rows each write transaction changes, so that the next audit
+/// event takes them as its signed entry (`takeEntry`). Temporary triggers (per connection, never in the file)
+/// note the table and row id of every insert, update and delete in a temporary table; a savepoint rolled back
+/// takes its notes with it. `write` refuses to commit a transaction that changed an index row no audit event
+/// took: nothing enters the index outside a signed entry, whichever code path writes it.
+public final class EntryRecorder: Sendable {
+    /// Installs the temporary table and triggers on `db`'s connection (after the schema is migrated).
+    /// - Throws: database errors.
+    public init(_ db: Database) throws {
+        var sql = "CREATE TEMP TABLE IF NOT EXISTS entryPending (tbl TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (tbl, rid));\n"
+        for table in IndexEntry.tables {
+            let name = table.quotedDatabaseIdentifier
+            let literal = "'" + table + "'"
+            sql += """
+                CREATE TEMP TRIGGER IF NOT EXISTS "entry.\(table).insert" AFTER INSERT ON main.\(name)
+                BEGIN INSERT OR IGNORE INTO entryPending VALUES (\(literal), NEW.rowid); END;
+                CREATE TEMP TRIGGER IF NOT EXISTS "entry.\(table).update" AFTER UPDATE ON main.\(name)
+                BEGIN INSERT OR IGNORE INTO entryPending VALUES (\(literal), OLD.rowid); INSERT OR IGNORE INTO entryPending VALUES (\(literal), NEW.rowid); END;
+                CREATE TEMP TRIGGER IF NOT EXISTS "entry.\(table).delete" AFTER DELETE ON main.\(name)
+                BEGIN INSERT OR IGNORE INTO entryPending VALUES (\(literal), OLD.rowid); END;
+
+                """
+        }
+        try db.execute(sql: sql)
+    }
+
+    /// The index rows changed in this transaction since the last call, as an entry (nil when none changed).
+    /// - Throws: database errors.
+    public func takeEntry(_ db: Database, vaultID: [UInt8]) throws -> IndexEntry? {
+        let rows = try Row.fetchAll(db, sql: "SELECT tbl, rid FROM temp.entryPending ORDER BY tbl, rid")
+        guard !rows.isEmpty else { return nil }
+        try db.execute(sql: "DELETE FROM temp.entryPending")
+        return IndexEntry(vaultID: vaultID, changes: try rows.map { try IndexEntry.change(table: $0["tbl"], rowID: $0["rid"], db) })
+    }
+
+    /// Refuses a transaction that changed index rows no audit event took.
+    /// - Throws: `StoreError.corrupted` (the caller's transaction then rolls back).
+    public func requireNoPending(_ db: Database) throws {
+        let left = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.entryPending") ?? 0
+        if left > 0 {
+            throw StoreError.corrupted("\(left) index row\(left == 1 ? "" : "s") would have been changed without a signed entry; nothing was changed (a defect in Amanah: please report it)")
+        }
+    }
+}

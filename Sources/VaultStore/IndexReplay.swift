@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+
+/// The index tables rebuilt from signed entries (`IndexEntry`), and their comparison with a database's.
+///
+/// Entries are applied in the log's order: a written row replaces the row of the same row id (and, as in
+/// the original transaction, any row that conflicts with it on a unique key), a deleted row is deleted, and a
+/// snapshot entry (`amanah migrate`) empties every index table first. Foreign keys are not enforced while
+/// replaying: each entry carries every row its transaction touched, cascaded deletions included.
+public struct IndexReplay {
+    /// The database the entries are applied to.
+    public let queue: DatabaseQueue
+    /// (table, row id) → the audit event whose entry last wrote or deleted the row.
+    public private(set) var writtenBy: [String: [Int64: UInt64]] = [:]
+
+    /// An empty index in memory, with the vault's schema.
+    /// - Throws: database errors.
+    public init() throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        queue = try DatabaseQueue(configuration: configuration)
+        try VaultSchema.migrator.migrate(queue)
+    }
+
+    /// Replays onto a copy of an existing database whose index tables are emptied first (`check --rebuild`):
+    /// the log's own tables stay as they are.
+    /// - Throws: database errors.
+    public init(copyOf source: DatabaseQueue, to path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let target = try DatabaseQueue(path: path, configuration: configuration)
+        try source.backup(to: target)
+        try target.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.inTransaction {
+                for table in IndexEntry.tables { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
+                return .commit
+            }
+        }
+        queue = target
+    }
+
+    /// Applies one entry, carried by audit event `event`.
+    /// - Throws: `StoreError.corrupted` when the entry names a table that is not an index table or a column the
+    ///   table lacks; database errors.
+    public mutating func apply(_ entry: IndexEntry, event: UInt64) throws {
+        if entry.snapshot { writtenBy = [:] }
+        try queue.write { db in
+            if entry.snapshot {
+                for table in IndexEntry.tables { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
+            }
+            for change in entry.changes {
+                guard IndexEntry.tables.contains(change.table) else {
+                    throw StoreError.corrupted("the entry of audit event \(event) names table \(change.table), which is not an index table")
+                }
+                let table = change.table.quotedDatabaseIdentifier
+                guard let columns = change.columns else {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [change.rowID])
+                    continue
+                }
+                let known = Set(try db.columns(in: change.table).map(\.name))
+                if let unknown = columns.first(where: { !known.contains($0.name) }) {
+                    throw StoreError.corrupted("the entry of audit event \(event) names column \(unknown.name), which table \(change.table) lacks")
+                }
+                let names = (["rowid"] + columns.map(\.name)).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+                let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+                var arguments = StatementArguments([change.rowID])
+                arguments += StatementArguments(columns.map(\.value.databaseValue))
+                try db.execute(sql: "INSERT OR REPLACE INTO \(table) (\(names)) VALUES (\(marks))", arguments: arguments)
+            }
+        }
+        for change in entry.changes { writtenBy[change.table, default: [:]][change.rowID] = event }
+    }
+
+    /// Every difference between the index tables of `actual` and this replay, one line each naming the table,
+    /// the row (its row id and key columns) and what differs, at most `limit` lines per table.
+    /// - Throws: database errors.
+    public func differences(from actual: Database, limit: Int = 20) throws -> [String] {
+        var found: [String] = []
+        for table in IndexEntry.tables {
+            let expected = try queue.read { db in try Self.rows(of: table, db) }
+            let present = try Self.rows(of: table, actual)
+            let keyColumns = try Self.keyColumns(of: table, actual)
+            var lines: [String] = []
+            func name(_ rowID: Int64, _ columns: [IndexEntry.Column]) -> String {
+                let key = keyColumns.compactMap { key in columns.first { $0.name == key }.map { "\(key)=\($0.value.description)" } }
+                return "index table \(table), row \(rowID)" + (key.isEmpty ? "" : " (\(key.joined(separator: ", ")))")
+            }
+            func event(_ rowID: Int64) -> String {
+                writtenBy[table]?[rowID].map { "audit event \($0)" } ?? "the signed entries"
+            }
+            for (rowID, columns) in present.sorted(by: { $0.key < $1.key }) {
+                guard let logged = expected[rowID] else {
+                    lines.append("\(name(rowID, columns)): no signed entry wrote this row (a planted or copied row)")
+                    continue
+                }
+                let changed = columns.filter { column in logged.first { $0.name == column.name }?.value != column.value }
+                if !changed.isEmpty {
+                    let detail = changed.map { column in
+                        "column \(column.name) is \(column.value.description), \(event(rowID)) wrote \(logged.first { $0.name == column.name }?.value.description ?? "no such column")"
+                    }
+                    lines.append("\(name(rowID, logged)): " + detail.joined(separator: "; "))
+                }
+            }
+            for (rowID, columns) in expected.sorted(by: { $0.key < $1.key }) where present[rowID] == nil {
+                lines.append("\(name(rowID, columns)): \(event(rowID)) wrote this row, but the database lacks it (a deleted row)")
+            }
+            if lines.count > limit {
+                found += lines.prefix(limit) + ["index table \(table): \(lines.count - limit) more differences"]
+            } else {
+                found += lines
+            }
+        }
+        return found
+    }
+
+    /// Number of rows in the replayed index tables.
+    /// - Throws: database errors.
+    public func rowCount() throws -> Int {
+        try queue.read { db in
+            try IndexEntry.tables.reduce(0) { $0 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM \($1.quotedDatabaseIdentifier)") ?? 0) }
+        }
+    }
+
+    private static func rows(of table: String, _ db: Database) throws -> [Int64: [IndexEntry.Column]] {
+        var rows: [Int64: [IndexEntry.Column]] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT rowid AS \"amanah.rowid\", * FROM \(table.quotedDatabaseIdentifier)")
+        while let row = try cursor.next() {
+            let rowID: Int64 = row["amanah.rowid"]
+            rows[rowID] = row.columnNames.dropFirst().map { IndexEntry.Column(name: $0, value: .init(row[$0] as DatabaseValue)) }
+        }
+        return rows
+    }
+
+    private static func keyColumns(of table: String, _ db: Database) throws -> [String] {
+        try db.primaryKey(table).columns.filter { $0.lowercased() != "rowid" }
+    }
+}
