@@ -24,6 +24,24 @@ import VaultCrypto
         #expect(Hex.encode(withoutPolicy.unsignedEncoding).contains("432dd9a1" + "00" + "00000002"))
     }
 
+    /// Version 3: the version 2 fields, version byte 0x03, then the index entry's hash (issue 15).
+    @Test func versionThreeCarriesTheEntryHash() throws {
+        var event = AuditEventTests.sampleEvent(actor: [1, 2, 3, 4, 5, 6, 7, 8])
+        event.governance = .init(length: 0x0102, head: [UInt8](repeating: 0x66, count: 32))
+        let versionTwo = Hex.encode(event.unsignedEncoding)
+        event.entry = [UInt8](repeating: 0x77, count: 32)
+        #expect(Hex.encode(event.unsignedEncoding) == "03" + versionTwo.dropFirst(2) + String(repeating: "77", count: 32))
+        let identity = Identity.generate()
+        event.actor = identity.publicKey.keyID
+        event.sign(with: identity)
+        let parsed = try AuditEvent(leaf: event.leaf)
+        #expect(parsed == event && parsed.leaf == event.leaf)
+        #expect(parsed.verifySignature(publicKey: identity.publicKey))
+        var flipped = event.leaf
+        flipped[flipped.count - 64 - 1] ^= 1   // the last byte of the entry hash
+        #expect(try !AuditEvent(leaf: flipped).verifySignature(publicKey: identity.publicKey))
+    }
+
     /// Version 2: the same fields, version byte 0x02, then the governance length and head (issue 15).
     @Test func versionTwoCarriesTheGovernancePosition() throws {
         var event = AuditEventTests.sampleEvent(actor: [1, 2, 3, 4, 5, 6, 7, 8])
@@ -98,7 +116,7 @@ import VaultCrypto
         #expect(throws: AuditError.self) { try AuditEvent(leaf: leaf + [0]) }
         #expect(throws: AuditError.self) { try AuditEvent(leaf: []) }
         var version = leaf
-        version[0] = 3   // 1 and 2 are known
+        version[0] = 4   // 1, 2 and 3 are known
         #expect(throws: AuditError.malformedEvent("unsupported version")) { try AuditEvent(leaf: version) }
         var zero = event
         zero.sequence = 0
