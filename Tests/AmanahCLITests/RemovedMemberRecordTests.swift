@@ -90,3 +90,38 @@ import VaultStore
         #expect(checked.stdout.contains("index table region, row 1 (id='\(region)'): column category is 'E'"), "\(checked.stdout)")
     }
 }
+
+/// Issue 15: a record's compartment halves were signed one by one, so a member who may write a half could
+/// replace it in the folder (here a second protection officer, still a member, rewrites a witness's consent
+/// in a record the first one wrote). The halves of a record now stand together: each must carry the
+/// signature of the member whose event wrote the record, and the record's rows are in that event's signed
+/// index entry, so `check` names the rows that changed.
+@Suite struct RecordRewriteTests {
+    @Test func aRecordRewrittenByAnotherMemberWhoMayWriteItIsRefusedAndReported() throws {
+        let vault = try VaultFixture(extraMembers: [("protection-officer-2", "protection-officer")])
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        #expect(try vault.run("protection-officer", ["witness", "show", "W-0001"]).stdout.contains("consent: Demo Tribunal"))
+
+        let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("protection-officer-2.key")), passphrase: passphrase("protection-officer-2")))
+        let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        try database.write { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "DELETE FROM record WHERE kind = 'witness' AND id = 'W-0001'")
+            let state = try GovernanceChain.load(genesis: genesis, db: db)
+            try RecordCodec.insert(kind: .witness, id: "W-0001",
+                                   fields: ["legalName": .text("Test Person B"), "contact": .text("12 Example Street"), "consent": .list(["Other Court"])],
+                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
+        }
+        try database.close()
+
+        let shown = try vault.run("protection-officer", ["witness", "show", "W-0001"])
+        #expect(shown.status != 0 && !shown.stdout.contains("Other Court"), "the rewritten record was accepted: \(shown.stdout)")
+        #expect(shown.stderr.contains("but audit event") && shown.stderr.contains("was written by"), "\(shown.stderr)")
+        let checked = try vault.run("custodian-1", ["check"])
+        #expect(checked.status == 3)
+        #expect(checked.stdout.contains("index table recordField, row "), "\(checked.stdout)")
+        #expect(checked.stdout.contains("index table recordKey, row "), "\(checked.stdout)")
+    }
+}
