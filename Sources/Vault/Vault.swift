@@ -92,7 +92,7 @@ public final class Vault: @unchecked Sendable {
         let database: VaultDatabase
         do { database = try VaultDatabase(path: paths.database, readOnly: options.readOnly) } catch let error as StoreError {
             switch error {
-            case .diskFull, .corrupted, .foreign, .newerSchema: throw error
+            case .diskFull, .corrupted, .foreign, .newerSchema, .alteredSchema: throw error
             default: throw VaultError.notAVault(path, "\(error)")
             }
         }

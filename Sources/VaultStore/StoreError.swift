@@ -21,6 +21,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case foreign(String, String)
     /// The database was made by a newer Amanah: (path, migration identifiers this program does not know).
     case newerSchema(String, [String])
+    /// The schema holds objects Amanah's migrations did not make, or lacks or changed ones they made (a
+    /// trigger planted to rewrite rows as they are written, an append-only guard dropped): (path, each
+    /// difference). The database is left as it is.
+    case alteredSchema(String, [String])
 
     public var description: String {
         switch self {
@@ -35,6 +39,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .foreign(path, what): return "\(path) was not written by Amanah: \(what)"
         case let .newerSchema(path, unknown):
             return "\(path) was made by a newer Amanah (schema \(unknown.joined(separator: ", ")) unknown to this program); it was left as it is — use that version or a later one"
+        case let .alteredSchema(path, differences):
+            return "\(path): its schema was changed outside Amanah (\(differences.joined(separator: "; "))); it was left as it is — a trigger or table planted in the vault database could rewrite what members write: restore vault.sqlite from a backup, or compare it with `amanah check` on a copy"
         }
     }
 }

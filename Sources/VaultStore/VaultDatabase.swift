@@ -177,6 +177,8 @@ public final class VaultDatabase: Sendable {
             let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             let unknown = applied.filter { !known.contains($0) }
             guard unknown.isEmpty else { throw StoreError.newerSchema(path, unknown.sorted()) }
+            let differences = try VaultSchema.differences(db)
+            guard differences.isEmpty else { throw StoreError.alteredSchema(path, differences) }
             if db.configuration.readonly {
                 guard try VaultSchema.readableWithoutMigrating(db) else {
                     throw StoreError.corrupted("the database schema is older than this program can read; open it once with a command that writes, to migrate it")
@@ -377,6 +379,38 @@ public enum VaultSchema {
                 """)
         }
         return migrator
+    }
+
+    /// How the schema of `db` (tables, indexes, triggers, views in `sqlite_master`, with their SQL) differs
+    /// from the one this program's migrations make, up to the newest migration `db` has applied: one line
+    /// per object planted, missing or changed. Empty when they are the same.
+    /// - Throws: database errors.
+    public static func differences(_ db: Database) throws -> [String] {
+        let applied = try migrator.appliedIdentifiers(db)
+        guard let newest = migrator.migrations.last(where: applied.contains) else { return [] }
+        let reference = try DatabaseQueue()
+        try migrator.migrate(reference, upTo: newest)
+        let query = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        func objects(_ db: Database) throws -> [String: (type: String, table: String, sql: String?)] {
+            var result: [String: (String, String, String?)] = [:]
+            for row in try Row.fetchAll(db, sql: query) { result[row["name"]] = (row["type"], row["tbl_name"], row["sql"]) }
+            return result
+        }
+        let expected = try reference.read(objects)
+        let present = try objects(db)
+        var found: [String] = []
+        for name in present.keys.sorted() {
+            let object = present[name]!
+            guard let wanted = expected[name] else {
+                found.append("\(object.type) \(name) on \(object.table) was planted")
+                continue
+            }
+            if wanted.type != object.type || wanted.sql != object.sql { found.append("\(object.type) \(name) was changed") }
+        }
+        for name in expected.keys.sorted() where present[name] == nil {
+            found.append("\(expected[name]!.type) \(name) is missing")
+        }
+        return found
     }
 
     /// Whether a database opened read-only can be read by this program: it has the first migration and no

@@ -108,9 +108,13 @@ struct IndexWalkTests {
         defer { try? queue.close() }
         return try queue.writeWithoutTransaction { db -> Bool in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
-                try db.execute(sql: "DROP TRIGGER \(trigger.quotedDatabaseIdentifier)")
+            // The append-only triggers are dropped for the change and put back as they were after it (the
+            // schema is compared with Amanah's at open).
+            let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            for trigger in triggers {
+                try db.execute(sql: "DROP TRIGGER \((trigger["name"] as String).quotedDatabaseIdentifier)")
             }
+            defer { for trigger in triggers { try? db.execute(sql: trigger["sql"] as String) } }
             let quoted = table.quotedDatabaseIdentifier
             let locator = withoutRowID ? "level = ? AND idx = ?" : "rowid = ?"
             let first = keys[0]
@@ -178,5 +182,39 @@ struct IndexWalkTests {
                 return false
             }
         }
+    }
+}
+
+/// Issue 15 (a review's attack): a trigger planted in `vault.sqlite` runs inside members' own transactions,
+/// so it could rewrite a row as it is written (a region's category, after the member chose it) and the
+/// member would sign the rewritten row in their entry. A database whose schema is not the one Amanah's
+/// migrations make is refused at open, and `check` names each difference (exit 3).
+@Suite struct PlantedSchemaTests {
+    @Test func aPlantedTriggerOrADroppedGuardIsRefused() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]])[0].0
+        let pristine = vault.cli.folder + "/pristine"
+        try FileManager.default.copyItem(atPath: vault.vault, toPath: pristine)
+        let changes = [
+            ("CREATE TRIGGER unmask AFTER INSERT ON region BEGIN UPDATE region SET category = 'C' WHERE rowid = NEW.rowid; END",
+             "trigger unmask on region was planted"),
+            ("DROP TRIGGER auditEventNoDelete", "trigger auditEventNoDelete is missing"),
+            ("ALTER TABLE item ADD COLUMN note TEXT", "table item was changed"),
+        ]
+        for (sql, words) in changes {
+            try FileManager.default.removeItem(atPath: vault.vault)
+            try FileManager.default.copyItem(atPath: pristine, toPath: vault.vault)
+            let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+            try database.write { db in try db.execute(sql: sql) }
+            try database.close()
+            let added = try vault.run("investigator", ["region", "add", item, "10,10,50,50", "--category", "A", "--reason", "a face"])
+            #expect(added.status != 0 && added.stderr.contains(words), "\(sql): \(added.stderr)")
+            let checked = try vault.cli.run(["check", "-C", "vault"])
+            #expect(checked.status == 3 && checked.stdout.contains("problem: vault.sqlite schema: " + words), "\(sql): \(checked.stdout) \(checked.stderr)")
+        }
+        let regions = try DatabaseQueue(path: vault.vault + "/vault.sqlite").read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM region") }
+        #expect(regions == 0)
     }
 }

@@ -226,6 +226,11 @@ struct Check: ParsableCommand {
             Terminal.output("problem: \(error.description)")
             throw CLIError("check found the vault's log or governance chain not as it must be; do not use the vault until you know why",
                            exitCode: CLIError.verificationFailed)
+        } catch let error as StoreError {
+            guard case let .alteredSchema(_, differences) = error else { throw CLIError.from(error) }
+            for difference in differences { Terminal.output("problem: vault.sqlite schema: \(difference)") }
+            throw CLIError("check found the schema of vault.sqlite changed outside Amanah; do not use the vault until you know why",
+                           exitCode: CLIError.verificationFailed)
         } catch {
             let error = CLIError.from(error)
             // A database too damaged to open as a vault still gets SQLite's own verdict.
