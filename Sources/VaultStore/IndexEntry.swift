@@ -29,45 +29,85 @@ public struct IndexEntry: Equatable, Sendable {
     public static let tables = ["vaultMeta", "compartment", "keyWrap", "recoveryShare", "record", "recordKey", "recordField",
                                 "blindIndex", "item", "itemSource", "region", "disclosure"]
 
-    /// One column value, as SQLite stores it.
+    /// One column value, as SQLite stores it. Text is kept as its bytes: SQLite compares text byte by byte,
+    /// while a Swift `String` stops at a NUL read from SQLite and equates canonically equivalent Unicode
+    /// (NFC and NFD), either of which would let a changed key pass as equal.
     public enum Value: Equatable, Sendable {
         case null
         case integer(Int64)
         case real(Double)
-        case text(String)
+        /// The text's bytes as stored (UTF-8, possibly with NUL or in any normalisation form).
+        case text([UInt8])
         case blob([UInt8])
 
-        init(_ value: DatabaseValue) {
-            switch value.storage {
-            case .null: self = .null
-            case .int64(let v): self = .integer(v)
-            case .double(let v): self = .real(v)
-            case .string(let v): self = .text(v)
-            case .blob(let v): self = .blob(Array(v))
-            }
-        }
+        /// Text from a Swift string's UTF-8.
+        public static func utf8(_ string: String) -> Value { .text(Array(string.utf8)) }
 
-        var databaseValue: DatabaseValue {
-            switch self {
-            case .null: return .null
-            case .integer(let v): return v.databaseValue
-            case .real(let v): return v.databaseValue
-            case .text(let v): return v.databaseValue
-            case .blob(let v): return Data(v).databaseValue
-            }
-        }
-
-        /// A short description for a report: integers and short texts as they are, blobs by length and hash
-        /// prefix (a blob may be ciphertext; nothing secret is in the index in plain form).
+        /// A short description for a report: integers and short texts as they are (control characters and
+        /// NUL shown as \u{…}), blobs by length and hash prefix (a blob may be ciphertext).
         public var description: String {
             switch self {
             case .null: return "NULL"
             case .integer(let v): return String(v)
             case .real(let v): return String(v)
-            case .text(let v): return v.count <= 80 ? "'\(v)'" : "'\(v.prefix(77))...'"
+            case .text(let bytes):
+                // Outside printable ASCII, two texts can look alike (NFC and NFD, a NUL): their bytes are shown.
+                let text = String(decoding: bytes, as: UTF8.self)
+                let shown = text.count <= 80 ? text : String(text.prefix(77)) + "..."
+                let plain = bytes.allSatisfy { (0x20..<0x7F).contains($0) }
+                return "'\(plain ? shown : shown.unicodeScalars.map { $0.value < 0x20 ? "?" : String($0) }.joined())'"
+                    + (plain ? "" : " (bytes \(Hex.encode(Array(bytes.prefix(48))))\(bytes.count > 48 ? "…" : ""))")
             case .blob(let v): return "\(v.count)-byte blob \(Hex.encode(Array(SHA256Digest.hash(v).prefix(4))))…"
             }
         }
+
+        /// A SQL expression (one `?`) and its argument that store this value with its exact bytes and type.
+        var bound: (sql: String, argument: DatabaseValue) {
+            switch self {
+            case .null: return ("?", .null)
+            case .integer(let v): return ("?", v.databaseValue)
+            case .real(let v): return ("?", v.databaseValue)
+            case .text(let v): return ("CAST(? AS TEXT)", Data(v).databaseValue)
+            case .blob(let v): return ("?", Data(v).databaseValue)
+            }
+        }
+    }
+
+    /// The rows of `table` (all, or those with the given row ids) as row id → columns in table order, every
+    /// value read with its exact bytes (text through `CAST(… AS BLOB)`, so that nothing is cut at a NUL).
+    /// - Throws: database errors.
+    public static func rows(of table: String, rowIDs: [Int64]? = nil, _ db: Database) throws -> [Int64: [Column]] {
+        let names = try db.columns(in: table).map(\.name)
+        let selected = names.map { name -> String in
+            let column = name.quotedDatabaseIdentifier
+            return "typeof(\(column)), CASE typeof(\(column)) WHEN 'text' THEN CAST(\(column) AS BLOB) ELSE \(column) END"
+        }
+        var sql = "SELECT rowid, " + selected.joined(separator: ", ") + " FROM \(table.quotedDatabaseIdentifier)"
+        var arguments = StatementArguments()
+        if let rowIDs {
+            sql += " WHERE rowid IN (" + rowIDs.map { _ in "?" }.joined(separator: ", ") + ")"
+            arguments = StatementArguments(rowIDs)
+        }
+        var rows: [Int64: [Column]] = [:]
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            let rowID: Int64 = row[0]
+            rows[rowID] = try names.enumerated().map { index, name in
+                let type: String = row[1 + 2 * index]
+                let value = row[2 + 2 * index] as DatabaseValue
+                switch (type, value.storage) {
+                case ("null", _): return Column(name: name, value: .null)
+                case ("integer", .int64(let v)): return Column(name: name, value: .integer(v))
+                case ("real", .double(let v)): return Column(name: name, value: .real(v))
+                case ("text", .blob(let v)): return Column(name: name, value: .text(Array(v)))
+                case ("text", .null): return Column(name: name, value: .text([]))   // CAST('' AS BLOB) reads back as NULL
+                case ("blob", .blob(let v)): return Column(name: name, value: .blob(Array(v)))
+                case ("blob", .null): return Column(name: name, value: .blob([]))
+                default: throw StoreError.corrupted("table \(table), row \(rowID): column \(name) cannot be read as its type \(type)")
+                }
+            }
+        }
+        return rows
     }
 
     /// A column and its value.
@@ -120,7 +160,7 @@ public struct IndexEntry: Equatable, Sendable {
                 case .null: out.append(0)
                 case .integer(let v): out.append(1); Self.append64(&out, UInt64(bitPattern: v))
                 case .real(let v): out.append(2); Self.append64(&out, v.bitPattern)
-                case .text(let v): out.append(3); Self.appendBytes(&out, Array(v.utf8))
+                case .text(let v): out.append(3); Self.appendBytes(&out, v)
                 case .blob(let v): out.append(4); Self.appendBytes(&out, v)
                 }
             }
@@ -174,7 +214,7 @@ public struct IndexEntry: Equatable, Sendable {
                     case 0: value = .null
                     case 1: value = .integer(Int64(bitPattern: try integer(8, "integer")))
                     case 2: value = .real(Double(bitPattern: try integer(8, "real")))
-                    case 3: value = .text(try text("text"))
+                    case 3: value = .text(try lengthPrefixed("text"))
                     case 4: value = .blob(try lengthPrefixed("blob"))
                     default: throw StoreError.corrupted("an index entry has an unknown value tag")
                     }
@@ -192,10 +232,7 @@ public struct IndexEntry: Equatable, Sendable {
     /// The row `rowID` of `table` in `db` as a change: its columns in table order, or a deletion when it is gone.
     /// - Throws: database errors.
     static func change(table: String, rowID: Int64, _ db: Database) throws -> Change {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [rowID]) else {
-            return Change(table: table, rowID: rowID, columns: nil)
-        }
-        return Change(table: table, rowID: rowID, columns: row.columnNames.map { name in Column(name: name, value: Value(row[name] as DatabaseValue)) })
+        Change(table: table, rowID: rowID, columns: try rows(of: table, rowIDs: [rowID], db)[rowID])
     }
 
     /// An entry holding every row of every index table in `db` (what `amanah migrate` signs).
@@ -203,9 +240,7 @@ public struct IndexEntry: Equatable, Sendable {
     public static func snapshot(_ db: Database, vaultID: [UInt8]) throws -> IndexEntry {
         var changes: [Change] = []
         for table in tables {
-            for rowID in try Int64.fetchAll(db, sql: "SELECT rowid FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid") {
-                changes.append(try change(table: table, rowID: rowID, db))
-            }
+            for (rowID, columns) in try rows(of: table, db) { changes.append(Change(table: table, rowID: rowID, columns: columns)) }
         }
         return IndexEntry(vaultID: vaultID, snapshot: true, changes: changes)
     }
@@ -264,7 +299,17 @@ public final class EntryRecorder: Sendable {
         let rows = try Row.fetchAll(db, sql: "SELECT tbl, rid FROM temp.entryPending ORDER BY tbl, rid")
         guard !rows.isEmpty else { return nil }
         try db.execute(sql: "DELETE FROM temp.entryPending")
-        return IndexEntry(vaultID: vaultID, changes: try rows.map { try IndexEntry.change(table: $0["tbl"], rowID: $0["rid"], db) })
+        var changes: [IndexEntry.Change] = []
+        for (table, keys) in Dictionary(grouping: rows, by: { $0["tbl"] as String }) {
+            guard IndexEntry.tables.contains(table) else { continue }
+            let ids = keys.map { $0["rid"] as Int64 }
+            var present: [Int64: [IndexEntry.Column]] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                present.merge(try IndexEntry.rows(of: table, rowIDs: Array(ids[chunk..<min(chunk + 500, ids.count)]), db)) { $1 }
+            }
+            changes += ids.map { IndexEntry.Change(table: table, rowID: $0, columns: present[$0]) }
+        }
+        return IndexEntry(vaultID: vaultID, changes: changes)
     }
 
     /// Refuses a transaction that changed index rows no audit event took.

@@ -63,9 +63,9 @@ public struct IndexReplay {
                     throw StoreError.corrupted("the entry of audit event \(event) names column \(unknown.name), which table \(change.table) lacks")
                 }
                 let names = (["rowid"] + columns.map(\.name)).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
-                let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+                let marks = (["?"] + columns.map(\.value.bound.sql)).joined(separator: ", ")
                 var arguments = StatementArguments([change.rowID])
-                arguments += StatementArguments(columns.map(\.value.databaseValue))
+                arguments += StatementArguments(columns.map(\.value.bound.argument))
                 try db.execute(sql: "INSERT OR REPLACE INTO \(table) (\(names)) VALUES (\(marks))", arguments: arguments)
             }
         }
@@ -78,8 +78,8 @@ public struct IndexReplay {
     public func differences(from actual: Database, limit: Int = 20) throws -> [String] {
         var found: [String] = []
         for table in IndexEntry.tables {
-            let expected = try queue.read { db in try Self.rows(of: table, db) }
-            let present = try Self.rows(of: table, actual)
+            let expected = try queue.read { db in try IndexEntry.rows(of: table, db) }
+            let present = try IndexEntry.rows(of: table, actual)
             let keyColumns = try Self.keyColumns(of: table, actual)
             var lines: [String] = []
             func name(_ rowID: Int64, _ columns: [IndexEntry.Column]) -> String {
@@ -95,12 +95,11 @@ public struct IndexReplay {
                     continue
                 }
                 let changed = columns.filter { column in logged.first { $0.name == column.name }?.value != column.value }
-                if !changed.isEmpty {
-                    let detail = changed.map { column in
-                        "column \(column.name) is \(column.value.description), \(event(rowID)) wrote \(logged.first { $0.name == column.name }?.value.description ?? "no such column")"
-                    }
-                    lines.append("\(name(rowID, logged)): " + detail.joined(separator: "; "))
+                var detail = changed.map { column in
+                    "column \(column.name) is \(column.value.description), \(event(rowID)) wrote \(logged.first { $0.name == column.name }?.value.description ?? "no such column")"
                 }
+                detail += logged.filter { column in !columns.contains { $0.name == column.name } }.map { "column \($0.name), which \(event(rowID)) wrote, is missing" }
+                if !detail.isEmpty { lines.append("\(name(rowID, logged)): " + detail.joined(separator: "; ")) }
             }
             for (rowID, columns) in expected.sorted(by: { $0.key < $1.key }) where present[rowID] == nil {
                 lines.append("\(name(rowID, columns)): \(event(rowID)) wrote this row, but the database lacks it (a deleted row)")
@@ -120,16 +119,6 @@ public struct IndexReplay {
         try queue.read { db in
             try IndexEntry.tables.reduce(0) { $0 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM \($1.quotedDatabaseIdentifier)") ?? 0) }
         }
-    }
-
-    private static func rows(of table: String, _ db: Database) throws -> [Int64: [IndexEntry.Column]] {
-        var rows: [Int64: [IndexEntry.Column]] = [:]
-        let cursor = try Row.fetchCursor(db, sql: "SELECT rowid AS \"amanah.rowid\", * FROM \(table.quotedDatabaseIdentifier)")
-        while let row = try cursor.next() {
-            let rowID: Int64 = row["amanah.rowid"]
-            rows[rowID] = row.columnNames.dropFirst().map { IndexEntry.Column(name: $0, value: .init(row[$0] as DatabaseValue)) }
-        }
-        return rows
     }
 
     private static func keyColumns(of table: String, _ db: Database) throws -> [String] {

@@ -27,13 +27,10 @@ import VaultCrypto
         try queue(vault).read { db in try Data.fetchAll(db, sql: "SELECT leaf FROM auditEvent ORDER BY seq").map(Array.init) }
     }
 
-    /// Removes the guard triggers, as someone with write access to the file could.
-    static func dropGuards(_ queue: DatabaseQueue) throws {
-        try queue.write { db in
-            for name in ["auditEventNoUpdate", "auditEventNoDelete", "auditNodeNoUpdate", "auditNodeNoDelete", "checkpointNoDelete"] {
-                try db.execute(sql: "DROP TRIGGER IF EXISTS \(name)")
-            }
-        }
+    /// Changes the database as someone with write access to the file could: the guard triggers dropped for
+    /// the change and put back after it.
+    static func tamper<T>(_ queue: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
+        try queue.write { db in try withoutGuards(db) { try body(db) } }
     }
 
     /// An independent RFC 6962 §2.1 tree hash, recursive, straight from the definition.
@@ -264,9 +261,8 @@ import VaultCrypto
         defer { vault.cleanup() }
         #expect(try Self.verify(vault).status == 0)
         let queue = try Self.queue(vault)
-        try Self.dropGuards(queue)
         var expected: [String] = []
-        try queue.write { db in
+        try Self.tamper(queue) { db in
             switch tampering {
             case .editedLeaf:
                 // The action "case.add" becomes "case.adb": the leaf still parses but no longer hashes to its leaf hash.
@@ -323,9 +319,8 @@ import VaultCrypto
         // Cut the last two events, their tree nodes and the stored checkpoint, so the vault is consistent in
         // itself; a third party with a fresh client has only the checkpoint file.
         let queue = try Self.queue(vault)
-        try Self.dropGuards(queue)
         let kept = size - 2
-        try queue.write { db in
+        try Self.tamper(queue) { db in
             try db.execute(sql: "DELETE FROM auditEvent WHERE seq > ?", arguments: [kept])
             try db.execute(sql: "DELETE FROM auditNode WHERE (idx + 1) << level > ?", arguments: [kept])
             try db.execute(sql: "DELETE FROM checkpoint")
@@ -341,8 +336,7 @@ import VaultCrypto
         let (other, _) = try Self.populated()
         defer { other.cleanup() }
         let otherQueue = try Self.queue(other)
-        try Self.dropGuards(otherQueue)
-        try otherQueue.write { db in try db.execute(sql: "DELETE FROM auditEvent WHERE seq > 5") }
+        try Self.tamper(otherQueue) { db in try db.execute(sql: "DELETE FROM auditEvent WHERE seq > 5") }
         let nodesLeft = try Self.verify(other, environment: fresh)
         #expect(nodesLeft.status == 3 && nodesLeft.stdout.contains("it covers events that are not in the log"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VaultCrypto
 
@@ -97,4 +98,14 @@ final class CLIHarness {
         #expect(result.status == 0, "keygen \(name): \(result.stderr)")
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// Runs `body` with the vault database's append-only triggers dropped and puts them back after it, as a
+/// careful attacker with write access to the file would (the schema is compared with Amanah's at open).
+func withoutGuards<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+    let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")
+    for trigger in triggers { try db.execute(sql: "DROP TRIGGER main.\((trigger["name"] as String).quotedDatabaseIdentifier)") }
+    let result = try body()
+    for trigger in triggers { try db.execute(sql: trigger["sql"] as String) }
+    return result
 }

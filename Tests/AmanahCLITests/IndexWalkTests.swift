@@ -218,3 +218,46 @@ struct IndexWalkTests {
         #expect(regions == 0)
     }
 }
+
+/// Issue 15 (a review's attack): text whose bytes differ but which reads back the same through a Swift
+/// `String` (a NUL appended, which reading stops at) passed `check`, while SQLite's own lookups no longer
+/// found the row: a witness's record renamed this way made `pseudonym-only` read as "no protective
+/// measures" and the original was released. Rows are compared byte by byte, and a source whose witness has
+/// no record is refused, never read as unprotected.
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct TextBytesAttackTests {
+    @Test func aNULAppendedToAKeyIsReportedAndRefused() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        let pristine = vault.cli.folder + "/pristine"
+        try FileManager.default.copyItem(atPath: vault.vault, toPath: pristine)
+        for (sql, words) in [("UPDATE record SET id = id || char(0) WHERE kind = 'witness' AND id = 'W-0001'",
+                              "index table record, row "),
+                             ("UPDATE item SET caseID = caseID || char(0) WHERE rowid = 1", "index table item, row 1")] {
+            try FileManager.default.removeItem(atPath: vault.vault)
+            try FileManager.default.copyItem(atPath: pristine, toPath: vault.vault)
+            let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                try db.execute(sql: sql)
+            }
+            try database.close()
+            let checked = try vault.cli.run(["check", "-C", "vault"])
+            #expect(checked.status == 3 && checked.stdout.contains(words), "\(sql): \(checked.stdout)")
+            #expect(checked.stdout.contains("(bytes "), "\(sql): the differing bytes are shown: \(checked.stdout)")
+        }
+        // The witness renamed: a release of the items it is a source of is refused, not made as unprotected.
+        try FileManager.default.removeItem(atPath: vault.vault)
+        try FileManager.default.copyItem(atPath: pristine, toPath: vault.vault)
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "UPDATE record SET id = id || char(0) WHERE kind = 'witness' AND id = 'W-0001'")
+        }
+        try database.close()
+        let proposed = try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                       "--case", "C-1", "--basis-file", "basis.txt", "-o", "req.json"])
+        #expect(proposed.status != 0 && proposed.stderr.contains("witness W-0001, named by a source, has no record"), "\(proposed.stdout) \(proposed.stderr)")
+    }
+}

@@ -15,7 +15,7 @@ struct IndexEntryTests {
     @Test func encodingMatchesTheDocumentedLayout() throws {
         let entry = IndexEntry(vaultID: Self.vaultID, nonce: Self.nonce, changes: [
             .init(table: "region", rowID: 2, columns: nil),
-            .init(table: "item", rowID: 1, columns: [.init(name: "id", value: .text("I-1")), .init(name: "sequence", value: .integer(-1)),
+            .init(table: "item", rowID: 1, columns: [.init(name: "id", value: .utf8("I-1")), .init(name: "sequence", value: .integer(-1)),
                                                       .init(name: "x", value: .null), .init(name: "b", value: .blob([0xFF])),
                                                       .init(name: "r", value: .real(1.5))]),
         ])
@@ -38,7 +38,7 @@ struct IndexEntryTests {
 
     @Test func malformedEncodingsAreRefused() throws {
         let entry = IndexEntry(vaultID: Self.vaultID, nonce: Self.nonce, snapshot: true,
-                               changes: [.init(table: "item", rowID: 7, columns: [.init(name: "id", value: .text("I-7"))])])
+                               changes: [.init(table: "item", rowID: 7, columns: [.init(name: "id", value: .utf8("I-7"))])])
         let bytes = entry.encoding
         #expect(try IndexEntry(encoding: bytes).snapshot)
         for cut in 0..<bytes.count {
@@ -75,8 +75,8 @@ struct IndexEntryTests {
             return try recorder.takeEntry(db, vaultID: Self.vaultID)
         }
         #expect(entry?.changes == [
-            .init(table: "vaultMeta", rowID: 1, columns: [.init(name: "key", value: .text("a")), .init(name: "value", value: .blob([1]))]),
-            .init(table: "vaultMeta", rowID: 2, columns: [.init(name: "key", value: .text("b")), .init(name: "value", value: .blob([9]))]),
+            .init(table: "vaultMeta", rowID: 1, columns: [.init(name: "key", value: .utf8("a")), .init(name: "value", value: .blob([1]))]),
+            .init(table: "vaultMeta", rowID: 2, columns: [.init(name: "key", value: .utf8("b")), .init(name: "value", value: .blob([9]))]),
         ])
         // A deletion is taken as one; a change nobody takes is refused and rolled back.
         let deleted = try database.write { db in
@@ -126,5 +126,30 @@ struct IndexEntryTests {
         differences = try database.queue.read { db in try replay.differences(from: db) }
         #expect(differences == ["index table vaultMeta, row 5 (key='z'): no signed entry wrote this row (a planted or copied row)",
                                 "index table vaultMeta, row 1 (key='a'): audit event 2 wrote this row, but the database lacks it (a deleted row)"])
+    }
+
+    /// Texts that a Swift `String` equates but SQLite does not (NFC and NFD, a trailing NUL) are different
+    /// values: a key changed that way is reported.
+    @Test func textIsComparedByItsBytes() throws {
+        let (database, folder) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let recorder = try #require(database.entries)
+        let composed = "\u{0623}-7"              // ARABIC LETTER ALEF WITH HAMZA ABOVE
+        let decomposed = "\u{0627}\u{0654}-7"    // ALEF + HAMZA ABOVE: canonically equivalent
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        var replay = try IndexReplay()
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES (?, x'01'), ('n', x'02')", arguments: [composed])
+            try replay.apply(try #require(try recorder.takeEntry(db, vaultID: Self.vaultID)), event: 1)
+        }
+        try database.queue.writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER temp.\"entry.vaultMeta.update\"")
+            try db.execute(sql: "UPDATE vaultMeta SET key = ? WHERE rowid = 1", arguments: [decomposed])
+            try db.execute(sql: "UPDATE vaultMeta SET key = 'n' || char(0) WHERE rowid = 2")
+        }
+        let differences = try database.queue.read { db in try replay.differences(from: db) }
+        #expect(differences.count == 2)
+        #expect(differences.first == "index table vaultMeta, row 1 (key='\(composed)' (bytes d8a32d37)): column key is '\(decomposed)' (bytes d8a7d9942d37), audit event 1 wrote '\(composed)' (bytes d8a32d37)", "\(differences)")
+        #expect(differences.last?.contains("column key is 'n?' (bytes 6e00), audit event 1 wrote 'n'") == true, "\(differences)")
     }
 }

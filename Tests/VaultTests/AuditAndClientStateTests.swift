@@ -33,10 +33,11 @@ extension VaultUseCaseTests {
             try vault.add(.case, json: #"{"id":"C-2"}"#, as: vault.collector)
             let database = try vault.rawDatabase()
             try database.write { db in
-                try db.execute(sql: "DROP TRIGGER auditEventNoUpdate")
-                var leaf = try #require(try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 2"))
-                leaf[leaf.count - 1] ^= 0x01                                     // a bit of its signature
-                try db.execute(sql: "UPDATE auditEvent SET leaf = ? WHERE seq = 2", arguments: [leaf])
+                try withoutGuards(db) {
+                    var leaf = try #require(try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 2"))
+                    leaf[leaf.count - 1] ^= 0x01                                     // a bit of its signature
+                    try db.execute(sql: "UPDATE auditEvent SET leaf = ? WHERE seq = 2", arguments: [leaf])
+                }
             }
             try database.close()
             let result = try verify(vault)
@@ -52,8 +53,9 @@ extension VaultUseCaseTests {
             try vault.add(.case, json: #"{"id":"C-2"}"#, as: vault.investigator)
             let database = try vault.rawDatabase()
             try database.write { db in
-                try db.execute(sql: "DROP TRIGGER auditEventNoDelete")
-                try db.execute(sql: "DELETE FROM auditEvent WHERE seq = 3")
+                try withoutGuards(db) {
+                    try db.execute(sql: "DELETE FROM auditEvent WHERE seq = 3")
+                }
             }
             try database.close()
             let result = try verify(vault)

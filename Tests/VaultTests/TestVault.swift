@@ -107,3 +107,13 @@ final class TestVault {
 
 /// SHA-256 of "abc" (FIPS 180-2, appendix B.1).
 let sha256OfABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+/// Runs `body` with the vault database's append-only triggers dropped and puts them back after it, as a
+/// careful attacker with write access to the file would (the schema is compared with Amanah's at open).
+func withoutGuards<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+    let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")
+    for trigger in triggers { try db.execute(sql: "DROP TRIGGER main.\((trigger["name"] as String).quotedDatabaseIdentifier)") }
+    let result = try body()
+    for trigger in triggers { try db.execute(sql: trigger["sql"] as String) }
+    return result
+}

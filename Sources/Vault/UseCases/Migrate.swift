@@ -34,8 +34,10 @@ extension Session {
         guard isCustodian else { throw VaultError.notPermitted("migrate: only a custodian migrates a vault") }
         try vault.requireTrust(confirm: confirm)
         var report = MigrationReport()
+        // Migrated (or made since entries exist) when any event carries an entry's hash, whether or not the
+        // entries are still there: a snapshot must never paper over entries someone deleted.
         let migrated = try vault.database.queue.read { db in
-            try db.tableExists("entry") && (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0) > 0
+            try AuditLog.anyEventCarriesEntry(db) || (try db.tableExists("entry") && (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0) > 0)
         }
         if migrated {
             report.alreadyMigrated = true

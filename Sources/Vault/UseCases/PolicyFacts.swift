@@ -47,7 +47,9 @@ extension Session {
     /// A witness's consent and protective measures (empty consent once withdrawn).
     func witnessFacts(_ pseudonym: String, db: Database) throws -> WitnessFacts {
         guard try RecordRow.fetchOne(db, key: ["kind": "witness", "id": pseudonym]) != nil else {
-            return WitnessFacts(pseudonym: pseudonym)
+            // Ingest names only recorded witnesses: a record that is gone was deleted or renamed outside
+            // Amanah, and its protections are unknown. Refused, never read as "no protective measures".
+            throw VaultError.integrity("witness \(pseudonym), named by a source, has no record (deleted or changed outside Amanah?); its consent and protective measures are unknown — run `amanah check`")
         }
         let record = try RecordCodec.open(kind: .witness, id: pseudonym, vaultID: vault.vaultID, keyRing: keyRing, db: db)
         var consent: [String] = []
