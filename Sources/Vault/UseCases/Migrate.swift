@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultGovernance
@@ -35,7 +34,7 @@ extension Session {
         try vault.requireTrust(confirm: confirm)
         var report = MigrationReport()
         let migrated = try vault.database.queue.read { db in
-            try db.tableExists("entry") && (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0) > 0
+            try EntryRow.anyStored(db)
         }
         if migrated {
             report.alreadyMigrated = true
@@ -50,8 +49,7 @@ extension Session {
         }
         problems += try vault.verifyAuditLog().problems.map { "audit log: " + $0 }
         try vault.database.queue.read { db in
-            for row in try Row.fetchAll(db, sql: "SELECT kind, id FROM record ORDER BY kind, id") {
-                let kindName: String = row["kind"], id: String = row["id"]
+            for (kindName, id) in try RecordRow.allKeys(db) {
                 guard let kind = RecordKind(rawValue: kindName) else {
                     problems.append("record \(kindName)/\(id): unknown kind")
                     continue
