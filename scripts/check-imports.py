@@ -9,8 +9,13 @@ toolchain. `@_exported import` is refused everywhere. A declared dependency that
 reported (drop it), and the layering of DESIGN.md ("Modules") is checked on the declared dependencies: a
 module depends only on modules below it in LAYERS, and never on one that NEVER names for it.
 
+All SQL lives in VaultStore (DESIGN.md, "Modules"): a Swift file under Sources/ but outside Sources/VaultStore
+that contains `sql:` (an SQL string handed to GRDB) or `Column("` (a column named by a string) is reported;
+such a query belongs in a typed function of VaultStore (`Sources/VaultStore/Queries`).
+
 Usage: scripts/check-imports.py            check the package (exit 1 and one line per problem)
-       scripts/check-imports.py --self-test also show that an undeclared import is caught in every target
+       scripts/check-imports.py --self-test also show that an undeclared import is caught in every target,
+                                            and SQL outside VaultStore in every module that has Swift files
 """
 import json
 import os
@@ -131,10 +136,55 @@ def problems_in(target, extra_line=None):
     return found + unused_dependencies(target, imported) + layering_problems(target)
 
 
+# Where SQL may be written (DESIGN.md, "Modules"), and what counts as SQL outside it.
+SQL_HOME = os.path.join("Sources", "VaultStore")
+SQL_MARKERS = ("sql:", 'Column("')
+
+
+def sql_problems(planted=None):
+    """Lines of Swift files under Sources/, outside SQL_HOME, that contain an SQL marker. `planted`, a
+    (path, line) pair, adds a line at the top of that file (self-test)."""
+    found = []
+    for folder in sorted(os.listdir(os.path.join(ROOT, "Sources"))):
+        for path in swift_files(os.path.join(ROOT, "Sources", folder)):
+            relative = os.path.relpath(path, ROOT)
+            if relative == SQL_HOME or relative.startswith(SQL_HOME + os.sep):
+                continue
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().split("\n")
+            if planted is not None and planted[0] == path:
+                lines = [planted[1]] + lines
+            for number, line in enumerate(lines, 1):
+                marker = next((m for m in SQL_MARKERS if m in line), None)
+                if marker is not None:
+                    found.append(f"{relative}:{number}: `{marker}` outside VaultStore: move the query into a typed "
+                                 "function of VaultStore (Sources/VaultStore/Queries)")
+    return found
+
+
+def sql_self_test(targets):
+    """Plants each SQL marker in the first Swift file of every source target (and in VaultStore, where it is
+    allowed); returns the problems of the self-test."""
+    failures = []
+    for target in targets:
+        if target["type"] == "test":
+            continue
+        first = next(swift_files(target_folder(target)), None)
+        if first is None:
+            continue
+        inside = os.path.relpath(first, ROOT).startswith(SQL_HOME + os.sep)
+        for line in ('try db.execute(sql: "DELETE FROM item")', 'let planted = Column("caseID")'):
+            caught = any(p.startswith(os.path.relpath(first, ROOT) + ":1:") for p in sql_problems((first, line)))
+            if caught == inside:
+                failures.append(f"check-imports: self-test: `{line}` in {target['name']} was "
+                                + ("reported, though VaultStore may hold SQL" if inside else "not caught"))
+    return failures
+
+
 def main():
     targets = [t for t in package()["targets"] if t["type"] in ("regular", "executable", "test")]
     targets = [t for t in targets if any(True for _ in swift_files(target_folder(t)))]
-    problems = [p for t in targets for p in problems_in(t)]
+    problems = [p for t in targets for p in problems_in(t)] + sql_problems()
     for problem in problems:
         print("check-imports: " + problem)
     if "--self-test" in sys.argv:
@@ -149,12 +199,15 @@ def main():
             if not any(planted_dependency in p and "Modules" in p for p in layering_problems(planted)):
                 print(f"check-imports: self-test: {name} depending on {planted_dependency} was not caught")
                 problems.append("self-test")
+        for failure in sql_self_test(targets):
+            print(failure)
+            problems.append("self-test")
         if not problems:
             print(f"check-imports: self-test: an undeclared import is caught in each of {len(targets)} targets, "
-                  "and a dependency against the layering is caught")
+                  "a dependency against the layering is caught, and SQL outside VaultStore is caught")
     if problems:
         return 1
-    print(f"check-imports: {len(targets)} targets import only what they declare")
+    print(f"check-imports: {len(targets)} targets import only what they declare; no SQL outside VaultStore")
     return 0
 
 

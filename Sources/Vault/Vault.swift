@@ -96,7 +96,7 @@ public final class Vault: @unchecked Sendable {
             default: throw VaultError.notAVault(path, "\(error)")
             }
         }
-        let storedID = try database.queue.read { db in try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'vaultID'") }
+        let storedID = try database.queue.read { db in try VaultMetaRow.vaultID(db) }
         guard storedID.map(Array.init) == genesis.vaultID else {
             throw VaultError.integrity("vault.sqlite belongs to another vault than vault.json (index table vaultMeta, row vaultID, does not hold the id of vault.json)")
         }
@@ -267,7 +267,7 @@ public final class Vault: @unchecked Sendable {
             } else if rootAtSeen != seenCheckpoint.rootHash {
                 problems.append("its audit log differs from the checkpoint of size \(seenCheckpoint.size) this client saw (a fork)")
             } else if try database.queue.read({ db in
-                try CheckpointRow.fetchOne(db, key: ["size": Int64(seenCheckpoint.size), "rootHash": Data(seenCheckpoint.rootHash)]) == nil
+                try CheckpointRow.find(size: Int64(seenCheckpoint.size), rootHash: Data(seenCheckpoint.rootHash), db) == nil
             }) {
                 problems.append("the checkpoint of size \(seenCheckpoint.size) this client saw is not stored in the vault (a deleted checkpoint row)")
             }

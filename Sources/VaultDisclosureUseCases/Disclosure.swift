@@ -38,8 +38,8 @@ extension Session {
         try vault.database.queue.read { db in
             var ids: [String] = []
             for caseID in caseIDs {
-                guard try RecordRow.fetchOne(db, key: ["kind": "case", "id": caseID]) != nil else { throw VaultError.notFound("case", caseID) }
-                ids += try String.fetchAll(db, sql: "SELECT id FROM item WHERE caseID = ? ORDER BY sequence", arguments: [caseID])
+                guard try RecordRow.find(kind: "case", id: caseID, db) != nil else { throw VaultError.notFound("case", caseID) }
+                ids += try ItemRow.ids(inCase: caseID, db)
             }
             for itemID in itemIDs {
                 guard try ItemRow.fetchOne(db, key: itemID) != nil else { throw VaultError.notFound("item", itemID) }
@@ -213,8 +213,7 @@ extension Session {
     private func previousIssue(of request: DisclosureRequest, again: Bool, recipient: String) throws -> IssueRecord? {
         let issuedBefore = try vault.database.queue.read { db -> IssueRecord? in
             try requireIntactLog(db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT bundleNumber, manifestHash, issuedAt, checkpointSize FROM disclosure WHERE planHash = ?",
-                                             arguments: [Data(request.planHash)]) else {
+            guard let row = try DisclosureRow.issue(planHash: Data(request.planHash), db) else {
                 // Not in the table: the signed log must not record it either (a removed row).
                 if let logged = try DisclosureLedger.issues(db, vaultID: vault.vaultID, keys: vault.state.knownKeys,
                                                             history: governanceHistory(db))
@@ -223,9 +222,8 @@ extension Session {
                 }
                 return nil
             }
-            let size: Int64? = row["checkpointSize"]
-            return IssueRecord(bundleNumber: row["bundleNumber"], manifestHash: Array(row["manifestHash"] as Data), issuedAt: row["issuedAt"],
-                               checkpointSize: size.map { UInt64($0) })
+            return IssueRecord(bundleNumber: row.bundleNumber, manifestHash: Array(row.manifestHash), issuedAt: row.issuedAt,
+                               checkpointSize: row.checkpointSize.map { UInt64($0) })
         }
         if again {
             guard issuedBefore != nil else {
@@ -306,7 +304,7 @@ extension Session {
             let root = try tree.root(atSize: size)
             let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity)
             var events: [CustodyEvent] = []
-            let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+            let cursor = try AuditEventRow.inSequence(db)
             while let row = try cursor.next() {
                 guard UInt64(row.seq) <= size else { break }
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
@@ -459,10 +457,9 @@ extension Session {
                     let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
                                                                                        history: governanceHistory(db))
                     guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
-                    try db.execute(sql: """
-                        INSERT INTO disclosure (recipient, bundleNumber, planHash, manifestHash, itemCount, issuedAt, checkpointSize)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [approvedPlan.recipient, bundleNumber, Data(request.planHash), Data(manifestHash), itemCount, issuedAt, Int64(treeSize)])
+                    try DisclosureRow.insert(recipient: approvedPlan.recipient, bundleNumber: bundleNumber, planHash: Data(request.planHash),
+                                             manifestHash: Data(manifestHash), itemCount: itemCount, issuedAt: issuedAt,
+                                             checkpointSize: Int64(treeSize), db)
                     try audit(db, action: "disclosure.issue", objects: objects, commitments: [manifestHash])
                 }
                 FaultInjection.point("issue.before-commit")

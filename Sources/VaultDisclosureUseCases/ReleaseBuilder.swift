@@ -55,7 +55,7 @@ extension Session {
                 let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 let caseRecord = try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 var witnesses: [RecordCodec.Opened] = []
-                for fact in facts.witnesses where try RecordRow.fetchOne(db, key: ["kind": "witness", "id": fact.pseudonym]) != nil {
+                for fact in facts.witnesses where try RecordRow.find(kind: "witness", id: fact.pseudonym, db) != nil {
                     witnesses.append(try RecordCodec.open(kind: .witness, id: fact.pseudonym, vaultID: vault.vaultID, keyRing: keyRing, db: db))
                 }
                 return (row, item, caseRecord, try regionViews(itemID, db: db), witnesses,

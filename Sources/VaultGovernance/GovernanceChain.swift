@@ -22,7 +22,7 @@ public enum GovernanceChain {
     }
 
     private static func history(genesis: Genesis, db: Database, keepingAll: Bool) throws -> [GovernanceState] {
-        guard let policyData = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = 'genesisPolicy'") else {
+        guard let policyData = try VaultMetaRow.genesisPolicy(db) else {
             throw VaultError.integrity("the genesis policy is missing")
         }
         let policy: Policy
@@ -30,8 +30,8 @@ public enum GovernanceChain {
         guard policy.hash == genesis.policyHash else { throw VaultError.integrity("the genesis policy does not match the hash the genesis signs") }
         var state = GovernanceState(genesis: genesis, policy: policy, policyText: Array(policyData))
         var states: [GovernanceState] = []
-        let rows = try GovernanceRow.order(Column("seq")).fetchAll(db)
-        let attestations = try CompartmentRow.filter(Column("attestedBy") != nil).order(Column("attestedAtChain"), Column("generation")).fetchAll(db)
+        let rows = try GovernanceRow.inSequence(db)
+        let attestations = try CompartmentRow.attested(db)
         try applyAttestations(attestations, at: 0, to: &state)
         if keepingAll { states.append(state) }
         for (offset, row) in rows.enumerated() {
@@ -54,7 +54,7 @@ public enum GovernanceChain {
     /// - Throws: database errors.
     public static func appliedTimes(_ db: Database) throws -> [Int64: Int64] {
         var times: [Int64: Int64] = [:]
-        for row in try GovernanceRow.order(Column("seq")).fetchAll(db) {
+        for row in try GovernanceRow.inSequence(db) {
             if let entry = try? GovernanceEntry(body: Array(row.body)) { times[row.seq] = entry.appliedAt }
         }
         return times

@@ -60,8 +60,8 @@ public final class KeyRing: @unchecked Sendable {
     public func key(_ kind: String, of compartment: Compartment, generation: Int64, db: Database) throws -> SecretBox {
         let cacheKey = "\(kind)/\(compartment.rawValue)/\(generation)"
         if let cached = secrets[cacheKey] { return cached }
-        guard let wrap = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
-                                                           "kind": kind, "holder": identity.keyIDHex]) else {
+        guard let wrap = try KeyWrapRow.find(compartment: compartment.rawValue, generation: generation, kind: kind,
+                                             holder: identity.keyIDHex, db) else {
             throw VaultError.notPermitted("you hold no \(kind == "index" ? "index key" : "key") for the \(compartment.rawValue) compartment")
         }
         let opened: SecretBytes
@@ -80,8 +80,7 @@ public final class KeyRing: @unchecked Sendable {
 
     /// Whether the member holds a key without unwrapping it.
     public func holds(_ kind: String, of compartment: Compartment, generation: Int64, db: Database) throws -> Bool {
-        try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
-                                          "kind": kind, "holder": identity.keyIDHex]) != nil
+        try KeyWrapRow.find(compartment: compartment.rawValue, generation: generation, kind: kind, holder: identity.keyIDHex, db) != nil
     }
 }
 

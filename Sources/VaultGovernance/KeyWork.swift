@@ -63,8 +63,8 @@ public final class KeyWork {
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
             for kind in ["secret", "index"] where !knows(kind, compartment, generation) {
-                guard let wrap = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
-                                                                   "kind": kind, "holder": "recovery-\(recoveryGeneration)"]) else { continue }
+                guard let wrap = try KeyWrapRow.find(compartment: compartment.rawValue, generation: generation, kind: kind,
+                                                     holder: "recovery-\(recoveryGeneration)", db) else { continue }
                 let box: SecretBox
                 do {
                     box = SecretBox(try SealedBox.open(Array(wrap.sealed), publicKey: info.publicKey, secretKey: secret.bytes))
@@ -108,7 +108,7 @@ public final class KeyWork {
                            attestedAtChain: identity == nil ? nil : Int64(state.chainLength)).insert(db)
 
         var newDataKeys: [String: SecretBox] = [:]   // "kind/id" -> key, for rebuilding indexes
-        for row in try RecordKeyRow.filter(Column("compartment") == compartment.rawValue).fetchAll(db) {
+        for row in try RecordKeyRow.all(inCompartment: compartment.rawValue, db) {
             guard let kind = RecordKind(rawValue: row.kind) else { continue }
             guard row.generation == oldGeneration else {
                 throw VaultError.integrity("\(row.kind) \(row.recordID) has a \(compartment.rawValue) key of generation \(row.generation), expected \(oldGeneration)")
@@ -120,8 +120,7 @@ public final class KeyWork {
             var replacement = dataKey
             if !(kind == .item && compartment == .media) {
                 replacement = SecretBox(SecretBytes.random(count: 32))
-                for field in try RecordFieldRow.filter(Column("kind") == row.kind && Column("recordID") == row.recordID
-                                                       && Column("compartment") == compartment.rawValue).fetchAll(db) {
+                for field in try RecordFieldRow.all(kind: row.kind, recordID: row.recordID, compartment: compartment.rawValue, db) {
                     let ad = RecordCodec.associatedData(vaultID: vaultID, kind: kind, recordID: row.recordID, field: field.field)
                     let plain: SecretBytes
                     do { plain = try XChaCha20Poly1305.open(Array(field.ciphertext), key: dataKey.bytes, associatedData: ad) } catch {
@@ -141,8 +140,8 @@ public final class KeyWork {
 
         // Blind indexes whose index key belongs to this compartment.
         for (kind, field, indexCompartment) in BlindIndex.indexedFields where indexCompartment == compartment {
-            try db.execute(sql: "DELETE FROM blindIndex WHERE kind = ? AND field = ?", arguments: [kind.rawValue, field])
-            for row in try RecordFieldRow.filter(Column("kind") == kind.rawValue && Column("field") == field).fetchAll(db) {
+            try BlindIndexRow.deleteAll(kind: kind.rawValue, field: field, db)
+            for row in try RecordFieldRow.all(kind: kind.rawValue, field: field, db) {
                 guard let dataKey = newDataKeys[row.kind + "/" + row.recordID] else { continue }
                 let ad = RecordCodec.associatedData(vaultID: vaultID, kind: kind, recordID: row.recordID, field: field)
                 let plain = try XChaCha20Poly1305.open(Array(row.ciphertext), key: dataKey.bytes, associatedData: ad)
@@ -155,7 +154,7 @@ public final class KeyWork {
         if compartment == .media {
             for item in try ItemRow.fetchAll(db) {
                 guard let dataKey = newDataKeys["item/" + item.id],
-                      let field = try RecordFieldRow.fetchOne(db, key: ["kind": "item", "recordID": item.id, "field": "sha256"]) else {
+                      let field = try RecordFieldRow.find(kind: "item", recordID: item.id, field: "sha256", db) else {
                     throw VaultError.integrity("item \(item.id) lacks its sealed hash")
                 }
                 let plain = try XChaCha20Poly1305.open(Array(field.ciphertext), key: dataKey.bytes,
@@ -168,15 +167,14 @@ public final class KeyWork {
         }
         // The pseudonym key follows the case compartment, unchanged (pseudonyms stay stable per recipient).
         if compartment == .case {
-            if let sealed = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(oldGeneration)"]) {
+            if let sealed = try VaultMetaRow.pseudonymKey(generation: oldGeneration, db) {
                 let key = try SealedBox.open(Array(sealed), publicKey: oldPublic, secretKey: oldSecret.bytes)
-                try db.execute(sql: "INSERT OR REPLACE INTO vaultMeta (key, value) VALUES (?, ?)",
-                               arguments: ["pseudonymKey/\(generation)", Data(try SealedBox.seal(key, to: publicKey))])
-                try db.execute(sql: "DELETE FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(oldGeneration)"])
+                try VaultMetaRow.replacePseudonymKey(Data(try SealedBox.seal(key, to: publicKey)), generation: generation, db)
+                try VaultMetaRow.deletePseudonymKey(generation: oldGeneration, db)
             }
         }
         // Nothing is sealed to older generations any more: their wraps only help someone who should not read.
-        try db.execute(sql: "DELETE FROM keyWrap WHERE compartment = ? AND generation < ?", arguments: [compartment.rawValue, generation])
+        try KeyWrapRow.deleteAll(compartment: compartment.rawValue, olderThan: generation, db)
         state.compartmentKeys[compartment, default: [:]][generation] = publicKey
         learn("secret", compartment, generation, newSecret)
         learn("index", compartment, generation, newIndex)
@@ -196,24 +194,18 @@ public final class KeyWork {
                     if entitled.contains(compartment) { holders.append((member.key.keyIDHex, member.key.encryptionKey)) }
                 }
                 for (holder, publicKey) in holders {
-                    let exists = try KeyWrapRow.fetchOne(db, key: ["compartment": compartment.rawValue, "generation": generation,
-                                                                   "kind": kind, "holder": holder]) != nil
+                    let exists = try KeyWrapRow.find(compartment: compartment.rawValue, generation: generation, kind: kind, holder: holder, db) != nil
                     if !exists {
                         try KeyWrapRow(compartment: compartment.rawValue, generation: generation, kind: kind, holder: holder,
                                        sealed: Data(try SealedBox.seal(secret.bytes, to: publicKey))).insert(db)
                         granted.insert(holder)
                     }
                 }
-                try db.execute(sql: """
-                    DELETE FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?
-                    """, arguments: [compartment.rawValue, kind, state.recoveryHolder])
+                try KeyWrapRow.deleteStaleRecoveryWraps(compartment: compartment.rawValue, kind: kind, currentRecoveryHolder: state.recoveryHolder, db)
             }
         }
         // Shares of an older recovery key go once nothing is wrapped to it any more: old shares open nothing.
-        try db.execute(sql: """
-            DELETE FROM recoveryShare WHERE generation < ?
-              AND NOT EXISTS (SELECT 1 FROM keyWrap WHERE keyWrap.holder = 'recovery-' || recoveryShare.generation)
-            """, arguments: [state.recoveryGeneration])
+        try RecoveryShareRow.deleteUnused(olderThan: state.recoveryGeneration, db)
     }
 
     /// Whether any wrap is missing that this client could make now, or a rotation it could complete.
@@ -227,14 +219,13 @@ public final class KeyWork {
                     let entitled = kind == "secret" ? state.readable(by: member.role) : state.indexable(by: member.role)
                     if entitled.contains(compartment) { expected += 1 }
                 }
-                let holders = try String.fetchAll(db, sql: "SELECT holder FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ?",
-                                                  arguments: [compartment.rawValue, generation, kind])
+                let holders = try KeyWrapRow.holders(compartment: compartment.rawValue, generation: generation, kind: kind, db)
                 let entitledHolders = Set(state.members.values.filter {
                     (kind == "secret" ? state.readable(by: $0.role) : state.indexable(by: $0.role)).contains(compartment)
                 }.map(\.key.keyIDHex)).union([state.recoveryHolder])
                 if !entitledHolders.isSubset(of: Set(holders)) { return true }
-                let staleRecovery = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?",
-                                                     arguments: [compartment.rawValue, kind, state.recoveryHolder]) ?? 0
+                let staleRecovery = try KeyWrapRow.staleRecoveryWrapCount(compartment: compartment.rawValue, kind: kind,
+                                                                          currentRecoveryHolder: state.recoveryHolder, db)
                 if staleRecovery > 0 { return true }
                 _ = expected
             }

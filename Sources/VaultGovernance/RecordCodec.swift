@@ -87,7 +87,7 @@ public enum RecordCodec {
     public static func insert(kind: RecordKind, id: String, fields: [String: Value], vaultID: [UInt8],
                               state: GovernanceState, createdAt: Int64, presetKeys: [Compartment: SecretBox] = [:],
                               signer: IdentityBox, db: Database) throws {
-        if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil {
+        if try RecordRow.find(kind: kind.rawValue, id: id, db) != nil {
             throw StoreError.duplicate(kind.rawValue, id)
         }
         try RecordRow(kind: kind.rawValue, id: id, createdAt: createdAt).insert(db)
@@ -128,11 +128,11 @@ public enum RecordCodec {
     /// A record's data key for `compartment`, opened with the member's compartment key.
     /// - Throws: `VaultError.notPermitted` without the compartment key; `VaultError.integrity` if it does not open.
     public static func dataKey(kind: RecordKind, id: String, compartment: Compartment, keyRing: KeyRing, db: Database) throws -> SecretBox {
-        guard let row = try RecordKeyRow.fetchOne(db, key: ["kind": kind.rawValue, "recordID": id, "compartment": compartment.rawValue]) else {
+        guard let row = try RecordKeyRow.find(kind: kind.rawValue, recordID: id, compartment: compartment.rawValue, db) else {
             throw VaultError.integrity("\(kind.rawValue) \(id) has no \(compartment.rawValue) data key")
         }
         let secret = try keyRing.key("secret", of: compartment, generation: row.generation, db: db)
-        guard let compartmentRow = try CompartmentRow.fetchOne(db, key: ["name": row.compartment, "generation": row.generation]) else {
+        guard let compartmentRow = try CompartmentRow.find(name: row.compartment, generation: row.generation, db) else {
             throw VaultError.integrity("compartment key \(row.compartment)/\(row.generation) is missing")
         }
         do {
@@ -158,7 +158,7 @@ public enum RecordCodec {
                 guard let publicKey = state.publicKey(spec.compartment, generation: generation) else {
                     throw VaultError.integrity("the \(spec.compartment.rawValue) compartment key is missing")
                 }
-                if let existing = try RecordKeyRow.fetchOne(db, key: ["kind": kind.rawValue, "recordID": id, "compartment": spec.compartment.rawValue]) {
+                if let existing = try RecordKeyRow.find(kind: kind.rawValue, recordID: id, compartment: spec.compartment.rawValue, db) {
                     _ = existing
                     throw VaultError.failed("\(kind.rawValue) \(id) already has \(spec.compartment.rawValue) fields; updating sealed records is not supported")
                 }
@@ -189,10 +189,10 @@ public enum RecordCodec {
     /// Opens every field of a record the member holds the compartment key for.
     /// - Throws: `VaultError.notFound`; `VaultError.integrity` when a field or key does not authenticate.
     public static func open(kind: RecordKind, id: String, vaultID: [UInt8], keyRing: KeyRing, db: Database) throws -> Opened {
-        guard try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": id]) != nil else {
+        guard try RecordRow.find(kind: kind.rawValue, id: id, db) != nil else {
             throw VaultError.notFound(kind.rawValue, id)
         }
-        let keyRows = try RecordKeyRow.filter(Column("kind") == kind.rawValue && Column("recordID") == id).fetchAll(db)
+        let keyRows = try RecordKeyRow.all(kind: kind.rawValue, recordID: id, db)
         var dataKeys: [String: SecretBox] = [:]
         for row in keyRows {
             guard let compartment = Compartment(rawValue: row.compartment) else { continue }
@@ -200,7 +200,7 @@ public enum RecordCodec {
             do { secret = try keyRing.key("secret", of: compartment, generation: row.generation, db: db) } catch is VaultError {
                 continue   // not held by this member (or not opening for them): that compartment's fields are withheld
             }
-            guard let compartmentRow = try CompartmentRow.fetchOne(db, key: ["name": row.compartment, "generation": row.generation]) else {
+            guard let compartmentRow = try CompartmentRow.find(name: row.compartment, generation: row.generation, db) else {
                 throw VaultError.integrity("compartment key \(row.compartment)/\(row.generation) is missing")
             }
             do {
@@ -211,7 +211,7 @@ public enum RecordCodec {
         }
         let specs = kind.storedFields
         var opened = Opened(id: id, fields: [:], withheld: [])
-        for row in try RecordFieldRow.filter(Column("kind") == kind.rawValue && Column("recordID") == id).order(Column("field")).fetchAll(db) {
+        for row in try RecordFieldRow.all(kind: kind.rawValue, recordID: id, db) {
             guard let key = dataKeys[row.compartment] else {
                 if !row.field.hasPrefix("_signature.") { opened.withheld.append(row.field) }
                 continue

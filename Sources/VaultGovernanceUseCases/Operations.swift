@@ -45,7 +45,7 @@ extension Session {
         if case let .recover(_, _, oneTimeKey) = operation.change {
             // Every recovery key this custodian still holds a share of (an older one may still be needed).
             let bundle = try vault.database.queue.read { db -> SecretBox in
-                let rows = try RecoveryShareRow.filter(Column("custodian") == keyIDHex).order(Column("generation")).fetchAll(db)
+                let rows = try RecoveryShareRow.sealed(to: keyIDHex, db)
                 guard !rows.isEmpty else { throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)") }
                 var opened: [(Int64, SecretBox)] = []
                 for row in rows {
@@ -152,9 +152,9 @@ extension Session {
             if case let .withdrawConsent(pseudonym) = operation.change {
                 // Crypto-shredding: the witness's identity data key and everything it encrypted are destroyed
                 // (secure_delete overwrites the freed pages).
-                try db.execute(sql: "DELETE FROM recordField WHERE kind = 'witness' AND recordID = ? AND compartment = 'identity'", arguments: [pseudonym])
-                try db.execute(sql: "DELETE FROM recordKey WHERE kind = 'witness' AND recordID = ? AND compartment = 'identity'", arguments: [pseudonym])
-                try db.execute(sql: "DELETE FROM blindIndex WHERE kind = 'witness' AND recordID = ?", arguments: [pseudonym])
+                try RecordFieldRow.deleteAll(kind: "witness", recordID: pseudonym, compartment: "identity", db)
+                try RecordKeyRow.delete(kind: "witness", recordID: pseudonym, compartment: "identity", db)
+                try BlindIndexRow.deleteAll(kind: "witness", recordID: pseudonym, db)
             }
             FaultInjection.point("apply.before-commit")
             var objects = [Hex.encode(operation.id)]
@@ -225,7 +225,7 @@ extension Session {
         guard let target = vault.state.reencryptionSequence else { return 0 }
         let pending = try vault.database.queue.read { db -> [ItemRow] in
             guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else { return [] }
-            return try ItemRow.filter(Column("keyEpoch") < Int64(target)).order(Column("id")).fetchAll(db)
+            return try ItemRow.all(keyEpochBelow: Int64(target), db)
         }
         var count = 0
         for item in pending {
@@ -249,8 +249,8 @@ extension Session {
             FaultInjection.point("reencrypt.after-blob")
             do {
                 try write { db in
-                    try db.execute(sql: "DELETE FROM recordField WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
-                    try db.execute(sql: "DELETE FROM recordKey WHERE kind = 'item' AND recordID = ?", arguments: [item.id])
+                    try RecordFieldRow.deleteAll(kind: "item", recordID: item.id, db)
+                    try RecordKeyRow.deleteAll(kind: "item", recordID: item.id, db)
                     try RecordCodec.write(kind: .item, id: item.id, fields: fields.fields.merging(fields.signatures) { $1 }, vaultID: vault.vaultID, state: vault.state,
                                           presetKeys: [.media: newKey], db: db)
                     var updated = item

@@ -10,6 +10,13 @@ public struct CheckpointRow: Codable, FetchableRecord, PersistableRecord, Sendab
     public var rootHash: Data
     public var note: String
     public var createdAt: Int64
+    /// The table's columns, for typed queries (`Queries/`).
+    public enum Columns {
+        public static let size = Column(CodingKeys.size)
+        public static let rootHash = Column(CodingKeys.rootHash)
+        public static let note = Column(CodingKeys.note)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
     public init(size: Int64, rootHash: Data, note: String, createdAt: Int64) {
         self.size = size; self.rootHash = rootHash; self.note = note; self.createdAt = createdAt
     }

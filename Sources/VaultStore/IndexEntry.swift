@@ -264,6 +264,11 @@ public struct EntryRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public static let databaseTableName = "entry"
     public var event: Int64
     public var body: Data
+    /// The table's columns, for typed queries (`Queries/`).
+    public enum Columns {
+        public static let event = Column(CodingKeys.event)
+        public static let body = Column(CodingKeys.body)
+    }
     public init(event: Int64, body: Data) { self.event = event; self.body = body }
 }
 

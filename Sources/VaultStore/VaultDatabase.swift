@@ -104,6 +104,29 @@ public final class VaultDatabase: Sendable {
         try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` on this database: folds the write-ahead log into the main file and
+    /// truncates the log to zero bytes.
+    /// - Throws: database errors.
+    public func truncateWAL() throws {
+        try Self.truncateWAL(queue)
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` on `queue` (another database, such as a rebuilt index), outside a
+    /// transaction.
+    /// - Throws: database errors.
+    public static func truncateWAL(_ queue: DatabaseQueue) throws {
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// SQLite's `PRAGMA integrity_check(100)` (or, when `quick`, `PRAGMA quick_check(100)`, which skips comparing
+    /// indexes with their tables) on this connection.
+    /// - Returns: the lines SQLite reports, at most 100: `["ok"]` for a sound database.
+    /// - Throws: `DatabaseError` when the database cannot be read.
+    public func integrityCheckLines(quick: Bool) throws -> [String] {
+        let pragma = quick ? "quick_check" : "integrity_check"
+        return try queue.read { db in try String.fetchAll(db, sql: "PRAGMA \(pragma)(100)") }
+    }
+
     /// Puts the database in write-ahead-log mode and checks that the connection still syncs every commit.
     private static func enableWAL(_ queue: DatabaseQueue, path: String) throws {
         try queue.inDatabase { db in

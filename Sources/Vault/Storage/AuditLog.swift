@@ -24,7 +24,7 @@ public enum AuditLog {
                               commitments: [[UInt8]] = [], policyHash: [UInt8]?, entries: EntryRecorder?, snapshot: IndexEntry? = nil,
                               time: Int64 = Clock.nowMilliseconds()) throws -> AuditEvent {
         let entry = try snapshot ?? entries?.takeEntry(db, vaultID: vaultID)
-        let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db)
+        let last = try AuditEventRow.newest(db)
         // Event times never go back: a clock set back cannot place an event before the one it follows.
         let newest = last.flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time ?? time
         var event = AuditEvent(vaultID: vaultID, sequence: UInt64((last?.seq ?? 0) + 1), time: max(time, newest),
@@ -51,9 +51,7 @@ public enum AuditLog {
     /// each caller checks the signer it needs.
     /// - Throws: database errors.
     public static func events(_ db: Database, actions: [String]) throws -> [AuditEvent] {
-        let filter = actions.map { _ in "instr(leaf, CAST(? AS BLOB)) > 0" }.joined(separator: " OR ")
-        let rows = try AuditEventRow.fetchAll(db, sql: "SELECT * FROM auditEvent WHERE \(filter) ORDER BY seq",
-                                              arguments: StatementArguments(actions))
+        let rows = try AuditEventRow.leavesContaining(anyOf: actions, db)
         return rows.compactMap { row in
             guard let event = try? AuditEvent(leaf: Array(row.leaf)),
                   actions.contains(where: { $0.hasSuffix(".") ? event.action.hasPrefix($0) : event.action == $0 }) else { return nil }
@@ -76,17 +74,17 @@ public enum AuditLog {
     /// at which anything can happen next in this vault, whatever a member's clock says.
     /// - Throws: database errors.
     public static func newestTime(_ db: Database) throws -> Int64? {
-        try AuditEventRow.order(Column("seq").desc).fetchOne(db).flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time
+        try AuditEventRow.newest(db).flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.time
     }
 
     /// The governance position in `db` now: the chain's length and newest entry hash (the vault id when the
     /// chain is empty). Inside the writer's transaction this is the chain it verified at open plus what the
     /// transaction added (the entry that `op apply` records, so its event binds that entry).
     static func governancePosition(_ db: Database, vaultID: [UInt8]) throws -> AuditEvent.GovernancePosition {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM governance ORDER BY seq DESC LIMIT 1") else {
+        guard let row = try GovernanceRow.newestPosition(db) else {
             return .init(length: 0, head: vaultID)
         }
-        return .init(length: UInt64(row["seq"] as Int64), head: Array(row["hash"] as Data))
+        return .init(length: UInt64(row.seq), head: Array(row.hash))
     }
 
     /// Refuses a governance chain that lacks entries the audit log's newest event was written against: the
@@ -99,7 +97,7 @@ public enum AuditLog {
     /// knows): an unsigned row appended at the end cannot stand in for it.
     public static func checkGovernanceBinding(_ db: Database, vaultID: [UInt8], chainLength: Int,
                                               keys: [String: MemberPublicKey]) throws {
-        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db) else { return }
+        guard let last = try AuditEventRow.newest(db) else { return }
         guard let event = try? AuditEvent(leaf: Array(last.leaf)), event.sequence == UInt64(last.seq), event.vaultID == vaultID,
               MerkleHash.leaf(Array(last.leaf)) == Array(last.leafHash),
               let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else {
@@ -118,7 +116,7 @@ public enum AuditLog {
     public static func chainProblem(_ db: Database, vaultID: [UInt8]) throws -> String? {
         var previous = [UInt8](repeating: 0, count: 32)
         var expected: Int64 = 1
-        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+        let cursor = try AuditEventRow.inSequence(db)
         while let row = try cursor.next() {
             guard row.seq == expected else { return "audit event \(expected) is missing from the log" }
             let leaf = Array(row.leaf)
@@ -144,7 +142,7 @@ public enum AuditLog {
         if position.length == 0 {
             head = vaultID
         } else {
-            guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM governance WHERE seq = ?", arguments: [Int64(position.length)]) else {
+            guard let hash = try GovernanceRow.hash(at: Int64(position.length), db) else {
                 throw VaultError.rollback("audit event \(sequence) was written against governance entry \(position.length), which is missing")
             }
             head = Array(hash)
@@ -156,7 +154,7 @@ public enum AuditLog {
 
     /// The number of events and the newest leaf hash (zeros when empty).
     public static func head(_ db: Database) throws -> (size: Int, leafHash: [UInt8]) {
-        guard let last = try AuditEventRow.order(Column("seq").desc).fetchOne(db) else {
+        guard let last = try AuditEventRow.newest(db) else {
             return (0, [UInt8](repeating: 0, count: 32))
         }
         return (Int(last.seq), Array(last.leafHash))

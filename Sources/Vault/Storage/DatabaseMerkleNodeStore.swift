@@ -1,6 +1,7 @@
 import VaultPolicy
 import Foundation
 import GRDB
+import VaultStore
 import VaultAudit
 
 /// The audit tree's nodes in SQLite, table `auditNode(level, idx, hash)` with primary key `(level, idx)`
@@ -20,8 +21,7 @@ public struct DatabaseMerkleNodeStore: MerkleNodeStore {
     /// The number of leaves: one more than the largest stored level-0 index (0 for an empty tree).
     /// - Throws: database errors.
     public func leafCount() throws -> UInt64 {
-        let statement = try db.cachedStatement(sql: "SELECT idx FROM auditNode WHERE level = 0 ORDER BY idx DESC LIMIT 1")
-        guard let last = try Int64.fetchOne(statement) else { return 0 }
+        guard let last = try AuditNodeRow.largestLeafIndex(db) else { return 0 }
         guard last >= 0 else { throw AuditError.storeInconsistent("a level-0 node has the negative index \(last)") }
         return UInt64(last) + 1
     }
@@ -29,10 +29,9 @@ public struct DatabaseMerkleNodeStore: MerkleNodeStore {
     /// The stored hashes at `addresses`, in order.
     /// - Throws: `AuditError.storeInconsistent` for a missing node or a hash that is not 32 bytes; database errors.
     public func hashes(at addresses: [MerkleNodeAddress]) throws -> [[UInt8]] {
-        let statement = try db.cachedStatement(sql: "SELECT hash FROM auditNode WHERE level = ? AND idx = ?")
-        return try addresses.map { address in
+        try addresses.map { address in
             guard address.index <= UInt64(Int64.max),
-                  let hash = try Data.fetchOne(statement, arguments: [Int64(address.level), Int64(address.index)]) else {
+                  let hash = try AuditNodeRow.hash(level: Int64(address.level), index: Int64(address.index), db) else {
                 throw AuditError.storeInconsistent("node \(address) is not stored")
             }
             guard hash.count == 32 else { throw AuditError.storeInconsistent("node \(address) has \(hash.count) bytes, expected 32") }
@@ -49,12 +48,11 @@ public struct DatabaseMerkleNodeStore: MerkleNodeStore {
             throw AuditError.storeInconsistent("the new nodes do not end at leaf \(newLeafCount) − 1")
         }
         try db.inSavepoint {
-            let statement = try db.cachedStatement(sql: "INSERT INTO auditNode (level, idx, hash) VALUES (?, ?, ?)")
             for node in nodes {
                 guard node.hash.count == 32, node.address.index <= UInt64(Int64.max) else {
                     throw AuditError.storeInconsistent("node \(node.address) is not 32 bytes")
                 }
-                try statement.execute(arguments: [Int64(node.address.level), Int64(node.address.index), Data(node.hash)])
+                try AuditNodeRow.insert(level: Int64(node.address.level), index: Int64(node.address.index), hash: Data(node.hash), db)
             }
             return .commit
         }

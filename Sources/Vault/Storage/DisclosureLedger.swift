@@ -49,7 +49,7 @@ public enum DisclosureLedger {
     /// - Throws: database errors.
     public static func nextBundleNumber(_ db: Database, recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
                                         history: [GovernanceState]) throws -> Int {
-        let recorded = try Int.fetchOne(db, sql: "SELECT MAX(bundleNumber) FROM disclosure WHERE recipient = ?", arguments: [recipient]) ?? 0
+        let recorded = try DisclosureRow.highestBundleNumber(recipient: recipient, db) ?? 0
         let logged = try issues(db, vaultID: vaultID, keys: keys, history: history).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
         return max(recorded, logged) + 1
     }
@@ -76,9 +76,9 @@ public enum DisclosureLedger {
             problems.append("audit event \(event.sequence) (disclosure.issue) does not verify as an issue by a member of this vault; it was not counted")
         }
         var seen = Set<[UInt8]>()
-        for row in try Row.fetchAll(db, sql: "SELECT recipient, bundleNumber, planHash, manifestHash FROM disclosure ORDER BY recipient, bundleNumber") {
-            let planHash = Array(row["planHash"] as Data)
-            let recipient: String = row["recipient"], number: Int = row["bundleNumber"]
+        for row in try DisclosureRow.listed(db) {
+            let planHash = Array(row.planHash)
+            let recipient = row.recipient, number = row.bundleNumber
             let name = "disclosure row \(recipient) #\(number)"
             guard let issue = byPlan[planHash] else {
                 problems.append("\(name): the audit log records no issue of its release plan (a planted row)")
@@ -87,7 +87,7 @@ public enum DisclosureLedger {
             seen.insert(planHash)
             if issue.recipient != recipient || issue.bundleNumber != number {
                 problems.append("\(name): the audit log (event \(issue.event)) records it as \(issue.bundleID) for \(issue.recipient)")
-            } else if issue.manifestHash != Array(row["manifestHash"] as Data) {
+            } else if issue.manifestHash != Array(row.manifestHash) {
                 problems.append("\(name): its manifest hash differs from the one audit event \(issue.event) commits to")
             }
         }

@@ -136,7 +136,7 @@ public struct IndexBinding: Sendable {
         if row.caseID != logged.caseID {
             problems.append("item \(itemID): its row puts it in case \(row.caseID), audit event \(logged.event) in case \(logged.caseID)")
         }
-        let links = try String.fetchAll(db, sql: "SELECT sourceID FROM itemSource WHERE itemID = ?", arguments: [itemID])
+        let links = try ItemSourceRow.sourceIDs(ofItem: itemID, db)
         if let ingest = logged.ingest, logged.sourcesKnown {
             // The ingest event commits to the case, the sequence and the first source; each further source
             // event to its source. Every link must be accounted for, and every commitment met.
@@ -160,7 +160,7 @@ public struct IndexBinding: Sendable {
                 problems.append("itemSource \(itemID) → \(planted): the audit log records no such source (a planted row)")
             }
         }
-        let regionRows = try RegionRow.filter(Column("itemID") == itemID).fetchAll(db)
+        let regionRows = try RegionRow.onItem(itemID, db)
         for region in regionRows {
             guard let logged = regions[region.id] else {
                 problems.append("region \(region.id): the audit log records no such region (a planted or moved row)")
@@ -185,9 +185,9 @@ public struct IndexBinding: Sendable {
     /// - Throws: database errors.
     public func problems(_ db: Database) throws -> [String] {
         var ids = Set(items.keys)
-        ids.formUnion(try String.fetchAll(db, sql: "SELECT id FROM item"))
-        ids.formUnion(try String.fetchAll(db, sql: "SELECT itemID FROM region"))
-        ids.formUnion(try String.fetchAll(db, sql: "SELECT itemID FROM itemSource"))
+        ids.formUnion(try ItemRow.allIDs(db))
+        ids.formUnion(try RegionRow.allItemIDs(db))
+        ids.formUnion(try ItemSourceRow.allItemIDs(db))
         ids.formUnion(regions.values.map(\.itemID))
         var problems = eventProblems
         for id in ids.sorted() { problems += try self.problems(item: id, db) }

@@ -28,11 +28,11 @@ public struct IndexLog {
     public static func load(_ db: Database, vaultID: [UInt8], keys: [String: MemberPublicKey], history: [GovernanceState],
                             genesisInitiator: String, into target: IndexReplay? = nil) throws -> IndexLog {
         var log = IndexLog()
-        guard try db.tableExists("entry") else { return log }
+        guard try EntryRow.tableExists(db) else { return log }
         var bodies: [Int64: Data] = [:]
         for row in try EntryRow.fetchAll(db) { bodies[row.event] = row.body }
         var replay: IndexReplay?
-        let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+        let cursor = try AuditEventRow.inSequence(db)
         while let row = try cursor.next() {
             guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }   // reported by the chain check
             let body = bodies.removeValue(forKey: row.seq)

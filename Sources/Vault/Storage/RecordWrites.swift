@@ -37,7 +37,7 @@ public struct RecordWrites: Sendable {
     /// - Throws: database errors.
     public static func load(_ db: Database, keys: [String: MemberPublicKey]) throws -> RecordWrites {
         var result = RecordWrites()
-        if let first = try AuditEventRow.order(Column("seq")).fetchOne(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
+        if let first = try AuditEventRow.oldest(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
             result.bound = event.governance != nil
         }
         for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "region.add"]) {
@@ -68,7 +68,7 @@ public struct RecordWrites: Sendable {
     /// The event that wrote source record `id`: the ingest of the item it is linked to, when that event
     /// commits to it as the first source, or a further-source event of that item committing to it.
     private func sourceWrite(_ id: String, _ db: Database) throws -> Write? {
-        for itemID in try String.fetchAll(db, sql: "SELECT itemID FROM itemSource WHERE sourceID = ?", arguments: [id]) {
+        for itemID in try ItemSourceRow.itemIDs(ofSource: id, db) {
             if let ingest = ingests[itemID], let item = try ItemRow.fetchOne(db, key: itemID),
                IndexBinding.ingestCommitment(itemID: itemID, caseID: ingest.caseID, sequence: item.sequence, sourceID: id) == ingest.commitment {
                 return ingest.write

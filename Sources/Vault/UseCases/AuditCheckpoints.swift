@@ -34,7 +34,7 @@ extension Vault {
     /// - Throws: database errors.
     public func storedCheckpoints() throws -> [(row: CheckpointRow, parsed: Result<SignedCheckpoint, AuditError>)] {
         try database.queue.read { db in
-            try CheckpointRow.order(Column("size"), Column("rootHash")).fetchAll(db).map { row in
+            try CheckpointRow.bySizeAndRoot(db).map { row in
                 do { return (row, .success(try SignedCheckpoint(parsing: row.note))) } catch let error as AuditError {
                     return (row, .failure(error))
                 } catch {
@@ -69,8 +69,7 @@ extension Vault {
     ///   different signature under the same key; database errors.
     static func storeCheckpoint(_ signed: SignedCheckpoint, db: Database) throws -> SignedCheckpoint {
         let checkpoint = signed.checkpoint
-        let key: [String: any DatabaseValueConvertible] = ["size": Int64(checkpoint.size), "rootHash": Data(checkpoint.rootHash)]
-        guard var row = try CheckpointRow.fetchOne(db, key: key) else {
+        guard var row = try CheckpointRow.find(size: Int64(checkpoint.size), rootHash: Data(checkpoint.rootHash), db) else {
             try CheckpointRow(size: Int64(checkpoint.size), rootHash: Data(checkpoint.rootHash), note: signed.text,
                               createdAt: Clock.nowMilliseconds()).insert(db)
             return signed
@@ -105,8 +104,8 @@ extension Session {
         try write { db in
             let checkpoint = try Vault.currentCheckpoint(db, vaultID: vault.vaultID)
             let tree = AuditLog.tree(db)
-            if let newest = try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM checkpoint") {
-                for row in try CheckpointRow.filter(Column("size") == newest).fetchAll(db) {
+            if let newest = try CheckpointRow.largestSize(db) {
+                for row in try CheckpointRow.all(size: newest, db) {
                     guard newest >= 0, UInt64(newest) <= checkpoint.size,
                           try tree.root(atSize: UInt64(newest)) == Array(row.rootHash) else {
                         throw VaultError.integrity("the audit log does not contain the stored checkpoint of size \(newest) "

@@ -1,7 +1,6 @@
 import VaultPlatform
 import VaultPolicy
 import Foundation
-import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultStore
@@ -65,7 +64,7 @@ extension Vault {
         var unreadable: [Int64] = []
         var roles: [String: String?] = [:]
         try database.queue.read { db in
-            let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+            let cursor = try AuditEventRow.inSequence(db)
             while let row = try cursor.next() {
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else {
                     unreadable.append(row.seq)

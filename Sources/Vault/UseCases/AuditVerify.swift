@@ -112,10 +112,9 @@ extension Vault {
             var previous = [UInt8](repeating: 0, count: 32)
             var accumulator = MerkleRootAccumulator()
             var frontier = [[UInt8]?](repeating: nil, count: 64)
-            let nodeStatement = try db.cachedStatement(sql: "SELECT hash FROM auditNode WHERE level = ? AND idx = ?")
             func checkNode(level: Int, index: UInt64, hash: [UInt8]) throws {
                 guard !treeProblem else { return }
-                let stored = try Data.fetchOne(nodeStatement, arguments: [level, Int64(index)])
+                let stored = try AuditNodeRow.hash(level: Int64(level), index: Int64(index), db)
                 if stored.map(Array.init) == hash {
                     result.treeNodes += 1
                     return
@@ -130,7 +129,7 @@ extension Vault {
             var lastGovernance: UInt64? = nil
             var lastTime: Int64? = nil
             let appliedTimes = try GovernanceChain.appliedTimes(db)
-            let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+            let cursor = try AuditEventRow.inSequence(db)
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
                 result.events += 1
@@ -166,7 +165,7 @@ extension Vault {
             }
             result.rootHash = accumulator.root
             let n = accumulator.size
-            let stored = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM auditNode") ?? 0
+            let stored = try AuditNodeRow.count(db)
             let expected = Int(2 * n) - n.nonzeroBitCount
             if !treeProblem && stored != expected {
                 treeProblem = true

@@ -69,7 +69,7 @@ extension Vault {
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
             report.problems.append("vault.sqlite is damaged: \(error.message ?? "\(error.resultCode)"); the index could not be compared with the log (restore it from a backup)")
         }
-        let items = try database.queue.read { db in try ItemRow.order(Column("id")).fetchAll(db) }
+        let items = try database.queue.read { db in try ItemRow.allByID(db) }
         let inventory = try blobs.inventory()
         let referenced = Set(items.map(\.blobID))
         let started = ProcessStart.nanoseconds
@@ -157,7 +157,7 @@ extension Vault {
             try session.require(.view, Resource(compartments: [.media], label: "every item"))
             let ingestCommitments = try database.queue.read { db -> [String: [UInt8]] in
                 var map: [String: [UInt8]] = [:]
-                let cursor = try AuditEventRow.order(Column("seq")).fetchCursor(db)
+                let cursor = try AuditEventRow.inSequence(db)
                 while let row = try cursor.next() {
                     guard let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == "item.ingest",
                           let item = event.objects.first, let commitment = event.commitments.first else { continue }
@@ -257,7 +257,7 @@ extension Vault {
             report.entries = log.applied
             report.rows = try replay.rowCount()
             report.differences = try log.problems + database.queue.read { db in try replay.differences(from: db) }
-            try replay.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try VaultDatabase.truncateWAL(replay.queue)
             try replay.queue.close()
         } catch let error as DatabaseError {
             throw VaultError.failed("cannot write the rebuilt database \(path): \(error.message ?? "\(error.resultCode)"); the vault was not changed")
@@ -274,8 +274,7 @@ extension Vault {
     /// - Parameter quick: `PRAGMA quick_check` instead (no index-against-table comparison; faster).
     func databaseIntegrityProblems(quick: Bool = false) throws -> [String] {
         let lines: [String]
-        let pragma = quick ? "quick_check" : "integrity_check"
-        do { lines = try database.queue.read { db in try String.fetchAll(db, sql: "PRAGMA \(pragma)(100)") } } catch let error as DatabaseError {
+        do { lines = try database.integrityCheckLines(quick: quick) } catch let error as DatabaseError {
             return ["vault.sqlite is damaged or unreadable (SQLite: \(error.message ?? "\(error.resultCode)")); restore it from a backup"]
         }
         if lines == ["ok"] { return [] }

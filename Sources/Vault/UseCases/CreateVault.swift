@@ -123,16 +123,15 @@ extension Vault {
             let vaultID = genesis.vaultID
             let state = initialState
             try database.write { db in
-                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('vaultID', ?)", arguments: [Data(vaultID)])
-                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('genesisPolicy', ?)", arguments: [Data(policyText)])
+                try VaultMetaRow.insertVaultID(Data(vaultID), db)
+                try VaultMetaRow.insertGenesisPolicy(Data(policyText), db)
                 for (compartment, key) in compartmentPublic {
                     try CompartmentRow(name: compartment.rawValue, generation: 1, publicKey: Data(key)).insert(db)
                 }
                 for wrap in wraps { try wrap.insert(db) }
                 // The dedicated pseudonym key (per-recipient pseudonyms in releases), sealed to the case compartment.
                 let pseudonymKey = SecretBytes.random(count: 32)
-                try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES ('pseudonymKey/1', ?)",
-                               arguments: [Data(try SealedBox.seal(pseudonymKey, to: compartmentPublic[.case]!))])
+                try VaultMetaRow.insertPseudonymKey(Data(try SealedBox.seal(pseudonymKey, to: compartmentPublic[.case]!)), generation: 1, db)
                 for row in shareRows { try row.insert(db) }
                 // Commitments to the index keys and the pseudonym key, which members check when they unwrap them.
                 let keyCommitments = Compartment.allCases.map { KeyCommitment.make(kind: "index", compartment: $0, generation: 1, key: indexKeys[$0]!) }
@@ -142,7 +141,7 @@ extension Vault {
                                     commitments: keyCommitments, policyHash: state.policyHash.isEmpty ? nil : state.policyHash,
                                     entries: database.entries)
             }
-            try database.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try database.truncateWAL()
             try database.queue.close()
             try DurableFile.syncDirectory(temporary)
             guard rename(temporary, paths.root) == 0 else { throw VaultError.failed("cannot move the new vault to \(paths.root): \(lastErrorText())") }

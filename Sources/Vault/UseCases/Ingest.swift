@@ -55,10 +55,10 @@ extension Session {
             throw VaultError.rotationPending(compartment.rawValue)
         }
         try vault.database.queue.read { db in
-            guard try RecordRow.fetchOne(db, key: ["kind": "case", "id": options.caseID]) != nil else {
+            guard try RecordRow.find(kind: "case", id: options.caseID, db) != nil else {
                 throw VaultError.notFound("case", options.caseID)
             }
-            if let witness = options.witness, try RecordRow.fetchOne(db, key: ["kind": "witness", "id": witness]) == nil {
+            if let witness = options.witness, try RecordRow.find(kind: "witness", id: witness, db) == nil {
                 throw VaultError.notFound("witness", witness)
             }
         }
@@ -501,7 +501,7 @@ extension Session {
         if let note = options.sourceNote { sourceFields["note"] = .text(note) }
         let now = Clock.nowMilliseconds()
 
-        if let existing = try ItemRow.filter(Column("contentToken") == Data(item.contentToken)).fetchOne(db) {
+        if let existing = try ItemRow.find(contentToken: Data(item.contentToken), db) {
             try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
             try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
             try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID],
@@ -512,7 +512,7 @@ extension Session {
         }
 
         let itemID = try Self.newItemID(db)
-        let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM item WHERE caseID = ?", arguments: [options.caseID]) ?? 0) + 1
+        let sequence = (try ItemRow.highestSequence(inCase: options.caseID, db) ?? 0) + 1
         try ItemRow(id: itemID, caseID: options.caseID, sequence: sequence, blobID: item.blob.id, sealedSize: Int64(item.sealedSize),
                     contentToken: Data(item.contentToken), createdAt: now).insert(db)
         let opening = Random.bytes(32)

@@ -64,9 +64,7 @@ extension Session {
     /// optionally for one case. Audited as `item.list` when sealed facts were opened.
     public func listItems(caseID: String? = nil) throws -> [ItemView] {
         try write { db in
-            var request = ItemRow.order(Column("caseID"), Column("sequence"))
-            if let caseID { request = request.filter(Column("caseID") == caseID) }
-            let rows = try request.fetchAll(db)
+            let rows = try ItemRow.all(inCase: caseID, db)
             let allowed = vault.state.policy.decide(subject, .view, Resource(compartments: [.media], label: "items")).isPermit
             let canRead = try allowed && keyRing.holds("secret", of: .media, generation: generation(.media), db: db)
             var views: [ItemView] = []
@@ -116,14 +114,14 @@ extension Session {
                 view.metadata = opened.fields["metadata"]?.displayText
                 view.regions = try regionViews(itemID, db: db)
             }
-            if readsCase, try RecordRow.fetchOne(db, key: ["kind": "case", "id": row.caseID]) != nil {
+            if readsCase, try RecordRow.find(kind: "case", id: row.caseID, db) != nil {
                 let record = filteredByPolicy(try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db),
                                               kind: .case, caseID: row.caseID)
                 view.caseRecord = record.fields.mapValues(\.displayText)
                 view.withheld += record.withheld.map { "case." + $0 }
             }
             var sources: [SourceView] = []
-            for source in try ItemSourceRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("sourceID")).fetchAll(db) {
+            for source in try ItemSourceRow.onItemOldestFirst(itemID, db) {
                 let record = try RecordCodec.open(kind: .source, id: source.sourceID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 var sourceView = SourceView(addedAt: Clock.format(milliseconds: source.createdAt),
                                             fields: record.fields.mapValues(\.displayText), withheld: record.withheld)
@@ -131,7 +129,7 @@ extension Session {
                 if !readsIdentity { sourceView.fields["note"] = nil }
                 sourceView.fields["note"] = sourceView.fields["note"]?.trimmingCharacters(in: .whitespacesAndNewlines)
                 if case let .text(witness)? = record.fields["witness"], readsCase,
-                   try RecordRow.fetchOne(db, key: ["kind": "witness", "id": witness]) != nil {
+                   try RecordRow.find(kind: "witness", id: witness, db) != nil {
                     let witnessRecord = filteredByPolicy(try RecordCodec.open(kind: .witness, id: witness, vaultID: vault.vaultID, keyRing: keyRing, db: db),
                                                          kind: .witness, caseID: row.caseID)
                     sourceView.witness = witnessRecord.fields.mapValues(\.displayText)
@@ -151,7 +149,7 @@ extension Session {
     package func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
         try checkBinding(item: itemID, db)
         var views: [RegionView] = []
-        for region in try RegionRow.filter(Column("itemID") == itemID).order(Column("createdAt"), Column("id")).fetchAll(db) {
+        for region in try RegionRow.onItemOldestFirst(itemID, db) {
             let record = try RecordCodec.open(kind: .region, id: region.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
             func number(_ name: String) -> Int { Int(record.fields[name]?.displayText ?? "") ?? 0 }
             views.append(RegionView(id: region.id, category: region.category, x: number("x"), y: number("y"), width: number("width"),

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultGovernance
@@ -37,7 +36,7 @@ extension Session {
         // Migrated (or made since entries exist) when any event carries an entry's hash, whether or not the
         // entries are still there: a snapshot must never paper over entries someone deleted.
         let migrated = try vault.database.queue.read { db in
-            try AuditLog.anyEventCarriesEntry(db) || (try db.tableExists("entry") && (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0) > 0)
+            try AuditLog.anyEventCarriesEntry(db) || (try EntryRow.anyStored(db))
         }
         if migrated {
             report.alreadyMigrated = true
@@ -52,8 +51,7 @@ extension Session {
         }
         problems += try vault.verifyAuditLog().problems.map { "audit log: " + $0 }
         try vault.database.queue.read { db in
-            for row in try Row.fetchAll(db, sql: "SELECT kind, id FROM record ORDER BY kind, id") {
-                let kindName: String = row["kind"], id: String = row["id"]
+            for (kindName, id) in try RecordRow.allKeys(db) {
                 guard let kind = RecordKind(rawValue: kindName) else {
                     problems.append("record \(kindName)/\(id): unknown kind")
                     continue

@@ -30,7 +30,7 @@ extension Session {
             var facts = ItemFacts(itemID: itemID, caseID: item.caseID, witnesses: [], revealsSource: false, regionCategories: [], unreadable: [])
             let canReadCase = try keyRing.holds("secret", of: .case, generation: generation(.case), db: db)
             var pseudonyms: [String] = []
-            for source in try ItemSourceRow.filter(Column("itemID") == itemID).fetchAll(db) {
+            for source in try ItemSourceRow.onItem(itemID, db) {
                 guard canReadCase else { facts.unreadable.append("the sources' witnesses"); break }
                 let record = try RecordCodec.open(kind: .source, id: source.sourceID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 if case let .text(witness)? = record.fields["witness"], !pseudonyms.contains(witness) { pseudonyms.append(witness) }
@@ -39,14 +39,14 @@ extension Session {
             for pseudonym in pseudonyms {
                 facts.witnesses.append(try witnessFacts(pseudonym, db: db))
             }
-            facts.regionCategories = try String.fetchAll(db, sql: "SELECT category FROM region WHERE itemID = ? ORDER BY id", arguments: [itemID])
+            facts.regionCategories = try RegionRow.categories(onItem: itemID, db)
             return facts
         }
     }
 
     /// A witness's consent and protective measures (empty consent once withdrawn).
     func witnessFacts(_ pseudonym: String, db: Database) throws -> WitnessFacts {
-        guard try RecordRow.fetchOne(db, key: ["kind": "witness", "id": pseudonym]) != nil else {
+        guard try RecordRow.find(kind: "witness", id: pseudonym, db) != nil else {
             // Ingest names only recorded witnesses: a record that is gone was deleted or renamed outside
             // Amanah, and its protections are unknown. Refused, never read as "no protective measures".
             throw VaultError.integrity("witness \(pseudonym), named by a source, has no record (deleted or changed outside Amanah?); its consent and protective measures are unknown — run `amanah check`")

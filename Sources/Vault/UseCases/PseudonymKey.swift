@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import VaultStore
 import VaultCrypto
 import VaultPolicy
 import VaultGovernance
@@ -14,7 +14,7 @@ extension Session {
         let key = try vault.database.queue.read { db -> SecretBox in
             let generation = generation(.case)
             let secret = try keyRing.key("secret", of: .case, generation: generation, db: db)
-            guard let sealed = try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: ["pseudonymKey/\(generation)"]),
+            guard let sealed = try VaultMetaRow.pseudonymKey(generation: generation, db),
                   let publicKey = vault.state.publicKey(.case, generation: generation) else {
                 throw VaultError.integrity("the pseudonym key is missing")
             }

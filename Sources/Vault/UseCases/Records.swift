@@ -59,7 +59,7 @@ extension Session {
     }
 
     func insertRecord(kind: RecordKind, input: RecordInput, db: Database) throws {
-        if try RecordRow.fetchOne(db, key: ["kind": kind.rawValue, "id": input.id]) != nil {
+        if try RecordRow.find(kind: kind.rawValue, id: input.id, db) != nil {
             throw VaultError.invalidInput(input.label, "\(kind.rawValue) \(input.id) exists already")
         }
         try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
@@ -77,7 +77,7 @@ extension Session {
     /// The ids of all records of `kind`, sorted. Ids are labels, not sealed content.
     public func recordIDs(kind: RecordKind) throws -> [String] {
         try vault.database.queue.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM record WHERE kind = ? ORDER BY id", arguments: [kind.rawValue])
+            try RecordRow.ids(kind: kind.rawValue, db)
         }
     }
 
@@ -131,8 +131,7 @@ extension Session {
             let indexKey = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
             _ = try keyRing.key("secret", of: compartment, generation: generation(compartment), db: db)
             let token = BlindIndex.token(kind: kind, field: field, value: value, indexKey: indexKey)
-            let candidates = try String.fetchAll(db, sql: "SELECT recordID FROM blindIndex WHERE kind = ? AND field = ? AND token = ? ORDER BY recordID",
-                                                 arguments: [kind.rawValue, field, Data(token)])
+            let candidates = try BlindIndexRow.recordIDs(kind: kind.rawValue, field: field, token: Data(token), db)
             let wanted = TextNormalisation.matchKey(value)
             var matches: [String] = []
             for id in Set(candidates).sorted() {
