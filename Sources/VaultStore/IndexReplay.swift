@@ -113,6 +113,12 @@ public struct IndexReplay {
         return found
     }
 
+    /// Row `rowID` of `table` as the entries applied so far left it (nil when there is none).
+    /// - Throws: database errors.
+    public func row(_ table: String, _ rowID: Int64) throws -> [IndexEntry.Column]? {
+        try queue.read { db in try IndexEntry.rows(of: table, rowIDs: [rowID], db)[rowID] }
+    }
+
     /// Number of rows in the replayed index tables.
     /// - Throws: database errors.
     public func rowCount() throws -> Int {

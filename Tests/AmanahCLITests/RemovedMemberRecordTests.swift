@@ -125,3 +125,39 @@ import VaultStore
         #expect(checked.stdout.contains("index table recordKey, row "), "\(checked.stdout)")
     }
 }
+
+/// Issue 15 (a review's attack): an entry counted if any member signed it, whatever it changed. A
+/// collector, acting alone with their own key, signed events whose entries deleted the recovery wraps and
+/// shares (ending break-glass recovery) and `check` accepted them. An entry may change only what its kind
+/// of event changes in Amanah, and a governance event carries one only where a quorum's entry grows the chain.
+@Suite struct EntryScopeTests {
+    @Test(arguments: ["case.add", "governance.add-member", "item.view"])
+    func aMembersEntryBeyondItsEventIsNotUsed(action: String) throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
+
+        let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("collector.key")), passphrase: passphrase("collector")))
+        let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
+        let deleted = try database.write { db -> Int in
+            try db.execute(sql: "DELETE FROM keyWrap WHERE holder = 'recovery' OR holder LIKE 'recovery%'")
+            let wraps = db.changesCount
+            try db.execute(sql: "DELETE FROM recoveryShare")
+            try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: action, objects: ["C-9"], policyHash: nil, entries: recorder)
+            return wraps + db.changesCount
+        }
+        try database.close()
+        #expect(deleted > 0)
+
+        let checked = try vault.cli.run(["check", "-C", "vault"])
+        #expect(checked.status == 3, "\(action): \(checked.stdout)")
+        let why = action == "case.add" ? "it changes table keyWrap, which a case.add event never changes"
+            : action == "item.view" ? "a item.view event never carries an index entry"
+            : "a governance event carries an entry only where the chain grows"
+        #expect(checked.stdout.contains(why) && checked.stdout.contains("it was not used"), "\(action): \(checked.stdout)")
+        #expect(checked.stdout.contains("index table recoveryShare, row 1"), "\(action): \(checked.stdout)")
+    }
+}

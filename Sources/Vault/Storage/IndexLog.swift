@@ -32,9 +32,11 @@ public struct IndexLog {
         var bodies: [Int64: Data] = [:]
         for row in try EntryRow.fetchAll(db) { bodies[row.event] = row.body }
         var replay: IndexReplay?
+        var previous: AuditEvent.GovernancePosition?
         let cursor = try AuditEventRow.inSequence(db)
         while let row = try cursor.next() {
             guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }   // reported by the chain check
+            defer { previous = event.governance }
             let body = bodies.removeValue(forKey: row.seq)
             guard let hash = event.entry else {
                 if body != nil {
@@ -81,6 +83,12 @@ public struct IndexLog {
                 continue
             }
             if replay == nil { replay = try target ?? IndexReplay() }
+            let current = replay!
+            if let problem = EntryScope.problem(entry, event: event, signer: signer, previous: previous, history: history,
+                                                existing: { table, rowID in (try? current.row(table, rowID)) ?? nil }) {
+                log.problems.append("entry \(row.seq): \(problem) (audit event \(row.seq), \(event.action), signed by \(signer)); it was not used")
+                continue
+            }
             do {
                 try replay!.apply(entry, event: UInt64(row.seq))
                 log.applied += 1

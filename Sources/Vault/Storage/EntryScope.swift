@@ -1,0 +1,147 @@
+import VaultAudit
+import VaultGovernance
+import VaultPolicy
+import VaultStore
+
+/// What the entry of each kind of audit event may change, so that a member signing an event cannot change
+/// rows beyond what that event does in Amanah: a collector's `case.add` cannot carry the deletion of key
+/// wraps or recovery shares, a region event cannot move an item, and an event whose action Amanah never
+/// writes with an entry (a view, an export, a proposal) cannot carry one.
+///
+/// - `vault.init` (the genesis initiator): inserts into `vaultMeta`, `compartment`, `keyWrap`, `recoveryShare`.
+/// - `case.add`, `witness.add`: inserts of the named records (`record`, `recordKey`, `recordField`,
+///   `blindIndex` rows of that kind whose id is an object of the event).
+/// - `item.ingest`, `item.source-add`: inserts of the item row (ingest), its source links, and the item and
+///   source records they name; the signer's role at the event's position may ingest.
+/// - `region.add`: inserts of the region row (on the event's item) and the region record; the signer's role
+///   may annotate.
+/// - `disclosure.issue`, `disclosure.reissue`: `disclosure` rows.
+/// - `governance.*`: only at the event where the governance chain grew by the entry it records (so a quorum
+///   approved it): key material (`compartment`, `keyWrap`, `recoveryShare`, `vaultMeta`), re-sealed records
+///   (`recordKey`, `recordField`, `blindIndex`, the `item` content tokens); `governance.withdraw-consent` also
+///   deletes the named witness's identity data.
+/// - `compartment.rotate`, `key.grant` (pending key work completed by a member): the same key material and
+///   re-sealed records; `item.reencrypt`: the named item's row and records.
+/// - `vault.migrate`: a snapshot (checked by `IndexLog`).
+enum EntryScope {
+    static let recordTables: Set<String> = ["record", "recordKey", "recordField", "blindIndex"]
+    static let keyTables: Set<String> = ["compartment", "keyWrap", "recoveryShare", "vaultMeta"]
+
+    /// Why `entry` goes beyond what `event` may change, or nil when it does not. `previous` is the governance
+    /// position of the event before it (nil for the first); `history` the state at each chain length;
+    /// `existing` the row an entry deletes, as the entries before it left it (a deletion names only its row id).
+    static func problem(_ entry: IndexEntry, event: AuditEvent, signer: String, previous: AuditEvent.GovernancePosition?,
+                        history: [GovernanceState], existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+        let objects = event.objects
+        let action = event.action
+        func text(_ change: IndexEntry.Change, _ column: String) -> String? {
+            Self.text(change.columns ?? existing(change.table, change.rowID), column)
+        }
+        func insertsOnly(_ tables: Set<String>) -> String? {
+            if let change = entry.changes.first(where: { !tables.contains($0.table) }) {
+                return "it changes table \(change.table), which a \(action) event never changes"
+            }
+            if let change = entry.changes.first(where: { $0.columns == nil }) {
+                return "it deletes a row of \(change.table), which a \(action) event never does"
+            }
+            return nil
+        }
+        /// Records (and their keys, fields, tokens) of the given kind and ids only.
+        func recordsOnly(kind: String, ids: Set<String>) -> String? {
+            for change in entry.changes where recordTables.contains(change.table) {
+                let id = change.table == "record" ? text(change, "id") : text(change, "recordID")
+                guard text(change, "kind") == kind, let id, ids.contains(id) else {
+                    return "it writes a \(change.table) row of another record than the \(kind) its event names"
+                }
+            }
+            return nil
+        }
+        func role(permits wanted: Action) -> Bool {
+            guard let position = event.governance, Int(position.length) < history.count else { return false }
+            let state = history[Int(position.length)]
+            guard let role = state.role(of: signer) else { return false }
+            return state.policy.decide(Subject(keyID: signer, role: role), wanted, Resource(compartments: [.media], label: "entry")).isPermit
+        }
+        switch action {
+        case "vault.init":
+            return insertsOnly(keyTables)
+        case "case.add", "witness.add":
+            let kind = String(action.dropLast(4))
+            return insertsOnly(recordTables) ?? recordsOnly(kind: kind, ids: Set(objects))
+        case "item.ingest", "item.source-add":
+            guard let itemID = objects.first else { return "its event names no item" }
+            guard role(permits: .ingest) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not ingest" }
+            let tables: Set<String> = action == "item.ingest" ? ["item", "itemSource", "record", "recordKey", "recordField"]
+                                                              : ["itemSource", "record", "recordKey", "recordField"]
+            if let problem = insertsOnly(tables) { return problem }
+            if entry.changes.contains(where: { ($0.table == "item" && text($0, "id") != itemID) || ($0.table == "itemSource" && text($0, "itemID") != itemID) }) {
+                return "it writes the rows of another item than \(itemID)"
+            }
+            let sources = Set(entry.changes.filter { $0.table == "itemSource" }.compactMap { text($0, "sourceID") })
+            for change in entry.changes where recordTables.contains(change.table) {
+                let kind = text(change, "kind"), id = change.table == "record" ? text(change, "id") : text(change, "recordID")
+                guard (kind == "item" && id == itemID && action == "item.ingest") || (kind == "source" && id.map(sources.contains) == true) else {
+                    return "it writes a \(change.table) row of another record than the item and the sources it links"
+                }
+            }
+            return nil
+        case "region.add":
+            guard objects.count >= 3 else { return "its event names no region" }
+            guard role(permits: .annotate) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not mark regions" }
+            if let problem = insertsOnly(["region", "record", "recordKey", "recordField"]) { return problem }
+            if entry.changes.contains(where: { $0.table == "region" && (text($0, "id") != objects[2] || text($0, "itemID") != objects[0]) }) {
+                return "it writes another region than \(objects[2]) on item \(objects[0])"
+            }
+            return recordsOnly(kind: "region", ids: [objects[2]])
+        case "disclosure.issue", "disclosure.reissue":
+            return insertsOnly(["disclosure"])
+        case _ where action.hasPrefix("governance."):
+            guard let position = event.governance, position.length >= 1, previous.map({ $0.length + 1 == position.length }) ?? true else {
+                return "a governance event carries an entry only where the chain grows by the entry it records, which it does not here"
+            }
+            return Self.keyWork(entry, withdrawn: action == "governance.withdraw-consent" ? Set(objects) : [], existing: existing)
+        case "compartment.rotate", "key.grant":
+            return Self.keyWork(entry, withdrawn: [], existing: existing)
+        case "item.reencrypt":
+            guard let itemID = objects.first else { return "its event names no item" }
+            if let change = entry.changes.first(where: { !["item", "recordKey", "recordField"].contains($0.table) }) {
+                return "it changes table \(change.table), which an item.reencrypt event never changes"
+            }
+            if entry.changes.contains(where: { $0.table == "item" && ($0.columns == nil || text($0, "id") != itemID) }) {
+                return "it changes another item row than \(itemID), or deletes it"
+            }
+            return recordsOnly(kind: "item", ids: [itemID])
+        case "vault.migrate":
+            return nil   // a snapshot: `IndexLog` admits it only as the log's first entry, signed by a custodian
+        default:
+            return "a \(action) event never carries an index entry"
+        }
+    }
+
+    static func text(_ columns: [IndexEntry.Column]?, _ column: String) -> String? {
+        guard case let .text(bytes)? = columns?.first(where: { $0.name == column })?.value else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Key material and re-sealed records: `compartment`, `item` and `record` rows are never deleted, record
+    /// fields and keys only those of the identity compartment of the witnesses in `withdrawn` (crypto-shredding
+    /// when a quorum applies a consent withdrawal).
+    private static func keyWork(_ entry: IndexEntry, withdrawn: Set<String>, existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+        for change in entry.changes {
+            guard keyTables.contains(change.table) || recordTables.contains(change.table) || change.table == "item" else {
+                return "it changes table \(change.table), which key work never changes"
+            }
+            guard change.columns == nil else { continue }
+            if ["compartment", "item", "record"].contains(change.table) {
+                return "it deletes a row of \(change.table), which key work never does"
+            }
+            if ["recordKey", "recordField"].contains(change.table) {
+                let row = existing(change.table, change.rowID)
+                guard text(row, "kind") == "witness", let id = text(row, "recordID"), withdrawn.contains(id), text(row, "compartment") == "identity" else {
+                    return "it deletes a \(change.table) row, which only a quorum's consent withdrawal does, for the identity data of the witness it names"
+                }
+            }
+        }
+        return nil
+    }
+}
