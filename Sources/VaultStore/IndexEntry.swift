@@ -281,6 +281,9 @@ public final class EntryRecorder: Sendable {
     /// Installs the temporary table and triggers on `db`'s connection (after the schema is migrated).
     /// - Throws: database errors.
     public init(_ db: Database) throws {
+        // A row that INSERT OR REPLACE removes for a conflicting key fires the delete trigger only with
+        // recursive triggers on: its deletion is then in the entry, as every other one.
+        try db.execute(sql: "PRAGMA recursive_triggers = ON")
         var sql = "CREATE TEMP TABLE IF NOT EXISTS entryPending (tbl TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (tbl, rid));\n"
         for table in IndexEntry.tables {
             let name = table.quotedDatabaseIdentifier

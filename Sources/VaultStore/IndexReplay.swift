@@ -3,9 +3,9 @@ import GRDB
 
 /// The index tables rebuilt from signed entries (`IndexEntry`), and their comparison with a database's.
 ///
-/// Entries are applied in the log's order: a written row replaces the row of the same row id (and, as in
-/// the original transaction, any row that conflicts with it on a unique key), a deleted row is deleted, and a
-/// snapshot entry (`amanah migrate`) empties every index table first. Foreign keys are not enforced while
+/// Entries are applied in the log's order: a written row replaces the row of the same row id (a row it
+/// would displace on another unique key is refused as a collision), a deleted row is deleted, and a snapshot
+/// entry (`amanah migrate`) empties every index table first. Foreign keys are not enforced while
 /// replaying: each entry carries every row its transaction touched, cascaded deletions included.
 public struct IndexReplay {
     /// The database the entries are applied to.
@@ -30,6 +30,9 @@ public struct IndexReplay {
         configuration.foreignKeysEnabled = false
         let target = try DatabaseQueue(path: path, configuration: configuration)
         try source.backup(to: target)
+        // The copy must have Amanah's schema and nothing else: a planted trigger would fire on the replay.
+        let differences = try target.read { db in try VaultSchema.differences(db) }
+        guard differences.isEmpty else { throw StoreError.alteredSchema(path, differences) }
         try target.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.inTransaction {
@@ -49,15 +52,17 @@ public struct IndexReplay {
             if entry.snapshot {
                 for table in IndexEntry.tables { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
             }
+            // Every row the entry touched goes first, then the rows written come back: the entry holds the
+            // final state of each row it touched, so the order within it does not matter.
             for change in entry.changes {
                 guard IndexEntry.tables.contains(change.table) else {
                     throw StoreError.corrupted("the entry of audit event \(event) names table \(change.table), which is not an index table")
                 }
+                try db.execute(sql: "DELETE FROM \(change.table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [change.rowID])
+            }
+            for change in entry.changes {
                 let table = change.table.quotedDatabaseIdentifier
-                guard let columns = change.columns else {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE rowid = ?", arguments: [change.rowID])
-                    continue
-                }
+                guard let columns = change.columns else { continue }
                 let known = Set(try db.columns(in: change.table).map(\.name))
                 if let unknown = columns.first(where: { !known.contains($0.name) }) {
                     throw StoreError.corrupted("the entry of audit event \(event) names column \(unknown.name), which table \(change.table) lacks")
@@ -66,7 +71,13 @@ public struct IndexReplay {
                 let marks = (["?"] + columns.map(\.value.bound.sql)).joined(separator: ", ")
                 var arguments = StatementArguments([change.rowID])
                 arguments += StatementArguments(columns.map(\.value.bound.argument))
-                try db.execute(sql: "INSERT OR REPLACE INTO \(table) (\(names)) VALUES (\(marks))", arguments: arguments)
+                do {
+                    // A plain insert: a row that would displace another on a unique key is refused, never
+                    // a silent deletion of that row.
+                    try db.execute(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))", arguments: arguments)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError.corrupted("the entry of audit event \(event) writes row \(change.rowID) of \(change.table), which collides with another row on a unique key (\(error.message ?? "constraint"))")
+                }
             }
         }
         for change in entry.changes { writtenBy[change.table, default: [:]][change.rowID] = event }

@@ -161,3 +161,31 @@ import VaultStore
         #expect(checked.stdout.contains("index table recoveryShare, row 1"), "\(action): \(checked.stdout)")
     }
 }
+
+/// Issue 15 (a review's attack): a collector signs a second `item.ingest` event for an existing item, naming
+/// another case, with an entry that rewrites the item's row: the binding took the newest ingest event, so
+/// the item moved. An item's first ingest event decides its case, and an ingest's entry only adds rows.
+@Suite struct SecondIngestTests {
+    @Test func aSecondIngestEventDoesNotMoveAnItem() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]])[0].0
+        let identity = IdentityBox(try KeyFile.unlock(Array(vault.cli.read("collector.key")), passphrase: passphrase("collector")))
+        let genesis = try Genesis(fileContents: Array(vault.cli.read("vault/vault.json")))
+        let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
+        try database.write { db in
+            try db.execute(sql: "UPDATE item SET caseID = 'C-2' WHERE id = ?", arguments: [item])
+            try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "item.ingest", objects: [item, "C-2"], policyHash: nil,
+                                entries: recorder)
+        }
+        try database.close()
+        let checked = try vault.cli.run(["check", "-C", "vault"])
+        #expect(checked.status == 3)
+        #expect(checked.stdout.contains("records a second ingest of item \(item)"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("it overwrites row 1 of item, where a item.ingest event only adds rows"), "\(checked.stdout)")
+        let shown = try vault.run("investigator", ["show", item])
+        #expect(shown.status != 0 && shown.stderr.contains("its row puts it in case C-2"), "\(shown.stdout) \(shown.stderr)")
+    }
+}

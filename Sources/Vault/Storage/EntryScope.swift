@@ -8,6 +8,8 @@ import VaultStore
 /// wraps or recovery shares, a region event cannot move an item, and an event whose action Amanah never
 /// writes with an entry (a view, an export, a proposal) cannot carry one.
 ///
+/// "Inserts" are rows with row ids no earlier entry left in place (never an overwrite), and the replay
+/// refuses a row that would displace another on a unique key (`IndexReplay`).
 /// - `vault.init` (the genesis initiator): inserts into `vaultMeta`, `compartment`, `keyWrap`, `recoveryShare`.
 /// - `case.add`, `witness.add`: inserts of the named records (`record`, `recordKey`, `recordField`,
 ///   `blindIndex` rows of that kind whose id is an object of the event).
@@ -43,6 +45,9 @@ enum EntryScope {
             }
             if let change = entry.changes.first(where: { $0.columns == nil }) {
                 return "it deletes a row of \(change.table), which a \(action) event never does"
+            }
+            if let change = entry.changes.first(where: { existing($0.table, $0.rowID) != nil }) {
+                return "it overwrites row \(change.rowID) of \(change.table), where a \(action) event only adds rows"
             }
             return nil
         }

@@ -104,6 +104,12 @@ public struct IndexBinding: Sendable {
         let objects = event.objects
         switch event.action {
         case "item.ingest" where objects.count >= 2:
+            // An item is ingested once: a later ingest event for it (signed by a member acting alone) would
+            // otherwise move it to another case.
+            if let first = items[objects[0]] {
+                eventProblems.append("audit event \(event.sequence) records a second ingest of item \(objects[0]) (the first is event \(first.event)); it was not used")
+                return
+            }
             var item = Item(event: event.sequence, caseID: objects[1], ingest: event.commitments.count >= 2 ? event.commitments[1] : nil)
             item.sourcesKnown = item.ingest != nil
             items[objects[0]] = item
