@@ -36,7 +36,8 @@ public struct MemberPublicKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses and checks a public key line (surrounding whitespace is ignored).
     /// - Throws: `CryptoError.invalidEncoding` if the prefix, base64 (canonical, per libsodium's `b64_end`),
-    ///   length, key id or self-signature is wrong (for example when the two halves were swapped).
+    ///   length, key id or self-signature is wrong (for example when the two halves were swapped), or the
+    ///   X25519 key is a low-order point (`X25519.hasLowOrder`).
     public init(line: String) throws {
         let text = line.trimmingWhitespace()
         guard text.hasPrefix(MemberPublicKey.prefix) else {
@@ -57,6 +58,11 @@ public struct MemberPublicKey: Hashable, Sendable, CustomStringConvertible {
         }
         guard Ed25519.verify(selfSignature, message: signingKey + encryptionKey, context: .publicKey, publicKey: signingKey) else {
             throw CryptoError.invalidEncoding("public key self-signature does not verify")
+        }
+        // A low-order X25519 key would be accepted into a vault, and then every wrap sealed to it would fail
+        // for every member (RFC 7748 §6.1).
+        guard !X25519.hasLowOrder(encryptionKey) else {
+            throw CryptoError.invalidEncoding("public key's X25519 half is a low-order point: nothing sealed to it could be opened")
         }
     }
 

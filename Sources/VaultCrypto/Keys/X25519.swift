@@ -27,6 +27,19 @@ public enum X25519 {
         return publicKey
     }
 
+    /// Whether `publicKey` is a point of small order (or otherwise gives an all-zero X25519 output): nothing
+    /// sealed to it could be opened, and RFC 7748 §6.1 and libsodium's `crypto_scalarmult` refuse the result.
+    /// A clamped scalar is a multiple of the cofactor 8, so the output is zero exactly for points in the small
+    /// subgroup, whatever the scalar; a fixed, public one is used.
+    public static func hasLowOrder(_ publicKey: [UInt8]) -> Bool {
+        Sodium.ensureInitialized()
+        guard publicKey.count == keyByteCount else { return true }
+        let scalar = [UInt8](repeating: 0x5A, count: keyByteCount)
+        var output = [UInt8](repeating: 0, count: keyByteCount)
+        let status = crypto_scalarmult(&output, scalar, publicKey)
+        return status != 0 || output.allSatisfy { $0 == 0 }
+    }
+
     /// The shared secret X25519(secret, public) into secure memory.
     /// - Throws: `CryptoError.keyDerivationFailed` if the result is all zeros (a low-order point, which
     ///   age and RFC 7748 §6.1 require rejecting); `CryptoError.invalidLength` for wrong key sizes.
