@@ -29,3 +29,40 @@ import VaultCrypto
         #expect(try vault.run("investigator", ["list"]).status == 0)
     }
 }
+
+/// Issue 16: `SWIFT_BACKTRACE=enable=yes` in the environment left Swift's crash reporter on in a process
+/// that holds keys and evidence (it prints registers and the memory they point to). It is turned off
+/// whatever the environment says, unless Amanah's own AMANAH_ALLOW_CRASH_BACKTRACE=1 asks for it.
+@Suite struct CrashReporterTests {
+    /// The environment of a running `amanah` (blocked reading standard input), as the kernel shows it.
+    static func environment(of extra: [String: String]) throws -> [String] {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLIHarness.executable)
+        process.currentDirectoryURL = URL(fileURLWithPath: vault.cli.folder)
+        process.arguments = ["case", "add", "--from", "-", "-C", "vault", "-i", "collector.key", "--passphrase-file", "collector.pass"]
+        process.environment = vault.cli.environment.merging(extra) { $1 }
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); try? input.fileHandleForWriting.close(); process.waitUntilExit() }
+        var variables: [String] = []
+        for _ in 0..<100 {
+            usleep(50_000)
+            guard let data = FileManager.default.contents(atPath: "/proc/\(process.processIdentifier)/environ") else { continue }
+            variables = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains(where: { $0.hasPrefix("SWIFT_BACKTRACE=") }) && process.isRunning { break }
+        }
+        return variables.filter { $0.hasPrefix("SWIFT_BACKTRACE=") }
+    }
+
+    @Test func theCrashReporterStaysOffUnlessAmanahIsAskedForIt() throws {
+        #expect(try Self.environment(of: ["SWIFT_BACKTRACE": "enable=yes"]) == ["SWIFT_BACKTRACE=enable=no"])
+        #expect(try Self.environment(of: ["SWIFT_BACKTRACE": "enable=yes,interactive=no"]) == ["SWIFT_BACKTRACE=enable=no"])
+        #expect(try Self.environment(of: [:]) == ["SWIFT_BACKTRACE=enable=no"])
+        #expect(try Self.environment(of: ["SWIFT_BACKTRACE": "enable=yes", "AMANAH_ALLOW_CRASH_BACKTRACE": "1"]) == ["SWIFT_BACKTRACE=enable=yes"])
+    }
+}
