@@ -16,11 +16,12 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         public var x: Int, y: Int, width: Int, height: Int
         public var displayWidth: Int, displayHeight: Int
         public var masked: Bool
-        /// SHA-256 of the region's reason (the text itself stays in the vault unless the region is masked,
-        /// when the bundle's redaction log gives it).
-        public var reasonSHA256: String
+        /// SHA-256 of the region's reason, in plans made before issue 16 only (nil, and absent from the JSON,
+        /// since): a short reason's hash could be found by trying likely texts, and the plan travels in the
+        /// bundle. Reasons are internal; a bundle carries the category code and its description.
+        public var reasonSHA256: String?
         /// Memberwise.
-        public init(id: String, category: String, x: Int, y: Int, width: Int, height: Int, displayWidth: Int, displayHeight: Int, masked: Bool, reasonSHA256: String) {
+        public init(id: String, category: String, x: Int, y: Int, width: Int, height: Int, displayWidth: Int, displayHeight: Int, masked: Bool, reasonSHA256: String? = nil) {
             self.id = id; self.category = category; self.x = x; self.y = y; self.width = width; self.height = height; self.displayWidth = displayWidth; self.displayHeight = displayHeight; self.masked = masked; self.reasonSHA256 = reasonSHA256
         }
     }

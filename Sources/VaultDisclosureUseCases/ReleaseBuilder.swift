@@ -77,16 +77,17 @@ extension Session {
             } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
             var redactions: [BundleManifest.Redaction] = []
             let masked = Set(imagePlan.maskedRegionIDs)
+            // A region's reason is internal ("face of …, 12 … Street"): the bundle says only its category.
             for region in regions where masked.contains(region.id) {
-                redactions.append(.init(target: "region \(region.id)", action: "mask", code: region.category, reason: region.reason))
+                redactions.append(.init(target: "region \(region.id)", action: "mask", code: region.category,
+                                        reason: vault.state.policy.categories[region.category]?.description ?? "category \(region.category)"))
             }
             let blobKey = Self.blobKey(from: dataKey)
             var item = ReleasedItem(
                 plan: ReleasePlan.Item(item: itemID, caseID: row.caseID, release: "original", fileExtension: "", fileSHA256: originalSHA,
                                        fileSize: size, regions: regions.map {
                                            .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
-                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id),
-                                                 reasonSHA256: Hex.encode(SHA256Digest.hash(Array($0.reason.utf8))))
+                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id))
                                        }, recordSHA256: ""),
                 record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {

@@ -66,3 +66,37 @@ import VaultCrypto
         #expect(try Self.environment(of: ["SWIFT_BACKTRACE": "enable=yes", "AMANAH_ALLOW_CRASH_BACKTRACE": "1"]) == ["SWIFT_BACKTRACE=enable=yes"])
     }
 }
+
+/// Issue 16: a region's free-text reason ("face of Test Person B, 12 Example Street") went word for word
+/// into `manifest.json` and `records/*.json` of every bundle, and its SHA-256 into the plan, where a short
+/// text can be found by trying likely ones. Reasons are internal: a bundle names the category code and the
+/// policy's description of it.
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct RegionReasonTests {
+    @Test func aRegionsReasonNeverLeavesTheVault() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        let reason = "face of Test Person B, 12 Example Street"
+        #expect(try vault.run("investigator", ["region", "add", fixture.items[0], "300,200,100,100", "--category", "A", "--reason", reason]).status == 0)
+        let issued = try fixture.disclose()
+        #expect(issued.status == 0, "\(issued.stderr)")
+        try fixture.unpack()
+        let folder = vault.cli.folder + "/unpacked"
+        var files: [String] = []
+        let walker = FileManager.default.enumerator(atPath: folder)!
+        while let name = walker.nextObject() as? String { files.append(name) }
+        let digest = Hex.encode(SHA256Digest.hash(Array(reason.utf8)))
+        for name in files {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(!text.contains("Example Street") && !text.contains("Test Person B"), "\(name) carries the region's reason")
+            #expect(!text.contains(digest) && !text.contains("reasonSHA256"), "\(name) carries the reason's hash")
+        }
+        let manifest = String(decoding: try #require(FileManager.default.contents(atPath: folder + "/manifest.json")), as: UTF8.self)
+        #expect(manifest.contains("\"code\":\"A\"") || manifest.contains("\"code\" : \"A\""), "\(manifest.prefix(2000))")
+        #expect(manifest.contains("witness identity"), "the category's description names what was masked")
+        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+    }
+}

@@ -80,10 +80,9 @@ extension Policy {
             }
             decisions.append(RegionDecision(regionID: region.id, category: region.category, masked: masked, why: why))
             if masked {
-                let reason = TextNormalisation.normalise(region.reason).isEmpty
-                    ? (categories[region.category]?.description ?? "") : region.reason
+                // The region's own reason is internal and never enters a log that leaves the vault.
                 log.append(RedactionLogEntry(record: itemLabel, field: "region \(region.id)", action: "mask",
-                                             code: region.category, reason: reason))
+                                             code: region.category, reason: categories[region.category]?.description ?? "category \(region.category)"))
             }
         }
         log.append(RedactionLogEntry(record: itemLabel, field: "metadata", action: "strip", code: nil,
