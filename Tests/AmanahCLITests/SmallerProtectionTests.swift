@@ -100,3 +100,26 @@ struct RegionReasonTests {
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
     }
 }
+
+/// Issue 16: `policy explain` about an item rests on its witnesses' consent and protective measures, and
+/// anyone could ask it, unaudited. It is now audited, and refused to a role that may not view them.
+@Suite struct PolicyExplainTests {
+    @Test func explainingAWitnessesItemIsAuditedAndLimited() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]], extra: ["--witness", "W-0001"])[0].0
+        let explain = ["policy", "explain", "--action", "disclose", "--item", item, "--profile", "tribunal-protected", "--recipient", "Demo Tribunal"]
+        let refused = try vault.run("collector", explain)
+        #expect(refused.status != 0 && refused.stderr.contains("not permitted") && refused.stderr.contains("witnesses of item \(item)"),
+                "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        let explained = try vault.run("legal-officer", explain)
+        #expect(explained.status == 0, "\(explained.stderr)")
+        let log = try vault.cli.run(["audit", "log", "-C", "vault", "--json"])
+        let events = log.stdoutLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let explains = events.filter { $0["action"] as? String == "policy.explain" }
+        #expect(explains.count == 1, "\(log.stdout)")
+        #expect((explains.first?["objects"] as? [String])?.first == item)
+    }
+}

@@ -81,10 +81,19 @@ extension Session {
     }
 
     /// `amanah policy explain`: the decision for `subject` doing `action` on an item, with the rules that made it.
+    /// The explanation rests on the item's witnesses' consent and protective measures, so it is given only to
+    /// a member whose role may view the case compartment (where those are kept) for the item's case, and audited
+    /// (`policy.explain`, the item and its case).
+    /// - Throws: `VaultError.notPermitted` when the caller's role may not view them; what `itemFacts` throws.
     public func explain(subject: Subject, action: Action, itemID: String, profile: String?, recipient: String?) throws -> Decision {
         let facts = try itemFacts(itemID)
+        // Asked of every item: a caller who cannot read its witnesses would get an explanation without them.
+        try require(.view, Resource(compartments: [.case], label: "the consent and protective measures of the witnesses of item \(itemID)",
+                                    caseID: facts.caseID))
         let resource = itemResource(facts, action: action, profile: profile)
         let context = RequestContext(profile: profile, recipient: recipient, requester: subject.keyID, courtOrder: courtOrder(for: recipient))
-        return vault.state.policy.decide(subject, action, resource, context)
+        let decision = vault.state.policy.decide(subject, action, resource, context)
+        try write { db in try audit(db, action: "policy.explain", objects: [itemID, facts.caseID]) }
+        return decision
     }
 }
