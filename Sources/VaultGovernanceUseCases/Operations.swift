@@ -155,6 +155,12 @@ extension Session {
                 try RecordFieldRow.deleteAll(kind: "witness", recordID: pseudonym, compartment: "identity", db)
                 try RecordKeyRow.delete(kind: "witness", recordID: pseudonym, compartment: "identity", db)
                 try BlindIndexRow.deleteAll(kind: "witness", recordID: pseudonym, db)
+                // What others wrote about them (the notes of the deliveries they made, the names they gave
+                // when identifying someone) goes too, when this member can read whose they are; otherwise
+                // the first member who can does it (`fulfilPendingWork`).
+                if try keyRing.holds("secret", of: .case, generation: generation(.case), db: db) {
+                    try shredTiedIdentityData(of: pseudonym, db)
+                }
             }
             FaultInjection.point("apply.before-commit")
             var objects = [Hex.encode(operation.id)]
@@ -213,7 +219,55 @@ extension Session {
             try vault.reloadState()
         }
         if try continueReencryption() > 0 { done.append("re-encrypted sealed originals") }
+        done += try shredPendingIdentityData()
         return done
+    }
+
+    /// For each witness whose consent was withdrawn and whose tied identity data was not destroyed yet,
+    /// destroys it when this member can read whose it is (the case compartment key), one audited
+    /// `witness.shred` event each.
+    /// - Returns: short descriptions of what was done.
+    /// - Throws: database errors; what `shredTiedIdentityData` throws.
+    func shredPendingIdentityData() throws -> [String] {
+        let withdrawn = vault.state.consentWithdrawn.sorted()
+        guard !withdrawn.isEmpty else { return [] }
+        let pending = try vault.database.queue.read { db -> [String] in
+            guard try keyRing.holds("secret", of: .case, generation: generation(.case), db: db) else { return [] }
+            return try withdrawn.filter { try !VaultMetaRow.isShredded(pseudonym: $0, db) }
+        }
+        var done: [String] = []
+        for pseudonym in pending {
+            let count = try write { db -> Int in
+                let count = try shredTiedIdentityData(of: pseudonym, db)
+                try audit(db, action: "witness.shred", objects: [pseudonym])
+                return count
+            }
+            done.append("destroyed the identity data tied to withdrawn witness \(pseudonym) (\(count) record\(count == 1 ? "" : "s"))")
+        }
+        return done
+    }
+
+    /// Destroys, for withdrawn witness `pseudonym`, the identity compartment of every source record naming
+    /// them (the note of a delivery they made) and of every case record they identified (the name they gave),
+    /// its data key and fields (crypto-shredding; `secure_delete` overwrites the freed pages), and stores the
+    /// marker that this was done. Needs the case compartment key, to read whose the records are.
+    /// - Returns: the number of records whose identity data was destroyed.
+    /// - Throws: `VaultError.integrity` when a record cannot be opened (nothing is destroyed then); database errors.
+    @discardableResult
+    func shredTiedIdentityData(of pseudonym: String, _ db: Database) throws -> Int {
+        var tied: [(RecordKind, String)] = []
+        for (kind, field) in [(RecordKind.source, "witness"), (RecordKind.case, "identifiedBy")] {
+            for id in try RecordRow.ids(kind: kind.rawValue, db) {
+                let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                if opened.fields[field]?.displayText == pseudonym { tied.append((kind, id)) }
+            }
+        }
+        for (kind, id) in tied {
+            try RecordFieldRow.deleteAll(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
+            try RecordKeyRow.delete(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
+        }
+        try VaultMetaRow.insertShredded(pseudonym: pseudonym, at: Clock.nowMilliseconds(), db)
+        return tied.count
     }
 
     /// Re-encrypts, one item per transaction, every blob sealed before the newest `rotate-keys --reencrypt`:

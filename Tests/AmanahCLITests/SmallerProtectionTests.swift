@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VaultCrypto
 
@@ -121,5 +122,41 @@ struct RegionReasonTests {
         let explains = events.filter { $0["action"] as? String == "policy.explain" }
         #expect(explains.count == 1, "\(log.stdout)")
         #expect((explains.first?["objects"] as? [String])?.first == item)
+    }
+}
+
+/// Issue 16: withdrawing a witness's consent destroyed their own identity fields but left what others wrote
+/// about them in the identity compartment: the note of a delivery they made, and the name they gave when
+/// they identified a detainee. Both are destroyed now, by the applier when they can read whose the records
+/// are, else by the first member who can (audited `witness.shred`), and the vault still checks.
+@Suite struct ConsentWithdrawalTests {
+    @Test func withdrawalDestroysTheNotesAndNamesTiedToTheWitness() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()   // C-1 was identified as "Test Person A" by W-0001
+        try vault.cli.write("note.txt", "brought by Test Person B from 12 Example Street\n")
+        let item = try vault.ingest([samplePhotos[0]], extra: ["--witness", "W-0001", "--source-file", "note.txt"])[0].0
+        let before = try vault.run("protection-officer", ["show", item])
+        #expect(before.stdout.contains("identifiedName=Test Person A") && before.stdout.contains("12 Example Street"), "\(before.stdout)")
+
+        let applied = try vault.governance(["withdraw-consent", "W-0001"], approvers: ["custodian-1", "custodian-2"])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let after = try vault.run("protection-officer", ["show", item])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stderr.contains("destroyed the identity data tied to withdrawn witness W-0001 (2 records)"), "\(after.stderr)")
+        #expect(!after.stdout.contains("Test Person") && !after.stdout.contains("Example Street"), "\(after.stdout)")
+        let again = try vault.run("protection-officer", ["case", "show", "C-1"])
+        #expect(again.status == 0 && !again.stdout.contains("Test Person A") && !again.stderr.contains("destroyed"), "\(again.stdout) \(again.stderr)")
+
+        let queue = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        let left = try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM recordField WHERE compartment = 'identity' AND kind IN ('source', 'case')")!
+        }
+        #expect(left == 0)
+        try queue.close()
+        let log = try vault.cli.run(["audit", "log", "-C", "vault", "--json"])
+        #expect(log.stdout.contains("\"witness.shred\""), "\(log.stdout)")
+        let checked = try vault.cli.run(["check", "-C", "vault"])
+        #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
     }
 }

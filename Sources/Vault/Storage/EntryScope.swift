@@ -22,6 +22,8 @@ import VaultStore
 ///   approved it): key material (`compartment`, `keyWrap`, `recoveryShare`, `vaultMeta`), re-sealed records
 ///   (`recordKey`, `recordField`, `blindIndex`, the `item` content tokens); `governance.withdraw-consent` also
 ///   deletes the named witness's identity data.
+/// - `witness.shred` (a member completing a withdrawal): deletions of the identity halves of source and case
+///   records, and the marker for the witness it names, whose consent was withdrawn at its position.
 /// - `compartment.rotate`, `key.grant` (pending key work completed by a member): the same key material and
 ///   re-sealed records; `item.reencrypt`: the named item's row and records.
 /// - `vault.migrate`: a snapshot (checked by `IndexLog`).
@@ -105,6 +107,21 @@ enum EntryScope {
                 return "a governance event carries an entry only where the chain grows by the entry it records, which it does not here"
             }
             return Self.keyWork(entry, withdrawn: action == "governance.withdraw-consent" ? Set(objects) : [], existing: existing)
+        case "witness.shred":
+            // The identity halves of source and case records, and the marker for the withdrawn witness named.
+            guard let pseudonym = objects.first, let position = event.governance, Int(position.length) < history.count,
+                  history[Int(position.length)].consentWithdrawn.contains(pseudonym) else {
+                return "it destroys identity data for a witness whose consent was not withdrawn"
+            }
+            for change in entry.changes {
+                if change.table == "vaultMeta", change.columns != nil, text(change, "key") == "shredded/" + pseudonym, existing(change.table, change.rowID) == nil { continue }
+                let row = existing(change.table, change.rowID)
+                guard change.columns == nil, ["recordKey", "recordField"].contains(change.table), Self.text(row, "compartment") == "identity",
+                      ["source", "case"].contains(Self.text(row, "kind") ?? "") else {
+                    return "it changes more than the identity data of source and case records"
+                }
+            }
+            return nil
         case "compartment.rotate", "key.grant":
             return Self.keyWork(entry, withdrawn: [], existing: existing)
         case "item.reencrypt":
@@ -142,7 +159,9 @@ enum EntryScope {
             }
             if ["recordKey", "recordField"].contains(change.table) {
                 let row = existing(change.table, change.rowID)
-                guard text(row, "kind") == "witness", let id = text(row, "recordID"), withdrawn.contains(id), text(row, "compartment") == "identity" else {
+                let kind = text(row, "kind")
+                let tied = (kind == "witness" && text(row, "recordID").map(withdrawn.contains) == true) || kind == "source" || kind == "case"
+                guard !withdrawn.isEmpty, tied, text(row, "compartment") == "identity" else {
                     return "it deletes a \(change.table) row, which only a quorum's consent withdrawal does, for the identity data of the witness it names"
                 }
             }

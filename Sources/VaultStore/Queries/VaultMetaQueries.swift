@@ -27,6 +27,24 @@ extension VaultMetaRow {
         try Data.fetchOne(db, sql: "SELECT value FROM vaultMeta WHERE key = ?", arguments: [pseudonymKeyName(generation: generation)])
     }
 
+    /// The key of the marker that the identity data tied to withdrawn witness `pseudonym` (source notes,
+    /// identified names it gave) was destroyed.
+    public static func shreddedName(pseudonym: String) -> String { "shredded/\(pseudonym)" }
+
+    /// Whether the identity data tied to withdrawn witness `pseudonym` was destroyed (its marker is stored).
+    /// - Throws: database errors.
+    public static func isShredded(pseudonym: String, _ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM vaultMeta WHERE key = ?", arguments: [shreddedName(pseudonym: pseudonym)]) ?? 0 > 0
+    }
+
+    /// Stores the marker that the identity data tied to withdrawn witness `pseudonym` was destroyed (its
+    /// value: the time, milliseconds since the epoch, 8 bytes big-endian).
+    /// - Throws: database errors (a marker stored twice is a constraint error).
+    public static func insertShredded(pseudonym: String, at time: Int64, _ db: Database) throws {
+        let value = Data((0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: time) >> (56 - 8 * $0)) })
+        try db.execute(sql: "INSERT INTO vaultMeta (key, value) VALUES (?, ?)", arguments: [shreddedName(pseudonym: pseudonym), value])
+    }
+
     /// Inserts the vault id (32 bytes) of a new vault.
     /// - Throws: database errors (a constraint error when the vault id is already stored).
     public static func insertVaultID(_ vaultID: Data, _ db: Database) throws {
