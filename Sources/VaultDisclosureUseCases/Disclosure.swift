@@ -87,6 +87,11 @@ extension Session {
             let masked = item.regions.filter(\.masked)
             lines.append("  \(item.item) (case \(item.caseID)): \(item.release == "original" ? "the ORIGINAL, byte for byte" : "a fresh derivative without metadata")"
                          + (masked.isEmpty ? "" : ", \(masked.count) region\(masked.count == 1 ? "" : "s") masked (\(masked.map(\.category).joined(separator: ", ")))"))
+            // Every region, masked or not, with its category and why (issue 16).
+            for region in item.regions {
+                lines.append("    region \(region.id), category \(region.category), \(region.width)x\(region.height) at \(region.x),\(region.y): "
+                             + (region.masked ? "MASKED" : "NOT MASKED") + (region.why.map { " (\($0))" } ?? ""))
+            }
         }
         let signers = request.signatures.map(\.keyID)
         lines.append("signed so far by: \(signers.joined(separator: ", "))")
@@ -111,8 +116,7 @@ extension Session {
             throw VaultError.invalidInput("request", "the policy changed since it was proposed; propose it again")
         }
         for item in plan.items {
-            let facts = try itemFacts(item.item)
-            let resource = itemResource(facts, action: .approve, profile: plan.profile)
+            let resource = try planResource(item, action: .approve, profile: plan.profile)
             let context = RequestContext(profile: plan.profile, recipient: plan.recipient, requester: plan.requester, approvals: approvals,
                                          courtOrder: courtOrder(for: plan.recipient))
             try require(.approve, resource, context)
@@ -260,10 +264,28 @@ extension Session {
     }
 
     /// Step 3: the approvals satisfy the policy for every item, with no approval obligation left.
+    /// The policy resource of releasing a planned item: its facts now, and the witnesses whose faces the plan
+    /// leaves unmasked (a region of a category the profile unmasks only with consent, naming its witness):
+    /// releasing it reveals who they are, so their consent and the identity approver are needed.
+    /// - Throws: what `itemFacts` and `regionViews` throw.
+    func planResource(_ item: ReleasePlan.Item, action: Action, profile: String) throws -> Resource {
+        var resource = itemResource(try itemFacts(item.item), action: action, profile: profile)
+        let unmaskedWithConsent = vault.state.policy.profiles[profile]?.images.unmaskWithConsent ?? []
+        let unmasked = Set(item.regions.filter { !$0.masked && unmaskedWithConsent.contains($0.category) }.map(\.id))
+        guard !unmasked.isEmpty else { return resource }
+        resource.shownWitnesses = try vault.database.queue.read { db in
+            let regions = try regionViews(item.item, db: db).filter { unmasked.contains($0.id) }
+            let shown = try shownWitnessFacts(regions, db: db)
+            return regions.compactMap(\.witness).reduce(into: [WitnessFacts]()) { result, witness in
+                if let facts = shown[witness], !result.contains(where: { $0.pseudonym == witness }) { result.append(facts) }
+            }
+        }
+        return resource
+    }
+
     private func checkApprovalsComplete(_ approvedPlan: ReleasePlan, approvals: [VaultPolicy.Approval]) throws {
         for item in approvedPlan.items {
-            let facts = try itemFacts(item.item)
-            let decision = vault.state.policy.decide(subject, .disclose, itemResource(facts, action: .disclose, profile: approvedPlan.profile),
+            let decision = vault.state.policy.decide(subject, .disclose, try planResource(item, action: .disclose, profile: approvedPlan.profile),
                                                      RequestContext(profile: approvedPlan.profile, recipient: approvedPlan.recipient,
                                                                     requester: approvedPlan.requester, approvals: approvals,
                                                                     courtOrder: courtOrder(for: approvedPlan.recipient)))

@@ -24,6 +24,22 @@ struct ReleasedItem {
 }
 
 extension Session {
+    /// The facts of the witnesses shown in regions that `plan` leaves unmasked although the profile masks their
+    /// category unless consented (their faces: the release reveals who they are).
+    static func shownWitnesses(_ plan: ImagePlan, regions: [RegionView], shown: [String: WitnessFacts], profile: RedactionProfile) -> [WitnessFacts] {
+        let unmasked = Set(plan.regions.filter { !$0.masked }.map(\.regionID))
+        var result: [WitnessFacts] = []
+        for region in regions where unmasked.contains(region.id) && profile.images.unmaskWithConsent.contains(region.category) {
+            if let witness = region.witness, let facts = shown[witness], !result.contains(where: { $0.pseudonym == witness }) { result.append(facts) }
+        }
+        return result
+    }
+
+    /// Why `plan` masks region `id` or not (words that name no witness).
+    static func why(_ id: String, _ plan: ImagePlan) -> String? {
+        plan.regions.first { $0.regionID == id }?.why
+    }
+
     /// Computes what releasing `itemIDs` to `recipient` under `profile` means now: per item the file released
     /// (a fresh derivative with the profile's regions masked, or the original), its hash, its redacted record.
     /// Checks the policy lets `requester` (this member) disclose each item.
@@ -45,12 +61,7 @@ extension Session {
         for itemID in itemIDs {
             let facts = try itemFacts(itemID)
             if !facts.unreadable.isEmpty { throw VaultError.notPermitted("releasing \(itemID) needs \(facts.unreadable.joined(separator: ", ")), which your keys cannot read") }
-            let resource = itemResource(facts, action: action, profile: profile)
-            let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
-            let decision = policy.decide(subject, action, resource, context)
-            if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
-
-            let (row, itemRecord, caseRecord, regions, sourceWitnesses, dataKey) = try vault.database.queue.read { db in
+            let (row, itemRecord, caseRecord, regions, shown, sourceWitnesses, dataKey) = try vault.database.queue.read { db in
                 guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
                 let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 let caseRecord = try RecordCodec.open(kind: .case, id: row.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
@@ -58,7 +69,8 @@ extension Session {
                 for fact in facts.witnesses where try RecordRow.find(kind: "witness", id: fact.pseudonym, db) != nil {
                     witnesses.append(try RecordCodec.open(kind: .witness, id: fact.pseudonym, vaultID: vault.vaultID, keyRing: keyRing, db: db))
                 }
-                return (row, item, caseRecord, try regionViews(itemID, db: db), witnesses,
+                let regions = try regionViews(itemID, db: db)
+                return (row, item, caseRecord, regions, try shownWitnessFacts(regions, db: db), witnesses,
                         try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db))
             }
             let mediaType = itemRecord.fields["mediaType"]?.displayText ?? "application/octet-stream"
@@ -72,9 +84,16 @@ extension Session {
             let imagePlan: ImagePlan
             do {
                 imagePlan = try policy.imagePlan(profile: profile, recipient: recipient, itemLabel: itemID,
-                                                 regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason) },
-                                                 sources: facts.witnesses)
+                                                 regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason, witness: $0.witness) },
+                                                 sources: facts.witnesses, shown: shown)
             } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
+            // The policy decides with the witnesses whose faces the plan leaves unmasked: their consent and
+            // the identity approver's approval are needed.
+            var resource = itemResource(facts, action: action, profile: profile)
+            resource.shownWitnesses = Self.shownWitnesses(imagePlan, regions: regions, shown: shown, profile: profileRules)
+            let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
+            let decision = policy.decide(subject, action, resource, context)
+            if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
             var redactions: [BundleManifest.Redaction] = []
             let masked = Set(imagePlan.maskedRegionIDs)
             // A region's reason is internal ("face of …, 12 … Street"): the bundle says only its category.
@@ -87,7 +106,8 @@ extension Session {
                 plan: ReleasePlan.Item(item: itemID, caseID: row.caseID, release: "original", fileExtension: "", fileSHA256: originalSHA,
                                        fileSize: size, regions: regions.map {
                                            .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
-                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id))
+                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id),
+                                                 why: Self.why($0.id, imagePlan))
                                        }, recordSHA256: ""),
                 record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {

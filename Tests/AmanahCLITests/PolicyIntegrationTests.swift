@@ -73,7 +73,7 @@ struct PolicyIntegrationTests {
         #expect(officer.status == 0, "\(officer.stderr)")
         #expect(officer.stdout.contains("legalName=Test Person B"))
         #expect(officer.stdout.contains("identifiedName=Test Person A"))
-        #expect(!officer.stdout.contains("sha256:"))          // no media key
+        #expect(officer.stdout.contains("sha256:"))           // protection officers see the pictures they decide about
         let investigator = try vault.run("investigator", ["show", item])
         #expect(investigator.stdout.contains("pseudonym") || investigator.stdout.contains("consent=Demo Tribunal"))
         #expect(!investigator.stdout.contains("Test Person"))

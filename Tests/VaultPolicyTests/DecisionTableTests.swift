@@ -23,6 +23,7 @@ import Testing
         "investigator export case public",
         "protection-officer ingest case *",
         "protection-officer ingest identity *",
+        "protection-officer view media *",
         "protection-officer view case *",
         "protection-officer view identity *",
         "protection-officer record-consent case *",

@@ -15,31 +15,47 @@ import Testing
                              sources: sources)
     }
 
-    @Test func tribunalProtectedMasksCategoryAUnlessEverySourceConsented() throws {
+    /// Issue 16: a category-A region is left unmasked only when it names the witness it shows and that
+    /// witness consented to the recipient; the sources' consent decides nothing about it.
+    @Test func tribunalProtectedMasksCategoryAUnlessTheWitnessShownConsented() throws {
         let refusing = try plan("tribunal-protected", sources: [WitnessFacts(pseudonym: "W-0001", consent: ["other"])])
         #expect(!refusing.releaseOriginal && refusing.stripMetadata)
         #expect(refusing.maskedRegionIDs == ["r1"])
+        // The log names the category, never the region's own reason.
         #expect(refusing.log == [
-            RedactionLogEntry(record: "item 1", field: "region r1", action: "mask", code: "A", reason: "face of the witness"),
+            RedactionLogEntry(record: "item 1", field: "region r1", action: "mask", code: "A", reason: "witness identity"),
             RedactionLogEntry(record: "item 1", field: "metadata", action: "strip", code: nil,
                               reason: "a fresh image file carries no metadata"),
         ])
-        let consenting = try plan("tribunal-protected", sources: [WitnessFacts(pseudonym: "W-0001", consent: ["demo-tribunal"])])
+        // Every source consented, but the region names no one: it stays masked (the collector's attack).
+        let sourcesConsent = try plan("tribunal-protected", sources: [WitnessFacts(pseudonym: "W-0001", consent: ["demo-tribunal"])])
+        #expect(sourcesConsent.maskedRegionIDs == ["r1"])
+        #expect(sourcesConsent.regions[0].why == "it names no witness, so no one's consent can unmask it")
+        // The region names W-0005, who consented: unmasked, whatever the sources said.
+        var named = regions
+        named[0].witness = "W-0005"
+        let shown = ["W-0005": WitnessFacts(pseudonym: "W-0005", consent: ["demo-tribunal"])]
+        let consenting = try policy.imagePlan(profile: "tribunal-protected", recipient: "demo-tribunal", itemLabel: "item 1", regions: named,
+                                              sources: [WitnessFacts(pseudonym: "W-0001", consent: ["other"])], shown: shown)
         #expect(consenting.maskedRegionIDs == [])
-        #expect(consenting.regions[0].why.contains("consented"))
-        let mixed = try plan("tribunal-protected", sources: [WitnessFacts(pseudonym: "W-0001", consent: ["demo-tribunal"]),
-                                                             WitnessFacts(pseudonym: "W-0002")])
-        #expect(mixed.maskedRegionIDs == ["r1"])
-        #expect(try plan("tribunal-protected", sources: []).maskedRegionIDs == ["r1"])
-        #expect(try plan("tribunal-protected", recipient: nil,
-                         sources: [WitnessFacts(pseudonym: "W-0001", consent: ["demo-tribunal"])]).maskedRegionIDs == ["r1"])
+        #expect(consenting.regions[0].why.contains("consented") && !consenting.regions[0].why.contains("W-0005"))
+        // W-0005 did not consent to this recipient, or there is no recipient: masked.
+        let refused = try policy.imagePlan(profile: "tribunal-protected", recipient: "demo-tribunal", itemLabel: "item 1", regions: named,
+                                           sources: [], shown: ["W-0005": WitnessFacts(pseudonym: "W-0005", consent: ["other"])])
+        #expect(refused.maskedRegionIDs == ["r1"] && refused.regions[0].why == "the witness it shows has not consented to demo-tribunal")
+        #expect(try policy.imagePlan(profile: "tribunal-protected", recipient: nil, itemLabel: "item 1", regions: named, sources: [],
+                                     shown: shown).maskedRegionIDs == ["r1"])
+        // The shown witness's own protective measure forces the mask.
+        let distorted = ["W-0005": WitnessFacts(pseudonym: "W-0005", consent: ["demo-tribunal"], protectiveMeasures: ["image-distortion"])]
+        #expect(try policy.imagePlan(profile: "tribunal-protected", recipient: "demo-tribunal", itemLabel: "item 1", regions: named, sources: [],
+                                     shown: distorted).maskedRegionIDs == ["r1"])
     }
 
     @Test func imageDistortionForcesTheMaskDespiteConsent() throws {
         let source = WitnessFacts(pseudonym: "W-0003", consent: ["demo-tribunal"], protectiveMeasures: ["image-distortion"])
         let result = try plan("tribunal-protected", sources: [source])
         #expect(result.maskedRegionIDs == ["r1"])
-        #expect(result.regions[0].why.contains("image-distortion"))
+        #expect(result.regions[0].why.contains("image-distortion") && !result.regions[0].why.contains("W-0003"))
     }
 
     @Test func publicMasksEveryRegion() throws {

@@ -17,7 +17,8 @@ import VaultPolicy
                   ("metadata", "media", false), ("metadataSummary", "media", true), ("commitmentOpening", "media", false)]),
         ("source", [("witness", "case", false), ("note", "identity", false), ("fileName", "media", false)]),
         ("region", [("x", "media", false), ("y", "media", false), ("width", "media", false), ("height", "media", false),
-                    ("displayWidth", "media", false), ("displayHeight", "media", false), ("reason", "media", false)]),
+                    ("displayWidth", "media", false), ("displayHeight", "media", false), ("reason", "media", false),
+                    ("witness", "media", false)]),
     ]
 
     /// Released fields: kind -> [field, compartment, field kind], in release order.

@@ -15,7 +15,9 @@ struct RegionAdd: ParsableCommand {
     @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
     @Argument(help: ArgumentHelp("The rectangle: left, top, width, height in displayed pixels.", valueName: "x,y,w,h")) var rectangle: String
     @Option(name: .customLong("category"), help: ArgumentHelp("The category code (A witness identity, B third person, C location, D sources and methods, E other).", valueName: "C")) var category: String
-    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is masked (required for category E), or - to read it from standard input. Released in the redaction log of bundles that mask the region.", valueName: "TEXT")) var reason: String = ""
+    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is masked (required for category E), or - to read it from standard input. Kept in the vault: bundles name only the category.", valueName: "TEXT")) var reason: String = ""
+    @Option(name: .customLong("witness"), help: ArgumentHelp("The pseudonym of the witness the region shows (a face): only their consent to a recipient, and a protection officer's approval, can leave it unmasked.", valueName: "W"))
+    var witness: String?
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -26,7 +28,7 @@ struct RegionAdd: ParsableCommand {
         let reasonText = try valueArgument(reason, what: "reason")
         let session = try options.openSession(writesSecrets: true)
         let region = try session.addRegion(itemID: item, x: numbers[0]!, y: numbers[1]!, width: numbers[2]!, height: numbers[3]!,
-                                                     category: category, reason: reasonText)
+                                                     category: category, reason: reasonText, witness: witness)
         rememberState(session.vault)
         Terminal.output(region.id)
         Terminal.message("region \(region.id) on \(item): \(region.x),\(region.y),\(region.width),\(region.height) of \(region.displayWidth)x\(region.displayHeight), category \(region.category)")

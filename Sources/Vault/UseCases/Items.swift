@@ -50,6 +50,8 @@ public struct RegionView: Sendable, Codable, Equatable {
     public var x: Int, y: Int, width: Int, height: Int
     public var displayWidth: Int, displayHeight: Int
     public var reason: String
+    /// The pseudonym of the witness the region shows, when it names one (`region add --witness`).
+    public var witness: String?
 }
 
 extension Session {
@@ -154,9 +156,17 @@ extension Session {
             func number(_ name: String) -> Int { Int(record.fields[name]?.displayText ?? "") ?? 0 }
             views.append(RegionView(id: region.id, category: region.category, x: number("x"), y: number("y"), width: number("width"),
                                     height: number("height"), displayWidth: number("displayWidth"), displayHeight: number("displayHeight"),
-                                    reason: record.fields["reason"]?.displayText ?? ""))
+                                    reason: record.fields["reason"]?.displayText ?? "", witness: record.fields["witness"]?.displayText))
         }
         return views
+    }
+
+    /// The consent and protective measures of each witness the regions name, by pseudonym.
+    /// - Throws: what `witnessFacts` throws (a named witness without a record is refused).
+    package func shownWitnessFacts(_ regions: [RegionView], db: Database) throws -> [String: WitnessFacts] {
+        var shown: [String: WitnessFacts] = [:]
+        for witness in Set(regions.compactMap(\.witness)) { shown[witness] = try witnessFacts(witness, db: db) }
+        return shown
     }
 
     /// Writes the original, byte for byte, to `outputPath` (a temporary file renamed into place only after

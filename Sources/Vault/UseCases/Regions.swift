@@ -14,7 +14,10 @@ extension Session {
     /// clear for policy decisions. Audited as `region.add`.
     /// - Throws: `VaultError.notPermitted` (policy `annotate`), `VaultError.invalidInput` for a rectangle
     ///   outside the image, an unknown category, or a missing reason where the category requires one.
-    public func addRegion(itemID: String, x: Int, y: Int, width: Int, height: Int, category: String, reason: String) throws -> RegionView {
+    /// - Parameter witness: the pseudonym of the witness the region shows (a face): a region of a category the
+    ///   profile unmasks with consent is left unmasked only with that witness's consent (issue 16).
+    public func addRegion(itemID: String, x: Int, y: Int, width: Int, height: Int, category: String, reason: String,
+                          witness: String? = nil) throws -> RegionView {
         let policy = vault.state.policy
         guard let code = policy.categories[category] else {
             throw VaultError.invalidInput("--category", "unknown category \(category) (known: \(policy.categories.keys.sorted().joined(separator: ", ")))")
@@ -35,16 +38,20 @@ extension Session {
                   height <= displayHeight - y else {
                 throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) is not inside the displayed image (\(displayWidth)x\(displayHeight))")
             }
+            if let witness, try RecordRow.find(kind: "witness", id: witness, db) == nil { throw VaultError.notFound("witness", witness) }
             let id = "R-" + Hex.encode(Random.bytes(5))
             let now = Clock.nowMilliseconds()
             try RegionRow(id: id, itemID: itemID, category: category, createdAt: now).insert(db)
-            try RecordCodec.insert(kind: .region, id: id, fields: [
+            var fields: [String: RecordCodec.Value] = [
                 "x": .text(String(x)), "y": .text(String(y)), "width": .text(String(width)), "height": .text(String(height)),
                 "displayWidth": .text(String(displayWidth)), "displayHeight": .text(String(displayHeight)), "reason": .text(trimmed),
-            ], vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
+            ]
+            if let witness { fields["witness"] = .text(witness) }
+            try RecordCodec.insert(kind: .region, id: id, fields: fields, vaultID: vault.vaultID, state: vault.state, createdAt: now,
+                                   signer: identity, db: db)
             try audit(db, action: "region.add", objects: [itemID, row.caseID, id, "category:" + category])
             return RegionView(id: id, category: category, x: x, y: y, width: width, height: height,
-                              displayWidth: displayWidth, displayHeight: displayHeight, reason: trimmed)
+                              displayWidth: displayWidth, displayHeight: displayHeight, reason: trimmed, witness: witness)
         }
     }
 
@@ -79,17 +86,18 @@ extension Session {
             throw VaultError.notPermitted("exporting \(itemID) under a profile needs \(facts.unreadable.joined(separator: ", ")), which your keys cannot read")
         }
         try require(.export, itemResource(facts, action: .export, profile: profile), RequestContext(profile: profile, requester: keyIDHex))
-        let (row, mediaType, regions, dataKey) = try vault.database.queue.read { db in
+        let (row, mediaType, regions, shown, dataKey) = try vault.database.queue.read { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
             let item = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-            return (row, item.fields["mediaType"]?.displayText ?? "", try regionViews(itemID, db: db),
+            let regions = try regionViews(itemID, db: db)
+            return (row, item.fields["mediaType"]?.displayText ?? "", regions, try shownWitnessFacts(regions, db: db),
                     try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db))
         }
         let plan: ImagePlan
         do {
             plan = try policy.imagePlan(profile: profile, recipient: nil, itemLabel: itemID,
-                                        regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason) },
-                                        sources: facts.witnesses)
+                                        regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason, witness: $0.witness) },
+                                        sources: facts.witnesses, shown: shown)
         } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
         if plan.releaseOriginal { return try exportOriginal(itemID, to: outputPath, overwrite: overwrite) }
         guard Self.decodableImages.contains(mediaType) else {

@@ -51,7 +51,14 @@ public struct ReleaseRequirements: PolicyRule {
                 return .deny(reason, [AppliedRule("disclosure.identity-consent", .deny, reason)])
             }
             if policy.disclosure.identityConsent {
-                for witness in resource.witnesses {
+                // The sources, when their identity or an original that reveals them is released; the
+                // witnesses shown unmasked, always. A source's consent never decides what is shown of
+                // someone else.
+                var concerned = facts.revealsSource || resource.compartments.contains(.identity) ? resource.witnesses : []
+                for shown in resource.shownWitnesses where !concerned.contains(where: { $0.pseudonym == shown.pseudonym }) {
+                    concerned.append(shown)
+                }
+                for witness in concerned {
                     if witness.consents(to: recipient) {
                         trace.append(AppliedRule("disclosure.identity-consent", .permit,
                                                  "witness \(witness.pseudonym) consented to \(recipient)"))

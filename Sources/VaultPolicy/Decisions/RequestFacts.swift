@@ -15,7 +15,7 @@ struct RequestFacts {
             && request.resource.compartments.contains(.media)
         revealsSource = releasesOriginals && request.resource.originalRevealsSource
         revealsIdentity = request.action.isRelease
-            && (request.resource.compartments.contains(.identity) || revealsSource)
+            && (request.resource.compartments.contains(.identity) || revealsSource || !request.resource.shownWitnesses.isEmpty)
         classificationRank = policy.classificationRank(request.resource.classification)
     }
 }

@@ -18,6 +18,10 @@ public struct Resource: Sendable, Equatable {
     public var originalRevealsSource: Bool
     /// Category codes of the item's regions (for measures that force masks on originals).
     public var regionCategories: [String]
+    /// Witnesses whose faces (regions of a category the profile masks unless consented, naming them) a
+    /// release leaves unmasked: it reveals their identity, so it needs their consent to the recipient and the
+    /// identity approver's approval (issue 16). Empty for anything but a release.
+    public var shownWitnesses: [WitnessFacts] = []
 
     /// From its parts; unspecified facts are the safe defaults (no case, lowest classification, no witnesses, an original that reveals nothing, no regions).
     public init(compartments: Set<Compartment>, label: String = "", caseID: String? = nil,

@@ -156,7 +156,7 @@ description = "the one role that reads witness identities; records consent and p
 [[roles.protection-officer.allow]]
 name = "protection-officer-view"
 actions = ["view"]
-compartments = ["case", "identity"]
+compartments = ["media", "case", "identity"]   # media: they decide about pictures they must see
 
 [[roles.protection-officer.allow]]
 name = "protection-officer-add-witnesses"
@@ -241,11 +241,13 @@ court-order-override = true                # ... or a quorum operation citing a 
 #   originals            release the original bytes unchanged (true) or a fresh derivative (false)
 #   strip-metadata       derivatives carry no metadata: must be `not originals`
 #   mask                 region categories filled with a solid colour (empty with originals)
-#   unmask-with-consent  those of `mask` left unmasked when every source of the item consented to the
-#                        recipient and no protective measure forces the mask
+#   unmask-with-consent  those of `mask` left unmasked when the region names the witness it shows
+#                        (`region add --witness`), that witness consented to the recipient, no protective
+#                        measure forces the mask, and the identity approver approves the release; a region
+#                        that names no witness stays masked, and a source's consent decides nothing about it
 
 [profiles.tribunal-protected]
-description = "fresh image files without metadata; category-A regions masked unless consent covers the recipient; witnesses pseudonymised per recipient; serials, owners and GPS removed"
+description = "fresh image files without metadata; category-A regions masked unless the witness shown consented to the recipient; witnesses pseudonymised per recipient; serials, owners and GPS removed"
 
 [profiles.tribunal-protected.images]
 originals = false

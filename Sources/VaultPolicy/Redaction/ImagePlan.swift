@@ -17,23 +17,26 @@ extension Policy {
     /// The image plan for releasing an item under `profile` to `recipient`.
     ///
     /// Derivatives (`originals = false`): a region is masked when its category is in the profile's `mask`,
-    /// unless the category is in `unmask-with-consent`, the recipient is named, the item has sources and every
-    /// source consented to the recipient; a source's measure with `always-mask` masks those categories in any
-    /// case (even if the profile does not mask them). Originals (`originals = true`): nothing is masked, and a
+    /// unless the category is in `unmask-with-consent`, the recipient is named, the region names the witness
+    /// it shows and that witness consented to the recipient (a region that names no one stays masked; the
+    /// sources' consent decides nothing about someone else's face; the release then reveals an identity, which
+    /// the policy makes need the identity approver). A measure with `always-mask` of a source, or of a witness
+    /// a region shows, masks those categories in any case (even if the profile does not mask them). Originals (`originals = true`): nothing is masked, and a
     /// source's `withhold-originals` or `always-mask` (for a category the item has) is refused.
     ///
     /// - Parameters:
     ///   - itemLabel: the item's label for the log.
     ///   - regions: the item's regions.
     ///   - sources: the item's source witnesses (case-compartment facts).
+    ///   - shown: the witnesses named by the item's regions, by pseudonym (case-compartment facts).
     /// - Throws: `RedactionError.unknownProfile`, `.unknownCategory`, `.reasonRequired`, `.unknownMeasure`,
     ///   `.originalForbidden`.
     public func imagePlan(profile name: String, recipient: String?, itemLabel: String, regions: [RegionFacts],
-                          sources: [WitnessFacts]) throws(RedactionError) -> ImagePlan {
+                          sources: [WitnessFacts], shown: [String: WitnessFacts] = [:]) throws(RedactionError) -> ImagePlan {
         guard let profile = profiles[name] else { throw .unknownProfile(name) }
         var forced: [String: (witness: String, measure: String)] = [:]  // category → who forces its mask
         var withheldBy: (witness: String, measure: String)?
-        for source in sources {
+        for source in sources + shown.keys.sorted().compactMap({ shown[$0] }) {
             for measureName in source.protectiveMeasures {
                 guard let found = measure(named: measureName) else { throw .unknownMeasure(measureName) }
                 for code in found.alwaysMask where forced[code] == nil { forced[code] = (source.pseudonym, found.name) }
@@ -59,19 +62,23 @@ extension Policy {
             return ImagePlan(releaseOriginal: true, stripMetadata: false, regions: decisions, log: [])
         }
 
-        let consented = recipient.map { recipient in
-            !sources.isEmpty && sources.allSatisfy { $0.consents(to: recipient) }
-        } ?? false
         var decisions: [RegionDecision] = []
         var log: [RedactionLogEntry] = []
         for region in regions {
             let masked: Bool
             let why: String
+            // The reasons name no witness: they travel in the plan, which a bundle carries.
             if let by = forced[region.category] {
-                (masked, why) = (true, "protective measure \(by.measure) of witness \(by.witness) forces category \(region.category) masked")
+                (masked, why) = (true, "a protective measure (\(by.measure)) forces category \(region.category) masked")
             } else if profile.images.maskCategories.contains(region.category) {
-                if profile.images.unmaskWithConsent.contains(region.category) && consented {
-                    (masked, why) = (false, "every source consented to \(recipient ?? "")")
+                if profile.images.unmaskWithConsent.contains(region.category), let recipient {
+                    if let witness = region.witness, let facts = shown[witness], facts.consents(to: recipient) {
+                        (masked, why) = (false, "the witness it shows consented to \(recipient); revealing them needs the identity approver's approval")
+                    } else if region.witness == nil {
+                        (masked, why) = (true, "it names no witness, so no one's consent can unmask it")
+                    } else {
+                        (masked, why) = (true, "the witness it shows has not consented to \(recipient)")
+                    }
                 } else {
                     (masked, why) = (true, "profile \(name) masks category \(region.category)")
                 }

@@ -6,11 +6,14 @@ public struct RegionFacts: Sendable, Equatable {
     public var category: String
     /// Why the region was drawn (required for codes that require a reason).
     public var reason: String
+    /// The pseudonym of the witness the region shows (`region add --witness`), if it names one.
+    public var witness: String?
 
     /// From its parts.
-    public init(id: String, category: String, reason: String) {
+    public init(id: String, category: String, reason: String, witness: String? = nil) {
         self.id = id
         self.category = category
         self.reason = reason
+        self.witness = witness
     }
 }

@@ -66,7 +66,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
             ]
         case .region:
             // The rectangle in the coordinates of the image as displayed (after EXIF orientation), the
-            // display size it was drawn on, and the reason.
+            // display size it was drawn on, the reason, and the witness it shows (if named).
             return [
                 FieldSpec("x", .media, .text),
                 FieldSpec("y", .media, .text),
@@ -75,6 +75,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("displayWidth", .media, .text),
                 FieldSpec("displayHeight", .media, .text),
                 FieldSpec("reason", .media, .text),
+                FieldSpec("witness", .media, .text),
             ]
         }
     }
