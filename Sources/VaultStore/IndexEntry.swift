@@ -27,7 +27,7 @@ public struct IndexEntry: Equatable, Sendable {
     /// The log's own tables (`auditEvent`, `auditNode`, `governance`, `checkpoint`, `entry`) are verified as
     /// the log itself and are not in entries.
     public static let tables = ["vaultMeta", "compartment", "keyWrap", "recoveryShare", "record", "recordKey", "recordField",
-                                "blindIndex", "item", "itemSource", "region", "disclosure"]
+                                "blindIndex", "item", "itemSource", "pendingSource", "region", "disclosure"]
 
     /// One column value, as SQLite stores it. Text is kept as its bytes: SQLite compares text byte by byte,
     /// while a Swift `String` stops at a NUL read from SQLite and equates canonically equivalent Unicode

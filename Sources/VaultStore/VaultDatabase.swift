@@ -401,6 +401,14 @@ public enum VaultSchema {
                 BEGIN SELECT RAISE(ABORT, 'index entries are append-only'); END;
                 """)
         }
+        // Deliveries of files already in the vault by a role that may not view items (issue 16), until a
+        // member who may view them confirms them.
+        migrator.registerMigration("v4-pending-sources") { db in
+            try db.create(table: "pendingSource") { t in
+                t.primaryKey("sourceID", .text)
+                t.column("createdAt", .integer).notNull()
+            }
+        }
         return migrator
     }
 

@@ -5,7 +5,7 @@ import Testing
 /// Issue 15: whoever can write the vault folder (a sync target's operator, a backup operator, a seized disk
 /// that comes back) changes the database with nothing but SQLite. Before the signed index entries, 3 of 43
 /// such single changes were reported. This walks every table and every column of a vault that has cases,
-/// witnesses, items with sources and regions, a recipient and an issued disclosure: swapping a column's
+/// witnesses, items with sources, pending sources and regions, a recipient and an issued disclosure: swapping a column's
 /// values between two rows, changing one value, deleting a row and inserting a copied row must each make
 /// `amanah check` exit 3 and name the table (and, for the index tables, the row).
 @Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
@@ -29,6 +29,11 @@ struct IndexWalkTests {
         let vault = fixture.vault
         defer { vault.cleanup() }
         #expect(try vault.run("custodian-1", ["audit", "checkpoint"]).status == 0)
+        // Two deliveries of known files by the collector, waiting for confirmation (pendingSource rows).
+        #expect(try vault.ingest([samplePhotos.first { $0.hasSuffix("DSCN0010.jpg") }!]).first?.0.hasPrefix("pending:") == true)
+        let copy = vault.cli.folder + "/copy.jpg"
+        try FileManager.default.copyItem(atPath: samplePhotos.first { $0.hasSuffix("DSCN0010.jpg") }!, toPath: copy)
+        #expect(try vault.ingest([copy]).first?.0.hasPrefix("pending:") == true)
         #expect(try vault.run("investigator", ["region", "add", fixture.items[1], "10,10,30,30", "--category", "C", "--reason", "a plate"]).status == 0)
         #expect(try fixture.disclose().status == 0)
         #expect(try vault.run("auditor", ["audit", "checkpoint"]).status == 0)
@@ -42,7 +47,8 @@ struct IndexWalkTests {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name")
         }
         #expect(Set(tables) == Set(["vaultMeta", "governance", "compartment", "keyWrap", "recoveryShare", "record", "recordKey", "recordField",
-                                    "blindIndex", "item", "itemSource", "region", "disclosure", "auditEvent", "auditNode", "checkpoint", "entry"]))
+                                    "blindIndex", "item", "itemSource", "pendingSource", "region", "disclosure", "auditEvent", "auditNode",
+                                    "checkpoint", "entry"]))
         var missed: [String] = []
         var tried = 0
         for table in tables {

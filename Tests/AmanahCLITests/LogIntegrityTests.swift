@@ -11,7 +11,7 @@ import Testing
         defer { vault.cleanup() }
         try vault.addRecords()
         let item = try vault.ingest([samplePhotos[0]], extra: ["--witness", "W-0001"])[0].0
-        _ = try vault.ingest([samplePhotos[0]])            // a second delivery: a further source, its own event
+        _ = try vault.ingest([samplePhotos[0]], as: "investigator")   // a second delivery: a further source, its own event
         #expect(try vault.run("investigator", ["list"]).status == 0)   // a later event, so the removed one is in the middle
         let database = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
         let removed = try database.write { db -> Int in

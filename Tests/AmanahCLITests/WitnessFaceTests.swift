@@ -56,3 +56,41 @@ struct WitnessFaceTests {
         #expect(!plan.contains("W-0001"), "the plan names the witness: \(plan)")
     }
 }
+
+/// Issue 16: a collector (who may not view items) who delivered a copy of a photograph the vault holds was
+/// told its item and case and attached any witness to it as a source. The delivery is now a pending source
+/// that names nothing to the collector, until an investigator confirms it.
+@Suite struct PendingSourceTests {
+    @Test func aCollectorsDuplicateWaitsForAnInvestigatorAndRevealsNothing() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]], as: "investigator")[0].0
+        let delivered = try vault.run("collector", ["ingest", "--case", "C-2", "--witness", "W-0001", samplePhotos[0]])
+        #expect(delivered.status == 0, "\(delivered.stderr)")
+        let line = try #require(delivered.stdoutLines.first)
+        #expect(line.hasPrefix("pending:"), "\(line)")
+        #expect(!(delivered.stdout + delivered.stderr).contains(item) && !delivered.stderr.contains("C-1"), "\(delivered.stdout) \(delivered.stderr)")
+        let sourceID = String(line.dropFirst("pending:".count).prefix { $0 != "\t" })
+        let log = try vault.cli.run(["audit", "log", "-C", "vault", "--json"])
+        let pendingEvents = log.stdoutLines.filter { $0.contains("item.source-pending") }
+        #expect(pendingEvents.count == 1 && !pendingEvents[0].contains(item), "\(pendingEvents)")
+
+        // Not linked yet: the item has one source.
+        #expect(try vault.run("investigator", ["show", item]).stdout.components(separatedBy: "source ").count - 1 <= 1)
+        let refused = try vault.run("collector", ["source", "list", "--pending"])
+        #expect(refused.status != 0 && refused.stderr.contains("not permitted"), "\(refused.stderr)")
+        let listed = try vault.run("investigator", ["source", "list", "--pending"])
+        #expect(listed.status == 0 && listed.stdoutLines.count == 1 && listed.stdout.contains(sourceID) && listed.stdout.contains(item), "\(listed.stdout)")
+        let collectorConfirm = try vault.run("collector", ["source", "confirm", sourceID])
+        #expect(collectorConfirm.status != 0)
+        let confirmed = try vault.run("investigator", ["source", "confirm", sourceID])
+        #expect(confirmed.status == 0 && confirmed.stdoutLines == [item], "\(confirmed.stderr)")
+        #expect(try vault.run("investigator", ["source", "list", "--pending"]).stdoutLines.isEmpty)
+        #expect(try vault.run("investigator", ["source", "confirm", sourceID]).status != 0)
+        let checked = try vault.cli.run(["check", "-C", "vault", "--rebuild"])
+        #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
+        let shown = try vault.run("protection-officer", ["show", item])
+        #expect(shown.status == 0 && shown.stdout.contains("W-0001"), "\(shown.stdout) \(shown.stderr)")
+    }
+}

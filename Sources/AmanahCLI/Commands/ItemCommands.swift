@@ -49,7 +49,9 @@ struct Ingest: ParsableCommand {
             switch result {
             case let .success(outcome):
                 Terminal.output("\(outcome.itemID)\t\(name)")
-                if outcome.alreadyPresent {
+                if let pending = outcome.pendingSource {
+                    Terminal.message("\(raw): already in the vault; recorded as pending source \(pending), which a member who may view items confirms (amanah source confirm \(pending))")
+                } else if outcome.alreadyPresent {
                     Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
                     if let existing = outcome.existingCase, existing != caseID {
                         Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")

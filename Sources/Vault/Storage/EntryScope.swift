@@ -15,6 +15,8 @@ import VaultStore
 ///   `blindIndex` rows of that kind whose id is an object of the event).
 /// - `item.ingest`, `item.source-add`: inserts of the item row (ingest), its source links, and the item and
 ///   source records they name; the signer's role at the event's position may ingest.
+/// - `item.source-pending`: inserts of a pending source's row and its source record (a delivery by a role that
+///   may not view items); `item.source-add` confirming it: that row's deletion and the item's new link.
 /// - `region.add`: inserts of the region row (on the event's item) and the region record; the signer's role
 ///   may annotate.
 /// - `disclosure.issue`, `disclosure.reissue`: `disclosure` rows.
@@ -75,6 +77,30 @@ enum EntryScope {
         case "case.add", "witness.add":
             let kind = String(action.dropLast(4))
             return insertsOnly(recordTables) ?? recordsOnly(kind: kind, ids: Set(objects))
+        case "item.source-pending":
+            guard let sourceID = objects.first else { return "its event names no source" }
+            guard role(permits: .ingest) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not ingest" }
+            if let problem = insertsOnly(["pendingSource", "record", "recordKey", "recordField"]) { return problem }
+            if entry.changes.contains(where: { $0.table == "pendingSource" && text($0, "sourceID") != sourceID }) {
+                return "it records another pending source than \(sourceID)"
+            }
+            return recordsOnly(kind: "source", ids: [sourceID])
+        case "item.source-add" where entry.changes.contains(where: { $0.table == "pendingSource" }):
+            // A pending delivery confirmed: its pending row goes, its link comes; the source record stays.
+            guard let itemID = objects.first else { return "its event names no item" }
+            guard role(permits: .ingest) && role(permits: .view) else {
+                return "its signer's role at governance entry \(event.governance?.length ?? 0) may not confirm a delivery"
+            }
+            for change in entry.changes {
+                switch (change.table, change.columns == nil) {
+                case ("pendingSource", true): continue
+                case ("itemSource", false) where text(change, "itemID") == itemID && existing(change.table, change.rowID) == nil: continue
+                default: return "it changes more than a pending source's row and its link to \(itemID)"
+                }
+            }
+            let confirmed = Set(entry.changes.filter { $0.table == "pendingSource" }.compactMap { text($0, "sourceID") })
+            let linked = Set(entry.changes.filter { $0.table == "itemSource" }.compactMap { text($0, "sourceID") })
+            return confirmed == linked ? nil : "it links another source than the pending one it removes"
         case "item.ingest", "item.source-add":
             guard let itemID = objects.first else { return "its event names no item" }
             guard role(permits: .ingest) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not ingest" }

@@ -15,7 +15,8 @@ import VaultStore
 ///
 /// Write events: `case.add` and `witness.add` (the record id), `item.ingest` (the item record, and the source
 /// record it commits to with `IndexBinding.ingestCommitment`), `item.source-add` (the source record of its
-/// `IndexBinding.sourceCommitment`), `region.add` (the region record).
+/// `IndexBinding.sourceCommitment`), `item.source-pending` (the source record it names: a delivery that a
+/// member confirms later), `region.add` (the region record).
 public struct RecordWrites: Sendable {
     /// The event that wrote a record.
     public struct Write: Sendable {
@@ -40,7 +41,7 @@ public struct RecordWrites: Sendable {
         if let first = try AuditEventRow.oldest(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
             result.bound = event.governance != nil
         }
-        for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "region.add"]) {
+        for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "item.source-pending", "region.add"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             let write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             let objects = event.objects
@@ -58,6 +59,10 @@ public struct RecordWrites: Sendable {
                 }
             case "region.add" where objects.count >= 3:
                 result.writes["region/" + objects[2]] = write
+            case "item.source-pending" where !objects.isEmpty:
+                // A delivery by a role that may not view items (issue 16): the source record is written here,
+                // and linked later by the member who confirms it (`item.source-add`).
+                result.writes["source/" + objects[0]] = write
             default:
                 continue
             }
@@ -68,6 +73,7 @@ public struct RecordWrites: Sendable {
     /// The event that wrote source record `id`: the ingest of the item it is linked to, when that event
     /// commits to it as the first source, or a further-source event of that item committing to it.
     private func sourceWrite(_ id: String, _ db: Database) throws -> Write? {
+        if let pending = writes["source/" + id] { return pending }
         for itemID in try ItemSourceRow.itemIDs(ofSource: id, db) {
             if let ingest = ingests[itemID], let item = try ItemRow.fetchOne(db, key: itemID),
                IndexBinding.ingestCommitment(itemID: itemID, caseID: ingest.caseID, sequence: item.sequence, sourceID: id) == ingest.commitment {

@@ -27,8 +27,11 @@ public struct IngestOutcome: Sendable {
     public var itemID: String
     /// True when the file was already in the vault and a source was added to the existing item.
     public var alreadyPresent: Bool
-    /// The case of the existing item, when the file was already in the vault.
+    /// The case of the existing item, when the file was already in the vault and the deliverer may view it.
     public var existingCase: String? = nil
+    /// The id of the pending source recorded when the file was already in the vault and the deliverer may
+    /// not view items (`itemID` is then `pending:` and this id; nothing names the item or its case).
+    public var pendingSource: String? = nil
     /// Short phrases naming identifying metadata the original carries (never the values).
     public var identifyingMetadata: [String]
     /// Warnings (metadata could not be extracted, ...).
@@ -502,6 +505,20 @@ extension Session {
         let now = Clock.nowMilliseconds()
 
         if let existing = try ItemRow.find(contentToken: Data(item.contentToken), db) {
+            // A role that may not view the item learns nothing of it: the delivery waits, sealed, for a member
+            // who may view it to confirm it (`confirmSource`), and the deliverer is told only that.
+            let mayView = vault.state.policy.decide(subject, .view, Resource(compartments: [.media], label: "item", caseID: existing.caseID)).isPermit
+            if !mayView {
+                sourceFields["pendingItem"] = .text(existing.id)
+                sourceFields["sha256"] = .text(Hex.encode(item.digest))
+                try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now,
+                                       signer: identity, db: db)
+                try PendingSourceRow(sourceID: sourceID, createdAt: now).insert(db)
+                try audit(db, action: "item.source-pending", objects: [sourceID])
+                var outcome = IngestOutcome(itemID: "pending:" + sourceID, alreadyPresent: true, identifyingMetadata: item.identifying, warnings: item.warnings)
+                outcome.pendingSource = sourceID
+                return outcome
+            }
             try RecordCodec.insert(kind: .source, id: sourceID, fields: sourceFields, vaultID: vault.vaultID, state: vault.state, createdAt: now, signer: identity, db: db)
             try ItemSourceRow(itemID: existing.id, sourceID: sourceID, createdAt: now).insert(db)
             try audit(db, action: "item.source-add", objects: [existing.id, existing.caseID],

@@ -63,6 +63,10 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("witness", .case, .text),
                 FieldSpec("note", .identity, .text),
                 FieldSpec("fileName", .media, .text),
+                // A pending delivery (issue 16): the item its file matched and the file's SHA-256, which the
+                // member confirming it compares with the item's.
+                FieldSpec("pendingItem", .media, .text),
+                FieldSpec("sha256", .media, .text),
             ]
         case .region:
             // The rectangle in the coordinates of the image as displayed (after EXIF orientation), the
