@@ -106,7 +106,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "VaultPlatformTests", dependencies: ["VaultPlatform"], swiftSettings: strict),
         .testTarget(name: "VaultDisclosureTests", dependencies: ["VaultDisclosure"], swiftSettings: strict),
-        .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto"], swiftSettings: strict),
+        .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto", "VaultPolicy"], swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText",

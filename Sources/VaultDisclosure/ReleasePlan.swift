@@ -20,15 +20,15 @@ public struct ReleasePlan: Codable, Equatable, Sendable {
         /// since): a short reason's hash could be found by trying likely texts, and the plan travels in the
         /// bundle. Reasons are internal; a bundle carries the category code and its description.
         public var reasonSHA256: String?
-        /// Why the region is masked or not, in words that name no witness (issue 16: approvers see every
-        /// region, masked or not); nil in plans made before.
-        public var why: String?
         /// Memberwise.
         public init(id: String, category: String, x: Int, y: Int, width: Int, height: Int, displayWidth: Int, displayHeight: Int, masked: Bool,
-                    reasonSHA256: String? = nil, why: String? = nil) {
+                    reasonSHA256: String? = nil) {
             self.id = id; self.category = category; self.x = x; self.y = y; self.width = width; self.height = height; self.displayWidth = displayWidth; self.displayHeight = displayHeight; self.masked = masked; self.reasonSHA256 = reasonSHA256
-            self.why = why
         }
+
+        /// The region without the hash of its reason (which plans made before issue 16 carry): what must be
+        /// unchanged between approval and issue.
+        public var withoutReasonHash: Region { var copy = self; copy.reasonSHA256 = nil; return copy }
     }
 
     public struct Item: Codable, Equatable, Sendable {

@@ -87,15 +87,36 @@ extension Session {
             let masked = item.regions.filter(\.masked)
             lines.append("  \(item.item) (case \(item.caseID)): \(item.release == "original" ? "the ORIGINAL, byte for byte" : "a fresh derivative without metadata")"
                          + (masked.isEmpty ? "" : ", \(masked.count) region\(masked.count == 1 ? "" : "s") masked (\(masked.map(\.category).joined(separator: ", ")))"))
-            // Every region, masked or not, with its category and why (issue 16).
+            // Every region, masked or not, with its category, the witness it names and why (issue 16), worked
+            // out here from the vault (the plan, which a bundle carries, says none of it).
+            let local = (try? regionExplanations(item.item, profile: plan.profile, recipient: plan.recipient)) ?? [:]
             for region in item.regions {
-                lines.append("    region \(region.id), category \(region.category), \(region.width)x\(region.height) at \(region.x),\(region.y): "
-                             + (region.masked ? "MASKED" : "NOT MASKED") + (region.why.map { " (\($0))" } ?? ""))
+                let known = local[region.id]
+                lines.append("    region \(region.id), category \(region.category), \(region.width)x\(region.height) at \(region.x),\(region.y)"
+                             + (known?.witness.map { ", shows witness \($0)" } ?? "") + ": "
+                             + (region.masked ? "MASKED" : "NOT MASKED") + (known.map { " (\($0.why))" } ?? ""))
             }
         }
         let signers = request.signatures.map(\.keyID)
         lines.append("signed so far by: \(signers.joined(separator: ", "))")
         return lines
+    }
+
+    /// Why each region of `itemID` is masked or not under `profile` for `recipient`, and the witness it names,
+    /// as this member's keys let the vault work it out now.
+    /// - Throws: what reading the item's facts and regions throws (no keys, a changed row).
+    func regionExplanations(_ itemID: String, profile: String, recipient: String) throws -> [String: (witness: String?, why: String)] {
+        let facts = try itemFacts(itemID)
+        let (regions, shown) = try vault.database.queue.read { db in
+            let regions = try regionViews(itemID, db: db)
+            return (regions, try shownWitnessFacts(regions, db: db))
+        }
+        let plan = try vault.state.policy.imagePlan(profile: profile, recipient: recipient, itemLabel: itemID,
+                                                    regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason, witness: $0.witness) },
+                                                    sources: facts.witnesses, shown: shown)
+        var result: [String: (witness: String?, why: String)] = [:]
+        for region in regions { result[region.id] = (region.witness, plan.regions.first { $0.regionID == region.id }?.why ?? "") }
+        return result
     }
 
     /// `disclose approve`: checks the request (signatures, vault, that the policy lets this member approve this
@@ -253,7 +274,7 @@ extension Session {
             var differences: [String] = []
             if current.policyHash != approvedPlan.policyHash { differences.append("the policy changed") }
             for (now, then) in zip(current.items, approvedPlan.items) where now != then {
-                if now.regions != then.regions { differences.append("\(now.item): its regions changed") }
+                if now.regions.map(\.withoutReasonHash) != then.regions.map(\.withoutReasonHash) { differences.append("\(now.item): its regions changed") }
                 else if now.fileSHA256 != then.fileSHA256 { differences.append("\(now.item): its released file changed") }
                 else if now.recordSHA256 != then.recordSHA256 { differences.append("\(now.item): its released record changed") }
                 else { differences.append("\(now.item) changed") }
@@ -265,13 +286,12 @@ extension Session {
 
     /// Step 3: the approvals satisfy the policy for every item, with no approval obligation left.
     /// The policy resource of releasing a planned item: its facts now, and the witnesses whose faces the plan
-    /// leaves unmasked (a region of a category the profile unmasks only with consent, naming its witness):
+    /// leaves unmasked (an unmasked region naming its witness, in a derivative or an original):
     /// releasing it reveals who they are, so their consent and the identity approver are needed.
     /// - Throws: what `itemFacts` and `regionViews` throw.
     func planResource(_ item: ReleasePlan.Item, action: Action, profile: String) throws -> Resource {
         var resource = itemResource(try itemFacts(item.item), action: action, profile: profile)
-        let unmaskedWithConsent = vault.state.policy.profiles[profile]?.images.unmaskWithConsent ?? []
-        let unmasked = Set(item.regions.filter { !$0.masked && unmaskedWithConsent.contains($0.category) }.map(\.id))
+        let unmasked = Set(item.regions.filter { !$0.masked }.map(\.id))
         guard !unmasked.isEmpty else { return resource }
         resource.shownWitnesses = try vault.database.queue.read { db in
             let regions = try regionViews(item.item, db: db).filter { unmasked.contains($0.id) }

@@ -24,20 +24,15 @@ struct ReleasedItem {
 }
 
 extension Session {
-    /// The facts of the witnesses shown in regions that `plan` leaves unmasked although the profile masks their
-    /// category unless consented (their faces: the release reveals who they are).
-    static func shownWitnesses(_ plan: ImagePlan, regions: [RegionView], shown: [String: WitnessFacts], profile: RedactionProfile) -> [WitnessFacts] {
+    /// The facts of the witnesses shown in regions that `plan` leaves unmasked (a derivative that unmasks a
+    /// consenting witness's face, or an original, which masks nothing): the release reveals who they are.
+    static func shownWitnesses(_ plan: ImagePlan, regions: [RegionView], shown: [String: WitnessFacts]) -> [WitnessFacts] {
         let unmasked = Set(plan.regions.filter { !$0.masked }.map(\.regionID))
         var result: [WitnessFacts] = []
-        for region in regions where unmasked.contains(region.id) && profile.images.unmaskWithConsent.contains(region.category) {
+        for region in regions where unmasked.contains(region.id) {
             if let witness = region.witness, let facts = shown[witness], !result.contains(where: { $0.pseudonym == witness }) { result.append(facts) }
         }
         return result
-    }
-
-    /// Why `plan` masks region `id` or not (words that name no witness).
-    static func why(_ id: String, _ plan: ImagePlan) -> String? {
-        plan.regions.first { $0.regionID == id }?.why
     }
 
     /// Computes what releasing `itemIDs` to `recipient` under `profile` means now: per item the file released
@@ -90,7 +85,7 @@ extension Session {
             // The policy decides with the witnesses whose faces the plan leaves unmasked: their consent and
             // the identity approver's approval are needed.
             var resource = itemResource(facts, action: action, profile: profile)
-            resource.shownWitnesses = Self.shownWitnesses(imagePlan, regions: regions, shown: shown, profile: profileRules)
+            resource.shownWitnesses = Self.shownWitnesses(imagePlan, regions: regions, shown: shown)
             let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
             let decision = policy.decide(subject, action, resource, context)
             if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
@@ -106,8 +101,7 @@ extension Session {
                 plan: ReleasePlan.Item(item: itemID, caseID: row.caseID, release: "original", fileExtension: "", fileSHA256: originalSHA,
                                        fileSize: size, regions: regions.map {
                                            .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
-                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id),
-                                                 why: Self.why($0.id, imagePlan))
+                                                 displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id))
                                        }, recordSHA256: ""),
                 record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
             if imagePlan.releaseOriginal {

@@ -220,6 +220,8 @@ extension Session {
         }
         if try continueReencryption() > 0 { done.append("re-encrypted sealed originals") }
         done += try shredPendingIdentityData()
+        let indexed = try indexPendingRecords()
+        if indexed > 0 { done.append("indexed \(indexed) record\(indexed == 1 ? "" : "s") for search") }
         return done
     }
 
@@ -237,12 +239,16 @@ extension Session {
         }
         var done: [String] = []
         for pseudonym in pending {
-            let count = try write { db -> Int in
-                let count = try shredTiedIdentityData(of: pseudonym, db)
+            let result = try write { db -> (Int, [String])? in
+                // Another member may have done it since this session looked.
+                guard try !VaultMetaRow.isShredded(pseudonym: pseudonym, db) else { return nil }
+                let result = try shredTiedIdentityData(of: pseudonym, db)
                 try audit(db, action: "witness.shred", objects: [pseudonym])
-                return count
+                return result
             }
-            done.append("destroyed the identity data tied to withdrawn witness \(pseudonym) (\(count) record\(count == 1 ? "" : "s"))")
+            guard let (count, unopened) = result else { continue }
+            done.append("destroyed the identity data tied to withdrawn witness \(pseudonym) (\(count) record\(count == 1 ? "" : "s"))"
+                        + (unopened.isEmpty ? "" : "; these records could not be opened and were left as they are (run `amanah check`): \(unopened.joined(separator: ", "))"))
         }
         return done
     }
@@ -251,14 +257,20 @@ extension Session {
     /// them (the note of a delivery they made) and of every case record they identified (the name they gave),
     /// its data key and fields (crypto-shredding; `secure_delete` overwrites the freed pages), and stores the
     /// marker that this was done. Needs the case compartment key, to read whose the records are.
-    /// - Returns: the number of records whose identity data was destroyed.
-    /// - Throws: `VaultError.integrity` when a record cannot be opened (nothing is destroyed then); database errors.
+    /// - Returns: the number of records whose identity data was destroyed, and the records that could not be
+    ///   opened (a changed or planted row: left as they are, named so that a person looks at them; one bad
+    ///   record must not stop the withdrawal or every later command).
+    /// - Throws: database errors.
     @discardableResult
-    func shredTiedIdentityData(of pseudonym: String, _ db: Database) throws -> Int {
+    func shredTiedIdentityData(of pseudonym: String, _ db: Database) throws -> (Int, [String]) {
         var tied: [(RecordKind, String)] = []
+        var unopened: [String] = []
         for (kind, field) in [(RecordKind.source, "witness"), (RecordKind.case, "identifiedBy")] {
             for id in try RecordRow.ids(kind: kind.rawValue, db) {
-                let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                guard let opened = try? RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db) else {
+                    unopened.append(kind.rawValue + " " + id)
+                    continue
+                }
                 if opened.fields[field]?.displayText == pseudonym { tied.append((kind, id)) }
             }
         }
@@ -267,7 +279,7 @@ extension Session {
             try RecordKeyRow.delete(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
         }
         try VaultMetaRow.insertShredded(pseudonym: pseudonym, at: Clock.nowMilliseconds(), db)
-        return tied.count
+        return (tied.count, unopened)
     }
 
     /// Re-encrypts, one item per transaction, every blob sealed before the newest `rotate-keys --reencrypt`:

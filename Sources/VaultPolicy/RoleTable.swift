@@ -17,8 +17,10 @@ public enum RoleTable {
         Set(Compartment.allCases.filter { permits(policy, role, .view, $0) })
     }
 
-    /// Compartments whose index key a role receives: those it reads or ingests into.
+    /// Compartments whose index key a role receives: those it reads, and media when it ingests there (the
+    /// duplicate token of a delivered file needs it). A role that only writes a compartment holds no index
+    /// key of it, so it cannot test guessed names against its blind indexes (issue 16).
     public static func indexable(by role: Role, policy: Policy) -> Set<Compartment> {
-        readable(by: role, policy: policy).union(Compartment.allCases.filter { permits(policy, role, .ingest, $0) })
+        readable(by: role, policy: policy).union(permits(policy, role, .ingest, .media) ? [.media] : [])
     }
 }

@@ -131,7 +131,7 @@ import VaultStore
 /// shares (ending break-glass recovery) and `check` accepted them. An entry may change only what its kind
 /// of event changes in Amanah, and a governance event carries one only where a quorum's entry grows the chain.
 @Suite struct EntryScopeTests {
-    @Test(arguments: ["case.add", "governance.add-member", "item.view"])
+    @Test(arguments: ["case.add", "governance.add-member", "item.view", "witness.shred", "item.source-add"])
     func aMembersEntryBeyondItsEventIsNotUsed(action: String) throws {
         let vault = try VaultFixture()
         defer { vault.cleanup() }
@@ -154,9 +154,13 @@ import VaultStore
 
         let checked = try vault.cli.run(["check", "-C", "vault"])
         #expect(checked.status == 3, "\(action): \(checked.stdout)")
-        let why = action == "case.add" ? "it changes table keyWrap, which a case.add event never changes"
-            : action == "item.view" ? "a item.view event never carries an index entry"
-            : "a governance event carries an entry only where the chain grows"
+        let why = [
+            "case.add": "it changes table keyWrap, which a case.add event never changes",
+            "item.view": "a item.view event never carries an index entry",
+            "governance.add-member": "a governance event carries an entry only where the chain grows",
+            "witness.shred": "it destroys identity data for a witness whose consent was not withdrawn",
+            "item.source-add": "may not view items, so it cannot attach a source to one",
+        ][action]!
         #expect(checked.stdout.contains(why) && checked.stdout.contains("it was not used"), "\(action): \(checked.stdout)")
         #expect(checked.stdout.contains("index table recoveryShare, row 1"), "\(action): \(checked.stdout)")
     }

@@ -160,3 +160,48 @@ struct RegionReasonTests {
         #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
     }
 }
+
+/// Issue 16, blind indexes: tokens were 16 bits and collectors held the case and identity index keys, so a
+/// collector with a copy of `vault.sqlite` tested suspected names offline and learnt who the witnesses were.
+/// Only roles that read a compartment hold its index key now; what a collector writes is indexed by the first
+/// member who holds the keys; tokens keep 8 bits (detainee numbers) or 4 (witness names).
+@Suite struct BlindIndexLeakTests {
+    @Test func writeOnlyRolesHoldNoIndexKeyAndTheirRecordsAreIndexedLater() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let collector = try MemberPublicKey(line: vault.publicKeys["collector"]!).keyIDHex
+        let queue = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        let held = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT compartment FROM keyWrap WHERE holder = ? AND kind = 'index' ORDER BY compartment", arguments: [collector])
+        }
+        #expect(held == ["media"], "the collector holds index keys of \(held)")
+        try queue.close()
+
+        func tokens() throws -> [String] {
+            try DatabaseQueue(path: vault.vault + "/vault.sqlite").read { db in
+                try Row.fetchAll(db, sql: "SELECT kind, recordID, hex(token) AS token FROM blindIndex ORDER BY kind, recordID")
+                    .map { "\($0["kind"] as String) \($0["recordID"] as String) \($0["token"] as String)" }
+            }
+        }
+        try vault.cli.write("cases.json", #"[{"id":"C-1","detaineeNumber":"٣٤٥٦/٢١٥"},{"id":"C-2","detaineeNumber":"4102/227"}]"#)
+        #expect(try vault.run("collector", ["case", "add", "--from", "cases.json"]).status == 0)
+        #expect(try tokens() == [], "the collector wrote tokens without an index key")
+
+        // The investigator's first command indexes the collector's cases; the search finds them.
+        let found = try vault.run("investigator", ["case", "search", "--detainee", "4102/227"])
+        #expect(found.status == 0 && found.stdoutLines == ["C-2"], "\(found.stdout) \(found.stderr)")
+        #expect(found.stderr.contains("indexed 2 records for search"), "\(found.stderr)")
+        let caseTokens = try tokens()
+        #expect(caseTokens.count == 2 && caseTokens.allSatisfy { $0.count == "case C-1 ".count + 2 }, "one byte per token: \(caseTokens)")
+        try vault.cli.write("witness.json", #"{"pseudonym":"W-0001","legalName":"Test Person B","consent":["Demo Tribunal"]}"#)
+        #expect(try vault.run("protection-officer", ["witness", "add", "--from", "witness.json"]).status == 0)
+        let witnessToken = try tokens().filter { $0.hasPrefix("witness ") }
+        #expect(witnessToken.count == 1 && witnessToken[0].hasSuffix("0") && witnessToken[0].count == "witness W-0001 ".count + 2,
+                "a witness name token keeps 4 bits of one byte: \(witnessToken)")
+        #expect(try vault.run("investigator", ["case", "search", "--detainee", "٣٤٥٦/٢١٥"]).stdoutLines == ["C-1"])
+        let log = try vault.cli.run(["audit", "log", "-C", "vault", "--json"])
+        #expect(log.stdout.contains("\"record.index\""))
+        let checked = try vault.cli.run(["check", "-C", "vault"])
+        #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
+    }
+}

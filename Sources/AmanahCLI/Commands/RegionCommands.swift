@@ -52,7 +52,8 @@ struct RegionList: ParsableCommand {
             return
         }
         for region in regions {
-            Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(TerminalText.escaped(region.reason))")
+            Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(TerminalText.escaped(region.reason))"
+                            + (region.witness.map { "\tshows \(TerminalText.escaped($0))" } ?? ""))
         }
     }
 }

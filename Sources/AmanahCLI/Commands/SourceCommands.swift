@@ -32,13 +32,17 @@ struct SourceList: ParsableCommand {
         if json {
             let rows: [[String: Any]] = sources.map {
                 ["source": $0.sourceID, "item": $0.itemID, "case": $0.caseID, "fileName": $0.fileName, "deliveredBy": $0.deliveredBy,
-                 "delivered": Clock.format(milliseconds: $0.createdAt)]
+                 "delivered": Clock.format(milliseconds: $0.createdAt), "problem": $0.problem ?? ""]
             }
             let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             Terminal.output(String(decoding: data, as: UTF8.self))
             return
         }
         for source in sources {
+            if let problem = source.problem {
+                Terminal.output("\(source.sourceID)\tproblem: \(TerminalText.escaped(problem))")
+                continue
+            }
             Terminal.output([source.sourceID, source.itemID, TerminalText.escaped(source.caseID), TerminalText.escaped(source.fileName),
                              source.deliveredBy, Clock.format(milliseconds: source.createdAt)].joined(separator: "\t"))
         }

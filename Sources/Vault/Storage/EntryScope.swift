@@ -28,6 +28,8 @@ import VaultStore
 ///   records, and the marker for the witness it names, whose consent was withdrawn at its position.
 /// - `compartment.rotate`, `key.grant` (pending key work completed by a member): the same key material and
 ///   re-sealed records; `item.reencrypt`: the named item's row and records.
+/// - `record.index` (a member holding the index key): blind-index rows of the records it names, added or
+///   replaced.
 /// - `vault.migrate`: a snapshot (checked by `IndexLog`).
 enum EntryScope {
     static let recordTables: Set<String> = ["record", "recordKey", "recordField", "blindIndex"]
@@ -36,8 +38,10 @@ enum EntryScope {
     /// Why `entry` goes beyond what `event` may change, or nil when it does not. `previous` is the governance
     /// position of the event before it (nil for the first); `history` the state at each chain length;
     /// `existing` the row an entry deletes, as the entries before it left it (a deletion names only its row id).
+    /// `based` says whether the replay has a base yet: before it (a first-release vault not yet migrated) a
+    /// row that an entry deletes may be unknown to the replay, and a re-indexing may replace it.
     static func problem(_ entry: IndexEntry, event: AuditEvent, signer: String, previous: AuditEvent.GovernancePosition?,
-                        history: [GovernanceState], existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+                        history: [GovernanceState], based: Bool = true, existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
         let objects = event.objects
         let action = event.action
         func text(_ change: IndexEntry.Change, _ column: String) -> String? {
@@ -104,6 +108,11 @@ enum EntryScope {
         case "item.ingest", "item.source-add":
             guard let itemID = objects.first else { return "its event names no item" }
             guard role(permits: .ingest) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not ingest" }
+            // A further source is attached only by a role that may view items (issue 16): others leave a
+            // pending source.
+            if action == "item.source-add" && !role(permits: .view) {
+                return "its signer's role at governance entry \(event.governance?.length ?? 0) may not view items, so it cannot attach a source to one"
+            }
             let tables: Set<String> = action == "item.ingest" ? ["item", "itemSource", "record", "recordKey", "recordField"]
                                                               : ["itemSource", "record", "recordKey", "recordField"]
             if let problem = insertsOnly(tables) { return problem }
@@ -139,8 +148,18 @@ enum EntryScope {
                   history[Int(position.length)].consentWithdrawn.contains(pseudonym) else {
                 return "it destroys identity data for a witness whose consent was not withdrawn"
             }
+            let state = history[Int(position.length)]
+            guard let signerRole = state.role(of: signer),
+                  state.policy.decide(Subject(keyID: signer, role: signerRole), .view, Resource(compartments: [.case], label: "entry")).isPermit else {
+                return "its signer's role may not read whose records these are"
+            }
+            let markers = entry.changes.filter { $0.table == "vaultMeta" }
+            guard markers.count == 1, let marker = markers.first, marker.columns != nil, text(marker, "key") == "shredded/" + pseudonym,
+                  existing(marker.table, marker.rowID) == nil else {
+                return "it does not record, once, that the identity data tied to \(pseudonym) was destroyed"
+            }
             for change in entry.changes {
-                if change.table == "vaultMeta", change.columns != nil, text(change, "key") == "shredded/" + pseudonym, existing(change.table, change.rowID) == nil { continue }
+                if change.table == "vaultMeta" { continue }
                 let row = existing(change.table, change.rowID)
                 guard change.columns == nil, ["recordKey", "recordField"].contains(change.table), Self.text(row, "compartment") == "identity",
                       ["source", "case"].contains(Self.text(row, "kind") ?? "") else {
@@ -159,6 +178,18 @@ enum EntryScope {
                 return "it changes another item row than \(itemID), or deletes it"
             }
             return recordsOnly(kind: "item", ids: [itemID])
+        case "record.index":
+            // Tokens of the records it names: new blind-index rows, and the removal of their earlier ones.
+            let named = Set(objects)
+            for change in entry.changes {
+                if !based && change.table == "blindIndex" && change.columns == nil && existing(change.table, change.rowID) == nil { continue }
+                let row = change.columns ?? existing(change.table, change.rowID)
+                guard change.table == "blindIndex", let kind = text(change, "kind"), let id = Self.text(row, "recordID"),
+                      named.contains(kind + "/" + id), change.columns == nil || existing(change.table, change.rowID) == nil else {
+                    return "it changes more than the blind-index rows of the records it names"
+                }
+            }
+            return nil
         case "vault.migrate":
             return nil   // a snapshot: `IndexLog` admits it only as the log's first entry, signed by a custodian
         default:

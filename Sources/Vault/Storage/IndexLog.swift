@@ -20,6 +20,10 @@ public struct IndexLog {
     public var problems: [String] = []
     /// The number of entries applied.
     public var applied = 0
+    /// Whether the replay starts from a base: the entry of `vault.init` (a vault made since entries exist)
+    /// or a migration's snapshot. Entries written into a first-release vault before it was migrated have
+    /// none: the rows before them are in no entry, and `amanah migrate` gives the base.
+    public var based = false
 
     /// Reads, checks and replays every entry into `target` (a fresh in-memory index when nil).
     /// - Parameters: keys: every key the chain knows (key id hex → key); history: the governance state at each
@@ -74,8 +78,8 @@ public struct IndexLog {
             // signed by a custodian migrating it; anything later would let one person rewrite every row.
             if entry.snapshot {
                 let custodian = event.governance.map { Int($0.length) < history.count && history[Int($0.length)].isCustodian(signer) } ?? false
-                guard replay == nil, event.action == "vault.migrate", custodian else {
-                    log.problems.append("entry \(row.seq): a snapshot of the whole index counts only as the log's first entry, signed by a custodian migrating the vault; it was not used")
+                guard !log.based, event.action == "vault.migrate", custodian else {
+                    log.problems.append("entry \(row.seq): a snapshot of the whole index counts only before the index has a base (the vault's creation or an earlier migration), signed by a custodian migrating the vault; it was not used")
                     continue
                 }
             } else if event.action == "vault.migrate" {
@@ -84,7 +88,7 @@ public struct IndexLog {
             }
             if replay == nil { replay = try target ?? IndexReplay() }
             let current = replay!
-            if let problem = EntryScope.problem(entry, event: event, signer: signer, previous: previous, history: history,
+            if let problem = EntryScope.problem(entry, event: event, signer: signer, previous: previous, history: history, based: log.based,
                                                 existing: { table, rowID in (try? current.row(table, rowID)) ?? nil }) {
                 log.problems.append("entry \(row.seq): \(problem) (audit event \(row.seq), \(event.action), signed by \(signer)); it was not used")
                 continue
@@ -92,6 +96,7 @@ public struct IndexLog {
             do {
                 try replay!.apply(entry, event: UInt64(row.seq))
                 log.applied += 1
+                if entry.snapshot || event.action == "vault.init" { log.based = true }
             } catch {
                 log.problems.append("entry \(row.seq): \(error)")
             }

@@ -62,7 +62,7 @@ public struct RecordWrites: Sendable {
             case "item.source-pending" where !objects.isEmpty:
                 // A delivery by a role that may not view items (issue 16): the source record is written here,
                 // and linked later by the member who confirms it (`item.source-add`).
-                result.writes["source/" + objects[0]] = write
+                if result.writes["source/" + objects[0]] == nil { result.writes["source/" + objects[0]] = write }
             default:
                 continue
             }
@@ -73,17 +73,21 @@ public struct RecordWrites: Sendable {
     /// The event that wrote source record `id`: the ingest of the item it is linked to, when that event
     /// commits to it as the first source, or a further-source event of that item committing to it.
     private func sourceWrite(_ id: String, _ db: Database) throws -> Write? {
-        if let pending = writes["source/" + id] { return pending }
+        // The ingest that committed to it; else the first of its pending delivery (which wrote the record, and
+        // which a confirmation follows) and the further-source event committing to it: a pending claim made
+        // after a source was attached cannot take the source over.
+        let pending = writes["source/" + id]
         for itemID in try ItemSourceRow.itemIDs(ofSource: id, db) {
             if let ingest = ingests[itemID], let item = try ItemRow.fetchOne(db, key: itemID),
                IndexBinding.ingestCommitment(itemID: itemID, caseID: ingest.caseID, sequence: item.sequence, sourceID: id) == ingest.commitment {
                 return ingest.write
             }
             if let add = sourceAdds[itemID]?.first(where: { IndexBinding.sourceCommitment(itemID: itemID, sourceID: id) == $0.commitment }) {
+                if let pending, pending.sequence < add.write.sequence { return pending }
                 return add.write
             }
         }
-        return nil
+        return pending
     }
 
     /// Refuses a record's compartment half unless `writer` wrote it in a signed event at a governance

@@ -211,7 +211,7 @@ extension Vault {
     func indexProblems(_ db: Database, history: [GovernanceState]) throws -> [String] {
         let log = try IndexLog.load(db, vaultID: vaultID, keys: state.knownKeys, history: history,
                                     genesisInitiator: Hex.encode(genesis.initiator))
-        guard let replay = log.replay else {
+        guard let replay = log.replay, log.based else {
             return log.problems + ["the index is not bound to signed entries (a vault made by an earlier release): a custodian runs `amanah migrate` to check its rows and sign them, after which check compares every row with the log"]
         }
         return try log.problems + replay.differences(from: db)

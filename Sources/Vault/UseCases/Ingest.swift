@@ -57,6 +57,9 @@ extension Session {
         for compartment in [Compartment.media, .case, .identity] where vault.state.rotationPending(compartment) {
             throw VaultError.rotationPending(compartment.rawValue)
         }
+        if let witness = options.witness, vault.state.consentWithdrawn.contains(witness) {
+            throw VaultError.invalidInput("--witness", "witness \(witness) withdrew their consent: nothing new is recorded about them")
+        }
         try vault.database.queue.read { db in
             guard try RecordRow.find(kind: "case", id: options.caseID, db) != nil else {
                 throw VaultError.notFound("case", options.caseID)

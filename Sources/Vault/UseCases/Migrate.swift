@@ -35,14 +35,19 @@ extension Session {
         var report = MigrationReport()
         // Migrated (or made since entries exist) when any event carries an entry's hash, whether or not the
         // entries are still there: a snapshot must never paper over entries someone deleted.
-        let migrated = try vault.database.queue.read { db in
-            try AuditLog.anyEventCarriesEntry(db) || (try EntryRow.anyStored(db))
+        // Migrated (or made since entries exist) when the index has a base: the entry of `vault.init` or an
+        // earlier migration's snapshot. Entries of writes made into a first-release vault before its
+        // migration give none, and must themselves be intact: a snapshot never papers over a deleted entry.
+        let (migrated, entryProblems) = try vault.database.queue.read { db -> (Bool, [String]) in
+            let log = try IndexLog.load(db, vaultID: vault.vaultID, keys: vault.state.knownKeys, history: try governanceHistory(db),
+                                        genesisInitiator: Hex.encode(vault.genesis.initiator))
+            return (log.based, log.problems)
         }
         if migrated {
             report.alreadyMigrated = true
             return report
         }
-        var problems = try vault.databaseIntegrityProblems()
+        var problems = try vault.databaseIntegrityProblems() + entryProblems
         problems += try vault.database.queue.read { db in
             let history = try governanceHistory(db)
             return try (AuditLog.chainProblem(db, vaultID: vault.vaultID).map { [$0] } ?? [])

@@ -18,6 +18,8 @@ public struct PendingSourceView: Sendable, Equatable {
     public var deliveredBy: String
     /// Milliseconds since the epoch.
     public var createdAt: Int64
+    /// Why this pending source cannot be shown (its record does not open, its item is gone), if so.
+    public var problem: String? = nil
 }
 
 extension Session {
@@ -30,12 +32,19 @@ extension Session {
         return try write { db in
             var views: [PendingSourceView] = []
             for row in try PendingSourceRow.oldestFirst(db) {
-                let (record, itemID) = try pendingRecord(row.sourceID, db)
-                guard let item = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
-                try checkBinding(item: itemID, db)
-                views.append(PendingSourceView(sourceID: row.sourceID, itemID: itemID, caseID: item.caseID,
-                                               fileName: record.fields["fileName"]?.displayText ?? "", deliveredBy: record.writers[.media] ?? record.writers.values.first ?? "",
-                                               createdAt: row.createdAt))
+                // One bad row (a record that does not open, an item gone) is shown as such, not a failed list.
+                do {
+                    let (record, itemID) = try pendingRecord(row.sourceID, db)
+                    guard let item = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+                    guard vault.state.policy.decide(subject, .view, Resource(compartments: [.media], label: "item", caseID: item.caseID)).isPermit else { continue }
+                    try checkBinding(item: itemID, db)
+                    views.append(PendingSourceView(sourceID: row.sourceID, itemID: itemID, caseID: item.caseID,
+                                                   fileName: record.fields["fileName"]?.displayText ?? "",
+                                                   deliveredBy: record.writers[.media] ?? record.writers.values.first ?? "", createdAt: row.createdAt))
+                } catch {
+                    views.append(PendingSourceView(sourceID: row.sourceID, itemID: "", caseID: "", fileName: "", deliveredBy: "",
+                                                   createdAt: row.createdAt, problem: "\(error)"))
+                }
             }
             try audit(db, action: "source.list", objects: [])
             return views

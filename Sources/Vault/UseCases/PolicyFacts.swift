@@ -86,8 +86,10 @@ extension Session {
     /// (`policy.explain`, the item and its case).
     /// - Throws: `VaultError.notPermitted` when the caller's role may not view them; what `itemFacts` throws.
     public func explain(subject: Subject, action: Action, itemID: String, profile: String?, recipient: String?) throws -> Decision {
+        // Asked first without the case (so a refused caller does not learn whether the item exists), then for
+        // the item's case.
+        try require(.view, Resource(compartments: [.case], label: "the consent and protective measures of the witnesses of item \(itemID)"))
         let facts = try itemFacts(itemID)
-        // Asked of every item: a caller who cannot read its witnesses would get an explanation without them.
         try require(.view, Resource(compartments: [.case], label: "the consent and protective measures of the witnesses of item \(itemID)",
                                     caseID: facts.caseID))
         let resource = itemResource(facts, action: action, profile: profile)

@@ -42,6 +42,10 @@ extension Session {
     /// The checks that need no database write: identifiers, known protective measures, policy.
     func check(kind: RecordKind, input: RecordInput) throws {
         try Identifier.validate(input.id, field: kind.identifierName)
+        // Nothing new is tied to a witness who withdrew their consent (it would escape the shredding).
+        if case let .text(by)? = input.fields["identifiedBy"], vault.state.consentWithdrawn.contains(by) {
+            throw VaultError.invalidInput(input.label + " field identifiedBy", "witness \(by) withdrew their consent: nothing new is recorded about them")
+        }
         if kind == .witness, case let .list(measures)? = input.fields["protectiveMeasures"] {
             let known = vault.state.policy.measures
             for measure in measures where known[measure] == nil {
@@ -65,7 +69,10 @@ extension Session {
         try RecordCodec.insert(kind: kind, id: input.id, fields: input.fields, vaultID: vault.vaultID, state: vault.state,
                                createdAt: Clock.nowMilliseconds(), signer: identity, db: db)
         for (indexKind, field, compartment) in BlindIndex.indexedFields where indexKind == kind {
-            guard case let .text(value)? = input.fields[field] else { continue }
+            // A writer who does not hold the index key leaves the record to be indexed by the first member who
+            // does (`indexPendingRecords`).
+            guard case let .text(value)? = input.fields[field],
+                  try keyRing.holds("index", of: compartment, generation: generation(compartment), db: db) else { continue }
             let key = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
             try BlindIndexRow(kind: kind.rawValue, field: field,
                               token: Data(BlindIndex.token(kind: kind, field: field, value: value, indexKey: key)),
@@ -118,6 +125,43 @@ extension Session {
         return result
     }
 
+    /// Gives a token to every record of an indexed field that has none (written by a member without the
+    /// index key) or one of an earlier length, where this member holds the field's index and secret keys:
+    /// the value's token, or the no-value token. One audited `record.index` event naming the records.
+    /// - Returns: the number of records indexed.
+    /// Records that do not open are skipped (and stay pending).
+    /// - Throws: database errors.
+    @discardableResult
+    public func indexPendingRecords() throws -> Int {
+        try write { db -> Int in
+            var indexed: [String] = []
+            for (kind, field, compartment) in BlindIndex.indexedFields {
+                let generation = generation(compartment)
+                guard try keyRing.holds("index", of: compartment, generation: generation, db: db),
+                      try keyRing.holds("secret", of: compartment, generation: generation, db: db) else { continue }
+                let pending = try BlindIndexRow.recordIDsNeedingToken(kind: kind.rawValue, field: field, tokenBytes: BlindIndex.tokenBytes, db)
+                guard !pending.isEmpty else { continue }
+                let key = try keyRing.key("index", of: compartment, generation: generation, db: db)
+                for id in pending {
+                    // A record that does not open (a changed or planted row) is left unindexed for `check`
+                    // to name: one bad row must not stop every command of every member who holds the key.
+                    guard let opened = try? RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db) else { continue }
+                    try BlindIndexRow.deleteAll(kind: kind.rawValue, field: field, recordID: id, db)
+                    let token: [UInt8]
+                    if case let .text(value)? = opened.fields[field] {
+                        token = BlindIndex.token(kind: kind, field: field, value: value, indexKey: key)
+                    } else {
+                        token = BlindIndex.noValue
+                    }
+                    try BlindIndexRow(kind: kind.rawValue, field: field, token: Data(token), recordID: id).insert(db)
+                    indexed.append(kind.rawValue + "/" + id)
+                }
+            }
+            if !indexed.isEmpty { try audit(db, action: "record.index", objects: indexed) }
+            return indexed.count
+        }
+    }
+
     /// Equality search through the blind index, confirmed after decryption: the ids whose `field` equals
     /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
     /// Audited as `<kind>.search` with the matching ids (never the searched value).
@@ -127,6 +171,8 @@ extension Session {
             throw VaultError.invalidInput(field, "is not a searchable field")
         }
         try require(.view, Resource(compartments: [compartment], label: "\(kind.rawValue) search"))
+        // Records written by members without the index key are indexed first, so the search sees them.
+        try indexPendingRecords()
         return try write { db in
             let indexKey = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
             _ = try keyRing.key("secret", of: compartment, generation: generation(compartment), db: db)

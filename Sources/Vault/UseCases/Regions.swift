@@ -39,6 +39,9 @@ extension Session {
                 throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) is not inside the displayed image (\(displayWidth)x\(displayHeight))")
             }
             if let witness, try RecordRow.find(kind: "witness", id: witness, db) == nil { throw VaultError.notFound("witness", witness) }
+            if let witness, vault.state.consentWithdrawn.contains(witness) {
+                throw VaultError.invalidInput("--witness", "witness \(witness) withdrew their consent: their face is masked in every release")
+            }
             let id = "R-" + Hex.encode(Random.bytes(5))
             let now = Clock.nowMilliseconds()
             try RegionRow(id: id, itemID: itemID, category: category, createdAt: now).insert(db)

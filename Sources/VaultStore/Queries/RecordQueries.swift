@@ -108,6 +108,23 @@ extension BlindIndexRow {
                             arguments: [kind, field, token])
     }
 
+    /// The ids of the records of `kind` that have no current token for `field` (none, or only tokens of
+    /// another length than `tokenBytes`; the empty no-value token counts as current), sorted.
+    /// - Throws: database errors.
+    public static func recordIDsNeedingToken(kind: String, field: String, tokenBytes: Int, _ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT id FROM record WHERE kind = ? AND id NOT IN
+              (SELECT recordID FROM blindIndex WHERE kind = ? AND field = ? AND length(token) IN (0, ?))
+            ORDER BY id
+            """, arguments: [kind, kind, field, tokenBytes])
+    }
+
+    /// Deletes the tokens of `field` of record `recordID` of `kind`.
+    /// - Throws: database errors.
+    public static func deleteAll(kind: String, field: String, recordID: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM blindIndex WHERE kind = ? AND field = ? AND recordID = ?", arguments: [kind, field, recordID])
+    }
+
     /// Deletes the blind index of `field` of every record of `kind`.
     /// - Throws: database errors.
     public static func deleteAll(kind: String, field: String, _ db: Database) throws {
