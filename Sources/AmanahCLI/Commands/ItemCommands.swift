@@ -14,7 +14,9 @@ struct Ingest: ParsableCommand {
         discussion: """
             Prints one line per file: item id, a tab, the file name. Capture metadata of images is extracted in a \
             key-less sandboxed process and sealed; what it would reveal is reported on standard error. A file \
-            already in the vault is recorded as a further source of the same item. Exit status 1 if any file failed.
+            already in the vault is recorded as a further source of the same item, or, when your role may not \
+            view items, as a pending source (printed as pending:ID) for a member who may to confirm; nothing \
+            then names the item or its case. Exit status 1 if any file failed.
             """)
     @Option(name: .customLong("case"), help: ArgumentHelp("The case the files belong to.", valueName: "CASE")) var caseID: String
     @Option(name: .customLong("witness"), help: ArgumentHelp("The witness (pseudonym) who delivered the files.", valueName: "W")) var witness: String?
