@@ -165,13 +165,16 @@ public final class KeyWork {
                 try updated.update(db)
             }
         }
-        // The pseudonym key follows the case compartment, unchanged (pseudonyms stay stable per recipient).
+        // The pseudonym key is replaced with the case compartment (issue 16): whoever lost the case key (a
+        // removed member) must not go on computing the pseudonyms of later releases. A recipient then sees a
+        // witness under another pseudonym in releases made after the rotation. The new key is committed in
+        // the rotation's event, like the new index keys.
         if compartment == .case {
-            if let sealed = try VaultMetaRow.pseudonymKey(generation: oldGeneration, db) {
-                let key = try SealedBox.open(Array(sealed), publicKey: oldPublic, secretKey: oldSecret.bytes)
-                try VaultMetaRow.replacePseudonymKey(Data(try SealedBox.seal(key, to: publicKey)), generation: generation, db)
-                try VaultMetaRow.deletePseudonymKey(generation: oldGeneration, db)
-            }
+            let pseudonymKey = SecretBytes.random(count: 32)
+            keyCommitments.append(KeyCommitment.make(kind: "pseudonym", compartment: .case, generation: generation,
+                                                     key: SecretBox(pseudonymKey.duplicate())))
+            try VaultMetaRow.replacePseudonymKey(Data(try SealedBox.seal(pseudonymKey, to: publicKey)), generation: generation, db)
+            try VaultMetaRow.deletePseudonymKey(generation: oldGeneration, db)
         }
         // Nothing is sealed to older generations any more: their wraps only help someone who should not read.
         try KeyWrapRow.deleteAll(compartment: compartment.rawValue, olderThan: generation, db)

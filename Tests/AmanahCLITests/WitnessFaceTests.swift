@@ -94,3 +94,31 @@ struct WitnessFaceTests {
         #expect(shown.status == 0 && shown.stdout.contains("W-0001"), "\(shown.stdout) \(shown.stderr)")
     }
 }
+
+/// Issue 16: the pseudonym key survived rotations of the case compartment, so a member removed by quorum
+/// kept computing the per-recipient pseudonyms of every later release. It is replaced with the case key.
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct PseudonymRotationTests {
+    @Test func removingACaseReaderReplacesThePseudonymKey() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        func witnessPseudonym(_ bundle: String, _ folder: String) throws -> String {
+            try fixture.unpack(bundle, into: folder)
+            let data = try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/\(folder)/records/" + (try FileManager.default.contentsOfDirectory(atPath: vault.cli.folder + "/\(folder)/records").sorted().first!)))
+            let record = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            let witnesses = record["witnesses"] as! [[String: Any]]
+            return witnesses.first?["pseudonym"] as? String ?? ""
+        }
+        #expect(try fixture.disclose(output: "one.tar.age", request: "one.json").status == 0)
+        let before = try witnessPseudonym("one.tar.age", "one")
+        #expect(!before.isEmpty && before != "W-0001", "\(before)")
+        let removed = try vault.governance(["remove-member", vault.publicKeys["investigator"]!], approvers: ["custodian-1", "custodian-2"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let issued = try fixture.disclose(output: "two.tar.age", request: "two.json")
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let after = try witnessPseudonym("two.tar.age", "two")
+        #expect(!after.isEmpty && after != before, "the same pseudonym after the rotation: \(before)")
+        #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
+    }
+}

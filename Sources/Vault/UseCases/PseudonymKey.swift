@@ -7,7 +7,8 @@ import VaultGovernance
 extension Session {
     /// The vault's dedicated pseudonym key (32 bytes), sealed to the case compartment: pseudonyms in
     /// releases are keyed BLAKE2b of the recipient and the value under it, so they are stable per recipient
-    /// and differ across recipients. It survives rotations of the case compartment unchanged.
+    /// and differ across recipients. It is replaced when the case compartment is rotated (a member who held
+    /// it removed), so pseudonyms are stable per recipient between rotations.
     /// - Throws: `VaultError.notPermitted` without the case compartment key; `VaultError.integrity` when it
     ///   does not open or the signed log does not commit to it (`CommittedKeys`: a planted key).
     public func pseudonymKey() throws -> SecretBox {
@@ -22,7 +23,13 @@ extension Session {
             do { key = SecretBox(try SealedBox.open(Array(sealed), publicKey: publicKey, secretKey: secret.bytes)) } catch {
                 throw VaultError.integrity("the pseudonym key does not open")
             }
-            try verifyCommitted(kind: "pseudonym", compartment: .case, generation: 0, key: key, holder: "", db)
+            // Committed at the rotation that made it, or (the key made with the vault, kept through rotations
+            // before issue 16) at its creation, generation 0.
+            do {
+                try verifyCommitted(kind: "pseudonym", compartment: .case, generation: generation, key: key, holder: "", db)
+            } catch {
+                try verifyCommitted(kind: "pseudonym", compartment: .case, generation: 0, key: key, holder: "", db)
+            }
             return key
         }
         return key
