@@ -205,3 +205,26 @@ struct RegionReasonTests {
         #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
     }
 }
+
+/// Issue 16: where seccomp was unavailable (ENOSYS) the sandbox child went on parsing untrusted files with no
+/// system-call filter. It refuses now, with a message saying what is needed, unless the person running Amanah
+/// sets AMANAH_SANDBOX_WITHOUT_SECCOMP=1. The test makes the child act as if seccomp were unavailable (a hook
+/// that only DEBUG builds honour).
+@Suite struct SeccompFailsClosedTests {
+    @Test func withoutSeccompNothingUntrustedIsParsed() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try vault.ingest([samplePhotos[0]], as: "investigator")[0].0
+        let missing = ["AMANAH_TEST_NO_SECCOMP": "1"]
+        let refused = try vault.run("investigator", ["export", item, "--profile", "public", "-o", "public.jpg"], environment: missing)
+        #expect(refused.status != 0 && refused.stderr.contains("seccomp) is not available"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: vault.cli.folder + "/public.jpg"))
+        let ingested = try vault.run("investigator", ["ingest", "--case", "C-1", samplePhotos[1]], environment: missing)
+        #expect(ingested.stderr.contains("seccomp) is not available"), "the metadata parser ran without its filter: \(ingested.stderr)")
+        #expect(!ingested.stderr.contains("carries identifying metadata"), "\(ingested.stderr)")
+        let optedOut = try vault.run("investigator", ["export", item, "--profile", "public", "-o", "public.jpg"],
+                                     environment: missing.merging(["AMANAH_SANDBOX_WITHOUT_SECCOMP": "1"]) { $1 })
+        #expect(optedOut.status == 0, "\(optedOut.stderr)")
+    }
+}

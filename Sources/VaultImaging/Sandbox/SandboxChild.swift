@@ -44,7 +44,19 @@ public enum SandboxChild {
         if job == .derivative && amanah_vips_init() != 0 {
             fail("cannot start libvips: " + String(cString: amanah_vips_last_error()))
         }
-        if amanah_install_parser_seccomp() != 0 && errno != ENOSYS { fail("cannot install the seccomp filter") }
+        // Fail closed (issue 16): without the filter nothing untrusted is parsed, unless the person running
+        // Amanah said otherwise where seccomp is unavailable (header flag bit 0).
+        let flags = header[6]
+        let installed: Int32
+        if flags & 2 != 0 { errno = ENOSYS; installed = -1 } else { installed = amanah_install_parser_seccomp() }
+        if installed != 0 {
+            let unavailable = errno == ENOSYS || errno == EINVAL
+            if !(unavailable && flags & 1 != 0) {
+                fail(unavailable
+                     ? "the system-call filter (seccomp) is not available on this system, and Amanah parses no untrusted file without it (a Linux kernel with seccomp filters is needed; AMANAH_SANDBOX_WITHOUT_SECCOMP=1 runs without it, at your risk)"
+                     : "cannot install the system-call filter (seccomp): \(String(cString: strerror(errno)))")
+            }
+        }
 
         // From here on, everything read is untrusted.
         guard parametersLength <= 1 << 20, let parameters = readExactly(parametersLength) else { fail("malformed parameters") }

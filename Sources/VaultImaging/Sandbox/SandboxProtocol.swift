@@ -2,7 +2,7 @@
 ///
 /// Parent → child (standard input):
 ///
-///     "AMSQ" version(1) job(1) reserved(2)
+///     "AMSQ" version(1) job(1) flags(1, `requestFlags`) reserved(1)
 ///     cpuSeconds(u32) addressSpaceBytes(u64) maxInputBytes(u64)
 ///     parametersLength(u32) inputSizeHint(u64: the input's expected length, 0 when unknown)
 ///     parameters (JSON: a DerivativeRequest, or empty)
@@ -55,8 +55,21 @@ enum SandboxProtocol {
     static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     static func be64(_ v: UInt64) -> [UInt8] { be32(UInt32(v >> 32)) + be32(UInt32(v & 0xFFFF_FFFF)) }
 
+    /// Flags of the request header (byte 6), set by the parent from its own environment: bit 0, the person
+    /// running Amanah accepts parsing without the system-call filter where seccomp is unavailable
+    /// (`AMANAH_SANDBOX_WITHOUT_SECCOMP=1`); bit 1, in DEBUG builds only, the child acts as if seccomp were
+    /// unavailable (`AMANAH_TEST_NO_SECCOMP=1`, for tests).
+    static var requestFlags: UInt8 {
+        var flags: UInt8 = 0
+        if getenv("AMANAH_SANDBOX_WITHOUT_SECCOMP").map({ String(cString: $0) == "1" }) ?? false { flags |= 1 }
+        #if DEBUG
+        if getenv("AMANAH_TEST_NO_SECCOMP").map({ String(cString: $0) == "1" }) ?? false { flags |= 2 }
+        #endif
+        return flags
+    }
+
     static func requestHeader(job: Job, limits: SandboxLimits, parameters: [UInt8], sizeHint: UInt64 = 0) -> [UInt8] {
-        requestMagic + [version, job.rawValue, 0, 0] + be32(UInt32(clamping: limits.cpuSeconds))
+        requestMagic + [version, job.rawValue, requestFlags, 0] + be32(UInt32(clamping: limits.cpuSeconds))
             + be64(limits.addressSpaceBytes) + be64(UInt64(clamping: limits.maxInputBytes))
             + be32(UInt32(parameters.count)) + be64(sizeHint) + parameters
     }
@@ -65,3 +78,7 @@ enum SandboxProtocol {
         responseMagic + [version, status.rawValue, 0, 0] + be64(UInt64(payload.count)) + payload
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
