@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto", "VaultFormats"], swiftSettings: strict),
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy", "VaultCrypto", "VaultText"], exclude: ["Vectors"],
                     swiftSettings: strict),
-        .testTarget(name: "VaultImagingTests", dependencies: ["VaultPlatform", "VaultImaging", "VaultCrypto", "CVipsShim"], exclude: ["Vectors"],
+        .testTarget(name: "VaultImagingTests", dependencies: ["VaultPlatform", "VaultImaging", "VaultCrypto", "CVipsShim", "CPlatform"], exclude: ["Vectors"],
                     swiftSettings: strict),
         .testTarget(name: "VaultPlatformTests", dependencies: ["VaultPlatform"], swiftSettings: strict),
         .testTarget(name: "VaultDisclosureTests", dependencies: ["VaultDisclosure"], swiftSettings: strict),

@@ -19,6 +19,10 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #endif
 
 int amanah_disable_core_dumps(void) {
@@ -71,6 +75,33 @@ int amanah_install_parser_seccomp(void) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)), \
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+    /* Memory never writable and executable at once (mmap, mprotect: the third argument, prot), so an exploit
+       cannot write code and run it: EACCES. */
+#define NO_WRITE_EXEC(number) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 5), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])), \
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_WRITE | PROT_EXEC), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_WRITE | PROT_EXEC, 0, 1), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+    /* stat by path is refused (EACCES): only the descriptor form (AT_EMPTY_PATH, how glibc's fstat calls it)
+       passes, so a parser cannot learn which files exist. `flags` is argument `index`. */
+#define ONLY_EMPTY_PATH(number, index) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 4), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[index])), \
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 1, 0), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+    /* prctl only to name a thread or an anonymous mapping (glib names its worker threads, glibc its
+       arenas): EPERM for anything else (dumpability, the no_new_privs bit is set already, ...). */
+#define PRCTL_NAMES_ONLY(number) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 6), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_NAME, 3, 0), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_NAME, 2, 0), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x53564d41 /* PR_SET_VMA */, 1, 0), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)), \
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
     const uint32_t self = (uint32_t)getpid();
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -79,21 +110,22 @@ int amanah_install_parser_seccomp(void) {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_readv), ALLOW(SYS_writev),
         ALLOW(SYS_close), ALLOW(SYS_fstat), ALLOW(SYS_lseek), ALLOW(SYS_pread64),
-        ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap), ALLOW(SYS_mprotect), ALLOW(SYS_brk),
+        NO_WRITE_EXEC(SYS_mmap), NO_WRITE_EXEC(SYS_mprotect),
+        ALLOW(SYS_munmap), ALLOW(SYS_mremap), ALLOW(SYS_brk),
         ALLOW(SYS_madvise), ALLOW(SYS_futex), ALLOW(SYS_clock_gettime), ALLOW(SYS_gettimeofday),
         ALLOW(SYS_getpid), ALLOW(SYS_gettid), ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_rt_sigaction),
         ALLOW(SYS_rt_sigreturn), ALLOW(SYS_sched_yield),
         ALLOW(SYS_getrandom), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
 #if defined(SYS_newfstatat)
-        ALLOW(SYS_newfstatat),
+        ONLY_EMPTY_PATH(SYS_newfstatat, 3),
 #endif
 #if defined(SYS_statx)
-        ALLOW(SYS_statx),
+        ONLY_EMPTY_PATH(SYS_statx, 2),
 #endif
 #if defined(SYS_clock_nanosleep)
         ALLOW(SYS_clock_nanosleep),
 #endif
-        ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), ALLOW(SYS_prctl),
+        ALLOW(SYS_nanosleep), ALLOW(SYS_set_robust_list), ALLOW(SYS_rseq), PRCTL_NAMES_ONLY(SYS_prctl),
         ALLOW(SYS_sigaltstack), ALLOW(SYS_getrlimit),
         ONLY_SELF(SYS_tgkill), ONLY_SELF(SYS_prlimit64), ONLY_SELF(SYS_sched_getaffinity),
         ALLOW(SYS_sysinfo), /* sysconf(_SC_PHYS_PAGES), asked by the TIFF path of libvips */
@@ -119,6 +151,9 @@ int amanah_install_parser_seccomp(void) {
     };
 #undef ALLOW
 #undef ONLY_SELF
+#undef NO_WRITE_EXEC
+#undef ONLY_EMPTY_PATH
+#undef PRCTL_NAMES_ONLY
     struct sock_fprog program = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
@@ -242,6 +277,47 @@ int amanah_termination_signal_fd(void) {
     return signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 #else
     errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* A self-test of the parser filter (tests only): forks a child that installs the filter and makes one
+   system call, `probe`: 0 mmap read-write-exec, 1 mprotect to write+exec, 2 prctl(PR_SET_DUMPABLE),
+   3 stat("/"), 4 statx("/"), 5 fstat(0) (allowed), 6 mmap read-write (allowed), 7 prctl(PR_SET_NAME)
+   (allowed). Returns 0 when the call succeeded, 1 when it failed with EACCES or EPERM, 2 for another
+   failure, 128 + signal when the child was killed, -1 when the test could not run. */
+int amanah_parser_filter_probe(int probe) {
+#if defined(AMANAH_AUDIT_ARCH)
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (amanah_install_parser_seccomp() != 0) _exit(3);
+        long result = 0;
+        struct stat st;
+        switch (probe) {
+        case 0: result = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == (long)MAP_FAILED ? -1 : 0; break;
+        case 1: {
+            void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            result = page == MAP_FAILED ? -2 : mprotect(page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC);
+            break;
+        }
+        case 2: result = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); break;
+        case 3: result = syscall(SYS_newfstatat, AT_FDCWD, "/", &st, 0); break;
+        case 4: { char buffer[512]; result = syscall(SYS_statx, AT_FDCWD, "/", 0, 0x7ff, buffer); break; }
+        case 5: result = fstat(0, &st); break;
+        case 6: result = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == (long)MAP_FAILED ? -1 : 0; break;
+        case 7: result = prctl(PR_SET_NAME, (unsigned long)"probe", 0, 0, 0); break;
+        default: _exit(4);
+        }
+        if (result == 0) _exit(0);
+        _exit(errno == EACCES || errno == EPERM ? 1 : 2);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) { if (errno != EINTR) return -1; }
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+#else
+    (void)probe;
     return -1;
 #endif
 }

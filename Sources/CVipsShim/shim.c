@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <vips/vips.h>
+#include <vips/vector.h>
 
 /* Per thread, so that callers on several threads (tests run in parallel) never read each other's errors. */
 static _Thread_local char last_error[1024];
@@ -73,6 +74,9 @@ static void initialise_once(void) {
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
     vips_concurrency_set(1);
+    /* No run-time code generation (liborc): the parser's filter refuses memory that is both writable and
+       executable, so vector paths would have nowhere to put their code. */
+    vips_vector_set_enabled(FALSE);
     init_status = AMANAH_VIPS_OK;
 }
 

@@ -28,6 +28,9 @@ int amanah_set_limit(int which, uint64_t value);
 /// call kills the process (SECCOMP_RET_KILL_PROCESS). Returns -1 with errno ENOSYS when seccomp is
 /// unavailable on this platform.
 int amanah_install_parser_seccomp(void);
+/* Tests only: a forked child installs the parser filter and makes system call `probe` (see platform.c);
+   0 it succeeded, 1 it failed with EACCES or EPERM, 2 another failure, 128 + signal when killed, -1 not run. */
+int amanah_parser_filter_probe(int probe);
 
 /// Reports whether the file system holding `path` is a network or synchronised file system (NFS, SMB/CIFS,
 /// FUSE-based sync clients, 9p, Ceph, GlusterFS, AFS, ...). Returns 1 if it is, 0 if it is local, -1 on error.
