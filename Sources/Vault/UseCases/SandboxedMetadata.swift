@@ -52,6 +52,12 @@ public struct SandboxedMetadata: MetadataExtracting {
         if !report.warnings.isEmpty || report.format == .unknown {
             report.identifyingSummary.append("metadata incomplete (\(report.warnings.first ?? "the format was not recognised")): treat the original as possibly identifying")
         }
+        // Nor may a report the parent can see is inconsistent (a compromised parser answers what it likes).
+        let inconsistent = ReportConsistency.problems(report, mediaType: mediaType)
+        if !inconsistent.isEmpty {
+            report.warnings += inconsistent.map { "the sandbox's report is inconsistent: " + $0 }
+            report.identifyingSummary.append("metadata not inspected (the sandbox's report is inconsistent: \(inconsistent[0])): treat the original as possibly identifying")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (Array(try encoder.encode(report)), report.identifyingSummary)
