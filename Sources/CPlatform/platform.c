@@ -113,7 +113,10 @@ int amanah_install_parser_seccomp(void) {
         NO_WRITE_EXEC(SYS_mmap), NO_WRITE_EXEC(SYS_mprotect),
         ALLOW(SYS_munmap), ALLOW(SYS_mremap), ALLOW(SYS_brk),
         ALLOW(SYS_madvise), ALLOW(SYS_futex), ALLOW(SYS_clock_gettime), ALLOW(SYS_gettimeofday),
-        ALLOW(SYS_getpid), ALLOW(SYS_gettid), ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_rt_sigaction),
+        ALLOW(SYS_getpid), ALLOW(SYS_gettid),
+        /* GLib seeds a random generator from the time, its pid and its parent's when /dev/urandom cannot be
+           opened (libvips does this on the path of images above ~100 MiB decoded): harmless to answer. */
+        ALLOW(SYS_getppid), ALLOW(SYS_rt_sigprocmask), ALLOW(SYS_rt_sigaction),
         ALLOW(SYS_rt_sigreturn), ALLOW(SYS_sched_yield),
         ALLOW(SYS_getrandom), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
 #if defined(SYS_newfstatat)
@@ -135,6 +138,13 @@ int amanah_install_parser_seccomp(void) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
 #if defined(SYS_open)
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#endif
+        /* The clean-up of a temporary file that could not be created: EACCES, like the open before it. */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unlinkat, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+#if defined(SYS_unlink)
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unlink, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
 #endif
         /* Threads (libvips' worker pool): clone3 cannot be inspected, so it fails with ENOSYS and glibc

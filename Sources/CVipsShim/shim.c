@@ -62,6 +62,9 @@ static GLogWriterOutput plain_log_writer(GLogLevelFlags level, const GLogField *
 
 static void initialise_once(void) {
     g_log_set_writer_func(plain_log_writer, NULL, NULL);
+    /* Large images stay in memory (bounded by the child's address-space limit): libvips would otherwise put
+       an image above 100 MiB decoded in a temporary file, which the sandbox cannot create. */
+    setenv("VIPS_DISC_THRESHOLD", "1000g", 1);
     if (VIPS_INIT("amanah") != 0) {
         set_error("libvips initialisation failed");
         snprintf(init_error, sizeof init_error, "%s", last_error);

@@ -228,3 +228,20 @@ struct RegionReasonTests {
         #expect(optedOut.status == 0, "\(optedOut.stderr)")
     }
 }
+
+/// Issue 16: an image above about 100 MiB decoded (a 6000×6000 photograph; phones take 48–200 MP) was killed
+/// by the sandbox's filter, since libvips put it in a temporary file and then unlinked it. Large images stay
+/// in memory now, bounded by the child's address-space limit.
+@Suite struct LargeImageTests {
+    @Test func aDerivativeOfASixThousandPixelSquareImageIsMade() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let large = repositoryRoot + "/Tests/AmanahCLITests/Fixtures/large-6000x6000.png"
+        let item = try vault.ingest([large], as: "investigator")[0].0
+        let exported = try vault.run("investigator", ["export", item, "--profile", "public", "-o", "large.jpg"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let bytes = try #require(FileManager.default.contents(atPath: vault.cli.folder + "/large.jpg"))
+        #expect(bytes.count > 1000 && bytes.prefix(3) == Data([0xFF, 0xD8, 0xFF]))
+    }
+}
