@@ -92,6 +92,16 @@ struct WitnessFaceTests {
         #expect(checked.status == 0, "\(checked.stdout) \(checked.stderr)")
         let shown = try vault.run("protection-officer", ["show", item])
         #expect(shown.status == 0 && shown.stdout.contains("W-0001"), "\(shown.stdout) \(shown.stderr)")
+
+        // A second delivery, rejected: no longer pending, never linked, audited.
+        let again = try vault.run("collector", ["ingest", "--case", "C-2", samplePhotos[0]])
+        let second = String(try #require(again.stdoutLines.first).dropFirst("pending:".count).prefix { $0 != "\t" })
+        #expect(try vault.run("collector", ["source", "reject", second]).status != 0)
+        let rejected = try vault.run("investigator", ["source", "reject", second])
+        #expect(rejected.status == 0, "\(rejected.stderr)")
+        #expect(try vault.run("investigator", ["source", "list", "--pending"]).stdoutLines.isEmpty)
+        #expect(try vault.run("investigator", ["source", "confirm", second]).status != 0)
+        #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
     }
 }
 

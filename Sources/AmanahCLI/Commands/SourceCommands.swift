@@ -12,7 +12,7 @@ struct SourceCommand: ParsableCommand {
             which item or case it matched: the delivery is recorded as a pending source. A member who may view \
             items lists pending sources and confirms each, which links it to its item (audited).
             """,
-        subcommands: [SourceList.self, SourceConfirm.self])
+        subcommands: [SourceList.self, SourceConfirm.self, SourceReject.self])
 }
 
 struct SourceList: ParsableCommand {
@@ -61,5 +61,19 @@ struct SourceConfirm: ParsableCommand {
         rememberState(session.vault)
         Terminal.output(item)
         Terminal.message("source \(id) is now a source of \(item) (case \(TerminalText.escaped(caseID)))")
+    }
+}
+
+struct SourceReject: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reject",
+                                                    abstract: "Stop a pending source from being pending without linking it (audited as item.source-reject).")
+    @Argument(help: ArgumentHelp("The pending source's id.", valueName: "ID")) var id: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession(writesSecrets: true)
+        try session.rejectSource(id)
+        rememberState(session.vault)
+        Terminal.message("source \(id) is no longer pending; it was not linked to any item")
     }
 }

@@ -89,6 +89,13 @@ enum EntryScope {
                 return "it records another pending source than \(sourceID)"
             }
             return recordsOnly(kind: "source", ids: [sourceID])
+        case "item.source-reject":
+            guard role(permits: .view) else { return "its signer's role may not view items, so it cannot reject a delivery" }
+            guard let sourceID = objects.first, entry.changes.count == 1, let change = entry.changes.first, change.table == "pendingSource",
+                  change.columns == nil, Self.text(existing(change.table, change.rowID), "sourceID") == sourceID else {
+                return "it changes more than the pending row of the source it names"
+            }
+            return nil
         case "item.source-add" where entry.changes.contains(where: { $0.table == "pendingSource" }):
             // A pending delivery confirmed: its pending row goes, its link comes; the source record stays.
             guard let itemID = objects.first else { return "its event names no item" }

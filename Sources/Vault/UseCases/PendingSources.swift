@@ -77,6 +77,21 @@ extension Session {
         }
     }
 
+    /// `amanah source reject ID`: a pending delivery that should not be linked (a wrong witness named, a file
+    /// that is not what it claims) stops being pending; its source record stays, unlinked, for the history.
+    /// Needs `view` on the item's case; audited as `item.source-reject`.
+    /// - Throws: `VaultError.notFound` (no such pending source), `VaultError.notPermitted`; database errors.
+    public func rejectSource(_ sourceID: String) throws {
+        try write { db in
+            guard try PendingSourceRow.find(sourceID, db) != nil else { throw VaultError.notFound("pending source", sourceID) }
+            let (_, itemID) = try pendingRecord(sourceID, db)
+            let caseID = try ItemRow.fetchOne(db, key: itemID)?.caseID
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: caseID))
+            _ = try PendingSourceRow.deleteOne(db, key: sourceID)
+            try audit(db, action: "item.source-reject", objects: [sourceID])
+        }
+    }
+
     /// The source record of a pending delivery and the item it names.
     private func pendingRecord(_ sourceID: String, _ db: Database) throws -> (RecordCodec.Opened, String) {
         let record = try RecordCodec.open(kind: .source, id: sourceID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
