@@ -75,17 +75,19 @@ int amanah_install_parser_seccomp(void) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)), \
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-    /* Memory never writable and executable at once (mmap, mprotect: the third argument, prot), so an exploit
-       cannot write code and run it: EACCES. */
+    /* No memory made executable once the filter is in place (mmap, mprotect: the third argument, prot):
+       every library is loaded before it, and nothing generates code (libvips' liborc is off), so an exploit
+       can neither map writable-and-executable memory nor write code and turn it executable: EACCES. */
 #define NO_WRITE_EXEC(number) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 5), \
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])), \
-        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_WRITE | PROT_EXEC), \
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_WRITE | PROT_EXEC, 0, 1), \
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_EXEC), \
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_EXEC, 0, 1), \
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)), \
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), \
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-    /* stat by path is refused (EACCES): only the descriptor form (AT_EMPTY_PATH, how glibc's fstat calls it)
-       passes, so a parser cannot learn which files exist. `flags` is argument `index`. */
+    /* stat without AT_EMPTY_PATH (a path lookup) is refused (EACCES); the descriptor form glibc's fstat uses
+       passes. A filter cannot read the path, so a call that sets AT_EMPTY_PATH with a non-empty path still
+       resolves it: this narrows, but does not close, probing which files exist. `flags` is argument `index`. */
 #define ONLY_EMPTY_PATH(number, index) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (number), 0, 4), \
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[index])), \
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 1, 0), \
@@ -294,7 +296,7 @@ int amanah_termination_signal_fd(void) {
 /* A self-test of the parser filter (tests only): forks a child that installs the filter and makes one
    system call, `probe`: 0 mmap read-write-exec, 1 mprotect to write+exec, 2 prctl(PR_SET_DUMPABLE),
    3 stat("/"), 4 statx("/"), 5 fstat(0) (allowed), 6 mmap read-write (allowed), 7 prctl(PR_SET_NAME)
-   (allowed). Returns 0 when the call succeeded, 1 when it failed with EACCES or EPERM, 2 for another
+   (allowed), 8 mprotect of a written page to read+exec. Returns 0 when the call succeeded, 1 when it failed with EACCES or EPERM, 2 for another
    failure, 128 + signal when the child was killed, -1 when the test could not run. */
 int amanah_parser_filter_probe(int probe) {
 #if defined(AMANAH_AUDIT_ARCH)
@@ -317,6 +319,11 @@ int amanah_parser_filter_probe(int probe) {
         case 5: result = fstat(0, &st); break;
         case 6: result = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == (long)MAP_FAILED ? -1 : 0; break;
         case 7: result = prctl(PR_SET_NAME, (unsigned long)"probe", 0, 0, 0); break;
+        case 8: {
+            void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            result = page == MAP_FAILED ? -2 : mprotect(page, 4096, PROT_READ | PROT_EXEC);
+            break;
+        }
         default: _exit(4);
         }
         if (result == 0) _exit(0);

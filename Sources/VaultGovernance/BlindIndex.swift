@@ -37,10 +37,6 @@ public enum BlindIndex {
         return [BLAKE2b.keyedHash(input, key: indexKey.bytes, outputLength: 16)[0] & mask]
     }
 
-    /// The token stored for a record that has no value in the field: it marks the record as indexed and
-    /// matches no value's token (it is empty).
-    public static let noValue: [UInt8] = []
-
     /// Fields that carry a blind index: (kind, field, compartment whose index key is used). The compartment
     /// is the field's own, from the record schema (`RecordKind.storedFields`).
     public static let indexedFields: [(RecordKind, String, Compartment)] = {

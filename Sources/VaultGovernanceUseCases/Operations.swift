@@ -243,7 +243,8 @@ extension Session {
                 // Another member may have done it since this session looked.
                 guard try !VaultMetaRow.isShredded(pseudonym: pseudonym, db) else { return nil }
                 let result = try shredTiedIdentityData(of: pseudonym, db)
-                try audit(db, action: "witness.shred", objects: [pseudonym])
+                // Audited whenever something was destroyed or the work is complete (the marker is written).
+                if result.0 > 0 || result.1.isEmpty { try audit(db, action: "witness.shred", objects: [pseudonym]) }
                 return result
             }
             guard let (count, unopened) = result else { continue }
@@ -278,7 +279,9 @@ extension Session {
             try RecordFieldRow.deleteAll(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
             try RecordKeyRow.delete(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
         }
-        try VaultMetaRow.insertShredded(pseudonym: pseudonym, at: Clock.nowMilliseconds(), db)
+        // Done only when every record could be read: a record that does not open may be one of theirs, and
+        // the work stays pending (and is reported) until it can be.
+        if unopened.isEmpty { try VaultMetaRow.insertShredded(pseudonym: pseudonym, at: Clock.nowMilliseconds(), db) }
         return (tied.count, unopened)
     }
 

@@ -14,6 +14,7 @@ import Testing
         (5, 0, "fstat of a descriptor"),
         (6, 0, "mmap read-write"),
         (7, 0, "prctl(PR_SET_NAME)"),
+        (8, 1, "mprotect of a written page to read+exec"),
     ])
     func theFilterRefusesWhatNoParserNeeds(probe: Int32, expected: Int32, what: String) {
         #expect(amanah_parser_filter_probe(probe) == expected, "\(what)")

@@ -69,6 +69,12 @@ enum EntryScope {
             }
             return nil
         }
+        func mayRead(_ compartment: Compartment) -> Bool {
+            guard let position = event.governance, Int(position.length) < history.count else { return false }
+            let state = history[Int(position.length)]
+            guard let role = state.role(of: signer) else { return false }
+            return state.policy.decide(Subject(keyID: signer, role: role), .view, Resource(compartments: [compartment], label: "entry")).isPermit
+        }
         func role(permits wanted: Action) -> Bool {
             guard let position = event.governance, Int(position.length) < history.count else { return false }
             let state = history[Int(position.length)]
@@ -80,6 +86,14 @@ enum EntryScope {
             return insertsOnly(keyTables)
         case "case.add", "witness.add":
             let kind = String(action.dropLast(4))
+            // Tokens only from a writer who holds the index key (reads the field's compartment): a collector
+            // cannot choose the token of its own record.
+            for change in entry.changes where change.table == "blindIndex" {
+                guard let indexed = BlindIndex.indexedFields.first(where: { $0.0.rawValue == kind && $0.1 == text(change, "field") }),
+                      mayRead(indexed.2) else {
+                    return "it writes a blind-index token its signer holds no index key for"
+                }
+            }
             return insertsOnly(recordTables) ?? recordsOnly(kind: kind, ids: Set(objects))
         case "item.source-pending":
             guard let sourceID = objects.first else { return "its event names no source" }
@@ -160,10 +174,13 @@ enum EntryScope {
                   state.policy.decide(Subject(keyID: signer, role: signerRole), .view, Resource(compartments: [.case], label: "entry")).isPermit else {
                 return "its signer's role may not read whose records these are"
             }
+            // At most one marker (none while a record could not be read), new, for the witness named.
             let markers = entry.changes.filter { $0.table == "vaultMeta" }
-            guard markers.count == 1, let marker = markers.first, marker.columns != nil, text(marker, "key") == "shredded/" + pseudonym,
-                  existing(marker.table, marker.rowID) == nil else {
-                return "it does not record, once, that the identity data tied to \(pseudonym) was destroyed"
+            if let marker = markers.first {
+                guard markers.count == 1, marker.columns != nil, text(marker, "key") == "shredded/" + pseudonym,
+                      existing(marker.table, marker.rowID) == nil else {
+                    return "it records the destruction of the identity data tied to \(pseudonym) more than once or wrongly"
+                }
             }
             for change in entry.changes {
                 if change.table == "vaultMeta" { continue }
@@ -186,14 +203,24 @@ enum EntryScope {
             }
             return recordsOnly(kind: "item", ids: [itemID])
         case "record.index":
-            // Tokens of the records it names: new blind-index rows, and the removal of their earlier ones.
+            // Tokens of the records it names, by a member who reads the field's compartment (who holds its
+            // index key): new blind-index rows of an indexed field, one byte each, and the removal of earlier
+            // ones.
             let named = Set(objects)
             for change in entry.changes {
                 if !based && change.table == "blindIndex" && change.columns == nil && existing(change.table, change.rowID) == nil { continue }
                 let row = change.columns ?? existing(change.table, change.rowID)
-                guard change.table == "blindIndex", let kind = text(change, "kind"), let id = Self.text(row, "recordID"),
+                guard change.table == "blindIndex", let kind = Self.text(row, "kind"), let id = Self.text(row, "recordID"),
                       named.contains(kind + "/" + id), change.columns == nil || existing(change.table, change.rowID) == nil else {
                     return "it changes more than the blind-index rows of the records it names"
+                }
+                guard let indexed = BlindIndex.indexedFields.first(where: { $0.0.rawValue == kind && $0.1 == Self.text(row, "field") }),
+                      mayRead(indexed.2) else {
+                    return "its signer may not read the field it indexes"
+                }
+                if change.columns != nil, case let .blob(token)? = change.columns?.first(where: { $0.name == "token" })?.value,
+                   token.count != BlindIndex.tokenBytes {
+                    return "it writes a token of \(token.count) bytes, not \(BlindIndex.tokenBytes)"
                 }
             }
             return nil

@@ -284,6 +284,8 @@ final class MetadataPrefetch: @unchecked Sendable {
                 (result.report, result.identifying) = try job.extractor.extract(file: job.file, mediaType: job.mediaType)
             } catch {
                 result.warnings = ["metadata could not be extracted (\(error)); the file is sealed as it is"]
+                // The item says so, as an incomplete report does: it is not "nothing identifying".
+                result.identifying = ["metadata not inspected (the sandbox could not read it): treat the original as possibly identifying"]
             }
             lock.changing { done[job.index] = result }
         }

@@ -23,13 +23,11 @@ extension Session {
             do { key = SecretBox(try SealedBox.open(Array(sealed), publicKey: publicKey, secretKey: secret.bytes)) } catch {
                 throw VaultError.integrity("the pseudonym key does not open")
             }
-            // Committed at the rotation that made it, or (the key made with the vault, kept through rotations
-            // before issue 16) at its creation, generation 0.
-            do {
-                try verifyCommitted(kind: "pseudonym", compartment: .case, generation: generation, key: key, holder: "", db)
-            } catch {
-                try verifyCommitted(kind: "pseudonym", compartment: .case, generation: 0, key: key, holder: "", db)
-            }
+            // Committed at the rotation that made it, or, while the case compartment was never rotated, at the
+            // vault's creation (generation 0). No fallback after a rotation: a removed member who kept the first
+            // key could otherwise seal it to the current public key and roll the rotation back. (A vault whose
+            // case compartment was rotated before issue 16 rotates it again before its next release.)
+            try verifyCommitted(kind: "pseudonym", compartment: .case, generation: generation == 1 ? 0 : generation, key: key, holder: "", db)
             return key
         }
         return key
