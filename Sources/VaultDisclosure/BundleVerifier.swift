@@ -5,6 +5,7 @@ import Foundation
 import VaultAudit
 import VaultCrypto
 import VaultFormats
+import VaultImaging
 
 /// What `amanah bundle verify` found: each check with its outcome, and the bundle's facts.
 public struct BundleReport: Codable, Sendable {
@@ -61,7 +62,14 @@ public enum BundleVerifier {
         var sha256: String
         var size: UInt64
         var content: [UInt8]?
+        /// For an item file: why it is not a fresh derivative's structure (`DerivativeStructure`: metadata,
+        /// a thumbnail, a trailer, camera segments), nil when it is one. Worked out as the file streams; its
+        /// bytes are not kept.
+        var derivativeProblem: String? = nil
     }
+
+    /// Item files larger than this are not checked for a derivative's structure (a derivative is far smaller).
+    static let derivativeScanLimit = 256 << 20
 
     /// Verifies an encrypted bundle.
     /// - Throws: `DisclosureError.invalidInput` when the file cannot be decrypted or is not a strict tar (these are
@@ -129,6 +137,7 @@ public enum BundleVerifier {
         var hasher = ContentHasher()
         var size: UInt64 = 0
         var keep: [UInt8]? = BundleLayout.isItemFile(name) ? nil : []
+        var scan: [UInt8]? = BundleLayout.isItemFile(name) ? [] : nil
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
@@ -139,8 +148,21 @@ public enum BundleVerifier {
                 guard size <= UInt64(smallFileLimit) else { throw DisclosureError.invalidInput(name, "is larger than \(smallFileLimit) bytes") }
                 keep!.append(contentsOf: buffer[0..<n])
             }
+            if scan != nil {
+                if size > UInt64(derivativeScanLimit) { scan = nil } else { scan!.append(contentsOf: buffer[0..<n]) }
+            }
         }
-        return Member(sha256: Hex.encode(hasher.finalize()), size: size, content: keep)
+        var member = Member(sha256: Hex.encode(hasher.finalize()), size: size, content: keep)
+        if BundleLayout.isItemFile(name) {
+            if let bytes = scan {
+                let format: DerivativeRequest.Format? = bytes.starts(with: [0xFF, 0xD8]) ? .jpeg
+                    : bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? .png : nil
+                member.derivativeProblem = format.map { DerivativeStructure.problem(bytes, format: $0) } ?? "it is not a JPEG or PNG file"
+            } else {
+                member.derivativeProblem = "it is larger than any derivative"
+            }
+        }
+        return member
     }
 
     /// Checks a bundle's members, in named steps: the manifest, the issuer key, both signatures, `SHA256SUMS`
@@ -256,6 +278,10 @@ public enum BundleVerifier {
             guard let member = members[item.file] else { itemProblems.append("\(item.productionNumber): \(item.file) is missing"); continue }
             if member.sha256 != item.sha256 || item.size < 0 || member.size != UInt64(item.size) { itemProblems.append("\(item.productionNumber): \(item.file) does not match the manifest") }
             if members[item.record] == nil { itemProblems.append("\(item.productionNumber): \(item.record) is missing") }
+            // An original (camera segments, metadata, a thumbnail) passed off as the approved fresh derivative.
+            if item.release == "derivative", let problem = member.derivativeProblem {
+                itemProblems.append("\(item.productionNumber): claims to be a fresh derivative, but \(problem) (an original or a file carrying metadata)")
+            }
             if !item.file.hasPrefix(BundleLayout.itemFilePrefix(productionNumber: item.productionNumber)) { itemProblems.append("\(item.productionNumber): unexpected file name \(item.file)") }
         }
         let itemFiles = Set(members.keys.filter(BundleLayout.isItemFile))

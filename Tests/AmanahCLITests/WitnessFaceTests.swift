@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultCrypto
 
 /// Issue 16, "a collector can unmask a witness's face": under `tribunal-protected` a category-A region was
 /// left unmasked when every source of the item consented to the recipient, so a collector who named a
@@ -130,5 +131,33 @@ struct PseudonymRotationTests {
         let after = try witnessPseudonym("two.tar.age", "two")
         #expect(!after.isEmpty && after != before, "the same pseudonym after the rotation: \(before)")
         #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
+    }
+}
+
+/// Issue 16 ("what a tribunal can check"): an issuer released an original with its GPS in place of the
+/// approved derivative and every check said ok. `bundle verify` now refuses an item that claims to be a fresh
+/// derivative but has an original's structure (camera segments, metadata, a thumbnail).
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct OriginalAsDerivativeTests {
+    @Test func anOriginalInPlaceOfTheDerivativeIsNamed() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let folder = vault.cli.folder + "/unpacked"
+        let clean = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub"])
+        #expect(clean.status == 0 && !clean.stdout.contains("claims to be a fresh derivative"), "\(clean.stdout)")
+        // The camera original (EXIF with GPS) in place of DT-0001-0001, the manifest's hash and size made to match.
+        let original = try Data(contentsOf: URL(fileURLWithPath: samplePhotos.first { $0.hasSuffix("DSCN0010.jpg") }!))
+        try original.write(to: URL(fileURLWithPath: folder + "/items/DT-0001-0001.jpg"))
+        var manifest = String(decoding: try Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json")), as: UTF8.self)
+        let object = try JSONSerialization.jsonObject(with: Data(manifest.utf8)) as! [String: Any]
+        let first = (object["items"] as! [[String: Any]])[0]
+        manifest = manifest.replacingOccurrences(of: first["sha256"] as! String, with: Hex.encode(SHA256Digest.hash(Array(original))))
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/manifest.json"))
+        let verified = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub"])
+        #expect(verified.status == 3)
+        #expect(verified.stdout.contains("DT-0001-0001: claims to be a fresh derivative, but"), "\(verified.stdout)")
     }
 }
