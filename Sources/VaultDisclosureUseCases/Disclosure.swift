@@ -350,7 +350,9 @@ extension Session {
             while let row = try cursor.next() {
                 guard UInt64(row.seq) <= size else { break }
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
-                let relevant = event.objects.contains(where: itemSet.contains) && event.action.hasPrefix("item.") && event.action != "item.view" && event.action != "item.list"
+                // Custody is the item's ingest, its further deliveries and its re-encryption; earlier exports
+                // (and views) are another release's business and are left out (issue 16).
+                let relevant = event.objects.contains(where: itemSet.contains) && ["item.ingest", "item.source-add", "item.reencrypt"].contains(event.action)
                     || event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex
                 guard relevant, let actor = vault.state.knownKeys[Hex.encode(event.actor)] else { continue }
                 let proof = try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size)

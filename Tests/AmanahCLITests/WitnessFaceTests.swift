@@ -161,3 +161,23 @@ struct OriginalAsDerivativeTests {
         #expect(verified.stdout.contains("DT-0001-0001: claims to be a fresh derivative, but"), "\(verified.stdout)")
     }
 }
+
+/// Issue 16: a bundle's custody proofs listed every earlier export of its items (who exported what, and
+/// when, for someone else). Custody is the items' ingest, further deliveries and re-encryption, and this
+/// release's own disclosure events.
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct CustodyScopeTests {
+    @Test func earlierExportsAreNotInTheCustodyRecord() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try vault.run("investigator", ["export", fixture.items[0], "--profile", "public", "-o", "public.jpg"]).status == 0)
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let events = String(decoding: try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/unpacked/custody/events.json")), as: UTF8.self)
+        #expect(events.contains("item.ingest"), "\(events.prefix(500))")
+        #expect(!events.contains("item.export"), "an earlier export is in the custody record")
+        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+    }
+}
