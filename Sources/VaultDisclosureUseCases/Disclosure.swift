@@ -284,7 +284,6 @@ extension Session {
         return items
     }
 
-    /// Step 3: the approvals satisfy the policy for every item, with no approval obligation left.
     /// The policy resource of releasing a planned item: its facts now, and the witnesses whose faces the plan
     /// leaves unmasked (an unmasked region naming its witness, in a derivative or an original):
     /// releasing it reveals who they are, so their consent and the identity approver are needed.
@@ -295,14 +294,12 @@ extension Session {
         guard !unmasked.isEmpty else { return resource }
         resource.shownWitnesses = try vault.database.queue.read { db in
             let regions = try regionViews(item.item, db: db).filter { unmasked.contains($0.id) }
-            let shown = try shownWitnessFacts(regions, db: db)
-            return regions.compactMap(\.witness).reduce(into: [WitnessFacts]()) { result, witness in
-                if let facts = shown[witness], !result.contains(where: { $0.pseudonym == witness }) { result.append(facts) }
-            }
+            return Self.shownWitnesses(unmasked: unmasked, regions: regions, shown: try shownWitnessFacts(regions, db: db))
         }
         return resource
     }
 
+    /// Step 3: the approvals satisfy the policy for every item, with no approval obligation left.
     private func checkApprovalsComplete(_ approvedPlan: ReleasePlan, approvals: [VaultPolicy.Approval]) throws {
         for item in approvedPlan.items {
             let decision = vault.state.policy.decide(subject, .disclose, try planResource(item, action: .disclose, profile: approvedPlan.profile),

@@ -24,10 +24,10 @@ struct ReleasedItem {
 }
 
 extension Session {
-    /// The facts of the witnesses shown in regions that `plan` leaves unmasked (a derivative that unmasks a
-    /// consenting witness's face, or an original, which masks nothing): the release reveals who they are.
-    static func shownWitnesses(_ plan: ImagePlan, regions: [RegionView], shown: [String: WitnessFacts]) -> [WitnessFacts] {
-        let unmasked = Set(plan.regions.filter { !$0.masked }.map(\.regionID))
+    /// The facts of the witnesses shown in the regions left unmasked (ids in `unmasked`: a derivative that
+    /// unmasks a consenting witness's face, or an original, which masks nothing): the release reveals who
+    /// they are. Each witness once, in region order.
+    static func shownWitnesses(unmasked: Set<String>, regions: [RegionView], shown: [String: WitnessFacts]) -> [WitnessFacts] {
         var result: [WitnessFacts] = []
         for region in regions where unmasked.contains(region.id) {
             if let witness = region.witness, let facts = shown[witness], !result.contains(where: { $0.pseudonym == witness }) { result.append(facts) }
@@ -85,7 +85,8 @@ extension Session {
             // The policy decides with the witnesses whose faces the plan leaves unmasked: their consent and
             // the identity approver's approval are needed.
             var resource = itemResource(facts, action: action, profile: profile)
-            resource.shownWitnesses = Self.shownWitnesses(imagePlan, regions: regions, shown: shown)
+            resource.shownWitnesses = Self.shownWitnesses(unmasked: Set(imagePlan.regions.filter { !$0.masked }.map(\.regionID)),
+                                                          regions: regions, shown: shown)
             let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
             let decision = policy.decide(subject, action, resource, context)
             if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }

@@ -229,12 +229,6 @@ public struct IndexEntry: Equatable, Sendable {
         self.changes = changes
     }
 
-    /// The row `rowID` of `table` in `db` as a change: its columns in table order, or a deletion when it is gone.
-    /// - Throws: database errors.
-    static func change(table: String, rowID: Int64, _ db: Database) throws -> Change {
-        Change(table: table, rowID: rowID, columns: try rows(of: table, rowIDs: [rowID], db)[rowID])
-    }
-
     /// An entry holding every row of every index table in `db` (what `amanah migrate` signs).
     /// - Throws: database errors.
     public static func snapshot(_ db: Database, vaultID: [UInt8]) throws -> IndexEntry {

@@ -60,10 +60,12 @@ public struct IndexReplay {
                 }
                 try db.execute(sql: "DELETE FROM \(change.table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [change.rowID])
             }
+            var columnsOf: [String: Set<String>] = [:]   // per table, read once per entry
             for change in entry.changes {
                 let table = change.table.quotedDatabaseIdentifier
                 guard let columns = change.columns else { continue }
-                let known = Set(try db.columns(in: change.table).map(\.name))
+                if columnsOf[change.table] == nil { columnsOf[change.table] = Set(try db.columns(in: change.table).map(\.name)) }
+                let known = columnsOf[change.table]!
                 if let unknown = columns.first(where: { !known.contains($0.name) }) {
                     throw StoreError.corrupted("the entry of audit event \(event) names column \(unknown.name), which table \(change.table) lacks")
                 }

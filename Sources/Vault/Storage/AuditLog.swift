@@ -59,17 +59,6 @@ public enum AuditLog {
         }
     }
 
-    /// Whether any event of the log carries an index entry's hash (version 3): the vault has had signed
-    /// entries, whether or not they are still stored.
-    /// - Throws: database errors.
-    public static func anyEventCarriesEntry(_ db: Database) throws -> Bool {
-        let cursor = try AuditEventRow.fetchCursor(db)
-        while let row = try cursor.next() {
-            if row.leaf.first == AuditEvent.versionWithEntry { return true }
-        }
-        return false
-    }
-
     /// The time of the newest event (milliseconds since the epoch), nil for an empty log: the earliest time
     /// at which anything can happen next in this vault, whatever a member's clock says.
     /// - Throws: database errors.

@@ -55,16 +55,15 @@ extension Vault {
     public func check(readData session: Session?, actor: Session? = nil) throws -> CheckReport {
         var report = CheckReport()
         report.problems += try databaseIntegrityProblems()
+        // The governance state at each chain length, verified once for every check below.
+        let history = try database.queue.read { db in try GovernanceChain.history(genesis: genesis, db: db) }
         report.problems += try database.queue.read { db in
-            let history = try GovernanceChain.history(genesis: genesis, db: db)
-            return try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
+            try (AuditLog.chainProblem(db, vaultID: vaultID).map { [$0] } ?? [])
                 + DisclosureLedger.problems(db, vaultID: vaultID, keys: state.knownKeys, history: history)
                 + IndexBinding.load(db, keys: state.knownKeys, history: history).problems(db)
         }
         do {
-            report.problems += try database.queue.read { db in
-                try indexProblems(db, history: try GovernanceChain.history(genesis: genesis, db: db))
-            }
+            report.problems += try database.queue.read { db in try indexProblems(db, history: history) }
             report.problems += try verifyAuditLog().problems.map { "audit log: " + $0 }
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
             report.problems.append("vault.sqlite is damaged: \(error.message ?? "\(error.resultCode)"); the index could not be compared with the log (restore it from a backup)")
