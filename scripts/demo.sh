@@ -72,11 +72,16 @@ as custodian-1 op propose add-recipient "Demo Tribunal" --age-key "$(cat "$keys/
 as custodian-1 op approve "$out/recipient.op" --yes
 as custodian-2 op approve "$out/recipient.op" --yes
 as custodian-2 op apply "$out/recipient.op"
+step "a custodian writes the kit the tribunal pins at registration (handed over out of band, fingerprint compared)"
+as custodian-1 recipient kit "Demo Tribunal" -o "$out/demo-tribunal.kit.json"
 
 step "a legal officer proposes disclosing case C-1 under tribunal-protected; a second legal officer approves"
 as legal-officer disclose propose --to "Demo Tribunal" --profile tribunal-protected --case C-1 \
   --basis-file "$keys/legal-basis.txt" -o "$out/request.json"
 as legal-officer-2 disclose approve "$out/request.json" --yes
+step "two custodians cosign a checkpoint of the audit log: the bundle proves custody against it"
+as custodian-1 audit checkpoint > "$out/checkpoint.txt"
+as custodian-2 audit cosign "$out/checkpoint.txt" > /dev/null
 as legal-officer disclose issue "$out/request.json" -o "$out/DT-0001.tar.age"
 
 step "the tribunal verifies the bundle with stock age, minisign and sha256sum, and with amanah"
@@ -86,7 +91,7 @@ age -d -i "$keys/demo-tribunal.agekey" -o "$out/tribunal/bundle.tar" "$out/DT-00
 mkdir -p "$out/tribunal/bundle" && tar -xf "$out/tribunal/bundle.tar" -C "$out/tribunal/bundle"
 ( cd "$out/tribunal/bundle" && minisign -Vm SHA256SUMS -p "$out/issuer.pub" && minisign -Vm manifest.json -p "$out/issuer.pub" \
     && sha256sum -c SHA256SUMS )
-"$amanah" bundle verify "$out/DT-0001.tar.age" -i "$keys/demo-tribunal.agekey" --issuer-key "$out/issuer.pub"
+"$amanah" bundle verify "$out/DT-0001.tar.age" -i "$keys/demo-tribunal.agekey" --kit "$out/demo-tribunal.kit.json"
 
 step "no identifying value is stored in clear in the vault folder"
 # Whole values only: a bare "3456" also turns up by chance inside random hexadecimal ids.

@@ -39,10 +39,13 @@ public enum BundleLayout {
 
     /// The release plan the approvers signed (`ReleasePlan`, byte for byte).
     public static let plan = requestFolder + "/plan.json"
-    /// The issuer-signed checkpoint (C2SP signed note) covering the log when the bundle was built.
+    /// The checkpoint (C2SP signed note) the custody proofs lead to: one the custodians cosigned, with the
+    /// issuer's signature added.
     public static let custodyCheckpoint = custodyFolder + "/checkpoint.txt"
     /// The custody events with their inclusion proofs.
     public static let custodyEvents = custodyFolder + "/events.json"
+    /// The proofs of the issuer's and approvers' roles (`RoleGrantProof`).
+    public static let custodyGrants = custodyFolder + "/grants.json"
     /// The issuer's key in minisign format.
     public static let issuerMinisignKey = keysFolder + "/issuer.minisign.pub"
     /// The issuer's Amanah public key line.

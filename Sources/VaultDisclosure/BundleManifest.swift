@@ -63,15 +63,19 @@ public struct BundleManifest: Codable, Equatable, Sendable {
     }
 
     public struct Custody: Codable, Equatable, Sendable {
-        /// The signed checkpoint (C2SP signed note) the proofs lead to.
+        /// The signed checkpoint (C2SP signed note) the proofs lead to: cosigned by the custodians, signed by
+        /// the issuer.
         public var checkpoint: String
         /// The events with their inclusion proofs.
         public var events: String
+        /// The governance entries that granted the issuer's and approvers' roles, with inclusion proofs of the
+        /// events that applied them (`RoleGrantProof`); absent in bundles written before issue 16.
+        public var grants: String?
         public var treeSize: UInt64
         public var rootHash: String
         /// Memberwise.
-        public init(checkpoint: String, events: String, treeSize: UInt64, rootHash: String) {
-            self.checkpoint = checkpoint; self.events = events; self.treeSize = treeSize; self.rootHash = rootHash
+        public init(checkpoint: String, events: String, grants: String? = nil, treeSize: UInt64, rootHash: String) {
+            self.checkpoint = checkpoint; self.events = events; self.grants = grants; self.treeSize = treeSize; self.rootHash = rootHash
         }
     }
 
@@ -106,21 +110,48 @@ public struct BundleManifest: Codable, Equatable, Sendable {
     }
 }
 
-/// One custody event in `custody/events.json`: the audit leaf, its actor's key, and its inclusion proof in
-/// the tree of the checkpoint.
+/// One custody event in `custody/events.json`: the audit leaf, who acted (a role and a pseudonym for this
+/// recipient, never a key), and its inclusion proof in the tree of the checkpoint. The event's signature is
+/// not checked by the recipient (the actor's key is not in the bundle): the custodians' cosignatures of the
+/// checkpoint vouch for every event in it.
 public struct CustodyEvent: Codable, Equatable, Sendable {
     public var sequence: UInt64
     /// The leaf (canonical event ‖ signature), base64.
     public var leaf: String
-    /// The actor's Amanah public key line (to check the event's signature).
-    public var actorKey: String
+    /// Who acted: the actor's role then and a pseudonym stable for this recipient and unlinkable across
+    /// recipients (`collector P-…`); nil in bundles written before issue 16.
+    public var actor: String?
+    /// The actor's Amanah public key line: only in bundles written before issue 16.
+    public var actorKey: String?
     /// The inclusion proof (RFC 9162 §2.1.3), hashes in hex.
     public var inclusionProof: [String]
     public var action: String
     public var time: String
     /// Memberwise.
-    public init(sequence: UInt64, leaf: String, actorKey: String, inclusionProof: [String], action: String, time: String) {
-        self.sequence = sequence; self.leaf = leaf; self.actorKey = actorKey; self.inclusionProof = inclusionProof; self.action = action; self.time = time
+    public init(sequence: UInt64, leaf: String, actor: String?, actorKey: String? = nil, inclusionProof: [String], action: String, time: String) {
+        self.sequence = sequence; self.leaf = leaf; self.actor = actor; self.actorKey = actorKey; self.inclusionProof = inclusionProof
+        self.action = action; self.time = time
+    }
+}
+
+/// One entry of `custody/grants.json`: how a member who signed the bundle (the issuer or an approver) got the
+/// role the manifest gives it. The governance entry (base64) adds the member or sets its role; the audit event
+/// that applied it carries the entry's SHA-256 as its governance head, and its inclusion proof leads to the
+/// custodian-cosigned checkpoint. A recipient kit that pins the member needs no grant.
+public struct RoleGrantProof: Codable, Equatable, Sendable {
+    /// The member's key id, 16 hex digits.
+    public var member: String
+    public var role: String
+    /// The governance entry's body, base64.
+    public var entry: String
+    public var sequence: UInt64
+    /// The audit leaf of the `governance.add-member` or `governance.set-role` event, base64.
+    public var leaf: String
+    /// The inclusion proof (RFC 9162 §2.1.3), hashes in hex.
+    public var inclusionProof: [String]
+    /// Memberwise.
+    public init(member: String, role: String, entry: String, sequence: UInt64, leaf: String, inclusionProof: [String]) {
+        self.member = member; self.role = role; self.entry = entry; self.sequence = sequence; self.leaf = leaf; self.inclusionProof = inclusionProof
     }
 }
 
@@ -144,9 +175,10 @@ public enum VerifyText {
              minisign -Vm \(BundleLayout.manifest) -p ../issuer.pub
         3. Check every file:
              sha256sum -c \(BundleLayout.checksums)
-        4. Optionally, with Amanah (no vault needed), which also checks the approvals, the commitments of
-           released originals and the custody events against the signed checkpoint:
-             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub
+        4. With Amanah (no vault needed), which also checks the approvals, the commitments of released
+           originals and the custody events against the checkpoint the custodians cosigned. Give it the
+           recipient kit you received at registration: approvals and custody count only when they chain to it.
+             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --kit YOUR-RECIPIENT-KIT.json
 
         Every step must succeed. Any failure means the bundle was changed or is incomplete: do not rely on
         it, and tell the issuer.
@@ -167,9 +199,10 @@ public enum VerifyText {
              minisign -Vm \(BundleLayout.manifest) -p ../issuer.pub
         ٣. التحقق من كل ملف:
              sha256sum -c \(BundleLayout.checksums)
-        ٤. اختياريًا، باستخدام أمانة (دون الحاجة إلى الخزنة)، وهو يتحقق أيضًا من الموافقات ومن التزامات
-           الأصول المُفرَج عنها ومن أحداث سلسلة الحيازة مقابل نقطة التحقق الموقَّعة:
-             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --issuer-key issuer.pub
+        ٤. باستخدام أمانة (دون الحاجة إلى الخزنة)، وهو يتحقق أيضًا من الموافقات ومن التزامات الأصول
+           المُفرَج عنها ومن أحداث سلسلة الحيازة مقابل نقطة التحقق التي وقّعها الأمناء. أعطوه ملف التسجيل
+           (recipient kit) الذي تسلّمتموه عند تسجيلكم: لا تُعتمد الموافقات وسلسلة الحيازة إلا إذا ارتبطت به.
+             amanah bundle verify BUNDLE.tar.age -i YOUR-AGE-IDENTITY-FILE --kit YOUR-RECIPIENT-KIT.json
 
         يجب أن تنجح كل خطوة. أي فشل يعني أن الحزمة قد عُدِّلت أو أنها ناقصة: لا تعتمدوا عليها، وأبلغوا الجهة
         المُصدِرة.

@@ -24,6 +24,8 @@ public struct BundleReport: Codable, Sendable {
     public var recipient: String?
     public var profile: String?
     public var issuer: String?
+    /// The fingerprint of the recipient kit the bundle was checked against, if any.
+    public var kit: String?
     public var approvers: [String] = []
     public var items: [String] = []
     public var checks: [Check] = []
@@ -42,6 +44,7 @@ public struct BundleReport: Codable, Sendable {
         if let profile { lines.append("profile: \(profile)") }
         if let vault { lines.append("vault: \(vault)") }
         if let issuer { lines.append("issuer: \(issuer)") }
+        lines.append("recipient kit: \(kit ?? "none given (approvals and custody cannot be verified)")")
         if !approvers.isEmpty { lines.append("approved by: \(approvers.joined(separator: ", "))") }
         lines.append("items: \(items.count)")
         for check in checks { lines.append("\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
@@ -74,7 +77,14 @@ public enum BundleVerifier {
     /// Verifies an encrypted bundle.
     /// - Throws: `DisclosureError.invalidInput` when the file cannot be decrypted or is not a strict tar (these are
     ///   verification failures too; the caller reports them with exit status 3).
-    public static func verify(encrypted path: String, identities: [AgeX25519Identity], issuerKey: MinisignPublicKey?) throws -> BundleReport {
+    /// - Parameters:
+    ///   - issuerKey: the issuer's minisign key as registered (`--issuer-key`), if given.
+    ///   - kit: the recipient kit pinned at registration (`--kit`); without it approvals and custody are "not
+    ///     verified" and so is the bundle.
+    ///   - grantReader: reads the member and role a governance entry grants (`GovernanceEntry.roleGrant`); the
+    ///     caller passes it because this module does not read governance formats.
+    public static func verify(encrypted path: String, identities: [AgeX25519Identity], issuerKey: MinisignPublicKey?,
+                              kit: RecipientKit? = nil, grantReader: RoleGrantReader? = nil) throws -> BundleReport {
         let input = try FileHandleFD.openForReading(path)
         let members: [String: Member] = try PipeWorker.run(producer: { writer in
             var source = input
@@ -86,11 +96,12 @@ public enum BundleVerifier {
         }, consumer: { reader in
             try readTar(StrictTarReader(source: reader), source: path)
         })
-        return check(members, issuerKey: issuerKey)
+        return check(members, issuerKey: issuerKey, kit: kit, grantReader: grantReader)
     }
 
-    /// Verifies an extracted bundle folder.
-    public static func verify(folder: String, issuerKey: MinisignPublicKey?) throws -> BundleReport {
+    /// Verifies an extracted bundle folder; the other parameters are those of `verify(encrypted:...)`.
+    public static func verify(folder: String, issuerKey: MinisignPublicKey?, kit: RecipientKit? = nil,
+                              grantReader: RoleGrantReader? = nil) throws -> BundleReport {
         var members: [String: Member] = [:]
         let base = URL(fileURLWithPath: folder)
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { throw DisclosureError.invalidInput(folder, "cannot be read") }
@@ -104,7 +115,7 @@ public enum BundleVerifier {
             var source = try FileHandleFD.openForReading(path, followLinks: false)
             members[relative] = try readMember(name: relative, source: &source)
         }
-        return check(members, issuerKey: issuerKey)
+        return check(members, issuerKey: issuerKey, kit: kit, grantReader: grantReader)
     }
 
     /// Limits on what a bundle may hold besides its items: members and bytes kept in memory.
@@ -165,23 +176,40 @@ public enum BundleVerifier {
         return member
     }
 
-    /// Checks a bundle's members, in named steps: the manifest, the issuer key, both signatures, `SHA256SUMS`
-    /// against the files, the items against the manifest, the release plan and its approvals, the custody
-    /// proofs, and the commitments of released originals. Each step adds its lines to the report.
-    static func check(_ members: [String: Member], issuerKey given: MinisignPublicKey?) -> BundleReport {
+    /// Reads the member (key id hex) and role a governance entry's body grants; nil when it grants none.
+    public typealias RoleGrantReader = @Sendable ([UInt8]) -> (keyID: String, role: String)?
+
+    /// Checks a bundle's members, in named steps: the manifest, the kit, the custody proofs against the
+    /// custodian-cosigned checkpoint, the roles of the signers, the issuer key, both signatures, `SHA256SUMS`
+    /// against the files, the items against the manifest, the release plan and its approvals, and the
+    /// commitments of released originals. Each step adds its lines to the report.
+    static func check(_ members: [String: Member], issuerKey given: MinisignPublicKey?, kit: RecipientKit?,
+                      grantReader: RoleGrantReader?) -> BundleReport {
         var report = BundleReport()
         guard let manifest = readManifest(members, into: &report) else { return report }
         let issuer = try? MemberPublicKey(line: manifest.issuer.publicKey)
-        guard let issuerKey = checkIssuerKey(members, manifest: manifest, issuer: issuer, given: given, into: &report) else {
+        if let kit { checkKit(kit, manifest: manifest, into: &report) }
+        let custody = checkCustody(members, manifest: manifest, issuer: issuer, kit: kit, into: &report)
+        let roles = provenRoles(members, manifest: manifest, kit: kit, tree: custody.tree, grantReader: grantReader, into: &report)
+        guard let issuerKey = checkIssuerKey(members, manifest: manifest, issuer: issuer, given: given, kit: kit, roles: roles, into: &report) else {
             return report
         }
         checkSignatures(members, issuerKey: issuerKey, into: &report)
         checkChecksums(members, into: &report)
         checkItems(members, manifest: manifest, into: &report)
-        checkPlanAndApprovals(members, manifest: manifest, into: &report)
-        let commitments = checkCustody(members, manifest: manifest, issuer: issuer, into: &report)
-        checkCommitments(manifest: manifest, ingestCommitments: commitments, into: &report)
+        checkPlanAndApprovals(members, manifest: manifest, kit: kit, roles: roles, into: &report)
+        checkCommitments(manifest: manifest, ingestCommitments: custody.commitments, into: &report)
         return report
+    }
+
+    /// The kit is for this bundle's vault and recipient.
+    private static func checkKit(_ kit: RecipientKit, manifest: BundleManifest, into report: inout BundleReport) {
+        var problems: [String] = []
+        if kit.vault != manifest.vault { problems.append("the kit is for vault \(kit.vault), the bundle comes from \(manifest.vault)") }
+        if kit.recipient != manifest.recipient { problems.append("the kit is for \(kit.recipient), the bundle is for \(manifest.recipient)") }
+        report.check("recipient kit", problems.isEmpty, problems.isEmpty
+                        ? "vault and recipient match the kit (\(kit.custodians.count) custodians pinned, \(kit.threshold) needed)"
+                        : problems.joined(separator: "; "))
     }
 
     /// The kept content of member `name` (small files only), if present.
@@ -204,13 +232,32 @@ public enum BundleVerifier {
         return manifest
     }
 
-    /// The issuer key: the one registered out of band (`given`), or (reported as unverified) the copy in the
-    /// bundle; nil when there is none at all.
+    /// The issuer key. With a kit: the manifest's issuer, when the kit pins it or a grant proves its role (an
+    /// `--issuer-key` given as well must be the same key). Without one: the key registered out of band
+    /// (`given`), or (reported as unverified) the copy in the bundle; nil when there is none at all.
     private static func checkIssuerKey(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?,
-                                       given: MinisignPublicKey?, into report: inout BundleReport) -> MinisignPublicKey? {
+                                       given: MinisignPublicKey?, kit: RecipientKit?, roles: [String: String],
+                                       into report: inout BundleReport) -> MinisignPublicKey? {
+        report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
+        if kit != nil {
+            guard let issuer, issuer.keyIDHex == manifest.issuer.keyID else {
+                report.check("issuer key", false, "the manifest's issuer key does not parse")
+                return nil
+            }
+            let key = MinisignPublicKey(member: issuer)
+            guard let role = roles[issuer.keyIDHex] else {
+                report.check("issuer key", false, "not verified: the issuer \(issuer.keyIDHex) is neither pinned by the kit nor granted a role by an entry proven in the cosigned checkpoint")
+                return key
+            }
+            if let given, given != key {
+                report.check("issuer key", false, "the manifest names another issuer than the key given with --issuer-key")
+            } else {
+                report.check("issuer key", true, "the issuer \(issuer.keyIDHex) is a \(role) the kit pins or a proven grant names")
+            }
+            return key
+        }
         var issuerKey = given
         if issuerKey == nil, let copy = content(members, BundleLayout.issuerMinisignKey) { issuerKey = try? MinisignPublicKey(fileContents: copy) }
-        report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
         guard let issuerKey else {
             report.check("issuer key", false, "no issuer key given and none in \(BundleLayout.keysFolder)/")
             return nil
@@ -218,12 +265,11 @@ public enum BundleVerifier {
         let issuerMatches = issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false
         if given == nil {
             // The copy inside the bundle proves nothing: a forger would put their own key there.
-            report.check("issuer key", false, "no registered issuer key given (--issuer-key): the copy inside the bundle (key id \(issuerKey.keyIDText)) proves nothing on its own")
+            report.check("issuer key", false, "no registered issuer key given (--kit or --issuer-key): the copy inside the bundle (key id \(issuerKey.keyIDText)) proves nothing on its own")
         } else {
             report.check("issuer key", issuerMatches, issuerMatches ? "the manifest's issuer is the registered key"
                                                                     : "the manifest names another issuer than the registered key")
         }
-
         return issuerKey
     }
 
@@ -292,7 +338,8 @@ public enum BundleVerifier {
     }
 
     /// The release plan (the approved files, records and masks) and the signatures of its approvals.
-    private static func checkPlanAndApprovals(_ members: [String: Member], manifest: BundleManifest, into report: inout BundleReport) {
+    private static func checkPlanAndApprovals(_ members: [String: Member], manifest: BundleManifest, kit: RecipientKit?,
+                                              roles: [String: String], into report: inout BundleReport) {
         if let planBytes = content(members, manifest.plan), Hex.encode(SHA256Digest.hash(planBytes)) == manifest.planSHA256,
            let plan = try? JSONDecoder().decode(ReleasePlan.self, from: Data(planBytes)) {
             var planProblems: [String] = []
@@ -323,50 +370,83 @@ public enum BundleVerifier {
                     continue
                 }
                 approvers.append("\(approval.keyID) (\(approval.role ?? "?"))")
+                // The role a signature counts for comes from the kit or a proven grant, never from the manifest.
+                if kit != nil {
+                    if let role = roles[approval.keyID] {
+                        if role != approval.role { approvalProblems.append("\(approval.keyID) is named a \(approval.role ?? "?") but its proven role is \(role)") }
+                    } else {
+                        approvalProblems.append("not verified: the approver \(approval.keyID) is neither pinned by the kit nor granted a role by an entry proven in the cosigned checkpoint")
+                    }
+                }
             }
             report.approvers = approvers
             if !manifest.approvals.contains(where: { $0.keyID == plan.requester }) { approvalProblems.append("the requester did not sign") }
             if Set(manifest.approvals.map(\.keyID)).count < 2 { approvalProblems.append("fewer than two people approved") }
+            if kit == nil { approvalProblems.append("not verified: no recipient kit (--kit) pins who may approve, so the signatures prove nothing about roles") }
             report.check("approvals", approvalProblems.isEmpty,
-                         approvalProblems.isEmpty ? "\(approvers.count) valid signatures over the release plan" : approvalProblems.joined(separator: "; "))
+                         approvalProblems.isEmpty ? "\(approvers.count) valid signatures over the release plan by members whose roles chain to the kit" : approvalProblems.joined(separator: "; "))
         } else {
             report.check("release plan", false, "\(manifest.plan) is missing or does not match the manifest")
         }
 
     }
 
-    /// Custody: the checkpoint under the issuer's key, every event's signature and inclusion proof.
-    /// - Returns: the content commitments of the `item.ingest` events, by event sequence number.
-    private static func checkCustody(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?,
-                                     into report: inout BundleReport) -> [UInt64: [UInt8]] {
-        var custodyProblems: [String] = []
+    /// What the custody step established: the tree of a checkpoint the pinned custodians signed (nil when none
+    /// did, or without a kit) and the content commitments of the `item.ingest` events, by event sequence number.
+    struct CustodyResult {
+        var tree: (size: UInt64, root: [UInt8])?
         var commitments: [UInt64: [UInt8]] = [:]
-        if let checkpointBytes = content(members, manifest.custody.checkpoint), let issuer,
+    }
+
+    /// Custody: the checkpoint carries the signatures or cosignatures of at least the kit's threshold of pinned
+    /// custodians, and every event's inclusion proof leads to it. Events are not checked against their actors'
+    /// keys (those are not in the bundle): the custodians' cosignatures vouch for the log. Without a kit the
+    /// proofs are checked against the issuer's signature alone and reported as not verified.
+    private static func checkCustody(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?, kit: RecipientKit?,
+                                     into report: inout BundleReport) -> CustodyResult {
+        var custodyProblems: [String] = []
+        var result = CustodyResult()
+        var cosignedBy = ""
+        if let checkpointBytes = content(members, manifest.custody.checkpoint),
            let vaultID = try? Hex.decode(manifest.vault),
            let signed = try? SignedCheckpoint(parsing: checkpointBytes) {
-            let verification = signed.verify(vaultID: vaultID, logSigners: [issuer], cosigners: [])
+            let custodians = kit?.custodianKeys ?? []
+            let logSigners = custodians + (kit?.releaseSigners.compactMap { try? MemberPublicKey(line: $0.publicKey) } ?? []) + (issuer.map { [$0] } ?? [])
+            let verification = signed.verify(vaultID: vaultID, logSigners: logSigners, cosigners: custodians)
             if case let .verified(verified) = verification {
                 let root = verified.checkpoint.rootHash
                 let size = verified.checkpoint.size
                 if Hex.encode(root) != manifest.custody.rootHash || size != manifest.custody.treeSize {
                     custodyProblems.append("the checkpoint differs from the manifest")
                 }
+                if let kit {
+                    let pinned = Set(kit.custodians.map(\.keyID))
+                    let signers = Set(verified.cosignatures.map(\.cosigner.keyIDHex) + verified.logSigners.map(\.keyIDHex)).intersection(pinned)
+                    if signers.count >= kit.threshold {
+                        result.tree = (size, root)
+                        cosignedBy = " cosigned by \(signers.count) of the \(pinned.count) pinned custodians"
+                    } else {
+                        custodyProblems.append("the checkpoint carries the signatures of \(signers.count) of the pinned custodians, \(kit.threshold) needed")
+                    }
+                } else {
+                    custodyProblems.append("not verified: no recipient kit (--kit) pins the custodians whose cosignatures would vouch for the checkpoint")
+                }
                 if let eventsBytes = content(members, manifest.custody.events),
                    let events = try? JSONDecoder().decode([CustodyEvent].self, from: Data(eventsBytes)) {
                     for event in events {
                         guard event.sequence >= 1, let leaf = try? Base64.decode(event.leaf), let parsed = try? AuditEvent(leaf: leaf),
-                              parsed.sequence == event.sequence, let actor = try? MemberPublicKey(line: event.actorKey) else {
+                              parsed.sequence == event.sequence else {
                             custodyProblems.append("event \(event.sequence) is malformed")
                             continue
                         }
                         if parsed.vaultID != vaultID { custodyProblems.append("event \(event.sequence) belongs to another vault") }
-                        if !parsed.verifySignature(publicKey: actor) { custodyProblems.append("event \(event.sequence): its signature does not verify") }
+                        if parsed.action != event.action { custodyProblems.append("event \(event.sequence) is called \(event.action) but is \(parsed.action)") }
                         let proof = event.inclusionProof.compactMap { try? Hex.decode($0) }
                         if proof.count != event.inclusionProof.count
                             || !MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(leaf), leafIndex: event.sequence - 1, treeSize: size, proof: proof, root: root) {
                             custodyProblems.append("event \(event.sequence): its inclusion proof does not lead to the checkpoint")
                         }
-                        if parsed.action == "item.ingest", let commitment = parsed.commitments.first { commitments[event.sequence] = commitment }
+                        if parsed.action == "item.ingest", let commitment = parsed.commitments.first { result.commitments[event.sequence] = commitment }
                     }
                     let included = Set(events.map(\.sequence))
                     for item in manifest.items where !item.custodyEvents.allSatisfy(included.contains) {
@@ -376,14 +456,63 @@ public enum BundleVerifier {
                     custodyProblems.append("\(manifest.custody.events) is missing or malformed")
                 }
             } else {
-                custodyProblems.append("the checkpoint does not verify with the issuer key (\(verification))")
+                custodyProblems.append("the checkpoint does not verify (\(verification))")
             }
         } else {
             custodyProblems.append("\(manifest.custody.checkpoint) is missing or malformed")
         }
-        report.check("custody", custodyProblems.isEmpty, custodyProblems.isEmpty ? "every event is signed and in the signed checkpoint" : custodyProblems.joined(separator: "; "))
+        if custodyProblems.isEmpty == false { result.tree = nil }
+        report.check("custody", custodyProblems.isEmpty, custodyProblems.isEmpty ? "every event is in the checkpoint\(cosignedBy)" : custodyProblems.joined(separator: "; "))
+        return result
+    }
 
-        return commitments
+    /// The roles of the members who signed: those the kit pins, and those granted by governance entries whose
+    /// applying events are proven in the cosigned checkpoint (`custody/grants.json`). Adds a "role grants"
+    /// line when the bundle carries grants.
+    private static func provenRoles(_ members: [String: Member], manifest: BundleManifest, kit: RecipientKit?,
+                                    tree: (size: UInt64, root: [UInt8])?, grantReader: RoleGrantReader?,
+                                    into report: inout BundleReport) -> [String: String] {
+        guard let kit else { return [:] }
+        var roles = kit.releaseSignerRoles
+        guard let file = manifest.custody.grants, let bytes = content(members, file) else { return roles }
+        guard let grants = try? JSONDecoder().decode([RoleGrantProof].self, from: Data(bytes)) else {
+            report.check("role grants", false, "\(file) is malformed")
+            return roles
+        }
+        if grants.isEmpty { return roles }
+        var problems: [String] = []
+        var newest: [String: UInt64] = [:]
+        for grant in grants {
+            guard let tree, let grantReader else {
+                problems.append("\(grant.member): not verified (\(tree == nil ? "no checkpoint the pinned custodians cosigned" : "no reader of governance entries"))")
+                continue
+            }
+            guard let leaf = try? Base64.decode(grant.leaf), let event = try? AuditEvent(leaf: leaf), event.sequence == grant.sequence,
+                  let entry = try? Base64.decode(grant.entry) else {
+                problems.append("\(grant.member): the grant is malformed")
+                continue
+            }
+            let proof = grant.inclusionProof.compactMap { try? Hex.decode($0) }
+            guard proof.count == grant.inclusionProof.count,
+                  MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(leaf), leafIndex: event.sequence - 1, treeSize: tree.size, proof: proof, root: tree.root) else {
+                problems.append("\(grant.member): the grant's event is not in the cosigned checkpoint")
+                continue
+            }
+            guard Hex.encode(event.vaultID) == manifest.vault, ["governance.add-member", "governance.set-role"].contains(event.action),
+                  event.objects.count > 1, event.objects[1] == grant.member, event.governance?.head == SHA256Digest.hash(entry),
+                  let granted = grantReader(entry), granted.keyID == grant.member, granted.role == grant.role else {
+                problems.append("\(grant.member): the event and the entry do not grant it the role \(grant.role)")
+                continue
+            }
+            if newest[grant.member].map({ event.sequence > $0 }) ?? true {
+                newest[grant.member] = event.sequence
+                roles[grant.member] = grant.role
+            }
+        }
+        report.check("role grants", problems.isEmpty, problems.isEmpty
+                        ? "\(grants.count) role grant\(grants.count == 1 ? "" : "s") proven in the cosigned checkpoint"
+                        : problems.joined(separator: "; "))
+        return roles
     }
 
     /// Released originals: each opens the commitment of its ingest event.

@@ -176,7 +176,8 @@ extension Session {
     /// `disclose issue`: recomputes the plan and refuses if anything changed since approval; checks the
     /// approvals meet the policy (two-person rule, a protection officer where identities or sources are
     /// revealed, consent or a court order); builds the bundle (manifest and SHA256SUMS signed with minisign,
-    /// items, records, custody events with inclusion proofs under a checkpoint signed by the issuer, public keys,
+    /// items, records, custody events and role grants with inclusion proofs under a checkpoint the custodians
+    /// cosigned (`custodyUnderCheckpoint`), the issuer's and approvers' public keys,
     /// VERIFY.txt in English and Arabic) as a strict tar encrypted in age v1 to the recipient's keys.
     ///
     /// The file is written completely first (a partial file in the output folder, fsynced, put in place
@@ -212,7 +213,8 @@ extension Session {
         let items = try releaseUnchangedSinceApproval(request, approvedPlan, approvals: approvals, derivatives: derivatives)
         try checkApprovalsComplete(approvedPlan, approvals: approvals)
         let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
-        let custody = try custodyUnderCheckpoint(approvedPlan, planHash: request.planHash, issuedBefore: issuedBefore)
+        let custody = try custodyUnderCheckpoint(approvedPlan, planHash: request.planHash, issuedBefore: issuedBefore,
+                                                 signers: [identity.publicKey] + approverKeys)
         let issuedAt = issuedBefore?.issuedAt ?? Clock.nowMilliseconds()
         let bundleID = BundleLayout.bundleID(recipientCode: vault.state.recipientCodes[approvedPlan.recipient] ?? "R",
                                              bundleNumber: custody.bundleNumber)
@@ -321,45 +323,107 @@ extension Session {
         }
     }
 
-    /// The custody part of a bundle: a checkpoint signed now, the tree it commits to, the events with proofs,
-    /// and the bundle number the release gets (or got).
+    /// The custody part of a bundle: the custodian-cosigned checkpoint with the issuer's signature added, the
+    /// tree it commits to, the events and role grants with proofs, and the bundle number the release gets (or got).
     private struct Custody {
         var checkpointText: String
         var treeSize: UInt64
         var root: [UInt8]
         var events: [CustodyEvent]
+        var grants: [RoleGrantProof]
         var bundleNumber: Int
     }
 
-    /// Step 4: the audit events of these items and of this request, with inclusion proofs under a checkpoint
-    /// signed now (when written again: of the tree at the size recorded at issue), and the bundle number.
-    private func custodyUnderCheckpoint(_ approvedPlan: ReleasePlan, planHash: [UInt8], issuedBefore: IssueRecord?) throws -> Custody {
+    /// Step 4: the audit events of these items and of this request, and the governance entries that granted the
+    /// signers' roles, with inclusion proofs under the newest checkpoint that at least the threshold of current
+    /// custodians signed or cosigned (when written again: the one at the size recorded at issue, if kept), to
+    /// which the issuer adds its signature; and the bundle number. Each actor appears as its role then and a
+    /// pseudonym for this recipient (`Pseudonymiser`), never as a key (issue 16).
+    /// - Throws: `VaultError.notPermitted` when no such checkpoint covers every custody event of the items and
+    ///   every grant (naming the event and what to run); what `pseudonymKey` throws; database errors.
+    private func custodyUnderCheckpoint(_ approvedPlan: ReleasePlan, planHash: [UInt8], issuedBefore: IssueRecord?,
+                                        signers: [MemberPublicKey]) throws -> Custody {
         let planHashHex = Hex.encode(planHash)
         let itemSet = Set(approvedPlan.items.map(\.item))
+        let pseudonymKey = try self.pseudonymKey()
+        var pseudonyms = try Pseudonymiser(key: pseudonymKey.bytes, recipient: approvedPlan.recipient)
+        let state = vault.state
         return try vault.database.queue.read { db -> Custody in
             let tree = AuditLog.tree(db)
-            let current = try tree.size()
-            let size = min(issuedBefore?.checkpointSize ?? current, current)
-            let root = try tree.root(atSize: size)
-            let checkpoint = try SignedCheckpoint(signing: try Checkpoint(vaultID: vault.vaultID, size: size, rootHash: root), by: identity)
+            let history = try governanceHistory(db)
+            let stored = try cosignedCheckpoint(db, tree: tree, preferredSize: issuedBefore?.checkpointSize)
+            let size = stored.checkpoint.size, root = stored.checkpoint.rootHash
+            var signed = stored
+            try signed.merge(try SignedCheckpoint(signing: stored.checkpoint, by: identity))
+            let needCosign = "run amanah audit checkpoint, have \(state.threshold) custodian\(state.threshold == 1 ? "" : "s") run amanah audit cosign on it, and issue again"
             var events: [CustodyEvent] = []
+            var grantEvents: [String: AuditEvent] = [:]
+            let signerIDs = Set(signers.map(\.keyIDHex))
             let cursor = try AuditEventRow.inSequence(db)
             while let row = try cursor.next() {
-                guard UInt64(row.seq) <= size else { break }
                 guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { continue }
+                if ["governance.add-member", "governance.set-role"].contains(event.action), event.objects.count > 1, signerIDs.contains(event.objects[1]) {
+                    grantEvents[event.objects[1]] = event
+                }
                 // Custody is the item's ingest, its further deliveries and its re-encryption; earlier exports
-                // (and views) are another release's business and are left out (issue 16).
-                let relevant = event.objects.contains(where: itemSet.contains) && ["item.ingest", "item.source-add", "item.reencrypt"].contains(event.action)
-                    || event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex
-                guard relevant, let actor = vault.state.knownKeys[Hex.encode(event.actor)] else { continue }
+                // (and views) are another release's business and are left out (issue 16). This request's own
+                // events count when the checkpoint covers them.
+                let itemEvent = event.objects.contains(where: itemSet.contains) && ["item.ingest", "item.source-add", "item.reencrypt"].contains(event.action)
+                let requestEvent = event.action.hasPrefix("disclosure.") && event.objects.first == planHashHex
+                guard itemEvent || requestEvent else { continue }
+                guard event.sequence <= size else {
+                    if itemEvent {
+                        throw VaultError.notPermitted("custody event \(event.sequence) (\(event.action)) is newer than the newest checkpoint the custodians cosigned (\(size) events); \(needCosign)")
+                    }
+                    continue
+                }
                 let proof = try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size)
-                events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf), actorKey: actor.line,
+                let actorID = Hex.encode(event.actor)
+                let then = event.governance.flatMap { Int($0.length) < history.count ? history[Int($0.length)] : nil } ?? state
+                let role = then.isCustodian(actorID) ? "custodian" : then.role(of: actorID)?.rawValue ?? "member"
+                events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf),
+                                           actor: "\(role) \(try pseudonyms.pseudonym(for: "amanah-actor/" + actorID))",
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
             }
+            var grants: [RoleGrantProof] = []
+            for signer in signers.map(\.keyIDHex).sorted() {
+                // Members of the genesis have no grant entry: a recipient kit pins them.
+                guard let event = grantEvents[signer], let position = event.governance,
+                      let entry = try GovernanceRow.find(seq: Int64(position.length), db),
+                      let granted = GovernanceEntry.roleGrant(body: Array(entry.body)), granted.keyID == signer else { continue }
+                guard event.sequence <= size else {
+                    throw VaultError.notPermitted("the role of \(signer) was granted by event \(event.sequence), newer than the newest checkpoint the custodians cosigned (\(size) events); \(needCosign)")
+                }
+                grants.append(RoleGrantProof(member: signer, role: granted.role, entry: Base64.encode(Array(entry.body)), sequence: event.sequence,
+                                             leaf: Base64.encode(event.leaf),
+                                             inclusionProof: try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size).map(Hex.encode)))
+            }
             let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                                                       history: governanceHistory(db))
-            return Custody(checkpointText: checkpoint.text, treeSize: size, root: root, events: events, bundleNumber: number)
+                                                                                       history: history)
+            return Custody(checkpointText: signed.text, treeSize: size, root: root, events: events, grants: grants, bundleNumber: number)
         }
+    }
+
+    /// The newest stored checkpoint of this log that at least the threshold of current custodians signed or
+    /// cosigned; with `preferredSize` (a bundle written again), the one of that size when there is one.
+    /// - Throws: `VaultError.notPermitted` when there is none, saying what to run.
+    private func cosignedCheckpoint(_ db: Database, tree: MerkleTree<DatabaseMerkleNodeStore>, preferredSize: UInt64?) throws -> SignedCheckpoint {
+        let state = vault.state
+        let custodians = Set(state.custodians.map(\.keyIDHex))
+        var best: SignedCheckpoint?
+        for row in try CheckpointRow.bySizeAndRoot(db) {
+            guard row.size >= 0, let signed = try? SignedCheckpoint(parsing: row.note),
+                  case let .verified(verified) = signed.verify(vaultID: vault.vaultID, logSigners: Array(state.knownKeys.values), cosigners: state.custodians),
+                  (try? tree.root(atSize: signed.checkpoint.size)) == signed.checkpoint.rootHash else { continue }
+            let cosigned = Set(verified.cosignatures.map(\.cosigner.keyIDHex) + verified.logSigners.map(\.keyIDHex)).intersection(custodians)
+            guard cosigned.count >= state.threshold else { continue }
+            if let preferredSize, signed.checkpoint.size == preferredSize { return signed }
+            if best.map({ signed.checkpoint.size > $0.checkpoint.size }) ?? true { best = signed }
+        }
+        guard let best else {
+            throw VaultError.notPermitted("a bundle proves custody against a checkpoint that \(state.threshold) custodian\(state.threshold == 1 ? "" : "s") cosigned, and the vault keeps none; run amanah audit checkpoint, have \(state.threshold) custodian\(state.threshold == 1 ? "" : "s") run amanah audit cosign on it, and issue again")
+        }
+        return best
     }
 
     /// Step 5: the folders, and each item's file (streamed while the archive is written, checked against the
@@ -400,6 +464,7 @@ extension Session {
             BundleMember(name: BundleLayout.plan, content: .bytes(request.planBytes)),
             BundleMember(name: BundleLayout.custodyCheckpoint, content: .bytes(Array(custody.checkpointText.utf8))),
             BundleMember(name: BundleLayout.custodyEvents, content: .bytes(Array(try encoder.encode(custody.events)) + [0x0A])),
+            BundleMember(name: BundleLayout.custodyGrants, content: .bytes(Array(try encoder.encode(custody.grants)) + [0x0A])),
             BundleMember(name: BundleLayout.issuerMinisignKey,
                          content: .bytes(Array(try minisignKey.fileContents(untrustedComment: "amanah issuer \(issuerKey.keyIDHex)").utf8))),
             BundleMember(name: BundleLayout.issuerKey, content: .bytes(Array((issuerKey.line + "\n").utf8))),
@@ -435,7 +500,8 @@ extension Session {
                 .init(keyID: key.keyIDHex, publicKey: key.line, role: vault.state.role(of: key.keyIDHex)?.rawValue, signature: Base64.encode(signature.signature))
             },
             items: manifestItems,
-            custody: .init(checkpoint: BundleLayout.custodyCheckpoint, events: BundleLayout.custodyEvents, treeSize: custody.treeSize,
+            custody: .init(checkpoint: BundleLayout.custodyCheckpoint, events: BundleLayout.custodyEvents, grants: BundleLayout.custodyGrants,
+                           treeSize: custody.treeSize,
                            rootHash: Hex.encode(custody.root)))
     }
 

@@ -87,6 +87,18 @@ public struct GovernanceEntry: Sendable, Equatable {
         self.applierSignature = applierSignature
     }
 
+    /// The role an entry grants, for a bundle's proof of an approver's or issuer's role: the member's key id
+    /// (16 hex digits) and role when `body` is an entry adding a member or setting a member's role; nil for any
+    /// other entry or a body that does not parse. Checks no signature: the caller trusts the entry through the
+    /// audit event that binds its SHA-256 and the checkpoint that event is proven in.
+    public static func roleGrant(body: [UInt8]) -> (keyID: String, role: String)? {
+        guard let entry = try? GovernanceEntry(body: body) else { return nil }
+        switch entry.operation.change {
+        case let .addMember(key, role), let .setRole(key, role): return (key.keyIDHex, role.rawValue)
+        default: return nil
+        }
+    }
+
     /// Parses a stored body.
     /// - Throws: `VaultError.integrity` when malformed.
     init(body: [UInt8]) throws {

@@ -200,7 +200,7 @@ let crossUserToolsPresent = ProcessInfo.processInfo.environment["CI"] == "true"
         // minisign signatures (raw Ed25519 through the agent) verify with the stock tool and with amanah.
         try fixture.unpack()
         #expect(try runTool("minisign", ["-Vm", "SHA256SUMS", "-p", "../issuer.pub"], in: cli.folder + "/unpacked").0 == 0)
-        let verify = try cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let verify = try cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 

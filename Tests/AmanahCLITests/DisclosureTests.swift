@@ -53,6 +53,10 @@ struct DisclosureFixture {
                                      approvers: ["custodian-1", "custodian-2"], file: "recipient.json").status == 0)
         try vault.cli.write("basis.txt", "Request of the demo tribunal under rule 77 (test).\n")
         #expect(try vault.cli.run(["key", "export", "--minisign", "legal-officer.key", "-o", "issuer.pub"]).status == 0)
+        // What the tribunal pins at registration (issue 16), and a checkpoint the custodians cosigned.
+        let kit = try vault.run("custodian-1", ["recipient", "kit", "Demo Tribunal", "-o", "kit.json"])
+        #expect(kit.status == 0, "recipient kit: \(kit.stderr)")
+        try vault.cosignCheckpoint()
     }
 
     /// Proposes (legal officer), approves (second legal officer) and issues a bundle; returns issue's result.
@@ -94,10 +98,10 @@ struct DisclosureTests {
         #expect(sums.0 == 0, "\(sums.1)")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/items").sorted()
         #expect(files == ["DT-0001-0001.jpg", "DT-0001-0002.jpg"])
-        let verify = try fixture.vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let verify = try fixture.vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.hasSuffix("verified\n"))
-        let json = try fixture.vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub", "--json"])
+        let json = try fixture.vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub", "--kit", "kit.json", "--json"])
         #expect(json.status == 0)
         #expect((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["ok"] as? Bool == true)
         // No camera serial, owner name or GPS value of the originals in a tribunal-protected bundle.
@@ -127,7 +131,7 @@ struct DisclosureTests {
             let folder = base + "/" + name
             try FileManager.default.copyItem(atPath: base + "/unpacked", toPath: folder)
             try change(folder)
-            return try fixture.vault.cli.run(["bundle", "verify", name, "--issuer-key", "issuer.pub"])
+            return try fixture.vault.cli.run(["bundle", "verify", name, "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         }
         let flipped = try variant("flipped") { folder in
             var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/items/DT-0001-0001.jpg")))
@@ -156,7 +160,7 @@ struct DisclosureTests {
         var encrypted = Array(try fixture.vault.cli.read("bundle.tar.age"))
         encrypted[encrypted.count - 100] ^= 1
         try Data(encrypted).write(to: URL(fileURLWithPath: base + "/bad.tar.age"))
-        let bad = try fixture.vault.cli.run(["bundle", "verify", "bad.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let bad = try fixture.vault.cli.run(["bundle", "verify", "bad.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(bad.status == 3)
         // Another issuer key than the registered one.
         #expect(try fixture.vault.cli.run(["key", "export", "--minisign", "investigator.key", "-o", "other.pub"]).status == 0)
@@ -196,7 +200,7 @@ struct DisclosureTests {
         #expect(try fixture.vault.run("protection-officer", ["disclose", "approve", "full.json", "--yes"]).status == 0)
         let issued = try fixture.vault.run("legal-officer", ["disclose", "issue", "full.json", "-o", "full.tar.age"])
         #expect(issued.status == 0, "\(issued.stderr)")
-        let verify = try fixture.vault.cli.run(["bundle", "verify", "full.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let verify = try fixture.vault.cli.run(["bundle", "verify", "full.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("2 released originals match their ingest commitments"))
         try fixture.unpack("full.tar.age", into: "full")

@@ -97,7 +97,7 @@ struct OutputWriteTests {
     }
 
     func verify(_ fixture: DisclosureFixture, _ bundle: String) throws -> CLIHarness.Result {
-        try fixture.vault.cli.run(["bundle", "verify", bundle, "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        try fixture.vault.cli.run(["bundle", "verify", bundle, "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
     }
 
     func auditLines(_ fixture: VaultFixture, action: String) throws -> [String] {

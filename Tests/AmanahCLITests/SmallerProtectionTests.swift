@@ -97,7 +97,7 @@ struct RegionReasonTests {
         let manifest = String(decoding: try #require(FileManager.default.contents(atPath: folder + "/manifest.json")), as: UTF8.self)
         #expect(manifest.contains("\"code\":\"A\"") || manifest.contains("\"code\" : \"A\""), "\(manifest.prefix(2000))")
         #expect(manifest.contains("witness identity"), "the category's description names what was masked")
-        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
     }
 }

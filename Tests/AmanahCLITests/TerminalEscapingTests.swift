@@ -82,7 +82,7 @@ struct TerminalEscapingTests {
                                                                             "hostile-basis.txt", "-o", "req.json"])))
         outputs.append(("disclose approve", try vault.run("legal-officer-2", ["disclose", "approve", "req.json", "--yes"])))
         outputs.append(("disclose issue", try vault.run("legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"])))
-        outputs.append(("bundle verify", try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])))
+        outputs.append(("bundle verify", try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])))
         for (step, result) in outputs {
             #expect(raw(result.stdout).isEmpty, "\(step) stdout: \(raw(result.stdout))")
             #expect(raw(result.stderr).isEmpty, "\(step) stderr: \(raw(result.stderr))")

@@ -82,6 +82,18 @@ struct VaultFixture {
         return try run(applier, ["op", "apply", file])
     }
 
+    /// Makes a checkpoint of the audit log as `signer` and has each of `cosigners` cosign it, so that a bundle
+    /// issued next can prove custody against it (issue 16: a checkpoint the custodians cosigned).
+    func cosignCheckpoint(signer: String = "custodian-1", cosigners: [String] = ["custodian-2"], file: String = "checkpoint.txt") throws {
+        let made = try run(signer, ["audit", "checkpoint"])
+        #expect(made.status == 0, "audit checkpoint: \(made.stderr)")
+        try cli.write(file, made.stdout)
+        for cosigner in cosigners {
+            let cosigned = try run(cosigner, ["audit", "cosign", file])
+            #expect(cosigned.status == 0, "audit cosign by \(cosigner): \(cosigned.stderr)")
+        }
+    }
+
     func cleanup() { cli.cleanup() }
 }
 

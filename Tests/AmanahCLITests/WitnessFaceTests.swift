@@ -146,7 +146,7 @@ struct OriginalAsDerivativeTests {
         #expect(try fixture.disclose().status == 0)
         try fixture.unpack()
         let folder = vault.cli.folder + "/unpacked"
-        let clean = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub"])
+        let clean = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(clean.status == 0 && !clean.stdout.contains("claims to be a fresh derivative"), "\(clean.stdout)")
         // The camera original (EXIF with GPS) in place of DT-0001-0001, the manifest's hash and size made to match.
         let original = try Data(contentsOf: URL(fileURLWithPath: samplePhotos.first { $0.hasSuffix("DSCN0010.jpg") }!))
@@ -156,7 +156,7 @@ struct OriginalAsDerivativeTests {
         let first = (object["items"] as! [[String: Any]])[0]
         manifest = manifest.replacingOccurrences(of: first["sha256"] as! String, with: Hex.encode(SHA256Digest.hash(Array(original))))
         try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/manifest.json"))
-        let verified = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub"])
+        let verified = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verified.status == 3)
         #expect(verified.stdout.contains("DT-0001-0001: claims to be a fresh derivative, but"), "\(verified.stdout)")
     }
@@ -177,7 +177,7 @@ struct CustodyScopeTests {
         let events = String(decoding: try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/unpacked/custody/events.json")), as: UTF8.self)
         #expect(events.contains("item.ingest"), "\(events.prefix(500))")
         #expect(!events.contains("item.export"), "an earlier export is in the custody record")
-        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub"])
+        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verified.status == 0, "\(verified.stdout)")
     }
 }

@@ -20,6 +20,7 @@ import VaultDisclosure
             "profile: tribunal\\u{2028}verified",
             "vault: v\\u{200B}v",
             "issuer: abcd\\u{0085}",
+            "recipient kit: none given (approvals and custody cannot be verified)",
             "approved by: legal\\u{2066}officer",
             "items: 0",
             "NOT VERIFIED",

@@ -7,6 +7,7 @@ internal import Vault
 internal import VaultCrypto
 internal import VaultFormats
 internal import VaultImaging
+import VaultGovernance
 
 struct Disclose: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -111,6 +112,38 @@ struct DiscloseIssue: ParsableCommand {
     }
 }
 
+struct RecipientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "recipient", abstract: "What a registered recipient receives.",
+                                                    subcommands: [RecipientKitCommand.self])
+}
+
+struct RecipientKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kit", abstract: "Write the kit a recipient pins at registration (vault id, custodians, release signers).",
+        discussion: """
+            The kit (JSON, public keys only) is what `amanah bundle verify --kit FILE` chains approvals and custody \
+            to: the vault id, the custodians and how many of them must cosign a checkpoint, and the members whose \
+            role may issue or approve a release, with their roles. Hand it over out of band and have the recipient \
+            compare the fingerprint printed on standard error (read it aloud, or on paper). A custodian or a member \
+            who may disclose writes it.
+            """)
+    @Argument(help: ArgumentHelp("The registered recipient.", valueName: "NAME")) var name: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the kit (must not exist).", valueName: "FILE")) var output: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        if DurableFile.exists(output) { throw CLIError("\(output) exists; not overwriting it") }
+        let session = try options.openSession()
+        let bytes = try session.recipientKit(name).encoded()
+        do {
+            try DurableFile.write(to: output, mode: 0o644, overwrite: false) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+        } catch { throw CLIError("cannot write \(output): \(error)") }
+        rememberState(session.vault)
+        Terminal.message("recipient kit for \(name) written to \(output)")
+        Terminal.message("fingerprint: \(RecipientKit.fingerprint(of: bytes))")
+    }
+}
+
 struct Bundle: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Disclosure bundles.", subcommands: [BundleVerify.self])
 }
@@ -118,10 +151,11 @@ struct Bundle: ParsableCommand {
 struct BundleVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a bundle without a vault (encrypted, or an extracted folder).",
-        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Exit status 3 on any problem.")
+        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Approvals and custody count only when they chain to the recipient kit (--kit): the approvers' and issuer's roles pinned by it or granted by entries proven in a checkpoint the pinned custodians cosigned. Without a kit the verdict is NOT VERIFIED. Exit status 3 on any problem.")
     @Argument(help: ArgumentHelp("BUNDLE.tar.age, or an extracted bundle folder.", valueName: "BUNDLE")) var bundle: String
     @Option(name: [.customShort("i"), .customLong("identity")], help: ArgumentHelp("The recipient's age identity file (AGE-SECRET-KEY-1...).", valueName: "AGE_IDENTITY_FILE")) var identity: String?
     @Option(name: .customLong("issuer-key"), help: ArgumentHelp("The issuer's minisign public key, as registered (amanah key export --minisign).", valueName: "KEY")) var issuerKey: String?
+    @Option(name: .customLong("kit"), help: ArgumentHelp("The recipient kit received at registration (amanah recipient kit); without it approvals and custody are not verified.", valueName: "FILE")) var kitFile: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -130,17 +164,26 @@ struct BundleVerify: ParsableCommand {
             let bytes = try DurableFile.readAll(issuerKey, limit: 64 << 10)
             do { key = try MinisignPublicKey(fileContents: bytes) } catch { throw CLIError("\(issuerKey): \(error)") }
         }
+        var kit: RecipientKit? = nil
+        var kitFingerprint: String? = nil
+        if let kitFile {
+            let bytes = try DurableFile.readAll(kitFile, limit: RecipientKit.maximumSize)
+            do { kit = try RecipientKit.parse(bytes, source: kitFile) } catch { throw CLIError("\(error)") }
+            kitFingerprint = RecipientKit.fingerprint(of: bytes)
+        }
+        let grantReader: BundleVerifier.RoleGrantReader = { GovernanceEntry.roleGrant(body: $0) }
         var isFolder: ObjCBool = false
-        let report: BundleReport
+        var report: BundleReport
         if FileManager.default.fileExists(atPath: bundle, isDirectory: &isFolder), isFolder.boolValue {
-            report = try verificationFailure { try BundleVerifier.verify(folder: bundle, issuerKey: key) }
+            report = try verificationFailure { try BundleVerifier.verify(folder: bundle, issuerKey: key, kit: kit, grantReader: grantReader) }
         } else {
             guard let identity else { throw CLIError("an encrypted bundle needs the recipient's age identity", hint: "pass -i AGE_IDENTITY_FILE", exitCode: CLIError.usage) }
             let contents = try DurableFile.readSecret(identity, limit: 1 << 20)
             let identities: [AgeX25519Identity]
             do { identities = try AgeIdentityFile.parse(contents) } catch { throw CLIError("\(identity): \(error)") }
-            report = try verificationFailure { try BundleVerifier.verify(encrypted: bundle, identities: identities, issuerKey: key) }
+            report = try verificationFailure { try BundleVerifier.verify(encrypted: bundle, identities: identities, issuerKey: key, kit: kit, grantReader: grantReader) }
         }
+        report.kit = kitFingerprint
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

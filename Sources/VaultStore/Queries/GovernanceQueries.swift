@@ -22,6 +22,12 @@ extension GovernanceRow {
     public static func hash(at seq: Int64, _ db: Database) throws -> Data? {
         try Data.fetchOne(db, sql: "SELECT hash FROM governance WHERE seq = ?", arguments: [seq])
     }
+
+    /// Entry `seq`, nil when there is no such entry.
+    /// - Throws: database errors.
+    public static func find(seq: Int64, _ db: Database) throws -> GovernanceRow? {
+        try GovernanceRow.filter(Columns.seq == seq).fetchOne(db)
+    }
 }
 
 /// Typed reads of `compartment` (`CompartmentRow`), the compartment public keys per generation.

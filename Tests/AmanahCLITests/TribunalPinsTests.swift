@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import VaultAudit
+import VaultCrypto
+import VaultDisclosure
+import VaultFormats
+
+/// Issue 16 ("what a tribunal can check"): one issuer built a bundle signed by itself and by a key it had made a
+/// second earlier and labelled "protection-officer", under a checkpoint it signed alone, and every check said
+/// ok. Approvals and custody now count only when they chain to the recipient kit pinned at registration
+/// (`amanah recipient kit`, `bundle verify --kit`).
+@Suite(.enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct TribunalPinsTests {
+    /// Rewrites `manifest.json` with `change`, then re-signs it and `SHA256SUMS` as the issuer would.
+    static func reissueAsIssuer(_ fixture: DisclosureFixture, folder: String, change: (inout [String: Any]) throws -> Void) throws {
+        let base = fixture.vault.cli.folder + "/" + folder
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: base + "/manifest.json"))) as! [String: Any]
+        try change(&manifest)
+        let manifestBytes = Array(try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [0x0A]
+        try Data(manifestBytes).write(to: URL(fileURLWithPath: base + "/manifest.json"))
+        var sums = ""
+        let files = FileManager.default.enumerator(atPath: base)!.compactMap { $0 as? String }.filter { name in
+            var folder: ObjCBool = false
+            FileManager.default.fileExists(atPath: base + "/" + name, isDirectory: &folder)
+            return !folder.boolValue && !["SHA256SUMS", "SHA256SUMS.minisig", "manifest.json.minisig"].contains(name)
+        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for name in files { sums += "\(try sha256Hex(of: base + "/" + name))  \(name)\n" }
+        try Data(sums.utf8).write(to: URL(fileURLWithPath: base + "/SHA256SUMS"))
+        let issuer = try KeyFile.unlock(Array(fixture.vault.cli.read("legal-officer.key")), passphrase: passphrase("legal-officer"))
+        for (file, bytes) in [("SHA256SUMS", Array(sums.utf8)), ("manifest.json", manifestBytes)] {
+            let signature = try MinisignSignature.sign(message: bytes, identity: issuer, trustedComment: "forged")
+            try Data(signature.fileContents).write(to: URL(fileURLWithPath: base + "/" + file + ".minisig"))
+        }
+    }
+
+    @Test func anApprovalByAKeyTheIssuerMadeIsNotVerified() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        // The issuer makes a key, calls it a protection officer, and signs the release plan with it in place of
+        // the second legal officer.
+        let fake = try vault.cli.makeIdentity("fake-protection-officer")
+        let fakeIdentity = try KeyFile.unlock(Array(vault.cli.read("fake-protection-officer.key")), passphrase: passphrase("fake-protection-officer"))
+        let plan = Array(try vault.cli.read("unpacked/request/plan.json"))
+        let signature = fakeIdentity.sign(ReleasePlan.approvalMessage(planHash: SHA256Digest.hash(plan)), context: .disclosure)
+        let fakeKey = try MemberPublicKey(line: fake)
+        try Self.reissueAsIssuer(fixture, folder: "unpacked") { manifest in
+            var approvals = manifest["approvals"] as! [[String: Any]]
+            approvals[approvals.count - 1] = ["keyID": fakeKey.keyIDHex, "publicKey": fake, "role": "protection-officer",
+                                              "signature": Base64.encode(signature)]
+            manifest["approvals"] = approvals
+        }
+        // Without the kit, what the stock tools check passes: the forgery is in what they cannot see.
+        let folder = vault.cli.folder + "/unpacked"
+        #expect(try runTool("minisign", ["-Vm", "manifest.json", "-p", "../issuer.pub"], in: folder).0 == 0)
+        #expect(try runTool("sha256sum", ["-c", "SHA256SUMS"], in: folder).0 == 0)
+        let withoutKit = try vault.cli.run(["bundle", "verify", "unpacked", "--issuer-key", "issuer.pub"])
+        #expect(withoutKit.status == 3 && withoutKit.stdout.contains("FAIL approvals:") && withoutKit.stdout.contains("no recipient kit (--kit)"),
+                "\(withoutKit.stdout)")
+        let verified = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(verified.status == 3, "\(verified.stdout)")
+        #expect(verified.stdout.contains("not verified: the approver \(fakeKey.keyIDHex) is neither pinned by the kit nor granted a role"), "\(verified.stdout)")
+        #expect(verified.stdout.hasSuffix("NOT VERIFIED\n"))
+        // A kit pins the issuer too: a bundle issued by a key the kit does not know is refused as well.
+        try Self.reissueAsIssuer(fixture, folder: "unpacked") { manifest in
+            manifest["issuer"] = ["keyID": fakeKey.keyIDHex, "publicKey": fake, "role": "legal-officer"]
+        }
+        let otherIssuer = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(otherIssuer.status == 3 && otherIssuer.stdout.contains("FAIL issuer key: not verified: the issuer \(fakeKey.keyIDHex)"), "\(otherIssuer.stdout)")
+    }
+
+    @Test func aCheckpointTheIssuerSignedAloneIsNotCustody() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let clean = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(clean.status == 0 && clean.stdout.contains("ok   custody: every event is in the checkpoint cosigned by 2 of the 2 pinned custodians"), "\(clean.stdout)")
+        #expect(clean.stdout.contains("recipient kit: "), "\(clean.stdout)")
+        // The issuer replaces the checkpoint with one it signed alone (over the same tree): the custodians'
+        // cosignatures are what a tribunal relies on.
+        let checkpoint = try SignedCheckpoint(parsing: Array(vault.cli.read("unpacked/custody/checkpoint.txt"))).checkpoint
+        let issuer = try KeyFile.unlock(Array(vault.cli.read("legal-officer.key")), passphrase: passphrase("legal-officer"))
+        try Data(try SignedCheckpoint(signing: checkpoint, by: issuer).text.utf8).write(to: URL(fileURLWithPath: vault.cli.folder + "/unpacked/custody/checkpoint.txt"))
+        try Self.reissueAsIssuer(fixture, folder: "unpacked") { _ in }
+        let forged = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(forged.status == 3 && forged.stdout.contains("FAIL custody: the checkpoint carries the signatures of 0 of the pinned custodians, 2 needed"), "\(forged.stdout)")
+        // A kit for another recipient does not verify this bundle.
+        var kit = try JSONSerialization.jsonObject(with: Data(vault.cli.read("kit.json"))) as! [String: Any]
+        kit["recipient"] = "Other Court"
+        try JSONSerialization.data(withJSONObject: kit).write(to: URL(fileURLWithPath: vault.cli.folder + "/other-kit.json"))
+        let other = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--kit", "other-kit.json"])
+        #expect(other.status == 3 && other.stdout.contains("FAIL recipient kit: the kit is for Other Court"), "\(other.stdout)")
+    }
+
+    @Test func anApproverAddedAfterTheKitIsProvenByItsGrant() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        // A protection officer joins after the tribunal received its kit, and approves in place of the second
+        // legal officer.
+        let newcomer = try vault.cli.makeIdentity("new-legal-officer")
+        #expect(try vault.governance(["add-member", newcomer, "--role", "legal-officer"], approvers: ["custodian-1", "custodian-2"]).status == 0)
+        let proposed = try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected", "--case", "C-1",
+                                                       "--basis-file", "basis.txt", "-o", "req.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        #expect(try vault.run("new-legal-officer", ["disclose", "approve", "req.json", "--yes"]).status == 0)
+        // The grant is newer than the cosigned checkpoint: issue says what to do.
+        let early = try vault.run("legal-officer", ["disclose", "issue", "req.json", "-o", "early.tar.age"])
+        #expect(early.status != 0 && early.stderr.contains("was granted by event") && early.stderr.contains("amanah audit cosign"), "\(early.stderr)")
+        try vault.cosignCheckpoint(file: "checkpoint-2.txt")
+        #expect(try vault.run("legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"]).status == 0)
+        let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--kit", "kit.json"])
+        #expect(verified.status == 0 && verified.stdout.contains("ok   role grants: 1 role grant proven in the cosigned checkpoint"), "\(verified.stdout)")
+        // The grant made to say "protection-officer" no longer matches its entry.
+        try fixture.unpack()
+        let grantsPath = vault.cli.folder + "/unpacked/custody/grants.json"
+        let grants = String(decoding: try Data(contentsOf: URL(fileURLWithPath: grantsPath)), as: UTF8.self)
+        try Data(grants.replacingOccurrences(of: "\"legal-officer\"", with: "\"protection-officer\"").utf8).write(to: URL(fileURLWithPath: grantsPath))
+        try Self.reissueAsIssuer(fixture, folder: "unpacked") { manifest in
+            var approvals = manifest["approvals"] as! [[String: Any]]
+            for index in approvals.indices where approvals[index]["keyID"] as? String == (try? MemberPublicKey(line: newcomer))?.keyIDHex {
+                approvals[index]["role"] = "protection-officer"
+            }
+            manifest["approvals"] = approvals
+        }
+        let forged = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(forged.status == 3 && forged.stdout.contains("FAIL role grants:") && forged.stdout.contains("do not grant it the role protection-officer"), "\(forged.stdout)")
+    }
+}
