@@ -29,6 +29,16 @@ import VaultCrypto
 /// ```
 /// entry hash         32 bytes  SHA-256 of the entry's encoding
 /// ```
+/// Version 4 (written since issue 16) blinds the actor, so that an event proven to a recipient in a bundle does
+/// not name its actor's key: version byte 0x04, and in place of the 8-byte actor a 32-byte commitment
+/// ```
+/// actor commitment   32 bytes  SHA-256("amanah/v1/actor" ‖ 0x00 ‖ actor key id (8) ‖ opening (16 random bytes))
+/// ```
+/// then the fields of versions 1 and 2 (governance position required), then an entry flag (1 byte, 0 or 1) and
+/// the entry hash when 1. The vault stores `leaf ‖ actor key id (8) ‖ opening (16)` (`storedLeaf`); parsing
+/// a stored leaf checks the actor against its commitment. A leaf without that tail (as a bundle carries it)
+/// parses with an empty `actor`: its signature cannot be checked by whoever does not know the actor.
+///
 /// The actor signs `amanah/v1/audit-event\0 ‖ encoding`; the leaf is `encoding ‖ signature (64 bytes)` and
 /// its hash is SHA-256(0x00 ‖ leaf) as RFC 6962 §2.1 defines.
 public struct AuditEvent: Equatable, Sendable {
@@ -38,6 +48,10 @@ public struct AuditEvent: Equatable, Sendable {
     public static let versionWithGovernance: UInt8 = 2
     /// Encoding version of an event with a governance position and an index entry's hash.
     public static let versionWithEntry: UInt8 = 3
+    /// Encoding version of an event whose actor is blinded by a commitment (written by this code).
+    public static let versionWithBlindedActor: UInt8 = 4
+    /// Bytes after the leaf of a stored version 4 event: actor key id (8) ‖ opening (16).
+    public static let storedActorLength = 24
 
     /// Where in the governance chain an event was written: the chain's length (entries after the genesis) and
     /// the hash of its newest entry (the vault id when there are none), both as the writer verified them.
@@ -64,6 +78,11 @@ public struct AuditEvent: Equatable, Sendable {
     public var entry: [UInt8]?
     /// Ed25519 signature (64 bytes) by the actor over the encoding; empty until signed.
     public var signature: [UInt8]
+    /// Version 4: the commitment (32 bytes) that stands for the actor in the encoding; nil for versions 1–3.
+    public var actorCommitment: [UInt8]?
+    /// Version 4: the 16 random bytes the commitment hides the actor with; nil for versions 1–3 and for a
+    /// version 4 leaf read without its stored tail (then `actor` is empty).
+    public var actorOpening: [UInt8]?
 
     public init(vaultID: [UInt8], sequence: UInt64, time: Int64, actor: [UInt8], action: String, objects: [String],
                 policyHash: [UInt8]?, commitments: [[UInt8]], previousLeafHash: [UInt8], governance: GovernancePosition? = nil,
@@ -82,15 +101,36 @@ public struct AuditEvent: Equatable, Sendable {
         self.signature = signature
     }
 
+    /// The commitment of version 4 events to actor `keyID` (8 bytes) with `opening` (16 bytes), 32 bytes.
+    public static func actorCommitment(keyID: [UInt8], opening: [UInt8]) -> [UInt8] {
+        precondition(keyID.count == 8 && opening.count == 16, "bad actor or opening length")
+        return SHA256Digest.hash(Array("amanah/v1/actor".utf8) + [0] + keyID + opening)
+    }
+
+    /// Makes this a version 4 event: the actor is replaced in the encoding by its commitment with `opening`
+    /// (16 random bytes). Call before signing; needs a governance position.
+    public mutating func blindActor(opening: [UInt8]) {
+        precondition(governance != nil, "a version 4 event names its governance position")
+        actorOpening = opening
+        actorCommitment = AuditEvent.actorCommitment(keyID: actor, opening: opening)
+    }
+
+    /// The version byte this event encodes with.
+    var version: UInt8 {
+        actorCommitment != nil ? AuditEvent.versionWithBlindedActor
+            : entry != nil ? AuditEvent.versionWithEntry : governance == nil ? AuditEvent.version : AuditEvent.versionWithGovernance
+    }
+
     /// The canonical encoding without the signature (the bytes the actor signs, after the context).
     public var unsignedEncoding: [UInt8] {
-        precondition(vaultID.count == 32 && actor.count == 8 && previousLeafHash.count == 32, "bad field length")
+        precondition(vaultID.count == 32 && previousLeafHash.count == 32, "bad field length")
+        precondition(actorCommitment != nil ? actorCommitment!.count == 32 && governance != nil : actor.count == 8, "bad actor")
         precondition(entry == nil || governance != nil, "an event with an entry names its governance position")
-        var out: [UInt8] = [entry != nil ? AuditEvent.versionWithEntry : governance == nil ? AuditEvent.version : AuditEvent.versionWithGovernance]
+        var out: [UInt8] = [version]
         out.append(contentsOf: vaultID)
         out.appendBigEndian(sequence)
         out.appendBigEndian(UInt64(bitPattern: time))
-        out.append(contentsOf: actor)
+        out.append(contentsOf: actorCommitment ?? actor)
         out.appendLengthPrefixed(action)
         out.appendBigEndian32(UInt32(objects.count))
         for object in objects { out.appendLengthPrefixed(object) }
@@ -112,6 +152,7 @@ public struct AuditEvent: Equatable, Sendable {
             out.appendBigEndian(governance.length)
             out.append(contentsOf: governance.head)
         }
+        if actorCommitment != nil { out.append(entry == nil ? 0 : 1) }
         if let entry {
             precondition(entry.count == 32, "entry hash must be 32 bytes")
             out.append(contentsOf: entry)
@@ -121,6 +162,17 @@ public struct AuditEvent: Equatable, Sendable {
 
     /// The Merkle leaf: encoding ‖ signature.
     public var leaf: [UInt8] { unsignedEncoding + signature }
+
+    /// What the vault stores: the leaf, and for version 4 the actor key id and opening after it.
+    public var storedLeaf: [UInt8] {
+        guard let actorOpening, actorCommitment != nil else { return leaf }
+        return leaf + actor + actorOpening
+    }
+
+    /// The Merkle leaf of a stored leaf (`storedLeaf`): without the actor tail of a version 4 event.
+    public static func merkleLeaf(stored bytes: [UInt8]) -> [UInt8] {
+        bytes.first == versionWithBlindedActor && bytes.count > storedActorLength ? Array(bytes.dropLast(storedActorLength)) : bytes
+    }
 
     /// RFC 6962 leaf hash: SHA-256(0x00 ‖ leaf), 32 bytes.
     public var leafHash: [UInt8] { MerkleHash.leaf(leaf) }
@@ -144,20 +196,26 @@ public struct AuditEvent: Equatable, Sendable {
         publicKey.keyID == actor && publicKey.verify(signature, message: unsignedEncoding, context: .auditEvent)
     }
 
-    /// Parses a leaf (encoding ‖ signature). Parse-then-serialise reproduces the input exactly.
+    /// Parses a leaf (encoding ‖ signature), or a stored leaf (`storedLeaf`: a version 4 leaf followed by its
+    /// actor and opening). Parse-then-serialise reproduces the input exactly (`leaf` or `storedLeaf`).
     /// - Throws: `AuditError.malformedEvent` naming the field that is wrong (including a sequence of 0, which
-    ///   has no leaf index).
+    ///   has no leaf index, and a stored actor that does not match its commitment).
     public init(leaf bytes: [UInt8]) throws {
         var reader = ByteReader(bytes)
         let version = try reader.byte("version")
-        guard [AuditEvent.version, AuditEvent.versionWithGovernance, AuditEvent.versionWithEntry].contains(version) else {
+        guard [AuditEvent.version, AuditEvent.versionWithGovernance, AuditEvent.versionWithEntry, AuditEvent.versionWithBlindedActor].contains(version) else {
             throw AuditError.malformedEvent("unsupported version")
         }
         vaultID = try reader.bytes(32, "vault id")
         sequence = try reader.uint64("sequence")
         guard sequence >= 1 else { throw AuditError.malformedEvent("sequence must start at 1") }
         time = Int64(bitPattern: try reader.uint64("time"))
-        actor = try reader.bytes(8, "actor")
+        if version == AuditEvent.versionWithBlindedActor {
+            actorCommitment = try reader.bytes(32, "actor commitment")
+            actor = []
+        } else {
+            actor = try reader.bytes(8, "actor")
+        }
         action = try reader.string("action")
         let objectCount = try reader.uint32("object count")
         guard objectCount <= 100_000 else { throw AuditError.malformedEvent("too many objects") }
@@ -177,8 +235,25 @@ public struct AuditEvent: Equatable, Sendable {
         } else {
             governance = nil
         }
-        entry = version == AuditEvent.versionWithEntry ? try reader.bytes(32, "entry hash") : nil
+        if version == AuditEvent.versionWithBlindedActor {
+            switch try reader.byte("entry flag") {
+            case 0: entry = nil
+            case 1: entry = try reader.bytes(32, "entry hash")
+            default: throw AuditError.malformedEvent("entry flag must be 0 or 1")
+            }
+        } else {
+            entry = version == AuditEvent.versionWithEntry ? try reader.bytes(32, "entry hash") : nil
+        }
         signature = try reader.bytes(64, "signature")
+        if version == AuditEvent.versionWithBlindedActor, !reader.isAtEnd {
+            let keyID = try reader.bytes(8, "stored actor")
+            let opening = try reader.bytes(16, "stored actor opening")
+            guard AuditEvent.actorCommitment(keyID: keyID, opening: opening) == actorCommitment else {
+                throw AuditError.malformedEvent("the stored actor does not match its commitment")
+            }
+            actor = keyID
+            actorOpening = opening
+        }
         guard reader.isAtEnd else { throw AuditError.malformedEvent("trailing bytes") }
     }
 }

@@ -176,8 +176,10 @@ public enum BundleVerifier {
         return member
     }
 
-    /// Reads the member (key id hex) and role a governance entry's body grants; nil when it grants none.
-    public typealias RoleGrantReader = @Sendable ([UInt8]) -> (keyID: String, role: String)?
+    /// Reads the member key and role a governance entry's body grants, given the vault id and the pinned
+    /// custodians and threshold whose approvals it must carry (`GovernanceEntry.verifiedRoleGrant`); nil when it
+    /// grants none or no quorum of them signed it.
+    public typealias RoleGrantReader = @Sendable (_ entry: [UInt8], _ vaultID: [UInt8], _ custodians: [MemberPublicKey], _ threshold: Int) -> (key: MemberPublicKey, role: String)?
 
     /// Checks a bundle's members, in named steps: the manifest, the kit, the custody proofs against the
     /// custodian-cosigned checkpoint, the roles of the signers, the issuer key, both signatures, `SHA256SUMS`
@@ -197,7 +199,7 @@ public enum BundleVerifier {
         checkSignatures(members, issuerKey: issuerKey, into: &report)
         checkChecksums(members, into: &report)
         checkItems(members, manifest: manifest, into: &report)
-        checkPlanAndApprovals(members, manifest: manifest, kit: kit, roles: roles, into: &report)
+        checkPlanAndApprovals(members, manifest: manifest, kit: kit, roles: roles, custody: custody, into: &report)
         checkCommitments(manifest: manifest, ingestCommitments: custody.commitments, into: &report)
         return report
     }
@@ -236,7 +238,7 @@ public enum BundleVerifier {
     /// `--issuer-key` given as well must be the same key). Without one: the key registered out of band
     /// (`given`), or (reported as unverified) the copy in the bundle; nil when there is none at all.
     private static func checkIssuerKey(_ members: [String: Member], manifest: BundleManifest, issuer: MemberPublicKey?,
-                                       given: MinisignPublicKey?, kit: RecipientKit?, roles: [String: String],
+                                       given: MinisignPublicKey?, kit: RecipientKit?, roles: [String: PinnedRole],
                                        into report: inout BundleReport) -> MinisignPublicKey? {
         report.issuer = issuer.map { "\($0.keyIDHex) (\($0.fingerprint))" }
         if kit != nil {
@@ -245,7 +247,7 @@ public enum BundleVerifier {
                 return nil
             }
             let key = MinisignPublicKey(member: issuer)
-            guard let role = roles[issuer.keyIDHex] else {
+            guard let role = roles[issuer.keyIDHex].flatMap({ $0.key == issuer ? $0.role : nil }) else {
                 report.check("issuer key", false, "not verified: the issuer \(issuer.keyIDHex) is neither pinned by the kit nor granted a role by an entry proven in the cosigned checkpoint")
                 return key
             }
@@ -333,13 +335,32 @@ public enum BundleVerifier {
         let itemFiles = Set(members.keys.filter(BundleLayout.isItemFile))
         let extraItems = itemFiles.subtracting(seenFiles)
         if !extraItems.isEmpty { itemProblems.append("files not in the manifest: " + extraItems.sorted().joined(separator: ", ")) }
+        // Every file has its place: a record under its production number (kept, so its hash is checked against
+        // the plan), and nothing the layout does not name, however SHA256SUMS lists it.
+        for item in manifest.items {
+            if item.record != BundleLayout.recordFile(productionNumber: item.productionNumber) {
+                itemProblems.append("\(item.productionNumber): its record is \(item.record), not \(BundleLayout.recordFile(productionNumber: item.productionNumber))")
+            } else if members[item.record] != nil && members[item.record]?.content == nil {
+                itemProblems.append("\(item.productionNumber): its record could not be read")
+            }
+        }
+        if manifest.plan != BundleLayout.plan || manifest.custody.checkpoint != BundleLayout.custodyCheckpoint
+            || manifest.custody.events != BundleLayout.custodyEvents || (manifest.custody.grants ?? BundleLayout.custodyGrants) != BundleLayout.custodyGrants {
+            itemProblems.append("the manifest names its plan or custody files outside the bundle's layout")
+        }
+        var allowed: Set<String> = [BundleLayout.manifest, BundleLayout.manifestSignature, BundleLayout.checksums, BundleLayout.checksumsSignature,
+                                    BundleLayout.verifyInstructions, BundleLayout.plan, BundleLayout.custodyCheckpoint, BundleLayout.custodyEvents,
+                                    BundleLayout.custodyGrants, BundleLayout.issuerMinisignKey, BundleLayout.issuerKey, BundleLayout.approverKeys]
+        for item in manifest.items { allowed.insert(item.file); allowed.insert(BundleLayout.recordFile(productionNumber: item.productionNumber)) }
+        let outside = Set(members.keys).subtracting(allowed).subtracting(extraItems)
+        if !outside.isEmpty { itemProblems.append("files outside the bundle's layout: " + outside.sorted().joined(separator: ", ")) }
         report.check("items", itemProblems.isEmpty, itemProblems.isEmpty ? "\(manifest.items.count) items match the manifest" : itemProblems.joined(separator: "; "))
 
     }
 
     /// The release plan (the approved files, records and masks) and the signatures of its approvals.
     private static func checkPlanAndApprovals(_ members: [String: Member], manifest: BundleManifest, kit: RecipientKit?,
-                                              roles: [String: String], into report: inout BundleReport) {
+                                              roles: [String: PinnedRole], custody: CustodyResult, into report: inout BundleReport) {
         if let planBytes = content(members, manifest.plan), Hex.encode(SHA256Digest.hash(planBytes)) == manifest.planSHA256,
            let plan = try? JSONDecoder().decode(ReleasePlan.self, from: Data(planBytes)) {
             var planProblems: [String] = []
@@ -353,6 +374,11 @@ public enum BundleVerifier {
                 if let record = content(members, item.record), strippedRecordHash(record) != planned.recordSHA256 {
                     planProblems.append("\(item.productionNumber): the record differs from the approved one")
                 }
+                if planned.release != item.release { planProblems.append("\(item.productionNumber): released as \(item.release), approved as \(planned.release)") }
+                // Custody belongs to this item: an ingest event in its record names the approved item.
+                if !item.custodyEvents.contains(where: { custody.ingested[$0]?.contains(planned.item) == true }) {
+                    planProblems.append("\(item.productionNumber): no ingest event of its custody record names the approved item")
+                }
                 let maskedInPlan = planned.regions.filter(\.masked).map(\.id).sorted()
                 let maskedInManifest = item.redactions.filter { $0.action == "mask" }.map { String($0.target.dropFirst("region ".count)) }.sorted()
                 if maskedInPlan != maskedInManifest { planProblems.append("\(item.productionNumber): the masked regions differ from the approved ones") }
@@ -362,6 +388,7 @@ public enum BundleVerifier {
             let planHash = SHA256Digest.hash(planBytes)
             var approvers: [String] = []
             var approvalProblems: [String] = []
+            var signingKeys = Set<[UInt8]>()
             for approval in manifest.approvals {
                 guard let key = try? MemberPublicKey(line: approval.publicKey), key.keyIDHex == approval.keyID,
                       let signatureText = approval.signature, let signature = try? Base64.decode(signatureText),
@@ -370,10 +397,12 @@ public enum BundleVerifier {
                     continue
                 }
                 approvers.append("\(approval.keyID) (\(approval.role ?? "?"))")
-                // The role a signature counts for comes from the kit or a proven grant, never from the manifest.
+                signingKeys.insert(key.signingKey)
+                // The role a signature counts for comes from the kit or a proven grant, never from the manifest;
+                // the whole key must be the pinned one (a key id is only 8 bytes).
                 if kit != nil {
-                    if let role = roles[approval.keyID] {
-                        if role != approval.role { approvalProblems.append("\(approval.keyID) is named a \(approval.role ?? "?") but its proven role is \(role)") }
+                    if let pinned = roles[approval.keyID], pinned.key == key {
+                        if pinned.role != approval.role { approvalProblems.append("\(approval.keyID) is named a \(approval.role ?? "(no role)") but its proven role is \(pinned.role)") }
                     } else {
                         approvalProblems.append("not verified: the approver \(approval.keyID) is neither pinned by the kit nor granted a role by an entry proven in the cosigned checkpoint")
                     }
@@ -381,7 +410,7 @@ public enum BundleVerifier {
             }
             report.approvers = approvers
             if !manifest.approvals.contains(where: { $0.keyID == plan.requester }) { approvalProblems.append("the requester did not sign") }
-            if Set(manifest.approvals.map(\.keyID)).count < 2 { approvalProblems.append("fewer than two people approved") }
+            if signingKeys.count < 2 { approvalProblems.append("fewer than two people approved (distinct signing keys)") }
             if kit == nil { approvalProblems.append("not verified: no recipient kit (--kit) pins who may approve, so the signatures prove nothing about roles") }
             report.check("approvals", approvalProblems.isEmpty,
                          approvalProblems.isEmpty ? "\(approvers.count) valid signatures over the release plan by members whose roles chain to the kit" : approvalProblems.joined(separator: "; "))
@@ -396,6 +425,8 @@ public enum BundleVerifier {
     struct CustodyResult {
         var tree: (size: UInt64, root: [UInt8])?
         var commitments: [UInt64: [UInt8]] = [:]
+        /// The objects of each `item.ingest` event, by sequence number.
+        var ingested: [UInt64: [String]] = [:]
     }
 
     /// Custody: the checkpoint carries the signatures or cosignatures of at least the kit's threshold of pinned
@@ -446,7 +477,10 @@ public enum BundleVerifier {
                             || !MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(leaf), leafIndex: event.sequence - 1, treeSize: size, proof: proof, root: root) {
                             custodyProblems.append("event \(event.sequence): its inclusion proof does not lead to the checkpoint")
                         }
-                        if parsed.action == "item.ingest", let commitment = parsed.commitments.first { result.commitments[event.sequence] = commitment }
+                        if parsed.action == "item.ingest" {
+                            if let commitment = parsed.commitments.first { result.commitments[event.sequence] = commitment }
+                            result.ingested[event.sequence] = parsed.objects
+                        }
                     }
                     let included = Set(events.map(\.sequence))
                     for item in manifest.items where !item.custodyEvents.allSatisfy(included.contains) {
@@ -471,7 +505,7 @@ public enum BundleVerifier {
     /// line when the bundle carries grants.
     private static func provenRoles(_ members: [String: Member], manifest: BundleManifest, kit: RecipientKit?,
                                     tree: (size: UInt64, root: [UInt8])?, grantReader: RoleGrantReader?,
-                                    into report: inout BundleReport) -> [String: String] {
+                                    into report: inout BundleReport) -> [String: PinnedRole] {
         guard let kit else { return [:] }
         var roles = kit.releaseSignerRoles
         guard let file = manifest.custody.grants, let bytes = content(members, file) else { return roles }
@@ -500,13 +534,18 @@ public enum BundleVerifier {
             }
             guard Hex.encode(event.vaultID) == manifest.vault, ["governance.add-member", "governance.set-role"].contains(event.action),
                   event.objects.count > 1, event.objects[1] == grant.member, event.governance?.head == SHA256Digest.hash(entry),
-                  let granted = grantReader(entry), granted.keyID == grant.member, granted.role == grant.role else {
-                problems.append("\(grant.member): the event and the entry do not grant it the role \(grant.role)")
+                  let granted = grantReader(entry, event.vaultID, kit.custodianKeys, kit.threshold), granted.key.keyIDHex == grant.member,
+                  granted.role == grant.role else {
+                problems.append("\(grant.member): the event and the entry (approved by \(kit.threshold) pinned custodians) do not grant it the role \(grant.role)")
+                continue
+            }
+            guard kit.releaseRoles.contains(grant.role) else {
+                problems.append("\(grant.member): a \(grant.role) may neither issue nor approve a release")
                 continue
             }
             if newest[grant.member].map({ event.sequence > $0 }) ?? true {
                 newest[grant.member] = event.sequence
-                roles[grant.member] = grant.role
+                roles[grant.member] = PinnedRole(key: granted.key, role: grant.role)
             }
         }
         report.check("role grants", problems.isEmpty, problems.isEmpty

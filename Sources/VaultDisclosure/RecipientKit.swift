@@ -39,6 +39,8 @@ public struct RecipientKit: Codable, Equatable, Sendable {
     public var custodians: [Key]
     /// Members whose role may issue or approve a release when the kit was written.
     public var releaseSigners: [Key]
+    /// The roles that may issue or approve a release under the policy (a grant of another role proves nothing).
+    public var releaseRoles: [String]
     /// The governance chain the kit was written from: its length (entries after the genesis) and head hash (hex).
     public var governanceLength: UInt64
     public var governanceHead: String
@@ -47,9 +49,9 @@ public struct RecipientKit: Codable, Equatable, Sendable {
 
     /// Memberwise.
     public init(vault: String, recipient: String, ageRecipients: [String], threshold: Int, custodians: [Key], releaseSigners: [Key],
-                governanceLength: UInt64, governanceHead: String, writtenAt: String) {
+                releaseRoles: [String], governanceLength: UInt64, governanceHead: String, writtenAt: String) {
         self.vault = vault; self.recipient = recipient; self.ageRecipients = ageRecipients; self.threshold = threshold
-        self.custodians = custodians; self.releaseSigners = releaseSigners; self.governanceLength = governanceLength
+        self.custodians = custodians; self.releaseSigners = releaseSigners; self.releaseRoles = releaseRoles; self.governanceLength = governanceLength
         self.governanceHead = governanceHead; self.writtenAt = writtenAt
     }
 
@@ -94,8 +96,22 @@ public struct RecipientKit: Codable, Equatable, Sendable {
 
     /// The pinned custodians' keys.
     public var custodianKeys: [MemberPublicKey] { custodians.compactMap { try? MemberPublicKey(line: $0.publicKey) } }
-    /// The pinned release signers' keys with their roles, by key id.
-    public var releaseSignerRoles: [String: String] {
-        Dictionary(releaseSigners.map { ($0.keyID, $0.role ?? "") }, uniquingKeysWith: { a, _ in a })
+    /// The pinned release signers' keys with their roles, by key id (a key id is 8 bytes: callers compare the
+    /// whole key as well).
+    public var releaseSignerRoles: [String: PinnedRole] {
+        var roles: [String: PinnedRole] = [:]
+        for signer in releaseSigners {
+            guard let key = try? MemberPublicKey(line: signer.publicKey), let role = signer.role else { continue }
+            roles[signer.keyID] = PinnedRole(key: key, role: role)
+        }
+        return roles
     }
+}
+
+/// A member's key and role as a recipient trusts them: pinned by its kit or proven by a grant.
+public struct PinnedRole: Equatable, Sendable {
+    public var key: MemberPublicKey
+    public var role: String
+    /// Memberwise.
+    public init(key: MemberPublicKey, role: String) { self.key = key; self.role = role }
 }

@@ -26,7 +26,7 @@ extension Session {
             .sorted { $0.key.keyIDHex < $1.key.keyIDHex }
             .map { RecipientKit.Key(keyID: $0.key.keyIDHex, publicKey: $0.key.line, role: $0.role.rawValue) }
         return RecipientKit(vault: vault.vaultIDHex, recipient: name, ageRecipients: ageKeys, threshold: state.threshold,
-                            custodians: custodians, releaseSigners: signers, governanceLength: UInt64(state.chainLength),
+                            custodians: custodians, releaseSigners: signers, releaseRoles: signerRoles.map(\.rawValue).sorted(), governanceLength: UInt64(state.chainLength),
                             governanceHead: Hex.encode(state.headHash), writtenAt: Clock.format(milliseconds: Clock.nowMilliseconds()))
     }
 }

@@ -99,6 +99,25 @@ public struct GovernanceEntry: Sendable, Equatable {
         }
     }
 
+    /// The role an entry grants, for a recipient checking a bundle's proof of an approver's or issuer's role:
+    /// the member's key and role when `body` parses, is of vault `vaultID`, adds a member or sets a member's
+    /// role, and at least `threshold` distinct `custodians` (the ones the recipient pinned) approved its
+    /// operation with valid signatures; nil otherwise. So an event that merely claims a grant, with an entry
+    /// no quorum signed, grants nothing.
+    public static func verifiedRoleGrant(body: [UInt8], vaultID: [UInt8], custodians: [MemberPublicKey], threshold: Int) -> (key: MemberPublicKey, role: String)? {
+        guard threshold >= 1, let entry = try? GovernanceEntry(body: body), entry.operation.vaultID == vaultID else { return nil }
+        var approved = Set<String>()
+        for approval in entry.operation.approvals {
+            guard let key = custodians.first(where: { $0.keyID == approval.custodian }), entry.operation.approvalVerifies(approval, key: key) else { continue }
+            approved.insert(key.keyIDHex)
+        }
+        guard approved.count >= threshold else { return nil }
+        switch entry.operation.change {
+        case let .addMember(key, role), let .setRole(key, role): return (key, role.rawValue)
+        default: return nil
+        }
+    }
+
     /// Parses a stored body.
     /// - Throws: `VaultError.integrity` when malformed.
     init(body: [UInt8]) throws {

@@ -79,9 +79,8 @@ struct DisclosureLedgerSignatureTests {
             event.sequence = UInt64(seq + 1)
             event.previousLeafHash = Array(newest["leafHash"] as Data)
             event.objects[2] = "DT-0009"
-            let leaf = event.leaf
             try db.execute(sql: "INSERT INTO auditEvent (seq, leaf, leafHash) VALUES (?, ?, ?)",
-                           arguments: [seq + 1, Data(leaf), Data(SHA256Digest.hash([0x00] + leaf))])
+                           arguments: [seq + 1, Data(event.storedLeaf), Data(SHA256Digest.hash([0x00] + event.leaf))])
             return seq + 1
         }
         try database.close()

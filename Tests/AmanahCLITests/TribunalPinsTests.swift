@@ -71,6 +71,27 @@ struct TribunalPinsTests {
         #expect(otherIssuer.status == 3 && otherIssuer.stdout.contains("FAIL issuer key: not verified: the issuer \(fakeKey.keyIDHex)"), "\(otherIssuer.stdout)")
     }
 
+    /// An issuer cannot slip an unredacted record or any other file into a bundle by listing it in the
+    /// SHA256SUMS it signs: every file must have its place, and records are checked against the plan.
+    @Test func filesOutsideTheLayoutAreRefused() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        try vault.cli.write("unpacked/records/DT-0001-0001-full.json", #"{"identifiedName":"Test Person A"}"#)
+        try Self.reissueAsIssuer(fixture, folder: "unpacked") { manifest in
+            var items = manifest["items"] as! [[String: Any]]
+            items[0]["record"] = items[0]["file"]   // the record check skipped when the record is a streamed file
+            manifest["items"] = items
+        }
+        #expect(try runTool("sha256sum", ["-c", "SHA256SUMS"], in: vault.cli.folder + "/unpacked").0 == 0)
+        let verified = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
+        #expect(verified.status == 3, "\(verified.stdout)")
+        #expect(verified.stdout.contains("files outside the bundle's layout: records/DT-0001-0001-full.json"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("DT-0001-0001: its record is items/DT-0001-0001.jpg"), "\(verified.stdout)")
+    }
+
     @Test func aCheckpointTheIssuerSignedAloneIsNotCustody() throws {
         let fixture = try DisclosureFixture()
         let vault = fixture.vault
@@ -129,5 +150,55 @@ struct TribunalPinsTests {
         }
         let forged = try vault.cli.run(["bundle", "verify", "unpacked", "--kit", "kit.json"])
         #expect(forged.status == 3 && forged.stdout.contains("FAIL role grants:") && forged.stdout.contains("do not grant it the role protection-officer"), "\(forged.stdout)")
+    }
+
+    /// Custody events named the collector by key id (the same for every recipient, so items linked across
+    /// recipients, and the collector may be the photographer). The leaves now carry a commitment in place of
+    /// the actor, and the bundle shows a role and a per-recipient pseudonym.
+    @Test func custodyNamesNoActorKey() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let collector = try MemberPublicKey(line: vault.publicKeys["collector"]!)
+        let events = try JSONSerialization.jsonObject(with: Data(vault.cli.read("unpacked/custody/events.json"))) as! [[String: Any]]
+        let ingests = events.filter { $0["action"] as? String == "item.ingest" }
+        #expect(ingests.count == 2)
+        for event in events {
+            let leaf = try Base64.decode(event["leaf"] as! String)
+            #expect(!leaf.containsSubsequence(collector.keyID), "a leaf carries the collector's key id")
+            #expect(event["actorKey"] == nil)
+        }
+        let actors = Set(ingests.compactMap { $0["actor"] as? String })
+        #expect(actors.count == 1 && actors.first!.hasPrefix("collector P-"), "\(actors)")
+        // No file of the bundle names the collector's key, in hex or as its key line.
+        for file in FileManager.default.enumerator(atPath: vault.cli.folder + "/unpacked")!.compactMap({ $0 as? String }) {
+            guard let data = FileManager.default.contents(atPath: vault.cli.folder + "/unpacked/" + file) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(!text.contains(collector.keyIDHex) && !text.contains(vault.publicKeys["collector"]!), "\(file) names the collector")
+        }
+        // Another recipient sees another pseudonym for the same collector.
+        let (_, other) = try runTool("age-keygen", ["-y", "tribunal.key"], in: vault.cli.folder)
+        #expect(try vault.governance(["add-recipient", "Second Court", "--age-key", other.trimmingCharacters(in: .whitespacesAndNewlines)],
+                                     approvers: ["custodian-1", "custodian-2"], file: "second.json").status == 0)
+        #expect(try vault.run("legal-officer", ["disclose", "propose", "--to", "Second Court", "--profile", "tribunal-protected", "--case", "C-1",
+                                                "--basis-file", "basis.txt", "-o", "second-req.json"]).status == 0)
+        #expect(try vault.run("legal-officer-2", ["disclose", "approve", "second-req.json", "--yes"]).status == 0)
+        let issued = try vault.run("legal-officer", ["disclose", "issue", "second-req.json", "-o", "second.tar.age"])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        try fixture.unpack("second.tar.age", into: "second")
+        let secondEvents = try JSONSerialization.jsonObject(with: Data(vault.cli.read("second/custody/events.json"))) as! [[String: Any]]
+        let secondActors = Set(secondEvents.filter { $0["action"] as? String == "item.ingest" }.compactMap { $0["actor"] as? String })
+        #expect(secondActors.count == 1 && secondActors != actors, "\(secondActors) \(actors)")
+        // And the audit log of the vault still verifies with the blinded actors.
+        #expect(try vault.cli.run(["audit", "verify", "-C", "vault"]).status == 0)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSubsequence(_ part: [UInt8]) -> Bool {
+        guard part.count <= count else { return false }
+        return (0...(count - part.count)).contains { Array(self[$0..<($0 + part.count)]) == part }
     }
 }

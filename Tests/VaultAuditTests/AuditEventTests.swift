@@ -42,6 +42,39 @@ import VaultCrypto
         #expect(try !AuditEvent(leaf: flipped).verifySignature(publicKey: identity.publicKey))
     }
 
+    /// Version 4: the actor replaced by SHA-256("amanah/v1/actor" ‖ 0 ‖ key id ‖ opening), an entry flag; the
+    /// vault stores the key id and opening after the leaf (issue 16: bundles name no actor key).
+    @Test func versionFourBlindsTheActor() throws {
+        let identity = Identity.generate()
+        var event = AuditEventTests.sampleEvent(actor: identity.publicKey.keyID)
+        event.governance = .init(length: 0x0102, head: [UInt8](repeating: 0x66, count: 32))
+        let versionTwo = Hex.encode(event.unsignedEncoding)
+        let opening = [UInt8](repeating: 0x99, count: 16)
+        event.blindActor(opening: opening)
+        let commitment = SHA256Digest.hash(Array("amanah/v1/actor".utf8) + [0] + identity.publicKey.keyID + opening)
+        // Bytes 1..<41 are the vault id and sequence, 41..<49 the time; in version 2 the actor is 49..<57.
+        let two = Array(versionTwo)
+        let expected = "04" + String(two[2..<98]) + Hex.encode(commitment) + String(two[114...]) + "00"
+        #expect(Hex.encode(event.unsignedEncoding) == expected)
+        event.sign(with: identity)
+        #expect(!event.leaf.containsSubsequence(identity.publicKey.keyID))
+        // Stored form: round trip, actor recovered and checked against the commitment.
+        let stored = try AuditEvent(leaf: event.storedLeaf)
+        #expect(stored == event && stored.storedLeaf == event.storedLeaf && stored.actor == identity.publicKey.keyID)
+        #expect(stored.verifySignature(publicKey: identity.publicKey))
+        #expect(AuditEvent.merkleLeaf(stored: event.storedLeaf) == event.leaf && stored.leafHash == MerkleHash.leaf(event.leaf))
+        // As a bundle carries it: no actor, so no signature check by whoever does not know it.
+        let blinded = try AuditEvent(leaf: event.leaf)
+        #expect(blinded.actor.isEmpty && blinded.leaf == event.leaf && !blinded.verifySignature(publicKey: identity.publicKey))
+        // Another actor written into the stored tail does not match the commitment.
+        var swapped = event.storedLeaf
+        swapped[swapped.count - 24] ^= 1
+        #expect(throws: AuditError.self) { try AuditEvent(leaf: swapped) }
+        // With an entry: flag 1 and the hash.
+        event.entry = [UInt8](repeating: 0x77, count: 32)
+        #expect(Hex.encode(event.unsignedEncoding).hasSuffix("01" + String(repeating: "77", count: 32)))
+    }
+
     /// Version 2: the same fields, version byte 0x02, then the governance length and head (issue 15).
     @Test func versionTwoCarriesTheGovernancePosition() throws {
         var event = AuditEventTests.sampleEvent(actor: [1, 2, 3, 4, 5, 6, 7, 8])
@@ -116,7 +149,7 @@ import VaultCrypto
         #expect(throws: AuditError.self) { try AuditEvent(leaf: leaf + [0]) }
         #expect(throws: AuditError.self) { try AuditEvent(leaf: []) }
         var version = leaf
-        version[0] = 4   // 1, 2 and 3 are known
+        version[0] = 5   // 1 to 4 are known
         #expect(throws: AuditError.malformedEvent("unsupported version")) { try AuditEvent(leaf: version) }
         var zero = event
         zero.sequence = 0
@@ -133,5 +166,12 @@ import VaultCrypto
         var other = r
         other[31] ^= 1
         #expect(ContentCommitment.commit(contentDigest: digest, opening: other) != ContentCommitment.commit(contentDigest: digest, opening: r))
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSubsequence(_ part: [UInt8]) -> Bool {
+        guard part.count <= count else { return false }
+        return (0...(count - part.count)).contains { Array(self[$0..<($0 + part.count)]) == part }
     }
 }

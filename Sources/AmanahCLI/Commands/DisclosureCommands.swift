@@ -171,7 +171,7 @@ struct BundleVerify: ParsableCommand {
             do { kit = try RecipientKit.parse(bytes, source: kitFile) } catch { throw CLIError("\(error)") }
             kitFingerprint = RecipientKit.fingerprint(of: bytes)
         }
-        let grantReader: BundleVerifier.RoleGrantReader = { GovernanceEntry.roleGrant(body: $0) }
+        let grantReader: BundleVerifier.RoleGrantReader = { GovernanceEntry.verifiedRoleGrant(body: $0, vaultID: $1, custodians: $2, threshold: $3) }
         var isFolder: ObjCBool = false
         var report: BundleReport
         if FileManager.default.fileExists(atPath: bundle, isDirectory: &isFolder), isFolder.boolValue {

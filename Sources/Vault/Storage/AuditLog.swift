@@ -32,10 +32,11 @@ public enum AuditLog {
                                policyHash: policyHash, commitments: commitments,
                                previousLeafHash: last.map { Array($0.leafHash) } ?? [UInt8](repeating: 0, count: 32),
                                governance: try governancePosition(db, vaultID: vaultID), entry: entry?.hash)
+        // Version 4: the actor is blinded by a commitment, so an event proven in a bundle names no key (issue 16).
+        event.blindActor(opening: Random.bytes(16))
         try event.sign(with: actor)
-        let leaf = event.leaf
-        let leafHash = MerkleHash.leaf(leaf)
-        try AuditEventRow(seq: Int64(event.sequence), leaf: Data(leaf), leafHash: Data(leafHash)).insert(db)
+        let leafHash = event.leafHash
+        try AuditEventRow(seq: Int64(event.sequence), leaf: Data(event.storedLeaf), leafHash: Data(leafHash)).insert(db)
         if let entry { try EntryRow(event: Int64(event.sequence), body: Data(entry.encoding)).insert(db) }
         var tree = AuditLog.tree(db)
         let index = try tree.append(leafHash)
@@ -88,7 +89,7 @@ public enum AuditLog {
                                               keys: [String: MemberPublicKey]) throws {
         guard let last = try AuditEventRow.newest(db) else { return }
         guard let event = try? AuditEvent(leaf: Array(last.leaf)), event.sequence == UInt64(last.seq), event.vaultID == vaultID,
-              MerkleHash.leaf(Array(last.leaf)) == Array(last.leafHash),
+              event.leafHash == Array(last.leafHash),
               let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else {
             throw VaultError.integrity("the newest audit event (\(last.seq)) does not verify; run `amanah audit verify`")
         }
@@ -109,7 +110,7 @@ public enum AuditLog {
         while let row = try cursor.next() {
             guard row.seq == expected else { return "audit event \(expected) is missing from the log" }
             let leaf = Array(row.leaf)
-            guard MerkleHash.leaf(leaf) == Array(row.leafHash) else { return "audit event \(row.seq) does not match its stored hash" }
+            guard MerkleHash.leaf(AuditEvent.merkleLeaf(stored: leaf)) == Array(row.leafHash) else { return "audit event \(row.seq) does not match its stored hash" }
             guard let event = try? AuditEvent(leaf: leaf), event.sequence == UInt64(row.seq), event.vaultID == vaultID,
                   event.previousLeafHash == previous else {
                 return "audit event \(row.seq) is not linked to the event before it"

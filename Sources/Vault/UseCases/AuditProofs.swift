@@ -56,10 +56,11 @@ extension Vault {
                 throw VaultError.integrity("event \(sequence) is missing from the audit log; run amanah audit verify")
             }
             let leafHash = try tree.leafHash(at: sequence - 1)
-            guard MerkleHash.leaf(Array(row.leaf)) == leafHash else {
+            let leaf = AuditEvent.merkleLeaf(stored: Array(row.leaf))
+            guard MerkleHash.leaf(leaf) == leafHash else {
                 throw VaultError.integrity("event \(sequence) does not match its leaf in the audit tree; run amanah audit verify")
             }
-            return AuditInclusionProof(sequence: sequence, leafIndex: sequence - 1, treeSize: size, leaf: Array(row.leaf),
+            return AuditInclusionProof(sequence: sequence, leafIndex: sequence - 1, treeSize: size, leaf: leaf,
                                        leafHash: leafHash, rootHash: try tree.root(atSize: size),
                                        proof: try tree.inclusionProof(leafIndex: sequence - 1, treeSize: size))
         }

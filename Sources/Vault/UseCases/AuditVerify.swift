@@ -133,7 +133,7 @@ extension Vault {
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
                 result.events += 1
-                let leafHash = MerkleHash.leaf(Array(row.leaf))
+                let leafHash = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: Array(row.leaf)))
                 if !eventProblem,
                    let problem = Self.problem(with: row, leafHash: leafHash, expectedSequence: Int64(position) + 1, previous: previous,
                                               vaultID: vaultID, keys: state.knownKeys) {
