@@ -132,7 +132,7 @@ public struct AuditEvent: Equatable, Sendable {
         out.appendBigEndian(UInt64(bitPattern: time))
         out.append(contentsOf: actorCommitment ?? actor)
         out.appendLengthPrefixed(action)
-        out.appendBigEndian32(UInt32(objects.count))
+        out.appendBigEndian(UInt32(objects.count))
         for object in objects { out.appendLengthPrefixed(object) }
         if let policyHash {
             precondition(policyHash.count == 32, "policy hash must be 32 bytes")
@@ -141,7 +141,7 @@ public struct AuditEvent: Equatable, Sendable {
         } else {
             out.append(0)
         }
-        out.appendBigEndian32(UInt32(commitments.count))
+        out.appendBigEndian(UInt32(commitments.count))
         for commitment in commitments {
             precondition(commitment.count == 32, "commitment must be 32 bytes")
             out.append(contentsOf: commitment)
@@ -265,13 +265,6 @@ public enum ContentCommitment {
     public static func commit(contentDigest: [UInt8], opening r: [UInt8]) -> [UInt8] {
         precondition(contentDigest.count == 32 && r.count == 32, "digest and opening must be 32 bytes")
         return SHA256Digest.hash(parts: [r, contentDigest])
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends a 32-bit unsigned integer, big-endian (4 bytes).
-    mutating func appendBigEndian32(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 }
 

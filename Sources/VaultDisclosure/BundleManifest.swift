@@ -121,15 +121,13 @@ public struct CustodyEvent: Codable, Equatable, Sendable {
     /// Who acted: the actor's role then and a pseudonym stable for this recipient and unlinkable across
     /// recipients (`collector P-…`); nil in bundles written before issue 16.
     public var actor: String?
-    /// The actor's Amanah public key line: only in bundles written before issue 16.
-    public var actorKey: String?
     /// The inclusion proof (RFC 9162 §2.1.3), hashes in hex.
     public var inclusionProof: [String]
     public var action: String
     public var time: String
     /// Memberwise.
-    public init(sequence: UInt64, leaf: String, actor: String?, actorKey: String? = nil, inclusionProof: [String], action: String, time: String) {
-        self.sequence = sequence; self.leaf = leaf; self.actor = actor; self.actorKey = actorKey; self.inclusionProof = inclusionProof
+    public init(sequence: UInt64, leaf: String, actor: String?, inclusionProof: [String], action: String, time: String) {
+        self.sequence = sequence; self.leaf = leaf; self.actor = actor; self.inclusionProof = inclusionProof
         self.action = action; self.time = time
     }
 }

@@ -516,6 +516,7 @@ public enum BundleVerifier {
         if grants.isEmpty { return roles }
         var problems: [String] = []
         var newest: [String: UInt64] = [:]
+        let custodians = kit.custodianKeys
         for grant in grants {
             guard let tree, let grantReader else {
                 problems.append("\(grant.member): not verified (\(tree == nil ? "no checkpoint the pinned custodians cosigned" : "no reader of governance entries"))")
@@ -534,7 +535,7 @@ public enum BundleVerifier {
             }
             guard Hex.encode(event.vaultID) == manifest.vault, ["governance.add-member", "governance.set-role"].contains(event.action),
                   event.objects.count > 1, event.objects[1] == grant.member, event.governance?.head == SHA256Digest.hash(entry),
-                  let granted = grantReader(entry, event.vaultID, kit.custodianKeys, kit.threshold), granted.key.keyIDHex == grant.member,
+                  let granted = grantReader(entry, event.vaultID, custodians, kit.threshold), granted.key.keyIDHex == grant.member,
                   granted.role == grant.role else {
                 problems.append("\(grant.member): the event and the entry (approved by \(kit.threshold) pinned custodians) do not grant it the role \(grant.role)")
                 continue

@@ -219,7 +219,7 @@ extension Session {
         let bundleID = BundleLayout.bundleID(recipientCode: vault.state.recipientCodes[approvedPlan.recipient] ?? "R",
                                              bundleNumber: custody.bundleNumber)
         let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
-        var members = try itemMembers(items, productionNumbers: numbers, custody: custody.events, derivatives: derivatives)
+        var members = try itemMembers(items, productionNumbers: numbers, derivatives: derivatives)
         members += try requestAndKeyMembers(request, bundleID: bundleID, custody: custody, approverKeys: approverKeys)
         let manifestBytes = try manifest(request, approvedPlan, bundleID: bundleID, issuedAt: issuedAt, items: items,
                                          productionNumbers: numbers, custody: custody, approverKeys: approverKeys).encoded()
@@ -330,6 +330,8 @@ extension Session {
         var treeSize: UInt64
         var root: [UInt8]
         var events: [CustodyEvent]
+        /// The sequence numbers of the events in `events` that name each item.
+        var eventsByItem: [String: [UInt64]]
         var grants: [RoleGrantProof]
         var bundleNumber: Int
     }
@@ -357,6 +359,7 @@ extension Session {
             try signed.merge(try SignedCheckpoint(signing: stored.checkpoint, by: identity))
             let needCosign = "run amanah audit checkpoint, have \(state.threshold) custodian\(state.threshold == 1 ? "" : "s") run amanah audit cosign on it, and issue again"
             var events: [CustodyEvent] = []
+            var eventsByItem: [String: [UInt64]] = [:]
             var grantEvents: [String: AuditEvent] = [:]
             let signerIDs = Set(signers.map(\.keyIDHex))
             let cursor = try AuditEventRow.inSequence(db)
@@ -381,6 +384,7 @@ extension Session {
                 let actorID = Hex.encode(event.actor)
                 let then = event.governance.flatMap { Int($0.length) < history.count ? history[Int($0.length)] : nil } ?? state
                 let role = then.isCustodian(actorID) ? "custodian" : then.role(of: actorID)?.rawValue ?? "member"
+                for item in Set(event.objects).intersection(itemSet) { eventsByItem[item, default: []].append(event.sequence) }
                 events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf),
                                            actor: "\(role) \(try pseudonyms.pseudonym(for: "amanah-actor/" + actorID))",
                                            inclusionProof: proof.map(Hex.encode), action: event.action, time: Clock.format(milliseconds: event.time)))
@@ -400,7 +404,8 @@ extension Session {
             }
             let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
                                                                                        history: history)
-            return Custody(checkpointText: signed.text, treeSize: size, root: root, events: events, grants: grants, bundleNumber: number)
+            return Custody(checkpointText: signed.text, treeSize: size, root: root, events: events, eventsByItem: eventsByItem,
+                           grants: grants, bundleNumber: number)
         }
     }
 
@@ -429,7 +434,7 @@ extension Session {
     /// Step 5: the folders, and each item's file (streamed while the archive is written, checked against the
     /// approved hash: a derivative is made again in memory, one at a time whatever the size of the release;
     /// an original is opened from its blob) and redacted record.
-    private func itemMembers(_ items: [ReleasedItem], productionNumbers numbers: [String], custody: [CustodyEvent],
+    private func itemMembers(_ items: [ReleasedItem], productionNumbers numbers: [String],
                              derivatives: any DerivativeMaking) throws -> [BundleMember] {
         var members: [BundleMember] = BundleLayout.folders.map { BundleMember(name: $0, content: .folder) }
         for (index, item) in items.enumerated() {
@@ -481,9 +486,7 @@ extension Session {
                           approverKeys: [MemberPublicKey]) -> BundleManifest {
         let manifestItems = items.enumerated().map { index, item -> BundleManifest.Item in
             let number = numbers[index]
-            let eventSequences = custody.events.filter { event in
-                (try? AuditEvent(leaf: Base64.decode(event.leaf)).objects.contains(item.plan.item)) ?? false
-            }.map(\.sequence)
+            let eventSequences = custody.eventsByItem[item.plan.item] ?? []
             return BundleManifest.Item(productionNumber: number,
                                        file: BundleLayout.itemFile(productionNumber: number, fileExtension: item.plan.fileExtension),
                                        sha256: item.plan.fileSHA256, size: item.plan.fileSize, release: item.plan.release,

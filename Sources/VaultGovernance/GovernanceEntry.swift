@@ -92,9 +92,14 @@ public struct GovernanceEntry: Sendable, Equatable {
     /// other entry or a body that does not parse. Checks no signature: the caller trusts the entry through the
     /// audit event that binds its SHA-256 and the checkpoint that event is proven in.
     public static func roleGrant(body: [UInt8]) -> (keyID: String, role: String)? {
-        guard let entry = try? GovernanceEntry(body: body) else { return nil }
-        switch entry.operation.change {
-        case let .addMember(key, role), let .setRole(key, role): return (key.keyIDHex, role.rawValue)
+        guard let entry = try? GovernanceEntry(body: body), let (key, role) = entry.grantedRole else { return nil }
+        return (key.keyIDHex, role)
+    }
+
+    /// The member and role this entry's change grants (adding a member or setting its role), else nil.
+    private var grantedRole: (MemberPublicKey, String)? {
+        switch operation.change {
+        case let .addMember(key, role), let .setRole(key, role): return (key, role.rawValue)
         default: return nil
         }
     }
@@ -111,11 +116,8 @@ public struct GovernanceEntry: Sendable, Equatable {
             guard let key = custodians.first(where: { $0.keyID == approval.custodian }), entry.operation.approvalVerifies(approval, key: key) else { continue }
             approved.insert(key.keyIDHex)
         }
-        guard approved.count >= threshold else { return nil }
-        switch entry.operation.change {
-        case let .addMember(key, role), let .setRole(key, role): return (key, role.rawValue)
-        default: return nil
-        }
+        guard approved.count >= threshold, let (key, role) = entry.grantedRole else { return nil }
+        return (key, role)
     }
 
     /// Parses a stored body.

@@ -147,21 +147,21 @@ public struct IndexEntry: Equatable, Sendable {
         out += vaultID
         out += nonce
         out.append(snapshot ? 1 : 0)
-        Self.append32(&out, UInt32(changes.count))
+        out.appendBigEndian(UInt32(changes.count))
         for change in changes {
-            Self.appendBytes(&out, Array(change.table.utf8))
-            Self.append64(&out, UInt64(bitPattern: change.rowID))
+            out.appendLengthPrefixed(change.table)
+            out.appendBigEndian(UInt64(bitPattern: change.rowID))
             guard let columns = change.columns else { out.append(0); continue }
             out.append(1)
-            Self.append32(&out, UInt32(columns.count))
+            out.appendBigEndian(UInt32(columns.count))
             for column in columns {
-                Self.appendBytes(&out, Array(column.name.utf8))
+                out.appendLengthPrefixed(column.name)
                 switch column.value {
                 case .null: out.append(0)
-                case .integer(let v): out.append(1); Self.append64(&out, UInt64(bitPattern: v))
-                case .real(let v): out.append(2); Self.append64(&out, v.bitPattern)
-                case .text(let v): out.append(3); Self.appendBytes(&out, v)
-                case .blob(let v): out.append(4); Self.appendBytes(&out, v)
+                case .integer(let v): out.append(1); out.appendBigEndian(UInt64(bitPattern: v))
+                case .real(let v): out.append(2); out.appendBigEndian(v.bitPattern)
+                case .text(let v): out.append(3); out.appendLengthPrefixed(v)
+                case .blob(let v): out.append(4); out.appendLengthPrefixed(v)
                 }
             }
         }
@@ -237,19 +237,6 @@ public struct IndexEntry: Equatable, Sendable {
             for (rowID, columns) in try rows(of: table, db) { changes.append(Change(table: table, rowID: rowID, columns: columns)) }
         }
         return IndexEntry(vaultID: vaultID, snapshot: true, changes: changes)
-    }
-
-    private static func append32(_ out: inout [UInt8], _ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    private static func append64(_ out: inout [UInt8], _ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-
-    private static func appendBytes(_ out: inout [UInt8], _ bytes: [UInt8]) {
-        append32(&out, UInt32(bytes.count))
-        out += bytes
     }
 }
 

@@ -24,9 +24,8 @@ import VaultCrypto
 
     /// Leaves in sequence order, read directly from the database.
     static func leaves(_ vault: VaultFixture) throws -> [[UInt8]] {
-        // A stored version 4 leaf is followed by its actor key id and opening (8 + 16 bytes), which are not
-        // part of the Merkle leaf (DESIGN.md, "Blinded actors").
-        try queue(vault).read { db in try Data.fetchAll(db, sql: "SELECT leaf FROM auditEvent ORDER BY seq").map { $0.first == 4 ? Array($0.dropLast(24)) : Array($0) } }
+        // The Merkle leaves: a stored version 4 leaf is followed by its actor and opening (DESIGN.md, "Blinded actors").
+        try queue(vault).read { db in try Data.fetchAll(db, sql: "SELECT leaf FROM auditEvent ORDER BY seq").map { AuditEvent.merkleLeaf(stored: Array($0)) } }
     }
 
     /// Changes the database as someone with write access to the file could: the guard triggers dropped for
@@ -275,16 +274,11 @@ import VaultCrypto
                 try db.execute(sql: "UPDATE auditEvent SET leaf = ? WHERE seq = 3", arguments: [Data(bytes)])
                 expected = ["problem: event 3: its stored leaf hash does not match its content", "problem: tree node for event 3 does not match"]
             case .editedLeafAndHash:
-                let leaf = try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 3")!
-                var bytes = Array(leaf)
-                // Inside the previous-hash field (before the governance position and the index entry's hash;
-                // a version 4 row ends with the actor and opening, 24 bytes, and has an entry flag byte).
-                let event = try AuditEvent(leaf: bytes)
-                let tail = bytes[0] == 4 ? 24 : 0
-                let entryBytes = bytes[0] == 4 ? (event.entry == nil ? 1 : 33) : 32
-                bytes[bytes.count - tail - 64 - entryBytes - 40 - 6] ^= 0x01
+                // One bit of the previous-hash field flipped, the stored leaf hash made to match.
+                var event = try AuditEvent(leaf: Array(try Data.fetchOne(db, sql: "SELECT leaf FROM auditEvent WHERE seq = 3")!))
+                event.previousLeafHash[26] ^= 0x01
                 try db.execute(sql: "UPDATE auditEvent SET leaf = ?, leafHash = ? WHERE seq = 3",
-                               arguments: [Data(bytes), Data(SHA256Digest.hash([0x00] + bytes.dropLast(tail)))])
+                               arguments: [Data(event.storedLeaf), Data(event.leafHash)])
                 expected = ["problem: event 3: it does not link to event 2", "problem: tree node for event 3 does not match"]
             case .editedLeafHash:
                 try db.execute(sql: "UPDATE auditEvent SET leafHash = zeroblob(32) WHERE seq = 3")

@@ -80,7 +80,7 @@ struct DisclosureLedgerSignatureTests {
             event.previousLeafHash = Array(newest["leafHash"] as Data)
             event.objects[2] = "DT-0009"
             try db.execute(sql: "INSERT INTO auditEvent (seq, leaf, leafHash) VALUES (?, ?, ?)",
-                           arguments: [seq + 1, Data(event.storedLeaf), Data(SHA256Digest.hash([0x00] + event.leaf))])
+                           arguments: [seq + 1, Data(event.storedLeaf), Data(event.leafHash)])
             return seq + 1
         }
         try database.close()

@@ -73,7 +73,6 @@ import VaultStore
         let recorder = try database.inDatabase { db in try EntryRecorder(db) }
         let region = try database.read { db in try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])! }
         try database.write { db in
-            _ = try String.fetchOne(db, sql: "SELECT id FROM region WHERE itemID = ?", arguments: [item])!
             try db.execute(sql: "UPDATE region SET category = 'E' WHERE id = ?", arguments: [region])
             try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "region.add",
                                 objects: [item, "C-1", region, "category:E"], policyHash: nil, entries: recorder)

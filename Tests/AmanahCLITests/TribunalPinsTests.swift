@@ -167,7 +167,7 @@ struct TribunalPinsTests {
         #expect(ingests.count == 2)
         for event in events {
             let leaf = try Base64.decode(event["leaf"] as! String)
-            #expect(!leaf.containsSubsequence(collector.keyID), "a leaf carries the collector's key id")
+            #expect(leaf.firstRange(of: collector.keyID) == nil, "a leaf carries the collector's key id")
             #expect(event["actorKey"] == nil)
         }
         let actors = Set(ingests.compactMap { $0["actor"] as? String })
@@ -193,12 +193,5 @@ struct TribunalPinsTests {
         #expect(secondActors.count == 1 && secondActors != actors, "\(secondActors) \(actors)")
         // And the audit log of the vault still verifies with the blinded actors.
         #expect(try vault.cli.run(["audit", "verify", "-C", "vault"]).status == 0)
-    }
-}
-
-extension Array where Element == UInt8 {
-    func containsSubsequence(_ part: [UInt8]) -> Bool {
-        guard part.count <= count else { return false }
-        return (0...(count - part.count)).contains { Array(self[$0..<($0 + part.count)]) == part }
     }
 }

@@ -57,7 +57,7 @@ import VaultCrypto
         let expected = "04" + String(two[2..<98]) + Hex.encode(commitment) + String(two[114...]) + "00"
         #expect(Hex.encode(event.unsignedEncoding) == expected)
         event.sign(with: identity)
-        #expect(!event.leaf.containsSubsequence(identity.publicKey.keyID))
+        #expect(event.leaf.firstRange(of: identity.publicKey.keyID) == nil)
         // Stored form: round trip, actor recovered and checked against the commitment.
         let stored = try AuditEvent(leaf: event.storedLeaf)
         #expect(stored == event && stored.storedLeaf == event.storedLeaf && stored.actor == identity.publicKey.keyID)
@@ -166,12 +166,5 @@ import VaultCrypto
         var other = r
         other[31] ^= 1
         #expect(ContentCommitment.commit(contentDigest: digest, opening: other) != ContentCommitment.commit(contentDigest: digest, opening: r))
-    }
-}
-
-extension Array where Element == UInt8 {
-    func containsSubsequence(_ part: [UInt8]) -> Bool {
-        guard part.count <= count else { return false }
-        return (0...(count - part.count)).contains { Array(self[$0..<($0 + part.count)]) == part }
     }
 }

@@ -177,7 +177,7 @@ enum EntryScope {
             // At most one marker (none while a record could not be read), new, for the witness named.
             let markers = entry.changes.filter { $0.table == "vaultMeta" }
             if let marker = markers.first {
-                guard markers.count == 1, marker.columns != nil, text(marker, "key") == "shredded/" + pseudonym,
+                guard markers.count == 1, marker.columns != nil, text(marker, "key") == VaultMetaRow.shreddedName(pseudonym: pseudonym),
                       existing(marker.table, marker.rowID) == nil else {
                     return "it records the destruction of the identity data tied to \(pseudonym) more than once or wrongly"
                 }

@@ -33,8 +33,6 @@ extension Session {
         guard isCustodian else { throw VaultError.notPermitted("migrate: only a custodian migrates a vault") }
         try vault.requireTrust(confirm: confirm)
         var report = MigrationReport()
-        // Migrated (or made since entries exist) when any event carries an entry's hash, whether or not the
-        // entries are still there: a snapshot must never paper over entries someone deleted.
         // Migrated (or made since entries exist) when the index has a base: the entry of `vault.init` or an
         // earlier migration's snapshot. Entries of writes made into a first-release vault before its
         // migration give none, and must themselves be intact: a snapshot never papers over a deleted entry.

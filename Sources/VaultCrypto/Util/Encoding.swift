@@ -114,6 +114,11 @@ extension Array where Element == UInt8 {
         for shift in stride(from: 0, to: 32, by: 8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
+    /// Appends a 32-bit unsigned integer, big-endian (4 bytes).
+    public mutating func appendBigEndian(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
     /// Appends a 64-bit unsigned integer, big-endian (8 bytes).
     public mutating func appendBigEndian(_ value: UInt64) {
         for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }

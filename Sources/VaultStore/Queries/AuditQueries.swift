@@ -99,11 +99,4 @@ extension EntryRow {
     public static func tableExists(_ db: Database) throws -> Bool {
         try db.tableExists(databaseTableName)
     }
-
-    /// Whether the database has the `entry` table and at least one entry in it (a vault that records signed
-    /// index entries, or one that `amanah migrate` migrated).
-    /// - Throws: database errors.
-    public static func anyStored(_ db: Database) throws -> Bool {
-        try tableExists(db) && (try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0) > 0
-    }
 }
