@@ -153,7 +153,7 @@ extension Session {
                 // Crypto-shredding: the witness's identity data key and everything it encrypted are destroyed
                 // (secure_delete overwrites the freed pages).
                 try RecordFieldRow.deleteAll(kind: "witness", recordID: pseudonym, compartment: "identity", db)
-                try RecordKeyRow.delete(kind: "witness", recordID: pseudonym, compartment: "identity", db)
+                try RecordKeyRow.shred(kind: "witness", recordID: pseudonym, compartment: "identity", db)
                 try BlindIndexRow.deleteAll(kind: "witness", recordID: pseudonym, db)
                 // What others wrote about them (the notes of the deliveries they made, the names they gave
                 // when identifying someone) goes too, when this member can read whose they are; otherwise
@@ -277,7 +277,7 @@ extension Session {
         }
         for (kind, id) in tied {
             try RecordFieldRow.deleteAll(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
-            try RecordKeyRow.delete(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
+            try RecordKeyRow.shred(kind: kind.rawValue, recordID: id, compartment: Compartment.identity.rawValue, db)
         }
         // Done only when every record could be read: a record that does not open may be one of theirs, and
         // the work stays pending (and is reported) until it can be.

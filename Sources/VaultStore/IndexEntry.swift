@@ -20,14 +20,21 @@ import VaultCrypto
 ///   row id     8 bytes (SQLite's rowid)
 ///   present    1 byte: 0 = the row was deleted, 1 = the row follows
 ///   columns    (when present) 4-byte count, then lp(column name) ‖ value, in the table's column order
-/// value        tag 1 byte: 0 NULL; 1 integer (8 bytes); 2 real (8 bytes, IEEE 754); 3 text lp(UTF-8); 4 blob lp
+/// value        tag 1 byte: 0 NULL; 1 integer (8 bytes); 2 real (8 bytes, IEEE 754); 3 text lp(UTF-8); 4 blob lp;
+///              5 detached blob: its SHA-256 (32 bytes), the value kept in table `entryValue`
 /// ```
+/// Detached blobs (`detachedColumns`, written since issue 16): the sealed data keys of records. The append-only
+/// entry table would otherwise keep a copy of every data key for good, and crypto-shredding (a witness's
+/// consent withdrawn) could not destroy it; `EntryValueRow.shred` deletes every value a shredded row had.
 public struct IndexEntry: Equatable, Sendable {
     /// The index tables: every table whose rows decide what is readable, masked, released or whose.
     /// The log's own tables (`auditEvent`, `auditNode`, `governance`, `checkpoint`, `entry`) are verified as
     /// the log itself and are not in entries.
     public static let tables = ["vaultMeta", "compartment", "keyWrap", "recoveryShare", "record", "recordKey", "recordField",
                                 "blindIndex", "item", "itemSource", "pendingSource", "region", "disclosure"]
+
+    /// The columns whose blobs an entry carries by hash only (table → columns): what must be destroyable.
+    public static let detachedColumns: [String: Set<String>] = ["recordKey": ["sealedKey"]]
 
     /// One column value, as SQLite stores it. Text is kept as its bytes: SQLite compares text byte by byte,
     /// while a Swift `String` stops at a NUL read from SQLite and equates canonically equivalent Unicode
@@ -39,6 +46,9 @@ public struct IndexEntry: Equatable, Sendable {
         /// The text's bytes as stored (UTF-8, possibly with NUL or in any normalisation form).
         case text([UInt8])
         case blob([UInt8])
+        /// A blob of a detached column, carried by its SHA-256 (32 bytes); `value` is nil when it is no longer
+        /// kept (shredded, or deleted by someone with write access to the folder).
+        case detached(hash: [UInt8], value: [UInt8]?)
 
         /// Text from a Swift string's UTF-8.
         public static func utf8(_ string: String) -> Value { .text(Array(string.utf8)) }
@@ -58,6 +68,8 @@ public struct IndexEntry: Equatable, Sendable {
                 return "'\(plain ? shown : shown.unicodeScalars.map { $0.value < 0x20 ? "?" : String($0) }.joined())'"
                     + (plain ? "" : " (bytes \(Hex.encode(Array(bytes.prefix(48))))\(bytes.count > 48 ? "…" : ""))")
             case .blob(let v): return "\(v.count)-byte blob \(Hex.encode(Array(SHA256Digest.hash(v).prefix(4))))…"
+            case let .detached(hash, value):
+                return value.map { "\($0.count)-byte blob \(Hex.encode(Array(hash.prefix(4))))…" } ?? "a shredded value (sha256 \(Hex.encode(Array(hash.prefix(4))))…)"
             }
         }
 
@@ -69,6 +81,9 @@ public struct IndexEntry: Equatable, Sendable {
             case .real(let v): return ("?", v.databaseValue)
             case .text(let v): return ("CAST(? AS TEXT)", Data(v).databaseValue)
             case .blob(let v): return ("?", Data(v).databaseValue)
+            // A value no longer kept replays as a marker that equals no stored value: a row still present
+            // with it is reported.
+            case let .detached(hash, value): return ("?", Data(value ?? Array("amanah: shredded ".utf8) + hash).databaseValue)
             }
         }
     }
@@ -138,7 +153,24 @@ public struct IndexEntry: Equatable, Sendable {
         self.vaultID = vaultID
         self.nonce = nonce
         self.snapshot = snapshot
-        self.changes = changes.sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
+        // Blobs of detached columns are carried by hash.
+        self.changes = changes.sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }.map { change in
+            guard let detached = Self.detachedColumns[change.table], let columns = change.columns else { return change }
+            return Change(table: change.table, rowID: change.rowID, columns: columns.map { column in
+                guard detached.contains(column.name), case let .blob(value) = column.value else { return column }
+                return Column(name: column.name, value: .detached(hash: SHA256Digest.hash(value), value: value))
+            })
+        }
+    }
+
+    /// The detached values this entry carries by hash and knows (to keep in `entryValue`).
+    public var detachedValues: [(hash: [UInt8], value: [UInt8])] {
+        changes.flatMap { change in
+            (change.columns ?? []).compactMap { column in
+                guard case let .detached(hash, value?) = column.value else { return nil }
+                return (hash, value)
+            }
+        }
     }
 
     /// The canonical encoding.
@@ -162,6 +194,7 @@ public struct IndexEntry: Equatable, Sendable {
                 case .real(let v): out.append(2); out.appendBigEndian(v.bitPattern)
                 case .text(let v): out.append(3); out.appendLengthPrefixed(v)
                 case .blob(let v): out.append(4); out.appendLengthPrefixed(v)
+                case .detached(let hash, _): out.append(5); out += hash
                 }
             }
         }
@@ -171,9 +204,11 @@ public struct IndexEntry: Equatable, Sendable {
     /// SHA-256 of the encoding (32 bytes): what the entry's audit event carries.
     public var hash: [UInt8] { SHA256Digest.hash(encoding) }
 
-    /// Parses an encoding; parse-then-encode reproduces the input exactly.
-    /// - Throws: `StoreError.corrupted` naming what is wrong.
-    public init(encoding bytes: [UInt8]) throws {
+    /// Parses an encoding; parse-then-encode reproduces the input exactly. A detached blob's value comes from
+    /// `detachedValue` (by its SHA-256), and is nil when it returns none or a value of another hash.
+    /// - Throws: `StoreError.corrupted` naming what is wrong (a detached blob outside `detachedColumns` too);
+    ///   what `detachedValue` throws.
+    public init(encoding bytes: [UInt8], detachedValue: ([UInt8]) throws -> [UInt8]? = { _ in nil }) throws {
         var offset = 0
         func take(_ count: Int, _ what: String) throws -> ArraySlice<UInt8> {
             guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("an index entry is truncated at its \(what)") }
@@ -216,6 +251,13 @@ public struct IndexEntry: Equatable, Sendable {
                     case 2: value = .real(Double(bitPattern: try integer(8, "real")))
                     case 3: value = .text(try lengthPrefixed("text"))
                     case 4: value = .blob(try lengthPrefixed("blob"))
+                    case 5:
+                        guard Self.detachedColumns[table]?.contains(name) == true else {
+                            throw StoreError.corrupted("an index entry carries column \(name) of \(table) by hash, which is not a detached column")
+                        }
+                        let hash = Array(try take(32, "detached hash"))
+                        let kept = try detachedValue(hash)
+                        value = .detached(hash: hash, value: kept.flatMap { SHA256Digest.hash($0) == hash ? $0 : nil })
                     default: throw StoreError.corrupted("an index entry has an unknown value tag")
                     }
                     columns.append(Column(name: name, value: value))
@@ -251,6 +293,40 @@ public struct EntryRow: Codable, FetchableRecord, PersistableRecord, Sendable {
         public static let body = Column(CodingKeys.body)
     }
     public init(event: Int64, body: Data) { self.event = event; self.body = body }
+}
+
+/// A row of `entryValue`: a detached blob of an index entry (`IndexEntry.detachedColumns`), by its SHA-256.
+/// Not append-only: shredding deletes the values a destroyed row ever had (`shred`).
+public enum EntryValueRow {
+    /// Keeps `values` (SHA-256 → value); a value kept already is left as it is.
+    /// - Throws: database errors.
+    public static func keep(_ values: [(hash: [UInt8], value: [UInt8])], _ db: Database) throws {
+        for (hash, value) in values {
+            try db.execute(sql: "INSERT OR IGNORE INTO entryValue (hash, value) VALUES (?, ?)", arguments: [Data(hash), Data(value)])
+        }
+    }
+
+    /// The value of SHA-256 `hash`, nil when it is not kept (or the table does not exist yet: a database
+    /// opened read-only before its migration).
+    /// - Throws: database errors.
+    public static func value(hash: [UInt8], _ db: Database) throws -> [UInt8]? {
+        guard try db.tableExists("entryValue") else { return nil }
+        return try Data.fetchOne(db, sql: "SELECT value FROM entryValue WHERE hash = ?", arguments: [Data(hash)]).map(Array.init)
+    }
+
+    /// Deletes every detached value that row `rowID` of `table` had in any entry (its data key, sealed at
+    /// each generation), so that no copy outlives the row's deletion. Reads every entry: shredding is rare.
+    /// - Throws: `StoreError.corrupted` for an entry that does not parse; database errors.
+    public static func shred(table: String, rowID: Int64, _ db: Database) throws {
+        var hashes = Set<[UInt8]>()
+        let cursor = try EntryRow.fetchCursor(db)
+        while let row = try cursor.next() {
+            for change in try IndexEntry(encoding: Array(row.body)).changes where change.table == table && change.rowID == rowID {
+                for column in change.columns ?? [] { if case let .detached(hash, _) = column.value { hashes.insert(hash) } }
+            }
+        }
+        for hash in hashes { try db.execute(sql: "DELETE FROM entryValue WHERE hash = ?", arguments: [Data(hash)]) }
+    }
 }
 
 /// Records, on one connection, which index rows each write transaction changes, so that the next audit

@@ -409,6 +409,14 @@ public enum VaultSchema {
                 t.column("createdAt", .integer).notNull()
             }
         }
+        // Values of detached columns (`IndexEntry.detachedColumns`: sealed data keys) by SHA-256: an entry
+        // carries only the hash, so crypto-shredding can destroy every copy of a data key (`EntryValueRow`).
+        migrator.registerMigration("v5-entry-values") { db in
+            try db.create(table: "entryValue", options: .withoutRowID) { t in
+                t.primaryKey("hash", .blob)
+                t.column("value", .blob).notNull()
+            }
+        }
         return migrator
     }
 

@@ -139,6 +139,12 @@ struct RegionReasonTests {
         let before = try vault.run("protection-officer", ["show", item])
         #expect(before.stdout.contains("identifiedName=Test Person A") && before.stdout.contains("12 Example Street"), "\(before.stdout)")
 
+        // The sealed data keys of the identity data to be destroyed: the witness's own and the tied case's.
+        let queue = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
+        let sealedKeys = try queue.read { db in
+            try Data.fetchAll(db, sql: "SELECT sealedKey FROM recordKey WHERE compartment = 'identity' AND ((kind = 'witness' AND recordID = 'W-0001') OR (kind = 'case' AND recordID = 'C-1'))")
+        }
+        #expect(sealedKeys.count == 2)
         let applied = try vault.governance(["withdraw-consent", "W-0001"], approvers: ["custodian-1", "custodian-2"])
         #expect(applied.status == 0, "\(applied.stderr)")
         let after = try vault.run("protection-officer", ["show", item])
@@ -148,11 +154,25 @@ struct RegionReasonTests {
         let again = try vault.run("protection-officer", ["case", "show", "C-1"])
         #expect(again.status == 0 && !again.stdout.contains("Test Person A") && !again.stderr.contains("destroyed"), "\(again.stdout) \(again.stderr)")
 
-        let queue = try DatabaseQueue(path: vault.vault + "/vault.sqlite")
         let left = try queue.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM recordField WHERE compartment = 'identity' AND kind IN ('source', 'case')")!
         }
         #expect(left == 0)
+        // No copy of those data keys is left anywhere in the database, the signed index entries included: a
+        // member holding the identity key and a copy of the file could otherwise open what was destroyed.
+        let copies = try queue.read { db -> [String] in
+            var found: [String] = []
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier)") {
+                    for column in row.columnNames {
+                        guard case let .blob(bytes) = (row[column] as DatabaseValue).storage else { continue }
+                        if sealedKeys.contains(where: { bytes.range(of: $0) != nil }) { found.append(table + "." + column) }
+                    }
+                }
+            }
+            return found
+        }
+        #expect(copies.isEmpty, "copies of a shredded data key: \(copies)")
         try queue.close()
         let log = try vault.cli.run(["audit", "log", "-C", "vault", "--json"])
         #expect(log.stdout.contains("\"witness.shred\""), "\(log.stdout)")

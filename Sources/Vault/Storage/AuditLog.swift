@@ -37,7 +37,10 @@ public enum AuditLog {
         try event.sign(with: actor)
         let leafHash = event.leafHash
         try AuditEventRow(seq: Int64(event.sequence), leaf: Data(event.storedLeaf), leafHash: Data(leafHash)).insert(db)
-        if let entry { try EntryRow(event: Int64(event.sequence), body: Data(entry.encoding)).insert(db) }
+        if let entry {
+            try EntryRow(event: Int64(event.sequence), body: Data(entry.encoding)).insert(db)
+            try EntryValueRow.keep(entry.detachedValues, db)
+        }
         var tree = AuditLog.tree(db)
         let index = try tree.append(leafHash)
         guard index == event.sequence - 1 else {

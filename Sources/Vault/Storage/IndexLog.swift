@@ -66,7 +66,7 @@ public struct IndexLog {
                 continue
             }
             let entry: IndexEntry
-            do { entry = try IndexEntry(encoding: Array(body)) } catch {
+            do { entry = try IndexEntry(encoding: Array(body), detachedValue: { try EntryValueRow.value(hash: $0, db) }) } catch {
                 log.problems.append("entry \(row.seq): \(error)")
                 continue
             }

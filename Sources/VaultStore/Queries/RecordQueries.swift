@@ -52,10 +52,16 @@ extension RecordKeyRow {
         try db.execute(sql: "DELETE FROM recordKey WHERE kind = ? AND recordID = ?", arguments: [kind, recordID])
     }
 
-    /// Deletes the data key of record `recordID` of `kind` for `compartment` (nothing when there is none).
-    /// - Throws: database errors.
-    public static func delete(kind: String, recordID: String, compartment: String, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM recordKey WHERE kind = ? AND recordID = ? AND compartment = ?", arguments: [kind, recordID, compartment])
+    /// Crypto-shreds the data key of record `recordID` of `kind` for `compartment` (nothing when there is
+    /// none): the row is deleted, and with it every copy of the sealed key the index entries kept
+    /// (`EntryValueRow.shred`), so that what the key encrypted can never be opened again.
+    /// - Throws: `StoreError.corrupted` for an entry that does not parse; database errors.
+    public static func shred(kind: String, recordID: String, compartment: String, _ db: Database) throws {
+        let rowID = try Int64.fetchOne(db, sql: "SELECT rowid FROM recordKey WHERE kind = ? AND recordID = ? AND compartment = ?",
+                                       arguments: [kind, recordID, compartment])
+        guard let rowID else { return }
+        try EntryValueRow.shred(table: databaseTableName, rowID: rowID, db)
+        try db.execute(sql: "DELETE FROM recordKey WHERE rowid = ?", arguments: [rowID])
     }
 }
 
