@@ -6,8 +6,10 @@ import Testing
 /// real files pass the consistency checks; reports a compromised parser could send (a GPS position left out
 /// of the summary, a size that does not follow from its orientation, another format) do not.
 @Suite struct ReportConsistencyTests {
-    static let mediaTypes: [ImageFormat: String] = [.jpeg: "image/jpeg", .png: "image/png", .webp: "image/webp", .gif: "image/gif",
-                                                   .tiff: "image/tiff", .heif: "image/heic"]
+    /// The media type of a file by its name, not by what the parser says it read (which would make the
+    /// format check agree with itself).
+    static let mediaTypes: [String: String] = ["jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+                                               "gif": "image/gif", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic"]
 
     @Test func reportsOfRealFilesAreConsistent() throws {
         var checked = 0
@@ -16,7 +18,7 @@ import Testing
             let sample = try? Vectors.sample(name)
             let bytes = try sample ?? Vectors.caseFile(name)
             let report = MetadataExtractor.extract(bytes: bytes)
-            guard let mediaType = Self.mediaTypes[report.format] else { continue }
+            guard let mediaType = Self.mediaTypes[(name as NSString).pathExtension.lowercased()] else { continue }
             #expect(ReportConsistency.problems(report, mediaType: mediaType) == [], "\(name)")
             checked += 1
         }

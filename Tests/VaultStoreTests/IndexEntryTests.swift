@@ -31,9 +31,33 @@ struct IndexEntryTests {
             // region, row 2, deleted
             + "00000006" + Hex.encode(Array("region".utf8)) + "0000000000000002" + "00"
         #expect(Hex.encode(entry.encoding) == expected)
-        #expect(entry.hash == SHA256Digest.hash(entry.encoding))
+        #expect(entry.hash == SHA256Digest.hash(try Hex.decode(expected)))
         let parsed = try IndexEntry(encoding: entry.encoding)
         #expect(parsed == entry && parsed.encoding == entry.encoding)
+    }
+
+    /// A sealed data key is carried by its SHA-256 (tag 5) and kept aside, so that shredding can destroy every
+    /// copy; a value that is not kept parses as shredded, and tag 5 outside the detached columns is refused.
+    @Test func detachedValuesAreCarriedByHash() throws {
+        let sealed: [UInt8] = [0x01, 0x02, 0x03]
+        let entry = IndexEntry(vaultID: Self.vaultID, nonce: Self.nonce, changes: [
+            .init(table: "recordKey", rowID: 7, columns: [.init(name: "sealedKey", value: .blob(sealed))]),
+        ])
+        let digest = SHA256Digest.hash(sealed)
+        #expect(Hex.encode(entry.encoding).hasSuffix("00000009" + Hex.encode(Array("sealedKey".utf8)) + "05" + Hex.encode(digest)))
+        #expect(entry.encoding.firstRange(of: sealed) == nil)
+        #expect(entry.detachedValues.map(\.value) == [sealed] && entry.detachedValues.map(\.hash) == [digest])
+        let kept = try IndexEntry(encoding: entry.encoding, detachedValue: { $0 == digest ? sealed : nil })
+        #expect(kept == entry && kept.encoding == entry.encoding)
+        let shredded = try IndexEntry(encoding: entry.encoding)
+        #expect(shredded.changes[0].columns?[0].value == .detached(hash: digest, value: nil) && shredded.encoding == entry.encoding)
+        let forged = try IndexEntry(encoding: entry.encoding, detachedValue: { _ in [0x09] })   // a value of another hash
+        #expect(forged.changes[0].columns?[0].value == .detached(hash: digest, value: nil))
+        var elsewhere = entry.encoding
+        let name = Array("sealedKey".utf8)
+        let at = try #require(elsewhere.firstRange(of: name))
+        elsewhere.replaceSubrange(at, with: Array("sealedKez".utf8))
+        #expect(throws: StoreError.self) { try IndexEntry(encoding: elsewhere) }
     }
 
     @Test func malformedEncodingsAreRefused() throws {
