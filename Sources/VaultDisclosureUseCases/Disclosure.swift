@@ -120,10 +120,12 @@ extension Session {
     }
 
     /// `disclose approve`: checks the request (signatures, vault, that the policy lets this member approve this
-    /// release) and adds this member's signature over the plan. Audited as `disclosure.approve`.
+    /// release), recomputes the release from the vault and refuses a plan that differs from it (the files,
+    /// records and regions an approver signs are the vault's, not what the request file says), and adds this
+    /// member's signature over the plan. Audited as `disclosure.approve`.
     /// - Throws: `VaultError.notPermitted` when the policy does not let this member approve; `VaultError.invalidInput`
-    ///   for a bad or already-approved request.
-    public func approveDisclosure(_ request: DisclosureRequest) throws -> DisclosureRequest {
+    ///   for a bad or already-approved request, or one whose plan is not the release the vault computes now.
+    public func approveDisclosure(_ request: DisclosureRequest, derivatives: any DerivativeMaking) throws -> DisclosureRequest {
         let plan = try request.plan
         guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == plan.basisSHA256 else {
             throw VaultError.invalidInput("request", "its legal basis is not the one the requester signed (changed in transit?)")
@@ -142,6 +144,7 @@ extension Session {
                                          courtOrder: courtOrder(for: plan.recipient))
             try require(.approve, resource, context)
         }
+        try planMatchesVault(request, plan, approvals: approvals, derivatives: derivatives)
         var approved = request
         approved.signatures.append(.init(keyID: keyIDHex, signature: try identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure)))
         try write { db in try audit(db, action: "disclosure.approve", objects: [Hex.encode(request.planHash), plan.recipient]) }
@@ -284,6 +287,29 @@ extension Session {
             throw VaultError.invalidInput("request", "the release changed since it was approved (\(differences.joined(separator: "; "))); propose it again")
         }
         return items
+    }
+
+    /// `disclose approve`'s check that the plan's files and regions are those the vault computes now: what an
+    /// approver signs is the vault's release, not whatever the request file says. Records are not compared
+    /// here: how a record reads depends on the compartments of whoever computes it, and `issue` compares them
+    /// as the issuer computes them.
+    /// - Throws: `VaultError.invalidInput` naming each item whose released file or regions differ.
+    private func planMatchesVault(_ request: DisclosureRequest, _ plan: ReleasePlan, approvals: [VaultPolicy.Approval],
+                                  derivatives: any DerivativeMaking) throws {
+        let (current, _) = try computeRelease(recipient: plan.recipient, profile: plan.profile, itemIDs: plan.items.map(\.item),
+                                              basis: request.basis, derivatives: derivatives, action: .approve, approvals: approvals,
+                                              requester: plan.requester)
+        var differences: [String] = []
+        if current.items.map(\.item) != plan.items.map(\.item) { differences.append("its items") }
+        for (now, planned) in zip(current.items, plan.items) {
+            if now.regions.map(\.withoutReasonHash) != planned.regions.map(\.withoutReasonHash) { differences.append("\(now.item): its regions") }
+            if now.release != planned.release || now.fileSHA256 != planned.fileSHA256 || now.fileSize != planned.fileSize {
+                differences.append("\(now.item): its released file")
+            }
+        }
+        guard differences.isEmpty else {
+            throw VaultError.invalidInput("request", "the plan is not the release the vault computes now (\(differences.joined(separator: "; "))): the vault changed since it was proposed, or the request file was altered; propose it again")
+        }
     }
 
     /// The policy resource of releasing a planned item: its facts now, and the witnesses whose faces the plan

@@ -92,6 +92,33 @@ struct TribunalPinsTests {
         #expect(verified.stdout.contains("DT-0001-0001: its record is items/DT-0001-0001.jpg"), "\(verified.stdout)")
     }
 
+    /// A requester who edits the plan in the request file and signs it again (here: another file hash for the
+    /// first item, as if the original were to be released in place of its derivative) does not get a second
+    /// member's approval: `disclose approve` recomputes the release and refuses a plan that differs.
+    @Test func anApproverSignsOnlyTheReleaseTheVaultComputes() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        let proposed = try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected", "--case", "C-1",
+                                                       "--basis-file", "basis.txt", "-o", "req.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        let request = try DisclosureRequest(fileContents: Array(vault.cli.read("req.json")), source: "req.json")
+        var plan = try JSONSerialization.jsonObject(with: Data(request.planBytes)) as! [String: Any]
+        var items = plan["items"] as! [[String: Any]]
+        items[0]["fileSHA256"] = String(repeating: "ab", count: 32)
+        plan["items"] = items
+        let planBytes = Array(try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+        let requester = try KeyFile.unlock(Array(vault.cli.read("legal-officer.key")), passphrase: passphrase("legal-officer"))
+        let signature = requester.sign(ReleasePlan.approvalMessage(planHash: SHA256Digest.hash(planBytes)), context: .disclosure)
+        let forged = DisclosureRequest(planBytes: planBytes, basis: request.basis,
+                                       signatures: [.init(keyID: requester.publicKey.keyIDHex, signature: signature)])
+        try Data(try forged.fileContents()).write(to: URL(fileURLWithPath: vault.cli.folder + "/req.json"))
+        let approved = try vault.run("legal-officer-2", ["disclose", "approve", "req.json", "--yes"])
+        #expect(approved.status != 0, "a second member approved an altered plan")
+        #expect(approved.stderr.contains("the plan is not the release the vault computes now") && approved.stderr.contains("its released file"),
+                "\(approved.stderr)")
+    }
+
     @Test func aCheckpointTheIssuerSignedAloneIsNotCustody() throws {
         let fixture = try DisclosureFixture()
         let vault = fixture.vault

@@ -74,7 +74,7 @@ struct DiscloseApprove: ParsableCommand {
         try confirmAndSign(
             showing: try session.describe(request),
             question: "approve this release?", yes: yes, vault: session.vault,
-            sign: { try session.approveDisclosure(request) },
+            sign: { try session.approveDisclosure(request, derivatives: try derivativeMaker()) },
             write: { try writeRequest($0, to: file, overwrite: true) },
             done: { "approved; \($0.signatures.count) signatures" })
     }
