@@ -90,12 +90,12 @@ extension Session {
             let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
             let decision = policy.decide(subject, action, resource, context)
             if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
-            var redactions: [BundleManifest.Redaction] = []
             let masked = Set(imagePlan.maskedRegionIDs)
-            // A region's reason is internal ("face of …, 12 … Street"): the bundle says only its category.
-            for region in regions where masked.contains(region.id) {
-                redactions.append(.init(target: "region \(region.id)", action: "mask", code: region.category,
-                                        reason: vault.state.policy.categories[region.category]?.description ?? "category \(region.category)"))
+            // The masked regions as the image plan logs them: a region's own reason is internal ("face of …,
+            // 12 … Street") and the bundle says only its category, unless the profile releases that category's
+            // reasons (`release-reasons`).
+            let redactions: [BundleManifest.Redaction] = imagePlan.log.filter { $0.field.hasPrefix("region ") }.map {
+                .init(target: $0.field, action: $0.action, code: $0.code, reason: $0.reason)
             }
             let blobKey = Self.blobKey(from: dataKey)
             var item = ReleasedItem(

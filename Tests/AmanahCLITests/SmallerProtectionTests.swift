@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import VaultCrypto
+import VaultPolicy
 
 /// Issue 16, the smaller holes, each through the CLI.
 @Suite struct SmallerProtectionTests {
@@ -99,6 +100,44 @@ struct RegionReasonTests {
         #expect(manifest.contains("witness identity"), "the category's description names what was masked")
         let verified = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+    }
+
+    /// A category-E ("other") region's reason leaves the vault only under a profile that lists E in
+    /// `release-reasons`; other categories' reasons never do.
+    @Test func categoryEReasonsLeaveOnlyWhenTheProfileSaysSo() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try vault.run("investigator", ["region", "add", fixture.items[0], "300,200,100,100", "--category", "E",
+                                               "--reason", "a poster with a telephone number"]).status == 0)
+        #expect(try vault.run("investigator", ["region", "add", fixture.items[0], "100,200,50,50", "--category", "A",
+                                               "--reason", "face of Test Person B"]).status == 0)
+        func released(_ name: String) throws -> String {
+            #expect(try fixture.disclose(output: name + ".tar.age", request: name + ".json").status == 0)
+            try fixture.unpack(name + ".tar.age", into: name)
+            let folder = vault.cli.folder + "/" + name
+            return try FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }.compactMap { file in
+                FileManager.default.contents(atPath: folder + "/" + file).map { String(decoding: $0, as: UTF8.self) }
+            }.joined(separator: "\n")
+        }
+        let before = try released("before")
+        #expect(!before.contains("telephone") && !before.contains("Test Person B"))
+
+        // Custodians set a policy whose tribunal-protected profile masks category E and releases its reasons.
+        let text = DefaultPolicy.text.replacingOccurrences(of: "mask = [\"A\"]\nunmask-with-consent = [\"A\"]\n",
+                                                           with: "mask = [\"A\", \"E\"]\nunmask-with-consent = [\"A\"]\nrelease-reasons = [\"E\"]\n")
+        #expect(text != DefaultPolicy.text)
+        try vault.cli.write("reasons.toml", text)
+        #expect(try vault.governance(["set-policy", "reasons.toml"], approvers: ["custodian-1", "custodian-2"]).status == 0)
+        let after = try released("after")
+        #expect(after.contains("other: a poster with a telephone number"), "\(after.prefix(3000))")
+        #expect(!after.contains("Test Person B"))
+        #expect(try vault.cli.run(["bundle", "verify", "after.tar.age", "-i", "tribunal.key", "--kit", "kit.json"]).status == 0)
+
+        // Only categories that require a reason, and that the profile masks, can have their reasons released.
+        let face = DefaultPolicy.text.replacingOccurrences(of: "unmask-with-consent = [\"A\"]\n", with: "unmask-with-consent = [\"A\"]\nrelease-reasons = [\"A\"]\n")
+        #expect(throws: PolicyError.self) { try Policy(parsing: face) }
+        do { _ = try Policy(parsing: face) } catch { #expect("\(error)".contains("does not require a reason"), "\(error)") }
     }
 }
 

@@ -245,6 +245,8 @@ court-order-override = true                # ... or a quorum operation citing a 
 #                        (`region add --witness`), that witness consented to the recipient, no protective
 #                        measure forces the mask, and the identity approver approves the release; a region
 #                        that names no witness stays masked, and a source's consent decides nothing about it
+#   release-reasons      of `mask`, categories whose code requires a reason (E) and whose regions' own reasons
+#                        the release carries (by default none: a release names only a region's category)
 
 [profiles.tribunal-protected]
 description = "fresh image files without metadata; category-A regions masked unless the witness shown consented to the recipient; witnesses pseudonymised per recipient; serials, owners and GPS removed"

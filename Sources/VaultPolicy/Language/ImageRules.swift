@@ -11,4 +11,14 @@ public struct ImageRules: Sendable, Equatable {
     /// Of `maskCategories`, those left unmasked when every source witness of the item consented to the
     /// recipient (and no protective measure forces the mask).
     public let unmaskWithConsent: [String]
+    /// Region categories (only those whose code requires a reason, such as E "other") whose regions' own
+    /// reasons a release carries, where they are masked (`release-reasons`; empty by default: a region's
+    /// reason is internal and a release carries only its category). Written for the recipient, then.
+    public let releaseReasons: [String]
+
+    /// Memberwise.
+    public init(releaseOriginals: Bool, stripMetadata: Bool, maskCategories: [String], unmaskWithConsent: [String], releaseReasons: [String] = []) {
+        self.releaseOriginals = releaseOriginals; self.stripMetadata = stripMetadata; self.maskCategories = maskCategories
+        self.unmaskWithConsent = unmaskWithConsent; self.releaseReasons = releaseReasons
+    }
 }

@@ -107,6 +107,11 @@ extension Policy {
             out.bool(profile.images.stripMetadata)
             out.strings(profile.images.maskCategories)
             out.strings(profile.images.unmaskWithConsent)
+            // Only when set, under its name, so that policies without it keep their hash.
+            if !profile.images.releaseReasons.isEmpty {
+                out.string("release-reasons")
+                out.strings(profile.images.releaseReasons)
+            }
             for kind in RecordKind.released {
                 out.string(kind.rawValue)
                 for spec in kind.releasedFields {

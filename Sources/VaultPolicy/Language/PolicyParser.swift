@@ -356,7 +356,7 @@ enum PolicyParser {
     }
 
     static func parseImages(_ table: TOMLReader, _ context: Context) throws(PolicyError) -> ImageRules {
-        try table.allowOnly(["originals", "strip-metadata", "mask", "unmask-with-consent"])
+        try table.allowOnly(["originals", "strip-metadata", "mask", "unmask-with-consent", "release-reasons"])
         guard let originals = try table.bool("originals") else {
             throw PolicyError(.missingKey, at: table.child("originals"), "is required")
         }
@@ -381,9 +381,19 @@ enum PolicyParser {
             throw PolicyError(.invalidValue, at: table.child("unmask-with-consent") + "[\(index)]",
                               "\"\(code)\" is not in mask")
         }
+        let reasons = try codes(table.strings("release-reasons", nonEmpty: false) ?? [], at: table.child("release-reasons"), context)
+        for (index, code) in reasons.enumerated() {
+            if context.categories[code]?.reasonRequired != true {
+                throw PolicyError(.invalidValue, at: table.child("release-reasons") + "[\(index)]",
+                                  "category \"\(code)\" does not require a reason; only the reasons of such categories can be released")
+            }
+            if !mask.contains(code) {
+                throw PolicyError(.invalidValue, at: table.child("release-reasons") + "[\(index)]", "\"\(code)\" is not in mask")
+            }
+        }
         try table.finish()
         return ImageRules(releaseOriginals: originals, stripMetadata: strip, maskCategories: mask,
-                          unmaskWithConsent: unmask)
+                          unmaskWithConsent: unmask, releaseReasons: reasons)
     }
 
     static func parseFields(_ table: TOMLReader, kind: RecordKind, _ context: Context) throws(PolicyError)

@@ -87,9 +87,13 @@ extension Policy {
             }
             decisions.append(RegionDecision(regionID: region.id, category: region.category, masked: masked, why: why))
             if masked {
-                // The region's own reason is internal and never enters a log that leaves the vault.
+                // The region's own reason is internal and never enters a log that leaves the vault, unless the
+                // profile releases the reasons of its category (`release-reasons`).
+                let description = categories[region.category]?.description ?? "category \(region.category)"
+                let reason = profile.images.releaseReasons.contains(region.category)
+                    ? description + ": " + TextNormalisation.normalise(region.reason) : description
                 log.append(RedactionLogEntry(record: itemLabel, field: "region \(region.id)", action: "mask",
-                                             code: region.category, reason: categories[region.category]?.description ?? "category \(region.category)"))
+                                             code: region.category, reason: reason))
             }
         }
         log.append(RedactionLogEntry(record: itemLabel, field: "metadata", action: "strip", code: nil,
