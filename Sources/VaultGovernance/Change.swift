@@ -49,13 +49,19 @@ public enum Change: Equatable, Sendable {
             if state.isCustodian(key.keyIDHex) { text += ", now a custodian" }
             return text
         }
+        // Who can recover after a change of the custodians or the threshold, in plain words (issue 16).
+        func recoveryAfter() -> String {
+            let next = state.transitioned(by: self, atSequence: state.chainLength + 1)
+            let names = next.custodians.map(\.keyIDHex).joined(separator: ", ")
+            return "afterwards any \(next.threshold) of the \(next.custodians.count) custodians (\(names)) together can rebuild a compartment key by break-glass recovery, and no fewer can; no one deals or holds a recovery secret: each key's holders split it among the custodians"
+        }
         switch self {
         case let .addMember(key, role): return "add \(who(key)) as a member with the role \(role.rawValue)"
         case let .removeMember(key): return "remove \(who(key)) from the members, and rotate the compartment keys they held"
         case let .setRole(key, role): return "give \(who(key)) the role \(role.rawValue)"
-        case let .addCustodian(key): return "make \(who(key)) a custodian (the recovery key is replaced and re-split)"
-        case let .removeCustodian(key): return "remove \(who(key)) from the custodians (the recovery key is replaced and re-split)"
-        case let .setThreshold(k): return "require \(k) of \(state.custodians.count) custodian signatures for changes (now \(state.threshold)); the recovery key is replaced and re-split"
+        case let .addCustodian(key): return "make \(who(key)) a custodian; " + recoveryAfter()
+        case let .removeCustodian(key): return "remove \(who(key)) from the custodians; " + recoveryAfter() + " (shares the removed custodian holds stop counting once the holders have made the new set)"
+        case let .setThreshold(k): return "require \(k) of \(state.custodians.count) custodian signatures for changes (now \(state.threshold)); " + recoveryAfter()
         case let .addRecipient(name, keys): return "register the recipient \"\(name)\" with the age key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))"
         case let .rotateKeys(reencrypt): return "rotate every compartment key" + (reencrypt ? " and re-encrypt every sealed original" : "")
         case let .setPolicy(hash, text):
@@ -76,7 +82,7 @@ public enum Change: Equatable, Sendable {
                 words += ". Review the policy text itself before approving (amanah policy show on a test vault, or the file)"
             }
             return words
-        case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: rebuild the recovery key and grant the \(role.rawValue) compartments to \(who(key)); the recovery key is then replaced"
+        case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: the approving custodians' shares of the \(role.rawValue) compartment keys (and of no other) are rebuilt in the proposer's process only and granted to \(who(key)); the custodians' shares are then made anew"
         case let .withdrawConsent(pseudonym): return "witness \(pseudonym) withdrew consent: DESTROY their identity data (crypto-shredding, cannot be undone)"
         case let .courtOrder(recipient, witnesses, reference): return "court order \"\(reference)\": the identities of \(witnesses.joined(separator: ", ")) may be released to \"\(recipient)\" without their consent"
         }

@@ -89,10 +89,16 @@ public struct Genesis: Equatable, Sendable {
         guard Set(custodians.map(\.keyIDHex)).count == custodians.count else { throw VaultError.integrity("genesis: duplicate custodian") }
         guard Set(members.map(\.key.keyIDHex)).count == members.count else { throw VaultError.integrity("genesis: duplicate member") }
         guard Set(compartmentKeys.keys) == Set(Compartment.allCases), compartmentKeys.values.allSatisfy({ $0.count == 32 }),
-              recoveryPublicKey.count == 32 else { throw VaultError.integrity("genesis: compartment or recovery keys malformed") }
-        guard shareCommitments.count == custodians.count,
-              Set(shareCommitments.map(\.custodian)) == Set(custodians.map(\.keyIDHex)) else {
-            throw VaultError.integrity("genesis: recovery shares do not match the custodians")
+              recoveryPublicKey.isEmpty || recoveryPublicKey.count == 32 else { throw VaultError.integrity("genesis: compartment or recovery keys malformed") }
+        // Since issue 16 a vault is made without a recovery key (no dealer: each compartment key is split among
+        // the custodians by whoever holds it, `CompartmentShares`); a vault of the first releases has one.
+        if recoveryPublicKey.isEmpty {
+            guard shareCommitments.isEmpty else { throw VaultError.integrity("genesis: recovery share commitments without a recovery key") }
+        } else {
+            guard shareCommitments.count == custodians.count,
+                  Set(shareCommitments.map(\.custodian)) == Set(custodians.map(\.keyIDHex)) else {
+                throw VaultError.integrity("genesis: recovery shares do not match the custodians")
+            }
         }
         guard let signer = custodians.first(where: { $0.keyID == initiator }) else {
             throw VaultError.integrity("genesis: the initiator is not a custodian")

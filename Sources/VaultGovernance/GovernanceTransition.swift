@@ -144,9 +144,13 @@ extension GovernanceState {
         }
         if GovernanceState.replacesRecoveryKey(operation.change) {
             guard isCustodian(applierID) else { throw VaultError.integrity("only a custodian may apply a change that replaces the recovery key") }
-            guard entry.effects.recoveryPublicKey.count == 32,
-                  Set(entry.effects.shareCommitments.map(\.custodian)) == Set(next.custodians.map(\.keyIDHex)),
-                  entry.effects.shareCommitments.count == next.custodians.count else {
+            // Since issue 16 no recovery key is dealt (empty effects): the change starts a new set of recovery
+            // shares, which each compartment key's holders make (`CompartmentShares`). Entries of earlier
+            // releases carry a dealt recovery key and its share commitments.
+            let dealt = !entry.effects.recoveryPublicKey.isEmpty || !entry.effects.shareCommitments.isEmpty
+            guard !dealt || (entry.effects.recoveryPublicKey.count == 32
+                             && Set(entry.effects.shareCommitments.map(\.custodian)) == Set(next.custodians.map(\.keyIDHex))
+                             && entry.effects.shareCommitments.count == next.custodians.count) else {
                 throw VaultError.integrity("the new recovery key or its share commitments are missing or do not match the custodians")
             }
             next.recoveryPublicKey = entry.effects.recoveryPublicKey

@@ -82,6 +82,42 @@ public final class KeyWork {
         }
     }
 
+    /// Learns the current-generation keys that the custodians' shares rebuild (`CompartmentShares`): for each
+    /// key, the shares of one set from at least that set's threshold of distinct custodians are combined, and
+    /// the result counts only if it is the key the governance chain names (a secret whose public key is the
+    /// compartment's; an index key whose commitment the log holds).
+    /// - Throws: `VaultError.integrity` naming the key and the custodians whose shares rebuild something else
+    ///   (a forged or damaged share).
+    public func learn(fromShares shares: [(custodian: String, share: CompartmentShares.Share)], db: Database) throws {
+        var groups: [String: [(String, CompartmentShares.Share)]] = [:]
+        for (custodian, share) in shares where share.generation == state.currentGeneration(share.compartment) && ["secret", "index"].contains(share.kind) {
+            let key = "\(share.compartment.rawValue)/\(share.kind)/\(share.recoveryHolder)"
+            guard !(groups[key] ?? []).contains(where: { $0.0 == custodian }) else { continue }
+            groups[key, default: []].append((custodian, share))
+        }
+        for (_, group) in groups.sorted(by: { $0.key < $1.key }) {
+            let first = group[0].1
+            guard !knows(first.kind, first.compartment, first.generation) else { continue }
+            let set = Int64(first.recoveryHolder.dropFirst("recovery-".count)) ?? 0
+            let threshold = state.recoveryHistory[set]?.threshold ?? state.threshold
+            guard group.count >= threshold, group.allSatisfy({ $0.1.share.threshold == threshold }) else { continue }
+            let from = group.map(\.0).sorted().joined(separator: ", ")
+            let box: SecretBox
+            do { box = SecretBox(try Shamir.combine(group.prefix(threshold).map(\.1.share))) } catch {
+                throw VaultError.integrity("the shares of the \(first.compartment.rawValue) \(first.kind) key from custodians \(from) do not combine (forged or damaged)")
+            }
+            let holder = "rebuilt from the shares of custodians \(from)"
+            if first.kind == "secret" {
+                try CompartmentKeyCheck.verify(box, compartment: first.compartment, generation: first.generation, state: state, holder: holder)
+            } else if let check = keyCommitmentCheck {
+                do { try check(first.kind, first.compartment, first.generation, box, db) } catch {
+                    throw VaultError.integrity("the \(first.compartment.rawValue) index key (generation \(first.generation)) \(holder) is not a key the signed log commits to (a forged or damaged share)")
+                }
+            }
+            learn(first.kind, first.compartment, first.generation, box)
+        }
+    }
+
     /// Rotates `compartment` from its current generation to `generation` using `newSecret`/`publicKey`:
     /// every data key of that compartment is re-sealed (records other than item blobs get fresh data keys and
     /// their fields are re-encrypted), blind indexes and (for media) duplicate tokens are rebuilt under a new
@@ -183,15 +219,30 @@ public final class KeyWork {
         learn("index", compartment, generation, newIndex)
     }
 
-    /// Wraps every known current-generation key to each member whose role entitles them and to the current
-    /// recovery key, where such a wrap is missing; then removes wraps to older recovery keys that the
-    /// current one replaces (so old shares open nothing).
+    /// Wraps every known current-generation key to each member whose role entitles them, and splits it among
+    /// the custodians as the current share set (`CompartmentShares`; in a vault of the first releases whose
+    /// recovery key no change has replaced yet, wraps it to that key instead), where missing; then removes
+    /// the shares of older sets and wraps to older recovery keys (so old shares open nothing).
     public func ensureWraps(db: Database) throws {
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
             for kind in ["secret", "index"] {
                 guard let secret = key(kind, compartment, generation) else { continue }
-                var holders: [(String, [UInt8])] = [(state.recoveryHolder, state.recoveryPublicKey)]
+                var holders: [(String, [UInt8])] = []
+                if state.recoveryPublicKey.isEmpty {
+                    if try !KeyWrapRow.hasShares(compartment: compartment.rawValue, generation: generation, kind: kind,
+                                                 recoveryHolder: state.recoveryHolder, db) {
+                        // A whole set at once, from one split: shares of different splits do not combine.
+                        for wrap in try CompartmentShares.wraps(of: secret, compartment: compartment, generation: generation, kind: kind,
+                                                                custodians: state.custodians, threshold: state.threshold,
+                                                                recoveryHolder: state.recoveryHolder) {
+                            try wrap.insert(db)
+                            granted.insert(wrap.holder)
+                        }
+                    }
+                } else {
+                    holders.append((state.recoveryHolder, state.recoveryPublicKey))
+                }
                 for member in state.members.values.sorted(by: { $0.key.keyIDHex < $1.key.keyIDHex }) {
                     let entitled = kind == "secret" ? state.readable(by: member.role) : state.indexable(by: member.role)
                     if entitled.contains(compartment) { holders.append((member.key.keyIDHex, member.key.encryptionKey)) }
@@ -225,8 +276,9 @@ public final class KeyWork {
                 let holders = try KeyWrapRow.holders(compartment: compartment.rawValue, generation: generation, kind: kind, db)
                 let entitledHolders = Set(state.members.values.filter {
                     (kind == "secret" ? state.readable(by: $0.role) : state.indexable(by: $0.role)).contains(compartment)
-                }.map(\.key.keyIDHex)).union([state.recoveryHolder])
+                }.map(\.key.keyIDHex)).union(state.recoveryPublicKey.isEmpty ? [] : [state.recoveryHolder])
                 if !entitledHolders.isSubset(of: Set(holders)) { return true }
+                if state.recoveryPublicKey.isEmpty && !holders.contains(where: { $0.hasPrefix(state.recoveryHolder + "/") }) { return true }
                 let staleRecovery = try KeyWrapRow.staleRecoveryWrapCount(compartment: compartment.rawValue, kind: kind,
                                                                           currentRecoveryHolder: state.recoveryHolder, db)
                 if staleRecovery > 0 { return true }

@@ -30,8 +30,9 @@ extension Session {
     }
 
     /// Approves an operation: checks it against the vault's state, then adds this custodian's signature. For a
-    /// recovery, the custodian's recovery share is opened and re-sealed to the proposer's one-time key and
-    /// carried (sealed) in the approval, which the signature covers.
+    /// recovery, the custodian's shares of the keys the recovered role needs (`CompartmentShares`), and of any
+    /// recovery key an earlier release dealt, are opened and re-sealed to the proposer's one-time key and
+    /// carried (sealed) in the approval, which the signature covers; no other key's share leaves.
     /// - Throws: `VaultError.notPermitted` for a non-custodian; `VaultError.invalidInput` for a second
     ///   approval by the same custodian or an operation that cannot apply (stale, expired, another vault's).
     public func approve(_ operation: GovernanceOperation) throws -> GovernanceOperation {
@@ -42,18 +43,37 @@ extension Session {
             throw VaultError.invalidInput("operation", "custodian \(keyIDHex) has approved this operation already")
         }
         var sealedShare: [UInt8] = []
-        if case let .recover(_, _, oneTimeKey) = operation.change {
-            // Every recovery key this custodian still holds a share of (an older one may still be needed).
+        if case let .recover(_, role, oneTimeKey) = operation.change {
+            let state = vault.state
             let bundle = try vault.database.queue.read { db -> SecretBox in
-                let rows = try RecoveryShareRow.sealed(to: keyIDHex, db)
-                guard !rows.isEmpty else { throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)") }
-                var opened: [(Int64, SecretBox)] = []
-                for row in rows {
-                    do { opened.append((row.generation, SecretBox(try identity.openSealedBox(Array(row.sealed))))) } catch {
+                // Shares of every recovery key an earlier release dealt that this custodian still holds.
+                var dealt: [(Int64, SecretBox)] = []
+                for row in try RecoveryShareRow.sealed(to: keyIDHex, db) {
+                    do { dealt.append((row.generation, SecretBox(try identity.openSealedBox(Array(row.sealed))))) } catch {
                         throw VaultError.integrity("the recovery share of generation \(row.generation) sealed to \(keyIDHex) does not open")
                     }
                 }
-                return SecretBox(RecoveryShares.encodeBundle(opened))
+                // Shares of the keys the recovered role holds, and only those.
+                var compartments: [CompartmentShares.Share] = []
+                for compartment in Compartment.allCases {
+                    let generation = state.currentGeneration(compartment)
+                    var kinds: [String] = []
+                    if state.readable(by: role).contains(compartment) { kinds.append("secret") }
+                    if state.indexable(by: role).contains(compartment) { kinds.append("index") }
+                    for kind in kinds {
+                        for wrap in try KeyWrapRow.shares(of: keyIDHex, compartment: compartment.rawValue, generation: generation, kind: kind, db) {
+                            let set = String(wrap.holder.prefix { $0 != "/" })
+                            do {
+                                let share = try ShamirShare.deserialize(try identity.openSealedBox(Array(wrap.sealed)))
+                                compartments.append(.init(compartment: compartment, kind: kind, generation: generation, recoveryHolder: set, share: share))
+                            } catch {
+                                throw VaultError.integrity("the share of the \(compartment.rawValue) \(kind) key in \(set) sealed to \(keyIDHex) does not open")
+                            }
+                        }
+                    }
+                }
+                guard !dealt.isEmpty || !compartments.isEmpty else { throw VaultError.integrity("no recovery share is sealed to custodian \(keyIDHex)") }
+                return SecretBox(RecoveryShares.encodeBundle(dealt: dealt, compartments: compartments))
             }
             sealedShare = try SealedBox.seal(bundle.bytes, to: oneTimeKey)
         }
@@ -92,33 +112,22 @@ extension Session {
             work.keyCommitmentCheck = keyRing.keyCommitmentCheck
             try work.learn(from: keyRing, db: db)
             if case .recover = operation.change {
-                let recovered = try RecoveryShares.rebuildSecrets(operation, state: state, custodian: identity)
-                for (generation, secret) in recovered { try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, db: db) }
+                let opened = try RecoveryShares.open(operation, state: state, custodian: identity)
+                try work.learn(fromShares: opened.compartmentShares, db: db)
+                for (generation, secret) in opened.secrets { try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, db: db) }
                 if case let .recover(_, role, _) = operation.change {
                     let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
                     let needed = preview.readable(by: role).filter { !work.knows("secret", $0, state.currentGeneration($0)) }
                     guard needed.isEmpty else {
-                        throw VaultError.integrity("the recovery key does not open the \(needed.map(\.rawValue).sorted().joined(separator: ", ")) compartment key; nothing was changed")
+                        throw VaultError.integrity("the custodians' shares do not rebuild the \(needed.map(\.rawValue).sorted().joined(separator: ", ")) compartment key; nothing was changed")
                     }
                 }
             }
             let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
             var effects = GovernanceEntry.Effects()
 
-            // A new recovery key, dealt by this custodian and split among the new custodians.
-            var shareRows: [RecoveryShareRow] = []
-            if GovernanceState.replacesRecoveryKey(operation.change) {
-                let recovery = X25519.generateKeyPair()
-                let shares = try Shamir.split(recovery.secretKey, threshold: preview.threshold, shareCount: preview.custodians.count)
-                for (custodian, share) in zip(preview.custodians, shares) {
-                    let commitment = share.commitment(salt: recovery.publicKey)
-                    effects.shareCommitments.append((custodian.keyIDHex, Int(share.index), commitment))
-                    shareRows.append(RecoveryShareRow(generation: state.recoveryGeneration + 1, custodian: custodian.keyIDHex,
-                                                      shareIndex: Int64(share.index), sealed: Data(try SealedBox.seal(share.serialized(), to: custodian.encryptionKey)),
-                                                      commitment: Data(commitment)))
-                }
-                effects.recoveryPublicKey = recovery.publicKey
-            }
+            // A change of the custodians or the threshold (or a recovery) deals nothing (issue 16): it starts a
+            // new share set, which each key's holders make by splitting the key they hold (`ensureWraps`).
             // New compartment keys for rotations this member can do now.
             var newSecrets: [Compartment: (SecretBox, [UInt8])] = [:]
             let myRoleAfter = preview.role(of: keyIDHex)
@@ -147,7 +156,6 @@ extension Session {
                                 attestBy: nil, db: db)
             }
             work.state = next
-            for row in shareRows { try row.insert(db) }
             try work.ensureWraps(db: db)
             if case let .withdrawConsent(pseudonym) = operation.change {
                 // Crypto-shredding: the witness's identity data key and everything it encrypted are destroyed

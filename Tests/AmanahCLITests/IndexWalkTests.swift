@@ -56,7 +56,9 @@ struct IndexWalkTests {
         for table in tables {
             let (columns, rowKeys, withoutRowID) = try Self.shape(of: table, in: pristine + "/vault.sqlite")
             guard !rowKeys.isEmpty else {
-                Issue.record("\(table) has no rows in the fixture")
+                // Shares of a dealt recovery key exist only in vaults of the first releases (issue 16: no
+                // dealer); `Release1VaultTests` covers such a vault.
+                if table != "recoveryShare" { Issue.record("\(table) has no rows in the fixture") }
                 continue
             }
             // Not walked, and said so in SECURITY.md: `checkpoint.createdAt` is the local time a row was stored,

@@ -161,7 +161,8 @@ import VaultStore
             "item.source-add": "may not view items, so it cannot attach a source to one",
         ][action]!
         #expect(checked.stdout.contains(why) && checked.stdout.contains("it was not used"), "\(action): \(checked.stdout)")
-        #expect(checked.stdout.contains("index table recoveryShare, row 1"), "\(action): \(checked.stdout)")
+        // The custodians' shares (issue 16: wraps `recovery-<set>/<custodian>`) are reported missing.
+        #expect(checked.stdout.contains("index table keyWrap, row "), "\(action): \(checked.stdout)")
     }
 }
 

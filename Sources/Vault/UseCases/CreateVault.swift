@@ -27,8 +27,8 @@ extension Vault {
         }
     }
 
-    /// Creates a vault: compartment key pairs and index keys, wrapped to the members whose roles grant them
-    /// and to the recovery key; the recovery secret split k-of-n with each share sealed to a custodian; the
+    /// Creates a vault: compartment key pairs and index keys, wrapped to the members whose roles grant them,
+    /// each key split k-of-n among the custodians (`CompartmentShares`; no recovery secret is made); the
     /// genesis signed by `initiator` (who must be a custodian); the first audit event. Everything is written
     /// into a temporary folder that is renamed into place at the end, so a crash leaves no half vault.
     /// - Throws: `VaultError.invalidInput` for a bad request, `VaultError.exists` if `path` exists and is
@@ -71,20 +71,9 @@ extension Vault {
             compartmentSecret[compartment] = SecretBox(pair.secretKey.duplicate())
             indexKeys[compartment] = SecretBox(SecretBytes.random(count: 32))
         }
-        let recovery = X25519.generateKeyPair()
-        let shares = try Shamir.split(recovery.secretKey, threshold: request.threshold, shareCount: request.custodians.count)
-        var shareRows: [RecoveryShareRow] = []
-        var commitments: [Genesis.ShareCommitment] = []
-        for (custodian, share) in zip(request.custodians, shares) {
-            let commitment = share.commitment(salt: recovery.publicKey)
-            let sealed = try SealedBox.seal(share.serialized(), to: custodian.encryptionKey)
-            shareRows.append(RecoveryShareRow(generation: 1, custodian: custodian.keyIDHex, shareIndex: Int64(share.index),
-                                              sealed: Data(sealed), commitment: Data(commitment)))
-            commitments.append(.init(custodian: custodian.keyIDHex, index: Int(share.index), commitment: commitment))
-        }
         var genesis = Genesis(createdAt: Clock.nowMilliseconds(), custodians: request.custodians, threshold: request.threshold,
-                              members: request.members, compartmentKeys: compartmentPublic, recoveryPublicKey: recovery.publicKey,
-                              shareCommitments: commitments, policyHash: policy.hash,
+                              members: request.members, compartmentKeys: compartmentPublic, recoveryPublicKey: [],
+                              shareCommitments: [], policyHash: policy.hash,
                               initiator: initiator.publicKey.keyID)
         genesis.signature = try initiator.sign(genesis.encoding, context: .genesis)
         try genesis.verify()
@@ -94,10 +83,10 @@ extension Vault {
         for compartment in Compartment.allCases {
             let secretBox = compartmentSecret[compartment]!
             let indexBox = indexKeys[compartment]!
-            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: "recovery-1",
-                                    sealed: Data(try SealedBox.seal(secretBox.bytes, to: recovery.publicKey))))
-            wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "index", holder: "recovery-1",
-                                    sealed: Data(try SealedBox.seal(indexBox.bytes, to: recovery.publicKey))))
+            for (kind, box) in [("secret", secretBox), ("index", indexBox)] {
+                wraps += try CompartmentShares.wraps(of: box, compartment: compartment, generation: 1, kind: kind, custodians: request.custodians,
+                                                     threshold: request.threshold, recoveryHolder: initialState.recoveryHolder)
+            }
             for member in request.members {
                 if initialState.readable(by: member.role).contains(compartment) {
                     wraps.append(KeyWrapRow(compartment: compartment.rawValue, generation: 1, kind: "secret", holder: member.key.keyIDHex,
@@ -132,7 +121,6 @@ extension Vault {
                 // The dedicated pseudonym key (per-recipient pseudonyms in releases), sealed to the case compartment.
                 let pseudonymKey = SecretBytes.random(count: 32)
                 try VaultMetaRow.insertPseudonymKey(Data(try SealedBox.seal(pseudonymKey, to: compartmentPublic[.case]!)), generation: 1, db)
-                for row in shareRows { try row.insert(db) }
                 // Commitments to the index keys and the pseudonym key, which members check when they unwrap them.
                 let keyCommitments = Compartment.allCases.map { KeyCommitment.make(kind: "index", compartment: $0, generation: 1, key: indexKeys[$0]!) }
                     + [KeyCommitment.make(kind: "pseudonym", compartment: .case, generation: 0, key: SecretBox(pseudonymKey.duplicate()))]

@@ -63,12 +63,29 @@ extension KeyWrapRow {
                             arguments: [compartment, generation, kind])
     }
 
-    /// The number of wraps of `kind` of `compartment` (any generation) to a recovery key other than
-    /// `currentRecoveryHolder` (holders "recovery-…").
+    /// The number of wraps of `kind` of `compartment` (any generation) to a recovery key or share set other
+    /// than `currentRecoveryHolder` (holders "recovery-…": a dealt recovery key of an earlier release, or
+    /// "recovery-<set>/<custodian>", a custodian's share).
     /// - Throws: database errors.
     public static func staleRecoveryWrapCount(compartment: String, kind: String, currentRecoveryHolder: String, _ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?",
-                         arguments: [compartment, kind, currentRecoveryHolder]) ?? 0
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ? AND substr(holder, 1, ?) != ?",
+                         arguments: [compartment, kind, currentRecoveryHolder, currentRecoveryHolder.count + 1, currentRecoveryHolder + "/"]) ?? 0
+    }
+
+    /// Whether custodians' shares of `kind` of `compartment` at `generation` exist in share set
+    /// `recoveryHolder` (holders "recovery-<set>/…").
+    /// - Throws: database errors.
+    public static func hasShares(compartment: String, generation: Int64, kind: String, recoveryHolder: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ? AND substr(holder, 1, ?) = ?)",
+                          arguments: [compartment, generation, kind, recoveryHolder.count + 1, recoveryHolder + "/"]) ?? false
+    }
+
+    /// The share wraps sealed to custodian `custodian` (holders "recovery-<set>/<custodian>") of `kind` of
+    /// `compartment` at `generation`, newest set first.
+    /// - Throws: database errors.
+    public static func shares(of custodian: String, compartment: String, generation: Int64, kind: String, _ db: Database) throws -> [KeyWrapRow] {
+        try KeyWrapRow.fetchAll(db, sql: "SELECT * FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ? AND holder LIKE 'recovery-%/' || ? ORDER BY length(holder) DESC, holder DESC",
+                                arguments: [compartment, generation, kind, custodian])
     }
 
     /// Deletes the wraps of `kind` of `compartment` (any generation) to recovery keys other than
@@ -76,8 +93,8 @@ extension KeyWrapRow {
     /// - Throws: database errors.
     public static func deleteStaleRecoveryWraps(compartment: String, kind: String, currentRecoveryHolder: String, _ db: Database) throws {
         try db.execute(sql: """
-            DELETE FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ?
-            """, arguments: [compartment, kind, currentRecoveryHolder])
+            DELETE FROM keyWrap WHERE compartment = ? AND kind = ? AND holder LIKE 'recovery-%' AND holder != ? AND substr(holder, 1, ?) != ?
+            """, arguments: [compartment, kind, currentRecoveryHolder, currentRecoveryHolder.count + 1, currentRecoveryHolder + "/"])
     }
 
     /// Deletes every wrap of `compartment` of a generation older than `generation`.
