@@ -81,6 +81,43 @@ struct Release1VaultTests {
         #expect(rechecked.status == 0 && rechecked.stdout.contains("equal to vault.sqlite"), "\(rechecked.stdout) \(rechecked.stderr)")
     }
 
+    /// A first-release vault has a dealt recovery key. Break-glass recovery still works with it; the first
+    /// change of the custodians or the threshold replaces it by share sets that the holders make (issue 16:
+    /// no dealer), its wraps and shares go, and recovery then works from the custodians' shares.
+    @Test func aDealtRecoveryKeyGivesWayToShareSets() throws {
+        let (cli, expect) = try Self.copy()
+        defer { cli.cleanup() }
+        func run(_ who: String, _ arguments: [String]) throws -> CLIHarness.Result {
+            try cli.run(arguments + ["-C", "vault", "-i", who + ".key", "--passphrase-file", who + ".pass"], environment: expect)
+        }
+        #expect(try run("custodian-1", ["migrate"]).status == 0)
+        let queue = try DatabaseQueue(path: cli.folder + "/vault/vault.sqlite")
+        func holders() throws -> Set<String> {
+            Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT holder FROM keyWrap WHERE holder LIKE 'recovery-%'") })
+        }
+        #expect(try holders() == ["recovery-1"])
+        func recover(_ name: String) throws -> CLIHarness.Result {
+            let rescuer = try cli.makeIdentity(name)
+            #expect(try run("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", name + ".json"]).status == 0)
+            for custodian in ["custodian-1", "custodian-2"] { #expect(try run(custodian, ["op", "approve", name + ".json"]).status == 0) }
+            return try run("custodian-1", ["op", "apply", name + ".json"])
+        }
+        // With the dealt key: recovered, and the recovery itself starts a share set.
+        let first = try recover("rescuer-1")
+        #expect(first.status == 0, "\(first.stderr)")
+        _ = try run("investigator", ["list"])
+        _ = try run("protection-officer", ["witness", "list"])
+        let sets = try holders()
+        #expect(!sets.isEmpty && sets.allSatisfy { $0.hasPrefix("recovery-2/") }, "\(sets)")
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM recoveryShare") } == 0)
+        // With the custodians' shares.
+        let second = try recover("rescuer-2")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try run("rescuer-2", ["list"]).status == 0)
+        try queue.close()
+        #expect(try cli.run(["audit", "verify", "-C", "vault"], environment: expect).status == 0)
+    }
+
     /// A row changed in the folder before the migration is named, and nothing is migrated: a migration never
     /// signs what the log does not vouch for.
     @Test func aChangedRowIsReportedAndNotMigrated() throws {
