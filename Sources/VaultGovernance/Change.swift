@@ -60,8 +60,9 @@ public enum Change: Equatable, Sendable {
         case let .removeMember(key): return "remove \(who(key)) from the members, and rotate the compartment keys they held"
         case let .setRole(key, role): return "give \(who(key)) the role \(role.rawValue)"
         case let .addCustodian(key): return "make \(who(key)) a custodian; " + recoveryAfter()
-        case let .removeCustodian(key): return "remove \(who(key)) from the custodians; " + recoveryAfter() + " (shares the removed custodian holds stop counting once the holders have made the new set)"
+        case let .removeCustodian(key): return "remove \(who(key)) from the custodians; " + recoveryAfter() + "; every compartment key is rotated, so the shares the removed custodian kept open nothing once the holders have rotated them"
         case let .setThreshold(k): return "require \(k) of \(state.custodians.count) custodian signatures for changes (now \(state.threshold)); " + recoveryAfter()
+            + (k > state.threshold && state.recoveryPublicKey.isEmpty ? "; every compartment key is rotated, so the old shares open nothing" : "")
         case let .addRecipient(name, keys): return "register the recipient \"\(name)\" with the age key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))"
         case let .rotateKeys(reencrypt): return "rotate every compartment key" + (reencrypt ? " and re-encrypt every sealed original" : "")
         case let .setPolicy(hash, text):

@@ -148,6 +148,11 @@ extension GovernanceState {
             // shares, which each compartment key's holders make (`CompartmentShares`). Entries of earlier
             // releases carry a dealt recovery key and its share commitments.
             let dealt = !entry.effects.recoveryPublicKey.isEmpty || !entry.effects.shareCommitments.isEmpty
+            // Once a vault has no dealt key it never gets one again: approvals do not cover the applier's
+            // effects, so an applier could otherwise deal a key of its own and have every holder wrap to it.
+            guard !dealt || !recoveryPublicKey.isEmpty else {
+                throw VaultError.integrity("the entry deals a recovery key, which a vault without one never takes again (no dealer, issue 16)")
+            }
             guard !dealt || (entry.effects.recoveryPublicKey.count == 32
                              && Set(entry.effects.shareCommitments.map(\.custodian)) == Set(next.custodians.map(\.keyIDHex))
                              && entry.effects.shareCommitments.count == next.custodians.count) else {
@@ -211,8 +216,18 @@ extension GovernanceState {
             next.knownKeys[key.keyIDHex] = key
         case let .removeCustodian(key):
             next.custodians.removeAll { $0.keyIDHex == key.keyIDHex }
+            // Shares are shares of the compartment keys themselves (no dealer): the removed custodian's share
+            // stops counting only when the keys change. (Vaults of the first releases, whose entries dealt a
+            // recovery key, replay as they were.)
+            if recoveryPublicKey.isEmpty {
+                for compartment in Compartment.allCases { next.requiredGenerations[compartment, default: 1] += 1 }
+            }
         case let .setThreshold(k):
             next.threshold = k
+            // A raised threshold: the old, lower one stops counting only when the keys change.
+            if recoveryPublicKey.isEmpty && k > threshold {
+                for compartment in Compartment.allCases { next.requiredGenerations[compartment, default: 1] += 1 }
+            }
         case let .addRecipient(name, keys):
             next.recipients[name] = keys
             next.recipientOrder.append(name)

@@ -57,12 +57,15 @@ public final class KeyWork {
         }
     }
 
-    /// Learns the current-generation keys wrapped to recovery key `recoveryGeneration`, given its rebuilt secret.
-    public func learn(fromRecoverySecret secret: SecretBox, recoveryGeneration: Int64, db: Database) throws {
+    /// Learns the current-generation keys wrapped to recovery key `recoveryGeneration` (dealt by a first
+    /// release), given its rebuilt secret: of `readable` the secret keys and of `indexable` the index keys only.
+    public func learn(fromRecoverySecret secret: SecretBox, recoveryGeneration: Int64, readable: Set<Compartment>,
+                      indexable: Set<Compartment>, db: Database) throws {
         guard let info = state.recoveryHistory[recoveryGeneration] else { return }
         for compartment in Compartment.allCases {
             let generation = state.currentGeneration(compartment)
-            for kind in ["secret", "index"] where !knows(kind, compartment, generation) {
+            for kind in ["secret", "index"] where !knows(kind, compartment, generation)
+                && (kind == "secret" ? readable : indexable).contains(compartment) {
                 guard let wrap = try KeyWrapRow.find(compartment: compartment.rawValue, generation: generation, kind: kind,
                                                      holder: "recovery-\(recoveryGeneration)", db) else { continue }
                 let box: SecretBox
@@ -82,40 +85,74 @@ public final class KeyWork {
         }
     }
 
-    /// Learns the current-generation keys that the custodians' shares rebuild (`CompartmentShares`): for each
-    /// key, the shares of one set from at least that set's threshold of distinct custodians are combined, and
-    /// the result counts only if it is the key the governance chain names (a secret whose public key is the
-    /// compartment's; an index key whose commitment the log holds).
-    /// - Throws: `VaultError.integrity` naming the key and the custodians whose shares rebuild something else
-    ///   (a forged or damaged share).
-    public func learn(fromShares shares: [(custodian: String, share: CompartmentShares.Share)], db: Database) throws {
+    /// Learns the current-generation keys that the custodians' shares rebuild (`CompartmentShares`), of
+    /// `readable` the secret keys and of `indexable` the index keys only. For each key, the sets are tried
+    /// newest first, and within a set every combination of its threshold of distinct custodians' shares, until
+    /// one rebuilds the key the governance chain names (a secret whose public key is the compartment's; an
+    /// index key whose commitment the log holds). A key no combination rebuilds stays unknown; the returned
+    /// lines say why, naming the custodians whose shares were combined.
+    @discardableResult
+    public func learn(fromShares shares: [(custodian: String, share: CompartmentShares.Share)], readable: Set<Compartment>,
+                      indexable: Set<Compartment>, db: Database) throws -> [String] {
         var groups: [String: [(String, CompartmentShares.Share)]] = [:]
-        for (custodian, share) in shares where share.generation == state.currentGeneration(share.compartment) && ["secret", "index"].contains(share.kind) {
+        for (custodian, share) in shares where share.generation == state.currentGeneration(share.compartment)
+            && (share.kind == "secret" ? readable : share.kind == "index" ? indexable : []).contains(share.compartment) {
             let key = "\(share.compartment.rawValue)/\(share.kind)/\(share.recoveryHolder)"
             guard !(groups[key] ?? []).contains(where: { $0.0 == custodian }) else { continue }
             groups[key, default: []].append((custodian, share))
         }
-        for (_, group) in groups.sorted(by: { $0.key < $1.key }) {
+        func setNumber(_ holder: String) -> Int64 { Int64(holder.dropFirst("recovery-".count)) ?? 0 }
+        var problems: [String] = []
+        for group in groups.values.sorted(by: { setNumber($0[0].1.recoveryHolder) > setNumber($1[0].1.recoveryHolder) }) {
             let first = group[0].1
             guard !knows(first.kind, first.compartment, first.generation) else { continue }
-            let set = Int64(first.recoveryHolder.dropFirst("recovery-".count)) ?? 0
-            let threshold = state.recoveryHistory[set]?.threshold ?? state.threshold
-            guard group.count >= threshold, group.allSatisfy({ $0.1.share.threshold == threshold }) else { continue }
-            let from = group.map(\.0).sorted().joined(separator: ", ")
-            let box: SecretBox
-            do { box = SecretBox(try Shamir.combine(group.prefix(threshold).map(\.1.share))) } catch {
-                throw VaultError.integrity("the shares of the \(first.compartment.rawValue) \(first.kind) key from custodians \(from) do not combine (forged or damaged)")
+            let threshold = state.recoveryHistory[setNumber(first.recoveryHolder)]?.threshold ?? state.threshold
+            let usable = group.filter { $0.1.share.threshold == threshold }
+            guard usable.count >= threshold else {
+                problems.append("the \(first.compartment.rawValue) \(first.kind) key: \(usable.count) usable share\(usable.count == 1 ? "" : "s") of \(first.recoveryHolder), \(threshold) needed")
+                continue
             }
-            let holder = "rebuilt from the shares of custodians \(from)"
-            if first.kind == "secret" {
-                try CompartmentKeyCheck.verify(box, compartment: first.compartment, generation: first.generation, state: state, holder: holder)
-            } else if let check = keyCommitmentCheck {
-                do { try check(first.kind, first.compartment, first.generation, box, db) } catch {
-                    throw VaultError.integrity("the \(first.compartment.rawValue) index key (generation \(first.generation)) \(holder) is not a key the signed log commits to (a forged or damaged share)")
+            for combination in Self.combinations(of: usable.count, choosing: threshold).prefix(256) {
+                let chosen = combination.map { usable[$0] }
+                let from = chosen.map(\.0).sorted().joined(separator: ", ")
+                let holder = "rebuilt from the shares of custodians \(from)"
+                do {
+                    let box = SecretBox(try Shamir.combine(chosen.map(\.1.share)))
+                    if first.kind == "secret" {
+                        try CompartmentKeyCheck.verify(box, compartment: first.compartment, generation: first.generation, state: state, holder: holder)
+                    } else if let check = keyCommitmentCheck {
+                        do { try check(first.kind, first.compartment, first.generation, box, db) } catch {
+                            throw VaultError.integrity("the \(first.compartment.rawValue) index key (generation \(first.generation)) \(holder) is not a key the signed log commits to (a forged or damaged share)")
+                        }
+                    }
+                    learn(first.kind, first.compartment, first.generation, box)
+                    break
+                } catch let error as VaultError {
+                    problems.append("\(error)")
+                } catch {
+                    problems.append("the shares of the \(first.compartment.rawValue) \(first.kind) key from custodians \(from) do not combine (forged or damaged)")
                 }
             }
-            learn(first.kind, first.compartment, first.generation, box)
         }
+        return problems
+    }
+
+    /// The `choosing`-element subsets of `0..<count`, in lexicographic order.
+    static func combinations(of count: Int, choosing k: Int) -> [[Int]] {
+        guard k > 0, k <= count else { return k == 0 ? [[]] : [] }
+        var result: [[Int]] = []
+        var current: [Int] = []
+        func extend(from start: Int) {
+            if current.count == k { result.append(current); return }
+            guard start < count, result.count < 256 else { return }
+            for index in start..<count where count - index >= k - current.count {
+                current.append(index)
+                extend(from: index + 1)
+                current.removeLast()
+            }
+        }
+        extend(from: 0)
+        return result
     }
 
     /// Rotates `compartment` from its current generation to `generation` using `newSecret`/`publicKey`:
@@ -230,9 +267,11 @@ public final class KeyWork {
                 guard let secret = key(kind, compartment, generation) else { continue }
                 var holders: [(String, [UInt8])] = []
                 if state.recoveryPublicKey.isEmpty {
-                    if try !KeyWrapRow.hasShares(compartment: compartment.rawValue, generation: generation, kind: kind,
-                                                 recoveryHolder: state.recoveryHolder, db) {
-                        // A whole set at once, from one split: shares of different splits do not combine.
+                    if try !hasCompleteShareSet(compartment, generation: generation, kind: kind, db: db) {
+                        // A whole set at once, from one split (shares of different splits do not combine); an
+                        // incomplete or padded set (a wrap planted or deleted) is replaced whole.
+                        try KeyWrapRow.deleteShares(compartment: compartment.rawValue, generation: generation, kind: kind,
+                                                    recoveryHolder: state.recoveryHolder, db)
                         for wrap in try CompartmentShares.wraps(of: secret, compartment: compartment, generation: generation, kind: kind,
                                                                 custodians: state.custodians, threshold: state.threshold,
                                                                 recoveryHolder: state.recoveryHolder) {
@@ -262,6 +301,13 @@ public final class KeyWork {
         try RecoveryShareRow.deleteUnused(olderThan: state.recoveryGeneration, db)
     }
 
+    /// Whether the current share set of a key has exactly one wrap per current custodian.
+    func hasCompleteShareSet(_ compartment: Compartment, generation: Int64, kind: String, db: Database) throws -> Bool {
+        let prefix = state.recoveryHolder + "/"
+        let present = Set(try KeyWrapRow.holders(compartment: compartment.rawValue, generation: generation, kind: kind, db).filter { $0.hasPrefix(prefix) })
+        return present == Set(state.custodians.map { CompartmentShares.holder(state.recoveryHolder, custodian: $0.keyIDHex) })
+    }
+
     /// Whether any wrap is missing that this client could make now, or a rotation it could complete.
     public func hasWork(db: Database) throws -> Bool {
         for compartment in Compartment.allCases {
@@ -278,7 +324,7 @@ public final class KeyWork {
                     (kind == "secret" ? state.readable(by: $0.role) : state.indexable(by: $0.role)).contains(compartment)
                 }.map(\.key.keyIDHex)).union(state.recoveryPublicKey.isEmpty ? [] : [state.recoveryHolder])
                 if !entitledHolders.isSubset(of: Set(holders)) { return true }
-                if state.recoveryPublicKey.isEmpty && !holders.contains(where: { $0.hasPrefix(state.recoveryHolder + "/") }) { return true }
+                if try state.recoveryPublicKey.isEmpty && !hasCompleteShareSet(compartment, generation: generation, kind: kind, db: db) { return true }
                 let staleRecovery = try KeyWrapRow.staleRecoveryWrapCount(compartment: compartment.rawValue, kind: kind,
                                                                           currentRecoveryHolder: state.recoveryHolder, db)
                 if staleRecovery > 0 { return true }

@@ -46,9 +46,10 @@ extension Session {
         if case let .recover(_, role, oneTimeKey) = operation.change {
             let state = vault.state
             let bundle = try vault.database.queue.read { db -> SecretBox in
-                // Shares of every recovery key an earlier release dealt that this custodian still holds.
+                // Shares of the recovery key an earlier release dealt, while the vault still has one (never
+                // once a change replaced it by share sets: its secret would open every compartment).
                 var dealt: [(Int64, SecretBox)] = []
-                for row in try RecoveryShareRow.sealed(to: keyIDHex, db) {
+                for row in try RecoveryShareRow.sealed(to: keyIDHex, db) where !state.recoveryPublicKey.isEmpty {
                     do { dealt.append((row.generation, SecretBox(try identity.openSealedBox(Array(row.sealed))))) } catch {
                         throw VaultError.integrity("the recovery share of generation \(row.generation) sealed to \(keyIDHex) does not open")
                     }
@@ -63,6 +64,8 @@ extension Session {
                     for kind in kinds {
                         for wrap in try KeyWrapRow.shares(of: keyIDHex, compartment: compartment.rawValue, generation: generation, kind: kind, db) {
                             let set = String(wrap.holder.prefix { $0 != "/" })
+                            // No set the governance state has not started (a planted name).
+                            guard let number = Int64(set.dropFirst("recovery-".count)), number <= state.recoveryGeneration else { continue }
                             do {
                                 let share = try ShamirShare.deserialize(try identity.openSealedBox(Array(wrap.sealed)))
                                 compartments.append(.init(compartment: compartment, kind: kind, generation: generation, recoveryHolder: set, share: share))
@@ -111,16 +114,23 @@ extension Session {
             let work = KeyWork(vaultID: vault.vaultID, state: state)
             work.keyCommitmentCheck = keyRing.keyCommitmentCheck
             try work.learn(from: keyRing, db: db)
-            if case .recover = operation.change {
+            if case let .recover(_, role, _) = operation.change {
+                // Only the keys of the role recovered, from the custodians' shares (or, in a vault of the first
+                // releases that still has it, from the dealt recovery key).
                 let opened = try RecoveryShares.open(operation, state: state, custodian: identity)
-                try work.learn(fromShares: opened.compartmentShares, db: db)
-                for (generation, secret) in opened.secrets { try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, db: db) }
-                if case let .recover(_, role, _) = operation.change {
-                    let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
-                    let needed = preview.readable(by: role).filter { !work.knows("secret", $0, state.currentGeneration($0)) }
-                    guard needed.isEmpty else {
-                        throw VaultError.integrity("the custodians' shares do not rebuild the \(needed.map(\.rawValue).sorted().joined(separator: ", ")) compartment key; nothing was changed")
+                let problems = try work.learn(fromShares: opened.compartmentShares, readable: state.readable(by: role),
+                                              indexable: state.indexable(by: role), db: db)
+                if !state.recoveryPublicKey.isEmpty {
+                    for (generation, secret) in opened.secrets {
+                        try work.learn(fromRecoverySecret: secret, recoveryGeneration: generation, readable: state.readable(by: role),
+                                       indexable: state.indexable(by: role), db: db)
                     }
+                }
+                let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)
+                let needed = preview.readable(by: role).filter { !work.knows("secret", $0, state.currentGeneration($0)) }
+                guard needed.isEmpty else {
+                    throw VaultError.integrity("the custodians' shares do not rebuild the \(needed.map(\.rawValue).sorted().joined(separator: ", ")) compartment key; nothing was changed"
+                                               + (problems.isEmpty ? "" : " (" + problems.joined(separator: "; ") + ")"))
                 }
             }
             let preview = state.transitioned(by: operation.change, atSequence: state.chainLength + 1)

@@ -211,6 +211,65 @@ struct GovernanceTests {
         #expect(try vault.cli.run(["check", "-C", "vault"]).status == 0)
     }
 
+    /// Approvals cover the operation, not the applier's effects: an applying custodian with a modified client
+    /// who attaches a recovery key of its own to an approved change would have every holder wrap its keys to
+    /// that key. A vault without a dealt key never takes one again.
+    @Test func anApplierCannotDealARecoveryKeyAgain() throws {
+        let vault = try VaultFixture(custodians: 3, threshold: 2)
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        #expect(try vault.run("custodian-1", ["op", "propose", "set-threshold", "3", "-o", "op.json"]).status == 0)
+        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "op.json"]).status == 0) }
+        let operation = try GovernanceOperation(fileContents: Array(vault.cli.read("op.json")), source: "op.json")
+        let applier = try KeyFile.unlock(Array(vault.cli.read("custodian-1.key")), passphrase: passphrase("custodian-1"))
+        var effects = GovernanceEntry.Effects()
+        let dealt = X25519.generateKeyPair()
+        effects.recoveryPublicKey = dealt.publicKey
+        for index in 1...3 {
+            let custodian = try MemberPublicKey(line: vault.publicKeys["custodian-\(index)"]!)
+            effects.shareCommitments.append((custodian.keyIDHex, index, [UInt8](repeating: UInt8(index), count: 32)))
+        }
+        var entry = GovernanceEntry(operation: operation, appliedAt: Int64(Date().timeIntervalSince1970 * 1000), applier: applier.publicKey.keyID, effects: effects)
+        entry.sign(with: applier)
+        let body = entry.body
+        let queue = try database(vault)
+        try queue.write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM governance") ?? 0) + 1
+            try db.execute(sql: "INSERT INTO governance (seq, body, hash) VALUES (?, ?, ?)", arguments: [next, Data(body), Data(SHA256Digest.hash(body))])
+        }
+        try queue.close()
+        let listed = try vault.run("investigator", ["case", "list"])
+        #expect(listed.status != 0)
+        #expect(listed.stderr.contains("deals a recovery key, which a vault without one never takes again"), "\(listed.stderr)")
+    }
+
+    /// A share set with a wrap missing or planted (a folder writer) is not taken for complete: the next holder
+    /// of the key replaces it whole, so recovery does not silently become impossible.
+    @Test func anIncompleteShareSetIsMadeAgainWhole() throws {
+        let vault = try VaultFixture(custodians: 3, threshold: 2)
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let queue = try database(vault)
+        let custodians = try (1...3).map { try MemberPublicKey(line: vault.publicKeys["custodian-\($0)"]!).keyIDHex }
+        func caseShares() throws -> [String: Data] {
+            Dictionary(uniqueKeysWithValues: try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT holder, sealed FROM keyWrap WHERE compartment = 'case' AND kind = 'secret' AND holder LIKE 'recovery-%'")
+            }.map { ($0["holder"] as String, $0["sealed"] as Data) })
+        }
+        let before = try caseShares()
+        #expect(Set(before.keys) == Set(custodians.map { "recovery-1/" + $0 }))
+        try queue.write { db in
+            try withoutGuards(db) {
+                try db.execute(sql: "DELETE FROM keyWrap WHERE compartment = 'case' AND kind = 'secret' AND holder = ?", arguments: ["recovery-1/" + custodians[2]])
+                try db.execute(sql: "INSERT INTO keyWrap (compartment, generation, kind, holder, sealed) VALUES ('case', 1, 'secret', 'recovery-1/0000000000000000', x'00')")
+            }
+        }
+        #expect(try vault.run("investigator", ["case", "list"]).status == 0)
+        let after = try caseShares()
+        #expect(Set(after.keys) == Set(custodians.map { "recovery-1/" + $0 }), "\(after.keys)")
+        #expect(after["recovery-1/" + custodians[0]] != before["recovery-1/" + custodians[0]], "the set was not made again whole")
+    }
+
     /// A custodian who approves a recovery with shares that are not theirs (a valid signature over a wrong
     /// share) makes the rebuilt key fail its check against the governance chain; the error names the
     /// custodians whose shares were combined, and nothing is granted.

@@ -72,12 +72,12 @@ extension KeyWrapRow {
                          arguments: [compartment, kind, currentRecoveryHolder, currentRecoveryHolder.count + 1, currentRecoveryHolder + "/"]) ?? 0
     }
 
-    /// Whether custodians' shares of `kind` of `compartment` at `generation` exist in share set
-    /// `recoveryHolder` (holders "recovery-<set>/…").
+    /// Deletes the custodians' shares of `kind` of `compartment` at `generation` in share set `recoveryHolder`
+    /// (holders "recovery-<set>/…"), to replace an incomplete set whole.
     /// - Throws: database errors.
-    public static func hasShares(compartment: String, generation: Int64, kind: String, recoveryHolder: String, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ? AND substr(holder, 1, ?) = ?)",
-                          arguments: [compartment, generation, kind, recoveryHolder.count + 1, recoveryHolder + "/"]) ?? false
+    public static func deleteShares(compartment: String, generation: Int64, kind: String, recoveryHolder: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM keyWrap WHERE compartment = ? AND generation = ? AND kind = ? AND substr(holder, 1, ?) = ?",
+                       arguments: [compartment, generation, kind, recoveryHolder.count + 1, recoveryHolder + "/"])
     }
 
     /// The share wraps sealed to custodian `custodian` (holders "recovery-<set>/<custodian>") of `kind` of
