@@ -39,6 +39,8 @@ let package = Package(
                 dependencies: ["CSodium", "VaultPlatform", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "VaultFormats", dependencies: ["VaultPlatform", "VaultCrypto", "VaultText"], swiftSettings: strict),
+        // The S3 remote's client (issue 17): the SigV4 signer first.
+        .target(name: "VaultRemote", dependencies: ["VaultCrypto"], swiftSettings: strict),
         .target(name: "VaultStore",
                 dependencies: ["VaultPlatform", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
@@ -97,6 +99,7 @@ let package = Package(
                     exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultFormatsTests", dependencies: ["VaultPlatform", "VaultFormats", "VaultCrypto", "VaultText", "CZlib"],
                     exclude: ["Vectors"], swiftSettings: strict),
+        .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto"], exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultPlatform", "VaultStore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto", "VaultFormats"], swiftSettings: strict),

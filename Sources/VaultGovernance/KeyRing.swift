@@ -3,12 +3,6 @@ import GRDB
 import VaultCrypto
 import VaultStore
 
-/// A secret held by reference, so that it can sit in collections; the bytes stay in secure memory.
-public final class SecretBox: @unchecked Sendable {
-    public let bytes: SecretBytes
-    public init(_ bytes: consuming SecretBytes) { self.bytes = bytes }
-}
-
 /// The identity a command acts as, held by reference for the duration of the command: either unlocked in
 /// this process or held by the `amanah agent`. The vault signs and opens only through it (`IdentityHolder`),
 /// never touching the secret keys.

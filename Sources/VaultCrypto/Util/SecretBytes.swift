@@ -98,6 +98,13 @@ public struct SecretBytes: ~Copyable, @unchecked Sendable {
     }
 }
 
+/// A secret held by reference, so that it can sit in collections and structures; the bytes stay in secure
+/// memory (`SecretBytes`) and are wiped when the last reference goes.
+public final class SecretBox: @unchecked Sendable {
+    public let bytes: SecretBytes
+    public init(_ bytes: consuming SecretBytes) { self.bytes = bytes }
+}
+
 /// Fills a buffer with random bytes from the system CSPRNG (`randombytes_buf`). For non-secret values
 /// (nonces, salts, identifiers).
 public enum Random {
