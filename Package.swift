@@ -42,7 +42,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "VaultFormats", dependencies: ["VaultPlatform", "VaultCrypto", "VaultText"], swiftSettings: strict),
         // The S3 remote's client (issue 17): the SigV4 signer first.
-        .target(name: "VaultRemote", dependencies: ["VaultCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .target(name: "VaultRemote", dependencies: ["VaultCrypto", "VaultPlatform", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                                                     .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
@@ -88,7 +88,7 @@ let package = Package(
         // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.
         .target(name: "AmanahAgent", dependencies: ["VaultPlatform", "VaultCrypto", "CPlatform"], swiftSettings: strict),
         .target(name: "AmanahCLI",
-                dependencies: ["VaultGovernance", "VaultGovernanceUseCases", "VaultDisclosure", "VaultDisclosureUseCases", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText",
+                dependencies: ["VaultGovernance", "VaultGovernanceUseCases", "VaultDisclosure", "VaultDisclosureUseCases", "VaultPlatform", "Vault", "AmanahAgent", "VaultCrypto", "VaultFormats", "VaultStore", "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText", "VaultRemote",
                                "CPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "amanah", dependencies: ["AmanahCLI"], swiftSettings: strict),

@@ -46,6 +46,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String, String)
     /// The access key is unknown or the secret does not sign (SignatureDoesNotMatch, InvalidAccessKeyId).
     case credentials(String)
+    /// No credentials were given: (what is missing).
+    case noCredentials(String)
     /// The bucket does not exist (Amanah never creates buckets).
     case noSuchBucket(String)
     /// This machine's clock differs from the server's by more than SigV4 allows: (seconds, + means ahead).
@@ -62,6 +64,7 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .invalidURL(url, why): return "\(url): \(why)"
         case let .credentials(code): return "the remote refused the credentials (\(code)): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the credentials file"
+        case let .noCredentials(what): return what
         case let .noSuchBucket(bucket): return "the bucket \(bucket) does not exist (Amanah never creates buckets; create it with your storage's tools)"
         case let .clockSkew(seconds): return "this machine's clock is \(abs(seconds)) s \(seconds > 0 ? "ahead of" : "behind") the remote's, more than SigV4 allows (15 minutes): set the clock right"
         case let .accessDenied(what): return "the remote denied access to \(what) (the credentials lack that permission)"

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+internal import VaultPlatform
+internal import VaultRemote
+
+struct RemoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remote", abstract: "The remotes a vault folder shares the vault through (S3-compatible storage or a folder).",
+        subcommands: [RemoteAdd.self, RemoteList.self, RemoteRemove.self])
+}
+
+/// The result of an async call handed back to a synchronous command.
+private final class BlockingResult<T>: @unchecked Sendable { var result: Result<T, any Error>? }
+
+/// Runs `body` to completion from a synchronous command.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = BlockingResult<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try box.result!.get()
+}
+
+struct RemoteAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a remote: s3://BUCKET[/PREFIX] (with --endpoint) or file:///PATH.",
+        discussion: """
+            Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or from \\
+            --credentials-file (an AWS-style file with a [default] section, readable by its owner only); they are \\
+            never taken from the command line and never stored. The region comes from --region or \\
+            AWS_DEFAULT_REGION. An S3 remote is checked (bucket present, credentials that sign, clock) when \\
+            credentials are at hand; Amanah never creates buckets.
+            """)
+    @Argument(help: ArgumentHelp("The remote's name (letters, digits, - or _).", valueName: "NAME")) var name: String
+    @Argument(help: ArgumentHelp("s3://BUCKET[/PREFIX] or file:///PATH.", valueName: "URL")) var url: String
+    @Option(help: ArgumentHelp("The S3 endpoint, http(s)://HOST[:PORT] (path-style).", valueName: "URL")) var endpoint: String?
+    @Option(help: ArgumentHelp("The S3 region (default: AWS_DEFAULT_REGION).", valueName: "R")) var region: String?
+    @Option(name: .customLong("object-lock-days"), help: ArgumentHelp("Write every object under an Object Lock retention of N days (compliance mode).", valueName: "N"))
+    var objectLockDays: Int?
+    @Option(name: .customLong("credentials-file"), help: ArgumentHelp("An AWS-style credentials file ([default] section).", valueName: "FILE"))
+    var credentialsFile: String?
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let vault = try options.global.vaultPath()
+        guard DurableFile.exists(vault + "/vault.json") else { throw CLIError("\(vault) is not a vault folder (no vault.json)") }
+        var config: RemoteConfig
+        let remote: RemoteConfig.Remote
+        do {
+            config = try RemoteConfig.load(vault: vault)
+            let region = url.hasPrefix("s3://") ? (region ?? ProcessInfo.processInfo.environment["AWS_DEFAULT_REGION"]) : region
+            remote = try config.validated(.init(name: name, url: url, endpoint: endpoint, region: region, objectLockDays: objectLockDays,
+                                                credentialsFile: credentialsFile))
+        } catch let error as RemoteError { throw CLIError("\(error)", exitCode: CLIError.usage) }
+        if url.hasPrefix("s3://") {
+            do {
+                let credentials = try RemoteCredentials.load(for: remote)
+                let location = try remote.s3Location()
+                try blocking {
+                    let client = S3Client(location: location, credentials: credentials)
+                    do { try await client.checkBucket() } catch { try? await client.shutdown(); throw error }
+                    try await client.shutdown()
+                }
+            } catch let error as RemoteError {
+                if case .noCredentials = error {
+                    Terminal.message("not checked: \(error)")
+                } else {
+                    throw CLIError("remote \(name): \(error)")
+                }
+            }
+        }
+        config.remotes.append(remote)
+        try config.save(vault: vault)
+        Terminal.message("remote \(name) added: \(url)")
+    }
+}
+
+struct RemoteList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the remotes (name, URL, endpoint, region, lock).")
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let config: RemoteConfig
+        do { config = try RemoteConfig.load(vault: try options.global.vaultPath()) } catch let error as RemoteError { throw CLIError("\(error)") }
+        for remote in config.remotes {
+            var columns = [remote.name, remote.url]
+            columns.append(remote.endpoint ?? "-")
+            columns.append(remote.region ?? "-")
+            columns.append(remote.objectLockDays.map { "lock \($0)d" } ?? "-")
+            Terminal.output(columns.joined(separator: "\t"))
+        }
+    }
+}
+
+struct RemoteRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a remote (nothing on the remote is touched).")
+    @Argument(help: ArgumentHelp("The remote's name.", valueName: "NAME")) var name: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let vault = try options.global.vaultPath()
+        var config: RemoteConfig
+        do { config = try RemoteConfig.load(vault: vault) } catch let error as RemoteError { throw CLIError("\(error)") }
+        guard config.remotes.contains(where: { $0.name == name }) else {
+            throw CLIError("no remote named \(name) (remotes: \(config.remotes.map(\.name).joined(separator: ", ")))")
+        }
+        config.remotes.removeAll { $0.name == name }
+        try config.save(vault: vault)
+        Terminal.message("remote \(name) removed")
+    }
+}
