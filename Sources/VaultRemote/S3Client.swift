@@ -92,7 +92,8 @@ public final class S3Client: @unchecked Sendable {
         self.credentials = credentials
         self.now = now
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+        // A refused connection is retried inside the connect timeout; the request is then retried as a whole.
+        configuration.timeout = .init(connect: .seconds(4), read: .seconds(60))
         configuration.redirectConfiguration = .disallow
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
