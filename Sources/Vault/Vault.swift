@@ -323,6 +323,31 @@ public final class Vault: @unchecked Sendable {
         baseline = current
     }
 
+    /// After `amanah sync` changed the log (events received, this client's unsent events written again at new
+    /// positions): reloads the governance state and makes the client state remember the vault as it now is.
+    /// The events a sync replaces were never on any remote, and the sync checked everything it received, so
+    /// the new position is this client's own deliberate step, not a rollback. A remembered checkpoint is kept
+    /// while the log still has its root at its size, and dropped otherwise (it covered events that moved).
+    /// - Throws: `VaultError.failed` or file errors when the client state cannot be written; database errors.
+    public func adoptSyncedState() throws {
+        guard !readOnly else { return }
+        try reloadState()
+        let current = try position()
+        let previous = try ClientState.load(vaultID: vaultID)
+        var checkpoint = previous?.checkpoint
+        if let text = checkpoint, let seen = try? SignedCheckpoint(parsing: text).checkpoint {
+            let root = try database.queue.read { db -> [UInt8]? in
+                guard seen.size <= UInt64(current.auditSize) else { return nil }
+                return try AuditLog.tree(db).root(atSize: seen.size)
+            }
+            if root != seen.rootHash { checkpoint = nil }
+        }
+        let adopted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+                                  auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: checkpoint)
+        try adopted.save(vaultID: vaultID)
+        baseline = current
+    }
+
     /// Reloads the governance state after a change.
     package func reloadState() throws {
         state = try database.queue.read { db in try GovernanceChain.load(genesis: genesis, db: db) }

@@ -59,6 +59,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case failed(String, Int, String, String)
     /// The network failed after every retry.
     case network(String)
+    /// A folder remote could not be used: (what happened, naming the path).
+    case folder(String)
 
     public var description: String {
         switch self {
@@ -71,6 +73,7 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notS3(why): return "the endpoint does not answer as S3 does: \(why)"
         case let .failed(operation, status, code, message): return "\(operation): HTTP \(status) \(code)\(message.isEmpty ? "" : ": " + message)"
         case let .network(why): return "the remote could not be reached: \(why)"
+        case let .folder(what): return what
         }
     }
 }
@@ -146,14 +149,16 @@ public final class S3Client: @unchecked Sendable {
         }
     }
 
-    /// Every key (below the prefix, without it) that starts with `prefix`, in the remote's order (UTF-8 binary).
+    /// Every key (below the prefix, without it) that starts with `prefix`, in the remote's order (UTF-8 binary),
+    /// after `startAfter` when given (a key below the prefix, without it).
     /// - Throws: `RemoteError`.
-    public func list(_ prefix: String) async throws -> [String] {
+    public func list(_ prefix: String, startAfter: String? = nil) async throws -> [String] {
         var keys: [String] = []
         var token: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", location.prefix + prefix), ("max-keys", "1000")]
             if let token { query.append(("continuation-token", token)) }
+            if let startAfter { query.append(("start-after", location.prefix + startAfter)) }
             let response = try await send("GET", path: "/" + location.bucket, query: query, operation: "list \(prefix)")
             guard response.status == 200 else { throw error(response, operation: "list \(prefix)") }
             let parsed = ListResult(response.body)

@@ -417,6 +417,14 @@ public enum VaultSchema {
                 t.column("value", .blob).notNull()
             }
         }
+        // How far each remote's log agrees with this vault's (issue 17): local to the folder, never in an entry.
+        migrator.registerMigration("v6-remote-sync") { db in
+            try db.create(table: "remoteSync") { t in
+                t.primaryKey("remote", .text)
+                t.column("shared", .integer).notNull()
+                t.column("leafHash", .blob).notNull()
+            }
+        }
         return migrator
     }
 

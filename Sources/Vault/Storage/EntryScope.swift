@@ -31,7 +31,7 @@ import VaultStore
 /// - `record.index` (a member holding the index key): blind-index rows of the records it names, added or
 ///   replaced.
 /// - `vault.migrate`: a snapshot (checked by `IndexLog`).
-enum EntryScope {
+package enum EntryScope {
     static let recordTables: Set<String> = ["record", "recordKey", "recordField", "blindIndex"]
     static let keyTables: Set<String> = ["compartment", "keyWrap", "recoveryShare", "vaultMeta"]
 
@@ -40,7 +40,7 @@ enum EntryScope {
     /// `existing` the row an entry deletes, as the entries before it left it (a deletion names only its row id).
     /// `based` says whether the replay has a base yet: before it (a first-release vault not yet migrated) a
     /// row that an entry deletes may be unknown to the replay, and a re-indexing may replace it.
-    static func problem(_ entry: IndexEntry, event: AuditEvent, signer: String, previous: AuditEvent.GovernancePosition?,
+    package static func problem(_ entry: IndexEntry, event: AuditEvent, signer: String, previous: AuditEvent.GovernancePosition?,
                         history: [GovernanceState], based: Bool = true, existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
         let objects = event.objects
         let action = event.action

@@ -110,7 +110,7 @@ public struct IndexLog {
 
     /// Whether `signer` was a member or custodian at the event's governance position (or, for `vault.init`
     /// at sequence 1, the genesis initiator).
-    static func signerWasMember(_ event: AuditEvent, signer: String, history: [GovernanceState], genesisInitiator: String) -> Bool {
+    package static func signerWasMember(_ event: AuditEvent, signer: String, history: [GovernanceState], genesisInitiator: String) -> Bool {
         if event.sequence == 1 && event.action == "vault.init" { return signer == genesisInitiator }
         guard let position = event.governance, Int(position.length) < history.count else { return false }
         let state = history[Int(position.length)]

@@ -1,0 +1,131 @@
+import Foundation
+import VaultCrypto
+import VaultPlatform
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few calls a team vault makes on its remote, the same for an S3 bucket (`S3Store`) and a folder on
+/// removable media (`FolderStore`). Keys are relative paths below the remote's root (`log/0000000000000001`,
+/// `blobs/<id>`); values are immutable once created. Synchronous: the sync engine runs inside the vault's
+/// write transaction and on the command's thread.
+public protocol RemoteStore: AnyObject {
+    /// A name for messages (the remote's URL).
+    var label: String { get }
+    /// Creates `key` with `bytes` only when no object has that key: true when it was created, false when one
+    /// existed (S3 `If-None-Match: *`; an exclusive link on a folder). A created object is complete.
+    /// - Throws: `RemoteError`.
+    func create(_ key: String, bytes: [UInt8]) throws -> Bool
+    /// The object `key`, nil when there is none; at most `limit` bytes.
+    /// - Throws: `RemoteError` (also for an object above `limit`).
+    func get(_ key: String, limit: Int) throws -> [UInt8]?
+    /// The keys that start with `prefix`, sorted (UTF-8 binary order), after `startAfter` when given.
+    /// - Throws: `RemoteError`.
+    func list(_ prefix: String, startAfter: String?) throws -> [String]
+    /// Closes what the store holds open (connections). Call once, when done.
+    func close()
+}
+
+/// A remote in a folder (`file:///PATH`), for carrying a vault across a border on removable media. Each object
+/// is a file written to a temporary name, synced, then linked to its key (`link` fails when the key exists:
+/// the exclusive create), and the folder synced.
+public final class FolderStore: RemoteStore {
+    public let root: String
+    public var label: String { "file://" + root }
+
+    /// A store in folder `root`, which must exist (Amanah creates its subfolders, never the folder itself).
+    /// - Throws: `RemoteError.failed` when `root` is not a folder.
+    public init(root: String) throws {
+        var info = stat()
+        guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw RemoteError.folder("the folder remote \(root) does not exist or is not a folder (create it, or mount the medium)")
+        }
+        self.root = root
+    }
+
+    private func path(_ key: String) -> String { root + "/" + key }
+
+    public func create(_ key: String, bytes: [UInt8]) throws -> Bool {
+        let target = path(key)
+        let folder = DurableFile.directory(of: target)
+        try makeFolders(folder)
+        do {
+            try DurableFile.write(to: target, mode: 0o644, overwrite: false) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+        } catch let error as SystemCallError where error.errno == .fileExists {
+            return false
+        } catch { throw RemoteError.folder("cannot write \(target): \(error)") }
+        return true
+    }
+
+    public func get(_ key: String, limit: Int) throws -> [UInt8]? {
+        let target = path(key)
+        guard DurableFile.exists(target) else { return nil }
+        do { return try DurableFile.readAll(target, limit: limit) } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
+    }
+
+    public func list(_ prefix: String, startAfter: String?) throws -> [String] {
+        // Keys are one folder deep at most (`log/…`, `blobs/…`): list the folder the prefix names.
+        let folder = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        let directory = folder.isEmpty ? root : path(folder)
+        guard DurableFile.exists(directory) else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw RemoteError.folder("cannot list \(directory): \(error)")
+        }
+        return names.filter { !$0.hasPrefix(".") }
+            .map { folder.isEmpty ? $0 : folder + "/" + $0 }
+            .filter { key in key.hasPrefix(prefix) && (startAfter.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true) }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    public func close() {}
+
+    private func makeFolders(_ folder: String) throws {
+        guard !DurableFile.exists(folder) else { return }
+        try makeFolders(DurableFile.directory(of: folder))
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw RemoteError.folder("cannot create \(folder): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// A remote in an S3 bucket, through `S3Client`, each call run to completion on the caller's thread.
+public final class S3Store: RemoteStore {
+    public let client: S3Client
+    /// Seconds of Object Lock retention for every object written, nil for none.
+    public let retentionSeconds: Int64?
+    public var label: String { "s3://" + client.location.bucket + (client.location.prefix.isEmpty ? "" : "/" + client.location.prefix.dropLast()) }
+
+    public init(client: S3Client, retentionDays: Int?) {
+        self.client = client
+        retentionSeconds = retentionDays.map { Int64($0) * 86_400 }
+    }
+
+    public func create(_ key: String, bytes: [UInt8]) throws -> Bool {
+        let until = retentionSeconds.map { Int64(Date().timeIntervalSince1970) + $0 }
+        return try run { [client] in try await client.put(key, body: bytes, ifNoneMatch: true, retainUntil: until) } == .created
+    }
+
+    public func get(_ key: String, limit: Int) throws -> [UInt8]? {
+        try run { [client] in try await client.get(key, limit: limit) }
+    }
+
+    public func list(_ prefix: String, startAfter: String?) throws -> [String] {
+        try run { [client] in try await client.list(prefix, startAfter: startAfter) }
+    }
+
+    public func close() { try? run { [client] in try await client.shutdown() } }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Outcome<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+}
+
+private final class Outcome<T>: @unchecked Sendable { var result: Result<T, any Error>? }

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+
+/// A row of `remoteSync` (local to this vault folder, never in an entry): how far the log of remote `remote`
+/// is known to hold exactly this vault's events: events 1…`shared`, the last with leaf hash `leafHash`
+/// (32 bytes; zeros when `shared` is 0).
+public struct RemoteSyncRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "remoteSync"
+    public var remote: String
+    public var shared: Int64
+    public var leafHash: Data
+    /// The table's columns, for typed queries (`Queries/`).
+    public enum Columns {
+        public static let remote = Column(CodingKeys.remote)
+        public static let shared = Column(CodingKeys.shared)
+        public static let leafHash = Column(CodingKeys.leafHash)
+    }
+    public init(remote: String, shared: Int64, leafHash: Data) { self.remote = remote; self.shared = shared; self.leafHash = leafHash }
+
+    /// The row of remote `name`, nil when it never synced (or the table does not exist yet).
+    /// - Throws: database errors.
+    public static func find(remote name: String, _ db: Database) throws -> RemoteSyncRow? {
+        guard try db.tableExists(databaseTableName) else { return nil }
+        return try RemoteSyncRow.filter(Columns.remote == name).fetchOne(db)
+    }
+
+    /// Every row.
+    /// - Throws: database errors.
+    public static func all(_ db: Database) throws -> [RemoteSyncRow] {
+        guard try db.tableExists(databaseTableName) else { return [] }
+        return try RemoteSyncRow.fetchAll(db)
+    }
+
+    /// Records how far remote `remote` agrees with this vault (replacing what was recorded).
+    /// - Throws: database errors.
+    public func save(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO remoteSync (remote, shared, leafHash) VALUES (?, ?, ?)",
+                       arguments: [remote, shared, leafHash])
+    }
+
+    /// Forgets remote `name` (`amanah remote remove`).
+    /// - Throws: database errors.
+    public static func forget(remote name: String, _ db: Database) throws {
+        guard try db.tableExists(databaseTableName) else { return }
+        try db.execute(sql: "DELETE FROM remoteSync WHERE remote = ?", arguments: [name])
+    }
+}
+
+/// Takes back the events this client wrote and no remote holds yet, to write them again after the events that
+/// another client placed first (`amanah sync` rebasing its pending events). Only the sync engine calls it,
+/// inside the transaction that appends the replacements: the append-only triggers are lifted for the
+/// statement and put back with their exact SQL before it returns.
+public enum LogRewind {
+    /// Deletes audit events above `size`, their entries, every tree node that covers a leaf at or above index
+    /// `size`, and governance entries above `governanceLength`. Index rows are the caller's to restore.
+    /// - Throws: database errors.
+    public static func rewind(toSize size: Int64, governanceLength: Int64, _ db: Database) throws {
+        let guards = ["auditEventNoDelete", "auditNodeNoDelete", "entryNoDelete", "governanceNoDelete"]
+        let marks = guards.map { _ in "?" }.joined(separator: ", ")
+        let saved = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(marks))",
+                                     arguments: StatementArguments(guards))
+        for row in saved { try db.execute(sql: "DROP TRIGGER \((row["name"] as String).quotedDatabaseIdentifier)") }
+        try db.execute(sql: "DELETE FROM auditEvent WHERE seq > ?", arguments: [size])
+        // Node (level, idx) covers leaves idx·2^level ..< (idx+1)·2^level: it stays only when all are below size.
+        try db.execute(sql: "DELETE FROM auditNode WHERE ((idx + 1) << level) > ?", arguments: [size])
+        try db.execute(sql: "DELETE FROM entry WHERE event > ?", arguments: [size])
+        try db.execute(sql: "DELETE FROM governance WHERE seq > ?", arguments: [governanceLength])
+        for row in saved { try db.execute(sql: row["sql"] as String) }
+    }
+}
+
+extension EntryRow {
+    /// The entries of events below `event`, newest first (for finding the state a row had before them).
+    /// - Throws: database errors (also from the cursor's `next()`).
+    public static func newestFirst(below event: Int64, _ db: Database) throws -> RecordCursor<EntryRow> {
+        try EntryRow.filter(Columns.event < event).order(Columns.event.desc).fetchCursor(db)
+    }
+
+    /// The entry stored under `event`, nil when none is.
+    /// - Throws: database errors.
+    public static func find(event: Int64, _ db: Database) throws -> EntryRow? {
+        try EntryRow.filter(Columns.event == event).fetchOne(db)
+    }
+
+    /// Whether any entry is stored.
+    /// - Throws: database errors.
+    public static func any(_ db: Database) throws -> Bool {
+        try EntryRow.limit(1).fetchOne(db) != nil
+    }
+}
+
+extension IndexEntry {
+    /// The columns that name a row of `table` apart from its row id: its declared primary key, or every
+    /// column for a table without one (`blindIndex`).
+    /// - Throws: database errors.
+    public static func naturalKey(of table: String, _ db: Database) throws -> [String] {
+        let key = try db.primaryKey(table).columns.filter { $0.lowercased() != "rowid" }
+        return key.isEmpty ? try db.columns(in: table).map(\.name) : key
+    }
+
+    /// The row id of the row of `table` whose natural key columns (`naturalKey`) hold the values in
+    /// `columns`, nil when there is none.
+    /// - Throws: database errors.
+    public static func rowID(in table: String, matching columns: [Column], _ db: Database) throws -> Int64? {
+        let key = try naturalKey(of: table, db)
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        for name in key {
+            guard let column = columns.first(where: { $0.name == name }) else { return nil }
+            if case .null = column.value {
+                clauses.append("\(name.quotedDatabaseIdentifier) IS NULL")
+            } else {
+                let bound = column.value.bound
+                clauses.append("\(name.quotedDatabaseIdentifier) = \(bound.sql)")
+                arguments += [bound.argument]
+            }
+        }
+        return try Int64.fetchOne(db, sql: "SELECT rowid FROM \(table.quotedDatabaseIdentifier) WHERE " + clauses.joined(separator: " AND ") + " LIMIT 1",
+                                  arguments: arguments)
+    }
+
+    /// Writes `columns` as row `rowID` of `table`: an update of the row of that row id when there is one (an
+    /// update, so that no foreign-key cascade removes the rows that refer to it), an insert otherwise (with a
+    /// row id SQLite chooses when `rowID` is nil); returns the row id written.
+    /// - Throws: `StoreError.corrupted` when the row would collide with another on a unique key; database errors.
+    @discardableResult
+    public static func write(_ columns: [Column], to table: String, rowID: Int64?, _ db: Database) throws -> Int64 {
+        let name = table.quotedDatabaseIdentifier
+        do {
+            if let rowID, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(name) WHERE rowid = ?", arguments: [rowID]) ?? 0 > 0 {
+                let assignments = columns.map { "\($0.name.quotedDatabaseIdentifier) = \($0.value.bound.sql)" }.joined(separator: ", ")
+                var arguments = StatementArguments(columns.map(\.value.bound.argument))
+                arguments += [rowID]
+                try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE rowid = ?", arguments: arguments)
+                return rowID
+            }
+            let names = ((rowID == nil ? [] : ["rowid"]) + columns.map(\.name)).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
+            let marks = ((rowID == nil ? [] : ["?"]) + columns.map(\.value.bound.sql)).joined(separator: ", ")
+            var arguments = StatementArguments(rowID.map { [$0] } ?? [Int64]())
+            arguments += StatementArguments(columns.map(\.value.bound.argument))
+            try db.execute(sql: "INSERT INTO \(name) (\(names)) VALUES (\(marks))", arguments: arguments)
+            return rowID ?? db.lastInsertedRowID
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.corrupted("a row of \(table) collides with another on a unique key (\(error.message ?? "constraint"))")
+        }
+    }
+
+    /// Applies this entry to the index tables of `db` in the caller's transaction: every deletion first, then
+    /// every row written at its row id (a snapshot empties the tables first). Used for entries received from a
+    /// remote, after their event verified; the caller compares what the connection's `EntryRecorder` noted
+    /// with the entry.
+    /// - Throws: `StoreError.corrupted` for a table that is not an index table, a column the table lacks or a
+    ///   row that collides with another; database errors.
+    public func apply(_ db: Database) throws {
+        if snapshot {
+            for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
+        }
+        for change in changes {
+            guard Self.tables.contains(change.table) else { throw StoreError.corrupted("an entry names table \(change.table), which is not an index table") }
+            if change.columns == nil { try Self.delete(from: change.table, rowID: change.rowID, db) }
+        }
+        var known: [String: Set<String>] = [:]
+        for change in changes {
+            guard let columns = change.columns else { continue }
+            if known[change.table] == nil { known[change.table] = Set(try db.columns(in: change.table).map(\.name)) }
+            if let unknown = columns.first(where: { !known[change.table]!.contains($0.name) }) {
+                throw StoreError.corrupted("an entry names column \(unknown.name), which table \(change.table) lacks")
+            }
+            try Self.write(columns, to: change.table, rowID: change.rowID, db)
+        }
+    }
+
+    /// Deletes row `rowID` of `table` (nothing when there is none).
+    /// - Throws: database errors.
+    public static func delete(from table: String, rowID: Int64, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [rowID])
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import VaultCrypto
+import VaultStore
+
+/// One position of a remote's log (`log/<position, 16 digits>`): an audit event as the vault stores it, its
+/// signed index entry, the detached values the entry carries by hash, and the governance entries the event's
+/// position binds (those the chain gained since the event before). Everything in it is signed by its writer
+/// (the event, and through its hash the entry) or by a quorum (governance entries); a receiver checks it all
+/// before any of it enters the index (`SyncEngine`).
+///
+/// Encoding (integers big-endian, `lp(x)` = 4-byte length ‖ bytes):
+/// ```
+/// magic        "amanah/v1/remote-log-object" ‖ 0x00
+/// leaf         lp(stored leaf: the event's leaf, then its actor key id and opening, `AuditEvent.storedLeaf`)
+/// entry        1 byte (0 none, 1 present) ‖ lp(entry encoding) when present
+/// values       4-byte count ‖ lp(value) each (detached values, in the order the entry names them)
+/// governance   4-byte count ‖ (8-byte chain position ‖ lp(governance entry body)) each, in chain order
+/// ```
+public struct RemoteLogObject: Equatable, Sendable {
+    static let magic = Array("amanah/v1/remote-log-object".utf8) + [0]
+    /// The key of position `sequence` (from 1): `log/` and 16 decimal digits, so that keys sort as positions.
+    public static func key(_ sequence: Int64) -> String {
+        let digits = String(sequence)
+        return "log/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    }
+    /// The position a log key names, nil for another key.
+    public static func sequence(ofKey key: String) -> Int64? {
+        guard key.hasPrefix("log/") else { return nil }
+        let digits = key.dropFirst(4)
+        guard digits.count == 16, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int64(digits), value > 0 else { return nil }
+        return value
+    }
+
+    public var storedLeaf: [UInt8]
+    public var entry: [UInt8]?
+    public var values: [[UInt8]]
+    public var governance: [(seq: Int64, body: [UInt8])]
+
+    public init(storedLeaf: [UInt8], entry: [UInt8]?, values: [[UInt8]], governance: [(seq: Int64, body: [UInt8])]) {
+        self.storedLeaf = storedLeaf; self.entry = entry; self.values = values; self.governance = governance
+    }
+
+    public static func == (a: RemoteLogObject, b: RemoteLogObject) -> Bool { a.encoding == b.encoding }
+
+    public var encoding: [UInt8] {
+        var out = Self.magic
+        out.appendLengthPrefixed(storedLeaf)
+        if let entry { out.append(1); out.appendLengthPrefixed(entry) } else { out.append(0) }
+        out.appendBigEndian(UInt32(values.count))
+        for value in values { out.appendLengthPrefixed(value) }
+        out.appendBigEndian(UInt32(governance.count))
+        for (seq, body) in governance { out.appendBigEndian(UInt64(seq)); out.appendLengthPrefixed(body) }
+        return out
+    }
+
+    /// Parses an object read from a remote.
+    /// - Throws: `StoreError.corrupted` naming what is wrong.
+    public init(encoding bytes: [UInt8]) throws {
+        var offset = 0
+        func take(_ count: Int, _ what: String) throws -> [UInt8] {
+            guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("a remote log object is truncated at its \(what)") }
+            defer { offset += count }
+            return Array(bytes[offset..<(offset + count)])
+        }
+        func integer(_ size: Int, _ what: String) throws -> UInt64 { try take(size, what).reduce(0) { $0 << 8 | UInt64($1) } }
+        func lengthPrefixed(_ what: String) throws -> [UInt8] { try take(Int(try integer(4, what)), what) }
+        guard try take(Self.magic.count, "magic") == Self.magic else { throw StoreError.corrupted("not a remote log object (wrong magic)") }
+        storedLeaf = try lengthPrefixed("event")
+        switch try take(1, "entry flag")[0] {
+        case 0: entry = nil
+        case 1: entry = try lengthPrefixed("entry")
+        default: throw StoreError.corrupted("a remote log object's entry flag is neither 0 nor 1")
+        }
+        values = []
+        for _ in 0..<(try integer(4, "value count")) { values.append(try lengthPrefixed("value")) }
+        governance = []
+        for _ in 0..<(try integer(4, "governance count")) {
+            let seq = Int64(bitPattern: try integer(8, "governance position"))
+            governance.append((seq, try lengthPrefixed("governance entry")))
+        }
+        guard offset == bytes.count else { throw StoreError.corrupted("a remote log object has trailing bytes") }
+    }
+}

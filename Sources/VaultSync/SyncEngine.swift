@@ -1,0 +1,418 @@
+import Foundation
+import GRDB
+import Vault
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultPolicy
+import VaultPlatform
+import VaultRemote
+import VaultStore
+
+/// What one `amanah sync` moved.
+public struct SyncReport: Equatable, Sendable {
+    /// Log positions sent to the remote and received from it.
+    public var sent = 0
+    public var received = 0
+    /// Sealed blobs sent and received, and their bytes.
+    public var blobsSent = 0
+    public var blobsReceived = 0
+    public var bytesSent: Int64 = 0
+    public var bytesReceived: Int64 = 0
+    /// This client's events written again after events another client placed first.
+    public var rebased = 0
+    /// Blobs not fetched (`--metadata-only`).
+    public var blobsLeft = 0
+    /// The number of events both hold afterwards.
+    public var shared: Int64 = 0
+    public init() {}
+}
+
+/// Why a sync stopped without changing anything: the remote contradicts what this client saw or holds
+/// something that does not verify (`refused`, exit 3), or this client's pending events cannot be written
+/// again after another client's (`conflict`, exit 3: they stay here, unsent).
+public enum SyncError: Error, CustomStringConvertible, Equatable {
+    case refused(String)
+    case conflict(String)
+    public var description: String {
+        switch self {
+        case let .refused(why): return "sync refused: \(why); nothing was changed"
+        case let .conflict(why): return "sync stopped: \(why); this vault's unsent events stay here, nothing was changed"
+        }
+    }
+}
+
+/// Shares one vault through a remote (`RemoteStore`): an S3 bucket or a folder holding `vault.json` (the
+/// genesis), `log/<position>` (`RemoteLogObject`, one per audit event, created only when absent) and
+/// `blobs/<id>` (sealed originals, as they are in the vault folder).
+///
+/// Ordering without a server: an event goes to the next free position by conditional create. A client that
+/// loses the race receives the events placed first, takes its own unsent events back, applies the others'
+/// (each checked: signature by a member at its governance position, chain link, governance entries by a
+/// quorum, entry hash and scope, every row as the entry says) and writes its own again after them, re-signed
+/// at their new positions (`rebase`), in one transaction. Events a remote holds are never rewritten.
+///
+/// The remote is not trusted: this client remembers how many events it shares with each remote and the newest
+/// one's leaf hash (`RemoteSyncRow`); a remote with fewer events, a gap, or another event at a shared position
+/// is refused (rolled back, deleted, rewritten or forked), and so is anything received that does not verify.
+public final class SyncEngine {
+    public let vault: Vault
+    public let remoteName: String
+    public let store: any RemoteStore
+    /// Unlocks the identity that signs this client's events again when they must move (asked only then;
+    /// nil: a sync that cannot rebase).
+    public let identity: () throws -> IdentityBox?
+    /// Fetch no blobs (entries and their keys only).
+    public let metadataOnly: Bool
+    /// Told what is happening (a progress line on a terminal).
+    public var progress: (String) -> Void = { _ in }
+    /// How many times a lost race is retried before giving up.
+    public var attempts = 8
+
+    public init(vault: Vault, remoteName: String, store: any RemoteStore, identity: @escaping () throws -> IdentityBox?, metadataOnly: Bool) {
+        self.vault = vault; self.remoteName = remoteName; self.store = store; self.identity = identity; self.metadataOnly = metadataOnly
+    }
+
+    static let genesisKey = "vault.json"
+    static let objectLimit = 64 << 20
+
+    /// Sends what the remote lacks and receives what this vault lacks, checking everything received.
+    /// - Throws: `SyncError.refused` when the remote contradicts this client or holds what does not verify;
+    ///   `SyncError.conflict` when pending events cannot be written after another client's; `RemoteError`;
+    ///   database errors. Nothing half done stays: each received batch commits whole or not at all.
+    public func run() throws -> SyncReport {
+        var report = SyncReport()
+        try checkGenesis()
+        for _ in 0..<max(1, attempts) {
+            let state = try remoteState()
+            try receive(state, into: &report)
+            if try send(into: &report) { break }
+        }
+        if !metadataOnly { try fetchMissingBlobs(into: &report) }
+        report.shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
+        return report
+    }
+
+    // MARK: the remote's genesis
+
+    /// Places this vault's genesis on an empty remote, or checks that the remote holds this vault.
+    func checkGenesis() throws {
+        let local = try DurableFile.readAll(vault.paths.genesis, limit: 1 << 20)
+        if let remote = try store.get(Self.genesisKey, limit: 1 << 20) {
+            let genesis: Genesis
+            do { genesis = try Genesis(fileContents: remote) } catch {
+                throw SyncError.refused("the remote \(store.label) holds a vault.json that is not an Amanah genesis (\(error))")
+            }
+            guard genesis.vaultID == vault.vaultID else {
+                throw SyncError.refused("the remote \(store.label) holds another vault (\(Hex.encode(genesis.vaultID))), not \(vault.vaultIDHex)")
+            }
+            return
+        }
+        if try !store.create(Self.genesisKey, bytes: local) {
+            // Another client placed one meanwhile: check it.
+            try checkGenesis()
+        }
+    }
+
+    // MARK: what the remote holds
+
+    struct RemoteState {
+        /// The number of positions the remote holds (1…count, checked gap-free).
+        var count: Int64
+    }
+
+    /// Lists the remote's log and checks it against what this client remembers of it.
+    func remoteState() throws -> RemoteState {
+        let remembered = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db) }
+        let keys = try store.list("log/", startAfter: nil)
+        var positions: [Int64] = []
+        for key in keys {
+            guard let position = RemoteLogObject.sequence(ofKey: key) else { continue }
+            positions.append(position)
+        }
+        positions.sort()
+        for (index, position) in positions.enumerated() where position != Int64(index + 1) {
+            let missing = Int64(index + 1)
+            if let remembered, missing <= remembered.shared {
+                throw SyncError.refused("the remote \(store.label) lacks log position \(missing), which this client sent or received before (an entry was deleted)")
+            }
+            throw SyncError.refused("the remote \(store.label) has a gap in its log at position \(missing) (an entry was deleted or never completed)")
+        }
+        let count = Int64(positions.count)
+        if let remembered, remembered.shared > 0 {
+            guard count >= remembered.shared else {
+                throw SyncError.refused("the remote \(store.label) holds \(count) log positions, but this client shared \(remembered.shared) with it before (the remote was rolled back)")
+            }
+            let object = try fetch(remembered.shared)
+            guard MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf)) == Array(remembered.leafHash) else {
+                throw SyncError.refused("the remote \(store.label) holds another event at log position \(remembered.shared) than the one this client shared with it (an entry was rewritten, or the remote forked)")
+            }
+        }
+        return RemoteState(count: count)
+    }
+
+    func fetch(_ position: Int64) throws -> RemoteLogObject {
+        guard let bytes = try store.get(RemoteLogObject.key(position), limit: Self.objectLimit) else {
+            throw SyncError.refused("the remote \(store.label) lost log position \(position) while it was read")
+        }
+        do { return try RemoteLogObject(encoding: bytes) } catch {
+            throw SyncError.refused("log position \(position) on \(store.label) does not parse: \(error)")
+        }
+    }
+
+    // MARK: receiving
+
+    /// Receives every position beyond what this vault holds in common with the remote; rebases this vault's
+    /// unsent events after them when there are any.
+    func receive(_ remote: RemoteState, into report: inout SyncReport) throws {
+        var shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
+        let localSize = Int64(try vault.database.queue.read { db in try AuditLog.head(db).size })
+        // Positions this client sent before without recording it (a sync cut short) are shared already.
+        var pendingObjects: [Int64: RemoteLogObject] = [:]
+        while shared < min(localSize, remote.count) {
+            let object = try fetch(shared + 1)
+            let local = try vault.database.queue.read { db in try AuditEventRow.fetchOne(db, key: shared + 1) }
+            guard let local, Array(local.leaf) == object.storedLeaf else { pendingObjects[shared + 1] = object; break }
+            shared += 1
+            try record(shared: shared, leafHash: Array(local.leafHash))
+        }
+        guard remote.count > shared else { return }
+        if shared > 0, shared <= localSize {
+            // The remote's event at `shared` must be ours there (checked above for the remembered position).
+        }
+        guard shared <= localSize else {
+            throw SyncError.refused("the remote \(store.label) is ahead of a position this vault lacks")
+        }
+        var objects: [(Int64, RemoteLogObject)] = []
+        for position in (shared + 1)...remote.count {
+            if position % 200 == 0 { progress("receiving log position \(position) of \(remote.count)") }
+            objects.append((position, try pendingObjects[position] ?? fetch(position)))
+        }
+        let pending = localSize - shared
+        if pending > 0 {
+            try rebase(from: shared, receiving: objects, into: &report)
+        } else {
+            try vault.database.write { db in
+                var verifier = try Verifier(vault: vault, db: db)
+                for (position, object) in objects { try verifier.apply(object, at: position, db) }
+                try RemoteSyncRow(remote: remoteName, shared: remote.count, leafHash: Data(try AuditLog.head(db).leafHash)).save(db)
+            }
+        }
+        report.received += objects.count
+        try vault.adoptSyncedState()
+    }
+
+    func record(shared: Int64, leafHash: [UInt8]) throws {
+        try vault.database.write { db in try RemoteSyncRow(remote: remoteName, shared: shared, leafHash: Data(leafHash)).save(db) }
+    }
+
+    // MARK: sending
+
+    /// Sends every local event beyond what the remote holds, blobs first. Returns false when another client
+    /// took a position first (the caller receives and tries again).
+    func send(into report: inout SyncReport) throws -> Bool {
+        var shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
+        let localSize = Int64(try vault.database.queue.read { db in try AuditLog.head(db).size })
+        while shared < localSize {
+            let position = shared + 1
+            let (object, blobs) = try vault.database.queue.read { db in try Self.object(at: position, db) }
+            for blob in blobs { try sendBlob(blob, into: &report) }
+            if position % 200 == 0 { progress("sending log position \(position) of \(localSize)") }
+            if try !store.create(RemoteLogObject.key(position), bytes: object.encoding) {
+                let there = try fetch(position)
+                guard there.storedLeaf == object.storedLeaf else { return false }
+            } else {
+                report.sent += 1
+            }
+            shared = position
+            try record(shared: shared, leafHash: MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf)))
+        }
+        return true
+    }
+
+    /// The remote object of local event `position` and the blob ids its entry brings in.
+    static func object(at position: Int64, _ db: Database) throws -> (RemoteLogObject, [(id: String, size: Int64)]) {
+        guard let row = try AuditEventRow.fetchOne(db, key: position) else { throw VaultError.integrity("audit event \(position) is missing") }
+        let leaf = Array(row.leaf)
+        let event = try AuditEvent(leaf: leaf)
+        let previous = position > 1 ? try AuditEventRow.fetchOne(db, key: position - 1).flatMap { try? AuditEvent(leaf: Array($0.leaf)) } : nil
+        var entryBody: [UInt8]?
+        var values: [[UInt8]] = []
+        var blobs: [(String, Int64)] = []
+        if event.entry != nil, let stored = try EntryRow.find(event: position, db) {
+            entryBody = Array(stored.body)
+            let entry = try IndexEntry(encoding: Array(stored.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+            for change in entry.changes {
+                for column in change.columns ?? [] { if case let .detached(_, value?) = column.value { values.append(value) } }
+                if change.table == "item", let columns = change.columns,
+                   case let .text(id)? = columns.first(where: { $0.name == "blobID" })?.value,
+                   case let .integer(size)? = columns.first(where: { $0.name == "sealedSize" })?.value {
+                    blobs.append((String(decoding: id, as: UTF8.self), size))
+                }
+            }
+        }
+        var governance: [(Int64, [UInt8])] = []
+        if let position = event.governance {
+            let from = Int64(previous?.governance?.length ?? 0)
+            if Int64(position.length) > from {
+                for seq in (from + 1)...Int64(position.length) {
+                    guard let row = try GovernanceRow.find(seq: seq, db) else { throw VaultError.integrity("governance entry \(seq) is missing") }
+                    governance.append((seq, Array(row.body)))
+                }
+            }
+        }
+        return (RemoteLogObject(storedLeaf: leaf, entry: entryBody, values: values, governance: governance), blobs)
+    }
+
+    func sendBlob(_ blob: (id: String, size: Int64), into report: inout SyncReport) throws {
+        guard BlobStore.isValidID(blob.id) else { throw VaultError.integrity("an item names a malformed blob id") }
+        let path = vault.blobs.path(of: blob.id)
+        guard DurableFile.exists(path) else { return }   // not held here (a metadata-only clone): whoever holds it sends it
+        let bytes = try DurableFile.readAll(path, limit: Int.max)
+        if try store.create("blobs/" + blob.id, bytes: bytes) {
+            report.blobsSent += 1
+            report.bytesSent += Int64(bytes.count)
+        }
+    }
+
+    // MARK: blobs
+
+    /// Fetches every blob an item names that this folder lacks; a blob whose size is not the one its signed
+    /// item row records is refused.
+    func fetchMissingBlobs(into report: inout SyncReport) throws {
+        let items = try vault.database.queue.read { db in try ItemRow.fetchAll(db) }
+        for item in items {
+            guard BlobStore.isValidID(item.blobID), !DurableFile.exists(vault.blobs.path(of: item.blobID)) else { continue }
+            progress("receiving blob of item \(item.id)")
+            guard let bytes = try store.get("blobs/" + item.blobID, limit: Int(clamping: item.sealedSize) + 1) else {
+                report.blobsLeft += 1
+                continue
+            }
+            guard Int64(bytes.count) == item.sealedSize else {
+                throw SyncError.refused("the blob of item \(item.id) on \(store.label) is \(bytes.count) bytes, but its signed row says \(item.sealedSize) (a swapped or damaged blob; it was not stored)")
+            }
+            try vault.blobs.write(id: item.blobID) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+            report.blobsReceived += 1
+            report.bytesReceived += Int64(bytes.count)
+        }
+    }
+
+    // MARK: rebasing
+
+    /// Takes back this vault's events above `shared` (none of them on any remote), applies `objects`, and
+    /// writes the taken events again after them, signed anew, in one transaction.
+    func rebase(from shared: Int64, receiving objects: [(Int64, RemoteLogObject)], into report: inout SyncReport) throws {
+        guard let identity = try identity() else {
+            throw SyncError.conflict("another client placed events first, and this vault's unsent events must be signed again at new positions: run sync with -i KEY")
+        }
+        let others = try vault.database.queue.read { db in try RemoteSyncRow.all(db) }
+        if let other = others.first(where: { $0.remote != remoteName && $0.shared > shared }) {
+            throw SyncError.conflict("remote \(other.remote) holds this vault's events up to \(other.shared) already, which remote \(remoteName) contradicts from position \(shared + 1): the two remotes hold different logs")
+        }
+        var rebased = 0
+        try vault.database.write { db in
+            guard let recorder = vault.database.entries else { throw VaultError.failed("the database records no entries") }
+            let localSize = Int64(try AuditLog.head(db).size)
+            // What this vault wrote above `shared`.
+            var taken: [(event: AuditEvent, entry: IndexEntry?)] = []
+            let chainAtShared: Int64
+            if shared == 0 { chainAtShared = 0 } else {
+                let event = try AuditEventRow.fetchOne(db, key: shared).map { try AuditEvent(leaf: Array($0.leaf)) }
+                chainAtShared = Int64(event?.governance?.length ?? 0)
+            }
+            let chainNow = try GovernanceRow.newestPosition(db)?.seq ?? 0
+            guard chainNow == chainAtShared else {
+                throw SyncError.conflict("this vault applied a governance operation that no remote holds yet, while another client placed events first: the operation was approved against a governance state that has moved on; propose it again after this sync")
+            }
+            if let largest = try CheckpointRow.largestSize(db), largest > shared {
+                throw SyncError.conflict("this vault holds a checkpoint over events (up to \(largest)) that must move to new positions; sync before making checkpoints")
+            }
+            for position in (shared + 1)...localSize {
+                guard let row = try AuditEventRow.fetchOne(db, key: position) else { throw VaultError.integrity("audit event \(position) is missing") }
+                let event = try AuditEvent(leaf: Array(row.leaf))
+                guard event.actor == identity.publicKey.keyID else {
+                    throw SyncError.conflict("unsent event \(position) (\(event.action)) was written by \(Hex.encode(event.actor)), who must sync it themselves (-i their key)")
+                }
+                var entry: IndexEntry?
+                if event.entry != nil, let body = try EntryRow.find(event: position, db) {
+                    entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+                }
+                taken.append((event, entry))
+            }
+            // The state at `shared` of every row the taken entries touched.
+            var base: [RowKey: [IndexEntry.Column]?] = [:]
+            let touched = Set(taken.flatMap { $0.entry?.changes.map { RowKey(table: $0.table, rowID: $0.rowID) } ?? [] })
+            var unresolved = touched
+            let cursor = try EntryRow.newestFirst(below: shared + 1, db)
+            while !unresolved.isEmpty, let row = try cursor.next() {
+                let entry = try IndexEntry(encoding: Array(row.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+                for change in entry.changes {
+                    let key = RowKey(table: change.table, rowID: change.rowID)
+                    if unresolved.remove(key) != nil { base[key] = .some(change.columns) }
+                }
+                if entry.snapshot { break }
+            }
+            for key in unresolved { base[key] = .some(nil) }
+            // Back to `shared`.
+            try LogRewind.rewind(toSize: shared, governanceLength: chainAtShared, db)
+            for (key, columns) in base {
+                if let columns = columns { try IndexEntry.write(columns, to: key.table, rowID: key.rowID, db) } else { try IndexEntry.delete(from: key.table, rowID: key.rowID, db) }
+            }
+            _ = try recorder.takeEntry(db, vaultID: vault.vaultID)   // the restoration is no change of the log's
+            // The others' events.
+            var verifier = try Verifier(vault: vault, db: db)
+            let before = verifier.history.last!
+            for (position, object) in objects { try verifier.apply(object, at: position, db) }
+            let after = verifier.history.last!
+            // Ours again, re-checked against the new governance state.
+            var old: [RowKey: [IndexEntry.Column]?] = base
+            var moved: [RowKey: Int64] = [:]
+            for (event, entry) in taken {
+                var replaced: [RowKey: [IndexEntry.Column]] = [:]   // rows as they stood before this event, by new row id
+                if let entry {
+                    let sealing: Set<String> = ["recordKey", "recordField", "item", "keyWrap", "compartment", "vaultMeta"]
+                    if entry.changes.contains(where: { sealing.contains($0.table) }),
+                       let rotated = Compartment.allCases.first(where: { before.currentGeneration($0) != after.currentGeneration($0) }) {
+                        throw SyncError.conflict("the \(rotated.rawValue) compartment was rotated on another machine, and this vault's unsent \(event.action) sealed keys to its old generation; they cannot be moved after it")
+                    }
+                    for change in entry.changes {
+                        let key = RowKey(table: change.table, rowID: change.rowID)
+                        let previous = old[key] ?? nil
+                        let target = moved[key] ?? (previous == nil ? nil : change.rowID)
+                        let current = try target.flatMap { try IndexEntry.rows(of: change.table, rowIDs: [$0], db)[$0] }
+                        func clash() -> SyncError {
+                            .conflict("this vault's unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) changes a row of \(change.table) that another client changed first")
+                        }
+                        if let target, let current { replaced[RowKey(table: change.table, rowID: target)] = current }
+                        if let columns = change.columns {
+                            if previous == nil {
+                                if try IndexEntry.rowID(in: change.table, matching: columns, db) != nil {
+                                    throw SyncError.conflict("this vault's unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) adds a row of \(change.table) that another client added first")
+                                }
+                                moved[key] = try IndexEntry.write(columns, to: change.table, rowID: nil, db)
+                            } else {
+                                guard current == previous else { throw clash() }
+                                try IndexEntry.write(columns, to: change.table, rowID: target, db)
+                            }
+                        } else if previous != nil, let target {
+                            if current == nil { continue }
+                            guard current == previous else { throw clash() }
+                            try IndexEntry.delete(from: change.table, rowID: target, db)
+                        }
+                        old[key] = .some(change.columns)
+                    }
+                }
+                let policyHash = after.policyHash.isEmpty ? nil : after.policyHash
+                let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: event.action, objects: event.objects,
+                                                   commitments: event.commitments, policyHash: policyHash, entries: recorder, time: event.time)
+                try verifier.checkOwn(appended, replaced: replaced, db)
+                rebased += 1
+            }
+            let head = try AuditLog.head(db)
+            try RemoteSyncRow(remote: remoteName, shared: Int64(objects.last?.0 ?? shared), leafHash: Data(Array(try AuditEventRow.fetchOne(db, key: objects.last?.0 ?? shared)?.leafHash ?? Data(head.leafHash)))).save(db)
+        }
+        report.rebased += rebased
+    }
+
+    struct RowKey: Hashable { var table: String; var rowID: Int64 }
+}

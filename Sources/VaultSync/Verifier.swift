@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import Vault
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultStore
+
+/// Checks each log position received from a remote and applies it, in the caller's transaction, only when
+/// all of it verifies: the event parses (its actor commitment included) and is the next one of this vault,
+/// linked to this vault's newest event; the governance entries it brings follow the chain and verify
+/// (signatures of a quorum, `GovernanceChain`), and the event binds them; its governance position is the
+/// chain's and does not go back; its time does not go back; its signer was a member or custodian at that
+/// position (the genesis initiator for `vault.init`) and signed it; its entry has the hash the event carries,
+/// names this vault, carries every detached value, stays within what such an event may change
+/// (`EntryScope`), and changes exactly the rows it lists when applied (`EntryRecorder`).
+struct Verifier {
+    let genesis: Genesis
+    let vaultID: [UInt8]
+    let recorder: EntryRecorder
+    /// The governance state after each number of chain entries (empty before the genesis policy is known).
+    var history: [GovernanceState]
+    var previousPosition: AuditEvent.GovernancePosition?
+    var previousTime: Int64?
+    var based: Bool
+
+    init(vault: Vault, db: Database) throws {
+        try self.init(genesis: vault.genesis, database: vault.database, db: db)
+    }
+
+    init(genesis: Genesis, database: VaultDatabase, db: Database) throws {
+        self.genesis = genesis
+        vaultID = genesis.vaultID
+        guard let recorder = database.entries else { throw VaultError.failed("the database records no entries") }
+        self.recorder = recorder
+        history = try VaultMetaRow.genesisPolicy(db) == nil ? [] : try GovernanceChain.history(genesis: genesis, db: db)
+        let newest = try AuditEventRow.newest(db).map { try AuditEvent(leaf: Array($0.leaf)) }
+        previousPosition = newest?.governance
+        previousTime = newest?.time
+        based = try EntryRow.any(db)
+    }
+
+    static func refuse(_ position: Int64, _ why: String) -> SyncError {
+        .refused("log position \(position) received from the remote \(why)")
+    }
+
+    mutating func apply(_ object: RemoteLogObject, at position: Int64, _ db: Database) throws {
+        let event: AuditEvent
+        do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw Self.refuse(position, "does not parse: \(error)") }
+        let head = try AuditLog.head(db)
+        guard event.sequence == UInt64(position), Int64(head.size) == position - 1 else {
+            throw Self.refuse(position, "is numbered \(event.sequence)")
+        }
+        guard event.vaultID == vaultID else { throw Self.refuse(position, "belongs to another vault") }
+        guard event.previousLeafHash == head.leafHash else {
+            throw Self.refuse(position, "is not linked to the event before it (a reordered, rewritten or forked log)")
+        }
+        if let previousTime, event.time < previousTime { throw Self.refuse(position, "is dated before the event it follows") }
+        // Governance entries it binds.
+        var chainLength = Int64(try GovernanceRow.newestPosition(db)?.seq ?? 0)
+        for (seq, body) in object.governance {
+            guard seq == chainLength + 1 else { throw Self.refuse(position, "brings governance entry \(seq) where \(chainLength + 1) is next") }
+            try GovernanceRow(seq: seq, body: Data(body), hash: Data(SHA256Digest.hash(body))).insert(db)
+            chainLength = seq
+        }
+        if !object.governance.isEmpty {
+            do { history = try GovernanceChain.history(genesis: genesis, db: db) } catch {
+                throw Self.refuse(position, "brings governance entries that do not verify: \(error)")
+            }
+            guard let bound = event.governance, Int64(bound.length) == chainLength else {
+                throw Self.refuse(position, "brings governance entries its event does not bind")
+            }
+        }
+        if let bound = event.governance {
+            do { try AuditLog.checkPosition(bound, ofEvent: event.sequence, db, vaultID: vaultID, chainLength: Int(chainLength)) } catch {
+                throw Self.refuse(position, "names a governance position the chain does not hold: \(error)")
+            }
+            if let previousPosition, bound.length < previousPosition.length {
+                throw Self.refuse(position, "goes back to an older governance position")
+            }
+        } else if previousPosition != nil {
+            throw Self.refuse(position, "names no governance position after events that did")
+        }
+        // Signature by a member at that position (the genesis initiator for vault.init).
+        let signer = Hex.encode(event.actor)
+        let isInit = event.sequence == 1 && event.action == "vault.init"
+        let keys = history.last?.knownKeys ?? [:]
+        let key = isInit ? genesis.custodians.first { $0.keyIDHex == signer } : keys[signer]
+        guard let key, event.verifySignature(publicKey: key) else { throw Self.refuse(position, "(\(event.action)) is not signed by a key the vault knows") }
+        if isInit {
+            guard signer == Hex.encode(genesis.initiator) else { throw Self.refuse(position, "(vault.init) is not signed by the genesis initiator") }
+        } else if !IndexLog.signerWasMember(event, signer: signer, history: history, genesisInitiator: Hex.encode(genesis.initiator)) {
+            throw Self.refuse(position, "(\(event.action)) was signed by \(signer), who was not a member at its governance position")
+        }
+        // The entry.
+        try AuditEventRow(seq: position, leaf: Data(object.storedLeaf), leafHash: Data(event.leafHash)).insert(db)
+        if let hash = event.entry {
+            guard let body = object.entry, SHA256Digest.hash(body) == hash else {
+                throw Self.refuse(position, "(\(event.action)) lacks its index entry or carries another one")
+            }
+            var values: [[UInt8]: [UInt8]] = [:]
+            for value in object.values { values[SHA256Digest.hash(value)] = value }
+            let entry: IndexEntry
+            do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch {
+                throw Self.refuse(position, "carries an entry that does not parse: \(error)")
+            }
+            guard entry.vaultID == vaultID else { throw Self.refuse(position, "carries an entry of another vault") }
+            for change in entry.changes {
+                for column in change.columns ?? [] {
+                    if case .detached(_, nil) = column.value { throw Self.refuse(position, "lacks a value its entry carries by hash") }
+                }
+            }
+            if entry.snapshot {
+                let custodian = event.governance.map { Int($0.length) < history.count && history[Int($0.length)].isCustodian(signer) } ?? false
+                guard !based, event.action == "vault.migrate", custodian else {
+                    throw Self.refuse(position, "carries a snapshot of the whole index, which counts only as a migrated vault's base")
+                }
+            }
+            if let problem = EntryScope.problem(entry, event: event, signer: signer, previous: previousPosition, history: history, based: based,
+                                                existing: { table, rowID in (try? IndexEntry.rows(of: table, rowIDs: [rowID], db))?[rowID] }) {
+                throw Self.refuse(position, "(\(event.action)): \(problem)")
+            }
+            _ = try recorder.takeEntry(db, vaultID: vaultID)
+            do { try entry.apply(db) } catch { throw Self.refuse(position, "does not apply: \(error)") }
+            let written = try recorder.takeEntry(db, vaultID: vaultID)
+            guard (written?.changes ?? []) == entry.changes || (entry.snapshot && Self.sameRows(written, entry)) else {
+                throw Self.refuse(position, "(\(event.action)) changes other rows than its entry lists")
+            }
+            try EntryRow(event: position, body: Data(body)).insert(db)
+            try EntryValueRow.keep(entry.detachedValues, db)
+            if event.action == "vault.init" || entry.snapshot { based = true }
+            if history.isEmpty {
+                do { history = try GovernanceChain.history(genesis: genesis, db: db) } catch {
+                    throw Self.refuse(position, "(\(event.action)) does not set up the genesis state: \(error)")
+                }
+            }
+        } else if object.entry != nil {
+            throw Self.refuse(position, "carries an index entry its event does not name")
+        }
+        var tree = AuditLog.tree(db)
+        guard try tree.append(event.leafHash) == event.sequence - 1 else { throw VaultError.integrity("the audit tree and the log disagree on the number of events") }
+        previousPosition = event.governance ?? previousPosition
+        previousTime = event.time
+    }
+
+    /// Checks an event this client wrote again after others' (`SyncEngine.rebase`) as a receiver would.
+    /// `replaced`: the rows its entry overwrote or deleted, as they stood before it (by row id).
+    func checkOwn(_ event: AuditEvent, replaced: [SyncEngine.RowKey: [IndexEntry.Column]], _ db: Database) throws {
+        let signer = Hex.encode(event.actor)
+        guard IndexLog.signerWasMember(event, signer: signer, history: history, genesisInitiator: Hex.encode(genesis.initiator)) else {
+            throw SyncError.conflict("this vault's unsent \(event.action) was written by \(signer), who is no longer a member after what another client placed first")
+        }
+        if event.entry != nil, let body = try EntryRow.find(event: Int64(event.sequence), db) {
+            let entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+            let previous = try AuditEventRow.fetchOne(db, key: Int64(event.sequence) - 1).flatMap { try? AuditEvent(leaf: Array($0.leaf)) }?.governance
+            let rowsBefore: (String, Int64) -> [IndexEntry.Column]? = { table, rowID in replaced[SyncEngine.RowKey(table: table, rowID: rowID)] }
+            if let problem = EntryScope.problem(entry, event: event, signer: signer, previous: previous, history: history, based: true,
+                                                existing: rowsBefore) {
+                throw SyncError.conflict("this vault's unsent \(event.action) is no longer allowed after what another client placed first: \(problem)")
+            }
+        }
+    }
+
+    /// Whether a snapshot's rows are the rows written (a snapshot also deletes rows it does not list).
+    static func sameRows(_ written: IndexEntry?, _ snapshot: IndexEntry) -> Bool {
+        let present = (written?.changes ?? []).filter { $0.columns != nil }
+        return present == snapshot.changes
+    }
+}
