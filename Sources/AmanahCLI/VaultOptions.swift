@@ -27,8 +27,10 @@ public struct VaultOptions: ParsableArguments {
     func openVault(readOnly: Bool = false, checkClientState: Bool = true) throws -> Vault {
         let path = try global.vaultPath()
         let expected = expectVault ?? Environment.value("AMANAH_EXPECT_VAULT").flatMap { $0.isEmpty ? nil : $0 }
-        return try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
-                                                      checkClientState: checkClientState, expectedVaultID: expected))
+        let vault = try Vault.open(path: path, options: .init(allowNetworkFileSystem: allowNetwork, readOnly: readOnly,
+                                                           checkClientState: checkClientState, expectedVaultID: expected))
+        if !readOnly { installBlobSource(vault) }
+        return vault
     }
 
     /// Opens the vault (or uses `vault`, already open) and unlocks the identity as a member session.

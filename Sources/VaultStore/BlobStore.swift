@@ -16,6 +16,10 @@ public struct BlobStore: Sendable {
     /// Temporary files start with this prefix.
     public static let temporaryPrefix = ".tmp-"
 
+    /// Fetches a blob this folder lacks from elsewhere (a team vault's remote, set by the command that opened
+    /// the vault); shared by every copy of this store.
+    public let source = BlobSource()
+
     public init(root: String) { self.root = root }
 
     /// A fresh random blob id (16 bytes as 32 hex characters).
@@ -65,6 +69,7 @@ public struct BlobStore: Sendable {
     public func open(id: String) throws -> FileHandleFD {
         guard BlobStore.isValidID(id) else { throw StoreError.corrupted("a blob id in the database is malformed; run `amanah check`") }
         let path = path(of: id)
+        if !DurableFile.exists(path), let fetch = source.fetch, try fetch(id) {}
         guard DurableFile.exists(path) else { throw StoreError.missing("blob \(id)") }
         return try FileHandleFD.openForReading(path, followLinks: false)
     }
@@ -106,4 +111,12 @@ public struct BlobStore: Sendable {
         var info = stat()
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
+}
+
+/// Where a vault folder gets a sealed blob it lacks (a clone made with `--metadata-only` fetches each blob
+/// from its remote when it is first read): `fetch(id)` stores the blob with `BlobStore.write` after checking
+/// it, and returns whether it did.
+public final class BlobSource: @unchecked Sendable {
+    public var fetch: ((String) throws -> Bool)?
+    public init() {}
 }

@@ -297,6 +297,19 @@ public final class SyncEngine {
         }
     }
 
+    /// Fetches the blob `id` that an item of this vault names, checked as `fetchMissingBlobs` checks it;
+    /// false when no item names it or the remote lacks it.
+    /// - Throws: `SyncError.refused` for a blob of another size than its signed row says; `RemoteError`.
+    public func fetchBlob(id: String) throws -> Bool {
+        guard let item = try vault.database.queue.read({ db in try ItemRow.fetchAll(db) }).first(where: { $0.blobID == id }) else { return false }
+        guard let bytes = try store.get("blobs/" + id, limit: Int(clamping: item.sealedSize) + 1) else { return false }
+        guard Int64(bytes.count) == item.sealedSize else {
+            throw SyncError.refused("the blob of item \(item.id) on \(store.label) is \(bytes.count) bytes, but its signed row says \(item.sealedSize) (a swapped or damaged blob; it was not stored)")
+        }
+        try vault.blobs.write(id: id) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+        return true
+    }
+
     // MARK: rebasing
 
     /// Takes back this vault's events above `shared` (none of them on any remote), applies `objects`, and

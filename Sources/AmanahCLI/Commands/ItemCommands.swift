@@ -253,6 +253,7 @@ struct Check: ParsableCommand {
         var summary = "\(report.itemsChecked) items present"
         if readData { summary += ", \(report.itemsRead) read and verified (\(report.bytesRead) bytes)" }
         if !report.inQuarantine.isEmpty { summary += ", \(report.inQuarantine.count) file\(report.inQuarantine.count == 1 ? "" : "s") in quarantine/" }
+        if !report.notFetched.isEmpty { summary += ", \(report.notFetched.count) blob\(report.notFetched.count == 1 ? "" : "s") not fetched from the remote yet (`amanah sync` fetches them)" }
         Terminal.output(summary)
         var problems = report.problems.count
         if rebuild {

@@ -124,3 +124,18 @@ struct Clone: ParsableCommand {
         Terminal.message("vault \(vault.vaultIDHex) cloned into \(path), with remote origin \(url)")
     }
 }
+
+/// Lets a vault folder that lacks a sealed blob (a `--metadata-only` clone) fetch it from its remote (the
+/// only one, or origin) when a command first reads it; the blob is checked as `sync` checks it.
+func installBlobSource(_ vault: Vault) {
+    guard let config = try? RemoteConfig.load(vault: vault.paths.root),
+          let remote = config.remotes.count == 1 ? config.remotes.first : config.remotes.first(where: { $0.name == "origin" }) else { return }
+    vault.blobs.source.fetch = { id in
+        let store = try openStore(remote)
+        defer { store.close() }
+        let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: { nil }, metadataOnly: false)
+        do { return try engine.fetchBlob(id: id) } catch let error as SyncError {
+            throw CLIError(error.description, exitCode: CLIError.verificationFailed)
+        }
+    }
+}

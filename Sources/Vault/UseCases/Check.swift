@@ -12,6 +12,9 @@ import VaultGovernance
 public struct CheckReport: Sendable {
     /// Problems found; empty means the vault is intact.
     public var problems: [String] = []
+    /// Items whose blob this folder does not hold but its remote should (a `--metadata-only` clone: the
+    /// blob is fetched when first read, or by `amanah sync`): not a problem.
+    public var notFetched: [String] = []
     /// Temporary files of interrupted writes that were removed (paths relative to the vault folder). Only
     /// these are ever deleted: they never held a committed blob.
     public var removed: [String] = []
@@ -135,6 +138,7 @@ extension Vault {
             }
             let path = blobs.path(of: item.blobID)
             guard let handle = try? FileHandleFD.openForReading(path, followLinks: false) else {
+                if blobs.source.fetch != nil && !DurableFile.exists(path) { report.notFetched.append(item.id); continue }
                 report.problems.append("item \(TerminalText.escaped(item.id)): its blob blobs/\(item.blobID.prefix(2))/\(item.blobID) is missing (the item row was kept)")
                 continue
             }

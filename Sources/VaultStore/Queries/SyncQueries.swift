@@ -152,6 +152,9 @@ extension IndexEntry {
     /// - Throws: `StoreError.corrupted` for a table that is not an index table, a column the table lacks or a
     ///   row that collides with another; database errors.
     public func apply(_ db: Database) throws {
+        // Rows are applied in table order, a child (blindIndex) before its record: foreign keys are checked
+        // at the commit, when the whole entry is in place (SQLite resets this at the transaction's end).
+        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
         if snapshot {
             for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
         }

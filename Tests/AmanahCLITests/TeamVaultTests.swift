@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import Testing
+import VaultCrypto
+
+/// Several machines sharing one vault through a remote (issue 17), each machine a vault folder and a client
+/// state of its own in one test folder. These use a folder remote; `TeamVaultS3Tests` does the same through
+/// SeaweedFS.
+struct TeamMachines {
+    let fixture: VaultFixture
+    let remoteURL: String
+
+    /// The fixture's vault is machine "vault" (client state `state`); the remote is a folder in the test folder.
+    init(fixture: VaultFixture, remoteURL: String? = nil) throws {
+        self.fixture = fixture
+        if let remoteURL {
+            self.remoteURL = remoteURL
+        } else {
+            let folder = fixture.cli.folder + "/remote"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+            self.remoteURL = "file://" + folder
+        }
+    }
+
+    /// Runs a command on `machine` (a vault folder name in the test folder, with its own client state) as `who`
+    /// (nil: no identity).
+    @discardableResult
+    func run(_ machine: String, _ who: String?, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIHarness.Result {
+        var arguments = arguments + ["-C", machine]
+        if let who { arguments += ["-i", who + ".key", "--passphrase-file", who + ".pass"] }
+        return try fixture.cli.run(arguments, environment: environment.merging(Self.state(machine, fixture)) { $1 })
+    }
+
+    static func state(_ machine: String, _ fixture: VaultFixture) -> [String: String] {
+        ["XDG_STATE_HOME": fixture.cli.folder + (machine == "vault" ? "/state" : "/state-" + machine)]
+    }
+
+    /// Clones the remote onto `machine`.
+    @discardableResult
+    func clone(_ machine: String, metadataOnly: Bool = false, environment: [String: String] = [:]) throws -> CLIHarness.Result {
+        try fixture.cli.run(["clone", remoteURL, machine, "--expect-vault", fixture.vaultID] + (metadataOnly ? ["--metadata-only"] : []),
+                            environment: environment.merging(Self.state(machine, fixture)) { $1 })
+    }
+
+    /// The leaf hashes of `machine`'s audit log, in order.
+    func leafHashes(_ machine: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: fixture.cli.folder + "/" + machine + "/vault.sqlite")
+        return try queue.read { db in try Data.fetchAll(db, sql: "SELECT leafHash FROM auditEvent ORDER BY seq").map { Hex.encode(Array($0)) } }
+    }
+}
+
+@Suite("Team vault through a folder remote")
+struct TeamVaultTests {
+    @Test("a collector's photographs and case reach an investigator's clone, which finds, shows and exports them byte-identical")
+    func collectorToInvestigator() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        try fixture.addRecords()
+        let ingested = try fixture.ingest(Array(samplePhotos.prefix(4)))
+        #expect(ingested.count == 4)
+        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        let sent = try team.run("vault", nil, ["sync"])
+        #expect(sent.status == 0, "sync: \(sent.stderr)")
+        #expect(sent.stdout.contains("sent") && sent.stdout.contains("4 blobs"), "\(sent.stdout)")
+
+        let cloned = try team.clone("machine-b", metadataOnly: true)
+        #expect(cloned.status == 0, "clone: \(cloned.stderr)")
+        #expect(try team.leafHashes("machine-b") == team.leafHashes("vault"))
+        let found = try team.run("machine-b", "investigator", ["case", "search", "--detainee", "٣٤٥٦/٢١٥"])
+        #expect(found.status == 0 && found.stdout.contains("C-1"), "search: \(found.stderr)")
+        let shown = try team.run("machine-b", "investigator", ["show", ingested[0].0])
+        #expect(shown.status == 0, "show: \(shown.stderr)")
+        let exported = try team.run("machine-b", "investigator", ["export", ingested[0].0, "-o", "out.jpg"])
+        #expect(exported.status == 0, "export: \(exported.stderr)")
+        let original = samplePhotos.first { DurableName.last($0) == ingested[0].1 } ?? samplePhotos[0]
+        #expect(try sha256Hex(of: fixture.cli.folder + "/out.jpg") == sha256Hex(of: original))
+        // Both logs verify, and a second sync moves nothing.
+        #expect(try team.run("machine-b", nil, ["audit", "verify"]).status == 0)
+        let checked = try team.run("machine-b", "investigator", ["check"])
+        #expect(checked.status == 0, "check: \(checked.stdout) \(checked.stderr)")
+        // The investigator's views and export are events too: they go to the remote, then nothing is left to move.
+        let views = try team.run("machine-b", nil, ["sync"])
+        #expect(views.status == 0 && views.stdout.contains("received 0 entries") && !views.stdout.contains("sent 0 entries"), "\(views.stdout) \(views.stderr)")
+        let again = try team.run("machine-b", nil, ["sync"])
+        #expect(again.status == 0 && again.stdout.contains("sent 0 entries") && again.stdout.contains("received 0 entries"), "\(again.stdout) \(again.stderr)")
+    }
+}
+
+enum DurableName {
+    static func last(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
+}
