@@ -35,6 +35,28 @@ struct TeamMachines {
         ["XDG_STATE_HOME": fixture.cli.folder + (machine == "vault" ? "/state" : "/state-" + machine)]
     }
 
+    /// Runs the commands at the same time (one thread each); returns their results in order.
+    func together(_ runs: [(machine: String, who: String?, arguments: [String])], environment: [String: String] = [:]) throws -> [CLIHarness.Result] {
+        final class Box: @unchecked Sendable {
+            var results: [Result<CLIHarness.Result, any Error>?]
+            let team: TeamMachines
+            init(_ count: Int, _ team: TeamMachines) { results = Array(repeating: nil, count: count); self.team = team }
+        }
+        let box = Box(runs.count, self)
+        let lock = NSLock()
+        let group = DispatchGroup()
+        for (index, run) in runs.enumerated() {
+            group.enter()
+            Thread.detachNewThread {
+                let result = Result { try box.team.run(run.machine, run.who, run.arguments, environment: environment) }
+                lock.withLock { box.results[index] = result }
+                group.leave()
+            }
+        }
+        group.wait()
+        return try box.results.map { try $0!.get() }
+    }
+
     /// Clones the remote onto `machine`.
     @discardableResult
     func clone(_ machine: String, metadataOnly: Bool = false, environment: [String: String] = [:]) throws -> CLIHarness.Result {
@@ -84,6 +106,67 @@ struct TeamVaultTests {
         #expect(views.status == 0 && views.stdout.contains("received 0 entries") && !views.stdout.contains("sent 0 entries"), "\(views.stdout) \(views.stderr)")
         let again = try team.run("machine-b", nil, ["sync"])
         #expect(again.status == 0 && again.stdout.contains("sent 0 entries") && again.stdout.contains("received 0 entries"), "\(again.stdout) \(again.stderr)")
+    }
+}
+
+extension TeamVaultTests {
+    @Test("two machines ingest and sync at the same time, round after round: no entry is lost, the logs are identical and verify")
+    func concurrentAppends() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        try fixture.addRecords()
+        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        #expect(try team.clone("machine-b").status == 0)
+        // B ingests while A's ingest is on the remote already: B's event moves after A's, signed again.
+        try fixture.cli.write("first-a.txt", "first note from machine a")
+        try fixture.cli.write("first-b.txt", "first note from machine b")
+        #expect(try team.run("vault", "collector", ["ingest", "--case", "C-1", "first-a.txt"]).status == 0)
+        #expect(try team.run("vault", "collector", ["sync"]).status == 0)
+        #expect(try team.run("machine-b", "investigator", ["ingest", "--case", "C-2", "first-b.txt"]).status == 0)
+        let rebased = try team.run("machine-b", "investigator", ["sync"])
+        #expect(rebased.status == 0 && rebased.stdout.contains("moved after others'"), "\(rebased.stdout) \(rebased.stderr)")
+        try concurrentRounds(team, rounds: 6)
+        // A third machine that saw nothing before verifies the whole log as the others wrote and moved it.
+        let third = try team.clone("machine-c", metadataOnly: true)
+        #expect(third.status == 0, "clone: \(third.stderr)")
+        let cHashes = try team.leafHashes("machine-c"), bHashes = try team.leafHashes("machine-b")
+        #expect(cHashes.count > 12 && bHashes.starts(with: cHashes), "machine-c holds \(cHashes.count) events")
+        #expect(try team.run("machine-c", "auditor", ["check"]).status == 0)
+    }
+
+    /// `rounds` rounds of: A (the collector) and B (the investigator) each ingest a file of their own, then
+    /// both sync at the same time; then each syncs until both hold everything. Checks every item on both, the
+    /// same log on both, and `audit verify` and `check` on both.
+    func concurrentRounds(_ team: TeamMachines, rounds: Int, environment: [String: String] = [:]) throws {
+        let fixture = team.fixture
+        var items: [String] = []
+        for round in 1...rounds {
+            for machine in ["a", "b"] {
+                try fixture.cli.write("note-\(machine)-\(round).txt", "field note \(round) from machine \(machine) " + Hex.encode(Random.bytes(8)))
+            }
+            let a = try team.run("vault", "collector", ["ingest", "--case", "C-1", "note-a-\(round).txt"], environment: environment)
+            let b = try team.run("machine-b", "investigator", ["ingest", "--case", "C-2", "note-b-\(round).txt"], environment: environment)
+            #expect(a.status == 0 && b.status == 0, "ingest: \(a.stderr) \(b.stderr)")
+            items += (a.stdoutLines + b.stdoutLines).map { String($0.split(separator: "\t")[0]) }
+            let results = try team.together([("vault", "collector", ["sync"]), ("machine-b", "investigator", ["sync"])], environment: environment)
+            for result in results { #expect(result.status == 0, "sync in round \(round): \(result.stderr)") }
+        }
+        for (machine, who) in [("vault", "collector"), ("machine-b", "investigator"), ("vault", "collector")] {
+            let result = try team.run(machine, who, ["sync"], environment: environment)
+            #expect(result.status == 0, "final sync on \(machine): \(result.stderr)")
+        }
+        #expect(items.count == 2 * rounds)
+        #expect(try team.leafHashes("vault") == team.leafHashes("machine-b"))
+        for (machine, who) in [("vault", "investigator"), ("machine-b", "investigator")] {
+            let listed = try team.run(machine, who, ["list"])
+            for item in items { #expect(listed.stdout.contains(item), "\(item) missing on \(machine)") }
+            let verified = try team.run(machine, nil, ["audit", "verify"])
+            #expect(verified.status == 0, "audit verify on \(machine): \(verified.stdout) \(verified.stderr)")
+            let checked = try team.run(machine, who, ["check"])
+            #expect(checked.status == 0, "check on \(machine): \(checked.stdout) \(checked.stderr)")
+        }
     }
 }
 
