@@ -19,9 +19,10 @@ public protocol RemoteStore: AnyObject {
     /// The object `key`, nil when there is none; at most `limit` bytes.
     /// - Throws: `RemoteError` (also for an object above `limit`).
     func get(_ key: String, limit: Int) throws -> [UInt8]?
-    /// The keys that start with `prefix`, sorted (UTF-8 binary order), after `startAfter` when given.
+    /// The keys that start with `prefix`, sorted (UTF-8 binary order), after `startAfter` when given, each with
+    /// a tag that changes when the object is rewritten (S3's entity tag; a folder's SHA-256 of the file).
     /// - Throws: `RemoteError`.
-    func list(_ prefix: String, startAfter: String?) throws -> [String]
+    func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)]
     /// Closes what the store holds open (connections). Call once, when done.
     func close()
 }
@@ -60,10 +61,12 @@ public final class FolderStore: RemoteStore {
     public func get(_ key: String, limit: Int) throws -> [UInt8]? {
         let target = path(key)
         guard DurableFile.exists(target) else { return nil }
-        do { return try DurableFile.readAll(target, limit: limit) } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
+        do { return try DurableFile.readAll(target, limit: limit) } catch is FileTooLargeError {
+            throw RemoteError.tooLarge("read \(target)", limit)
+        } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
     }
 
-    public func list(_ prefix: String, startAfter: String?) throws -> [String] {
+    public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
         // Keys are one folder deep at most (`log/…`, `blobs/…`): list the folder the prefix names.
         let folder = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
         let directory = folder.isEmpty ? root : path(folder)
@@ -76,6 +79,7 @@ public final class FolderStore: RemoteStore {
             .map { folder.isEmpty ? $0 : folder + "/" + $0 }
             .filter { key in key.hasPrefix(prefix) && (startAfter.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .map { key in (key, DurableFile.exists(path(key)) ? Hex.encode(SHA256Digest.hash((try? DurableFile.readAll(path(key), limit: 1 << 30)) ?? [])) : "") }
     }
 
     public func close() {}
@@ -110,8 +114,8 @@ public final class S3Store: RemoteStore {
         try run { [client] in try await client.get(key, limit: limit) }
     }
 
-    public func list(_ prefix: String, startAfter: String?) throws -> [String] {
-        try run { [client] in try await client.list(prefix, startAfter: startAfter) }
+    public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
+        try run { [client] in try await client.listObjects(prefix, startAfter: startAfter).map { ObjectTag(key: $0.key, tag: $0.tag) } }.map { ($0.key, $0.tag) }
     }
 
     public func close() { try? run { [client] in try await client.shutdown() } }
@@ -127,5 +131,7 @@ public final class S3Store: RemoteStore {
         return try box.result!.get()
     }
 }
+
+private struct ObjectTag: Sendable { var key: String; var tag: String }
 
 private final class Outcome<T>: @unchecked Sendable { var result: Result<T, any Error>? }

@@ -61,6 +61,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case network(String)
     /// A folder remote could not be used: (what happened, naming the path).
     case folder(String)
+    /// An object is larger than the caller allows: (operation, limit in bytes).
+    case tooLarge(String, Int)
 
     public var description: String {
         switch self {
@@ -74,6 +76,7 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .failed(operation, status, code, message): return "\(operation): HTTP \(status) \(code)\(message.isEmpty ? "" : ": " + message)"
         case let .network(why): return "the remote could not be reached: \(why)"
         case let .folder(what): return what
+        case let .tooLarge(operation, limit): return "\(operation): the object is larger than \(limit) bytes"
         }
     }
 }
@@ -153,7 +156,13 @@ public final class S3Client: @unchecked Sendable {
     /// after `startAfter` when given (a key below the prefix, without it).
     /// - Throws: `RemoteError`.
     public func list(_ prefix: String, startAfter: String? = nil) async throws -> [String] {
-        var keys: [String] = []
+        try await listObjects(prefix, startAfter: startAfter).map(\.key)
+    }
+
+    /// As `list`, with each object's entity tag (quotes removed): what changes when the object is rewritten.
+    /// - Throws: `RemoteError`.
+    public func listObjects(_ prefix: String, startAfter: String? = nil) async throws -> [(key: String, tag: String)] {
+        var objects: [(key: String, tag: String)] = []
         var token: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", location.prefix + prefix), ("max-keys", "1000")]
@@ -163,10 +172,10 @@ public final class S3Client: @unchecked Sendable {
             guard response.status == 200 else { throw error(response, operation: "list \(prefix)") }
             let parsed = ListResult(response.body)
             guard parsed.valid else { throw RemoteError.notS3("a LIST answer that is not a ListBucketResult") }
-            keys += parsed.keys.map { String($0.dropFirst(location.prefix.count)) }
+            for (key, tag) in zip(parsed.keys, parsed.tags) { objects.append((String(key.dropFirst(location.prefix.count)), tag)) }
             token = parsed.truncated ? parsed.nextToken : nil
         } while token != nil
-        return keys
+        return objects
     }
 
     /// Checks that the bucket exists and the credentials sign, with a clear error otherwise.
@@ -207,6 +216,8 @@ public final class S3Client: @unchecked Sendable {
                 let result = Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)
                 if result.status >= 500 { lastProblem = "HTTP \(result.status)"; continue }
                 return result
+            } catch is NIOTooManyBytesError {
+                throw RemoteError.tooLarge(operation, limit)
             } catch let error as HTTPClientError {
                 lastProblem = "\(error)"
             } catch let error as NIOCore.ChannelError {

@@ -39,13 +39,21 @@ final class S3XMLReader: NSObject, XMLParserDelegate {
 struct ListResult {
     var valid: Bool
     var keys: [String]
+    /// The entity tag of each key (same order; empty when the answer gives none).
+    var tags: [String]
     var truncated: Bool
     var nextToken: String?
 
     init(_ body: [UInt8]) {
         let reader = S3XMLReader(body)
         valid = reader.root == "ListBucketResult"
-        keys = reader.values.filter { $0.0 == "ListBucketResult/Contents/Key" }.map(\.1)
+        var keys: [String] = [], tags: [String] = []
+        for (path, value) in reader.values {
+            if path == "ListBucketResult/Contents/Key" { keys.append(value); tags.append("") }
+            if path == "ListBucketResult/Contents/ETag", !tags.isEmpty { tags[tags.count - 1] = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        self.keys = keys
+        self.tags = tags
         truncated = reader.first("ListBucketResult/IsTruncated") == "true"
         nextToken = reader.first("ListBucketResult/NextContinuationToken")
     }

@@ -423,6 +423,8 @@ public enum VaultSchema {
                 t.primaryKey("remote", .text)
                 t.column("shared", .integer).notNull()
                 t.column("leafHash", .blob).notNull()
+                t.column("tagDigest", .blob).notNull().defaults(sql: "x''")
+                t.column("tagDigestSize", .integer).notNull().defaults(to: 0)
             }
         }
         return migrator

@@ -88,6 +88,7 @@ public final class SyncEngine {
             try receive(state, into: &report)
             if try send(into: &report) { break }
         }
+        try recordTags()
         if !metadataOnly { try fetchMissingBlobs(into: &report) }
         report.shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
         return report
@@ -119,16 +120,27 @@ public final class SyncEngine {
     struct RemoteState {
         /// The number of positions the remote holds (1…count, checked gap-free).
         var count: Int64
+        /// Each position's tag as listed (index 0 = position 1).
+        var tags: [String]
+
+        /// SHA-256 over "position:tag\n" for positions 1…`size`.
+        func digest(upTo size: Int64) -> [UInt8] {
+            var text = ""
+            for (index, tag) in tags.prefix(Int(size)).enumerated() { text += "\(index + 1):\(tag)\n" }
+            return SHA256Digest.hash(Array(text.utf8))
+        }
     }
 
     /// Lists the remote's log and checks it against what this client remembers of it.
     func remoteState() throws -> RemoteState {
         let remembered = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db) }
-        let keys = try store.list("log/", startAfter: nil)
+        let listed = try store.list("log/", startAfter: nil)
         var positions: [Int64] = []
-        for key in keys {
+        var tags: [Int64: String] = [:]
+        for (key, tag) in listed {
             guard let position = RemoteLogObject.sequence(ofKey: key) else { continue }
             positions.append(position)
+            tags[position] = tag
         }
         positions.sort()
         for (index, position) in positions.enumerated() where position != Int64(index + 1) {
@@ -139,6 +151,11 @@ public final class SyncEngine {
             throw SyncError.refused("the remote \(store.label) has a gap in its log at position \(missing) (an entry was deleted or never completed)")
         }
         let count = Int64(positions.count)
+        let state = RemoteState(count: count, tags: positions.map { tags[$0] ?? "" })
+        if let remembered, remembered.tagDigestSize > 0, remembered.tagDigestSize <= count,
+           Data(state.digest(upTo: remembered.tagDigestSize)) != remembered.tagDigest {
+            throw SyncError.refused("an object among log positions 1…\(remembered.tagDigestSize) on \(store.label), which this client shared with it before, was rewritten (its tag changed)")
+        }
         if let remembered, remembered.shared > 0 {
             guard count >= remembered.shared else {
                 throw SyncError.refused("the remote \(store.label) holds \(count) log positions, but this client shared \(remembered.shared) with it before (the remote was rolled back)")
@@ -148,7 +165,20 @@ public final class SyncEngine {
                 throw SyncError.refused("the remote \(store.label) holds another event at log position \(remembered.shared) than the one this client shared with it (an entry was rewritten, or the remote forked)")
             }
         }
-        return RemoteState(count: count)
+        return state
+    }
+
+    /// Records the remote's tags of the positions this vault shares with it (after a sync), so that the next
+    /// sync sees any of them rewritten.
+    func recordTags() throws {
+        let state = try remoteState()
+        try vault.database.write { db in
+            guard var row = try RemoteSyncRow.find(remote: remoteName, db) else { return }
+            let size = min(row.shared, state.count)
+            row.tagDigest = Data(state.digest(upTo: size))
+            row.tagDigestSize = size
+            try row.save(db)
+        }
     }
 
     func fetch(_ position: Int64) throws -> RemoteLogObject {
@@ -195,7 +225,10 @@ public final class SyncEngine {
             try vault.database.write { db in
                 var verifier = try Verifier(vault: vault, db: db)
                 for (position, object) in objects { try verifier.apply(object, at: position, db) }
-                try RemoteSyncRow(remote: remoteName, shared: remote.count, leafHash: Data(try AuditLog.head(db).leafHash)).save(db)
+                var row = try RemoteSyncRow.find(remote: remoteName, db) ?? RemoteSyncRow(remote: remoteName, shared: 0, leafHash: Data())
+                row.shared = remote.count
+                row.leafHash = Data(try AuditLog.head(db).leafHash)
+                try row.save(db)
             }
         }
         report.received += objects.count
@@ -203,7 +236,12 @@ public final class SyncEngine {
     }
 
     func record(shared: Int64, leafHash: [UInt8]) throws {
-        try vault.database.write { db in try RemoteSyncRow(remote: remoteName, shared: shared, leafHash: Data(leafHash)).save(db) }
+        try vault.database.write { db in
+            var row = try RemoteSyncRow.find(remote: remoteName, db) ?? RemoteSyncRow(remote: remoteName, shared: 0, leafHash: Data())
+            row.shared = shared
+            row.leafHash = Data(leafHash)
+            try row.save(db)
+        }
     }
 
     // MARK: sending
@@ -284,16 +322,12 @@ public final class SyncEngine {
         for item in items {
             guard BlobStore.isValidID(item.blobID), !DurableFile.exists(vault.blobs.path(of: item.blobID)) else { continue }
             progress("receiving blob of item \(item.id)")
-            guard let bytes = try store.get("blobs/" + item.blobID, limit: Int(clamping: item.sealedSize) + 1) else {
+            guard let size = try receiveBlob(of: item) else {
                 report.blobsLeft += 1
                 continue
             }
-            guard Int64(bytes.count) == item.sealedSize else {
-                throw SyncError.refused("the blob of item \(item.id) on \(store.label) is \(bytes.count) bytes, but its signed row says \(item.sealedSize) (a swapped or damaged blob; it was not stored)")
-            }
-            try vault.blobs.write(id: item.blobID) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+            report.bytesReceived += size
             report.blobsReceived += 1
-            report.bytesReceived += Int64(bytes.count)
         }
     }
 
@@ -302,12 +336,24 @@ public final class SyncEngine {
     /// - Throws: `SyncError.refused` for a blob of another size than its signed row says; `RemoteError`.
     public func fetchBlob(id: String) throws -> Bool {
         guard let item = try vault.database.queue.read({ db in try ItemRow.fetchAll(db) }).first(where: { $0.blobID == id }) else { return false }
-        guard let bytes = try store.get("blobs/" + id, limit: Int(clamping: item.sealedSize) + 1) else { return false }
-        guard Int64(bytes.count) == item.sealedSize else {
-            throw SyncError.refused("the blob of item \(item.id) on \(store.label) is \(bytes.count) bytes, but its signed row says \(item.sealedSize) (a swapped or damaged blob; it was not stored)")
+        return try receiveBlob(of: item) != nil
+    }
+
+    /// Fetches and stores the blob of `item` when its size is the one its signed row records; returns the
+    /// size, nil when the remote lacks it.
+    /// - Throws: `SyncError.refused` for a blob of another size (nothing is stored); `RemoteError`.
+    func receiveBlob(of item: ItemRow) throws -> Int64? {
+        func refuse(_ size: String) -> SyncError {
+            .refused("the blob of item \(item.id) on \(store.label) is \(size), but its signed row says \(item.sealedSize) bytes (a swapped or damaged blob; it was not stored)")
         }
-        try vault.blobs.write(id: id) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
-        return true
+        let bytes: [UInt8]
+        do {
+            guard let got = try store.get("blobs/" + item.blobID, limit: Int(clamping: item.sealedSize)) else { return nil }
+            bytes = got
+        } catch RemoteError.tooLarge { throw refuse("larger") }
+        guard Int64(bytes.count) == item.sealedSize else { throw refuse("\(bytes.count) bytes") }
+        try vault.blobs.write(id: item.blobID) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+        return item.sealedSize
     }
 
     // MARK: rebasing
@@ -421,8 +467,11 @@ public final class SyncEngine {
                 try verifier.checkOwn(appended, replaced: replaced, db)
                 rebased += 1
             }
-            let head = try AuditLog.head(db)
-            try RemoteSyncRow(remote: remoteName, shared: Int64(objects.last?.0 ?? shared), leafHash: Data(Array(try AuditEventRow.fetchOne(db, key: objects.last?.0 ?? shared)?.leafHash ?? Data(head.leafHash)))).save(db)
+            let received = objects.last?.0 ?? shared
+            var row = try RemoteSyncRow.find(remote: remoteName, db) ?? RemoteSyncRow(remote: remoteName, shared: 0, leafHash: Data())
+            row.shared = received
+            row.leafHash = try AuditEventRow.fetchOne(db, key: received)?.leafHash ?? Data(repeating: 0, count: 32)
+            try row.save(db)
         }
         report.rebased += rebased
     }

@@ -170,6 +170,73 @@ extension TeamVaultTests {
     }
 }
 
+extension TeamVaultTests {
+    @Test("a remote rolled back, with an entry deleted or rewritten, or a blob swapped, is refused with exit 3 and nothing changes")
+    func untrustedRemote() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        let folder = fixture.cli.folder
+        try fixture.addRecords()
+        _ = try fixture.ingest(Array(samplePhotos.prefix(2)))
+        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try copyFolder(folder + "/remote", to: folder + "/remote-early")
+        _ = try fixture.ingest([samplePhotos[2]])
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try copyFolder(folder + "/remote", to: folder + "/remote-good")
+        let before = try team.leafHashes("vault")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: folder + "/remote/log").filter { !$0.hasPrefix(".") }.sorted()
+        #expect(logs.count == before.count)
+
+        func attack(_ name: String, expect words: String, _ change: () throws -> Void) throws {
+            try FileManager.default.removeItem(atPath: folder + "/remote")
+            try copyFolder(folder + "/remote-good", to: folder + "/remote")
+            try change()
+            let result = try team.run("vault", nil, ["sync"])
+            #expect(result.status == 3, "\(name): \(result.stdout) \(result.stderr)")
+            #expect(result.stderr.contains(words), "\(name): \(result.stderr)")
+            #expect(try team.leafHashes("vault") == before, "\(name) changed the vault")
+        }
+        try attack("rollback", expect: "rolled back") {
+            try FileManager.default.removeItem(atPath: folder + "/remote")
+            try copyFolder(folder + "/remote-early", to: folder + "/remote")
+        }
+        try attack("deleted entry", expect: "lacks log position 3") {
+            try FileManager.default.removeItem(atPath: folder + "/remote/log/" + logs[2])
+        }
+        try attack("rewritten old entry", expect: "was rewritten") {
+            try rewrite(folder + "/remote/log/" + logs[2], with: folder + "/remote/log/" + logs[1])
+        }
+        try attack("rewritten newest entry", expect: "was rewritten") {
+            try rewrite(folder + "/remote/log/" + logs[logs.count - 1], with: folder + "/remote/log/" + logs[1])
+        }
+        try attack("a copied entry appended", expect: "is numbered 2") {
+            try FileManager.default.copyItem(atPath: folder + "/remote/log/" + logs[1],
+                                             toPath: folder + "/remote/log/" + String(format: "%016d", logs.count + 1))
+        }
+        // A blob swapped for another: a new machine that fetches it refuses it, and keeps nothing.
+        try FileManager.default.removeItem(atPath: folder + "/remote")
+        try copyFolder(folder + "/remote-good", to: folder + "/remote")
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: folder + "/remote/blobs").filter { !$0.hasPrefix(".") }.sorted()
+        #expect(blobs.count == 3)
+        try rewrite(folder + "/remote/blobs/" + blobs[0], with: folder + "/remote/blobs/" + blobs[1])
+        let swapped = try team.clone("machine-b")
+        #expect(swapped.status == 3 && swapped.stderr.contains("a swapped or damaged blob"), "\(swapped.stderr)")
+        let kept = try FileManager.default.subpathsOfDirectory(atPath: folder + "/machine-b/blobs").filter { $0.hasSuffix(blobs[0]) }
+        #expect(kept.isEmpty)
+    }
+
+    func copyFolder(_ from: String, to: String) throws {
+        try FileManager.default.copyItem(atPath: from, toPath: to)
+    }
+
+    /// Replaces the file at `path` with the content of `source` (in place, as a bucket operator could).
+    func rewrite(_ path: String, with source: String) throws {
+        try Data(contentsOf: URL(fileURLWithPath: source)).write(to: URL(fileURLWithPath: path))
+    }
+}
+
 enum DurableName {
     static func last(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
 }

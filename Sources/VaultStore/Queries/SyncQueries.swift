@@ -3,19 +3,26 @@ import GRDB
 
 /// A row of `remoteSync` (local to this vault folder, never in an entry): how far the log of remote `remote`
 /// is known to hold exactly this vault's events: events 1…`shared`, the last with leaf hash `leafHash`
-/// (32 bytes; zeros when `shared` is 0).
+/// (32 bytes; zeros when `shared` is 0); and a digest (SHA-256) of the tags the remote listed for positions
+/// 1…`tagDigestSize` at the end of the last sync, so that any of them rewritten later is seen.
 public struct RemoteSyncRow: Codable, FetchableRecord, PersistableRecord, Sendable {
     public static let databaseTableName = "remoteSync"
     public var remote: String
     public var shared: Int64
     public var leafHash: Data
+    public var tagDigest = Data()
+    public var tagDigestSize: Int64 = 0
     /// The table's columns, for typed queries (`Queries/`).
     public enum Columns {
         public static let remote = Column(CodingKeys.remote)
         public static let shared = Column(CodingKeys.shared)
         public static let leafHash = Column(CodingKeys.leafHash)
+        public static let tagDigest = Column(CodingKeys.tagDigest)
+        public static let tagDigestSize = Column(CodingKeys.tagDigestSize)
     }
-    public init(remote: String, shared: Int64, leafHash: Data) { self.remote = remote; self.shared = shared; self.leafHash = leafHash }
+    public init(remote: String, shared: Int64, leafHash: Data, tagDigest: Data = Data(), tagDigestSize: Int64 = 0) {
+        self.remote = remote; self.shared = shared; self.leafHash = leafHash; self.tagDigest = tagDigest; self.tagDigestSize = tagDigestSize
+    }
 
     /// The row of remote `name`, nil when it never synced (or the table does not exist yet).
     /// - Throws: database errors.
@@ -34,8 +41,8 @@ public struct RemoteSyncRow: Codable, FetchableRecord, PersistableRecord, Sendab
     /// Records how far remote `remote` agrees with this vault (replacing what was recorded).
     /// - Throws: database errors.
     public func save(_ db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO remoteSync (remote, shared, leafHash) VALUES (?, ?, ?)",
-                       arguments: [remote, shared, leafHash])
+        try db.execute(sql: "INSERT OR REPLACE INTO remoteSync (remote, shared, leafHash, tagDigest, tagDigestSize) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [remote, shared, leafHash, tagDigest, tagDigestSize])
     }
 
     /// Forgets remote `name` (`amanah remote remove`).
