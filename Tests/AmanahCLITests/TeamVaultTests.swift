@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import VaultCrypto
+import VaultGovernance
 
 /// Several machines sharing one vault through a remote (issue 17), each machine a vault folder and a client
 /// state of its own in one test folder. These use a folder remote; `TeamVaultS3Tests` does the same through
@@ -234,6 +235,64 @@ extension TeamVaultTests {
     /// Replaces the file at `path` with the content of `source` (in place, as a bucket operator could).
     func rewrite(_ path: String, with source: String) throws {
         try Data(contentsOf: URL(fileURLWithPath: source)).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+extension TeamVaultTests {
+    @Test("custodians on two machines remove a member: after sync, nothing sealed afterwards on either machine opens with the keys the member held")
+    func removalAcrossMachines() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        try fixture.addRecords()
+        _ = try fixture.ingest([samplePhotos[0]])
+        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        #expect(try team.clone("machine-b").status == 0)
+        // What the investigator could have copied: every compartment secret sealed to them.
+        let investigator = try KeyFile.unlock(Array(fixture.cli.read("investigator.key")), passphrase: passphrase("investigator"))
+        let stolen = try DatabaseQueue(path: fixture.cli.folder + "/vault/vault.sqlite").read { db in
+            try Row.fetchAll(db, sql: "SELECT compartment, sealed FROM keyWrap WHERE holder = ? AND kind = 'secret'",
+                             arguments: [investigator.publicKey.keyIDHex])
+        }.map { row in (row["compartment"] as String, try investigator.openSealedBox(Array(row["sealed"] as Data)).unprotectedCopy()) }
+        #expect(stolen.count == 2)
+        // Custodian 1 proposes and approves on A, custodian 2 approves on B (the file travels), custodian 1 applies on A.
+        let proposed = try team.run("vault", "custodian-1", ["op", "propose", "remove-member", fixture.publicKeys["investigator"]!, "-o", "op.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        #expect(try team.run("vault", "custodian-1", ["op", "approve", "op.json"]).status == 0)
+        let approved = try team.run("machine-b", "custodian-2", ["op", "approve", "op.json"])
+        #expect(approved.status == 0, "\(approved.stderr)")
+        let applied = try team.run("vault", "custodian-1", ["op", "apply", "op.json"])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(try team.run("vault", "custodian-1", ["sync"]).status == 0)
+        // B learns of the removal at its next sync; its members complete the rotations and seal new evidence there.
+        let received = try team.run("machine-b", "legal-officer", ["sync"])
+        #expect(received.status == 0, "\(received.stderr)")
+        #expect(try team.run("machine-b", "investigator", ["list"]).stderr.contains("is not a member"))
+        #expect(try team.run("machine-b", "legal-officer", ["list"]).stderr.contains("rotated"))
+        _ = try team.run("machine-b", "protection-officer", ["witness", "list"])
+        let late = try team.run("machine-b", "collector", ["ingest", "--case", "C-2", samplePhotos[1]])
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(try team.run("machine-b", "collector", ["sync"]).status == 0)
+        #expect(try team.run("vault", "custodian-1", ["sync"]).status == 0)
+        for machine in ["vault", "machine-b"] {
+            let rows = try DatabaseQueue(path: fixture.cli.folder + "/" + machine + "/vault.sqlite").read { db in
+                (try Row.fetchAll(db, sql: "SELECT compartment, sealedKey FROM recordKey"),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyWrap WHERE holder = ?", arguments: [investigator.publicKey.keyIDHex]) ?? -1)
+            }
+            #expect(rows.1 == 0, "\(machine) still wraps keys to the removed member")
+            #expect(rows.0.count > 3)
+            for row in rows.0 {
+                for (compartment, bytes) in stolen where compartment == (row["compartment"] as String) {
+                    var copy = bytes
+                    let secret = SecretBytes(consuming: &copy)
+                    let publicKey = try X25519.publicKey(for: secret)
+                    #expect(throws: CryptoError.self) { _ = try SealedBox.open(Array(row["sealedKey"] as Data), publicKey: publicKey, secretKey: secret) }
+                }
+            }
+            #expect(try team.run(machine, "legal-officer", ["check", "--read-data"]).stdout.contains("2 items present, 2 read and verified"))
+        }
+        #expect(try team.leafHashes("vault").starts(with: team.leafHashes("machine-b").prefix(10)))
     }
 }
 
