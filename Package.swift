@@ -108,8 +108,11 @@ let package = Package(
                     exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultFormatsTests", dependencies: ["VaultPlatform", "VaultFormats", "VaultCrypto", "VaultText", "CZlib"],
                     exclude: ["Vectors"], swiftSettings: strict),
-        .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+        // Shared by the test targets: a SeaweedFS server started per test (not a test target: it holds no tests).
+        .target(name: "TestSupport", dependencies: ["VaultRemote", "VaultCrypto", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+                path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto", "TestSupport"],
                     exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultPlatform", "VaultStore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
@@ -123,7 +126,7 @@ let package = Package(
         .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto", "VaultPolicy"], swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText", "VaultDisclosure", "VaultFormats",
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "TestSupport", "VaultRemote", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText", "VaultDisclosure", "VaultFormats",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

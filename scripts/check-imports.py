@@ -37,7 +37,7 @@ TOOLCHAIN = {
 LAYERS = [
     "CPlatform", "CSodium", "CZlib", "CVips", "CVipsShim", "VaultText", "VaultPlatform", "VaultCrypto",
     "VaultFormats", "VaultRemote", "VaultStore", "VaultPolicy", "VaultAudit", "VaultImaging", "VaultGovernance",
-    "VaultDisclosure", "Vault", "VaultGovernanceUseCases", "VaultDisclosureUseCases", "VaultSync", "AmanahAgent", "AmanahCLI", "amanah", "amanah-bench",
+    "VaultDisclosure", "Vault", "VaultGovernanceUseCases", "VaultDisclosureUseCases", "VaultSync", "AmanahAgent", "AmanahCLI", "amanah", "amanah-bench", "TestSupport",
 ]
 # Dependencies a module must never have even though they sit below it.
 NEVER = {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,7 +46,7 @@ import Glibc
         // the secret is never stored.
         let web = Process()
         web.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let port = Int.random(in: 20000..<40000)
+        let port = try SeaweedFS.freePorts(1)[0]
         web.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", remoteFolder]
         web.standardOutput = FileHandle.nullDevice
         web.standardError = FileHandle.nullDevice

@@ -10,6 +10,10 @@ import VaultGovernance
 struct TeamMachines {
     let fixture: VaultFixture
     let remoteURL: String
+    /// Options of `remote add` and `clone` for this remote (`--endpoint` for S3).
+    var remoteOptions: [String] = []
+    /// Environment of every command (S3 credentials and region).
+    var environment: [String: String] = [:]
 
     /// The fixture's vault is machine "vault" (client state `state`); the remote is a folder in the test folder.
     init(fixture: VaultFixture, remoteURL: String? = nil) throws {
@@ -29,7 +33,13 @@ struct TeamMachines {
     func run(_ machine: String, _ who: String?, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIHarness.Result {
         var arguments = arguments + ["-C", machine]
         if let who { arguments += ["-i", who + ".key", "--passphrase-file", who + ".pass"] }
-        return try fixture.cli.run(arguments, environment: environment.merging(Self.state(machine, fixture)) { $1 })
+        return try fixture.cli.run(arguments, environment: self.environment.merging(environment) { $1 }.merging(Self.state(machine, fixture)) { $1 })
+    }
+
+    /// Adds the remote to the first machine as origin.
+    @discardableResult
+    func addRemote() throws -> CLIHarness.Result {
+        try run("vault", nil, ["remote", "add", "origin", remoteURL] + remoteOptions)
     }
 
     static func state(_ machine: String, _ fixture: VaultFixture) -> [String: String] {
@@ -61,8 +71,8 @@ struct TeamMachines {
     /// Clones the remote onto `machine`.
     @discardableResult
     func clone(_ machine: String, metadataOnly: Bool = false, environment: [String: String] = [:]) throws -> CLIHarness.Result {
-        try fixture.cli.run(["clone", remoteURL, machine, "--expect-vault", fixture.vaultID] + (metadataOnly ? ["--metadata-only"] : []),
-                            environment: environment.merging(Self.state(machine, fixture)) { $1 })
+        try fixture.cli.run(["clone", remoteURL, machine, "--expect-vault", fixture.vaultID] + remoteOptions + (metadataOnly ? ["--metadata-only"] : []),
+                            environment: self.environment.merging(environment) { $1 }.merging(Self.state(machine, fixture)) { $1 })
     }
 
     /// The leaf hashes of `machine`'s audit log, in order.
@@ -78,14 +88,19 @@ struct TeamVaultTests {
     func collectorToInvestigator() throws {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
-        let team = try TeamMachines(fixture: fixture)
+        try collectorToInvestigator(TeamMachines(fixture: fixture))
+    }
+
+    func collectorToInvestigator(_ team: TeamMachines) throws {
+        let fixture = team.fixture
         try fixture.addRecords()
         let ingested = try fixture.ingest(Array(samplePhotos.prefix(4)))
         #expect(ingested.count == 4)
-        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.addRemote().status == 0)
         let sent = try team.run("vault", nil, ["sync"])
         #expect(sent.status == 0, "sync: \(sent.stderr)")
         #expect(sent.stdout.contains("sent") && sent.stdout.contains("4 blobs"), "\(sent.stdout)")
+        try? FileManager.default.removeItem(atPath: fixture.cli.folder + "/out.jpg")
 
         let cloned = try team.clone("machine-b", metadataOnly: true)
         #expect(cloned.status == 0, "clone: \(cloned.stderr)")
@@ -117,7 +132,7 @@ extension TeamVaultTests {
         defer { fixture.cleanup() }
         let team = try TeamMachines(fixture: fixture)
         try fixture.addRecords()
-        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.addRemote().status == 0)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         #expect(try team.clone("machine-b").status == 0)
         // B ingests while A's ingest is on the remote already: B's event moves after A's, signed again.
@@ -180,7 +195,7 @@ extension TeamVaultTests {
         let folder = fixture.cli.folder
         try fixture.addRecords()
         _ = try fixture.ingest(Array(samplePhotos.prefix(2)))
-        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.addRemote().status == 0)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         try copyFolder(folder + "/remote", to: folder + "/remote-early")
         _ = try fixture.ingest([samplePhotos[2]])
@@ -246,7 +261,7 @@ extension TeamVaultTests {
         let team = try TeamMachines(fixture: fixture)
         try fixture.addRecords()
         _ = try fixture.ingest([samplePhotos[0]])
-        #expect(try team.run("vault", nil, ["remote", "add", "origin", team.remoteURL]).status == 0)
+        #expect(try team.addRemote().status == 0)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         #expect(try team.clone("machine-b").status == 0)
         // What the investigator could have copied: every compartment secret sealed to them.

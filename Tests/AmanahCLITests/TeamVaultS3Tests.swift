@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TestSupport
+import VaultCrypto
+import VaultRemote
+
+/// The team vault through S3: SeaweedFS (PyPI, pinned) started on loopback for each test, with its S3 gateway
+/// enforcing SigV4, conditional creates and Object Lock. In CI a missing SeaweedFS fails
+/// (`SeaweedFSPresenceTests`); elsewhere these tests are skipped without it.
+@Suite("Team vault through S3 (SeaweedFS)", .enabled(if: SeaweedFS.available))
+struct TeamVaultS3Tests {
+    /// A team on a fresh bucket of a fresh SeaweedFS.
+    static func team(_ fixture: VaultFixture, _ server: SeaweedFS, bucket: String = "evidence", objectLock: Bool = false) async throws -> TeamMachines {
+        try await server.createBucket(bucket, objectLock: objectLock)
+        var team = try TeamMachines(fixture: fixture, remoteURL: "s3://\(bucket)/caesar")
+        team.remoteOptions = ["--endpoint", server.endpoint]
+        team.environment = ["AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secretKey, "AWS_DEFAULT_REGION": "us-east-1"]
+        return team
+    }
+
+    @Test("collector to investigator, then two machines appending at the same time for ten rounds, through S3")
+    func sharedThroughS3() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try await Self.team(fixture, server)
+        try TeamVaultTests().collectorToInvestigator(team)
+        try TeamVaultTests().concurrentRounds(team, rounds: 10)
+    }
+
+    @Test("a bucket whose operator rewrites or deletes a shared entry is refused; a wrong secret and another vault's remote get clear messages")
+    func untrustedBucket() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try await Self.team(fixture, server)
+        try fixture.addRecords()
+        _ = try fixture.ingest([samplePhotos[0]])
+        #expect(try team.addRemote().status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        let before = try team.leafHashes("vault")
+        let client = S3Client(location: try S3Location(url: "s3://evidence/caesar", endpoint: server.endpoint, region: "us-east-1"),
+                              credentials: server.credentials())
+        defer { _ = Task { try? await client.shutdown() } }
+        // The operator overwrites position 2 with position 1 (a plain PUT, as an administrator can).
+        let first = try await client.get("log/0000000000000001")!
+        let second = try await client.get("log/0000000000000002")!
+        _ = try await client.put("log/0000000000000002", body: first)
+        let rewritten = try team.run("vault", nil, ["sync"])
+        #expect(rewritten.status == 3 && rewritten.stderr.contains("was rewritten"), "\(rewritten.stderr)")
+        #expect(try team.leafHashes("vault") == before)
+        _ = try await client.put("log/0000000000000002", body: second)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        // A wrong secret: the remote refuses the credentials, and the message says which to check.
+        let wrong = try team.run("vault", nil, ["sync"], environment: ["AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("refused the credentials"), "\(wrong.stderr)")
+        // Another vault cannot sync into this remote.
+        let other = try VaultFixture()
+        defer { other.cleanup() }
+        var otherTeam = try TeamMachines(fixture: other, remoteURL: team.remoteURL)
+        otherTeam.remoteOptions = team.remoteOptions
+        otherTeam.environment = team.environment
+        #expect(try otherTeam.addRemote().status == 0)
+        let mixed = try otherTeam.run("vault", nil, ["sync"])
+        #expect(mixed.status == 3 && mixed.stderr.contains("holds another vault"), "\(mixed.stderr)")
+    }
+}
