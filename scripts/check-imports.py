@@ -163,11 +163,12 @@ def sql_problems(planted=None):
 
 
 def sql_self_test(targets):
-    """Plants each SQL marker in the first Swift file of every source target (and in VaultStore, where it is
-    allowed); returns the problems of the self-test."""
+    """Plants each SQL marker in the first Swift file of every source target under Sources/ (and in VaultStore,
+    where it is allowed); returns the problems of the self-test. Test support under Tests/ (`TestSupport`) is
+    test code, which the rule does not cover."""
     failures = []
     for target in targets:
-        if target["type"] == "test":
+        if target["type"] == "test" or not os.path.relpath(target_folder(target), ROOT).startswith("Sources" + os.sep):
             continue
         first = next(swift_files(target_folder(target)), None)
         if first is None:
