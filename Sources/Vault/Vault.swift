@@ -215,8 +215,9 @@ public final class Vault: @unchecked Sendable {
         }
         let previous = try ClientState.load(vaultID: vaultID)
         let current = try position()
-        let accepted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+        var accepted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
                                    auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: previous?.checkpoint)
+        accepted.remotes = previous?.remotes
         try accepted.save(vaultID: vaultID)
         baseline = current
         return missing
@@ -289,6 +290,7 @@ public final class Vault: @unchecked Sendable {
         let previous = try ClientState.load(vaultID: vaultID)
         var remembered = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
                                      auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: previous?.checkpoint)
+        remembered.remotes = previous?.remotes
         if let checkpoint {
             let seenSize = previous?.checkpoint.flatMap { try? SignedCheckpoint(parsing: $0) }?.checkpoint.size
             if seenSize.map({ $0 <= checkpoint.checkpoint.size }) ?? true { remembered.checkpoint = checkpoint.text }
@@ -342,10 +344,27 @@ public final class Vault: @unchecked Sendable {
             }
             if root != seen.rootHash { checkpoint = nil }
         }
-        let adopted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+        var adopted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
                                   auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: checkpoint)
+        adopted.remotes = previous?.remotes
         try adopted.save(vaultID: vaultID)
         baseline = current
+    }
+
+    /// Remembers in the client state how far remote `name` shares this vault's log (after a sync).
+    /// - Throws: `VaultError.failed` or file errors when the client state cannot be read or written.
+    public func rememberRemote(_ name: String, shared: Int, leafHash: [UInt8]) throws {
+        guard !readOnly, var state = try ClientState.load(vaultID: vaultID) else { return }
+        var remotes = state.remotes ?? [:]
+        remotes[name] = .init(shared: shared, leafHash: Hex.encode(leafHash))
+        state.remotes = remotes
+        try state.save(vaultID: vaultID)
+    }
+
+    /// What the client state remembers of remote `name`, nil when nothing.
+    /// - Throws: `VaultError.failed` when the client state cannot be read.
+    public func rememberedRemote(_ name: String) throws -> ClientState.RemoteMemory? {
+        try ClientState.load(vaultID: vaultID)?.remotes?[name]
     }
 
     /// Reloads the governance state after a change.

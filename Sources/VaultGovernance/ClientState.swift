@@ -21,6 +21,17 @@ public struct ClientState: Codable, Equatable, Sendable {
     /// vault that lacks exactly those (a database restored from a backup, a power failure) is told apart from
     /// a rollback by someone else. Nil when the newest change seen was someone else's, or the run is too long.
     public var own: OwnChanges?
+    /// Per remote (its name and URL): how many events this client shared with it and the newest one's leaf
+    /// hash (hex), so that a remote that went back is seen even when the vault folder's own memory of it
+    /// (`remoteSync`) was changed.
+    public var remotes: [String: RemoteMemory]?
+
+    /// How far a remote held this vault's log when this client last synced with it.
+    public struct RemoteMemory: Codable, Equatable, Sendable {
+        public var shared: Int
+        public var leafHash: String
+        public init(shared: Int, leafHash: String) { self.shared = shared; self.leafHash = leafHash }
+    }
 
     /// The vault's position before a run of changes made through this client state, and the hashes of the
     /// entries and events of the run, in order.

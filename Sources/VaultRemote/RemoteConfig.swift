@@ -93,6 +93,9 @@ public struct RemoteConfig: Codable, Equatable, Sendable {
             guard remote.endpoint == nil, remote.region == nil, remote.credentialsFile == nil else {
                 throw RemoteError.invalidURL(remote.url, "a folder remote takes no --endpoint, --region or --credentials-file")
             }
+            guard remote.objectLockDays == nil else {
+                throw RemoteError.invalidURL(remote.url, "a folder cannot hold an Object Lock retention (--object-lock-days is for S3 buckets)")
+            }
         } else {
             throw RemoteError.invalidURL(remote.url, "a remote is s3://BUCKET[/PREFIX] or file:///PATH")
         }

@@ -23,6 +23,10 @@ public protocol RemoteStore: AnyObject {
     /// a tag that changes when the object is rewritten (S3's entity tag; a folder's SHA-256 of the file).
     /// - Throws: `RemoteError`.
     func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)]
+    /// Why the remote does not keep the Object Lock retention this store writes `key` under, nil when it
+    /// keeps it or none is asked.
+    /// - Throws: `RemoteError`.
+    func retentionProblem(_ key: String) throws -> String?
     /// Closes what the store holds open (connections). Call once, when done.
     func close()
 }
@@ -50,11 +54,33 @@ public final class FolderStore: RemoteStore {
         let target = path(key)
         let folder = DurableFile.directory(of: target)
         try makeFolders(folder)
+        let temporary = folder + "/.tmp-" + Hex.encode(Random.bytes(8))
         do {
-            try DurableFile.write(to: target, mode: 0o644, overwrite: false) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
-        } catch let error as SystemCallError where error.errno == .fileExists {
-            return false
-        } catch { throw RemoteError.folder("cannot write \(target): \(error)") }
+            // A fresh random name: written through rename(2), which FAT has, unlike link(2).
+            try DurableFile.write(to: temporary, mode: 0o644, overwrite: true) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+        } catch { throw RemoteError.folder("cannot write \(temporary): \(error)") }
+        defer { unlink(temporary) }
+        if link(temporary, target) == 0 {
+            try? DurableFile.syncDirectory(folder)
+            return true
+        }
+        let code = errno
+        if code == EEXIST { return false }
+        guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == ENOSYS else {
+            throw RemoteError.folder("cannot create \(target): \(String(cString: strerror(code)))")
+        }
+        // FAT (a USB stick) has no link(2): under an exclusive lock on the remote folder, a key that does not
+        // exist yet is created by rename(2), which is atomic there too.
+        let lockPath = root + "/.amanah-lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw RemoteError.folder("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(lock) }
+        _ = flock(lock, LOCK_EX)
+        if DurableFile.exists(target) { return false }
+        guard rename(temporary, target) == 0 else {
+            throw RemoteError.folder("cannot create \(target): \(String(cString: strerror(errno)))")
+        }
+        try? DurableFile.syncDirectory(folder)
         return true
     }
 
@@ -81,6 +107,9 @@ public final class FolderStore: RemoteStore {
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { key in (key, DurableFile.exists(path(key)) ? Hex.encode(SHA256Digest.hash((try? DurableFile.readAll(path(key), limit: 1 << 30)) ?? [])) : "") }
     }
+
+    /// A folder keeps no retention (remotes.json refuses a lock on a folder remote).
+    public func retentionProblem(_ key: String) throws -> String? { nil }
 
     public func close() {}
 
@@ -116,6 +145,14 @@ public final class S3Store: RemoteStore {
 
     public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
         try run { [client] in try await client.listObjects(prefix, startAfter: startAfter).map { ObjectTag(key: $0.key, tag: $0.tag) } }.map { ($0.key, $0.tag) }
+    }
+
+    public func retentionProblem(_ key: String) throws -> String? {
+        guard retentionSeconds != nil else { return nil }
+        let found = try run { [client] in try await client.retention(key).map { ObjectTag(key: $0.mode, tag: $0.until) } }
+        guard let found else { return "\(label) keeps no Object Lock retention on \(key): the bucket does not honour Object Lock (create it with Object Lock enabled)" }
+        guard found.key == "COMPLIANCE" else { return "\(label) keeps \(key) under Object Lock mode \(found.key), not COMPLIANCE" }
+        return nil
     }
 
     public func close() { try? run { [client] in try await client.shutdown() } }

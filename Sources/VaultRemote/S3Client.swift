@@ -63,6 +63,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case folder(String)
     /// An object is larger than the caller allows: (operation, limit in bytes).
     case tooLarge(String, Int)
+    /// The bucket refuses an Object Lock retention: it was made without Object Lock (bucket).
+    case noObjectLock(String)
 
     public var description: String {
         switch self {
@@ -77,6 +79,7 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .network(why): return "the remote could not be reached: \(why)"
         case let .folder(what): return what
         case let .tooLarge(operation, limit): return "\(operation): the object is larger than \(limit) bytes"
+        case let .noObjectLock(bucket): return "the bucket \(bucket) does not honour Object Lock (it refuses a retention): create the bucket with Object Lock enabled, or remove --object-lock-days from the remote; nothing was written"
         }
     }
 }
@@ -126,6 +129,8 @@ public final class S3Client: @unchecked Sendable {
         switch response.status {
         case 200: return .created
         case 412: return .exists
+        case 400 where retainUntil != nil && ["InvalidRequest", "InvalidBucketState", "ObjectLockConfigurationNotFoundError"].contains(ErrorResult(response.body).code):
+            throw RemoteError.noObjectLock(location.bucket)
         default: throw error(response, operation: "put \(key)")
         }
     }
@@ -176,6 +181,17 @@ public final class S3Client: @unchecked Sendable {
             token = parsed.truncated ? parsed.nextToken : nil
         } while token != nil
         return objects
+    }
+
+    /// The Object Lock retention the remote keeps for `key`: (mode, retain-until date as the remote wrote it),
+    /// nil when it keeps none (or does not know Object Lock).
+    /// - Throws: `RemoteError` (not for a remote that answers that there is no retention).
+    public func retention(_ key: String) async throws -> (mode: String, until: String)? {
+        let response = try await send("GET", path: objectPath(key), query: [("retention", "")], operation: "get the retention of \(key)")
+        guard response.status == 200 else { return nil }
+        let reader = S3XMLReader(response.body)
+        guard reader.root == "Retention", let mode = reader.first("Retention/Mode"), let until = reader.first("Retention/RetainUntilDate") else { return nil }
+        return (mode, until)
     }
 
     /// Checks that the bucket exists and the credentials sign, with a clear error otherwise.

@@ -25,6 +25,8 @@ public struct SyncReport: Equatable, Sendable {
     public var blobsLeft = 0
     /// The number of events both hold afterwards.
     public var shared: Int64 = 0
+    /// Why the remote does not keep the Object Lock retention asked of it (nil: it does, or none was asked).
+    public var retentionProblem: String?
     public init() {}
 }
 
@@ -89,6 +91,9 @@ public final class SyncEngine {
             if try send(into: &report) { break }
         }
         try recordTags()
+        try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db) }.map { row in
+            try vault.rememberRemote(remoteName, shared: Int(row.shared), leafHash: Array(row.leafHash))
+        }
         if !metadataOnly { try fetchMissingBlobs(into: &report) }
         report.shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
         return report
@@ -155,6 +160,16 @@ public final class SyncEngine {
         if let remembered, remembered.tagDigestSize > 0, remembered.tagDigestSize <= count,
            Data(state.digest(upTo: remembered.tagDigestSize)) != remembered.tagDigest {
             throw SyncError.refused("an object among log positions 1…\(remembered.tagDigestSize) on \(store.label), which this client shared with it before, was rewritten (its tag changed)")
+        }
+        // The client state's memory, which a writer of the vault folder cannot change, first.
+        if let memory = try vault.rememberedRemote(remoteName), memory.shared > 0 {
+            guard count >= Int64(memory.shared) else {
+                throw SyncError.refused("the remote \(store.label) holds \(count) log positions, but this client shared \(memory.shared) with it before (the remote was rolled back)")
+            }
+            let object = try fetch(Int64(memory.shared))
+            guard Hex.encode(MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf))) == memory.leafHash else {
+                throw SyncError.refused("the remote \(store.label) holds another event at log position \(memory.shared) than the one this client shared with it (an entry was rewritten, or the remote forked)")
+            }
         }
         if let remembered, remembered.shared > 0 {
             guard count >= remembered.shared else {
@@ -260,6 +275,7 @@ public final class SyncEngine {
                 let there = try fetch(position)
                 guard there.storedLeaf == object.storedLeaf else { return false }
             } else {
+                if report.sent == 0 { report.retentionProblem = try store.retentionProblem(RemoteLogObject.key(position)) }
                 report.sent += 1
             }
             shared = position

@@ -66,4 +66,37 @@ struct TeamVaultS3Tests {
         let mixed = try otherTeam.run("vault", nil, ["sync"])
         #expect(mixed.status == 3 && mixed.stderr.contains("holds another vault"), "\(mixed.stderr)")
     }
+
+    @Test("with --object-lock-days every object is written under a compliance retention that even the administrator cannot delete early; a bucket without Object Lock is reported")
+    func objectLock() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        var team = try await Self.team(fixture, server, bucket: "locked", objectLock: true)
+        team.remoteOptions += ["--object-lock-days", "1"]
+        try fixture.addRecords()
+        _ = try fixture.ingest([samplePhotos[0]])
+        #expect(try team.addRemote().status == 0)
+        let synced = try team.run("vault", nil, ["sync"])
+        #expect(synced.status == 0 && !synced.stderr.contains("Object Lock"), "\(synced.stdout) \(synced.stderr)")
+        for key in ["caesar/log/0000000000000001", "caesar/vault.json"] {
+            let retention = try await server.request("GET", "/locked/" + key, query: [("retention", "")])
+            #expect(retention.status == 200 && String(decoding: retention.body, as: UTF8.self).contains("COMPLIANCE"), "\(key): \(String(decoding: retention.body, as: UTF8.self))")
+            let head = try await server.request("HEAD", "/locked/" + key)
+            let version = head.headers.first { $0.0.lowercased() == "x-amz-version-id" }?.1 ?? ""
+            #expect(!version.isEmpty, "\(key) has no version id")
+            let deleted = try await server.request("DELETE", "/locked/" + key, query: [("versionId", version)])
+            #expect(!(200..<300).contains(deleted.status), "the administrator deleted \(key) under retention (HTTP \(deleted.status))")
+            #expect(try await server.request("GET", "/locked/" + key).status == 200)
+        }
+        // A bucket without Object Lock: the sync says so.
+        try await server.createBucket("plain")
+        var plain = try TeamMachines(fixture: fixture, remoteURL: "s3://plain")
+        plain.remoteOptions = team.remoteOptions
+        plain.environment = team.environment
+        #expect(try plain.run("vault", nil, ["remote", "add", "unlocked", plain.remoteURL] + plain.remoteOptions).status == 0)
+        let unlocked = try plain.run("vault", nil, ["sync", "unlocked"])
+        #expect(unlocked.status != 0 && unlocked.stderr.contains("does not honour Object Lock"), "\(unlocked.status) \(unlocked.stdout) \(unlocked.stderr)")
+    }
 }

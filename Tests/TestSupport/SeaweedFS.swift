@@ -93,21 +93,27 @@ public final class SeaweedFS: @unchecked Sendable {
     /// Creates `bucket` (Amanah never creates buckets; the test does, as an administrator would), with Object
     /// Lock enabled when asked.
     public func createBucket(_ bucket: String, objectLock: Bool = false) async throws {
-        let location = try S3Location(url: "s3://\(bucket)", endpoint: endpoint, region: "us-east-1")
-        var headers: [(String, String)] = []
-        if objectLock { headers.append(("x-amz-bucket-object-lock-enabled", "true")) }
-        let signed = SigV4.sign(SigV4.Request(method: "PUT", host: location.hostHeader, path: "/" + bucket, headers: headers,
-                                              payloadSHA256: Hex.encode(SHA256Digest.hash([]))),
+        let response = try await request("PUT", "/" + bucket, headers: objectLock ? [("x-amz-bucket-object-lock-enabled", "true")] : [])
+        guard response.status == 200 else { throw SeaweedError("creating bucket \(bucket): HTTP \(response.status)") }
+    }
+
+    /// One request signed with the administrator's key, as an administrator (or an attacker holding that key)
+    /// would send it: (status, headers, body).
+    public func request(_ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+                        body: [UInt8] = []) async throws -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        let location = try S3Location(url: "s3://bucket", endpoint: endpoint, region: "us-east-1")
+        let signed = SigV4.sign(SigV4.Request(method: method, host: location.hostHeader, path: path, query: query, headers: headers,
+                                              payloadSHA256: Hex.encode(SHA256Digest.hash(body))),
                                 credentials: credentials(), region: "us-east-1", time: Int64(Date().timeIntervalSince1970))
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = client.shutdown() }
         var request = HTTPClientRequest(url: endpoint + signed.target)
-        request.method = .PUT
-        for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer())
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in signed.headers where name != "content-length" { request.headers.add(name: name, value: value) }
+        if method == "PUT" || !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await client.execute(request, timeout: .seconds(30))
-        _ = try await response.body.collect(upTo: 1 << 20)
-        guard response.status.code == 200 else { throw SeaweedError("creating bucket \(bucket): HTTP \(response.status.code)") }
+        let bytes = method == "HEAD" ? [] : Array(buffer: try await response.body.collect(upTo: 16 << 20))
+        return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, bytes)
     }
 
     /// `count` distinct free loopback ports below 55535 whose port + 10000 is free too (SeaweedFS opens gRPC there).

@@ -33,6 +33,7 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
         if report.rebased > 0 { line += ", " + count(report.rebased, "event", "events") + " of this vault moved after others'" }
         if report.blobsLeft > 0 { line += ", " + count(report.blobsLeft, "blob", "blobs") + " not on the remote yet" }
         Terminal.output(line + "; \(report.shared) entries in common")
+        if let problem = report.retentionProblem { Terminal.warning(problem) }
         return report
     } catch let error as SyncError {
         throw CLIError(error.description, exitCode: CLIError.verificationFailed)
