@@ -25,6 +25,9 @@ public struct SyncReport: Equatable, Sendable {
     public var blobsLeft = 0
     /// The number of events both hold afterwards.
     public var shared: Int64 = 0
+    /// Checkpoints (signed notes over the shared log) sent, and received with signatures this vault lacked.
+    public var checkpointsSent = 0
+    public var checkpointsReceived = 0
     /// Why the remote does not keep the Object Lock retention asked of it (nil: it does, or none was asked).
     public var retentionProblem: String?
     public init() {}
@@ -91,6 +94,7 @@ public final class SyncEngine {
             if try send(into: &report) { break }
         }
         try recordTags()
+        try syncCheckpoints(into: &report)
         try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db) }.map { row in
             try vault.rememberRemote(remoteName, shared: Int(row.shared), leafHash: Array(row.leafHash))
         }
@@ -326,6 +330,37 @@ public final class SyncEngine {
         if try store.create("blobs/" + blob.id, bytes: bytes) {
             report.blobsSent += 1
             report.bytesSent += Int64(bytes.count)
+        }
+    }
+
+    // MARK: checkpoints
+
+    /// The key of a checkpoint's note: `checkpoints/<size, 16 digits>-<root hex>-<SHA-256 of the note, hex>`, so
+    /// that each set of signatures is an object of its own and cosignatures gathered on several machines meet.
+    static func checkpointKey(size: Int64, root: [UInt8], note: String) -> String {
+        let digits = String(size)
+        return "checkpoints/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + "-" + Hex.encode(root) + "-"
+            + Hex.encode(SHA256Digest.hash(Array(note.utf8)))
+    }
+
+    /// Sends every stored checkpoint over events the remote holds, and merges every checkpoint on the remote
+    /// that verifies against this log (a cosignature made on another machine arrives this way).
+    func syncCheckpoints(into report: inout SyncReport) throws {
+        let shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
+        let rows = try vault.database.queue.read { db in try CheckpointRow.bySizeAndRoot(db) }
+        var held = Set<String>()
+        for row in rows where row.size <= shared {
+            let key = Self.checkpointKey(size: row.size, root: Array(row.rootHash), note: row.note)
+            held.insert(key)
+            if try store.create(key, bytes: Array(row.note.utf8)) { report.checkpointsSent += 1 }
+        }
+        for (key, _) in try store.list("checkpoints/", startAfter: nil) where !held.contains(key) {
+            guard let note = try store.get(key, limit: 1 << 20) else { continue }
+            do {
+                if try vault.mergeReceivedCheckpoint(note) { report.checkpointsReceived += 1 }
+            } catch let error as VaultError {
+                throw SyncError.refused("\(key) on \(store.label): \(error)")
+            }
         }
     }
 

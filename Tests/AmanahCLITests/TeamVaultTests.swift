@@ -311,6 +311,59 @@ extension TeamVaultTests {
     }
 }
 
+@Suite("A disclosure across machines", .enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct TeamDisclosureTests {
+    @Test("evidence ingested on one machine is issued on another, under a checkpoint cosigned by custodians on two more machines; the tribunal verifies it with its kit")
+    func issuedOnAnotherMachine() throws {
+        let disclosure = try DisclosureFixture()
+        let fixture = disclosure.vault
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        #expect(try team.addRemote().status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        #expect(try team.clone("machine-b").status == 0)
+        #expect(try team.clone("machine-c", metadataOnly: true).status == 0)
+        // A new photograph on A, after the checkpoint the custodians cosigned on A: no cosigned checkpoint covers it.
+        let late = try fixture.ingest([samplePhotos[3]], extra: ["--witness", "W-0001"])
+        #expect(late.count == 1)
+        #expect(try team.run("vault", "collector", ["sync"]).status == 0)
+        #expect(try team.run("machine-b", "auditor", ["sync"]).status == 0)
+        // On B, the auditor makes a checkpoint of the log as B holds it and shares it.
+        let made = try team.run("machine-b", "auditor", ["audit", "checkpoint"])
+        #expect(made.status == 0, "\(made.stderr)")
+        try fixture.cli.write("team-checkpoint.txt", made.stdout)
+        let shared = try team.run("machine-b", "auditor", ["sync"])
+        #expect(shared.status == 0 && shared.stdout.contains("checkpoints: 1 sent"), "\(shared.stdout) \(shared.stderr)")
+        // The newest checkpoint on B is not cosigned yet: B may not issue.
+        let propose = ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected", "--case", "C-1", "--basis-file", "basis.txt", "-o", "req.json"]
+        #expect(try team.run("machine-b", "legal-officer", propose).status == 0)
+        #expect(try team.run("machine-b", "legal-officer-2", ["disclose", "approve", "req.json", "--yes"]).status == 0)
+        let early = try team.run("machine-b", "legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"])
+        #expect(early.status != 0 && early.stderr.contains("cosign"), "\(early.stdout) \(early.stderr)")
+        try? FileManager.default.removeItem(atPath: fixture.cli.folder + "/bundle.tar.age")
+        // Custodian 1 cosigns on A, custodian 2 on C; both share their cosignature.
+        for (machine, custodian) in [("vault", "custodian-1"), ("machine-c", "custodian-2")] {
+            let before = try team.run(machine, custodian, ["sync"])
+            #expect(before.status == 0, "\(before.stderr)")
+            let cosigned = try team.run(machine, custodian, ["audit", "cosign", "team-checkpoint.txt"])
+            #expect(cosigned.status == 0, "cosign on \(machine): \(cosigned.stderr)")
+            try fixture.cli.write("team-checkpoint.txt", made.stdout)   // each cosigns the note as B made it
+            let sent = try team.run(machine, custodian, ["sync"])
+            #expect(sent.status == 0 && sent.stdout.contains("checkpoints: 1 sent"), "\(sent.stdout) \(sent.stderr)")
+        }
+        let merged = try team.run("machine-b", "legal-officer", ["sync"])
+        #expect(merged.status == 0 && merged.stdout.contains("received"), "\(merged.stdout) \(merged.stderr)")
+        let issued = try team.run("machine-b", "legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"])
+        #expect(issued.status == 0, "\(issued.stdout) \(issued.stderr)")
+        let verify = try fixture.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
+        #expect(verify.status == 0 && verify.stdout.hasSuffix("verified\n"), "\(verify.stdout) \(verify.stderr)")
+        // The issue reaches A, whose ledger then knows the bundle number.
+        #expect(try team.run("machine-b", "legal-officer", ["sync"]).status == 0)
+        #expect(try team.run("vault", "custodian-1", ["sync"]).status == 0)
+        #expect(try team.run("vault", nil, ["audit", "verify"]).status == 0)
+    }
+}
+
 enum DurableName {
     static func last(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
 }

@@ -30,6 +30,9 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
         var line = "\(remote.name): sent " + count(report.sent, "entry", "entries") + " and " + count(report.blobsSent, "blob", "blobs")
         line += " (\(report.bytesSent) bytes), received " + count(report.received, "entry", "entries") + " and "
         line += count(report.blobsReceived, "blob", "blobs") + " (\(report.bytesReceived) bytes)"
+        if report.checkpointsSent + report.checkpointsReceived > 0 {
+            line += ", checkpoints: " + count(report.checkpointsSent, "sent", "sent") + ", " + count(report.checkpointsReceived, "received", "received")
+        }
         if report.rebased > 0 { line += ", " + count(report.rebased, "event", "events") + " of this vault moved after others'" }
         if report.blobsLeft > 0 { line += ", " + count(report.blobsLeft, "blob", "blobs") + " not on the remote yet" }
         Terminal.output(line + "; \(report.shared) entries in common")

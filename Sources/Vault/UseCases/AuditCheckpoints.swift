@@ -44,6 +44,30 @@ extension Vault {
         }
     }
 
+    /// Merges a checkpoint received from a remote (`amanah sync`) into the stored ones, after checking it as
+    /// `audit verify` checks a stored one: this vault's origin, the log signature of a present or former member
+    /// or custodian, no signature by a known key that fails, and the tree's root at its size. Returns false for a
+    /// checkpoint beyond this log (kept for a later sync) or one that adds nothing.
+    /// - Throws: `VaultError.integrity` for a checkpoint that does not verify or that this log contradicts (a
+    ///   fork); database errors.
+    public func mergeReceivedCheckpoint(_ text: [UInt8]) throws -> Bool {
+        let signed: SignedCheckpoint
+        do { signed = try SignedCheckpoint(parsing: text) } catch { throw VaultError.integrity("a checkpoint does not parse: \(error)") }
+        let keys = Array(state.knownKeys.values)
+        if case let .rejected(reason) = signed.verify(vaultID: vaultID, logSigners: keys, cosigners: keys) {
+            throw VaultError.integrity("a checkpoint of size \(signed.checkpoint.size) does not verify: \(reason)")
+        }
+        return try database.write { db in
+            let tree = AuditLog.tree(db)
+            guard signed.checkpoint.size <= (try tree.size()) else { return false }
+            guard try tree.root(atSize: signed.checkpoint.size) == signed.checkpoint.rootHash else {
+                throw VaultError.integrity("a checkpoint of size \(signed.checkpoint.size) has another root than this vault's log at that size: the log and the checkpoint have forked")
+            }
+            let before = try CheckpointRow.find(size: Int64(signed.checkpoint.size), rootHash: Data(signed.checkpoint.rootHash), db)?.note
+            return try Vault.storeCheckpoint(signed, db: db).text != before
+        }
+    }
+
     /// How a key appears in this vault, for display: `custodian`, a member role, both joined with `+`
     /// (`custodian+auditor`), `former` for a key that was a member or custodian once, nil for an unknown key.
     public func roleDescription(keyIDHex: String) -> String? {
