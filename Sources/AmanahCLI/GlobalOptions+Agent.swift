@@ -46,3 +46,31 @@ extension IdentityLoader {
         }
     }
 }
+
+extension GlobalOptions {
+    /// Who signs again the unsent events that a sync must move after another client's (`SyncEngine.identity`):
+    /// the identity of `-i` when it is the writer's (unlocked when first needed, once), else the writer's
+    /// identity held by a running agent (a machine shared by several members), else nobody.
+    func writerIdentities() -> (String) throws -> IdentityBox? {
+        final class Unlocked: @unchecked Sendable { var box: IdentityBox?; var publicKey: MemberPublicKey?; var looked = false }
+        let given = Unlocked()
+        let options = self
+        return { writer in
+            if !given.looked {
+                given.looked = true
+                if options.identity != nil || Environment.value("AMANAH_IDENTITY") != nil {
+                    given.publicKey = try IdentityLoader.publicKey(path: try options.identityPath())
+                }
+            }
+            if let publicKey = given.publicKey, publicKey.keyIDHex == writer {
+                if given.box == nil { given.box = try options.openIdentity() }
+                return given.box
+            }
+            if let client = AgentClient.fromEnvironment(), let held = try? client.list().identities,
+               let publicKey = held.first(where: { $0.keyIDHex == writer }) {
+                return IdentityBox(holder: AgentIdentity(client: client, publicKey: publicKey))
+            }
+            return nil
+        }
+    }
+}

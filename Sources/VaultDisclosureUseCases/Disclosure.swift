@@ -236,6 +236,36 @@ extension Session {
                             sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed)
     }
 
+    /// Reserves a bundle number for `request` in the log (`disclosure.reserve`), for a team vault, whose
+    /// issuer shares the reservation through the remote before writing the bundle: the first claim on a
+    /// number in the shared log has it (`DisclosureLedger.reservedNumber`). Returns the number and whether a
+    /// new reservation was made (false: the log reserves one for this request already).
+    /// - Throws: `VaultError.notPermitted` unless the request's approvals are complete; `VaultError.invalidInput`
+    ///   for a request issued already or badly signed; database errors.
+    public func reserveBundleNumber(_ request: DisclosureRequest) throws -> (bundleID: String, new: Bool) {
+        let approvedPlan = try request.plan
+        // Only a request approved in full reserves a number (the issue checks the same, and everything else).
+        let (approvals, _, problems) = try requestApprovals(request)
+        if let problem = problems.first { throw VaultError.invalidInput("request", problem) }
+        try checkApprovalsComplete(approvedPlan, approvals: approvals)
+        if let issued = try previousIssue(of: request, again: false, recipient: approvedPlan.recipient) {
+            throw VaultError.invalidInput("request", "it was issued already (bundle \(issued.bundleNumber))")
+        }
+        let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
+        return try write { db in
+            let history = try governanceHistory(db)
+            if let number = try DisclosureLedger.reservedNumber(db, planHash: request.planHash, recipient: approvedPlan.recipient,
+                                                                vaultID: vault.vaultID, keys: vault.state.knownKeys, history: history) {
+                return (BundleLayout.bundleID(recipientCode: code, bundleNumber: number), false)
+            }
+            let number = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID,
+                                                               keys: vault.state.knownKeys, history: history)
+            let bundleID = BundleLayout.bundleID(recipientCode: code, bundleNumber: number)
+            try audit(db, action: "disclosure.reserve", objects: [Hex.encode(request.planHash), approvedPlan.recipient, bundleID])
+            return (bundleID, true)
+        }
+    }
+
     // MARK: issue, step by step
 
     /// Step 1: how `request` was issued before, if it was; refuses a second issue (production numbers are never
@@ -428,8 +458,11 @@ extension Session {
                                              leaf: Base64.encode(event.leaf),
                                              inclusionProof: try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size).map(Hex.encode)))
             }
-            let number = try issuedBefore?.bundleNumber ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                                                       history: history)
+            let number = try issuedBefore?.bundleNumber
+                ?? DisclosureLedger.reservedNumber(db, planHash: planHash, recipient: approvedPlan.recipient, vaultID: vault.vaultID,
+                                                   keys: vault.state.knownKeys, history: history)
+                ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
+                                                     history: history)
             return Custody(checkpointText: signed.text, treeSize: size, root: root, events: events, eventsByItem: eventsByItem,
                            grants: grants, bundleNumber: number)
         }
@@ -590,8 +623,11 @@ extension Session {
                 if again {
                     try audit(db, action: "disclosure.reissue", objects: objects, commitments: [manifestHash])
                 } else {
-                    let next = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID, keys: vault.state.knownKeys,
-                                                                                       history: governanceHistory(db))
+                    let history = try governanceHistory(db)
+                    let reserved = try DisclosureLedger.reservedNumber(db, planHash: request.planHash, recipient: approvedPlan.recipient,
+                                                                       vaultID: vault.vaultID, keys: vault.state.knownKeys, history: history)
+                    let next = try reserved ?? DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID,
+                                                                                 keys: vault.state.knownKeys, history: history)
                     guard next == bundleNumber else { throw VaultError.failed("another bundle for \(approvedPlan.recipient) was issued meanwhile; issue again") }
                     try DisclosureRow.insert(recipient: approvedPlan.recipient, bundleNumber: bundleNumber, planHash: Data(request.planHash),
                                              manifestHash: Data(manifestHash), itemCount: itemCount, issuedAt: issuedAt,

@@ -64,9 +64,9 @@ public final class SyncEngine {
     public let vault: Vault
     public let remoteName: String
     public let store: any RemoteStore
-    /// Unlocks the identity that signs this client's events again when they must move (asked only then;
-    /// nil: a sync that cannot rebase).
-    public let identity: () throws -> IdentityBox?
+    /// The identity of the member with this key id (hex), to sign their unsent events again when they must
+    /// move (asked only then; nil when this client cannot sign for them).
+    public let identity: (String) throws -> IdentityBox?
     /// Fetch no blobs (entries and their keys only).
     public let metadataOnly: Bool
     /// Told what is happening (a progress line on a terminal).
@@ -74,7 +74,7 @@ public final class SyncEngine {
     /// How many times a lost race is retried before giving up.
     public var attempts = 8
 
-    public init(vault: Vault, remoteName: String, store: any RemoteStore, identity: @escaping () throws -> IdentityBox?, metadataOnly: Bool) {
+    public init(vault: Vault, remoteName: String, store: any RemoteStore, identity: @escaping (String) throws -> IdentityBox?, metadataOnly: Bool) {
         self.vault = vault; self.remoteName = remoteName; self.store = store; self.identity = identity; self.metadataOnly = metadataOnly
     }
 
@@ -412,12 +412,26 @@ public final class SyncEngine {
     /// Takes back this vault's events above `shared` (none of them on any remote), applies `objects`, and
     /// writes the taken events again after them, signed anew, in one transaction.
     func rebase(from shared: Int64, receiving objects: [(Int64, RemoteLogObject)], into report: inout SyncReport) throws {
-        guard let identity = try identity() else {
-            throw SyncError.conflict("another client placed events first, and this vault's unsent events must be signed again at new positions: run sync with -i KEY")
-        }
         let others = try vault.database.queue.read { db in try RemoteSyncRow.all(db) }
         if let other = others.first(where: { $0.remote != remoteName && $0.shared > shared }) {
             throw SyncError.conflict("remote \(other.remote) holds this vault's events up to \(other.shared) already, which remote \(remoteName) contradicts from position \(shared + 1): the two remotes hold different logs")
+        }
+        // The writers of the unsent events, each of whom signs their events again.
+        var signers: [String: IdentityBox] = [:]
+        let writers = try vault.database.queue.read { db -> [(Int64, String, String)] in
+            let size = Int64(try AuditLog.head(db).size)
+            guard size > shared else { return [] }
+            return try ((shared + 1)...size).map { position in
+                guard let row = try AuditEventRow.fetchOne(db, key: position) else { throw VaultError.integrity("audit event \(position) is missing") }
+                let event = try AuditEvent(leaf: Array(row.leaf))
+                return (position, Hex.encode(event.actor), event.action)
+            }
+        }
+        for (position, writer, action) in writers where signers[writer] == nil {
+            guard let box = try identity(writer) else {
+                throw SyncError.conflict("another client placed events first, and this vault's unsent event \(position) (\(action)) must be signed again at a new position by its writer \(writer): run sync with -i their key (or with an agent that holds it)")
+            }
+            signers[writer] = box
         }
         var rebased = 0
         try vault.database.write { db in
@@ -440,9 +454,6 @@ public final class SyncEngine {
             for position in (shared + 1)...localSize {
                 guard let row = try AuditEventRow.fetchOne(db, key: position) else { throw VaultError.integrity("audit event \(position) is missing") }
                 let event = try AuditEvent(leaf: Array(row.leaf))
-                guard event.actor == identity.publicKey.keyID else {
-                    throw SyncError.conflict("unsent event \(position) (\(event.action)) was written by \(Hex.encode(event.actor)), who must sync it themselves (-i their key)")
-                }
                 var entry: IndexEntry?
                 if event.entry != nil, let body = try EntryRow.find(event: position, db) {
                     entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
@@ -513,7 +524,8 @@ public final class SyncEngine {
                     }
                 }
                 let policyHash = after.policyHash.isEmpty ? nil : after.policyHash
-                let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: identity, action: event.action, objects: event.objects,
+                guard let signer = signers[Hex.encode(event.actor)] else { throw VaultError.failed("no identity to sign event \(event.sequence) again") }
+                let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: signer, action: event.action, objects: event.objects,
                                                    commitments: event.commitments, policyHash: policyHash, entries: recorder, time: event.time)
                 try verifier.checkOwn(appended, replaced: replaced, db)
                 rebased += 1

@@ -364,6 +364,67 @@ struct TeamDisclosureTests {
     }
 }
 
+extension TeamDisclosureTests {
+    @Test("two machines issuing to the same recipient never give out the same production numbers; issuing away from the remote is refused")
+    func productionNumbersAcrossMachines() throws {
+        let disclosure = try DisclosureFixture()
+        let fixture = disclosure.vault
+        defer { fixture.cleanup() }
+        let team = try TeamMachines(fixture: fixture)
+        #expect(try team.addRemote().status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        #expect(try team.clone("machine-b").status == 0)
+        for (machine, request) in [("vault", "req-a.json"), ("machine-b", "req-b.json")] {
+            let proposed = try team.run(machine, "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                                    "--case", "C-1", "--basis-file", "basis.txt", "-o", request])
+            #expect(proposed.status == 0, "\(proposed.stderr)")
+            // Each member shares their own events (here two members work on one machine).
+            #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
+            #expect(try team.run(machine, "legal-officer-2", ["disclose", "approve", request, "--yes"]).status == 0)
+            #expect(try team.run(machine, "legal-officer-2", ["sync"]).status == 0)
+        }
+        // B issues first; A, which has not seen B's issue, reserves the next number through the remote.
+        let first = try team.run("machine-b", "legal-officer", ["disclose", "issue", "req-b.json", "-o", "bundle-b.tar.age"])
+        #expect(first.status == 0 && first.stdoutLines == ["DT-0001"], "\(first.stdout) \(first.stderr)")
+        let second = try team.run("vault", "legal-officer", ["disclose", "issue", "req-a.json", "-o", "bundle-a.tar.age"])
+        #expect(second.status == 0 && second.stdoutLines == ["DT-0002"], "\(second.stdout) \(second.stderr)")
+        #expect(second.stderr.contains("DT-0002 reserved in the shared log"))
+        for bundle in ["bundle-a.tar.age", "bundle-b.tar.age"] {
+            let verify = try fixture.cli.run(["bundle", "verify", bundle, "-i", "tribunal.key", "--issuer-key", "issuer.pub", "--kit", "kit.json"])
+            #expect(verify.status == 0, "\(bundle): \(verify.stdout) \(verify.stderr)")
+        }
+        // Both machines issue at the same time: each gets a number of its own.
+        for (machine, request) in [("vault", "req-d.json"), ("machine-b", "req-e.json")] {
+            #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
+            #expect(try team.run(machine, "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                            "--case", "C-1", "--basis-file", "basis.txt", "-o", request]).status == 0)
+            #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
+            #expect(try team.run(machine, "legal-officer-2", ["disclose", "approve", request, "--yes"]).status == 0)
+            #expect(try team.run(machine, "legal-officer-2", ["sync"]).status == 0)
+        }
+        let together = try team.together([("vault", "legal-officer", ["disclose", "issue", "req-d.json", "-o", "bundle-d.tar.age"]),
+                                          ("machine-b", "legal-officer", ["disclose", "issue", "req-e.json", "-o", "bundle-e.tar.age"])])
+        for result in together { #expect(result.status == 0, "\(result.stderr)") }
+        #expect(Set(together.flatMap(\.stdoutLines)) == ["DT-0003", "DT-0004"], "\(together.map(\.stdout))")
+        // Away from the remote, nothing is issued.
+        let proposed = try team.run("vault", "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                               "--case", "C-1", "--basis-file", "basis.txt", "-o", "req-c.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        #expect(try team.run("vault", "legal-officer-2", ["disclose", "approve", "req-c.json", "--yes"]).status == 0)
+        try FileManager.default.moveItem(atPath: fixture.cli.folder + "/remote", toPath: fixture.cli.folder + "/remote-away")
+        let offline = try team.run("vault", "legal-officer", ["disclose", "issue", "req-c.json", "-o", "bundle-c.tar.age"])
+        #expect(offline.status != 0 && offline.stderr.contains("cannot issue while remote origin cannot be reached"), "\(offline.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.cli.folder + "/bundle-c.tar.age"))
+        try FileManager.default.moveItem(atPath: fixture.cli.folder + "/remote-away", toPath: fixture.cli.folder + "/remote")
+        // Both machines' ledgers agree once they meet.
+        #expect(try team.run("machine-b", "legal-officer", ["sync"]).status == 0)
+        for machine in ["vault", "machine-b"] {
+            let checked = try team.run(machine, "legal-officer", ["check"])
+            #expect(checked.status == 0, "\(machine): \(checked.stdout) \(checked.stderr)")
+        }
+    }
+}
+
 enum DurableName {
     static func last(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
 }

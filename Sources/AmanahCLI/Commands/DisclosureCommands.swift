@@ -2,6 +2,8 @@ internal import VaultDisclosure
 internal import VaultPlatform
 import VaultDisclosureUseCases
 import ArgumentParser
+internal import VaultSync
+internal import VaultRemote
 import Foundation
 internal import Vault
 internal import VaultCrypto
@@ -95,7 +97,10 @@ struct DiscloseIssue: ParsableCommand {
             throw CLIError("\(output) exists already; a bundle is never written over a file",
                            hint: "choose another name (if an interrupted issue left it there, amanah audit log shows whether it was recorded)")
         }
-        let session = try options.openSession()
+        var session = try options.openSession()
+        if !again, let remote = defaultRemote(of: session.vault) {
+            session = try reserveInSharedLog(request, session: session, remote: remote)
+        }
         let issued = try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again)
         rememberState(session.vault)
         for leftover in issued.removedLeftovers { Terminal.message("removed \(leftover), a partial file of an interrupted write") }
@@ -109,7 +114,57 @@ struct DiscloseIssue: ParsableCommand {
             Terminal.message("issued bundle \(issued.bundle) with \(issued.itemCount) item\(issued.itemCount == 1 ? "" : "s") (\(range)) to \(output)")
         }
         Terminal.output(issued.bundle)
+        if !again, let remote = defaultRemote(of: session.vault) {
+            do { _ = try syncQuietly(session, remote: remote) } catch {
+                Terminal.warning("the issue is recorded here but not yet on remote \(remote.name) (\(error)); run `amanah sync`")
+            }
+        }
     }
+
+    /// Reserves the bundle number in the shared log (a team vault): sync, reserve, sync until this request's
+    /// reservation is the first claim on its number there. Returns a fresh session over the synced vault.
+    /// - Throws: `CLIError` when the remote cannot be reached or refused: no bundle is written offline.
+    func reserveInSharedLog(_ request: DisclosureRequest, session: Session, remote: RemoteConfig.Remote) throws -> Session {
+        var current = session
+        func sync() throws {
+            do { current = try syncQuietly(current, remote: remote) } catch let error as CLIError {
+                throw CLIError("cannot issue while remote \(remote.name) cannot be reached or refuses the sync (\(error.message)); a team vault reserves a bundle's production numbers in the shared log before writing it, so that two machines never give out the same numbers",
+                               hint: "issue again when the remote can be reached", exitCode: error.exitCode)
+            }
+        }
+        try sync()
+        for _ in 0..<5 {
+            let reserved = try current.reserveBundleNumber(request)
+            if !reserved.new {
+                Terminal.message("bundle number \(reserved.bundleID) reserved in the shared log of remote \(remote.name)")
+                return current
+            }
+            try sync()
+        }
+        throw CLIError("another machine kept taking the next bundle number of this recipient; issue again")
+    }
+}
+
+/// The remote a command that must share at once uses: the only one, or origin; nil for a vault without one.
+func defaultRemote(of vault: Vault) -> RemoteConfig.Remote? {
+    guard let config = try? RemoteConfig.load(vault: vault.paths.root) else { return nil }
+    return config.remotes.count == 1 ? config.remotes.first : config.remotes.first { $0.name == "origin" }
+}
+
+/// Syncs `session`'s vault with `remote` without printing the summary; returns a new session over the synced
+/// vault (the old one's caches of the log may be stale).
+/// - Throws: `CLIError` for a remote that cannot be reached or is refused.
+func syncQuietly(_ session: Session, remote: RemoteConfig.Remote) throws -> Session {
+    let store = try openStore(remote)
+    defer { store.close() }
+    let engine = SyncEngine(vault: session.vault, remoteName: remote.name + " " + remote.url, store: store, identity: { $0 == session.keyIDHex ? session.identity : nil },
+                            metadataOnly: true)
+    do { _ = try engine.run() } catch let error as SyncError {
+        throw CLIError(error.description, exitCode: CLIError.verificationFailed)
+    } catch let error as RemoteError {
+        throw CLIError("remote \(remote.name): \(error)")
+    }
+    return try session.vault.session(for: session.identity)
 }
 
 struct RecipientCommand: ParsableCommand {

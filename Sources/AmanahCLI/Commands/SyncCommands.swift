@@ -21,7 +21,7 @@ func openStore(_ remote: RemoteConfig.Remote) throws -> any RemoteStore {
 
 /// Runs a sync and prints what moved; maps refusals to exit 3.
 func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, metadataOnly: Bool,
-             identity: @escaping () throws -> IdentityBox?) throws -> SyncReport {
+             identity: @escaping (String) throws -> IdentityBox?) throws -> SyncReport {
     let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: identity, metadataOnly: metadataOnly)
     if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
     do {
@@ -81,10 +81,7 @@ struct Sync: ParsableCommand {
         let vault = try options.openVault()
         let store = try openStore(remote)
         defer { store.close() }
-        let global = options.global
-        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly) {
-            global.identity == nil && Environment.value("AMANAH_IDENTITY") == nil ? nil : try global.openIdentity()
-        }
+        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: options.global.writerIdentities())
     }
 }
 
@@ -121,10 +118,7 @@ struct Clone: ParsableCommand {
         config.remotes.append(remote)
         try config.save(vault: path)
         let vault = try Vault.open(path: path, options: .init(expectedVaultID: expectVault))
-        let global = global
-        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly) {
-            global.identity == nil && Environment.value("AMANAH_IDENTITY") == nil ? nil : try global.openIdentity()
-        }
+        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: global.writerIdentities())
         Terminal.message("vault \(vault.vaultIDHex) cloned into \(path), with remote origin \(url)")
     }
 }
@@ -137,7 +131,7 @@ func installBlobSource(_ vault: Vault) {
     vault.blobs.source.fetch = { id in
         let store = try openStore(remote)
         defer { store.close() }
-        let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: { nil }, metadataOnly: false)
+        let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: { _ in nil }, metadataOnly: false)
         do { return try engine.fetchBlob(id: id) } catch let error as SyncError {
             throw CLIError(error.description, exitCode: CLIError.verificationFailed)
         }

@@ -45,13 +45,48 @@ public enum DisclosureLedger {
     }
 
     /// The next bundle number for `recipient`: one more than the highest that the `disclosure` table or the
-    /// audit log records, so that a removed row cannot give a production number out twice.
+    /// audit log records (issued or reserved), so that a removed row cannot give a production number out twice
+    /// and a number another machine reserved is not taken.
     /// - Throws: database errors.
     public static func nextBundleNumber(_ db: Database, recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
                                         history: [GovernanceState]) throws -> Int {
         let recorded = try DisclosureRow.highestBundleNumber(recipient: recipient, db) ?? 0
         let logged = try issues(db, vaultID: vaultID, keys: keys, history: history).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
-        return max(recorded, logged) + 1
+        let reserved = try reservations(db, vaultID: vaultID, keys: keys, history: history).filter { $0.recipient == recipient }.map(\.bundleNumber).max() ?? 0
+        return max(recorded, logged, reserved) + 1
+    }
+
+    /// Every `disclosure.reserve` event that counts (as `issues` counts issues), in log order: a team vault's
+    /// issuer reserves a bundle number in the shared log before writing the bundle (objects: plan hash (hex),
+    /// recipient, bundle id; no commitment).
+    /// - Throws: database errors.
+    public static func reservations(_ db: Database, vaultID: [UInt8], keys: [String: MemberPublicKey], history: [GovernanceState]) throws -> [Issue] {
+        var found: [Issue] = []
+        for event in try AuditLog.events(db, actions: ["disclosure.reserve"]) {
+            guard event.objects.count == 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
+                  let number = bundleNumber(of: event.objects[2]), event.vaultID == vaultID,
+                  let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
+            if let position = event.governance {
+                guard Int(position.length) < history.count, history[Int(position.length)].role(of: Hex.encode(event.actor)) != nil else { continue }
+            }
+            found.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
+                               bundleNumber: number, manifestHash: []))
+        }
+        return found
+    }
+
+    /// The bundle number the shared log reserved for plan `planHash` to `recipient`: its first reservation,
+    /// when that is the first claim on its number (no earlier reservation or issue of another plan took it);
+    /// nil when there is none or it lost to an earlier claim (reserve again).
+    /// - Throws: database errors.
+    public static func reservedNumber(_ db: Database, planHash: [UInt8], recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
+                                      history: [GovernanceState]) throws -> Int? {
+        let claims = (try reservations(db, vaultID: vaultID, keys: keys, history: history)
+                      + issues(db, vaultID: vaultID, keys: keys, history: history)).filter { $0.recipient == recipient }.sorted { $0.event < $1.event }
+        for mine in claims where mine.planHash == planHash && mine.manifestHash.isEmpty {
+            if let first = claims.first(where: { $0.bundleNumber == mine.bundleNumber }), first.planHash == planHash { return mine.bundleNumber }
+        }
+        return nil
     }
 
     /// The number of a bundle id (`DT-0012` → 12), nil when it has none.
