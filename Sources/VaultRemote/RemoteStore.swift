@@ -19,6 +19,16 @@ public protocol RemoteStore: AnyObject {
     /// The object `key`, nil when there is none; at most `limit` bytes.
     /// - Throws: `RemoteError` (also for an object above `limit`).
     func get(_ key: String, limit: Int) throws -> [UInt8]?
+    /// Creates `key` from the file at `path` (`size` bytes) when no object has that key, reading it a part at a
+    /// time (memory stays flat whatever the size); an unfinished earlier upload of it is resumed. True when it
+    /// was created, false when it existed.
+    /// - Throws: `RemoteError`; file errors.
+    func upload(_ key: String, path: String, size: Int64) throws -> Bool
+    /// Parts of unfinished uploads that uploads by this store found already on the remote and did not send again.
+    var resumedParts: Int { get }
+    /// Streams the object `key` into `handle` (at most `limit` bytes); returns its size, nil when there is none.
+    /// - Throws: `RemoteError` (`tooLarge` above `limit`); file errors.
+    func download(_ key: String, limit: Int64, into handle: FileHandleFD) throws -> Int64?
     /// The keys that start with `prefix`, sorted (UTF-8 binary order), after `startAfter` when given, each with
     /// a tag that changes when the object is rewritten (S3's entity tag; a folder's SHA-256 of the file).
     /// - Throws: `RemoteError`.
@@ -60,6 +70,13 @@ public final class FolderStore: RemoteStore {
             try DurableFile.write(to: temporary, mode: 0o644, overwrite: true) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
         } catch { throw RemoteError.folder("cannot write \(temporary): \(error)") }
         defer { unlink(temporary) }
+        return try publish(temporary, as: target)
+    }
+
+    /// Gives the complete file `temporary` the name `target` only when no file has it: `link(2)`, or on FAT
+    /// (no links) `rename(2)` under an exclusive lock on the remote folder.
+    private func publish(_ temporary: String, as target: String) throws -> Bool {
+        let folder = DurableFile.directory(of: target)
         if link(temporary, target) == 0 {
             try? DurableFile.syncDirectory(folder)
             return true
@@ -90,6 +107,51 @@ public final class FolderStore: RemoteStore {
         do { return try DurableFile.readAll(target, limit: limit) } catch is FileTooLargeError {
             throw RemoteError.tooLarge("read \(target)", limit)
         } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
+    }
+
+    /// A folder copy is never left half done under its key: nothing to resume.
+    public var resumedParts: Int { 0 }
+
+    public func upload(_ key: String, path source: String, size: Int64) throws -> Bool {
+        let target = path(key)
+        if DurableFile.exists(target) { return false }
+        let folder = DurableFile.directory(of: target)
+        try makeFolders(folder)
+        let temporary = folder + "/.tmp-" + Hex.encode(Random.bytes(8))
+        defer { unlink(temporary) }
+        do {
+            let input = try FileHandleFD.openForReading(source)
+            defer { try? input.close() }
+            try DurableFile.write(to: temporary, mode: 0o644, overwrite: true) { output in
+                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                    if n == 0 { break }
+                    try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+            }
+        } catch { throw RemoteError.folder("cannot copy \(source) to \(temporary): \(error)") }
+        return try publish(temporary, as: target)
+    }
+
+    public func download(_ key: String, limit: Int64, into handle: FileHandleFD) throws -> Int64? {
+        let source = path(key)
+        guard DurableFile.exists(source) else { return nil }
+        do {
+            let input = try FileHandleFD.openForReading(source)
+            defer { try? input.close() }
+            var total: Int64 = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                if n == 0 { return total }
+                total += Int64(n)
+                guard total <= limit else { throw RemoteError.tooLarge("read \(source)", Int(clamping: limit)) }
+                try buffer.withUnsafeBytes { try handle.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            }
+        } catch let error as RemoteError { throw error } catch let error as SystemCallError where error.operation.contains(handle.path) {
+            throw error
+        } catch { throw RemoteError.folder("cannot read \(source): \(error)") }
     }
 
     public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
@@ -143,6 +205,24 @@ public final class S3Store: RemoteStore {
         try run { [client] in try await client.get(key, limit: limit) }
     }
 
+    public var resumedParts: Int { resumed.value }
+    private let resumed = PartCount()
+
+    public func upload(_ key: String, path: String, size: Int64) throws -> Bool {
+        let until = retentionSeconds.map { Int64(Date().timeIntervalSince1970) + $0 }
+        return try run { [client, resumed] in
+            try await client.putFile(key, path: path, size: size, retainUntil: until, resumed: { count in resumed.add(count) })
+        } == .created
+    }
+
+    public func download(_ key: String, limit: Int64, into handle: FileHandleFD) throws -> Int64? {
+        try run { [client] in
+            try await client.download(key, limit: limit, restart: {
+                guard ftruncate(handle.fd, 0) == 0, lseek(handle.fd, 0, SEEK_SET) == 0 else { throw SystemCallError("truncate \(handle.path)") }
+            }, sink: { bytes in try bytes.withUnsafeBytes { try handle.write($0) } })
+        }
+    }
+
     public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
         try run { [client] in try await client.listObjects(prefix, startAfter: startAfter).map { ObjectTag(key: $0.key, tag: $0.tag) } }.map { ($0.key, $0.tag) }
     }
@@ -167,6 +247,14 @@ public final class S3Store: RemoteStore {
         done.wait()
         return try box.result!.get()
     }
+}
+
+/// A count shared with the upload tasks.
+private final class PartCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func add(_ n: Int) { lock.withLock { count += n } }
 }
 
 private struct ObjectTag: Sendable { var key: String; var tag: String }

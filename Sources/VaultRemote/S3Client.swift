@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import VaultCrypto
+import VaultPlatform
 
 /// Where a remote is: an S3-compatible endpoint (path-style: `http(s)://HOST[:PORT]/BUCKET/KEY`), a bucket, a
 /// prefix inside it (empty, or ending in "/") and a region.
@@ -201,6 +202,163 @@ public final class S3Client: @unchecked Sendable {
                                       operation: "check the bucket")
         guard response.status == 200 else { throw error(response, operation: "check the bucket") }
         guard ListResult(response.body).valid else { throw RemoteError.notS3("the bucket listing is not a ListBucketResult") }
+    }
+
+    // MARK: large objects
+
+    /// Objects above this many bytes go up in parts (multipart upload).
+    public static let multipartThreshold = 64 << 20
+    /// The size of each part but the last.
+    public var partSize = 16 << 20
+
+    /// Stores the file `path` (`size` bytes) under `key` when no object has that key, reading it one part at a
+    /// time: at most `multipartThreshold` bytes (one PUT with a conditional create), else in parts of
+    /// `partSize`. An upload of the same key left unfinished (a sync cut short, a server restarted) is resumed:
+    /// the parts the remote holds with the same MD5 are not sent again. With `retainUntil`, under an Object
+    /// Lock retention in compliance mode.
+    /// - Throws: `RemoteError`; file errors.
+    /// - Parameter resumed: told how many parts an unfinished upload already held (when it resumes one).
+    public func putFile(_ key: String, path: String, size: Int64, retainUntil: Int64? = nil,
+                        resumed: @Sendable (Int) -> Void = { _ in }) async throws -> PutOutcome {
+        if try await head(key) != nil { return .exists }
+        let file = try FileHandleFD.openForReading(path)
+        defer { try? file.close() }
+        if size <= Int64(Self.multipartThreshold) {
+            return try await put(key, body: try Self.read(file, count: Int(size)), ifNoneMatch: true, retainUntil: retainUntil)
+        }
+        var lockHeaders: [(String, String)] = []
+        if let retainUntil {
+            lockHeaders = [("x-amz-object-lock-mode", "COMPLIANCE"), ("x-amz-object-lock-retain-until-date", Self.iso8601(retainUntil))]
+        }
+        // An unfinished upload of this key, or a new one.
+        var uploadID: String?
+        let listed = try await send("GET", path: "/" + location.bucket, query: [("prefix", location.prefix + key), ("uploads", "")],
+                                    operation: "list unfinished uploads of \(key)")
+        if listed.status == 200 {
+            let reader = S3XMLReader(listed.body)
+            var currentKey: String?
+            for (path, value) in reader.values {
+                if path == "ListMultipartUploadsResult/Upload/Key" { currentKey = value }
+                if path == "ListMultipartUploadsResult/Upload/UploadId", currentKey == location.prefix + key { uploadID = value }
+            }
+        }
+        var held: [Int: (etag: String, size: Int64)] = [:]
+        if let id = uploadID {
+            let parts = try await send("GET", path: objectPath(key), query: [("uploadId", id)], operation: "list the parts of \(key)")
+            if parts.status == 200 {
+                let reader = S3XMLReader(parts.body)
+                var number = 0, etag = ""
+                for (path, value) in reader.values {
+                    if path == "ListPartsResult/Part/PartNumber" { number = Int(value) ?? 0 }
+                    if path == "ListPartsResult/Part/ETag" { etag = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                    if path == "ListPartsResult/Part/Size", number > 0 { held[number] = (etag, Int64(value) ?? -1) }
+                }
+            } else {
+                uploadID = nil
+            }
+        }
+        if uploadID == nil {
+            let started = try await send("POST", path: objectPath(key), query: [("uploads", "")], headers: [("content-type", "application/octet-stream")] + lockHeaders,
+                                         operation: "start the upload of \(key)")
+            guard started.status == 200, let id = S3XMLReader(started.body).first("InitiateMultipartUploadResult/UploadId") else {
+                if started.status == 400 && retainUntil != nil { throw RemoteError.noObjectLock(location.bucket) }
+                throw error(started, operation: "start the upload of \(key)")
+            }
+            uploadID = id
+        }
+        let id = uploadID!
+        var etags: [String] = []
+        var reused = 0
+        var offset: Int64 = 0
+        var number = 1
+        while offset < size {
+            let count = Int(min(Int64(partSize), size - offset))
+            let part = try Self.read(file, count: count)
+            let md5 = Insecure.MD5.hash(data: part)
+            let hex = md5.map { String(format: "%02x", $0) }.joined()
+            if let have = held[number], have.size == Int64(count), have.etag == hex {
+                etags.append(hex)
+                reused += 1
+            } else {
+                var headers: [(String, String)] = [("content-length", String(count))]
+                if retainUntil != nil { headers.append(("content-md5", Data(md5).base64EncodedString())) }
+                let sent = try await send("PUT", path: objectPath(key), query: [("partNumber", String(number)), ("uploadId", id)], headers: headers,
+                                          body: part, operation: "upload part \(number) of \(key)")
+                guard sent.status == 200 else { throw error(sent, operation: "upload part \(number) of \(key)") }
+                let etag = sent.headers.first { $0.0.lowercased() == "etag" }?.1.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) ?? hex
+                etags.append(etag)
+            }
+            offset += Int64(count)
+            number += 1
+        }
+        if reused > 0 { resumed(reused) }
+        var xml = "<CompleteMultipartUpload>"
+        for (index, etag) in etags.enumerated() { xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\"\(etag)\"</ETag></Part>" }
+        xml += "</CompleteMultipartUpload>"
+        let done = try await send("POST", path: objectPath(key), query: [("uploadId", id)],
+                                  headers: [("content-type", "application/xml"), ("if-none-match", "*")], body: Array(xml.utf8),
+                                  operation: "complete the upload of \(key)")
+        switch done.status {
+        case 200 where ErrorResult(done.body).code.isEmpty: return .created
+        case 412: return .exists
+        default: throw error(done, operation: "complete the upload of \(key)")
+        }
+    }
+
+    /// Streams the object under `key` into `sink` (at most `limit` bytes), nil when there is none; on a
+    /// dropped connection the request is sent again after `restart` (which empties the sink).
+    /// - Throws: `RemoteError` (`tooLarge` above `limit`); what `sink` and `restart` throw.
+    public func download(_ key: String, limit: Int64, restart: @escaping @Sendable () throws -> Void,
+                         sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws -> Int64? {
+        var lastProblem = ""
+        for attempt in 0..<max(1, attempts) {
+            if attempt > 0 { try await Task.sleep(nanoseconds: UInt64(200_000_000) << UInt64(min(attempt - 1, 5))); try restart() }
+            let signed = SigV4.sign(SigV4.Request(method: "GET", host: location.hostHeader, path: objectPath(key), query: [], headers: [],
+                                                  payloadSHA256: Hex.encode(SHA256Digest.hash([]))),
+                                    credentials: credentials, region: location.region, time: now())
+            var request = HTTPClientRequest(url: "\(location.scheme)://\(location.hostHeader)\(signed.target)")
+            request.method = .GET
+            for (name, value) in signed.headers where name != "content-length" { request.headers.add(name: name, value: value) }
+            do {
+                let response = try await http.execute(request, timeout: .seconds(120))
+                let status = Int(response.status.code)
+                if status == 404 { _ = try? await response.body.collect(upTo: 1 << 20); return nil }
+                if status >= 500 { _ = try? await response.body.collect(upTo: 1 << 20); lastProblem = "HTTP \(status)"; continue }
+                guard status == 200 else {
+                    let body = Array(buffer: try await response.body.collect(upTo: 1 << 20))
+                    throw error(Response(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: body), operation: "get \(key)")
+                }
+                var total: Int64 = 0
+                for try await buffer in response.body {
+                    total += Int64(buffer.readableBytes)
+                    guard total <= limit else { throw RemoteError.tooLarge("get \(key)", Int(clamping: limit)) }
+                    try sink(Array(buffer: buffer))
+                }
+                return total
+            } catch let failure as RemoteError {
+                throw failure
+            } catch let failure as HTTPClientError {
+                lastProblem = "\(failure)"
+            } catch let failure as NIOCore.ChannelError {
+                lastProblem = "\(failure)"
+            } catch let failure as SystemCallError {
+                throw failure
+            } catch {
+                lastProblem = "\(error)"
+            }
+        }
+        throw RemoteError.network("get \(key): \(lastProblem) (after \(attempts) attempts)")
+    }
+
+    static func read(_ file: FileHandleFD, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = try bytes.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            guard n > 0 else { throw RemoteError.folder("\(file.path) ended after \(filled) of \(count) bytes") }
+            filled += n
+        }
+        return bytes
     }
 
     // MARK: requests

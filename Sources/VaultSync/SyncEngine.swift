@@ -21,6 +21,8 @@ public struct SyncReport: Equatable, Sendable {
     public var bytesReceived: Int64 = 0
     /// This client's events written again after events another client placed first.
     public var rebased = 0
+    /// Parts of unfinished uploads (an earlier sync cut short) found on the remote and not sent again.
+    public var resumedParts = 0
     /// Blobs not fetched (`--metadata-only`).
     public var blobsLeft = 0
     /// The number of events both hold afterwards.
@@ -100,6 +102,7 @@ public final class SyncEngine {
         }
         if !metadataOnly { try fetchMissingBlobs(into: &report) }
         report.shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
+        report.resumedParts = store.resumedParts
         return report
     }
 
@@ -326,10 +329,10 @@ public final class SyncEngine {
         guard BlobStore.isValidID(blob.id) else { throw VaultError.integrity("an item names a malformed blob id") }
         let path = vault.blobs.path(of: blob.id)
         guard DurableFile.exists(path) else { return }   // not held here (a metadata-only clone): whoever holds it sends it
-        let bytes = try DurableFile.readAll(path, limit: Int.max)
-        if try store.create("blobs/" + blob.id, bytes: bytes) {
+        progress("sending blob \(blob.id) (\(blob.size) bytes)")
+        if try store.upload("blobs/" + blob.id, path: path, size: blob.size) {
             report.blobsSent += 1
-            report.bytesSent += Int64(bytes.count)
+            report.bytesSent += blob.size
         }
     }
 
@@ -397,14 +400,18 @@ public final class SyncEngine {
         func refuse(_ size: String) -> SyncError {
             .refused("the blob of item \(item.id) on \(store.label) is \(size), but its signed row says \(item.sealedSize) bytes (a swapped or damaged blob; it was not stored)")
         }
-        let bytes: [UInt8]
+        struct Absent: Error {}
         do {
-            guard let got = try store.get("blobs/" + item.blobID, limit: Int(clamping: item.sealedSize)) else { return nil }
-            bytes = got
-        } catch RemoteError.tooLarge { throw refuse("larger") }
-        guard Int64(bytes.count) == item.sealedSize else { throw refuse("\(bytes.count) bytes") }
-        try vault.blobs.write(id: item.blobID) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
-        return item.sealedSize
+            let size = try vault.blobs.write(id: item.blobID) { handle in
+                guard let size = try store.download("blobs/" + item.blobID, limit: item.sealedSize, into: handle) else { throw Absent() }
+                guard size == item.sealedSize else { throw refuse("\(size) bytes") }
+            }
+            return Int64(size)
+        } catch is Absent {
+            return nil
+        } catch RemoteError.tooLarge {
+            throw refuse("larger")
+        }
     }
 
     // MARK: rebasing

@@ -99,4 +99,72 @@ struct TeamVaultS3Tests {
         let unlocked = try plain.run("vault", nil, ["sync", "unlocked"])
         #expect(unlocked.status != 0 && unlocked.stderr.contains("does not honour Object Lock"), "\(unlocked.status) \(unlocked.stdout) \(unlocked.stderr)")
     }
+
+    @Test("a 200 MiB original goes up in parts; the server killed in the middle of the upload and started again, the next sync resumes and completes, and a clone exports it byte-identical")
+    func largeBlobSurvivesAServerCrash() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try await Self.team(fixture, server)
+        try fixture.addRecords()
+        // 200 MiB of random bytes (a video, say): nothing for compression to shorten.
+        let big = fixture.cli.folder + "/interview.bin"
+        FileManager.default.createFile(atPath: big, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+        for _ in 0..<50 { handle.write(Data(Random.bytes(4 << 20))) }
+        try handle.close()
+        let ingested = try fixture.ingest([big])
+        #expect(ingested.count == 1)
+        #expect(try team.addRemote().status == 0)
+
+        // The sync runs while the server is killed once some parts are in.
+        final class Outcome: @unchecked Sendable { var result: CLIHarness.Result? }
+        let outcome = Outcome()
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            outcome.result = try? team.run("vault", nil, ["sync"])
+            finished.signal()
+        }
+        var parts = 0
+        let deadline = Date().addingTimeInterval(120)
+        while parts < 2 && Date() < deadline {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            parts = try await Self.uploadedParts(server, bucket: "evidence")
+        }
+        #expect(parts >= 2, "no upload in parts was seen")
+        try server.restart()
+        finished.wait()
+        let cut = try #require(outcome.result)
+        // Either the sync failed with the server (most often), or it finished after the restart; never half.
+        if cut.status != 0 { #expect(cut.stderr.contains("could not be reached") || cut.stderr.contains("HTTP 5"), "\(cut.stderr)") }
+        let resumed = try team.run("vault", nil, ["sync"])
+        #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
+        if cut.status != 0 { #expect(resumed.stdout.contains("an unfinished upload resumed"), "\(resumed.stdout)") }
+        #expect(try await Self.uploadedParts(server, bucket: "evidence") == 0, "an unfinished upload was left")
+
+        let cloned = try team.clone("machine-b")
+        #expect(cloned.status == 0, "\(cloned.stderr)")
+        #expect(try team.leafHashes("machine-b") == team.leafHashes("vault"))
+        let exported = try team.run("machine-b", "investigator", ["export", ingested[0].0, "-o", "interview-out.bin"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try sha256Hex(of: fixture.cli.folder + "/interview-out.bin") == sha256Hex(of: big))
+    }
+
+    /// The number of parts of unfinished multipart uploads in `bucket` (0 when there is none).
+    static func uploadedParts(_ server: SeaweedFS, bucket: String) async throws -> Int {
+        let uploads = try await server.request("GET", "/" + bucket, query: [("uploads", "")])
+        let text = String(decoding: uploads.body, as: UTF8.self)
+        var total = 0
+        var rest = Substring(text)
+        while let keyStart = rest.range(of: "<Key>"), let keyEnd = rest.range(of: "</Key>", range: keyStart.upperBound..<rest.endIndex),
+              let idStart = rest.range(of: "<UploadId>", range: keyEnd.upperBound..<rest.endIndex),
+              let idEnd = rest.range(of: "</UploadId>", range: idStart.upperBound..<rest.endIndex) {
+            let key = String(rest[keyStart.upperBound..<keyEnd.lowerBound]), id = String(rest[idStart.upperBound..<idEnd.lowerBound])
+            let parts = try await server.request("GET", "/" + bucket + "/" + key, query: [("uploadId", id)])
+            total += String(decoding: parts.body, as: UTF8.self).components(separatedBy: "<PartNumber>").count - 1
+            rest = rest[idEnd.upperBound...]
+        }
+        return total
+    }
 }

@@ -7,7 +7,7 @@ import VaultGovernance
 /// Several machines sharing one vault through a remote (issue 17), each machine a vault folder and a client
 /// state of its own in one test folder. These use a folder remote; `TeamVaultS3Tests` does the same through
 /// SeaweedFS.
-struct TeamMachines {
+struct TeamMachines: @unchecked Sendable {
     let fixture: VaultFixture
     let remoteURL: String
     /// Options of `remote add` and `clone` for this remote (`--endpoint` for S3).

@@ -30,7 +30,7 @@ public final class SeaweedFS: @unchecked Sendable {
     public static var available: Bool { binary != nil }
 
     public let folder: String
-    let process: Process
+    var process: Process
     public let s3Port: Int
     public let accessKey = "amanah-test"
     public let secretKey = Hex.encode(Random.bytes(20))
@@ -55,19 +55,31 @@ public final class SeaweedFS: @unchecked Sendable {
         try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/s3.json"))
         let ports = try Self.freePorts(4)
         s3Port = ports[0]
+        arguments = ["server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=\(folder)/data", "-master.volumeSizeLimitMB=64", "-volume.max=8",
+                     "-s3", "-s3.port=\(ports[0])", "-s3.config=\(folder)/s3.json", "-master.port=\(ports[1])",
+                     "-volume.port=\(ports[2])", "-filer.port=\(ports[3])"]
+        self.binary = binary
+        process = Process()
+        try launch()
+    }
+
+    private let binary: String
+    private let arguments: [String]
+
+    /// Starts the server process and waits until its S3 gateway answers.
+    private func launch() throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=\(folder)/data", "-master.volumeSizeLimitMB=64", "-volume.max=8",
-                             "-s3", "-s3.port=\(ports[0])", "-s3.config=\(folder)/s3.json", "-master.port=\(ports[1])",
-                             "-volume.port=\(ports[2])", "-filer.port=\(ports[3])"]
-        let log = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: folder + "/weed.log", contents: nil); return folder + "/weed.log" }())
+        process.arguments = arguments
+        let log = FileHandle(forWritingAtPath: { if !FileManager.default.fileExists(atPath: folder + "/weed.log") { FileManager.default.createFile(atPath: folder + "/weed.log", contents: nil) }; return folder + "/weed.log" }())
+        log?.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()
         // Ready when the S3 gateway answers (5–12 s here; longer while other servers start on two cores).
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            if Self.connects(ports[0]) { Thread.sleep(forTimeInterval: 1); return }
+            if Self.connects(s3Port) { Thread.sleep(forTimeInterval: 1); return }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.3)
         }
@@ -75,6 +87,15 @@ public final class SeaweedFS: @unchecked Sendable {
         let how = process.isRunning ? "still starting" : "exited with status \(process.terminationStatus)"
         stop()
         throw SeaweedError("SeaweedFS did not start within 120 s (\(how)); the end of its log:\n" + written.split(separator: "\n").suffix(15).joined(separator: "\n"))
+    }
+
+    /// Kills the server (SIGKILL, as a crash or a power cut would) and starts it again on the same data and ports.
+    public func restart() throws {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        // Its ports are free again once the kernel lets go of them.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && Self.connects(s3Port) { Thread.sleep(forTimeInterval: 0.2) }
+        try launch()
     }
 
     public func stop() {

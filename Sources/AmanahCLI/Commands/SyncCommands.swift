@@ -34,6 +34,7 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
             line += ", checkpoints: " + count(report.checkpointsSent, "sent", "sent") + ", " + count(report.checkpointsReceived, "received", "received")
         }
         if report.rebased > 0 { line += ", " + count(report.rebased, "event", "events") + " of this vault moved after others'" }
+        if report.resumedParts > 0 { line += ", an unfinished upload resumed (" + count(report.resumedParts, "part", "parts") + " already there)" }
         if report.blobsLeft > 0 { line += ", " + count(report.blobsLeft, "blob", "blobs") + " not on the remote yet" }
         Terminal.output(line + "; \(report.shared) entries in common")
         if let problem = report.retentionProblem { Terminal.warning(problem) }
