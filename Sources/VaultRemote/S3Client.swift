@@ -95,12 +95,16 @@ public final class S3Client: @unchecked Sendable {
     private let now: @Sendable () -> Int64
     /// Attempts per request (the first and the retries).
     public var attempts = 5
+    /// How long one request may take before it is given up and sent again.
+    let requestTimeout: TimeAmount
 
     /// - Parameter now: seconds since the epoch (the signing time).
     public init(location: S3Location, credentials: RemoteCredentials, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.location = location
         self.credentials = credentials
         self.now = now
+        // A test that injects slow answers (DEBUG builds only) shortens the wait for one.
+        requestTimeout = FaultInjection.testHook("AMANAH_TEST_REMOTE_TIMEOUT_SECONDS").flatMap(Int64.init).map { TimeAmount.seconds($0) } ?? .seconds(120)
         var configuration = HTTPClient.Configuration()
         // A refused connection is retried inside the connect timeout; the request is then retried as a whole.
         configuration.timeout = .init(connect: .seconds(4), read: .seconds(60))
@@ -301,7 +305,10 @@ public final class S3Client: @unchecked Sendable {
         switch done.status {
         case 200 where ErrorResult(done.body).code.isEmpty: return .created
         case 412: return .exists
-        default: throw error(done, operation: "complete the upload of \(key)")
+        default:
+            // A completion whose answer was lost and that was sent again finds no upload: the object is there.
+            if ErrorResult(done.body).code == "NoSuchUpload", try await head(key) == size { return .created }
+            throw error(done, operation: "complete the upload of \(key)")
         }
     }
 
@@ -320,7 +327,7 @@ public final class S3Client: @unchecked Sendable {
             request.method = .GET
             for (name, value) in signed.headers where name != "content-length" { request.headers.add(name: name, value: value) }
             do {
-                let response = try await http.execute(request, timeout: .seconds(120))
+                let response = try await http.execute(request, timeout: requestTimeout)
                 let status = Int(response.status.code)
                 if status == 404 { _ = try? await response.body.collect(upTo: 1 << 20); return nil }
                 if status >= 500 { _ = try? await response.body.collect(upTo: 1 << 20); lastProblem = "HTTP \(status)"; continue }
@@ -385,7 +392,7 @@ public final class S3Client: @unchecked Sendable {
             for (name, value) in signed.headers where name != "content-length" { request.headers.add(name: name, value: value) }
             if !body.isEmpty || method == "PUT" { request.body = .bytes(ByteBuffer(bytes: body)) }
             do {
-                let response = try await http.execute(request, timeout: .seconds(120))
+                let response = try await http.execute(request, timeout: requestTimeout)
                 let bytes = method == "HEAD" ? [] : Array(buffer: try await response.body.collect(upTo: limit))
                 let result = Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)
                 if result.status >= 500 { lastProblem = "HTTP \(result.status)"; continue }

@@ -167,4 +167,24 @@ struct TeamVaultS3Tests {
         }
         return total
     }
+
+    @Test("with a tenth of the requests failing (500, dropped, lost after the server did them, or too slow), syncs, concurrent appends and a clone all complete, nothing lost or doubled")
+    func flakyNetwork() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        try await server.createBucket("evidence")
+        let proxy = try FaultProxy(upstreamPort: server.s3Port, rate: 0.1, delay: 3)
+        defer { proxy.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        var team = try TeamMachines(fixture: fixture, remoteURL: "s3://evidence/caesar")
+        team.remoteOptions = ["--endpoint", proxy.endpoint]
+        team.environment = ["AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secretKey, "AWS_DEFAULT_REGION": "us-east-1",
+                            "AMANAH_TEST_REMOTE_TIMEOUT_SECONDS": "2"]
+        try TeamVaultTests().collectorToInvestigator(team)
+        try TeamVaultTests().concurrentRounds(team, rounds: 4)
+        let faults = proxy.faults
+        #expect(faults.count >= 5, "too few faults were injected to mean anything: \(faults)")
+        for kind in ["500", "drop", "lost"] { #expect(faults.contains { $0.hasPrefix("fault-proxy: \(kind) ") }, "no \(kind) fault among \(faults.count)") }
+    }
 }

@@ -187,3 +187,39 @@ actor ServerSlot {
         if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
 }
+
+/// `scripts/fault-proxy.py` in front of a server: a share of requests answered 500, dropped, lost after the
+/// server did them, or left unanswered past the client's timeout. Killed by `stop()`.
+public final class FaultProxy: @unchecked Sendable {
+    public let port: Int
+    let process: Process
+    public let log: String
+
+    /// - Parameters: rate: the share of requests that fail (0…1); delay: seconds a slow answer waits.
+    public init(upstreamPort: Int, rate: Double, delay: Double, seed: Int = 17) throws {
+        port = try SeaweedFS.freePorts(1)[0]
+        log = NSTemporaryDirectory() + "amanah-fault-proxy-" + Hex.encode(Random.bytes(4)) + ".log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", SeaweedFS.repositoryRoot + "/scripts/fault-proxy.py", String(port), String(upstreamPort), String(rate), String(delay), String(seed)]
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !SeaweedFS.connects(port) { Thread.sleep(forTimeInterval: 0.1) }
+        guard SeaweedFS.connects(port) else { stop(); throw SeaweedError("the fault proxy did not start") }
+    }
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// The faults injected so far, one line each.
+    public var faults: [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.hasPrefix("fault-proxy: ") && !$0.contains("listening") }
+    }
+
+    public func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+}
