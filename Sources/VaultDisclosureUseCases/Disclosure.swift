@@ -242,7 +242,9 @@ extension Session {
     /// new reservation was made (false: the log reserves one for this request already).
     /// - Throws: `VaultError.notPermitted` unless the request's approvals are complete; `VaultError.invalidInput`
     ///   for a request issued already or badly signed; database errors.
-    public func reserveBundleNumber(_ request: DisclosureRequest) throws -> (bundleID: String, new: Bool) {
+    /// The returned `event` is the reservation's audit event (its sequence): the caller checks that the remote
+    /// holds it before writing the bundle.
+    public func reserveBundleNumber(_ request: DisclosureRequest) throws -> (bundleID: String, new: Bool, event: UInt64) {
         let approvedPlan = try request.plan
         // Only a request approved in full reserves a number (the issue checks the same, and everything else).
         let (approvals, _, problems) = try requestApprovals(request)
@@ -254,15 +256,15 @@ extension Session {
         let code = vault.state.recipientCodes[approvedPlan.recipient] ?? "R"
         return try write { db in
             let history = try governanceHistory(db)
-            if let number = try DisclosureLedger.reservedNumber(db, planHash: request.planHash, recipient: approvedPlan.recipient,
-                                                                vaultID: vault.vaultID, keys: vault.state.knownKeys, history: history) {
-                return (BundleLayout.bundleID(recipientCode: code, bundleNumber: number), false)
+            if let found = try DisclosureLedger.reservation(db, planHash: request.planHash, recipient: approvedPlan.recipient,
+                                                            vaultID: vault.vaultID, keys: vault.state.knownKeys, history: history) {
+                return (BundleLayout.bundleID(recipientCode: code, bundleNumber: found.bundleNumber), false, found.event)
             }
             let number = try DisclosureLedger.nextBundleNumber(db, recipient: approvedPlan.recipient, vaultID: vault.vaultID,
                                                                keys: vault.state.knownKeys, history: history)
             let bundleID = BundleLayout.bundleID(recipientCode: code, bundleNumber: number)
-            try audit(db, action: "disclosure.reserve", objects: [Hex.encode(request.planHash), approvedPlan.recipient, bundleID])
-            return (bundleID, true)
+            let event = try audit(db, action: "disclosure.reserve", objects: [Hex.encode(request.planHash), approvedPlan.recipient, bundleID])
+            return (bundleID, true, event.sequence)
         }
     }
 

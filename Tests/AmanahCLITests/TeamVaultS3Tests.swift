@@ -133,7 +133,7 @@ struct TeamVaultS3Tests {
             parts = try await Self.uploadedParts(server, bucket: "evidence")
         }
         #expect(parts >= 2, "no upload in parts was seen")
-        try server.restart()
+        try await server.restart(probeBucket: "evidence")
         finished.wait()
         let cut = try #require(outcome.result)
         // Either the sync failed with the server (most often), or it finished after the restart; never half.

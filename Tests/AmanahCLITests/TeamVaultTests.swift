@@ -135,14 +135,16 @@ extension TeamVaultTests {
         #expect(try team.addRemote().status == 0)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         #expect(try team.clone("machine-b").status == 0)
-        // B ingests while A's ingest is on the remote already: B's event moves after A's, signed again.
+        // B ingests into the same case while A's ingest is on the remote already: B's event moves after A's,
+        // signed again, and its item takes the case's next sequence number (A's took the one B had chosen).
         try fixture.cli.write("first-a.txt", "first note from machine a")
         try fixture.cli.write("first-b.txt", "first note from machine b")
         #expect(try team.run("vault", "collector", ["ingest", "--case", "C-1", "first-a.txt"]).status == 0)
         #expect(try team.run("vault", "collector", ["sync"]).status == 0)
-        #expect(try team.run("machine-b", "investigator", ["ingest", "--case", "C-2", "first-b.txt"]).status == 0)
+        #expect(try team.run("machine-b", "investigator", ["ingest", "--case", "C-1", "first-b.txt"]).status == 0)
         let rebased = try team.run("machine-b", "investigator", ["sync"])
         #expect(rebased.status == 0 && rebased.stdout.contains("moved after others'"), "\(rebased.stdout) \(rebased.stderr)")
+        #expect(try team.run("machine-b", "investigator", ["check"]).status == 0)
         try concurrentRounds(team, rounds: 6)
         // A third machine that saw nothing before verifies the whole log as the others wrote and moved it.
         let third = try team.clone("machine-c", metadataOnly: true)
@@ -163,7 +165,7 @@ extension TeamVaultTests {
                 try fixture.cli.write("note-\(machine)-\(round).txt", "field note \(round) from machine \(machine) " + Hex.encode(Random.bytes(8)))
             }
             let a = try team.run("vault", "collector", ["ingest", "--case", "C-1", "note-a-\(round).txt"], environment: environment)
-            let b = try team.run("machine-b", "investigator", ["ingest", "--case", "C-2", "note-b-\(round).txt"], environment: environment)
+            let b = try team.run("machine-b", "investigator", ["ingest", "--case", round % 2 == 0 ? "C-1" : "C-2", "note-b-\(round).txt"], environment: environment)
             #expect(a.status == 0 && b.status == 0, "ingest: \(a.stderr) \(b.stderr)")
             items += (a.stdoutLines + b.stdoutLines).map { String($0.split(separator: "\t")[0]) }
             let results = try team.together([("vault", "collector", ["sync"]), ("machine-b", "investigator", ["sync"])], environment: environment)
@@ -231,6 +233,15 @@ extension TeamVaultTests {
             try FileManager.default.copyItem(atPath: folder + "/remote/log/" + logs[1],
                                              toPath: folder + "/remote/log/" + String(format: "%016d", logs.count + 1))
         }
+        // A remote this client never synced with, holding this vault's genesis but a log that does not start
+        // with this vault's creation (position 1 copied from position 2): refused, nothing changes.
+        try FileManager.default.createDirectory(atPath: folder + "/forged/log", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/remote-good/vault.json", toPath: folder + "/forged/vault.json")
+        try FileManager.default.copyItem(atPath: folder + "/remote-good/log/" + logs[1], toPath: folder + "/forged/log/" + logs[0])
+        #expect(try team.run("vault", nil, ["remote", "add", "forged", "file://" + folder + "/forged"]).status == 0)
+        let forged = try team.run("vault", nil, ["sync", "forged"])
+        #expect(forged.status == 3 && forged.stderr.contains("is not this vault's first event"), "\(forged.stderr)")
+        #expect(try team.leafHashes("vault") == before)
         // A blob swapped for another: a new machine that fetches it refuses it, and keeps nothing.
         try FileManager.default.removeItem(atPath: folder + "/remote")
         try copyFolder(folder + "/remote-good", to: folder + "/remote")

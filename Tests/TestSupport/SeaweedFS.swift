@@ -89,13 +89,21 @@ public final class SeaweedFS: @unchecked Sendable {
         throw SeaweedError("SeaweedFS did not start within 120 s (\(how)); the end of its log:\n" + written.split(separator: "\n").suffix(15).joined(separator: "\n"))
     }
 
-    /// Kills the server (SIGKILL, as a crash or a power cut would) and starts it again on the same data and ports.
-    public func restart() throws {
+    /// Kills the server (SIGKILL, as a crash or a power cut would) and starts it again on the same data and
+    /// ports; returns once it stores an object again (its volumes come back after its S3 gateway answers).
+    public func restart(probeBucket: String) async throws {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
         // Its ports are free again once the kernel lets go of them.
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && Self.connects(s3Port) { Thread.sleep(forTimeInterval: 0.2) }
+        while Date() < deadline && Self.connects(s3Port) { try await Task.sleep(nanoseconds: 200_000_000) }
         try launch()
+        let ready = Date().addingTimeInterval(120)
+        while Date() < ready {
+            if let stored = try? await request("PUT", "/\(probeBucket)/.probe-\(Hex.encode(Random.bytes(4)))", body: Array("probe".utf8)),
+               stored.status == 200 { return }
+            try await Task.sleep(nanoseconds: 500_000_000)
+        }
+        throw SeaweedError("SeaweedFS did not store an object within 120 s of its restart")
     }
 
     public func stop() {

@@ -3,6 +3,7 @@ internal import VaultPlatform
 import VaultDisclosureUseCases
 import ArgumentParser
 internal import VaultSync
+internal import VaultStore
 internal import VaultRemote
 import Foundation
 internal import Vault
@@ -135,7 +136,9 @@ struct DiscloseIssue: ParsableCommand {
         try sync()
         for _ in 0..<5 {
             let reserved = try current.reserveBundleNumber(request)
-            if !reserved.new {
+            // The reservation counts once the remote holds it: its position is among those the sync shared.
+            let shared = try current.vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteKey(remote), db)?.shared ?? 0 }
+            if !reserved.new && Int64(reserved.event) <= shared {
                 Terminal.message("bundle number \(reserved.bundleID) reserved in the shared log of remote \(remote.name)")
                 return current
             }
@@ -157,7 +160,7 @@ func defaultRemote(of vault: Vault) -> RemoteConfig.Remote? {
 func syncQuietly(_ session: Session, remote: RemoteConfig.Remote) throws -> Session {
     let store = try openStore(remote)
     defer { store.close() }
-    let engine = SyncEngine(vault: session.vault, remoteName: remote.name + " " + remote.url, store: store, identity: { $0 == session.keyIDHex ? session.identity : nil },
+    let engine = SyncEngine(vault: session.vault, remoteName: remoteKey(remote), store: store, identity: { $0 == session.keyIDHex ? session.identity : nil },
                             metadataOnly: true)
     do { _ = try engine.run() } catch let error as SyncError {
         throw CLIError(error.description, exitCode: CLIError.verificationFailed)

@@ -19,10 +19,16 @@ func openStore(_ remote: RemoteConfig.Remote) throws -> any RemoteStore {
     }
 }
 
+/// What this client's memory of a remote is filed under: where it is (its URL and endpoint), not its name,
+/// which anyone who can write remotes.json could change to make the client forget what the remote held.
+func remoteKey(_ remote: RemoteConfig.Remote) -> String {
+    remote.url + (remote.endpoint.map { " " + $0 } ?? "")
+}
+
 /// Runs a sync and prints what moved; maps refusals to exit 3.
 func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, metadataOnly: Bool,
              identity: @escaping (String) throws -> IdentityBox?) throws -> SyncReport {
-    let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: identity, metadataOnly: metadataOnly)
+    let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: identity, metadataOnly: metadataOnly)
     if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
     do {
         let report = try engine.run()
@@ -38,6 +44,7 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
         if report.blobsLeft > 0 { line += ", " + count(report.blobsLeft, "blob", "blobs") + " not on the remote yet" }
         Terminal.output(line + "; \(report.shared) entries in common")
         if let problem = report.retentionProblem { Terminal.warning(problem) }
+        for problem in report.problems { Terminal.warning(problem) }
         return report
     } catch let error as SyncError {
         throw CLIError(error.description, exitCode: CLIError.verificationFailed)
@@ -132,7 +139,7 @@ func installBlobSource(_ vault: Vault) {
     vault.blobs.source.fetch = { id in
         let store = try openStore(remote)
         defer { store.close() }
-        let engine = SyncEngine(vault: vault, remoteName: remote.name + " " + remote.url, store: store, identity: { _ in nil }, metadataOnly: false)
+        let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: { _ in nil }, metadataOnly: false)
         do { return try engine.fetchBlob(id: id) } catch let error as SyncError {
             throw CLIError(error.description, exitCode: CLIError.verificationFailed)
         }

@@ -3,6 +3,7 @@ import GRDB
 import VaultAudit
 import VaultCrypto
 import VaultGovernance
+import VaultPolicy
 import VaultStore
 
 /// The issued disclosures as the signed audit log records them (`disclosure.issue` events: objects plan hash
@@ -36,7 +37,7 @@ public enum DisclosureLedger {
                   let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1,
                   event.vaultID == vaultID, let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             if let position = event.governance {
-                guard Int(position.length) < history.count, history[Int(position.length)].role(of: Hex.encode(event.actor)) != nil else { continue }
+                guard Int(position.length) < history.count, mayDisclose(history[Int(position.length)], Hex.encode(event.actor)) else { continue }
             }
             issues.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
                                 bundleNumber: number, manifestHash: event.commitments[0]))
@@ -66,9 +67,9 @@ public enum DisclosureLedger {
             guard event.objects.count == 3, let planHash = try? Hex.decode(event.objects[0]), planHash.count == 32,
                   let number = bundleNumber(of: event.objects[2]), event.vaultID == vaultID,
                   let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
-            if let position = event.governance {
-                guard Int(position.length) < history.count, history[Int(position.length)].role(of: Hex.encode(event.actor)) != nil else { continue }
-            }
+            // Only a role the policy lets disclose reserves (with a governance position: every reservation has one).
+            guard let position = event.governance, Int(position.length) < history.count,
+                  mayDisclose(history[Int(position.length)], Hex.encode(event.actor)) else { continue }
             found.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
                                bundleNumber: number, manifestHash: []))
         }
@@ -81,18 +82,34 @@ public enum DisclosureLedger {
     /// - Throws: database errors.
     public static func reservedNumber(_ db: Database, planHash: [UInt8], recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
                                       history: [GovernanceState]) throws -> Int? {
+        try reservation(db, planHash: planHash, recipient: recipient, vaultID: vaultID, keys: keys, history: history)?.bundleNumber
+    }
+
+    /// The reservation `reservedNumber` finds (with its event's sequence), nil when there is none that counts.
+    /// - Throws: database errors.
+    public static func reservation(_ db: Database, planHash: [UInt8], recipient: String, vaultID: [UInt8], keys: [String: MemberPublicKey],
+                                   history: [GovernanceState]) throws -> Issue? {
         let claims = (try reservations(db, vaultID: vaultID, keys: keys, history: history)
                       + issues(db, vaultID: vaultID, keys: keys, history: history)).filter { $0.recipient == recipient }.sorted { $0.event < $1.event }
         for mine in claims where mine.planHash == planHash && mine.manifestHash.isEmpty {
-            if let first = claims.first(where: { $0.bundleNumber == mine.bundleNumber }), first.planHash == planHash { return mine.bundleNumber }
+            if let first = claims.first(where: { $0.bundleNumber == mine.bundleNumber }), first.planHash == planHash { return mine }
         }
         return nil
     }
 
-    /// The number of a bundle id (`DT-0012` → 12), nil when it has none.
+    /// The number of a bundle id (`DT-0012` → 12), nil when it has none or one outside 1…999,999 (a
+    /// signed event naming a huge number must not make the next one overflow).
     public static func bundleNumber(of bundleID: String) -> Int? {
-        guard let dash = bundleID.lastIndex(of: "-") else { return nil }
-        return Int(bundleID[bundleID.index(after: dash)...])
+        guard let dash = bundleID.lastIndex(of: "-"), let number = Int(bundleID[bundleID.index(after: dash)...]),
+              (1...999_999).contains(number) else { return nil }
+        return number
+    }
+
+    /// Whether `signer` had, in `state`, a role the policy allows to disclose something (an allow rule naming
+    /// `disclose`): only such a member's issue or reservation counts.
+    static func mayDisclose(_ state: GovernanceState, _ signer: String) -> Bool {
+        guard let role = state.role(of: signer) else { return false }
+        return state.policy.allowRules.contains { $0.role == role && $0.actions.contains(.disclose) }
     }
 
     /// Differences between the `disclosure` table and the issues the log records, one line each naming the

@@ -41,6 +41,12 @@ extension ItemRow {
         try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM item WHERE caseID = ?", arguments: [caseID])
     }
 
+    /// Whether case `caseID` has an item with sequence number `sequence`.
+    /// - Throws: database errors.
+    public static func exists(caseID: String, sequence: Int64, _ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM item WHERE caseID = ? AND sequence = ?", arguments: [caseID, sequence]) ?? 0 > 0
+    }
+
     /// The items whose blob has not been through the re-encryption at chain position `epoch` (`keyEpoch`
     /// below it), ordered by id (SQLite's binary text order).
     /// - Throws: database errors.

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The team vault's benchmark (issue 17): figures, never a test. In one run against one SeaweedFS on loopback,
+# `amanah sync` of a freshly ingested vault (sealed and signed: every file a blob, every ingest a signed log
+# position) beside `rclone copy` (Debian) and `aws s3 cp --recursive` (PyPI awscli, pinned) of the same
+# plaintext files, on two sets: LARGE × 5 MiB and SMALL × 100 KB (defaults 200 and 2000, as the issue asks);
+# then `amanah clone --metadata-only` of the small set's vault. Prints seconds, MB/s, files/s, the ratio of
+# amanah to the faster stock tool (above 1 is faster), and amanah's peak resident memory.
+# Usage: scripts/bench-sync.sh [LARGE] [SMALL]   (a release build; about 2 GB of disk in ./bench-sync-out)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+large=${1:-200}
+small=${2:-2000}
+scripts/install-deps.sh
+dpkg-query -W -f='${Status}' rclone 2>/dev/null | grep -q "install ok installed" || {
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get install -y -qq rclone >/dev/null
+}
+venv="$root/.build/bench-venv"
+[ -x "$venv/bin/aws" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q --disable-pip-version-check awscli==1.46.3; }
+swift build -c release --product amanah >/dev/null
+amanah="$(swift build -c release --show-bin-path)/amanah"
+weed="$root/.build/tools-venv/bin/weed"
+out="$root/bench-sync-out"
+rm -rf "$out"; mkdir -p "$out/weed/data"
+keys="$out/keys"; mkdir -m 700 "$keys"; cp -R "$root/keys-example/." "$keys/"
+chmod 600 "$keys"/*.key "$keys"/*.agekey "$keys/DEMO-ONLY-passphrase.txt"
+export AMANAH_PASSPHRASE_FILE="$keys/DEMO-ONLY-passphrase.txt" XDG_STATE_HOME="$out/state"
+pub() { cat "$keys/$1.pub"; }
+now() { date +%s.%N; }
+
+read -r s3 master volume filer < <(python3 - <<'EOF'
+import random, socket
+def free(p):
+    for q in (p, p + 10000):
+        s = socket.socket()
+        try: s.bind(("127.0.0.1", q))
+        except OSError: return False
+        finally: s.close()
+    return True
+found = []
+while len(found) < 4:
+    p = random.randint(20000, 45000)
+    if p not in found and free(p): found.append(p)
+print(" ".join(map(str, found)))
+EOF
+)
+export AWS_ACCESS_KEY_ID="bench" AWS_DEFAULT_REGION="us-east-1"
+AWS_SECRET_ACCESS_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"; export AWS_SECRET_ACCESS_KEY
+printf '{"identities":[{"name":"b","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
+  "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" > "$out/weed/s3.json"
+"$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$out/weed/data" -master.volumeSizeLimitMB=1024 -volume.max=16 \
+  -s3 -s3.port="$s3" -s3.config="$out/weed/s3.json" -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
+  > "$out/weed/weed.log" 2>&1 &
+weed_pid=$!
+trap 'kill -9 $weed_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$s3/" && break; sleep 0.5; done
+endpoint="http://127.0.0.1:$s3"
+curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X PUT "$endpoint/bench" >/dev/null
+export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="$endpoint" \
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
+  RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; SeaweedFS 4.48 on loopback; $(rclone version | head -n1); $("$venv/bin/aws" --version 2>&1)"
+printf '%-34s %9s %10s %10s %8s %10s\n' "run" "seconds" "MB/s" "files/s" "ratio" "peak RSS"
+
+# make_set NAME COUNT SIZE: COUNT files of SIZE bytes of random data.
+make_set() {
+  mkdir -p "$out/$1"
+  python3 - "$out/$1" "$2" "$3" <<'EOF'
+import os, sys
+folder, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(count):
+    with open(os.path.join(folder, f"file-{i:05d}.bin"), "wb") as f:
+        f.write(os.urandom(size))
+EOF
+}
+
+# run_set NAME COUNT SIZE
+run_set() {
+  local name=$1 count=$2 size=$3 bytes=$(( $2 * $3 ))
+  make_set "$name" "$count" "$size"
+  local vault="$out/vault-$name"
+  "$amanah" init "$vault" -i "$keys/custodian-1.key" --threshold 1 --custodian "$(pub custodian-1)" \
+    --member "$(pub collector):collector" --member "$(pub investigator):investigator" | tail -n1 > "$out/id-$name"
+  local t0=$(now)
+  "$amanah" ingest -C "$vault" -i "$keys/collector.key" --case C-1 "$out/$name"/*.bin > /dev/null
+  local t1=$(now)
+  "$amanah" remote add origin "s3://bench/amanah-$name" --endpoint "$endpoint" -C "$vault" > /dev/null
+  local t2=$(now)
+  AMANAH_REPORT_PEAK_RSS=1 "$amanah" sync -C "$vault" > /dev/null 2> "$out/sync-$name.err"
+  local t3=$(now)
+  local rss=$(grep -o 'peak-rss-kib [0-9]*' "$out/sync-$name.err" | awk '{print $2}')
+  "$venv/bin/aws" --endpoint-url "$endpoint" s3 cp --recursive --quiet "$out/$name" "s3://bench/aws-$name"
+  local t4=$(now)
+  rclone copy "$out/$name" "bench:bench/rclone-$name"
+  local t5=$(now)
+  python3 - "$name" "$count" "$bytes" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "${rss:-0}" <<'EOF'
+import sys
+name, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+t0, t1, t2, t3, t4, t5 = map(float, sys.argv[4:10]); rss = int(sys.argv[10])
+ingest, sync, aws, rclone = t1 - t0, t3 - t2, t4 - t3, t5 - t4
+best = min(aws, rclone)
+def row(label, seconds, ratio="", memory=""):
+    print(f"{label:<34} {seconds:9.2f} {size / seconds / 1e6:10.1f} {count / seconds:10.1f} {ratio:>8} {memory:>10}")
+row(f"amanah ingest ({name})", ingest)
+row(f"amanah sync ({name})", sync, f"{best / sync:.2f}", f"{rss // 1024} MiB")
+row(f"amanah ingest + sync ({name})", ingest + sync, f"{best / (ingest + sync):.2f}")
+row(f"aws s3 cp --recursive ({name})", aws)
+row(f"rclone copy ({name})", rclone)
+EOF
+}
+
+run_set large "$large" $((5 << 20))
+run_set small "$small" 102400
+t0=$(now)
+AMANAH_REPORT_PEAK_RSS=1 "$amanah" clone "s3://bench/amanah-small" "$out/clone-small" --endpoint "$endpoint" --metadata-only \
+  --expect-vault "$(cat "$out/id-small")" \
+  > /dev/null 2> "$out/clone.err" || { cat "$out/clone.err" >&2; exit 1; }
+t1=$(now)
+rss=$(grep -o 'peak-rss-kib [0-9]*' "$out/clone.err" | awk '{print $2}')
+python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f\"{'amanah clone --metadata-only (small)':<34} {s:9.2f} {'':>10} {int(sys.argv[3])/s:10.1f} {'':>8} {int(sys.argv[4])//1024:>6} MiB\")" "$t0" "$t1" "$small" "${rss:-0}"
