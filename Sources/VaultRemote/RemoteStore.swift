@@ -104,9 +104,31 @@ public final class FolderStore: RemoteStore {
     public func get(_ key: String, limit: Int) throws -> [UInt8]? {
         let target = path(key)
         guard DurableFile.exists(target) else { return nil }
-        do { return try DurableFile.readAll(target, limit: limit) } catch is FileTooLargeError {
-            throw RemoteError.tooLarge("read \(target)", limit)
-        } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
+        let input = try openRegular(target)
+        defer { try? input.close() }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) } } catch { throw RemoteError.folder("cannot read \(target): \(error)") }
+            if n == 0 { return bytes }
+            guard bytes.count + n <= limit else { throw RemoteError.tooLarge("read \(target)", limit) }
+            bytes += buffer[0..<n]
+        }
+    }
+
+    /// Opens a file of the remote for reading only when it is a regular file: never through a symbolic link,
+    /// and without waiting on a FIFO or a device someone put there.
+    /// - Throws: `RemoteError.folder` naming the path.
+    private func openRegular(_ path: String) throws -> FileHandleFD {
+        let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw RemoteError.folder("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(fd)
+            throw RemoteError.folder("\(path) is not a regular file; the remote holds only files Amanah wrote")
+        }
+        return FileHandleFD(fd: fd, path: path)
     }
 
     /// A folder copy is never left half done under its key: nothing to resume.
@@ -137,9 +159,9 @@ public final class FolderStore: RemoteStore {
     public func download(_ key: String, limit: Int64, into handle: FileHandleFD) throws -> Int64? {
         let source = path(key)
         guard DurableFile.exists(source) else { return nil }
+        let input = try openRegular(source)
+        defer { try? input.close() }
         do {
-            let input = try FileHandleFD.openForReading(source)
-            defer { try? input.close() }
             var total: Int64 = 0
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             while true {
@@ -167,7 +189,26 @@ public final class FolderStore: RemoteStore {
             .map { folder.isEmpty ? $0 : folder + "/" + $0 }
             .filter { key in key.hasPrefix(prefix) && (startAfter.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            .map { key in (key, DurableFile.exists(path(key)) ? Hex.encode(SHA256Digest.hash((try? DurableFile.readAll(path(key), limit: 1 << 30)) ?? [])) : "") }
+            .map { key in (key, tag(of: key)) }
+    }
+
+    /// A file's tag: the SHA-256 of a log object or checkpoint (at most 64 MiB, the most a sync reads of one),
+    /// else its size; an unreadable file gets an empty tag (and is refused when read).
+    private func tag(of key: String) -> String {
+        guard key.hasPrefix("log/") || key.hasPrefix("checkpoints/"), let file = try? openRegular(path(key)) else {
+            var info = stat()
+            return stat(path(key), &info) == 0 ? "size:\(info.st_size)" : ""
+        }
+        defer { try? file.close() }
+        var hash = ContentHasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        while let n = try? buffer.withUnsafeMutableBytes({ try file.read(into: $0) }), n > 0 {
+            total += n
+            if total > 64 << 20 { return "large:\(total)" }
+            hash.update(Array(buffer[0..<n]))
+        }
+        return Hex.encode(hash.finalize())
     }
 
     /// A folder keeps no retention (remotes.json refuses a lock on a folder remote).

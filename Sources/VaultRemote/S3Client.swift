@@ -174,6 +174,7 @@ public final class S3Client: @unchecked Sendable {
     public func listObjects(_ prefix: String, startAfter: String? = nil) async throws -> [(key: String, tag: String)] {
         var objects: [(key: String, tag: String)] = []
         var token: String?
+        var seen = Set<String>()
         repeat {
             var query = [("list-type", "2"), ("prefix", location.prefix + prefix), ("max-keys", "1000")]
             if let token { query.append(("continuation-token", token)) }
@@ -184,6 +185,11 @@ public final class S3Client: @unchecked Sendable {
             guard parsed.valid else { throw RemoteError.notS3("a LIST answer that is not a ListBucketResult") }
             for (key, tag) in zip(parsed.keys, parsed.tags) { objects.append((String(key.dropFirst(location.prefix.count)), tag)) }
             token = parsed.truncated ? parsed.nextToken : nil
+            // A server that keeps answering "more" with a token it gave before, or pages without keys, would
+            // keep a client listing for ever.
+            if let token, !seen.insert(token).inserted || parsed.keys.isEmpty {
+                throw RemoteError.notS3("the listing of \(prefix) does not end (a continuation token came back, or a page held no key)")
+            }
         } while token != nil
         return objects
     }

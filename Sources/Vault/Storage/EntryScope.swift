@@ -192,6 +192,12 @@ package enum EntryScope {
             }
             return nil
         case "compartment.rotate", "key.grant":
+            // Key work is done by a member who holds a compartment key (secret or index) at the event's position.
+            guard let position = event.governance, Int(position.length) < history.count,
+                  let signerRole = history[Int(position.length)].role(of: signer),
+                  !history[Int(position.length)].heldCompartments(signerRole).isEmpty else {
+                return "its signer holds no compartment key at governance entry \(event.governance?.length ?? 0), so it does no key work"
+            }
             return Self.keyWork(entry, withdrawn: [], existing: existing)
         case "item.reencrypt":
             guard let itemID = objects.first else { return "its event names no item" }
@@ -243,6 +249,16 @@ package enum EntryScope {
         for change in entry.changes {
             guard keyTables.contains(change.table) || recordTables.contains(change.table) || change.table == "item" else {
                 return "it changes table \(change.table), which key work never changes"
+            }
+            if change.table == "item" {
+                // Key work re-keys an item's content token and nothing else of it: never a new item, never its
+                // case, sequence, blob or size.
+                guard let columns = change.columns, let before = existing(change.table, change.rowID) else {
+                    return "it adds or deletes an item, which key work never does"
+                }
+                let kept = { (row: [IndexEntry.Column]) in row.filter { $0.name != "contentToken" } }
+                guard kept(columns) == kept(before) else { return "it changes more of an item than its content token" }
+                continue
             }
             guard change.columns == nil else { continue }
             if ["compartment", "item", "record"].contains(change.table) {
