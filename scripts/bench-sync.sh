@@ -61,6 +61,7 @@ export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CON
   RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
   RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true
 
+rclone version >/dev/null 2>&1
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; SeaweedFS 4.48 on loopback; $(rclone version | head -n1); $("$venv/bin/aws" --version 2>&1)"
 printf '%-34s %9s %10s %10s %8s %10s\n' "run" "seconds" "MB/s" "files/s" "ratio" "peak RSS"
 
@@ -82,18 +83,21 @@ run_set() {
   make_set "$name" "$count" "$size"
   local vault="$out/vault-$name"
   "$amanah" init "$vault" -i "$keys/custodian-1.key" --threshold 1 --custodian "$(pub custodian-1)" \
-    --member "$(pub collector):collector" --member "$(pub investigator):investigator" | tail -n1 > "$out/id-$name"
+    --member "$(pub collector):collector" --member "$(pub investigator):investigator" 2> /dev/null | tail -n1 > "$out/id-$name"
+  echo '{"id":"C-1","detaineeNumber":"1/1"}' > "$out/case.json"
+  "$amanah" case add --from "$out/case.json" -C "$vault" -i "$keys/collector.key" > /dev/null 2>&1
   local t0=$(now)
   "$amanah" ingest -C "$vault" -i "$keys/collector.key" --case C-1 "$out/$name"/*.bin > /dev/null
   local t1=$(now)
-  "$amanah" remote add origin "s3://bench/amanah-$name" --endpoint "$endpoint" -C "$vault" > /dev/null
+  "$amanah" remote add origin "s3://bench/amanah-$name" --endpoint "$endpoint" -C "$vault" > /dev/null 2>&1
   local t2=$(now)
   AMANAH_REPORT_PEAK_RSS=1 "$amanah" sync -C "$vault" > /dev/null 2> "$out/sync-$name.err"
   local t3=$(now)
   local rss=$(grep -o 'peak-rss-kib [0-9]*' "$out/sync-$name.err" | awk '{print $2}')
   "$venv/bin/aws" --endpoint-url "$endpoint" s3 cp --recursive --quiet "$out/$name" "s3://bench/aws-$name"
   local t4=$(now)
-  rclone copy "$out/$name" "bench:bench/rclone-$name"
+  # A CA bundle named in the environment (for HTTPS elsewhere) makes rclone refuse a plain-HTTP endpoint.
+  env -u AWS_CA_BUNDLE rclone copy "$out/$name" "bench:bench/rclone-$name"
   local t5=$(now)
   python3 - "$name" "$count" "$bytes" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "${rss:-0}" <<'EOF'
 import sys

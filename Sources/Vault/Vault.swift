@@ -331,11 +331,19 @@ public final class Vault: @unchecked Sendable {
     /// the new position is this client's own deliberate step, not a rollback. A remembered checkpoint is kept
     /// while the log still has its root at its size, and dropped otherwise (it covered events that moved).
     /// - Throws: `VaultError.failed` or file errors when the client state cannot be written; database errors.
-    public func adoptSyncedState() throws {
+    /// `movedAbove`: the log position above which the sync took this client's own events back and wrote them
+    /// again (a rebase), nil when it only appended. The client state never moves back: when the vault is now
+    /// behind what this client remembers, or no longer holds the event it remembers (other than events the
+    /// sync moved), it is left as it is, and the next check of it reports the rollback.
+    public func adoptSyncedState(movedAbove: Int? = nil) throws {
         guard !readOnly else { return }
         try reloadState()
         let current = try position()
         let previous = try ClientState.load(vaultID: vaultID)
+        if let previous {
+            if current.auditSize < previous.auditSize || current.governanceLength < previous.governanceLength { return }
+            if movedAbove.map({ previous.auditSize <= $0 }) ?? true, !(try clientStateProblems().isEmpty) { return }
+        }
         var checkpoint = previous?.checkpoint
         if let text = checkpoint, let seen = try? SignedCheckpoint(parsing: text).checkpoint {
             let root = try database.queue.read { db -> [UInt8]? in

@@ -252,6 +252,8 @@ public final class SyncEngine {
             }
             try rebase(from: shared, receiving: objects, into: &report)
             report.received += objects.count
+            try vault.adoptSyncedState(movedAbove: Int(shared))
+            return
         } else {
             // In batches (at most 512 positions or 64 MiB each), each checked and committed whole: memory stays
             // bounded however long the remote's log, and a sync cut short keeps what it committed.
@@ -296,10 +298,22 @@ public final class SyncEngine {
     func send(into report: inout SyncReport) throws -> Bool {
         var shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
         let localSize = Int64(try vault.database.queue.read { db in try AuditLog.head(db).size })
+        // The blobs first, several at a time: an entry never reaches the remote before the blobs it names.
+        if shared < localSize {
+            var blobs: [(id: String, size: Int64)] = []
+            for position in (shared + 1)...localSize {
+                blobs += try vault.database.queue.read { db in try Self.object(at: position, db).1 }
+            }
+            try sendBlobs(blobs, into: &report)
+        }
+        // What the remote holds is recorded every 256 positions and at the end (a sync cut short in between
+        // finds its own events there next time and counts them as shared).
+        var recorded = shared
+        var lastLeaf: [UInt8] = []
+        defer { if shared > recorded { try? record(shared: shared, leafHash: lastLeaf) } }
         while shared < localSize {
             let position = shared + 1
-            let (object, blobs) = try vault.database.queue.read { db in try Self.object(at: position, db) }
-            for blob in blobs { try sendBlob(blob, into: &report) }
+            let (object, _) = try vault.database.queue.read { db in try Self.object(at: position, db) }
             if position % 200 == 0 { progress("sending log position \(position) of \(localSize)") }
             if try !store.create(RemoteLogObject.key(position), bytes: object.encoding) {
                 let there = try fetch(position)
@@ -309,7 +323,11 @@ public final class SyncEngine {
                 report.sent += 1
             }
             shared = position
-            try record(shared: shared, leafHash: MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf)))
+            lastLeaf = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf))
+            if shared - recorded >= 256 || shared == localSize {
+                try record(shared: shared, leafHash: lastLeaf)
+                recorded = shared
+            }
         }
         return true
     }
@@ -348,15 +366,65 @@ public final class SyncEngine {
         return (RemoteLogObject(storedLeaf: leaf, entry: entryBody, values: values, governance: governance), blobs)
     }
 
-    func sendBlob(_ blob: (id: String, size: Int64), into report: inout SyncReport) throws {
-        guard BlobStore.isValidID(blob.id) else { throw VaultError.integrity("an item names a malformed blob id") }
-        let path = vault.blobs.path(of: blob.id)
-        guard DurableFile.exists(path) else { return }   // not held here (a metadata-only clone): whoever holds it sends it
-        progress("sending blob \(blob.id) (\(blob.size) bytes)")
-        if try store.upload("blobs/" + blob.id, path: path, size: blob.size) {
-            report.blobsSent += 1
-            report.bytesSent += blob.size
+    /// Sends the blobs the remote lacks: up to four at a time while each is at most 8 MiB (a small blob is
+    /// read whole), the larger ones one after another (sent in parts), so memory stays bounded.
+    func sendBlobs(_ blobs: [(id: String, size: Int64)], into report: inout SyncReport) throws {
+        for blob in blobs where !BlobStore.isValidID(blob.id) { throw VaultError.integrity("an item names a malformed blob id \(blob.id)") }
+        // Not held here (a metadata-only clone): whoever holds it sends it.
+        let held = blobs.filter { DurableFile.exists(vault.blobs.path(of: $0.id)) }
+        let tally = Tally()
+        let send: ((id: String, size: Int64)) throws -> Void = { [store, vault] blob in
+            if try store.upload("blobs/" + blob.id, path: vault.blobs.path(of: blob.id), size: blob.size) { tally.add(blob.size) }
         }
+        try Self.inParallel(held.filter { $0.size <= 8 << 20 }, workers: 4, send)
+        for blob in held where blob.size > 8 << 20 {
+            progress("sending blob \(blob.id) (\(blob.size) bytes)")
+            try send(blob)
+        }
+        report.blobsSent += tally.count
+        report.bytesSent += tally.bytes
+    }
+
+    /// Runs `body` on every element, `workers` at a time; the first error is thrown once all have stopped
+    /// (no new element is started after an error).
+    static func inParallel<T>(_ items: [T], workers: Int, _ body: (T) throws -> Void) throws {
+        guard !items.isEmpty else { return }
+        let state = ParallelState()
+        withoutActuallyEscaping(body) { body in
+            // The transfers share only thread-safe things (the store, the blob store, a tally).
+            nonisolated(unsafe) let body = body
+            nonisolated(unsafe) let items = items
+            DispatchQueue.concurrentPerform(iterations: min(workers, items.count)) { _ in
+                while let index = state.take(below: items.count) {
+                    do { try body(items[index]) } catch { state.fail(error) }
+                }
+            }
+        }
+        if let failure = state.failure { throw failure }
+    }
+
+    /// The next element to start and the first error of `inParallel`.
+    final class ParallelState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private var error: (any Error)?
+        var failure: (any Error)? { lock.withLock { error } }
+        func take(below count: Int) -> Int? {
+            lock.withLock {
+                guard error == nil, next < count else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+        func fail(_ failure: any Error) { lock.withLock { if error == nil { error = failure } } }
+    }
+
+    /// Counts what concurrent transfers moved.
+    final class Tally: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var count = 0
+        private(set) var bytes: Int64 = 0
+        func add(_ size: Int64) { lock.withLock { count += 1; bytes += size } }
     }
 
     // MARK: checkpoints
@@ -397,17 +465,18 @@ public final class SyncEngine {
     /// Fetches every blob an item names that this folder lacks; a blob whose size is not the one its signed
     /// item row records is refused.
     func fetchMissingBlobs(into report: inout SyncReport) throws {
-        let items = try vault.database.queue.read { db in try ItemRow.fetchAll(db) }
-        for item in items {
-            guard BlobStore.isValidID(item.blobID), !DurableFile.exists(vault.blobs.path(of: item.blobID)) else { continue }
-            progress("receiving blob of item \(item.id)")
-            guard let size = try receiveBlob(of: item) else {
-                report.blobsLeft += 1
-                continue
-            }
-            report.bytesReceived += size
-            report.blobsReceived += 1
+        let missing = try vault.database.queue.read { db in try ItemRow.fetchAll(db) }
+            .filter { BlobStore.isValidID($0.blobID) && !DurableFile.exists(vault.blobs.path(of: $0.blobID)) }
+        let received = Tally(), left = Tally()
+        let receive: (ItemRow) throws -> Void = { item in
+            if let size = try self.receiveBlob(of: item) { received.add(size) } else { left.add(0) }
         }
+        if !missing.isEmpty { progress("receiving \(missing.count) blob\(missing.count == 1 ? "" : "s")") }
+        // Received streaming: four at a time whatever their size.
+        try Self.inParallel(missing, workers: 4, receive)
+        report.blobsReceived += received.count
+        report.bytesReceived += received.bytes
+        report.blobsLeft += left.count
     }
 
     /// Fetches the blob `id` that an item of this vault names, checked as `fetchMissingBlobs` checks it;

@@ -233,6 +233,11 @@ extension TeamVaultTests {
             try FileManager.default.copyItem(atPath: folder + "/remote/log/" + logs[1],
                                              toPath: folder + "/remote/log/" + String(format: "%016d", logs.count + 1))
         }
+        // The same person clones the rolled-back remote into a new folder: their client state saw more of the
+        // vault, so the clone is refused as a rollback.
+        let staleClone = try fixture.cli.run(["clone", "file://" + folder + "/remote-early", "stale", "--expect-vault", fixture.vaultID],
+                                             environment: TeamMachines.state("vault", fixture))
+        #expect(staleClone.status != 0 && (staleClone.stderr.contains("rolled-back") || staleClone.stderr.contains("lacks the newest changes")), "\(staleClone.stdout) \(staleClone.stderr)")
         // A remote this client never synced with, holding this vault's genesis but a log that does not start
         // with this vault's creation (position 1 copied from position 2): refused, nothing changes.
         try FileManager.default.createDirectory(atPath: folder + "/forged/log", withIntermediateDirectories: true)
@@ -433,6 +438,39 @@ extension TeamDisclosureTests {
             let checked = try team.run(machine, "legal-officer", ["check"])
             #expect(checked.status == 0, "\(machine): \(checked.stdout) \(checked.stderr)")
         }
+    }
+}
+
+extension TeamVaultTests {
+    @Test("a vault carried across a border on a FAT stick (no link(2) there): sent from one machine, cloned and answered from another",
+          .enabled(if: fatToolsPresent || runningInCI, "needs mkfs.vfat (dosfstools), fusefat and /dev/fuse"))
+    func carriedOnAFATStick() throws {
+        try #require(fatToolsPresent, "CI must have mkfs.vfat (dosfstools), fusefat and /dev/fuse")
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let stick = try FATMount(in: fixture.cli.folder, name: "usb", megabytes: 64)
+        defer { stick.unmount() }
+        let team = try TeamMachines(fixture: fixture, remoteURL: "file://" + stick.mountPoint)
+        try fixture.addRecords()
+        let ingested = try fixture.ingest(Array(samplePhotos.prefix(2)))
+        #expect(try team.addRemote().status == 0)
+        let sent = try team.run("vault", nil, ["sync"])
+        #expect(sent.status == 0 && sent.stdout.contains("2 blobs"), "\(sent.stdout) \(sent.stderr)")
+        for folder in ["log", "blobs"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: stick.mountPoint + "/" + folder)
+            #expect(!names.isEmpty && !names.contains { $0.hasPrefix(".") }, "\(folder): \(names)")
+        }
+        let cloned = try team.clone("machine-b")
+        #expect(cloned.status == 0, "\(cloned.stderr)")
+        let exported = try team.run("machine-b", "investigator", ["export", ingested[0].0, "-o", "from-stick.jpg"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try sha256Hex(of: fixture.cli.folder + "/from-stick.jpg") == sha256Hex(of: samplePhotos[0]))
+        try fixture.cli.write("answer.txt", "a note written on the other side")
+        #expect(try team.run("machine-b", "investigator", ["ingest", "--case", "C-1", "answer.txt"]).status == 0)
+        #expect(try team.run("machine-b", "investigator", ["sync"]).status == 0)
+        let back = try team.run("vault", "collector", ["sync"])
+        #expect(back.status == 0 && !back.stdout.contains("received 0 entries"), "\(back.stdout) \(back.stderr)")
+        #expect(try team.leafHashes("vault").starts(with: team.leafHashes("machine-b")))
     }
 }
 

@@ -229,5 +229,6 @@ public final class FaultProxy: @unchecked Sendable {
 
     public func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: log)
     }
 }
