@@ -118,7 +118,7 @@ EOF
 run_set large "$large" $((5 << 20))
 run_set small "$small" 102400
 t0=$(now)
-AMANAH_REPORT_PEAK_RSS=1 "$amanah" clone "s3://bench/amanah-small" "$out/clone-small" --endpoint "$endpoint" --metadata-only \
+XDG_STATE_HOME="$out/state-clone" AMANAH_REPORT_PEAK_RSS=1 "$amanah" clone "s3://bench/amanah-small" "$out/clone-small" --endpoint "$endpoint" --metadata-only \
   --expect-vault "$(cat "$out/id-small")" \
   > /dev/null 2> "$out/clone.err" || { cat "$out/clone.err" >&2; exit 1; }
 t1=$(now)

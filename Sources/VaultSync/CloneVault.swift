@@ -46,7 +46,9 @@ public enum CloneVault {
             throw SyncError.refused("the remote \(store.label) holds the vault's genesis but no log yet (the vault's creator has not synced)")
         }
         let object: RemoteLogObject
-        do { object = try RemoteLogObject(encoding: first) } catch { throw SyncError.refused("log position 1 on \(store.label) does not parse: \(error)") }
+        do { object = try RemoteLogSegment(encoding: first).objects[0] } catch {
+            throw SyncError.refused("the log segment at position 1 on \(store.label) does not parse: \(error)")
+        }
 
         let temporary = parent + "/." + DurableFile.lastComponent(of: paths.root) + ".clone-" + Hex.encode(Random.bytes(6))
         guard mkdir(temporary, 0o700) == 0 else { throw VaultError.failed("cannot create \(temporary): \(String(cString: strerror(errno)))") }

@@ -2,7 +2,7 @@ import Foundation
 import VaultCrypto
 import VaultStore
 
-/// One position of a remote's log (`log/<position, 16 digits>`): an audit event as the vault stores it, its
+/// One position of a remote's log (an element of a `RemoteLogSegment`): an audit event as the vault stores it, its
 /// signed index entry, the detached values the entry carries by hash, and the governance entries the event's
 /// position binds (those the chain gained since the event before). Everything in it is signed by its writer
 /// (the event, and through its hash the entry) or by a quorum (governance entries); a receiver checks it all
@@ -18,12 +18,13 @@ import VaultStore
 /// ```
 public struct RemoteLogObject: Equatable, Sendable {
     static let magic = Array("amanah/v1/remote-log-object".utf8) + [0]
-    /// The key of position `sequence` (from 1): `log/` and 16 decimal digits, so that keys sort as positions.
+    /// The key of the segment starting at position `sequence` (from 1): `log/` and 16 decimal digits, so that
+    /// keys sort as positions.
     public static func key(_ sequence: Int64) -> String {
         let digits = String(sequence)
         return "log/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
-    /// The position a log key names, nil for another key.
+    /// The first position of the segment a log key names, nil for another key.
     public static func sequence(ofKey key: String) -> Int64? {
         guard key.hasPrefix("log/") else { return nil }
         let digits = key.dropFirst(4)
@@ -79,5 +80,47 @@ public struct RemoteLogObject: Equatable, Sendable {
             governance.append((seq, try lengthPrefixed("governance entry")))
         }
         guard offset == bytes.count else { throw StoreError.corrupted("a remote log object has trailing bytes") }
+    }
+}
+
+/// A run of consecutive log positions in one object (`log/<first position, 16 digits>`): a sender places all
+/// its unsent events at once (up to `maxEvents` or about `maxBytes`), so that a sync or a clone makes one
+/// request per segment rather than one per event. The segment that starts at the next free position is
+/// created only when absent, which orders senders; the next segment must start where this one ends.
+///
+/// Encoding: magic "amanah/v1/remote-log-segment" ‖ 0x00 ‖ 4-byte count ‖ lp(`RemoteLogObject` encoding) each.
+public struct RemoteLogSegment: Equatable, Sendable {
+    static let magic = Array("amanah/v1/remote-log-segment".utf8) + [0]
+    public static let maxEvents = 256
+    public static let maxBytes = 8 << 20
+
+    public var objects: [RemoteLogObject]
+    public init(objects: [RemoteLogObject]) { self.objects = objects }
+
+    public var encoding: [UInt8] {
+        var out = Self.magic
+        out.appendBigEndian(UInt32(objects.count))
+        for object in objects { out.appendLengthPrefixed(object.encoding) }
+        return out
+    }
+
+    /// Parses a segment read from a remote; it holds at least one position.
+    /// - Throws: `StoreError.corrupted` naming what is wrong.
+    public init(encoding bytes: [UInt8]) throws {
+        var offset = 0
+        func take(_ count: Int, _ what: String) throws -> [UInt8] {
+            guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("a remote log segment is truncated at its \(what)") }
+            defer { offset += count }
+            return Array(bytes[offset..<(offset + count)])
+        }
+        guard try take(Self.magic.count, "magic") == Self.magic else { throw StoreError.corrupted("not a remote log segment (wrong magic)") }
+        let count = try take(4, "count").reduce(0) { $0 << 8 | Int($1) }
+        guard count >= 1 else { throw StoreError.corrupted("a remote log segment holds no position") }
+        objects = []
+        for _ in 0..<count {
+            let length = try take(4, "length").reduce(0) { $0 << 8 | Int($1) }
+            objects.append(try RemoteLogObject(encoding: try take(length, "position")))
+        }
+        guard offset == bytes.count else { throw StoreError.corrupted("a remote log segment has trailing bytes") }
     }
 }

@@ -52,7 +52,7 @@ public enum SyncError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Shares one vault through a remote (`RemoteStore`): an S3 bucket or a folder holding `vault.json` (the
-/// genesis), `log/<position>` (`RemoteLogObject`, one per audit event, created only when absent) and
+/// genesis), `log/<first position>` (`RemoteLogSegment`: consecutive positions, created only when absent) and
 /// `blobs/<id>` (sealed originals, as they are in the vault folder).
 ///
 /// Ordering without a server: an event goes to the next free position by conditional create. A client that
@@ -138,46 +138,56 @@ public final class SyncEngine {
     struct RemoteState {
         /// The number of positions the remote holds (1…count, checked gap-free).
         var count: Int64
-        /// Each position's tag as listed (index 0 = position 1).
-        var tags: [String]
+        /// The segments' first positions, ascending, and the tag of each.
+        var starts: [Int64]
+        var tags: [Int64: String]
 
-        /// SHA-256 over "position:tag\n" for positions 1…`size`.
+        /// SHA-256 over "first position:tag\n" of the segments that start at or below `size`.
         func digest(upTo size: Int64) -> [UInt8] {
             var text = ""
-            for (index, tag) in tags.prefix(Int(size)).enumerated() { text += "\(index + 1):\(tag)\n" }
+            for start in starts where start <= size { text += "\(start):\(tags[start] ?? "")\n" }
             return SHA256Digest.hash(Array(text.utf8))
         }
     }
 
-    /// Lists the remote's log and checks it against what this client remembers of it.
+    /// Segments read in this run, by first position (each read once).
+    private var segments: [Int64: RemoteLogSegment] = [:]
+    /// The segments' first positions as last listed.
+    private var starts: [Int64] = []
+
+    /// Lists the remote's log, reads the segments beyond what this client shares with it (checking that each
+    /// starts where the one before ends), and checks the remote against what this client remembers of it.
     func remoteState() throws -> RemoteState {
         let remembered = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db) }
         let listed = try store.list("log/", startAfter: nil)
-        var positions: [Int64] = []
         var tags: [Int64: String] = [:]
         for (key, tag) in listed {
-            guard let position = RemoteLogObject.sequence(ofKey: key) else { continue }
-            positions.append(position)
-            tags[position] = tag
+            guard let start = RemoteLogObject.sequence(ofKey: key) else { continue }
+            tags[start] = tag
         }
-        positions.sort()
-        for (index, position) in positions.enumerated() where position != Int64(index + 1) {
-            let missing = Int64(index + 1)
-            if let remembered, missing <= remembered.shared {
-                throw SyncError.refused("the remote \(store.label) lacks log position \(missing), which this client sent or received before (an entry was deleted)")
+        starts = tags.keys.sorted()
+        segments = segments.filter { tags[$0.key] != nil }
+        var state = RemoteState(count: 0, starts: starts, tags: tags)
+        // Where the log ends: from the segment holding what this client shares on, each segment must start
+        // where the one before ends.
+        if let first = starts.first, first != 1 {
+            throw SyncError.refused("the remote \(store.label) has a gap in its log at position 1 (an entry was deleted or never completed)")
+        }
+        let known = max(remembered?.shared ?? 0, Int64(try vault.rememberedRemote(remoteName)?.shared ?? 0))
+        var index = max(0, (starts.lastIndex { $0 <= max(known, 1) }) ?? 0)
+        var end: Int64 = starts.isEmpty ? 0 : starts[index] - 1
+        while index < starts.count {
+            guard starts[index] == end + 1 else {
+                throw SyncError.refused("the remote \(store.label) has a gap or an overlap in its log at position \(end + 1) (an entry was deleted, or placed over another)")
             }
-            throw SyncError.refused("the remote \(store.label) has a gap in its log at position \(missing) (an entry was deleted or never completed)")
+            end += Int64(try segment(starting: starts[index]).objects.count)
+            index += 1
         }
-        let count = Int64(positions.count)
-        let state = RemoteState(count: count, tags: positions.map { tags[$0] ?? "" })
-        if let remembered, remembered.tagDigestSize > 0, remembered.tagDigestSize <= count,
-           Data(state.digest(upTo: remembered.tagDigestSize)) != remembered.tagDigest {
-            throw SyncError.refused("an object among log positions 1…\(remembered.tagDigestSize) on \(store.label), which this client shared with it before, was rewritten (its tag changed)")
-        }
+        state.count = end
         // The client state's memory, which a writer of the vault folder cannot change, first.
         if let memory = try vault.rememberedRemote(remoteName), memory.shared > 0 {
-            guard count >= Int64(memory.shared) else {
-                throw SyncError.refused("the remote \(store.label) holds \(count) log positions, but this client shared \(memory.shared) with it before (the remote was rolled back)")
+            guard state.count >= Int64(memory.shared) else {
+                throw SyncError.refused("the remote \(store.label) holds \(state.count) log positions, but this client shared \(memory.shared) with it before (the remote was rolled back)")
             }
             let object = try fetch(Int64(memory.shared))
             guard Hex.encode(MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf))) == memory.leafHash else {
@@ -185,19 +195,22 @@ public final class SyncEngine {
             }
         }
         if let remembered, remembered.shared > 0 {
-            guard count >= remembered.shared else {
-                throw SyncError.refused("the remote \(store.label) holds \(count) log positions, but this client shared \(remembered.shared) with it before (the remote was rolled back)")
+            guard state.count >= remembered.shared else {
+                throw SyncError.refused("the remote \(store.label) holds \(state.count) log positions, but this client shared \(remembered.shared) with it before (the remote was rolled back)")
             }
             let object = try fetch(remembered.shared)
             guard MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf)) == Array(remembered.leafHash) else {
                 throw SyncError.refused("the remote \(store.label) holds another event at log position \(remembered.shared) than the one this client shared with it (an entry was rewritten, or the remote forked)")
             }
         }
+        if let remembered, remembered.tagDigestSize > 0, Data(state.digest(upTo: remembered.tagDigestSize)) != remembered.tagDigest {
+            throw SyncError.refused("an object among log positions 1…\(remembered.tagDigestSize) on \(store.label), which this client shared with it before, was rewritten or deleted (the remote's listing of them changed)")
+        }
         return state
     }
 
-    /// Records the remote's tags of the positions this vault shares with it (after a sync), so that the next
-    /// sync sees any of them rewritten.
+    /// Records the remote's tags of the segments this vault shares with it (after a sync), so that the next
+    /// sync sees any of them rewritten or deleted.
     func recordTags() throws {
         let state = try remoteState()
         try vault.database.write { db in
@@ -209,13 +222,29 @@ public final class SyncEngine {
         }
     }
 
+    /// The segment starting at `start`, read once per run.
+    func segment(starting start: Int64) throws -> RemoteLogSegment {
+        if let cached = segments[start] { return cached }
+        guard let bytes = try store.get(RemoteLogObject.key(start), limit: Self.objectLimit) else {
+            throw SyncError.refused("the remote \(store.label) lost the log segment at position \(start) while it was read")
+        }
+        let parsed: RemoteLogSegment
+        do { parsed = try RemoteLogSegment(encoding: bytes) } catch {
+            throw SyncError.refused("the log segment at position \(start) on \(store.label) does not parse: \(error)")
+        }
+        segments[start] = parsed
+        return parsed
+    }
+
+    /// The remote's object at `position`, from the segment that holds it (as last listed).
     func fetch(_ position: Int64) throws -> RemoteLogObject {
-        guard let bytes = try store.get(RemoteLogObject.key(position), limit: Self.objectLimit) else {
-            throw SyncError.refused("the remote \(store.label) lost log position \(position) while it was read")
+        guard let start = starts.last(where: { $0 <= position }) else {
+            throw SyncError.refused("the remote \(store.label) holds no log position \(position)")
         }
-        do { return try RemoteLogObject(encoding: bytes) } catch {
-            throw SyncError.refused("log position \(position) on \(store.label) does not parse: \(error)")
-        }
+        let found = try segment(starting: start)
+        let index = Int(position - start)
+        guard index < found.objects.count else { throw SyncError.refused("the remote \(store.label) holds no log position \(position)") }
+        return found.objects[index]
     }
 
     // MARK: receiving
@@ -277,6 +306,8 @@ public final class SyncEngine {
                     try row.save(db)
                 }
                 report.received += batch.count
+                // Segments wholly behind are not needed again.
+                segments = segments.filter { $0.key + Int64($0.value.objects.count) > next }
             }
         }
         try vault.adoptSyncedState()
@@ -306,28 +337,34 @@ public final class SyncEngine {
             }
             try sendBlobs(blobs, into: &report)
         }
-        // What the remote holds is recorded every 256 positions and at the end (a sync cut short in between
-        // finds its own events there next time and counts them as shared).
-        var recorded = shared
-        var lastLeaf: [UInt8] = []
-        defer { if shared > recorded { try? record(shared: shared, leafHash: lastLeaf) } }
+        // The unsent events go in segments, each created only when its first position is still free.
         while shared < localSize {
-            let position = shared + 1
-            let (object, _) = try vault.database.queue.read { db in try Self.object(at: position, db) }
-            if position % 200 == 0 { progress("sending log position \(position) of \(localSize)") }
-            if try !store.create(RemoteLogObject.key(position), bytes: object.encoding) {
-                let there = try fetch(position)
-                guard there.storedLeaf == object.storedLeaf else { return false }
+            var objects: [RemoteLogObject] = []
+            var bytes = 0
+            while shared + Int64(objects.count) < localSize && objects.count < RemoteLogSegment.maxEvents && bytes < RemoteLogSegment.maxBytes {
+                let position = shared + Int64(objects.count) + 1
+                let (object, _) = try vault.database.queue.read { db in try Self.object(at: position, db) }
+                bytes += object.storedLeaf.count + (object.entry?.count ?? 0) + object.values.reduce(0) { $0 + $1.count }
+                objects.append(object)
+            }
+            let first = shared + 1
+            progress("sending log positions \(first)…\(shared + Int64(objects.count)) of \(localSize)")
+            let key = RemoteLogObject.key(first)
+            var placed = objects.count
+            if try store.create(key, bytes: RemoteLogSegment(objects: objects).encoding) {
+                if report.sent == 0 { report.retentionProblem = try store.retentionProblem(key) }
+                report.sent += objects.count
             } else {
-                if report.sent == 0 { report.retentionProblem = try store.retentionProblem(RemoteLogObject.key(position)) }
-                report.sent += 1
+                // Taken: by this client before (a sync cut short), or by another (a lost race).
+                starts = Array(Set(starts + [first])).sorted()
+                segments[first] = nil
+                let there = try segment(starting: first)
+                placed = zip(there.objects, objects).prefix { $0.storedLeaf == $1.storedLeaf }.count
+                guard placed > 0, placed == min(there.objects.count, objects.count) else { return false }
+                if there.objects.count > objects.count { return false }   // ours, and more than this client holds: receive it
             }
-            shared = position
-            lastLeaf = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: object.storedLeaf))
-            if shared - recorded >= 256 || shared == localSize {
-                try record(shared: shared, leafHash: lastLeaf)
-                recorded = shared
-            }
+            shared += Int64(placed)
+            try record(shared: shared, leafHash: MerkleHash.leaf(AuditEvent.merkleLeaf(stored: objects[placed - 1].storedLeaf)))
         }
         return true
     }

@@ -44,15 +44,22 @@ struct TeamVaultS3Tests {
         let client = S3Client(location: try S3Location(url: "s3://evidence/caesar", endpoint: server.endpoint, region: "us-east-1"),
                               credentials: server.credentials())
         defer { _ = Task { try? await client.shutdown() } }
-        // The operator overwrites position 2 with position 1 (a plain PUT, as an administrator can).
-        let first = try await client.get("log/0000000000000001")!
-        let second = try await client.get("log/0000000000000002")!
-        _ = try await client.put("log/0000000000000002", body: first)
+        // A second sync makes a second segment; the operator then overwrites the first with the second (a plain
+        // PUT, as an administrator can).
+        _ = try fixture.ingest([samplePhotos[1]])
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        let before2 = try team.leafHashes("vault")
+        let keys = try await client.list("log/").sorted()
+        #expect(keys.count == 2, "\(keys)")
+        let first = try await client.get(keys[0])!
+        let second = try await client.get(keys[1])!
+        _ = try await client.put(keys[0], body: second)
         let rewritten = try team.run("vault", nil, ["sync"])
         #expect(rewritten.status == 3 && rewritten.stderr.contains("was rewritten"), "\(rewritten.stderr)")
-        #expect(try team.leafHashes("vault") == before)
-        _ = try await client.put("log/0000000000000002", body: second)
+        #expect(try team.leafHashes("vault") == before2)
+        _ = try await client.put(keys[0], body: first)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        _ = before
         // A wrong secret: the remote refuses the credentials, and the message says which to check.
         let wrong = try team.run("vault", nil, ["sync"], environment: ["AWS_SECRET_ACCESS_KEY": "not-the-secret"])
         #expect(wrong.status == 1 && wrong.stderr.contains("refused the credentials"), "\(wrong.stderr)")

@@ -204,8 +204,9 @@ extension TeamVaultTests {
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         try copyFolder(folder + "/remote", to: folder + "/remote-good")
         let before = try team.leafHashes("vault")
+        // Two segments: the first sync's positions, then the second's.
         let logs = try FileManager.default.contentsOfDirectory(atPath: folder + "/remote/log").filter { !$0.hasPrefix(".") }.sorted()
-        #expect(logs.count == before.count)
+        #expect(logs.count == 2)
 
         func attack(_ name: String, expect words: String, _ change: () throws -> Void) throws {
             try FileManager.default.removeItem(atPath: folder + "/remote")
@@ -220,18 +221,25 @@ extension TeamVaultTests {
             try FileManager.default.removeItem(atPath: folder + "/remote")
             try copyFolder(folder + "/remote-early", to: folder + "/remote")
         }
-        try attack("deleted entry", expect: "lacks log position 3") {
-            try FileManager.default.removeItem(atPath: folder + "/remote/log/" + logs[2])
+        try attack("the newest segment deleted", expect: "rolled back") {
+            try FileManager.default.removeItem(atPath: folder + "/remote/log/" + logs[1])
         }
-        try attack("rewritten old entry", expect: "was rewritten") {
-            try rewrite(folder + "/remote/log/" + logs[2], with: folder + "/remote/log/" + logs[1])
+        try attack("the first segment deleted", expect: "gap in its log at position 1") {
+            try FileManager.default.removeItem(atPath: folder + "/remote/log/" + logs[0])
         }
-        try attack("rewritten newest entry", expect: "was rewritten") {
-            try rewrite(folder + "/remote/log/" + logs[logs.count - 1], with: folder + "/remote/log/" + logs[1])
+        try attack("an old segment rewritten", expect: "was rewritten or deleted") {
+            try rewrite(folder + "/remote/log/" + logs[0], with: folder + "/remote/log/" + logs[1])
         }
-        try attack("a copied entry appended", expect: "is numbered 2") {
+        try attack("the newest segment rewritten", expect: "another event at log position") {
+            try rewrite(folder + "/remote/log/" + logs[1], with: folder + "/remote/log/" + logs[0])
+        }
+        try attack("a copied segment appended", expect: "is numbered 1") {
+            try FileManager.default.copyItem(atPath: folder + "/remote/log/" + logs[0],
+                                             toPath: folder + "/remote/log/" + String(format: "%016d", before.count + 1))
+        }
+        try attack("a segment placed over another", expect: "gap or an overlap") {
             try FileManager.default.copyItem(atPath: folder + "/remote/log/" + logs[1],
-                                             toPath: folder + "/remote/log/" + String(format: "%016d", logs.count + 1))
+                                             toPath: folder + "/remote/log/" + String(format: "%016d", before.count + 3))
         }
         // The same person clones the rolled-back remote into a new folder: their client state saw more of the
         // vault, so the clone is refused as a rollback.
