@@ -230,12 +230,13 @@ public final class S3Client: @unchecked Sendable {
     /// - Parameter resumed: told how many parts an unfinished upload already held (when it resumes one).
     public func putFile(_ key: String, path: String, size: Int64, retainUntil: Int64? = nil,
                         resumed: @Sendable (Int) -> Void = { _ in }) async throws -> PutOutcome {
-        if try await head(key) != nil { return .exists }
         let file = try FileHandleFD.openForReading(path)
         defer { try? file.close() }
         if size <= Int64(Self.multipartThreshold) {
+            // One conditional create: an object already there answers 412.
             return try await put(key, body: try Self.read(file, count: Int(size)), ifNoneMatch: true, retainUntil: retainUntil)
         }
+        if try await head(key) != nil { return .exists }
         var lockHeaders: [(String, String)] = []
         if let retainUntil {
             lockHeaders = [("x-amz-object-lock-mode", "COMPLIANCE"), ("x-amz-object-lock-retain-until-date", Self.iso8601(retainUntil))]

@@ -403,7 +403,7 @@ public final class SyncEngine {
         return (RemoteLogObject(storedLeaf: leaf, entry: entryBody, values: values, governance: governance), blobs)
     }
 
-    /// Sends the blobs the remote lacks: up to four at a time while each is at most 8 MiB (a small blob is
+    /// Sends the blobs the remote lacks: up to eight at a time while each is at most 8 MiB (a small blob is
     /// read whole), the larger ones one after another (sent in parts), so memory stays bounded.
     func sendBlobs(_ blobs: [(id: String, size: Int64)], into report: inout SyncReport) throws {
         for blob in blobs where !BlobStore.isValidID(blob.id) { throw VaultError.integrity("an item names a malformed blob id \(blob.id)") }
@@ -413,7 +413,7 @@ public final class SyncEngine {
         let send: ((id: String, size: Int64)) throws -> Void = { [store, vault] blob in
             if try store.upload("blobs/" + blob.id, path: vault.blobs.path(of: blob.id), size: blob.size) { tally.add(blob.size) }
         }
-        try Self.inParallel(held.filter { $0.size <= 8 << 20 }, workers: 4, send)
+        try Self.inParallel(held.filter { $0.size <= 8 << 20 }, workers: 8, send)
         for blob in held where blob.size > 8 << 20 {
             progress("sending blob \(blob.id) (\(blob.size) bytes)")
             try send(blob)
