@@ -114,6 +114,7 @@ let package = Package(
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "VaultRemoteTests", dependencies: ["VaultRemote", "VaultCrypto", "TestSupport"],
                     exclude: ["Vectors"], swiftSettings: strict),
+        .testTarget(name: "VaultSyncTests", dependencies: ["VaultSync"], swiftSettings: strict),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultPlatform", "VaultStore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto", "VaultFormats"], swiftSettings: strict),

@@ -20,43 +20,13 @@ venv="$root/.build/bench-venv"
 [ -x "$venv/bin/aws" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q --disable-pip-version-check awscli==1.46.3; }
 swift build -c release --product amanah >/dev/null
 amanah="$(swift build -c release --show-bin-path)/amanah"
-weed="$root/.build/tools-venv/bin/weed"
 out="$root/bench-sync-out"
-rm -rf "$out"; mkdir -p "$out/weed/data"
-keys="$out/keys"; mkdir -m 700 "$keys"; cp -R "$root/keys-example/." "$keys/"
-chmod 600 "$keys"/*.key "$keys"/*.agekey "$keys/DEMO-ONLY-passphrase.txt"
-export AMANAH_PASSPHRASE_FILE="$keys/DEMO-ONLY-passphrase.txt" XDG_STATE_HOME="$out/state"
-pub() { cat "$keys/$1.pub"; }
+rm -rf "$out"; mkdir -p "$out"
+. "$root/scripts/lib/seaweedfs.sh"
+demo_keys "$out"
+export XDG_STATE_HOME="$out/state"
 now() { date +%s.%N; }
-
-read -r s3 master volume filer < <(python3 - <<'EOF'
-import random, socket
-def free(p):
-    for q in (p, p + 10000):
-        s = socket.socket()
-        try: s.bind(("127.0.0.1", q))
-        except OSError: return False
-        finally: s.close()
-    return True
-found = []
-while len(found) < 4:
-    p = random.randint(20000, 45000)
-    if p not in found and free(p): found.append(p)
-print(" ".join(map(str, found)))
-EOF
-)
-export AWS_ACCESS_KEY_ID="bench" AWS_DEFAULT_REGION="us-east-1"
-AWS_SECRET_ACCESS_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"; export AWS_SECRET_ACCESS_KEY
-printf '{"identities":[{"name":"b","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
-  "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" > "$out/weed/s3.json"
-"$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$out/weed/data" -master.volumeSizeLimitMB=1024 -volume.max=16 \
-  -s3 -s3.port="$s3" -s3.config="$out/weed/s3.json" -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
-  > "$out/weed/weed.log" 2>&1 &
-weed_pid=$!
-trap 'kill -9 $weed_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$s3/" && break; sleep 0.5; done
-endpoint="http://127.0.0.1:$s3"
-curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X PUT "$endpoint/bench" >/dev/null
+start_seaweedfs "$out/weed" 1024 bench
 export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other RCLONE_CONFIG_BENCH_ENDPOINT="$endpoint" \
   RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" \
   RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true

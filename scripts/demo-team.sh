@@ -13,17 +13,12 @@ root=$(pwd)
 scripts/install-deps.sh
 swift build
 amanah="$(swift build --show-bin-path)/amanah"
-weed="$root/.build/tools-venv/bin/weed"
 out="$root/demo-team-out"
 rm -rf "$out"
-mkdir -p "$out/weed/data"
-keys="$out/keys"
-mkdir -m 700 "$keys"
-cp -R "$root/keys-example/." "$keys/"
-chmod 600 "$keys"/*.key "$keys"/*.agekey "$keys/DEMO-ONLY-passphrase.txt"
-export AMANAH_PASSPHRASE_FILE="$keys/DEMO-ONLY-passphrase.txt"
+mkdir -p "$out"
+. "$root/scripts/lib/seaweedfs.sh"
+demo_keys "$out"
 step() { printf '\n== %s\n' "$*" >&2; }
-pub() { cat "$keys/$1.pub"; }
 # on MACHINE WHO COMMAND...: runs amanah on a machine's vault folder and client state, as WHO ("-" for nobody).
 on() {
   local machine=$1 who=$2; shift 2
@@ -33,43 +28,7 @@ on() {
 }
 
 step "start SeaweedFS on loopback (S3 gateway with one access key; the bucket is made as an administrator would)"
-ports=$(python3 - <<'EOF'
-import random, socket
-def free(p):
-    for q in (p, p + 10000):
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", q))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-found = []
-while len(found) < 4:
-    p = random.randint(20000, 45000)
-    if p not in found and free(p):
-        found.append(p)
-print(" ".join(map(str, found)))
-EOF
-)
-read -r s3 master volume filer <<<"$ports"
-export AWS_ACCESS_KEY_ID="demo-team" AWS_DEFAULT_REGION="us-east-1"
-AWS_SECRET_ACCESS_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
-export AWS_SECRET_ACCESS_KEY
-printf '{"identities":[{"name":"demo","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
-  "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" > "$out/weed/s3.json"
-"$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$out/weed/data" -master.volumeSizeLimitMB=64 -volume.max=8 \
-  -s3 -s3.port="$s3" -s3.config="$out/weed/s3.json" -master.port="$master" -volume.port="$volume" -filer.port="$filer" \
-  > "$out/weed/weed.log" 2>&1 &
-weed_pid=$!
-trap 'kill -9 $weed_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
-  if curl -s -o /dev/null "http://127.0.0.1:$s3/"; then break; fi
-  sleep 0.5
-done
-endpoint="http://127.0.0.1:$s3"
-curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X PUT "$endpoint/caesar-evidence" >/dev/null
+start_seaweedfs "$out/weed" 64 caesar-evidence
 echo "SeaweedFS on $endpoint, bucket caesar-evidence" >&2
 
 step "custodian 1 (office A) creates the vault and shares it through the bucket"

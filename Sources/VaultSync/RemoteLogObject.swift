@@ -57,14 +57,10 @@ public struct RemoteLogObject: Equatable, Sendable {
     /// Parses an object read from a remote.
     /// - Throws: `StoreError.corrupted` naming what is wrong.
     public init(encoding bytes: [UInt8]) throws {
-        var offset = 0
-        func take(_ count: Int, _ what: String) throws -> [UInt8] {
-            guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("a remote log object is truncated at its \(what)") }
-            defer { offset += count }
-            return Array(bytes[offset..<(offset + count)])
-        }
-        func integer(_ size: Int, _ what: String) throws -> UInt64 { try take(size, what).reduce(0) { $0 << 8 | UInt64($1) } }
-        func lengthPrefixed(_ what: String) throws -> [UInt8] { try take(Int(try integer(4, what)), what) }
+        var reader = ByteReader(bytes, name: "a remote log object")
+        func take(_ count: Int, _ what: String) throws -> [UInt8] { try reader.take(count, what) }
+        func integer(_ size: Int, _ what: String) throws -> UInt64 { try reader.integer(size, what) }
+        func lengthPrefixed(_ what: String) throws -> [UInt8] { try reader.lengthPrefixed(what) }
         guard try take(Self.magic.count, "magic") == Self.magic else { throw StoreError.corrupted("not a remote log object (wrong magic)") }
         storedLeaf = try lengthPrefixed("event")
         switch try take(1, "entry flag")[0] {
@@ -79,7 +75,7 @@ public struct RemoteLogObject: Equatable, Sendable {
             let seq = Int64(bitPattern: try integer(8, "governance position"))
             governance.append((seq, try lengthPrefixed("governance entry")))
         }
-        guard offset == bytes.count else { throw StoreError.corrupted("a remote log object has trailing bytes") }
+        try reader.requireEnd()
     }
 }
 
@@ -107,20 +103,35 @@ public struct RemoteLogSegment: Equatable, Sendable {
     /// Parses a segment read from a remote; it holds at least one position.
     /// - Throws: `StoreError.corrupted` naming what is wrong.
     public init(encoding bytes: [UInt8]) throws {
-        var offset = 0
-        func take(_ count: Int, _ what: String) throws -> [UInt8] {
-            guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("a remote log segment is truncated at its \(what)") }
-            defer { offset += count }
-            return Array(bytes[offset..<(offset + count)])
-        }
+        var reader = ByteReader(bytes, name: "a remote log segment")
+        func take(_ count: Int, _ what: String) throws -> [UInt8] { try reader.take(count, what) }
         guard try take(Self.magic.count, "magic") == Self.magic else { throw StoreError.corrupted("not a remote log segment (wrong magic)") }
-        let count = try take(4, "count").reduce(0) { $0 << 8 | Int($1) }
+        let count = try reader.integer(4, "count")
         guard count >= 1 else { throw StoreError.corrupted("a remote log segment holds no position") }
         objects = []
-        for _ in 0..<count {
-            let length = try take(4, "length").reduce(0) { $0 << 8 | Int($1) }
-            objects.append(try RemoteLogObject(encoding: try take(length, "position")))
-        }
-        guard offset == bytes.count else { throw StoreError.corrupted("a remote log segment has trailing bytes") }
+        for _ in 0..<count { objects.append(try RemoteLogObject(encoding: try reader.lengthPrefixed("position"))) }
+        try reader.requireEnd()
+    }
+}
+
+/// Reads a big-endian, length-prefixed encoding from the front, naming what is truncated.
+struct ByteReader {
+    let bytes: [UInt8]
+    let name: String
+    var offset = 0
+    init(_ bytes: [UInt8], name: String) { self.bytes = bytes; self.name = name }
+
+    mutating func take(_ count: Int, _ what: String) throws -> [UInt8] {
+        guard count >= 0, bytes.count - offset >= count else { throw StoreError.corrupted("\(name) is truncated at its \(what)") }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    mutating func integer(_ size: Int, _ what: String) throws -> UInt64 { try take(size, what).reduce(0) { $0 << 8 | UInt64($1) } }
+
+    mutating func lengthPrefixed(_ what: String) throws -> [UInt8] { try take(Int(try integer(4, what)), what) }
+
+    func requireEnd() throws {
+        guard offset == bytes.count else { throw StoreError.corrupted("\(name) has trailing bytes") }
     }
 }

@@ -12,9 +12,16 @@ struct TeamVaultS3Tests {
     /// A team on a fresh bucket of a fresh SeaweedFS.
     static func team(_ fixture: VaultFixture, _ server: SeaweedFS, bucket: String = "evidence", objectLock: Bool = false) async throws -> TeamMachines {
         try await server.createBucket(bucket, objectLock: objectLock)
-        var team = try TeamMachines(fixture: fixture, remoteURL: "s3://\(bucket)/caesar")
-        team.remoteOptions = ["--endpoint", server.endpoint]
+        return try team(fixture, server, url: "s3://\(bucket)/caesar")
+    }
+
+    /// A team on an existing bucket, reached at `endpoint` (the server's own by default).
+    static func team(_ fixture: VaultFixture, _ server: SeaweedFS, url: String, endpoint: String? = nil,
+                     environment: [String: String] = [:]) throws -> TeamMachines {
+        var team = try TeamMachines(fixture: fixture, remoteURL: url)
+        team.remoteOptions = ["--endpoint", endpoint ?? server.endpoint]
         team.environment = ["AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secretKey, "AWS_DEFAULT_REGION": "us-east-1"]
+            .merging(environment) { $1 }
         return team
     }
 
@@ -66,9 +73,7 @@ struct TeamVaultS3Tests {
         // Another vault cannot sync into this remote.
         let other = try VaultFixture()
         defer { other.cleanup() }
-        var otherTeam = try TeamMachines(fixture: other, remoteURL: team.remoteURL)
-        otherTeam.remoteOptions = team.remoteOptions
-        otherTeam.environment = team.environment
+        let otherTeam = try Self.team(other, server, url: team.remoteURL)
         #expect(try otherTeam.addRemote().status == 0)
         let mixed = try otherTeam.run("vault", nil, ["sync"])
         #expect(mixed.status == 3 && mixed.stderr.contains("holds another vault"), "\(mixed.stderr)")
@@ -99,9 +104,8 @@ struct TeamVaultS3Tests {
         }
         // A bucket without Object Lock: the sync says so.
         try await server.createBucket("plain")
-        var plain = try TeamMachines(fixture: fixture, remoteURL: "s3://plain")
+        var plain = try Self.team(fixture, server, url: "s3://plain")
         plain.remoteOptions = team.remoteOptions
-        plain.environment = team.environment
         #expect(try plain.run("vault", nil, ["remote", "add", "unlocked", plain.remoteURL] + plain.remoteOptions).status == 0)
         let unlocked = try plain.run("vault", nil, ["sync", "unlocked"])
         #expect(unlocked.status != 0 && unlocked.stderr.contains("does not honour Object Lock"), "\(unlocked.status) \(unlocked.stdout) \(unlocked.stderr)")
@@ -184,10 +188,8 @@ struct TeamVaultS3Tests {
         defer { proxy.stop() }
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
-        var team = try TeamMachines(fixture: fixture, remoteURL: "s3://evidence/caesar")
-        team.remoteOptions = ["--endpoint", proxy.endpoint]
-        team.environment = ["AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secretKey, "AWS_DEFAULT_REGION": "us-east-1",
-                            "AMANAH_TEST_REMOTE_TIMEOUT_SECONDS": "2"]
+        let team = try Self.team(fixture, server, url: "s3://evidence/caesar", endpoint: proxy.endpoint,
+                                 environment: ["AMANAH_TEST_REMOTE_TIMEOUT_SECONDS": "2"])
         try TeamVaultTests().collectorToInvestigator(team)
         try TeamVaultTests().concurrentRounds(team, rounds: 4)
         let faults = proxy.faults

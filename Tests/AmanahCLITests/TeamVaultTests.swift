@@ -337,15 +337,33 @@ extension TeamVaultTests {
 
 @Suite("A disclosure across machines", .enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
 struct TeamDisclosureTests {
-    @Test("evidence ingested on one machine is issued on another, under a checkpoint cosigned by custodians on two more machines; the tribunal verifies it with its kit")
-    func issuedOnAnotherMachine() throws {
+    /// A vault ready to disclose (`DisclosureFixture`) on machine "vault", shared through a folder remote and
+    /// cloned on machine-b.
+    static func sharedDisclosure() throws -> (DisclosureFixture, TeamMachines) {
         let disclosure = try DisclosureFixture()
-        let fixture = disclosure.vault
-        defer { fixture.cleanup() }
-        let team = try TeamMachines(fixture: fixture)
+        let team = try TeamMachines(fixture: disclosure.vault)
         #expect(try team.addRemote().status == 0)
         #expect(try team.run("vault", nil, ["sync"]).status == 0)
         #expect(try team.clone("machine-b").status == 0)
+        return (disclosure, team)
+    }
+
+    /// On `machine`, the legal officer proposes releasing case C-1 to the demo tribunal into `request`, the second
+    /// legal officer approves it, and each shares their own event.
+    static func approvedRequest(_ team: TeamMachines, on machine: String, _ request: String) throws {
+        let proposed = try team.run(machine, "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
+                                                                "--case", "C-1", "--basis-file", "basis.txt", "-o", request])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
+        #expect(try team.run(machine, "legal-officer-2", ["disclose", "approve", request, "--yes"]).status == 0)
+        #expect(try team.run(machine, "legal-officer-2", ["sync"]).status == 0)
+    }
+
+    @Test("evidence ingested on one machine is issued on another, under a checkpoint cosigned by custodians on two more machines; the tribunal verifies it with its kit")
+    func issuedOnAnotherMachine() throws {
+        let (disclosure, team) = try Self.sharedDisclosure()
+        let fixture = disclosure.vault
+        defer { fixture.cleanup() }
         #expect(try team.clone("machine-c", metadataOnly: true).status == 0)
         // A new photograph on A, after the checkpoint the custodians cosigned on A: no cosigned checkpoint covers it.
         let late = try fixture.ingest([samplePhotos[3]], extra: ["--witness", "W-0001"])
@@ -391,21 +409,12 @@ struct TeamDisclosureTests {
 extension TeamDisclosureTests {
     @Test("two machines issuing to the same recipient never give out the same production numbers; issuing away from the remote is refused")
     func productionNumbersAcrossMachines() throws {
-        let disclosure = try DisclosureFixture()
+        let (disclosure, team) = try Self.sharedDisclosure()
         let fixture = disclosure.vault
         defer { fixture.cleanup() }
-        let team = try TeamMachines(fixture: fixture)
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
-        #expect(try team.clone("machine-b").status == 0)
+        // Each member shares their own events (here two members work on one machine).
         for (machine, request) in [("vault", "req-a.json"), ("machine-b", "req-b.json")] {
-            let proposed = try team.run(machine, "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
-                                                                    "--case", "C-1", "--basis-file", "basis.txt", "-o", request])
-            #expect(proposed.status == 0, "\(proposed.stderr)")
-            // Each member shares their own events (here two members work on one machine).
-            #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
-            #expect(try team.run(machine, "legal-officer-2", ["disclose", "approve", request, "--yes"]).status == 0)
-            #expect(try team.run(machine, "legal-officer-2", ["sync"]).status == 0)
+            try Self.approvedRequest(team, on: machine, request)
         }
         // B issues first; A, which has not seen B's issue, reserves the next number through the remote.
         let first = try team.run("machine-b", "legal-officer", ["disclose", "issue", "req-b.json", "-o", "bundle-b.tar.age"])
@@ -420,21 +429,14 @@ extension TeamDisclosureTests {
         // Both machines issue at the same time: each gets a number of its own.
         for (machine, request) in [("vault", "req-d.json"), ("machine-b", "req-e.json")] {
             #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
-            #expect(try team.run(machine, "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
-                                                            "--case", "C-1", "--basis-file", "basis.txt", "-o", request]).status == 0)
-            #expect(try team.run(machine, "legal-officer", ["sync"]).status == 0)
-            #expect(try team.run(machine, "legal-officer-2", ["disclose", "approve", request, "--yes"]).status == 0)
-            #expect(try team.run(machine, "legal-officer-2", ["sync"]).status == 0)
+            try Self.approvedRequest(team, on: machine, request)
         }
         let together = try team.together([("vault", "legal-officer", ["disclose", "issue", "req-d.json", "-o", "bundle-d.tar.age"]),
                                           ("machine-b", "legal-officer", ["disclose", "issue", "req-e.json", "-o", "bundle-e.tar.age"])])
         for result in together { #expect(result.status == 0, "\(result.stderr)") }
         #expect(Set(together.flatMap(\.stdoutLines)) == ["DT-0003", "DT-0004"], "\(together.map(\.stdout))")
         // Away from the remote, nothing is issued.
-        let proposed = try team.run("vault", "legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected",
-                                                               "--case", "C-1", "--basis-file", "basis.txt", "-o", "req-c.json"])
-        #expect(proposed.status == 0, "\(proposed.stderr)")
-        #expect(try team.run("vault", "legal-officer-2", ["disclose", "approve", "req-c.json", "--yes"]).status == 0)
+        try Self.approvedRequest(team, on: "vault", "req-c.json")
         try FileManager.default.moveItem(atPath: fixture.cli.folder + "/remote", toPath: fixture.cli.folder + "/remote-away")
         let offline = try team.run("vault", "legal-officer", ["disclose", "issue", "req-c.json", "-o", "bundle-c.tar.age"])
         #expect(offline.status != 0 && offline.stderr.contains("cannot issue while remote origin cannot be reached"), "\(offline.stderr)")

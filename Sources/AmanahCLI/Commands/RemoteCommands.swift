@@ -9,21 +9,6 @@ struct RemoteCommand: ParsableCommand {
         subcommands: [RemoteAdd.self, RemoteList.self, RemoteRemove.self])
 }
 
-/// The result of an async call handed back to a synchronous command.
-private final class BlockingResult<T>: @unchecked Sendable { var result: Result<T, any Error>? }
-
-/// Runs `body` to completion from a synchronous command.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = BlockingResult<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
 struct RemoteAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a remote: s3://BUCKET[/PREFIX] (with --endpoint) or file:///PATH.",
@@ -59,7 +44,7 @@ struct RemoteAdd: ParsableCommand {
             do {
                 let credentials = try RemoteCredentials.load(for: remote)
                 let location = try remote.s3Location()
-                try blocking {
+                try runBlocking {
                     let client = S3Client(location: location, credentials: credentials)
                     do { try await client.checkBucket() } catch { try? await client.shutdown(); throw error }
                     try await client.shutdown()
