@@ -104,7 +104,8 @@ public struct IndexEntry: Equatable, Sendable {
             arguments = StatementArguments(rowIDs)
         }
         var rows: [Int64: [Column]] = [:]
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        // Prepared once per connection and shape (a sync reads rows one at a time, thousands of times).
+        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try cursor.next() {
             let rowID: Int64 = row[0]
             rows[rowID] = try names.enumerated().map { index, name in
@@ -302,7 +303,7 @@ public enum EntryValueRow {
     /// - Throws: database errors.
     public static func keep(_ values: [(hash: [UInt8], value: [UInt8])], _ db: Database) throws {
         for (hash, value) in values {
-            try db.execute(sql: "INSERT OR IGNORE INTO entryValue (hash, value) VALUES (?, ?)", arguments: [Data(hash), Data(value)])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO entryValue (hash, value) VALUES (?, ?)").execute(arguments: [Data(hash), Data(value)])
         }
     }
 
@@ -361,9 +362,9 @@ public final class EntryRecorder: Sendable {
     /// The index rows changed in this transaction since the last call, as an entry (nil when none changed).
     /// - Throws: database errors.
     public func takeEntry(_ db: Database, vaultID: [UInt8]) throws -> IndexEntry? {
-        let rows = try Row.fetchAll(db, sql: "SELECT tbl, rid FROM temp.entryPending ORDER BY tbl, rid")
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: "SELECT tbl, rid FROM temp.entryPending ORDER BY tbl, rid"))
         guard !rows.isEmpty else { return nil }
-        try db.execute(sql: "DELETE FROM temp.entryPending")
+        try db.cachedStatement(sql: "DELETE FROM temp.entryPending").execute()
         var changes: [IndexEntry.Change] = []
         for (table, keys) in Dictionary(grouping: rows, by: { $0["tbl"] as String }) {
             guard IndexEntry.tables.contains(table) else { continue }

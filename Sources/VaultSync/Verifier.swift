@@ -23,6 +23,10 @@ struct Verifier {
     var previousPosition: AuditEvent.GovernancePosition?
     var previousTime: Int64?
     var based: Bool
+    /// The log's size and newest leaf hash, and the chain's length, kept as positions are applied (read once).
+    var headSize: Int64
+    var headLeaf: [UInt8]
+    var chainLength: Int64
 
     init(vault: Vault, db: Database) throws {
         try self.init(genesis: vault.genesis, database: vault.database, db: db)
@@ -38,6 +42,10 @@ struct Verifier {
         previousPosition = newest?.governance
         previousTime = newest?.time
         based = try EntryRow.any(db)
+        let head = try AuditLog.head(db)
+        headSize = Int64(head.size)
+        headLeaf = head.leafHash
+        chainLength = Int64(try GovernanceRow.newestPosition(db)?.seq ?? 0)
     }
 
     static func refuse(_ position: Int64, _ why: String) -> SyncError {
@@ -47,17 +55,15 @@ struct Verifier {
     mutating func apply(_ object: RemoteLogObject, at position: Int64, _ db: Database) throws {
         let event: AuditEvent
         do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw Self.refuse(position, "does not parse: \(error)") }
-        let head = try AuditLog.head(db)
-        guard event.sequence == UInt64(position), Int64(head.size) == position - 1 else {
+        guard event.sequence == UInt64(position), headSize == position - 1 else {
             throw Self.refuse(position, "is numbered \(event.sequence)")
         }
         guard event.vaultID == vaultID else { throw Self.refuse(position, "belongs to another vault") }
-        guard event.previousLeafHash == head.leafHash else {
+        guard event.previousLeafHash == headLeaf else {
             throw Self.refuse(position, "is not linked to the event before it (a reordered, rewritten or forked log)")
         }
         if let previousTime, event.time < previousTime { throw Self.refuse(position, "is dated before the event it follows") }
         // Governance entries it binds.
-        var chainLength = Int64(try GovernanceRow.newestPosition(db)?.seq ?? 0)
         for (seq, body) in object.governance {
             guard seq == chainLength + 1 else { throw Self.refuse(position, "brings governance entry \(seq) where \(chainLength + 1) is next") }
             try GovernanceRow(seq: seq, body: Data(body), hash: Data(SHA256Digest.hash(body))).insert(db)
@@ -72,8 +78,10 @@ struct Verifier {
             }
         }
         if let bound = event.governance {
-            do { try AuditLog.checkPosition(bound, ofEvent: event.sequence, db, vaultID: vaultID, chainLength: Int(chainLength)) } catch {
-                throw Self.refuse(position, "names a governance position the chain does not hold: \(error)")
+            // The chain's entry at that length, from the verified history (the vault id for none).
+            guard Int64(bound.length) <= chainLength, Int(bound.length) < history.count || bound.length == 0,
+                  bound.head == (bound.length == 0 ? vaultID : history[Int(bound.length)].headHash) else {
+                throw Self.refuse(position, "names a governance position the chain does not hold (entry \(bound.length))")
             }
             if let previousPosition, bound.length < previousPosition.length {
                 throw Self.refuse(position, "goes back to an older governance position")
@@ -140,6 +148,8 @@ struct Verifier {
         var tree = AuditLog.tree(db)
         guard try tree.append(event.leafHash) == event.sequence - 1 else { throw VaultError.integrity("the audit tree and the log disagree on the number of events") }
         previousPosition = event.governance ?? previousPosition
+        headSize = position
+        headLeaf = event.leafHash
         previousTime = event.time
     }
 

@@ -122,7 +122,7 @@ extension IndexEntry {
                 arguments += [bound.argument]
             }
         }
-        return try Int64.fetchOne(db, sql: "SELECT rowid FROM \(table.quotedDatabaseIdentifier) WHERE " + clauses.joined(separator: " AND ") + " LIMIT 1",
+        return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT rowid FROM \(table.quotedDatabaseIdentifier) WHERE " + clauses.joined(separator: " AND ") + " LIMIT 1"),
                                   arguments: arguments)
     }
 
@@ -134,18 +134,19 @@ extension IndexEntry {
     public static func write(_ columns: [Column], to table: String, rowID: Int64?, _ db: Database) throws -> Int64 {
         let name = table.quotedDatabaseIdentifier
         do {
-            if let rowID, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(name) WHERE rowid = ?", arguments: [rowID]) ?? 0 > 0 {
+            // Statements prepared once per connection and table (a sync writes thousands of rows).
+            if let rowID, try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM \(name) WHERE rowid = ?"), arguments: [rowID]) ?? 0 > 0 {
                 let assignments = columns.map { "\($0.name.quotedDatabaseIdentifier) = \($0.value.bound.sql)" }.joined(separator: ", ")
                 var arguments = StatementArguments(columns.map(\.value.bound.argument))
                 arguments += [rowID]
-                try db.execute(sql: "UPDATE \(name) SET \(assignments) WHERE rowid = ?", arguments: arguments)
+                try db.cachedStatement(sql: "UPDATE \(name) SET \(assignments) WHERE rowid = ?").execute(arguments: arguments)
                 return rowID
             }
             let names = ((rowID == nil ? [] : ["rowid"]) + columns.map(\.name)).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
             let marks = ((rowID == nil ? [] : ["?"]) + columns.map(\.value.bound.sql)).joined(separator: ", ")
             var arguments = StatementArguments(rowID.map { [$0] } ?? [Int64]())
             arguments += StatementArguments(columns.map(\.value.bound.argument))
-            try db.execute(sql: "INSERT INTO \(name) (\(names)) VALUES (\(marks))", arguments: arguments)
+            try db.cachedStatement(sql: "INSERT INTO \(name) (\(names)) VALUES (\(marks))").execute(arguments: arguments)
             return rowID ?? db.lastInsertedRowID
         } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CONSTRAINT {
             throw StoreError.corrupted("a row of \(table) collides with another on a unique key (\(error.message ?? "constraint"))")
@@ -161,7 +162,7 @@ extension IndexEntry {
     public func apply(_ db: Database) throws {
         // Rows are applied in table order, a child (blindIndex) before its record: foreign keys are checked
         // at the commit, when the whole entry is in place (SQLite resets this at the transaction's end).
-        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+        try db.cachedStatement(sql: "PRAGMA defer_foreign_keys = ON").execute()
         if snapshot {
             for table in Self.tables.reversed() { try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)") }
         }
@@ -183,6 +184,6 @@ extension IndexEntry {
     /// Deletes row `rowID` of `table` (nothing when there is none).
     /// - Throws: database errors.
     public static func delete(from table: String, rowID: Int64, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?", arguments: [rowID])
+        try db.cachedStatement(sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?").execute(arguments: [rowID])
     }
 }
