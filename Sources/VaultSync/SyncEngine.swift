@@ -181,6 +181,9 @@ public final class SyncEngine {
                 throw SyncError.refused("the remote \(store.label) has a gap or an overlap in its log at position \(end + 1) (an entry was deleted, or placed over another)")
             }
             end += Int64(try segment(starting: starts[index]).objects.count)
+            // Only the first few segments stay in memory (a clone walks all of them); later ones are read again
+            // when their positions are received, so memory stays bounded by the log's length.
+            if segments.count > 8 { segments[starts[index]] = nil }
             index += 1
         }
         state.count = end
