@@ -8,8 +8,11 @@ on 127.0.0.1, except that a share of them (RATE) fail in one of four ways, chose
            the client never hears of it: the hardest case for a conditional create);
   slow     waits DELAY seconds (longer than the client waits), then closes the connection.
 
+With MODE "endless-listing", every ListObjectsV2 answer that ends is turned into one that does not, with the
+same continuation token each time (an endpoint that would keep a client listing forever).
+
 The Host header is passed on unchanged, so SigV4 signatures made for the proxy's address still verify.
-Usage: fault-proxy.py LISTEN_PORT UPSTREAM_PORT RATE DELAY SEED. Prints one line per fault to stderr and a
+Usage: fault-proxy.py LISTEN_PORT UPSTREAM_PORT RATE DELAY SEED [MODE]. Prints one line per fault to stderr and a
 count of requests and faults on exit (SIGTERM or SIGKILL)."""
 import http.client
 import http.server
@@ -21,6 +24,7 @@ import threading
 listen_port, upstream_port = int(sys.argv[1]), int(sys.argv[2])
 rate, delay = float(sys.argv[3]), float(sys.argv[4])
 rng = random.Random(int(sys.argv[5]))
+mode = sys.argv[6] if len(sys.argv) > 6 else ""
 lock = threading.Lock()
 counts = {"requests": 0, "500": 0, "drop": 0, "lost": 0, "slow": 0}
 
@@ -68,6 +72,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if fault == "lost":
             self.close_connection = True
             return
+        if mode == "endless-listing" and self.command == "GET" and "list-type=2" in self.path:
+            ended = b"<IsTruncated>false</IsTruncated>"
+            if ended in data:
+                data = data.replace(ended, b"<IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken>")
+                print(f"fault-proxy: endless {self.path}", file=sys.stderr, flush=True)
         self.send_response(answer.status)
         for name, value in answer.getheaders():
             if name.lower() not in ("transfer-encoding", "content-length", "connection"):

@@ -44,9 +44,10 @@ final class CLIHarness {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/amanah").path
     }()
 
-    /// Runs `amanah arguments...` in the test folder with `stdin` as standard input.
+    /// Runs `amanah arguments...` in the test folder with `stdin` as standard input; with `timeout` (seconds),
+    /// a command still running then is killed (and ends with status 137 and SIGKILL's mark in its output).
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLIHarness.executable)
         process.arguments = arguments
@@ -57,6 +58,11 @@ final class CLIHarness {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes concurrently so neither fills up.

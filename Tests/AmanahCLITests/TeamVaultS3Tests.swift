@@ -196,4 +196,23 @@ struct TeamVaultS3Tests {
         #expect(faults.count >= 5, "too few faults were injected to mean anything: \(faults)")
         for kind in ["500", "drop", "lost"] { #expect(faults.contains { $0.hasPrefix("fault-proxy: \(kind) ") }, "no \(kind) fault among \(faults.count)") }
     }
+
+    @Test("an endpoint whose listing never ends (the same continuation token again and again) is refused, naming the listing")
+    func endlessListing() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        try await server.createBucket("evidence")
+        let proxy = try FaultProxy(upstreamPort: server.s3Port, rate: 0, delay: 0, mode: "endless-listing")
+        defer { proxy.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try Self.team(fixture, server, url: "s3://evidence/caesar", endpoint: proxy.endpoint)
+        try fixture.addRecords()
+        #expect(try team.addRemote().status == 0)
+        let result = try fixture.cli.run(["sync", "-C", "vault"], environment: team.environment.merging(TeamMachines.state("vault", fixture)) { $1 },
+                                         timeout: 120)
+        #expect(result.status != 0 && result.stderr.contains("the listing of ") && result.stderr.contains("does not end"),
+                "\(result.status): \(result.stdout) \(result.stderr)")
+        #expect(proxy.faults.contains { $0.hasPrefix("fault-proxy: endless ") }, "the proxy never answered a listing")
+    }
 }

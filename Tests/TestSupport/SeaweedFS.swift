@@ -203,14 +203,15 @@ public final class FaultProxy: @unchecked Sendable {
     let process: Process
     public let log: String
 
-    /// - Parameters: rate: the share of requests that fail (0…1); delay: seconds a slow answer waits.
-    public init(upstreamPort: Int, rate: Double, delay: Double, seed: Int = 17) throws {
+    /// - Parameters: rate: the share of requests that fail (0…1); delay: seconds a slow answer waits; mode:
+    ///   "endless-listing" turns every listing that ends into one that never does (`scripts/fault-proxy.py`).
+    public init(upstreamPort: Int, rate: Double, delay: Double, seed: Int = 17, mode: String = "") throws {
         port = try SeaweedFS.freePorts(1)[0]
         log = NSTemporaryDirectory() + "amanah-fault-proxy-" + Hex.encode(Random.bytes(4)) + ".log"
         FileManager.default.createFile(atPath: log, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", SeaweedFS.repositoryRoot + "/scripts/fault-proxy.py", String(port), String(upstreamPort), String(rate), String(delay), String(seed)]
+        process.arguments = ["python3", SeaweedFS.repositoryRoot + "/scripts/fault-proxy.py", String(port), String(upstreamPort), String(rate), String(delay), String(seed), mode]
         let handle = FileHandle(forWritingAtPath: log)
         process.standardOutput = handle
         process.standardError = handle

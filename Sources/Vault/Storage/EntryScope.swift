@@ -69,6 +69,10 @@ package enum EntryScope {
             }
             return nil
         }
+        /// The key ids (hex) of the members at `position`.
+        func members(at position: AuditEvent.GovernancePosition) -> Set<String> {
+            Int(position.length) < history.count ? Set(history[Int(position.length)].members.values.map { $0.key.keyIDHex }) : []
+        }
         func mayRead(_ compartment: Compartment) -> Bool {
             guard let position = event.governance, Int(position.length) < history.count else { return false }
             let state = history[Int(position.length)]
@@ -162,7 +166,8 @@ package enum EntryScope {
             guard let position = event.governance, position.length >= 1, previous.map({ $0.length + 1 == position.length }) ?? true else {
                 return "a governance event carries an entry only where the chain grows by the entry it records, which it does not here"
             }
-            return Self.keyWork(entry, withdrawn: action == "governance.withdraw-consent" ? Set(objects) : [], existing: existing)
+            return Self.keyWork(entry, withdrawn: action == "governance.withdraw-consent" ? Set(objects) : [], members: members(at: position),
+                                existing: existing)
         case "witness.shred":
             // The identity halves of source and case records, and the marker for the withdrawn witness named.
             guard let pseudonym = objects.first, let position = event.governance, Int(position.length) < history.count,
@@ -198,7 +203,7 @@ package enum EntryScope {
                   !history[Int(position.length)].heldCompartments(signerRole).isEmpty else {
                 return "its signer holds no compartment key at governance entry \(event.governance?.length ?? 0), so it does no key work"
             }
-            return Self.keyWork(entry, withdrawn: [], existing: existing)
+            return Self.keyWork(entry, withdrawn: [], members: members(at: position), existing: existing)
         case "item.reencrypt":
             guard let itemID = objects.first else { return "its event names no item" }
             if let change = entry.changes.first(where: { !["item", "recordKey", "recordField"].contains($0.table) }) {
@@ -245,7 +250,17 @@ package enum EntryScope {
     /// Key material and re-sealed records: `compartment`, `item` and `record` rows are never deleted, record
     /// fields and keys only those of the identity compartment of the witnesses in `withdrawn` (crypto-shredding
     /// when a quorum applies a consent withdrawal).
-    private static func keyWork(_ entry: IndexEntry, withdrawn: Set<String>, existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+    /// `members`: the key ids (hex) of the members at the event's governance position. Key work deletes a
+    /// member's own wrap only of a generation older than one the same entry makes for that compartment (a
+    /// rotation); it deletes shares, stale recovery wraps and the wraps of whoever is no longer a member.
+    private static func keyWork(_ entry: IndexEntry, withdrawn: Set<String>, members: Set<String>,
+                                existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+        var newest: [String: Int64] = [:]   // the newest generation the entry makes, by compartment
+        for change in entry.changes where change.table == "compartment" && change.columns != nil {
+            if let name = text(change.columns, "name"), case let .integer(generation)? = change.columns?.first(where: { $0.name == "generation" })?.value {
+                newest[name] = max(newest[name] ?? 0, generation)
+            }
+        }
         for change in entry.changes {
             guard keyTables.contains(change.table) || recordTables.contains(change.table) || change.table == "item" else {
                 return "it changes table \(change.table), which key work never changes"
@@ -261,6 +276,12 @@ package enum EntryScope {
                 continue
             }
             guard change.columns == nil else { continue }
+            if change.table == "keyWrap", let row = existing(change.table, change.rowID), let holder = text(row, "holder"), members.contains(holder) {
+                guard let compartment = text(row, "compartment"), case let .integer(generation)? = row.first(where: { $0.name == "generation" })?.value,
+                      let made = newest[compartment], made > generation else {
+                    return "it deletes the key wrap of member \(holder), which key work does only for a generation its own rotation replaces"
+                }
+            }
             if ["compartment", "item", "record"].contains(change.table) {
                 return "it deletes a row of \(change.table), which key work never does"
             }
