@@ -31,9 +31,10 @@ struct TeamAttackTests {
 
     /// The collector holds index keys (to make blind-index tokens) but may not delete a member's wraps; the
     /// auditor holds no compartment key at all and does no key work.
-    @Test("a member's modified client signs key work that deletes the investigator's key wraps: every other machine refuses it with exit 3",
-          arguments: [("collector", "it deletes the key wrap of member"), ("auditor", "its signer holds no compartment key at governance entry")])
-    func keyWorkByAMemberIsRefused(who: String, words: String) throws {
+    @Test("a member's modified client signs key work that deletes or overwrites the investigator's key wraps: every other machine refuses it with exit 3",
+          arguments: [("collector", "it deletes or overwrites the key wrap of member", false), ("collector", "it deletes or overwrites the key wrap of member", true),
+                      ("auditor", "its signer holds no compartment key at governance entry", false)])
+    func keyWorkByAMemberIsRefused(who: String, words: String, overwrite: Bool) throws {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         try fixture.addRecords()
@@ -48,7 +49,8 @@ struct TeamAttackTests {
         }
         #expect(wraps > 0, "the investigator holds no key wrap to delete")
         try Self.sign(team, on: "field", as: who, action: "key.grant", objects: ["case"]) { db in
-            try db.execute(sql: "DELETE FROM keyWrap WHERE holder = ?", arguments: [investigator])
+            try db.execute(sql: overwrite ? "UPDATE keyWrap SET sealed = zeroblob(length(sealed)) WHERE holder = ?" : "DELETE FROM keyWrap WHERE holder = ?",
+                           arguments: [investigator])
         }
         // Their client shares it (a modified client would write the segment itself if it refused).
         let sent = try team.run("field", who, ["sync"])

@@ -275,13 +275,16 @@ package enum EntryScope {
                 guard kept(columns) == kept(before) else { return "it changes more of an item than its content token" }
                 continue
             }
-            guard change.columns == nil else { continue }
-            if change.table == "keyWrap", let row = existing(change.table, change.rowID), let holder = text(row, "holder"), members.contains(holder) {
+            // A row id can come back in the same entry with other columns (deleted, then reused by an insert):
+            // what counts is the wrap the row held before.
+            if change.table == "keyWrap", let row = existing(change.table, change.rowID), let holder = text(row, "holder"), members.contains(holder),
+               change.columns != row {
                 guard let compartment = text(row, "compartment"), case let .integer(generation)? = row.first(where: { $0.name == "generation" })?.value,
                       let made = newest[compartment], made > generation else {
-                    return "it deletes the key wrap of member \(holder), which key work does only for a generation its own rotation replaces"
+                    return "it deletes or overwrites the key wrap of member \(holder), which key work does only for a generation its own rotation replaces"
                 }
             }
+            guard change.columns == nil else { continue }
             if ["compartment", "item", "record"].contains(change.table) {
                 return "it deletes a row of \(change.table), which key work never does"
             }
