@@ -73,4 +73,17 @@ extension GlobalOptions {
             return nil
         }
     }
+
+    /// The identity a sync runs with (`-i`, `AMANAH_IDENTITY`, or the agent's only identity), opened when first
+    /// asked: the member who places collectors' inbox objects in the log. Nil without one.
+    func sequencerIdentity() -> () throws -> IdentityBox? {
+        let options = self
+        return {
+            if options.identity != nil || Environment.value("AMANAH_IDENTITY") != nil { return try options.openIdentity() }
+            if let client = AgentClient.fromEnvironment(), let held = try? client.list().identities, held.count == 1 {
+                return IdentityBox(holder: AgentIdentity(client: client, publicKey: held[0]))
+            }
+            return nil
+        }
+    }
 }

@@ -359,6 +359,22 @@ public final class Vault: @unchecked Sendable {
         baseline = current
     }
 
+    /// Makes the client state this vault's position after this client took its own unshared events back
+    /// itself (a send to a collectors' inbox): the one case where the remembered log gets shorter. Keeps what
+    /// the client remembers of its remotes.
+    /// - Throws: `VaultError.failed` or file errors when the client state cannot be read or written.
+    public func adoptRewoundState() throws {
+        guard !readOnly else { return }
+        try reloadState()
+        let current = try position()
+        let previous = try ClientState.load(vaultID: vaultID)
+        var adopted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+                                  auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: nil)
+        adopted.remotes = previous?.remotes
+        try adopted.save(vaultID: vaultID)
+        baseline = current
+    }
+
     /// Remembers in the client state how far remote `name` shares this vault's log (after a sync).
     /// - Throws: `VaultError.failed` or file errors when the client state cannot be read or written.
     public func rememberRemote(_ name: String, shared: Int, leafHash: [UInt8]) throws {

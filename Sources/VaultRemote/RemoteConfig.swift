@@ -20,11 +20,15 @@ public struct RemoteConfig: Codable, Equatable, Sendable {
         public var objectLockDays: Int?
         /// A credentials file (its path, never its content).
         public var credentialsFile: String?
+        /// For a field collector's write-only remote: this client's name in the remote's inbox (16 hex digits,
+        /// `inbox/<client>/`); nil for a remote this client reads.
+        public var inbox: String?
 
         /// Memberwise.
-        public init(name: String, url: String, endpoint: String? = nil, region: String? = nil, objectLockDays: Int? = nil, credentialsFile: String? = nil) {
+        public init(name: String, url: String, endpoint: String? = nil, region: String? = nil, objectLockDays: Int? = nil, credentialsFile: String? = nil,
+                    inbox: String? = nil) {
             self.name = name; self.url = url; self.endpoint = endpoint; self.region = region
-            self.objectLockDays = objectLockDays; self.credentialsFile = credentialsFile
+            self.objectLockDays = objectLockDays; self.credentialsFile = credentialsFile; self.inbox = inbox
         }
 
         /// The S3 location, for an `s3://` remote.

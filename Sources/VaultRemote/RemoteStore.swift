@@ -177,16 +177,29 @@ public final class FolderStore: RemoteStore {
     }
 
     public func list(_ prefix: String, startAfter: String?) throws -> [(key: String, tag: String)] {
-        // Keys are one folder deep at most (`log/…`, `blobs/…`): list the folder the prefix names.
+        // Keys are a few folders deep at most (`log/…`, `blobs/…`, `inbox/<client>/blobs/…`): walk from the folder
+        // the prefix names, never through a symbolic link.
         let folder = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
-        let directory = folder.isEmpty ? root : path(folder)
-        guard DurableFile.exists(directory) else { return [] }
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw RemoteError.folder("cannot list \(directory): \(error)")
+        var keys: [String] = []
+        func walk(_ folder: String, depth: Int) throws {
+            let directory = folder.isEmpty ? root : path(folder)
+            guard DurableFile.exists(directory) else { return }
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+                throw RemoteError.folder("cannot list \(directory): \(error)")
+            }
+            for name in names where !name.hasPrefix(".") {
+                let key = folder.isEmpty ? name : folder + "/" + name
+                var info = stat()
+                if depth < 3, lstat(path(key), &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, key.hasPrefix(prefix) || prefix.hasPrefix(key + "/") {
+                    try walk(key, depth: depth + 1)
+                } else {
+                    keys.append(key)
+                }
+            }
         }
-        return names.filter { !$0.hasPrefix(".") }
-            .map { folder.isEmpty ? $0 : folder + "/" + $0 }
+        try walk(folder, depth: 0)
+        return keys
             .filter { key in key.hasPrefix(prefix) && (startAfter.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { key in (key, tag(of: key)) }

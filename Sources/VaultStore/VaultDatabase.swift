@@ -427,6 +427,21 @@ public enum VaultSchema {
                 t.column("tagDigestSize", .integer).notNull().defaults(to: 0)
             }
         }
+        // Issue 17, the field collectors' inbox: the event a collector signed for each log position a member
+        // sequenced from an inbox, and what became of each inbox submission this client looked at.
+        migrator.registerMigration("v7-inbox") { db in
+            try db.create(table: "authoredEvent") { t in
+                t.primaryKey("event", .integer)
+                t.column("submission", .text).notNull()
+                t.column("leaf", .blob).notNull()
+                t.column("leafHash", .blob).notNull().unique()
+                t.column("entry", .blob)
+            }
+            try db.create(table: "inboxSubmission") { t in
+                t.primaryKey("key", .text)
+                t.column("outcome", .text).notNull()
+            }
+        }
         return migrator
     }
 

@@ -15,8 +15,22 @@ import VaultStore
 /// entry        1 byte (0 none, 1 present) ‖ lp(entry encoding) when present
 /// values       4-byte count ‖ lp(value) each (detached values, in the order the entry names them)
 /// governance   4-byte count ‖ (8-byte chain position ‖ lp(governance entry body)) each, in chain order
+/// authored     only for an event a member placed from a collectors' inbox: 0x01 ‖ lp(inbox object key) ‖
+///              lp(the collector's stored leaf) ‖ entry flag ‖ lp(the collector's entry) when present
 /// ```
 public struct RemoteLogObject: Equatable, Sendable {
+    /// What a field collector signed for an event a member placed from an inbox (`SyncEngine.sequenceInbox`):
+    /// the collector's stored leaf, signed at a position of the collector's own vault, and its index entry.
+    public struct Authored: Equatable, Sendable {
+        /// The inbox object it came in (`inbox/<client>/<id>`, as the remote names it).
+        public var submission: String
+        public var storedLeaf: [UInt8]
+        public var entry: [UInt8]?
+        public init(submission: String, storedLeaf: [UInt8], entry: [UInt8]?) {
+            self.submission = submission; self.storedLeaf = storedLeaf; self.entry = entry
+        }
+    }
+
     static let magic = Array("amanah/v1/remote-log-object".utf8) + [0]
     /// The key of the segment starting at position `sequence` (from 1): `log/` and 16 decimal digits, so that
     /// keys sort as positions.
@@ -36,9 +50,11 @@ public struct RemoteLogObject: Equatable, Sendable {
     public var entry: [UInt8]?
     public var values: [[UInt8]]
     public var governance: [(seq: Int64, body: [UInt8])]
+    /// Set for an event placed from an inbox.
+    public var authored: Authored?
 
-    public init(storedLeaf: [UInt8], entry: [UInt8]?, values: [[UInt8]], governance: [(seq: Int64, body: [UInt8])]) {
-        self.storedLeaf = storedLeaf; self.entry = entry; self.values = values; self.governance = governance
+    public init(storedLeaf: [UInt8], entry: [UInt8]?, values: [[UInt8]], governance: [(seq: Int64, body: [UInt8])], authored: Authored? = nil) {
+        self.storedLeaf = storedLeaf; self.entry = entry; self.values = values; self.governance = governance; self.authored = authored
     }
 
     public static func == (a: RemoteLogObject, b: RemoteLogObject) -> Bool { a.encoding == b.encoding }
@@ -51,6 +67,12 @@ public struct RemoteLogObject: Equatable, Sendable {
         for value in values { out.appendLengthPrefixed(value) }
         out.appendBigEndian(UInt32(governance.count))
         for (seq, body) in governance { out.appendBigEndian(UInt64(seq)); out.appendLengthPrefixed(body) }
+        if let authored {
+            out.append(1)
+            out.appendLengthPrefixed(Array(authored.submission.utf8))
+            out.appendLengthPrefixed(authored.storedLeaf)
+            if let entry = authored.entry { out.append(1); out.appendLengthPrefixed(entry) } else { out.append(0) }
+        }
         return out
     }
 
@@ -74,6 +96,22 @@ public struct RemoteLogObject: Equatable, Sendable {
         for _ in 0..<(try integer(4, "governance count")) {
             let seq = Int64(bitPattern: try integer(8, "governance position"))
             governance.append((seq, try lengthPrefixed("governance entry")))
+        }
+        if reader.isAtEnd {
+            authored = nil
+        } else {
+            guard try take(1, "authored flag")[0] == 1 else { throw StoreError.corrupted("a remote log object's authored flag is not 1") }
+            guard let submission = String(validating: try lengthPrefixed("inbox object key"), as: UTF8.self) else {
+                throw StoreError.corrupted("a remote log object's inbox object key is not UTF-8")
+            }
+            let leaf = try lengthPrefixed("authored event")
+            let entry: [UInt8]?
+            switch try take(1, "authored entry flag")[0] {
+            case 0: entry = nil
+            case 1: entry = try lengthPrefixed("authored entry")
+            default: throw StoreError.corrupted("a remote log object's authored entry flag is neither 0 nor 1")
+            }
+            authored = Authored(submission: submission, storedLeaf: leaf, entry: entry)
         }
         try reader.requireEnd()
     }
@@ -131,7 +169,53 @@ struct ByteReader {
 
     mutating func lengthPrefixed(_ what: String) throws -> [UInt8] { try take(Int(try integer(4, what)), what) }
 
+    var isAtEnd: Bool { offset == bytes.count }
+
     func requireEnd() throws {
         guard offset == bytes.count else { throw StoreError.corrupted("\(name) has trailing bytes") }
+    }
+}
+
+/// What a field collector with write-only credentials sends (`inbox/<client>/<random id>`): every event its
+/// vault made after the log it last read, with their entries, for a member to place in the log
+/// (`SyncEngine.sequenceInbox`). The sealed blobs the entries name go before it, under
+/// `inbox/<client>/blobs/<id>`.
+///
+/// Encoding: magic "amanah/v1/inbox-submission" ‖ 0x00 ‖ vault id (32) ‖ base size (8: the log positions the
+/// collector had read) ‖ base leaf hash (32: of the newest of them) ‖ 4-byte count ‖ lp(`RemoteLogObject`) each,
+/// the collector's events at positions base + 1, base + 2, … of its own vault.
+public struct InboxSubmission: Equatable, Sendable {
+    static let magic = Array("amanah/v1/inbox-submission".utf8) + [0]
+    public var vaultID: [UInt8]
+    public var baseSize: Int64
+    public var baseLeafHash: [UInt8]
+    public var objects: [RemoteLogObject]
+
+    public init(vaultID: [UInt8], baseSize: Int64, baseLeafHash: [UInt8], objects: [RemoteLogObject]) {
+        self.vaultID = vaultID; self.baseSize = baseSize; self.baseLeafHash = baseLeafHash; self.objects = objects
+    }
+
+    public var encoding: [UInt8] {
+        var out = Self.magic + vaultID
+        out.appendBigEndian(UInt64(baseSize))
+        out += baseLeafHash
+        out.appendBigEndian(UInt32(objects.count))
+        for object in objects { out.appendLengthPrefixed(object.encoding) }
+        return out
+    }
+
+    /// Parses an inbox object; it holds at least one event.
+    /// - Throws: `StoreError.corrupted` naming what is wrong.
+    public init(encoding bytes: [UInt8]) throws {
+        var reader = ByteReader(bytes, name: "an inbox submission")
+        guard try reader.take(Self.magic.count, "magic") == Self.magic else { throw StoreError.corrupted("not an inbox submission (wrong magic)") }
+        vaultID = try reader.take(32, "vault id")
+        baseSize = Int64(bitPattern: try reader.integer(8, "base size"))
+        baseLeafHash = try reader.take(32, "base leaf hash")
+        let count = try reader.integer(4, "count")
+        guard count >= 1, baseSize >= 1 else { throw StoreError.corrupted("an inbox submission holds no event, or no base") }
+        objects = []
+        for _ in 0..<count { objects.append(try RemoteLogObject(encoding: try reader.lengthPrefixed("event"))) }
+        try reader.requireEnd()
     }
 }

@@ -34,6 +34,10 @@ public struct SyncReport: Equatable, Sendable {
     public var checkpointsReceived = 0
     /// Why the remote does not keep the Object Lock retention asked of it (nil: it does, or none was asked).
     public var retentionProblem: String?
+    /// Collectors' events placed in the log from the remote's inbox by this sync (`sequenceInbox`).
+    public var sequenced = 0
+    /// Inbox objects left for a member who syncs with an identity (`-i`) to place.
+    public var inboxWaiting = 0
     public init() {}
 }
 
@@ -77,6 +81,9 @@ public final class SyncEngine {
     public var progress: (String) -> Void = { _ in }
     /// How many times a lost race is retried before giving up.
     public var attempts = 8
+    /// The member who places collectors' inbox objects in the log (the identity the sync runs with); nil
+    /// (or returning nil): inbox objects are counted and left.
+    public var sequencer: (() throws -> IdentityBox?)?
 
     public init(vault: Vault, remoteName: String, store: any RemoteStore, identity: @escaping (String) throws -> IdentityBox?, metadataOnly: Bool) {
         self.vault = vault; self.remoteName = remoteName; self.store = store; self.identity = identity; self.metadataOnly = metadataOnly
@@ -93,9 +100,14 @@ public final class SyncEngine {
         var report = SyncReport()
         try checkGenesis()
         var placed = false
+        var inboxLooked = false
         for _ in 0..<max(1, attempts) {
             let state = try remoteState()
             try receive(state, into: &report)
+            if !inboxLooked {
+                inboxLooked = true
+                if let sequencer = try sequencer?() { try sequenceInbox(as: sequencer, into: &report) } else { report.inboxWaiting = try pendingInbox().count }
+            }
             if try send(into: &report) { placed = true; break }
         }
         guard placed else {
@@ -403,18 +415,21 @@ public final class SyncEngine {
                 }
             }
         }
-        return (RemoteLogObject(storedLeaf: leaf, entry: entryBody, values: values, governance: governance), blobs)
+        let authored = try AuthoredEventRow.find(event: position, db).map {
+            RemoteLogObject.Authored(submission: $0.submission, storedLeaf: Array($0.leaf), entry: $0.entry.map(Array.init))
+        }
+        return (RemoteLogObject(storedLeaf: leaf, entry: entryBody, values: values, governance: governance, authored: authored), blobs)
     }
 
     /// Sends the blobs the remote lacks: up to eight at a time while each is at most 8 MiB (a small blob is
     /// read whole), the larger ones one after another (sent in parts), so memory stays bounded.
-    func sendBlobs(_ blobs: [(id: String, size: Int64)], into report: inout SyncReport) throws {
+    func sendBlobs(_ blobs: [(id: String, size: Int64)], under prefix: String = "blobs/", into report: inout SyncReport) throws {
         for blob in blobs where !BlobStore.isValidID(blob.id) { throw VaultError.integrity("an item names a malformed blob id \(blob.id)") }
         // Not held here (a metadata-only clone): whoever holds it sends it.
         let held = blobs.filter { DurableFile.exists(vault.blobs.path(of: $0.id)) }
         let tally = Tally()
         let send: ((id: String, size: Int64)) throws -> Void = { [store, vault] blob in
-            if try store.upload("blobs/" + blob.id, path: vault.blobs.path(of: blob.id), size: blob.size) { tally.add(blob.size) }
+            if try store.upload(prefix + blob.id, path: vault.blobs.path(of: blob.id), size: blob.size) { tally.add(blob.size) }
         }
         try Self.inParallel(held.filter { $0.size <= 8 << 20 }, workers: 8, send)
         for blob in held where blob.size > 8 << 20 {
@@ -530,14 +545,14 @@ public final class SyncEngine {
     /// Fetches and stores the blob of `item` when its size is the one its signed row records; returns the
     /// size, nil when the remote lacks it.
     /// - Throws: `SyncError.refused` for a blob of another size (nothing is stored); `RemoteError`.
-    func receiveBlob(of item: ItemRow) throws -> Int64? {
+    func receiveBlob(of item: ItemRow, under prefix: String = "blobs/") throws -> Int64? {
         func refuse(_ size: String) -> SyncError {
             .refused("the blob of item \(item.id) on \(store.label) is \(size), but its signed row says \(item.sealedSize) bytes (a swapped or damaged blob; it was not stored)")
         }
         struct Absent: Error {}
         do {
             let size = try vault.blobs.write(id: item.blobID) { handle in
-                guard let size = try store.download("blobs/" + item.blobID, limit: item.sealedSize, into: handle) else { throw Absent() }
+                guard let size = try store.download(prefix + item.blobID, limit: item.sealedSize, into: handle) else { throw Absent() }
                 guard size == item.sealedSize else { throw refuse("\(size) bytes") }
             }
             return Int64(size)
@@ -596,6 +611,7 @@ public final class SyncEngine {
             if let largest = try CheckpointRow.largestSize(db), largest > shared {
                 throw SyncError.conflict("this vault holds a checkpoint over events (up to \(largest)) that must move to new positions; sync before making checkpoints")
             }
+            var authoredRows: [Int: AuthoredEventRow] = [:]   // events this client placed from an inbox, by index in `taken`
             for position in (shared + 1)...localSize {
                 guard let row = try AuditEventRow.fetchOne(db, key: position) else { throw VaultError.integrity("audit event \(position) is missing") }
                 let event = try AuditEvent(leaf: Array(row.leaf))
@@ -603,22 +619,12 @@ public final class SyncEngine {
                 if event.entry != nil, let body = try EntryRow.find(event: position, db) {
                     entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
                 }
+                if let authored = try AuthoredEventRow.find(event: position, db) { authoredRows[taken.count] = authored }
                 taken.append((event, entry))
             }
             // The state at `shared` of every row the taken entries touched.
-            var base: [RowKey: [IndexEntry.Column]?] = [:]
             let touched = Set(taken.flatMap { $0.entry?.changes.map { RowKey(table: $0.table, rowID: $0.rowID) } ?? [] })
-            var unresolved = touched
-            let cursor = try EntryRow.newestFirst(below: shared + 1, db)
-            while !unresolved.isEmpty, let row = try cursor.next() {
-                let entry = try IndexEntry(encoding: Array(row.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
-                for change in entry.changes {
-                    let key = RowKey(table: change.table, rowID: change.rowID)
-                    if unresolved.remove(key) != nil { base[key] = .some(change.columns) }
-                }
-                if entry.snapshot { break }
-            }
-            for key in unresolved { base[key] = .some(nil) }
+            let base = try Self.rows(atSize: shared, of: touched, db)
             // Back to `shared`.
             try LogRewind.rewind(toSize: shared, governanceLength: chainAtShared, db)
             for (key, columns) in base {
@@ -631,68 +637,21 @@ public final class SyncEngine {
             for (position, object) in objects { try verifier.apply(object, at: position, db) }
             guard let after = verifier.history.last else { throw SyncError.refused("the vault's genesis state cannot be read") }
             // Ours again, re-checked against the new governance state.
-            var old: [RowKey: [IndexEntry.Column]?] = base
-            var moved: [RowKey: Int64] = [:]
-            var renumbered: [RowKey: Int64] = [:]   // items whose sequence in their case moved (another machine took it)
-            for (event, entry) in taken {
-                var replaced: [RowKey: [IndexEntry.Column]] = [:]   // rows as they stood before this event, by new row id
-                var commitments = event.commitments
-                if let entry {
-                    let sealing: Set<String> = ["recordKey", "recordField", "item", "keyWrap", "compartment", "vaultMeta"]
-                    if entry.changes.contains(where: { sealing.contains($0.table) }),
-                       let rotated = Compartment.allCases.first(where: { before.currentGeneration($0) != after.currentGeneration($0) }) {
-                        throw SyncError.conflict("the \(rotated.rawValue) compartment was rotated on another machine, and this vault's unsent \(event.action) sealed keys to its old generation; they cannot be moved after it")
-                    }
-                    for change in entry.changes {
-                        let key = RowKey(table: change.table, rowID: change.rowID)
-                        let previous = old[key] ?? nil
-                        let target = moved[key] ?? (previous == nil ? nil : change.rowID)
-                        let current = try target.flatMap { try IndexEntry.rows(of: change.table, rowIDs: [$0], db)[$0] }
-                        func clash() -> SyncError {
-                            .conflict("this vault's unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) changes a row of \(change.table) that another client changed first")
-                        }
-                        if let target, let current { replaced[RowKey(table: change.table, rowID: target)] = current }
-                        if var columns = change.columns {
-                            if let sequence = renumbered[key] { columns = Self.setting("sequence", to: .integer(sequence), in: columns) }
-                            if previous == nil {
-                                if try IndexEntry.rowID(in: change.table, matching: columns, db) != nil {
-                                    throw SyncError.conflict("this vault's unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) adds a row of \(change.table) that another client added first")
-                                }
-                                // An item takes the next sequence number of its case when another machine took its
-                                // number first; its ingest event's binding commitment is made again for the new one.
-                                if change.table == "item", case let .text(caseBytes)? = columns.first(where: { $0.name == "caseID" })?.value,
-                                   case let .integer(sequence)? = columns.first(where: { $0.name == "sequence" })?.value,
-                                   case let .text(itemBytes)? = columns.first(where: { $0.name == "id" })?.value {
-                                    let caseID = String(decoding: caseBytes, as: UTF8.self), itemID = String(decoding: itemBytes, as: UTF8.self)
-                                    if try ItemRow.exists(caseID: caseID, sequence: sequence, db) {
-                                        let next = (try ItemRow.highestSequence(inCase: caseID, db) ?? 0) + 1
-                                        columns = Self.setting("sequence", to: .integer(next), in: columns)
-                                        renumbered[key] = next
-                                        if let source = Self.firstSource(of: itemID, in: entry) {
-                                            let was = IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: sequence, sourceID: source)
-                                            commitments = commitments.map { $0 == was ? IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: next, sourceID: source) : $0 }
-                                        }
-                                    }
-                                }
-                                moved[key] = try IndexEntry.write(columns, to: change.table, rowID: nil, db)
-                            } else {
-                                guard current.map({ Self.setting("sequence", to: .null, in: $0) }) == previous.map({ Self.setting("sequence", to: .null, in: $0) }),
-                                      renumbered[key] != nil || current == previous else { throw clash() }
-                                try IndexEntry.write(columns, to: change.table, rowID: target, db)
-                            }
-                        } else if previous != nil, let target {
-                            if current == nil { continue }
-                            guard current == previous else { throw clash() }
-                            try IndexEntry.delete(from: change.table, rowID: target, db)
-                        }
-                        old[key] = .some(change.columns)
-                    }
-                }
+            var reapplier = Reapplier(old: base)
+            for (index, (event, entry)) in taken.enumerated() {
+                let (commitments, replaced) = try reapplier.reapply(event, entry, before: before, after: after, db)
                 let policyHash = after.policyHash.isEmpty ? nil : after.policyHash
                 guard let signer = signers[Hex.encode(event.actor)] else { throw VaultError.failed("no identity to sign event \(event.sequence) again") }
                 let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: signer, action: event.action, objects: event.objects,
                                                    commitments: commitments, policyHash: policyHash, entries: recorder, time: event.time)
                 try verifier.checkOwn(appended, replaced: replaced, db)
+                if let authored = authoredRows[index] {
+                    // A collector's event this client placed: it moves with its placing event, checked again.
+                    let (object, _) = try Self.object(at: Int64(appended.sequence), db)
+                    try verifier.checkAuthored(RemoteLogObject.Authored(submission: authored.submission, storedLeaf: Array(authored.leaf),
+                                                                        entry: authored.entry.map(Array.init)),
+                                               placed: appended, object: object, at: Int64(appended.sequence), db)
+                }
                 rebased += 1
             }
             let received = objects.last?.0 ?? shared
@@ -705,6 +664,98 @@ public final class SyncEngine {
     }
 
     struct RowKey: Hashable { var table: String; var rowID: Int64 }
+
+    /// The columns each row in `keys` had when the log held `size` events (nil: absent then), from the
+    /// entries of events up to `size`, newest first.
+    static func rows(atSize size: Int64, of keys: Set<RowKey>, _ db: Database) throws -> [RowKey: [IndexEntry.Column]?] {
+        var found: [RowKey: [IndexEntry.Column]?] = [:]
+        var unresolved = keys
+        let cursor = try EntryRow.newestFirst(below: size + 1, db)
+        while !unresolved.isEmpty, let row = try cursor.next() {
+            let entry = try IndexEntry(encoding: Array(row.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+            for change in entry.changes {
+                let key = RowKey(table: change.table, rowID: change.rowID)
+                if unresolved.remove(key) != nil { found[key] = .some(change.columns) }
+            }
+            if entry.snapshot { break }
+        }
+        for key in unresolved { found[key] = .some(nil) }
+        return found
+    }
+
+    /// Writes events' rows again at the head of the log, each as its entry wrote it where the log then stood
+    /// (`old`, by the row ids of that log): a new row by its natural key (refused when another client added
+    /// that row first), a changed or deleted row only when no one else changed it since. An item whose case
+    /// sequence another machine took first gets the next number of its case, and its ingest event's binding
+    /// commitment is made again for the new one.
+    struct Reapplier {
+        /// Each row as the events written again so far left it, by the row ids of the log they were made on.
+        var old: [RowKey: [IndexEntry.Column]?]
+        /// Where rows added by those events were written again (their new row ids).
+        var moved: [RowKey: Int64] = [:]
+        /// Items whose sequence in their case moved.
+        var renumbered: [RowKey: Int64] = [:]
+
+        init(old: [RowKey: [IndexEntry.Column]?]) { self.old = old }
+
+        /// Writes `entry`'s rows again (in the caller's transaction); returns the commitments the event is
+        /// written with again and the rows it overwrote or deleted as they stood before (by new row id).
+        /// - Throws: `SyncError.conflict` naming the row; database errors.
+        mutating func reapply(_ event: AuditEvent, _ entry: IndexEntry?, before: GovernanceState, after: GovernanceState,
+                              _ db: Database) throws -> (commitments: [[UInt8]], replaced: [RowKey: [IndexEntry.Column]]) {
+            var replaced: [RowKey: [IndexEntry.Column]] = [:]
+            var commitments = event.commitments
+            guard let entry else { return (commitments, replaced) }
+            let sealing: Set<String> = ["recordKey", "recordField", "item", "keyWrap", "compartment", "vaultMeta"]
+            if entry.changes.contains(where: { sealing.contains($0.table) }),
+               let rotated = Compartment.allCases.first(where: { before.currentGeneration($0) != after.currentGeneration($0) }) {
+                throw SyncError.conflict("the \(rotated.rawValue) compartment was rotated on another machine, and the unsent \(event.action) sealed keys to its old generation; they cannot be moved after it")
+            }
+            for change in entry.changes {
+                let key = RowKey(table: change.table, rowID: change.rowID)
+                let previous = old[key] ?? nil
+                let target = moved[key] ?? (previous == nil ? nil : change.rowID)
+                let current = try target.flatMap { try IndexEntry.rows(of: change.table, rowIDs: [$0], db)[$0] }
+                func clash() -> SyncError {
+                    .conflict("the unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) changes a row of \(change.table) that another client changed first")
+                }
+                if let target, let current { replaced[RowKey(table: change.table, rowID: target)] = current }
+                if var columns = change.columns {
+                    if let sequence = renumbered[key] { columns = SyncEngine.setting("sequence", to: .integer(sequence), in: columns) }
+                    if previous == nil {
+                        if try IndexEntry.rowID(in: change.table, matching: columns, db) != nil {
+                            throw SyncError.conflict("the unsent \(event.action) (objects \(event.objects.prefix(3).joined(separator: ", "))) adds a row of \(change.table) that another client added first")
+                        }
+                        if change.table == "item", case let .text(caseBytes)? = columns.first(where: { $0.name == "caseID" })?.value,
+                           case let .integer(sequence)? = columns.first(where: { $0.name == "sequence" })?.value,
+                           case let .text(itemBytes)? = columns.first(where: { $0.name == "id" })?.value {
+                            let caseID = String(decoding: caseBytes, as: UTF8.self), itemID = String(decoding: itemBytes, as: UTF8.self)
+                            if try ItemRow.exists(caseID: caseID, sequence: sequence, db) {
+                                let next = (try ItemRow.highestSequence(inCase: caseID, db) ?? 0) + 1
+                                columns = SyncEngine.setting("sequence", to: .integer(next), in: columns)
+                                renumbered[key] = next
+                                if let source = SyncEngine.firstSource(of: itemID, in: entry) {
+                                    let was = IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: sequence, sourceID: source)
+                                    commitments = commitments.map { $0 == was ? IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: next, sourceID: source) : $0 }
+                                }
+                            }
+                        }
+                        moved[key] = try IndexEntry.write(columns, to: change.table, rowID: nil, db)
+                    } else {
+                        guard current.map({ SyncEngine.setting("sequence", to: .null, in: $0) }) == previous.map({ SyncEngine.setting("sequence", to: .null, in: $0) }),
+                              renumbered[key] != nil || current == previous else { throw clash() }
+                        try IndexEntry.write(columns, to: change.table, rowID: target, db)
+                    }
+                } else if previous != nil, let target {
+                    if current == nil { continue }
+                    guard current == previous else { throw clash() }
+                    try IndexEntry.delete(from: change.table, rowID: target, db)
+                }
+                old[key] = .some(change.columns)
+            }
+            return (commitments, replaced)
+        }
+    }
 
     /// `columns` with column `name` set to `value` (when it has that column).
     static func setting(_ name: String, to value: IndexEntry.Value, in columns: [IndexEntry.Column]) -> [IndexEntry.Column] {

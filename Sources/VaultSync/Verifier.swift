@@ -100,6 +100,8 @@ struct Verifier {
         } else if !IndexLog.signerWasMember(event, signer: signer, history: history, genesisInitiator: Hex.encode(genesis.initiator)) {
             throw Self.refuse(position, "(\(event.action)) was signed by \(signer), who was not a member at its governance position")
         }
+        // A collector's event placed from an inbox: what the collector signed, before anything is applied.
+        if let authored = object.authored { try checkAuthored(authored, placed: event, object: object, at: position, db) }
         // The entry.
         try AuditEventRow(seq: position, leaf: Data(object.storedLeaf), leafHash: Data(event.leafHash)).insert(db)
         if let hash = event.entry {
@@ -168,6 +170,94 @@ struct Verifier {
                                                 existing: rowsBefore) {
                 throw SyncError.conflict("this vault's unsent \(event.action) is no longer allowed after what another client placed first: \(problem)")
             }
+        }
+    }
+
+    /// Checks what a field collector signed for an event a member placed from an inbox, and records it
+    /// (`AuthoredEventRow`), before the placed event's rows are applied. The placed event must be the
+    /// collector's own: the same action and objects; the same rows, but for the row ids of new rows and an
+    /// item's number in its case, which the placing member may take anew (its ingest commitment with it); no
+    /// row deleted and no existing row given another natural key; the collector's signature by a key the vault
+    /// knows, a member both where the collector wrote it and where it is placed; and never placed before.
+    /// Governance never comes through an inbox. The placed event itself is checked as every other (its
+    /// signer's own role must allow it).
+    /// - Throws: `SyncError.refused` naming the position and what is wrong; database errors.
+    func checkAuthored(_ authored: RemoteLogObject.Authored, placed event: AuditEvent, object: RemoteLogObject, at position: Int64,
+                       _ db: Database) throws {
+        func refuse(_ why: String) -> SyncError { Self.refuse(position, "(\(event.action), placed from inbox object \(authored.submission)) " + why) }
+        let original: AuditEvent
+        do { original = try AuditEvent(leaf: authored.storedLeaf) } catch { throw refuse("carries a collector's event that does not parse: \(error)") }
+        guard original.vaultID == vaultID, original.action == event.action, original.objects == event.objects else {
+            throw refuse("is not the event its collector signed (another vault, action or objects)")
+        }
+        guard object.governance.isEmpty, !original.action.hasPrefix("governance."), original.action != "vault.init" else {
+            throw refuse("brings governance, which never comes through an inbox")
+        }
+        let author = Hex.encode(original.actor)
+        guard let written = original.governance, Int(written.length) < history.count,
+              written.head == (written.length == 0 ? vaultID : history[Int(written.length)].headHash) else {
+            throw refuse("was written by its collector at a governance position the chain does not hold")
+        }
+        guard let key = history.last?.knownKeys[author], original.verifySignature(publicKey: key) else {
+            throw refuse("is not signed by a collector's key the vault knows")
+        }
+        let initiator = Hex.encode(genesis.initiator)
+        guard IndexLog.signerWasMember(original, signer: author, history: history, genesisInitiator: initiator),
+              IndexLog.signerWasMember(event, signer: author, history: history, genesisInitiator: initiator) else {
+            throw refuse("was signed by \(author), who was not a member where they wrote it or where it is placed")
+        }
+        guard !(try AuthoredEventRow.placed(leafHash: original.leafHash, db)) else { throw refuse("places a collector's event the log holds already") }
+        var allowed: Set<[[UInt8]]> = []   // (collector's commitment, placed commitment) pairs that differ by an item's new number
+        switch (original.entry, authored.entry, object.entry) {
+        case (nil, nil, nil):
+            break
+        case let (hash?, body?, placedBody?):
+            guard SHA256Digest.hash(body) == hash else { throw refuse("carries another entry than its collector signed") }
+            var values: [[UInt8]: [UInt8]] = [:]
+            for value in object.values { values[SHA256Digest.hash(value)] = value }
+            let mine: IndexEntry, placed: IndexEntry
+            do {
+                mine = try IndexEntry(encoding: body, detachedValue: { values[$0] })
+                placed = try IndexEntry(encoding: placedBody, detachedValue: { values[$0] })
+            } catch { throw refuse("carries an entry that does not parse: \(error)") }
+            guard mine.vaultID == vaultID, !mine.snapshot, Self.normalised(mine) == Self.normalised(placed) else {
+                throw refuse("writes other rows than its collector signed")
+            }
+            for change in placed.changes {
+                guard let columns = change.columns else { throw refuse("deletes a row, which an event from an inbox never does") }
+                if let before = try IndexEntry.rows(of: change.table, rowIDs: [change.rowID], db)[change.rowID] {
+                    let names = try IndexEntry.naturalKey(of: change.table, db)
+                    let keyOf = { (row: [IndexEntry.Column]) in names.map { name in row.first { $0.name == name }?.value } }
+                    guard keyOf(before) == keyOf(columns) else { throw refuse("overwrites another row of \(change.table) than its collector wrote") }
+                }
+            }
+            for (a, b) in zip(mine.changes, placed.changes) where a.table == "item" {
+                guard let itemID = EntryScope.text(a.columns, "id"), let caseID = EntryScope.text(a.columns, "caseID"),
+                      case let .integer(was)? = a.columns?.first(where: { $0.name == "sequence" })?.value,
+                      case let .integer(now)? = b.columns?.first(where: { $0.name == "sequence" })?.value,
+                      let source = SyncEngine.firstSource(of: itemID, in: mine) else { continue }
+                allowed.insert([IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: was, sourceID: source),
+                                IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: now, sourceID: source)])
+            }
+        default:
+            throw refuse("carries an entry where its collector signed none, or none where they signed one")
+        }
+        guard original.commitments.count == event.commitments.count,
+              zip(original.commitments, event.commitments).allSatisfy({ $0 == $1 || allowed.contains([$0, $1]) }) else {
+            throw refuse("commits to other content than its collector signed")
+        }
+        try AuthoredEventRow(event: position, submission: authored.submission, leaf: Data(authored.storedLeaf), leafHash: Data(original.leafHash),
+                             entry: authored.entry.map { Data($0) }).insert(db)
+    }
+
+    /// An entry's changes with row ids and items' numbers in their case left out: what a member placing a
+    /// collector's event may choose anew.
+    static func normalised(_ entry: IndexEntry) -> [IndexEntry.Change] {
+        entry.changes.map { change in
+            var change = change
+            change.rowID = 0
+            if change.table == "item", let columns = change.columns { change.columns = SyncEngine.setting("sequence", to: .integer(0), in: columns) }
+            return change
         }
     }
 

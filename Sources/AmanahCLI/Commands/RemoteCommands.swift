@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 internal import VaultPlatform
 internal import VaultRemote
+internal import VaultCrypto
 
 struct RemoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,9 @@ struct RemoteAdd: ParsableCommand {
             --credentials-file (an AWS-style file with a [default] section, readable by its owner only); they are \\
             never taken from the command line and never stored. The region comes from --region or \\
             AWS_DEFAULT_REGION. An S3 remote is checked (bucket present, credentials that sign, clock) when \\
-            credentials are at hand; Amanah never creates buckets.
+            credentials are at hand; Amanah never creates buckets. With --inbox, this vault folder is a field \\
+            collector's: its sync sends what it made since its last read to the remote's inbox (credentials that \\
+            may only write under inbox/ suffice) and keeps none of it; a member who reads places it in the log.
             """)
     @Argument(help: ArgumentHelp("The remote's name (letters, digits, - or _).", valueName: "NAME")) var name: String
     @Argument(help: ArgumentHelp("s3://BUCKET[/PREFIX] or file:///PATH.", valueName: "URL")) var url: String
@@ -27,6 +30,7 @@ struct RemoteAdd: ParsableCommand {
     var objectLockDays: Int?
     @Option(name: .customLong("credentials-file"), help: ArgumentHelp("An AWS-style credentials file ([default] section).", valueName: "FILE"))
     var credentialsFile: String?
+    @Flag(help: "A field collector's write-only remote: sync sends to its inbox and keeps nothing sent.") var inbox = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -38,9 +42,11 @@ struct RemoteAdd: ParsableCommand {
             config = try RemoteConfig.load(vault: vault)
             let region = url.hasPrefix("s3://") ? (region ?? ProcessInfo.processInfo.environment["AWS_DEFAULT_REGION"]) : region
             remote = try config.validated(.init(name: name, url: url, endpoint: endpoint, region: region, objectLockDays: objectLockDays,
-                                                credentialsFile: credentialsFile))
+                                                credentialsFile: credentialsFile, inbox: inbox ? Hex.encode(Random.bytes(8)) : nil))
         } catch let error as RemoteError { throw CLIError("\(error)", exitCode: CLIError.usage) }
-        if url.hasPrefix("s3://") {
+        if url.hasPrefix("s3://") && inbox {
+            Terminal.message("not checked: an inbox's credentials need not read the bucket")
+        } else if url.hasPrefix("s3://") {
             do {
                 let credentials = try RemoteCredentials.load(for: remote)
                 let location = try remote.s3Location()
@@ -75,6 +81,7 @@ struct RemoteList: ParsableCommand {
             columns.append(remote.endpoint ?? "-")
             columns.append(remote.region ?? "-")
             columns.append(remote.objectLockDays.map { "lock \($0)d" } ?? "-")
+            if let client = remote.inbox { columns.append("inbox " + client) }
             Terminal.output(columns.joined(separator: "\t"))
         }
     }

@@ -27,8 +27,9 @@ func remoteKey(_ remote: RemoteConfig.Remote) -> String {
 
 /// Runs a sync and prints what moved; maps refusals to exit 3.
 func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, metadataOnly: Bool,
-             identity: @escaping (String) throws -> IdentityBox?) throws -> SyncReport {
+             identity: @escaping (String) throws -> IdentityBox?, sequencer: (() throws -> IdentityBox?)? = nil) throws -> SyncReport {
     let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: identity, metadataOnly: metadataOnly)
+    engine.sequencer = sequencer
     if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
     do {
         let report = try engine.run()
@@ -42,6 +43,10 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
         if report.rebased > 0 { line += ", " + count(report.rebased, "event", "events") + " of this vault moved after others'" }
         if report.resumedParts > 0 { line += ", an unfinished upload resumed (" + count(report.resumedParts, "part", "parts") + " already there)" }
         if report.blobsLeft > 0 { line += ", " + count(report.blobsLeft, "blob", "blobs") + " not on the remote yet" }
+        if report.sequenced > 0 { line += ", " + count(report.sequenced, "collector's entry", "collectors' entries") + " placed from the inbox" }
+        if report.inboxWaiting > 0 {
+            line += ", " + count(report.inboxWaiting, "inbox object waits", "inbox objects wait") + " for a member to place them (sync with -i)"
+        }
         Terminal.output(line + "; \(report.shared) entries in common")
         if let problem = report.retentionProblem { Terminal.warning(problem) }
         for problem in report.problems { Terminal.warning(problem) }
@@ -89,7 +94,12 @@ struct Sync: ParsableCommand {
         let vault = try options.openVault()
         let store = try openStore(remote)
         defer { store.close() }
-        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: options.global.writerIdentities())
+        if let client = remote.inbox {
+            try sendToInbox(vault: vault, remote: remote, client: client, store: store)
+            return
+        }
+        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: options.global.writerIdentities(),
+                        sequencer: options.global.sequencerIdentity())
     }
 }
 
@@ -128,6 +138,25 @@ struct Clone: ParsableCommand {
         let vault = try Vault.open(path: path, options: .init(expectedVaultID: expectVault))
         _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: global.writerIdentities())
         Terminal.message("vault \(vault.vaultIDHex) cloned into \(path), with remote origin \(url)")
+    }
+}
+
+/// Sends this field collector's events and blobs to the remote's inbox and prints what moved; maps refusals
+/// to exit 3.
+func sendToInbox(vault: Vault, remote: RemoteConfig.Remote, client: String, store: any RemoteStore) throws {
+    let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: { _ in nil }, metadataOnly: true)
+    if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
+    do {
+        let report = try engine.sendToInbox(client: client)
+        guard let key = report.submission else {
+            Terminal.output("\(remote.name): nothing to send to the inbox")
+            return
+        }
+        Terminal.output("\(remote.name): sent \(report.sent) \(report.sent == 1 ? "entry" : "entries") and \(report.blobsSent) \(report.blobsSent == 1 ? "blob" : "blobs") (\(report.bytesSent) bytes) to \(key); this machine keeps none of them (\(report.blobsForgotten) sealed \(report.blobsForgotten == 1 ? "blob" : "blobs") removed)")
+    } catch let error as SyncError {
+        throw CLIError(error.description, exitCode: CLIError.verificationFailed)
+    } catch let error as RemoteError {
+        throw CLIError("remote \(remote.name): \(error)")
     }
 }
 

@@ -242,7 +242,7 @@ package enum EntryScope {
         }
     }
 
-    static func text(_ columns: [IndexEntry.Column]?, _ column: String) -> String? {
+    package static func text(_ columns: [IndexEntry.Column]?, _ column: String) -> String? {
         guard case let .text(bytes)? = columns?.first(where: { $0.name == column })?.value else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }

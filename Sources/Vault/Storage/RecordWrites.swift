@@ -21,6 +21,7 @@ public struct RecordWrites: Sendable {
     /// The event that wrote a record.
     public struct Write: Sendable {
         public var sequence: UInt64
+        /// The writer: the event's signer, or for an event placed from an inbox the collector who signed it.
         public var actor: String
         public var position: AuditEvent.GovernancePosition?
     }
@@ -41,9 +42,18 @@ public struct RecordWrites: Sendable {
         if let first = try AuditEventRow.oldest(db), let event = try? AuditEvent(leaf: Array(first.leaf)) {
             result.bound = event.governance != nil
         }
+        // Events a member placed from a collectors' inbox: the records are the collector's, who signed the same
+        // action on the same objects (`AuthoredEventRow`, checked by `sync` when it arrived).
+        let authored = try db.tableExists(AuthoredEventRow.databaseTableName)
+            ? Dictionary(try AuthoredEventRow.fetchAll(db).map { ($0.event, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "item.source-pending", "region.add"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
-            let write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
+            var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
+            if let row = authored[Int64(event.sequence)] {
+                guard let original = try? AuditEvent(leaf: Array(row.leaf)), original.action == event.action, original.objects == event.objects,
+                      let author = keys[Hex.encode(original.actor)], original.verifySignature(publicKey: author) else { continue }
+                write.actor = Hex.encode(original.actor)
+            }
             let objects = event.objects
             switch event.action {
             case "case.add", "witness.add":

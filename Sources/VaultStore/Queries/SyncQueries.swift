@@ -72,6 +72,9 @@ public enum LogRewind {
         try db.execute(sql: "DELETE FROM auditNode WHERE ((idx + 1) << level) > ?", arguments: [size])
         try db.execute(sql: "DELETE FROM entry WHERE event > ?", arguments: [size])
         try db.execute(sql: "DELETE FROM governance WHERE seq > ?", arguments: [governanceLength])
+        if try db.tableExists(AuthoredEventRow.databaseTableName) {
+            try db.execute(sql: "DELETE FROM authoredEvent WHERE event > ?", arguments: [size])
+        }
         for row in saved { try db.execute(sql: row["sql"] as String) }
     }
 }
@@ -185,5 +188,54 @@ extension IndexEntry {
     /// - Throws: database errors.
     public static func delete(from table: String, rowID: Int64, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM \(table.quotedDatabaseIdentifier) WHERE rowid = ?").execute(arguments: [rowID])
+    }
+}
+
+/// The event a field collector signed (through an inbox) for the log position a member placed it at
+/// (`event`): the collector's stored leaf, as its own vault signed it at a position of its own, and the index
+/// entry it signed; `submission` is the inbox object it came in. A collector's event is placed at most once
+/// (its leaf hash is unique).
+public struct AuthoredEventRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "authoredEvent"
+    public var event: Int64
+    public var submission: String
+    public var leaf: Data
+    public var leafHash: Data
+    public var entry: Data?
+    public init(event: Int64, submission: String, leaf: Data, leafHash: Data, entry: Data?) {
+        self.event = event; self.submission = submission; self.leaf = leaf; self.leafHash = leafHash; self.entry = entry
+    }
+
+    /// The row of log position `event`, nil when a member wrote that event themselves.
+    /// - Throws: database errors.
+    public static func find(event: Int64, _ db: Database) throws -> AuthoredEventRow? {
+        guard try db.tableExists(databaseTableName) else { return nil }
+        return try AuthoredEventRow.fetchOne(db, key: event)
+    }
+
+    /// Whether the collector's event with this leaf hash (32 bytes) is placed already.
+    /// - Throws: database errors.
+    public static func placed(leafHash: [UInt8], _ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM authoredEvent WHERE leafHash = ?", arguments: [Data(leafHash)]) != nil
+    }
+
+    /// The inbox objects whose events the log holds.
+    /// - Throws: database errors.
+    public static func submissions(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT DISTINCT submission FROM authoredEvent"))
+    }
+}
+
+/// What this client made of an inbox object (`key`) it will not look at again: "refused: why".
+public struct InboxSubmissionRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    public static let databaseTableName = "inboxSubmission"
+    public var key: String
+    public var outcome: String
+    public init(key: String, outcome: String) { self.key = key; self.outcome = outcome }
+
+    /// Every row, by key.
+    /// - Throws: database errors.
+    public static func all(_ db: Database) throws -> [String: String] {
+        Dictionary(try InboxSubmissionRow.fetchAll(db).map { ($0.key, $0.outcome) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -1,0 +1,251 @@
+import Foundation
+import GRDB
+import Vault
+import VaultAudit
+import VaultCrypto
+import VaultGovernance
+import VaultPlatform
+import VaultRemote
+import VaultStore
+
+/// What one send to a collectors' inbox moved (`SyncEngine.sendToInbox`).
+public struct InboxReport: Equatable, Sendable {
+    /// Events sent (all this vault made after the log it last read) and the inbox object that holds them.
+    public var sent = 0
+    public var submission: String?
+    /// Sealed blobs sent, and their bytes.
+    public var blobsSent = 0
+    public var bytesSent: Int64 = 0
+    /// Sealed blobs and events removed from this machine once the remote held them.
+    public var blobsForgotten = 0
+    public init() {}
+}
+
+/// The field collectors' inbox (issue 17). A collector whose credentials may write new objects under
+/// `inbox/<client>/` but not read, list or delete cannot know the log's next position. Its sync sends every
+/// event its vault made after the log it last read, as one `InboxSubmission`, with the sealed blobs they name
+/// (`inbox/<client>/blobs/<id>`), each by conditional create; then its vault goes back to that log and its
+/// sealed blobs are deleted, so that a seized field laptop holds nothing of what was sent.
+///
+/// A member who reads the log places inbox objects at their next sync (`sequenceInbox`): each collector's
+/// event is checked as a receiver checks every event (its signature, its membership where it wrote and where
+/// it is placed, its rights over the rows it wrote), written again at the head of the log by the placing
+/// member, who signs the placed event, and kept beside it (`AuthoredEventRow`), so that every receiver checks
+/// that the placed event is the collector's (`Verifier.checkAuthored`). The placing member's own role must
+/// allow what is placed; an object placed or refused is not looked at again.
+extension SyncEngine {
+    /// Sends this vault's events after the log it last read (the most any remote it syncs with shares) to the
+    /// inbox of `client`, then keeps none of them.
+    /// - Throws: `SyncError.conflict` when there is nothing this vault read (a clone is needed), when it made
+    ///   governance changes or checkpoints since (they never go through an inbox), when a blob it names is
+    ///   missing, or when the events do not fit one object; `RemoteError`; database errors. Nothing is
+    ///   forgotten before the remote holds all of it.
+    public func sendToInbox(client: String) throws -> InboxReport {
+        var report = InboxReport()
+        guard client.count == 16, client.allSatisfy(\.isHexDigit) else { throw SyncError.conflict("the inbox client name \(client) is not 16 hex digits") }
+        let (base, baseLeaf, size, chainAtBase, chainNow, checkpoint) = try vault.database.queue.read { db in
+            let base = try RemoteSyncRow.all(db).map(\.shared).max() ?? 0
+            let leaf = try AuditEventRow.fetchOne(db, key: base)
+            let chainAtBase = try leaf.map { try AuditEvent(leaf: Array($0.leaf)).governance?.length ?? 0 } ?? 0
+            return (base, leaf.map { Array($0.leafHash) } ?? [], Int64(try AuditLog.head(db).size), Int64(chainAtBase),
+                    Int64(try GovernanceRow.newestPosition(db)?.seq ?? 0), try CheckpointRow.largestSize(db))
+        }
+        guard base > 0 else {
+            throw SyncError.conflict("this vault has read no log from a remote, so an inbox cannot say where its events go: clone the vault from a remote you can read before you send to an inbox")
+        }
+        guard size > base else { return report }
+        guard chainNow == chainAtBase else {
+            throw SyncError.conflict("this vault applied a governance operation after the log it last read; governance never goes through an inbox")
+        }
+        if let checkpoint, checkpoint > base {
+            throw SyncError.conflict("this vault holds a checkpoint over events (up to \(checkpoint)) the remote does not hold; checkpoints never go through an inbox")
+        }
+        var objects: [RemoteLogObject] = []
+        var blobs: [(id: String, size: Int64)] = []
+        try vault.database.queue.read { db in
+            for position in (base + 1)...size {
+                let (object, named) = try Self.object(at: position, db)
+                objects.append(object)
+                blobs += named
+            }
+        }
+        let encoding = InboxSubmission(vaultID: vault.vaultID, baseSize: base, baseLeafHash: baseLeaf, objects: objects).encoding
+        guard encoding.count <= Self.objectLimit else {
+            throw SyncError.conflict("the \(objects.count) events made since the last read (\(encoding.count) bytes) do not fit one inbox object of \(Self.objectLimit) bytes; send more often")
+        }
+        if let missing = blobs.first(where: { !DurableFile.exists(vault.blobs.path(of: $0.id)) }) {
+            throw SyncError.conflict("the sealed blob \(missing.id) that an event to send names is not in this vault folder")
+        }
+        let prefix = "inbox/" + client + "/"
+        var moved = SyncReport()
+        try sendBlobs(blobs, under: prefix + "blobs/", into: &moved)
+        let key = prefix + Hex.encode(Random.bytes(16))
+        progress("sending \(objects.count) events to \(key)")
+        guard try store.create(key, bytes: encoding) else {
+            throw SyncError.conflict("the inbox already holds an object named \(key), which was to be new; send again")
+        }
+        report.sent = objects.count
+        report.submission = key
+        report.blobsSent = moved.blobsSent
+        report.bytesSent = moved.bytesSent
+        // The remote holds it all: keep none of it here.
+        try forget(above: base, governanceLength: chainAtBase)
+        for blob in blobs where DurableFile.exists(vault.blobs.path(of: blob.id)) {
+            vault.blobs.remove(id: blob.id)
+            report.blobsForgotten += 1
+        }
+        try vault.adoptRewoundState()
+        return report
+    }
+
+    /// Takes this vault back to its first `size` events (rows as those events left them), in one transaction.
+    func forget(above size: Int64, governanceLength: Int64) throws {
+        try vault.database.write { db in
+            guard let recorder = vault.database.entries else { throw VaultError.failed("the database records no entries") }
+            let head = Int64(try AuditLog.head(db).size)
+            guard head > size else { return }
+            var touched = Set<RowKey>()
+            for position in (size + 1)...head {
+                guard let body = try EntryRow.find(event: position, db) else { continue }
+                let entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
+                for change in entry.changes { touched.insert(RowKey(table: change.table, rowID: change.rowID)) }
+            }
+            let rows = try Self.rows(atSize: size, of: touched, db)
+            try LogRewind.rewind(toSize: size, governanceLength: governanceLength, db)
+            for (key, columns) in rows {
+                if let columns { try IndexEntry.write(columns, to: key.table, rowID: key.rowID, db) } else { try IndexEntry.delete(from: key.table, rowID: key.rowID, db) }
+            }
+            _ = try recorder.takeEntry(db, vaultID: vault.vaultID)   // a return to the log as it was, no change of it
+        }
+    }
+
+    /// The inbox objects on the remote that this vault neither holds the events of nor looked at before.
+    func pendingInbox() throws -> [String] {
+        let keys = try store.list("inbox/", startAfter: nil).map(\.key).filter { key in
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == 3 && parts[1].count == 16 && parts[2].count == 32 && parts[1].allSatisfy(\.isHexDigit) && parts[2].allSatisfy(\.isHexDigit)
+        }
+        let (looked, placed) = try vault.database.queue.read { db in (try InboxSubmissionRow.all(db), try AuthoredEventRow.submissions(db)) }
+        return keys.filter { looked[$0] == nil && !placed.contains($0) }.sorted()
+    }
+
+    /// Places the events of every pending inbox object at the head of this vault's log, signed by `sequencer`
+    /// (the member running the sync), each object in one transaction; an object that does not verify or no
+    /// longer fits is refused (a warning in `report`), remembered, and never looked at again.
+    /// - Throws: `RemoteError`; database errors.
+    func sequenceInbox(as sequencer: IdentityBox, into report: inout SyncReport) throws {
+        for key in try pendingInbox() {
+            guard let bytes = try store.get(key, limit: Self.objectLimit) else { continue }
+            do {
+                let submission: InboxSubmission
+                do { submission = try InboxSubmission(encoding: bytes) } catch { throw SyncError.refused("it does not parse: \(error)") }
+                progress("placing \(submission.objects.count) events from \(key)")
+                try fetchInboxBlobs(submission, key: key, into: &report)
+                try place(submission, key: key, as: sequencer)
+                report.sequenced += submission.objects.count
+            } catch let error as SyncError {
+                let why: String
+                switch error { case let .refused(text), let .conflict(text): why = text }
+                try vault.database.write { db in try InboxSubmissionRow(key: key, outcome: "refused: " + why).insert(db) }
+                report.problems.append("inbox object \(key) was not placed: \(why)")
+            }
+        }
+    }
+
+    /// Fetches the sealed blobs a submission's items name from its inbox, each checked against its signed size.
+    func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport) throws {
+        let prefix = String(key[..<key.lastIndex(of: "/")!]) + "/blobs/"
+        for object in submission.objects {
+            guard let body = object.entry else { continue }
+            var values: [[UInt8]: [UInt8]] = [:]
+            for value in object.values { values[SHA256Digest.hash(value)] = value }
+            let entry: IndexEntry
+            do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
+            for change in entry.changes where change.table == "item" {
+                guard let columns = change.columns, let id = EntryScope.text(columns, "blobID"),
+                      case let .integer(size)? = columns.first(where: { $0.name == "sealedSize" })?.value else { continue }
+                guard BlobStore.isValidID(id) else { throw SyncError.refused("an item names a malformed blob id") }
+                if DurableFile.exists(vault.blobs.path(of: id)) { continue }
+                struct Absent: Error {}
+                do {
+                    let got = try vault.blobs.write(id: id) { handle in
+                        guard let got = try store.download(prefix + id, limit: size, into: handle) else { throw Absent() }
+                        guard got == size else { throw SyncError.refused("the sealed blob \(id) is \(got) bytes, but its signed row says \(size)") }
+                    }
+                    report.blobsReceived += 1
+                    report.bytesReceived += Int64(got)
+                } catch is Absent {
+                    throw SyncError.refused("the sealed blob \(id) of an item it adds is not in the inbox")
+                } catch RemoteError.tooLarge {
+                    throw SyncError.refused("the sealed blob \(id) is larger than its signed row says (\(size) bytes)")
+                }
+            }
+        }
+    }
+
+    /// Writes a submission's events again at the head of this vault's log, signed by `sequencer`, each checked
+    /// first as its collector's (`Verifier.checkAuthored`, and the collector's rights over the rows where it
+    /// wrote them), in one transaction.
+    func place(_ submission: InboxSubmission, key: String, as sequencer: IdentityBox) throws {
+        try vault.database.write { db in
+            guard let recorder = vault.database.entries else { throw VaultError.failed("the database records no entries") }
+            guard submission.vaultID == vault.vaultID else { throw SyncError.refused("it belongs to another vault") }
+            guard let baseRow = try AuditEventRow.fetchOne(db, key: submission.baseSize), Array(baseRow.leafHash) == submission.baseLeafHash else {
+                throw SyncError.refused("it was made after a log this vault does not hold (position \(submission.baseSize))")
+            }
+            // The collector's events: a chain of its own vault after the base.
+            var events: [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] = []
+            var previous = submission.baseLeafHash
+            for (index, object) in submission.objects.enumerated() {
+                let event: AuditEvent
+                do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw SyncError.refused("its event \(index + 1) does not parse: \(error)") }
+                guard event.vaultID == vault.vaultID, event.sequence == UInt64(submission.baseSize) + UInt64(index) + 1, event.previousLeafHash == previous,
+                      object.governance.isEmpty, object.authored == nil else {
+                    throw SyncError.refused("its events are not one chain after its base, or bring governance")
+                }
+                previous = event.leafHash
+                guard !(try AuthoredEventRow.placed(leafHash: event.leafHash, db)) else {
+                    throw SyncError.refused("its event \(index + 1) (\(event.action)) is one the log holds already (placed from another inbox object)")
+                }
+                var entry: IndexEntry?
+                if let body = object.entry {
+                    guard let hash = event.entry, SHA256Digest.hash(body) == hash else { throw SyncError.refused("its event \(index + 1) carries another entry than it signed") }
+                    var values: [[UInt8]: [UInt8]] = [:]
+                    for value in object.values { values[SHA256Digest.hash(value)] = value }
+                    do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
+                } else if event.entry != nil {
+                    throw SyncError.refused("its event \(index + 1) lacks its entry")
+                }
+                events.append((event, entry, object))
+            }
+            let touched = Set(events.flatMap { $0.entry?.changes.map { RowKey(table: $0.table, rowID: $0.rowID) } ?? [] })
+            var reapplier = Reapplier(old: try Self.rows(atSize: submission.baseSize, of: touched, db))
+            let verifier = try Verifier(vault: vault, db: db)
+            let history = verifier.history
+            guard let now = history.last else { throw SyncError.refused("the vault's genesis state cannot be read") }
+            var previousPosition = try AuditEvent(leaf: Array(baseRow.leaf)).governance
+            for (event, entry, object) in events {
+                let author = Hex.encode(event.actor)
+                guard let written = event.governance, Int(written.length) < history.count else {
+                    throw SyncError.refused("its \(event.action) names a governance position the chain does not hold")
+                }
+                // The collector's rights over the rows where it wrote them.
+                if let entry {
+                    let rows = reapplier.old
+                    if let problem = EntryScope.problem(entry, event: event, signer: author, previous: previousPosition, history: history, based: true,
+                                                        existing: { table, rowID in rows[RowKey(table: table, rowID: rowID)] ?? nil }) {
+                        throw SyncError.refused("its \(event.action) goes beyond what its collector may write: \(problem)")
+                    }
+                }
+                previousPosition = written
+                let (commitments, replaced) = try reapplier.reapply(event, entry, before: history[Int(written.length)], after: now, db)
+                let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: sequencer, action: event.action, objects: event.objects,
+                                                   commitments: commitments, policyHash: now.policyHash.isEmpty ? nil : now.policyHash, entries: recorder)
+                try verifier.checkOwn(appended, replaced: replaced, db)
+                let (placed, _) = try Self.object(at: Int64(appended.sequence), db)
+                try verifier.checkAuthored(RemoteLogObject.Authored(submission: key, storedLeaf: object.storedLeaf, entry: object.entry),
+                                           placed: appended, object: placed, at: Int64(appended.sequence), db)
+            }
+        }
+    }
+}
