@@ -215,4 +215,47 @@ struct TeamVaultS3Tests {
                 "\(result.status): \(result.stdout) \(result.stderr)")
         #expect(proxy.faults.contains { $0.hasPrefix("fault-proxy: endless ") }, "the proxy never answered a listing")
     }
+
+    @Test("a field collector whose credentials may only write under inbox/ cannot read or list the bucket, sends through the inbox and keeps nothing; the investigator places it")
+    func collectorWithWriteOnlyCredentials() async throws {
+        let server = try await SeaweedFS.start()
+        defer { server.stop() }
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try await Self.team(fixture, server)
+        try fixture.addRecords()
+        _ = try fixture.ingest([samplePhotos[0]])
+        #expect(try team.addRemote().status == 0)
+        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        // Prepared at the office with read credentials, then sent to the field with write-only ones.
+        #expect(try team.clone("field", metadataOnly: true).status == 0)
+        let field = ["AWS_ACCESS_KEY_ID": server.inboxAccessKey, "AWS_SECRET_ACCESS_KEY": server.inboxSecretKey]
+        let denied = try fixture.cli.run(["clone", team.remoteURL, "stolen", "--expect-vault", fixture.vaultID] + team.remoteOptions,
+                                         environment: team.environment.merging(field) { $1 }.merging(TeamMachines.state("stolen", fixture)) { $1 })
+        #expect(denied.status != 0 && denied.stderr.contains("denied access to get vault.json"), "the field credentials read the bucket: \(denied.stdout) \(denied.stderr)")
+        // Nor can they write anywhere but the inbox: not the next log position, not a blob.
+        let writer = S3Client(location: try S3Location(url: team.remoteURL, endpoint: server.endpoint, region: "us-east-1"), credentials: server.inboxCredentials())
+        for key in ["log/0000000000009999", "blobs/" + String(repeating: "0", count: 32)] {
+            await #expect(throws: RemoteError.self, "the field credentials wrote \(key)") { _ = try await writer.put(key, body: Array("planted".utf8), ifNoneMatch: true) }
+        }
+        try await writer.shutdown()
+        #expect(try team.run("field", nil, ["remote", "remove", "origin"]).status == 0)
+        let added = try team.run("field", nil, ["remote", "add", "inbox", team.remoteURL, "--inbox"] + team.remoteOptions, environment: field)
+        #expect(added.status == 0, "\(added.stderr)")
+        let ingested = try team.run("field", "collector", ["ingest", "--case", "C-2", samplePhotos[1], samplePhotos[2]])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let items = ingested.stdoutLines.map { String($0.split(separator: "\t")[0]) }
+        let sent = try team.run("field", "collector", ["sync"], environment: field)
+        #expect(sent.status == 0 && sent.stdout.contains("sent 2 entries and 2 blobs"), "\(sent.stdout) \(sent.stderr)")
+        #expect(try team.run("field", nil, ["audit", "verify"]).status == 0)
+        let placed = try team.run("vault", "investigator", ["sync"])
+        #expect(placed.status == 0 && placed.stdout.contains("2 collectors' entries placed from the inbox"), "\(placed.stdout) \(placed.stderr)")
+        for (item, photo) in zip(items, [samplePhotos[1], samplePhotos[2]]) {
+            #expect(try team.run("vault", "investigator", ["export", item, "-o", item + ".jpg"]).status == 0)
+            #expect(FileManager.default.contentsEqual(atPath: fixture.cli.folder + "/" + item + ".jpg", andPath: photo))
+        }
+        #expect(try team.run("vault", "investigator", ["sync"]).status == 0)
+        #expect(try team.clone("machine-b", metadataOnly: true).status == 0)
+        #expect(try team.run("machine-b", nil, ["audit", "verify"]).status == 0)
+    }
 }

@@ -34,6 +34,11 @@ public final class SeaweedFS: @unchecked Sendable {
     public let s3Port: Int
     public let accessKey = "amanah-test"
     public let secretKey = Hex.encode(Random.bytes(20))
+    /// A second access key that may only write under `inboxScope` (a field collector's: no read, list or
+    /// delete), as `Write:BUCKET/PREFIX/*` in SeaweedFS's S3 configuration.
+    public let inboxAccessKey = "amanah-field"
+    public let inboxSecretKey = Hex.encode(Random.bytes(20))
+    public static let inboxScope = "evidence/caesar/inbox/*"
 
     /// Starts a server once no other test of this process runs one (two servers starting at once on two cores
     /// did not always come up); `stop()` lets the next one start.
@@ -51,7 +56,8 @@ public final class SeaweedFS: @unchecked Sendable {
         guard let binary = Self.binary else { throw SeaweedError("SeaweedFS (weed) is not installed; run scripts/install-deps.sh") }
         folder = NSTemporaryDirectory() + "amanah-weed-" + Hex.encode(Random.bytes(6))
         try FileManager.default.createDirectory(atPath: folder + "/data", withIntermediateDirectories: true)
-        let config = #"{"identities":[{"name":"t","credentials":[{"accessKey":"\#(accessKey)","secretKey":"\#(secretKey)"}],"actions":["Admin","Read","Write","List","Tagging"]}]}"#
+        let config = #"{"identities":[{"name":"t","credentials":[{"accessKey":"\#(accessKey)","secretKey":"\#(secretKey)"}],"actions":["Admin","Read","Write","List","Tagging"]},"#
+            + #"{"name":"field","credentials":[{"accessKey":"\#(inboxAccessKey)","secretKey":"\#(inboxSecretKey)"}],"actions":["Write:\#(Self.inboxScope)"]}]}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/s3.json"))
         let ports = try Self.freePorts(4)
         s3Port = ports[0]
@@ -117,6 +123,12 @@ public final class SeaweedFS: @unchecked Sendable {
     public func credentials(secret: String? = nil) -> RemoteCredentials {
         var bytes = Array((secret ?? secretKey).utf8)
         return RemoteCredentials(accessKeyID: accessKey, secretAccessKey: SecretBox(SecretBytes(consuming: &bytes)))
+    }
+
+    /// The field collector's write-only credentials (`inboxAccessKey`).
+    public func inboxCredentials() -> RemoteCredentials {
+        var bytes = Array(inboxSecretKey.utf8)
+        return RemoteCredentials(accessKeyID: inboxAccessKey, secretAccessKey: SecretBox(SecretBytes(consuming: &bytes)))
     }
 
     /// Creates `bucket` (Amanah never creates buckets; the test does, as an administrator would), with Object
