@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto", "VaultPolicy"], swiftSettings: strict),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "TestSupport", "VaultRemote", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText", "VaultDisclosure", "VaultFormats",
+        .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "TestSupport", "VaultRemote", "VaultSync", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText", "VaultDisclosure", "VaultFormats",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

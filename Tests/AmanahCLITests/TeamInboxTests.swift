@@ -1,7 +1,13 @@
 import Foundation
 import GRDB
 import Testing
+import Vault
+import VaultAudit
 import VaultCrypto
+import VaultGovernance
+import VaultPlatform
+import VaultStore
+import VaultSync
 
 /// Issue 17, the field collectors' inbox: a collector whose remote is write-only sends what it made to
 /// `inbox/<client>/…` and keeps none of it; a member who reads the log places it, and every other machine
@@ -130,5 +136,87 @@ struct TeamInboxTests {
         // Remembered: not looked at (nor warned about) again.
         let quiet = try team.run("vault", "investigator", ["sync"])
         #expect(quiet.status == 0 && !quiet.stderr.contains("was not placed"), "\(quiet.stderr)")
+    }
+
+    /// The one inbox object on the team's folder remote: its key and its content.
+    static func inboxObject(_ team: TeamMachines) throws -> (key: String, submission: InboxSubmission) {
+        let folder = team.fixture.cli.folder + "/remote/inbox"
+        let client = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { !$0.hasPrefix(".") })
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: folder + "/" + client).first { $0.count == 32 })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + client + "/" + name))
+        return ("inbox/\(client)/\(name)", try InboxSubmission(encoding: [UInt8](bytes)))
+    }
+
+    @Test("a collector removed by the custodians before their inbox object is placed: it is refused, and nothing of it enters the log")
+    func removedCollectorsInboxIsRefused() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try Self.fieldTeam(fixture)
+        #expect(try team.run("field", "collector", ["ingest", "--case", "C-2", samplePhotos[1]]).status == 0)
+        #expect(try team.run("field", "collector", ["sync"]).status == 0)
+        let removed = try fixture.governance(["remove-member", fixture.publicKeys["collector"]!], approvers: ["custodian-1", "custodian-2"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        // A custodian's sync may not place a collector's photograph (their role does not ingest): they leave it.
+        let custodian = try team.run("vault", "custodian-1", ["sync"])
+        #expect(custodian.status == 0 && custodian.stderr.contains("is left for another member to place"), "\(custodian.stdout) \(custodian.stderr)")
+        let leaves = try team.leafHashes("vault")
+        let refused = try team.run("vault", "investigator", ["sync"])
+        #expect(refused.status == 0, "\(refused.stderr)")
+        #expect(refused.stderr.contains("was not placed") && refused.stderr.contains("who was not a member where they wrote it or where it is placed"),
+                "\(refused.stdout) \(refused.stderr)")
+        #expect(try team.leafHashes("vault") == leaves, "the refused object's events entered the log")
+        #expect(!refused.stdout.contains("placed from the inbox"))
+    }
+
+    @Test("a collector's modified client sends a witness record with consent, which its role may not write: the investigator refuses to place it")
+    func collectorsEventBeyondItsRightsIsRefused() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try Self.fieldTeam(fixture)
+        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
+        let genesis = try Genesis(fileContents: Array(fixture.cli.read("field/vault.json")))
+        let database = try DatabaseQueue(path: fixture.cli.folder + "/field/vault.sqlite")
+        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
+        try database.write { db in
+            let state = try GovernanceChain.load(genesis: genesis, db: db)
+            try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
+                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
+            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil, entries: recorder)
+        }
+        try database.close()
+        let sent = try team.run("field", "collector", ["sync"])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let leaves = try team.leafHashes("vault")
+        let refused = try team.run("vault", "investigator", ["sync"])
+        #expect(refused.stderr.contains("was not placed") && refused.stderr.contains("goes beyond what its collector may write"), "\(refused.stderr)")
+        #expect(try team.leafHashes("vault") == leaves)
+        #expect(try team.run("vault", "protection-officer", ["witness", "show", "W-0666"]).status != 0)
+    }
+
+    @Test("a member's modified client claims a collector's inbox event for rows of its own: every receiver refuses it with exit 3")
+    func placementOfOtherRowsIsRefused() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try Self.fieldTeam(fixture)
+        try fixture.cli.write("case-3.json", #"{"id":"C-3","detaineeNumber":"7781/215","place":"Mezzeh"}"#)
+        #expect(try team.run("field", "collector", ["case", "add", "--from", "case-3.json"]).status == 0)
+        #expect(try team.run("field", "collector", ["sync"]).status == 0)
+        let (key, submission) = try Self.inboxObject(team)
+        let collectors = try #require(submission.objects.first)
+        // The investigator writes a case C-3 of their own, then files the collector's signed case.add beside it.
+        try fixture.cli.write("case-3b.json", #"{"id":"C-3","detaineeNumber":"0000/000","place":"Elsewhere"}"#)
+        #expect(try team.run("vault", "investigator", ["case", "add", "--from", "case-3b.json"]).status == 0)
+        let database = try DatabaseQueue(path: fixture.cli.folder + "/vault/vault.sqlite")
+        try database.write { db in
+            let position = try #require(try Int64.fetchOne(db, sql: "SELECT max(seq) FROM auditEvent"))
+            let leaf = try AuditEvent(leaf: collectors.storedLeaf)
+            try AuthoredEventRow(event: position, submission: key, leaf: Data(collectors.storedLeaf), leafHash: Data(leaf.leafHash),
+                                 entry: collectors.entry.map { Data($0) }).insert(db)
+        }
+        try database.close()
+        #expect(try team.run("vault", "investigator", ["sync"]).status == 0)
+        let cloned = try team.clone("machine-b", metadataOnly: true)
+        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
+        #expect(cloned.stderr.contains("placed from inbox object \(key)) writes other rows than its collector signed"), "\(cloned.stderr)")
     }
 }
