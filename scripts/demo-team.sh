@@ -2,8 +2,9 @@
 # The team demo (issue 17): one vault shared across four machines through S3-compatible storage, with no
 # Amanah server. SeaweedFS (the pinned PyPI build that scripts/install-deps.sh installs) runs on loopback as
 # the bucket; each "machine" is a vault folder with a client state of its own, in ./demo-team-out (recreated
-# each run). The story, after the Caesar file: a custodian creates the vault; a collector in the field seals
-# photographs and cases and sends them; an investigator abroad clones the vault, finds a detainee number and
+# each run). The story, after the Caesar file: a custodian creates the vault; a collector in the field, with
+# bucket credentials that may only write to the inbox, seals photographs and cases, sends them and keeps none
+# of them; an investigator abroad clones the vault (placing what the inbox holds), finds a detainee number and
 # exports an original byte-identical; custodians in two places register a tribunal and cosign a checkpoint,
 # each on their own machine; a legal officer abroad issues a disclosure of evidence ingested in the field, and
 # the tribunal verifies it with stock tools and its recipient kit. Demo keys and passphrase only.
@@ -27,8 +28,8 @@ on() {
   XDG_STATE_HOME="$out/state-$machine" "$amanah" "$@" -C "$out/$machine" "${identity[@]}"
 }
 
-step "start SeaweedFS on loopback (S3 gateway with one access key; the bucket is made as an administrator would)"
-start_seaweedfs "$out/weed" 64 caesar-evidence
+step "start SeaweedFS on loopback (S3 gateway with an administrator's key and a field key that may only write to the inbox)"
+start_seaweedfs "$out/weed" 64 caesar-evidence caesar-evidence/vault/inbox
 echo "SeaweedFS on $endpoint, bucket caesar-evidence" >&2
 
 step "custodian 1 (office A) creates the vault and shares it through the bucket"
@@ -42,15 +43,26 @@ on custodian-a - remote add origin s3://caesar-evidence/vault --endpoint "$endpo
 on custodian-a - sync
 clone() { XDG_STATE_HOME="$out/state-$1" "$amanah" clone s3://caesar-evidence/vault "$out/$1" --expect-vault "$vault_id" --endpoint "$endpoint" "${@:2}"; }
 
-step "the collector in the field joins (the vault id came out of band), seals two cases and four photographs, and sends them"
+step "the collector's laptop is prepared at the office (the vault id came out of band), then leaves with a write-only inbox"
 clone field --metadata-only
+on field - remote remove origin
+AWS_ACCESS_KEY_ID="$field_key" AWS_SECRET_ACCESS_KEY="$field_secret" on field - remote add inbox s3://caesar-evidence/vault --inbox --endpoint "$endpoint"
+
+step "in the field, the collector seals two cases and four photographs and sends them; the laptop keeps none of them"
 on field collector case add --from "$keys/cases.json"
 photos=("$keys"/photos/DSCN00*.jpg)
 on field collector ingest --case C-1 "${photos[@]:0:4}" | tee "$out/ingest.tsv"
-on field collector sync
+AWS_ACCESS_KEY_ID="$field_key" AWS_SECRET_ACCESS_KEY="$field_secret" on field collector sync
+if AWS_ACCESS_KEY_ID="$field_key" AWS_SECRET_ACCESS_KEY="$field_secret" "$amanah" clone s3://caesar-evidence/vault "$out/stolen" \
+     --expect-vault "$vault_id" --endpoint "$endpoint" 2>/dev/null; then
+  echo "demo-team: the field key could read the bucket" >&2; exit 1
+fi
+echo "the field key reads nothing from the bucket" >&2
+if on field collector list | grep -q "$(cut -f1 "$out/ingest.tsv" | head -n1)"; then echo "demo-team: the laptop kept an item" >&2; exit 1; fi
+echo "the laptop holds none of the items it sent" >&2
 
-step "the investigator abroad joins without the photographs, finds the detainee number and exports an original"
-clone abroad --metadata-only
+step "the investigator abroad joins without the photographs (placing what the inbox holds), finds the detainee number and exports an original"
+clone abroad --metadata-only -i "$keys/investigator.key"
 echo "3456/215" | on abroad investigator case search --detainee -
 first=$(cut -f1 "$out/ingest.tsv" | head -n1)
 on abroad investigator show "$first"
@@ -100,9 +112,9 @@ tar -xf "$out/tribunal/bundle.tar" -C "$out/tribunal/bundle"
 ( cd "$out/tribunal/bundle" && minisign -Vm SHA256SUMS -p "$out/issuer.pub" && sha256sum -c SHA256SUMS )
 "$amanah" bundle verify "$out/DT-0001.tar.age" -i "$keys/demo-tribunal.agekey" --kit "$out/demo-tribunal.kit.json"
 
-step "every machine holds the same log; the bucket holds no clear value"
-for machine in field abroad custodian-a custodian-b; do on "$machine" - sync >/dev/null; done
-for machine in field abroad custodian-a custodian-b; do on "$machine" - sync | sed "s/^/$machine: /"; done
+step "every office holds the same log; the bucket holds no clear value"
+for machine in abroad custodian-a custodian-b; do on "$machine" - sync >/dev/null; done
+for machine in abroad custodian-a custodian-b; do on "$machine" - sync | sed "s/^/$machine: /"; done
 on custodian-b - audit verify
 if grep -r -a -l -e "DSCN00" -e "NIKON" -e "Test Person" -e "3456/215" -e "٣٤٥٦" "$out/weed/data"; then
   echo "demo-team: found a clear value in the bucket's storage" >&2; exit 1

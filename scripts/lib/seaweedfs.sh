@@ -11,12 +11,14 @@ demo_keys() {
 }
 pub() { cat "$keys/$1.pub"; }
 
-# start_seaweedfs FOLDER VOLUME_MB BUCKET: starts the pinned SeaweedFS (.build/tools-venv, installed by
+# start_seaweedfs FOLDER VOLUME_MB BUCKET [INBOX]: starts the pinned SeaweedFS (.build/tools-venv, installed by
 # scripts/install-deps.sh) on free loopback ports (each port + 10000 free too: its gRPC ports), with one
 # random access key exported as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, waits for its S3 gateway, creates
-# BUCKET as an administrator would (Amanah never creates buckets) and sets `endpoint`. Killed on exit.
+# BUCKET as an administrator would (Amanah never creates buckets) and sets `endpoint`. Killed on exit. With
+# INBOX (BUCKET/PREFIX/inbox), a second key that may only write under it (a field collector's) is set in
+# field_key and field_secret.
 start_seaweedfs() {
-  local folder=$1 volume_mb=$2 bucket=$3 s3 master volume filer
+  local folder=$1 volume_mb=$2 bucket=$3 inbox=${4:-} s3 master volume filer field=""
   mkdir -p "$folder/data"
   read -r s3 master volume filer < <(python3 - <<'PY'
 import random, socket
@@ -41,8 +43,11 @@ PY
   export AWS_ACCESS_KEY_ID="amanah-demo" AWS_DEFAULT_REGION="us-east-1"
   AWS_SECRET_ACCESS_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
   export AWS_SECRET_ACCESS_KEY
-  printf '{"identities":[{"name":"demo","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' \
-    "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" > "$folder/s3.json"
+  field_key="amanah-field" field_secret="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
+  [ -z "$inbox" ] || field=$(printf ',{"name":"field","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Write:%s/*"]}' \
+    "$field_key" "$field_secret" "$inbox")
+  printf '{"identities":[{"name":"demo","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}%s]}' \
+    "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$field" > "$folder/s3.json"
   "$root/.build/tools-venv/bin/weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$folder/data" \
     -master.volumeSizeLimitMB="$volume_mb" -volume.max=16 -s3 -s3.port="$s3" -s3.config="$folder/s3.json" \
     -master.port="$master" -volume.port="$volume" -filer.port="$filer" > "$folder/weed.log" 2>&1 &

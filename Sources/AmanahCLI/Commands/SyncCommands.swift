@@ -136,7 +136,8 @@ struct Clone: ParsableCommand {
         config.remotes.append(remote)
         try config.save(vault: path)
         let vault = try Vault.open(path: path, options: .init(expectedVaultID: expectVault))
-        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: global.writerIdentities())
+        _ = try runSync(vault: vault, remote: remote, store: store, metadataOnly: metadataOnly, identity: global.writerIdentities(),
+                        sequencer: global.sequencerIdentity())
         Terminal.message("vault \(vault.vaultIDHex) cloned into \(path), with remote origin \(url)")
     }
 }
