@@ -82,9 +82,9 @@ extension SyncEngine {
         try sendBlobs(blobs, under: prefix + "blobs/", into: &moved)
         let key = prefix + Hex.encode(Random.bytes(16))
         progress("sending \(objects.count) events to \(key)")
-        guard try store.create(key, bytes: encoding) else {
-            throw SyncError.conflict("the inbox already holds an object named \(key), which was to be new; send again")
-        }
+        // A name of 128 random bits that exists already was written by this very request, whose first answer
+        // was lost (the retry's conditional create then finds it): the remote holds it whole either way.
+        _ = try store.create(key, bytes: encoding)
         report.sent = objects.count
         report.submission = key
         report.blobsSent = moved.blobsSent
@@ -141,8 +141,11 @@ extension SyncEngine {
                 let submission: InboxSubmission
                 do { submission = try InboxSubmission(encoding: bytes) } catch { throw SyncError.refused("it does not parse: \(error)") }
                 progress("placing \(submission.objects.count) events from \(key)")
-                try fetchInboxBlobs(submission, key: key, into: &report)
-                try place(submission, key: key, as: sequencer)
+                let fetched = try fetchInboxBlobs(submission, key: key, into: &report)
+                do { try place(submission, key: key, as: sequencer) } catch {
+                    for id in fetched { vault.blobs.remove(id: id) }   // nothing of a refused object stays here
+                    throw error
+                }
                 report.sequenced += submission.objects.count
             } catch let left as InboxLeft {
                 report.inboxWaiting += 1
@@ -156,8 +159,21 @@ extension SyncEngine {
         }
     }
 
-    /// Fetches the sealed blobs a submission's items name from its inbox, each checked against its signed size.
-    func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport) throws {
+    /// Fetches the sealed blobs a submission's items name from its inbox, each checked against its signed size;
+    /// returns the ids of those it stored (a blob fetched before a failure is removed again).
+    @discardableResult
+    func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport) throws -> [String] {
+        var fetched: [String] = []
+        do {
+            try fetchInboxBlobs(submission, key: key, into: &report, fetched: &fetched)
+        } catch {
+            for id in fetched { vault.blobs.remove(id: id) }
+            throw error
+        }
+        return fetched
+    }
+
+    private func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport, fetched: inout [String]) throws {
         let prefix = String(key[..<key.lastIndex(of: "/")!]) + "/blobs/"
         for object in submission.objects {
             guard let body = object.entry else { continue }
@@ -176,6 +192,7 @@ extension SyncEngine {
                         guard let got = try store.download(prefix + id, limit: size, into: handle) else { throw Absent() }
                         guard got == size else { throw SyncError.refused("the sealed blob \(id) is \(got) bytes, but its signed row says \(size)") }
                     }
+                    fetched.append(id)
                     report.blobsReceived += 1
                     report.bytesReceived += Int64(got)
                 } catch is Absent {

@@ -56,7 +56,10 @@ import VaultPolicy
             usleep(50_000)
             guard let data = FileManager.default.contents(atPath: "/proc/\(process.processIdentifier)/environ") else { continue }
             variables = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if variables.contains(where: { $0.hasPrefix("SWIFT_BACKTRACE=") }) && process.isRunning { break }
+            // Until the process has replaced the variable it was started with (read too early, /proc shows the
+            // environment from before amanah sets its own); one that keeps it is read for the whole time.
+            let given = extra["SWIFT_BACKTRACE"].map { "SWIFT_BACKTRACE=" + $0 }
+            if variables.contains(where: { $0.hasPrefix("SWIFT_BACKTRACE=") && $0 != given }) && process.isRunning { break }
         }
         return variables.filter { $0.hasPrefix("SWIFT_BACKTRACE=") }
     }
