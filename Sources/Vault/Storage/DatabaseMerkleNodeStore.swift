@@ -47,15 +47,23 @@ public struct DatabaseMerkleNodeStore: MerkleNodeStore {
         guard newLeafCount > 0, lastLeaf == newLeafCount - 1 else {
             throw AuditError.storeInconsistent("the new nodes do not end at leaf \(newLeafCount) − 1")
         }
-        try db.inSavepoint {
+        for node in nodes {
+            guard node.hash.count == 32, node.address.index <= UInt64(Int64.max) else {
+                throw AuditError.storeInconsistent("node \(node.address) is not 32 bytes")
+            }
+        }
+        // A savepoint of statements prepared once per connection (a sync appends thousands of leaves).
+        try db.cachedStatement(sql: "SAVEPOINT auditNodes").execute()
+        do {
             for node in nodes {
-                guard node.hash.count == 32, node.address.index <= UInt64(Int64.max) else {
-                    throw AuditError.storeInconsistent("node \(node.address) is not 32 bytes")
-                }
                 try AuditNodeRow.insert(level: Int64(node.address.level), index: Int64(node.address.index), hash: Data(node.hash), db)
             }
-            return .commit
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT auditNodes").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
+            throw error
         }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
     }
 }
 
