@@ -344,11 +344,20 @@ public final class SyncEngine {
     func send(into report: inout SyncReport) throws -> Bool {
         var shared = try vault.database.queue.read { db in try RemoteSyncRow.find(remote: remoteName, db)?.shared ?? 0 }
         let localSize = Int64(try vault.database.queue.read { db in try AuditLog.head(db).size })
-        // The blobs first, several at a time: an entry never reaches the remote before the blobs it names.
+        // The blobs first, several at a time: an entry never reaches the remote before the blobs it names. The
+        // positions' objects are built in the same pass and kept for the segments (up to 64 MiB of them; any
+        // beyond are built again when their segment goes).
+        var built: [Int64: RemoteLogObject] = [:]
         if shared < localSize {
             var blobs: [(id: String, size: Int64)] = []
-            for position in (shared + 1)...localSize {
-                blobs += try vault.database.queue.read { db in try Self.object(at: position, db).1 }
+            var kept = 0
+            try vault.database.queue.read { db in
+                for position in (shared + 1)...localSize {
+                    let (object, named) = try Self.object(at: position, db)
+                    blobs += named
+                    let size = object.storedLeaf.count + (object.entry?.count ?? 0) + object.values.reduce(0) { $0 + $1.count }
+                    if kept + size <= Self.objectLimit { built[position] = object; kept += size }
+                }
             }
             try sendBlobs(blobs, into: &report)
         }
@@ -358,7 +367,7 @@ public final class SyncEngine {
             var bytes = 0
             while shared + Int64(objects.count) < localSize && objects.count < RemoteLogSegment.maxEvents && bytes < RemoteLogSegment.maxBytes {
                 let position = shared + Int64(objects.count) + 1
-                let (object, _) = try vault.database.queue.read { db in try Self.object(at: position, db) }
+                let object = try built.removeValue(forKey: position) ?? vault.database.queue.read { db in try Self.object(at: position, db).0 }
                 bytes += object.storedLeaf.count + (object.entry?.count ?? 0) + object.values.reduce(0) { $0 + $1.count }
                 objects.append(object)
             }
