@@ -4,13 +4,16 @@
 # position) beside `rclone copy` (Debian) and `aws s3 cp --recursive` (PyPI awscli, pinned) of the same
 # plaintext files, on two sets: LARGE × 5 MiB and SMALL × 100 KB (defaults 200 and 2000, as the issue asks);
 # then `amanah clone --metadata-only` of the small set's vault. Prints seconds, MB/s, files/s, the ratio of
-# amanah to the faster stock tool (above 1 is faster), and amanah's peak resident memory.
-# Usage: scripts/bench-sync.sh [LARGE] [SMALL]   (a release build; about 2 GB of disk in ./bench-sync-out)
+# amanah to the faster stock tool (above 1 is faster), and amanah's peak resident memory. With SEED (e.g.
+# 55000, the seed's size), a clone at that size follows: SEED items of 1 KB ingested into one case, synced to a
+# folder remote, then `amanah clone --metadata-only` of it (several minutes).
+# Usage: scripts/bench-sync.sh [LARGE] [SMALL] [SEED]   (a release build; about 2 GB of disk in ./bench-sync-out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 large=${1:-200}
 small=${2:-2000}
+seed=${3:-}
 scripts/install-deps.sh
 dpkg-query -W -f='${Status}' rclone 2>/dev/null | grep -q "install ok installed" || {
   sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
@@ -94,3 +97,33 @@ XDG_STATE_HOME="$out/state-clone" AMANAH_REPORT_PEAK_RSS=1 "$amanah" clone "s3:/
 t1=$(now)
 rss=$(grep -o 'peak-rss-kib [0-9]*' "$out/clone.err" | awk '{print $2}')
 python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f\"{'amanah clone --metadata-only (small)':<34} {s:9.2f} {'':>10} {int(sys.argv[3])/s:10.1f} {'':>8} {int(sys.argv[4])//1024:>6} MiB\")" "$t0" "$t1" "$small" "${rss:-0}"
+
+[ -n "$seed" ] || exit 0
+# The seed's size: one case of SEED small items, through a folder remote (no network in the way).
+mkdir -p "$out/seed"
+python3 - "$out/seed" "$seed" <<'EOF'
+import os, sys
+for i in range(int(sys.argv[2])):
+    with open(os.path.join(sys.argv[1], f"item-{i:06d}.bin"), "wb") as f:
+        f.write(os.urandom(1024))
+EOF
+"$amanah" init "$out/vault-seed" -i "$keys/custodian-1.key" --threshold 1 --custodian "$(pub custodian-1)" \
+  --member "$(pub collector):collector" --member "$(pub investigator):investigator" 2> /dev/null | tail -n1 > "$out/id-seed"
+"$amanah" case add --from "$out/case.json" -C "$out/vault-seed" -i "$keys/collector.key" > /dev/null 2>&1
+t0=$(now)
+find "$out/seed" -name '*.bin' | sort | xargs -n 5000 "$amanah" ingest -C "$out/vault-seed" -i "$keys/collector.key" --case C-1 > /dev/null 2>&1
+t1=$(now)
+mkdir -p "$out/remote-seed"
+"$amanah" remote add origin "file://$out/remote-seed" -C "$out/vault-seed" > /dev/null 2>&1
+"$amanah" sync -C "$out/vault-seed" > /dev/null 2>&1
+t2=$(now)
+XDG_STATE_HOME="$out/state-clone-seed" AMANAH_REPORT_PEAK_RSS=1 "$amanah" clone "file://$out/remote-seed" "$out/clone-seed" --metadata-only \
+  --expect-vault "$(cat "$out/id-seed")" > /dev/null 2> "$out/clone-seed.err" || { cat "$out/clone-seed.err" >&2; exit 1; }
+t3=$(now)
+rss=$(grep -o 'peak-rss-kib [0-9]*' "$out/clone-seed.err" | awk '{print $2}')
+python3 - "$t0" "$t1" "$t2" "$t3" "$seed" "${rss:-0}" <<'EOF'
+import sys
+t = list(map(float, sys.argv[1:5])); n = int(sys.argv[5]); rss = int(sys.argv[6])
+print(f"seed size, {n} items (folder remote): ingest {t[1] - t[0]:.1f} s, sync {t[2] - t[1]:.1f} s, "
+      f"clone --metadata-only {t[3] - t[2]:.1f} s ({(n + 2) / (t[3] - t[2]):.0f} positions/s), clone peak {rss // 1024} MiB")
+EOF
