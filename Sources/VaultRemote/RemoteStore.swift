@@ -24,6 +24,10 @@ public protocol RemoteStore: AnyObject {
     /// was created, false when it existed.
     /// - Throws: `RemoteError`; file errors.
     func upload(_ key: String, path: String, size: Int64) throws -> Bool
+    /// `upload` of each file, up to `concurrency` at a time (files of at most 8 MiB: each is read whole); returns
+    /// for each whether it was created. Stops at the first error (no new upload starts) and throws it.
+    /// - Throws: `RemoteError`; file errors.
+    func uploadMany(_ files: [(key: String, path: String, size: Int64)], concurrency: Int) throws -> [Bool]
     /// Parts of unfinished uploads that uploads by this store found already on the remote and did not send again.
     var resumedParts: Int { get }
     /// Streams the object `key` into `handle` (at most `limit` bytes); returns its size, nil when there is none.
@@ -129,6 +133,11 @@ public final class FolderStore: RemoteStore {
             throw RemoteError.folder("\(path) is not a regular file; the remote holds only files Amanah wrote")
         }
         return FileHandleFD(fd: fd, path: path)
+    }
+
+    /// One after another: a folder is a local disk, where parallel copies gain nothing.
+    public func uploadMany(_ files: [(key: String, path: String, size: Int64)], concurrency: Int) throws -> [Bool] {
+        try files.map { try upload($0.key, path: $0.path, size: $0.size) }
     }
 
     /// A folder copy is never left half done under its key: nothing to resume.
@@ -269,6 +278,34 @@ public final class S3Store: RemoteStore {
         } == .created
     }
 
+    /// The uploads run as child tasks of one task, `concurrency` at a time, on the client's pooled connections:
+    /// no thread per upload (on two cores, threads waiting for each answer cost more than the requests).
+    public func uploadMany(_ files: [(key: String, path: String, size: Int64)], concurrency: Int) throws -> [Bool] {
+        let until = retentionSeconds.map { Int64(Date().timeIntervalSince1970) + $0 }
+        let items = files.map { UploadItem(key: $0.key, path: $0.path, size: $0.size) }
+        return try run { [client, resumed] in
+            try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                var created = Array(repeating: false, count: items.count)
+                var next = 0
+                func start() {
+                    let index = next, item = items[index]
+                    next += 1
+                    group.addTask {
+                        let outcome = try await client.putFile(item.key, path: item.path, size: item.size, retainUntil: until,
+                                                               resumed: { count in resumed.add(count) })
+                        return (index, outcome == .created)
+                    }
+                }
+                while next < items.count && next < max(1, concurrency) { start() }
+                while let (index, made) = try await group.next() {
+                    created[index] = made
+                    if next < items.count { start() }
+                }
+                return created
+            }
+        }
+    }
+
     public func download(_ key: String, limit: Int64, into handle: FileHandleFD) throws -> Int64? {
         try run { [client] in
             try await client.download(key, limit: limit, restart: {
@@ -309,6 +346,9 @@ public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws
     done.wait()
     return try box.result!.get()
 }
+
+/// One file of `S3Store.uploadMany`.
+private struct UploadItem: Sendable { var key: String; var path: String; var size: Int64 }
 
 /// A count shared with the upload tasks.
 private final class PartCount: @unchecked Sendable {

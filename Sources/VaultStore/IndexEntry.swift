@@ -312,7 +312,7 @@ public enum EntryValueRow {
     /// - Throws: database errors.
     public static func value(hash: [UInt8], _ db: Database) throws -> [UInt8]? {
         guard try db.tableExists("entryValue") else { return nil }
-        return try Data.fetchOne(db, sql: "SELECT value FROM entryValue WHERE hash = ?", arguments: [Data(hash)]).map(Array.init)
+        return try Data.fetchOne(try db.cachedStatement(sql: "SELECT value FROM entryValue WHERE hash = ?"), arguments: [Data(hash)]).map(Array.init)
     }
 
     /// Deletes every detached value that row `rowID` of `table` had in any entry (its data key, sealed at

@@ -440,7 +440,17 @@ public final class SyncEngine {
         let send: ((id: String, size: Int64)) throws -> Void = { [store, vault] blob in
             if try store.upload(prefix + blob.id, path: vault.blobs.path(of: blob.id), size: blob.size) { tally.add(blob.size) }
         }
-        try Self.inParallel(held.filter { $0.size <= 8 << 20 }, workers: 8, send)
+        // Blobs up to 8 MiB in batches, each read whole: eight at a time up to 1 MiB, four above (memory stays
+        // bounded by what is in flight).
+        for (sizes, concurrency) in [(Int64(0)...(1 << 20), 8), (Int64(1 << 20 + 1)...(8 << 20), 4)] {
+            let small = held.filter { sizes.contains($0.size) }
+            for start in stride(from: 0, to: small.count, by: 512) {
+                let batch = Array(small[start..<min(start + 512, small.count)])
+                let created = try store.uploadMany(batch.map { (prefix + $0.id, vault.blobs.path(of: $0.id), $0.size) }, concurrency: concurrency)
+                for (blob, made) in zip(batch, created) where made { tally.add(blob.size) }
+                if small.count > 512 { progress("sent \(min(start + 512, small.count)) of \(small.count) blobs") }
+            }
+        }
         for blob in held where blob.size > 8 << 20 {
             progress("sending blob \(blob.id) (\(blob.size) bytes)")
             try send(blob)

@@ -214,7 +214,7 @@ public struct AuthoredEventRow: Codable, FetchableRecord, PersistableRecord, Sen
     /// - Throws: database errors.
     public static func find(event: Int64, _ db: Database) throws -> AuthoredEventRow? {
         guard try db.tableExists(databaseTableName) else { return nil }
-        return try AuthoredEventRow.fetchOne(db, key: event)
+        return try AuthoredEventRow.fetchOne(try db.cachedStatement(sql: "SELECT * FROM authoredEvent WHERE event = ?"), arguments: [event])
     }
 
     /// Whether the collector's event with this leaf hash (32 bytes) is placed already.
