@@ -37,10 +37,8 @@ struct TeamAttackTests {
     func keyWorkByAMemberIsRefused(who: String, words: String, overwrite: Bool) throws {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
-        try fixture.addRecords()
         let team = try TeamMachines(fixture: fixture)
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try team.share(photos: 0)
         #expect(try team.clone("field", metadataOnly: true).status == 0)
         let before = try team.leafHashes("vault")
         let investigator = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("investigator.key")), passphrase: passphrase("investigator"))).publicKey.keyIDHex
@@ -97,10 +95,8 @@ struct TeamStorageAttackTests {
     func linksAndFIFOsInAFolderRemote() throws {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
-        try fixture.addRecords()
         let team = try TeamMachines(fixture: fixture)
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try team.share(photos: 0)
         let before = try team.leafHashes("vault")
         let folder = fixture.cli.folder
         let next = folder + "/remote/log/" + String(format: "%016d", before.count + 1)

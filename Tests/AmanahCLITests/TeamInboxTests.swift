@@ -18,10 +18,7 @@ struct TeamInboxTests {
     /// then forgets the readable origin and sends through an inbox remote on the same folder.
     static func fieldTeam(_ fixture: VaultFixture) throws -> TeamMachines {
         let team = try TeamMachines(fixture: fixture)
-        try fixture.addRecords()
-        _ = try fixture.ingest([samplePhotos[0]])
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try team.share()
         #expect(try team.clone("field", metadataOnly: true).status == 0)
         #expect(try team.run("field", nil, ["remote", "remove", "origin"]).status == 0)
         let added = try team.run("field", nil, ["remote", "add", "inbox", team.remoteURL, "--inbox"] + team.remoteOptions)

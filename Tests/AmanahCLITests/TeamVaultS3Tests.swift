@@ -43,10 +43,7 @@ struct TeamVaultS3Tests {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         let team = try await Self.team(fixture, server)
-        try fixture.addRecords()
-        _ = try fixture.ingest([samplePhotos[0]])
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try team.share()
         let before = try team.leafHashes("vault")
         let client = S3Client(location: try S3Location(url: "s3://evidence/caesar", endpoint: server.endpoint, region: "us-east-1"),
                               credentials: server.credentials())
@@ -223,10 +220,7 @@ struct TeamVaultS3Tests {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         let team = try await Self.team(fixture, server)
-        try fixture.addRecords()
-        _ = try fixture.ingest([samplePhotos[0]])
-        #expect(try team.addRemote().status == 0)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
+        try team.share()
         // Prepared at the office with read credentials, then sent to the field with write-only ones.
         #expect(try team.clone("field", metadataOnly: true).status == 0)
         let field = ["AWS_ACCESS_KEY_ID": server.inboxAccessKey, "AWS_SECRET_ACCESS_KEY": server.inboxSecretKey]

@@ -36,6 +36,15 @@ struct TeamMachines: @unchecked Sendable {
         return try fixture.cli.run(arguments, environment: self.environment.merging(environment) { $1 }.merging(Self.state(machine, fixture)) { $1 })
     }
 
+    /// The opening most team tests share: the fixture's records and the first `photos` sample photographs on
+    /// machine "vault", which adds the remote as origin and syncs.
+    func share(photos: Int = 1) throws {
+        try fixture.addRecords()
+        if photos > 0 { _ = try fixture.ingest(Array(samplePhotos.prefix(photos))) }
+        #expect(try addRemote().status == 0)
+        #expect(try run("vault", nil, ["sync"]).status == 0)
+    }
+
     /// Adds the remote to the first machine as origin.
     @discardableResult
     func addRemote() throws -> CLIHarness.Result {

@@ -52,18 +52,7 @@ public struct DatabaseMerkleNodeStore: MerkleNodeStore {
                 throw AuditError.storeInconsistent("node \(node.address) is not 32 bytes")
             }
         }
-        // A savepoint of statements prepared once per connection (a sync appends thousands of leaves).
-        try db.cachedStatement(sql: "SAVEPOINT auditNodes").execute()
-        do {
-            for node in nodes {
-                try AuditNodeRow.insert(level: Int64(node.address.level), index: Int64(node.address.index), hash: Data(node.hash), db)
-            }
-        } catch {
-            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT auditNodes").execute()
-            try? db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
-            throw error
-        }
-        try db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
+        try AuditNodeRow.insertAll(nodes.map { (Int64($0.address.level), Int64($0.address.index), Data($0.hash)) }, db)
     }
 }
 

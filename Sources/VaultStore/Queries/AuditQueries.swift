@@ -57,6 +57,21 @@ extension AuditNodeRow {
         try statement.execute(arguments: [level, index, hash])
     }
 
+    /// Inserts the nodes (level, index, hash) all or none, in a savepoint of statements prepared once per
+    /// connection (a sync appends thousands of leaves, one savepoint each).
+    /// - Throws: database errors (a constraint error when a node exists already); nothing is inserted then.
+    public static func insertAll(_ nodes: [(level: Int64, index: Int64, hash: Data)], _ db: Database) throws {
+        try db.cachedStatement(sql: "SAVEPOINT auditNodes").execute()
+        do {
+            for node in nodes { try insert(level: node.level, index: node.index, hash: node.hash, db) }
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT auditNodes").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
+            throw error
+        }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT auditNodes").execute()
+    }
+
     /// The number of stored nodes (every level).
     /// - Throws: database errors.
     public static func count(_ db: Database) throws -> Int {
