@@ -7,11 +7,18 @@ internal import VaultStore
 import Glibc
 #endif
 
+/// The version `amanah --version` prints.
+public enum AmanahVersion {
+    /// Major.minor.patch: 0.2 is the second milestone (the signed log, witness protection, the team vault).
+    public static let current = "0.2.0"
+}
+
 /// The root `amanah` command.
 public struct Amanah: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
+        version: AmanahVersion.current,
         subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
                       Show.self, Export.self, Check.self, Migrate.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, RecipientCommand.self, Bundle.self, RemoteCommand.self, Sync.self, Clone.self, RegionCommand.self, SourceCommand.self,
                       AgentCommand.self, SandboxCommand.self, AgentChildCommand.self])

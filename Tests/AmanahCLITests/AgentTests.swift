@@ -167,7 +167,7 @@ let crossUserToolsPresent = ProcessInfo.processInfo.environment["CI"] == "true"
         let proposed = try cli.runWithoutPassphrase("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", "rec.json"], agent: agent)
         #expect(proposed.status == 0, "\(proposed.stderr)")
         for custodian in ["custodian-1", "custodian-2"] {
-            let approved = try cli.runWithoutPassphrase(custodian, ["op", "approve", "rec.json"], agent: agent)
+            let approved = try cli.runWithoutPassphrase(custodian, ["op", "approve", "rec.json", "--yes"], agent: agent)
             #expect(approved.status == 0, "\(approved.stderr)")
         }
         let applied = try cli.runWithoutPassphrase("custodian-1", ["op", "apply", "rec.json"], agent: agent)

@@ -14,6 +14,8 @@ final class CLIHarness {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Standard output as bytes (for binary output such as `export -o -`).
+        var stdoutData = Data()
         var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
     }
 
@@ -48,8 +50,15 @@ final class CLIHarness {
     /// a command still running then is killed (and ends with status 137 and SIGKILL's mark in its output).
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:], timeout: Double? = nil) throws -> Result {
+        try runTool(CLIHarness.executable, arguments, stdin: stdin, environment: extra, timeout: timeout)
+    }
+
+    /// Runs the program at `path` as `run` runs `amanah` (in the test folder, with the harness's environment).
+    @discardableResult
+    func runTool(_ path: String, _ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:],
+                 timeout: Double? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIHarness.executable)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.environment = environment.merging(extra) { $1 }
@@ -77,7 +86,7 @@ final class CLIHarness {
         group.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
     }
 
     /// Writes a text file in the test folder with `mode` (0600 by default: passphrase and key files must be

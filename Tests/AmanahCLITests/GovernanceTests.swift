@@ -22,8 +22,8 @@ struct GovernanceTests {
         let newcomer = try vault.cli.makeIdentity("newcomer")
         #expect(try vault.run("custodian-1", ["op", "propose", "add-member", newcomer, "--role", "investigator", "-o", "add.json"]).status == 0)
         // The proposal alone counts for nothing; two approvals are not enough.
-        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "add.json"]).status == 0) }
-        let again = try vault.run("custodian-2", ["op", "approve", "add.json"])
+        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "add.json", "--yes"]).status == 0) }
+        let again = try vault.run("custodian-2", ["op", "approve", "add.json", "--yes"])
         #expect(again.status == 1 && again.stderr.contains("has approved this operation already"))
         let early = try vault.run("custodian-1", ["op", "apply", "add.json"])
         #expect(early.status == 1 && early.stderr.contains("it has 2 of the 3 custodian signatures needed"))
@@ -32,9 +32,9 @@ struct GovernanceTests {
         #expect(json["t"] as? Int == 3 && json["n"] as? Int == 5 && json["progress"] as? Int == 2)
         #expect((json["signers"] as? [String])?.count == 2)
         // A member who is not a custodian cannot approve.
-        let member = try vault.run("investigator", ["op", "approve", "add.json"])
+        let member = try vault.run("investigator", ["op", "approve", "add.json", "--yes"])
         #expect(member.status == 1 && member.stderr.contains("not permitted"))
-        #expect(try vault.run("custodian-3", ["op", "approve", "add.json"]).status == 0)
+        #expect(try vault.run("custodian-3", ["op", "approve", "add.json", "--yes"]).status == 0)
         let applied = try vault.run("custodian-5", ["op", "apply", "add.json"])
         #expect(applied.status == 0, "\(applied.stderr)")
         // The newcomer gets the media key from the next member who holds it (a pending grant).
@@ -53,7 +53,7 @@ struct GovernanceTests {
         defer { vault.cleanup() }
         let newcomer = try vault.cli.makeIdentity("newcomer")
         #expect(try vault.run("custodian-1", ["op", "propose", "add-member", newcomer, "--role", "auditor", "-o", "a.json"]).status == 0)
-        for custodian in Self.three { #expect(try vault.run(custodian, ["op", "approve", "a.json"]).status == 0) }
+        for custodian in Self.three { #expect(try vault.run(custodian, ["op", "approve", "a.json", "--yes"]).status == 0) }
         // Relabel one approval as coming from a non-custodian: its signature cannot verify under that key.
         var object = try JSONSerialization.jsonObject(with: vault.cli.read("a.json")) as! [String: Any]
         var approvals = object["approvals"] as! [[String: Any]]
@@ -71,7 +71,7 @@ struct GovernanceTests {
         // An operation proposed before another change was applied is stale.
         let other = try vault.cli.makeIdentity("other")
         #expect(try vault.run("custodian-2", ["op", "propose", "add-member", other, "--role", "auditor", "-o", "b.json"]).status == 0)
-        for custodian in Self.three { #expect(try vault.run(custodian, ["op", "approve", "b.json"]).status == 0) }
+        for custodian in Self.three { #expect(try vault.run(custodian, ["op", "approve", "b.json", "--yes"]).status == 0) }
         #expect(try vault.run("custodian-1", ["op", "apply", "a.json"]).status == 0)
         let stale = try vault.run("custodian-1", ["op", "apply", "b.json"])
         #expect(stale.status == 1 && stale.stderr.contains("stale"))
@@ -83,7 +83,7 @@ struct GovernanceTests {
         try FileManager.default.copyItem(atPath: second.cli.folder + "/x.json", toPath: vault.cli.folder + "/x.json")
         let foreign = try vault.run("custodian-1", ["op", "apply", "x.json"])
         #expect(foreign.status == 1 && foreign.stderr.contains("belongs to another vault"))
-        #expect(try vault.run("custodian-2", ["op", "approve", "x.json"]).stderr.contains("belongs to another vault"))
+        #expect(try vault.run("custodian-2", ["op", "approve", "x.json", "--yes"]).stderr.contains("belongs to another vault"))
     }
 
     @Test func removedMemberCanOpenNothingSealedOrResealedAfterRemoval() throws {
@@ -180,7 +180,7 @@ struct GovernanceTests {
         for (index, pair) in [("custodian-1", "custodian-2"), ("custodian-1", "custodian-3"), ("custodian-2", "custodian-3")].enumerated() {
             let rescuer = try vault.cli.makeIdentity("rescuer-\(index)")
             #expect(try vault.run(pair.0, ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", "rec\(index).json"]).status == 0)
-            for custodian in [pair.0, pair.1] { #expect(try vault.run(custodian, ["op", "approve", "rec\(index).json"]).status == 0) }
+            for custodian in [pair.0, pair.1] { #expect(try vault.run(custodian, ["op", "approve", "rec\(index).json", "--yes"]).status == 0) }
             if index == 0 {
                 // A forged share: flip a byte inside one sealed bundle; the approval signature no longer covers it.
                 var object = try JSONSerialization.jsonObject(with: vault.cli.read("rec0.json")) as! [String: Any]
@@ -219,7 +219,7 @@ struct GovernanceTests {
         defer { vault.cleanup() }
         try vault.addRecords()
         #expect(try vault.run("custodian-1", ["op", "propose", "set-threshold", "3", "-o", "op.json"]).status == 0)
-        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "op.json"]).status == 0) }
+        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "op.json", "--yes"]).status == 0) }
         let operation = try GovernanceOperation(fileContents: Array(vault.cli.read("op.json")), source: "op.json")
         let applier = try KeyFile.unlock(Array(vault.cli.read("custodian-1.key")), passphrase: passphrase("custodian-1"))
         var effects = GovernanceEntry.Effects()
@@ -278,7 +278,7 @@ struct GovernanceTests {
         defer { vault.cleanup() }
         let rescuer = try vault.cli.makeIdentity("rescuer")
         #expect(try vault.run("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", "rec.json"]).status == 0)
-        #expect(try vault.run("custodian-2", ["op", "approve", "rec.json"]).status == 0)
+        #expect(try vault.run("custodian-2", ["op", "approve", "rec.json", "--yes"]).status == 0)
         let c3 = try KeyFile.unlock(Array(vault.cli.read("custodian-3.key")), passphrase: passphrase("custodian-3"))
         var object = try JSONSerialization.jsonObject(with: vault.cli.read("rec.json")) as! [String: Any]
         let change = object["change"] as! [String: Any]
@@ -331,7 +331,7 @@ struct GovernanceTests {
         _ = try vault.ingest(Array(samplePhotos.prefix(2)))
         try? FileManager.default.removeItem(atPath: vault.cli.folder + "/op.json")
         #expect(try vault.run("custodian-1", ["op", "propose", "rotate-keys", "--reencrypt", "-o", "op.json"]).status == 0)
-        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "op.json"]).status == 0) }
+        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "op.json", "--yes"]).status == 0) }
         let crashed = try vault.run("investigator", ["op", "apply", "op.json"], environment: ["AMANAH_FAULT_INJECT": point])
         #expect(crashed.status == 137)
         // Whatever state it left, the vault opens, checks and reads.
@@ -362,7 +362,7 @@ struct GovernanceTests {
         for round in 0..<6 {
             let file = "op\(round).json"
             #expect(try vault.run("custodian-1", ["op", "propose", "rotate-keys", "--reencrypt", "-o", file]).status == 0)
-            for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", file]).status == 0) }
+            for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", file, "--yes"]).status == 0) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLIHarness.executable)
             process.arguments = ["op", "apply", file, "-C", "vault", "-i", "investigator.key", "--passphrase-file", "investigator.pass"]

@@ -12,7 +12,7 @@ import Testing
         defer { vault.cleanup() }
         let newcomer = try vault.cli.makeIdentity("newcomer")
         #expect(try vault.run("custodian-1", ["op", "propose", "add-member", newcomer, "--role", "auditor", "-o", "add.json"]).status == 0)
-        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "add.json"]).status == 0) }
+        for custodian in ["custodian-1", "custodian-2"] { #expect(try vault.run(custodian, ["op", "approve", "add.json", "--yes"]).status == 0) }
         // Fifteen days later (the default lifetime is fourteen) a member works in the vault.
         let later = ["AMANAH_TEST_CLOCK_OFFSET_MS": String(15 * Self.day)]
         try vault.cli.write("case.json", #"{"id":"C-5","detaineeNumber":"5/5"}"#)

@@ -40,7 +40,7 @@ import VaultCrypto
 
         let rescuer = try vault.cli.makeIdentity("rescuer")
         #expect(try vault.run("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", "rec.json"]).status == 0)
-        for custodian in ["custodian-2", "custodian-3"] { #expect(try vault.run(custodian, ["op", "approve", "rec.json"]).status == 0) }
+        for custodian in ["custodian-2", "custodian-3"] { #expect(try vault.run(custodian, ["op", "approve", "rec.json", "--yes"]).status == 0) }
         let applied = try vault.run("custodian-1", ["op", "apply", "rec.json"])
         #expect(applied.status != 0, "a recovery granting a planted key was reported done: \(applied.stdout) \(applied.stderr)")
         #expect(applied.stderr.contains("the case key (generation 1) rebuilt from the shares of custodians") && applied.stderr.contains("is not the compartment's key named by the governance chain"),

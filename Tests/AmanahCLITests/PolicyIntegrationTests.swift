@@ -101,9 +101,9 @@ struct PolicyIntegrationTests {
         let newHash = try Policy(parsing: text).hashHex
         let single = try vault.run("custodian-1", ["op", "propose", "set-policy", "narrow.toml", "-o", "p.json"])
         #expect(single.status == 0)
-        #expect(try vault.run("custodian-1", ["op", "approve", "p.json"]).status == 0)
+        #expect(try vault.run("custodian-1", ["op", "approve", "p.json", "--yes"]).status == 0)
         #expect(try vault.run("custodian-1", ["op", "apply", "p.json"]).stderr.contains("1 of the 2"))
-        #expect(try vault.run("custodian-2", ["op", "approve", "p.json"]).status == 0)
+        #expect(try vault.run("custodian-2", ["op", "approve", "p.json", "--yes"]).status == 0)
         #expect(try vault.run("custodian-2", ["op", "apply", "p.json"]).status == 0)
         #expect(try vault.cli.run(["policy", "show", "-C", "vault"]).stderr.contains(newHash))
         // The legal officer completes the media rotation; the investigator is now refused by policy and keys.

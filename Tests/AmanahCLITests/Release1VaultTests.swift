@@ -99,7 +99,7 @@ struct Release1VaultTests {
         func recover(_ name: String) throws -> CLIHarness.Result {
             let rescuer = try cli.makeIdentity(name)
             #expect(try run("custodian-1", ["op", "propose", "recover", rescuer, "--role", "investigator", "-o", name + ".json"]).status == 0)
-            for custodian in ["custodian-1", "custodian-2"] { #expect(try run(custodian, ["op", "approve", name + ".json"]).status == 0) }
+            for custodian in ["custodian-1", "custodian-2"] { #expect(try run(custodian, ["op", "approve", name + ".json", "--yes"]).status == 0) }
             return try run("custodian-1", ["op", "apply", name + ".json"])
         }
         // With the dealt key: recovered, and the recovery itself starts a share set.

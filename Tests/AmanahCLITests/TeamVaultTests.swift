@@ -307,8 +307,8 @@ extension TeamVaultTests {
         // Custodian 1 proposes and approves on A, custodian 2 approves on B (the file travels), custodian 1 applies on A.
         let proposed = try team.run("vault", "custodian-1", ["op", "propose", "remove-member", fixture.publicKeys["investigator"]!, "-o", "op.json"])
         #expect(proposed.status == 0, "\(proposed.stderr)")
-        #expect(try team.run("vault", "custodian-1", ["op", "approve", "op.json"]).status == 0)
-        let approved = try team.run("machine-b", "custodian-2", ["op", "approve", "op.json"])
+        #expect(try team.run("vault", "custodian-1", ["op", "approve", "op.json", "--yes"]).status == 0)
+        let approved = try team.run("machine-b", "custodian-2", ["op", "approve", "op.json", "--yes"])
         #expect(approved.status == 0, "\(approved.stderr)")
         let applied = try team.run("vault", "custodian-1", ["op", "apply", "op.json"])
         #expect(applied.status == 0, "\(applied.stderr)")

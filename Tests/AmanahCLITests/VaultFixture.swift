@@ -76,7 +76,7 @@ struct VaultFixture {
         let proposed = try run(proposer, ["op", "propose"] + change + ["-o", file])
         #expect(proposed.status == 0, "propose \(change): \(proposed.stderr)")
         for approver in approvers {
-            let approved = try run(approver, ["op", "approve", file])
+            let approved = try run(approver, ["op", "approve", file, "--yes"])
             #expect(approved.status == 0, "approve by \(approver): \(approved.stderr)")
         }
         return try run(applier, ["op", "apply", file])

@@ -164,12 +164,22 @@ struct Export: ParsableCommand {
         discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched.")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Option(name: .customLong("profile"), help: ArgumentHelp("A redaction profile of the policy.", valueName: "P")) var profile: String?
-    @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f).", valueName: "FILE")) var output: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f); - for standard output (the original only).", valueName: "FILE"))
+    var output: String
     @Flag(name: .shortAndLong, help: "Overwrite an existing output file.") var force = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
+        if output == "-" && profile != nil {
+            throw CLIError("-o - writes an original only; with --profile, name the output file (JPEG, or PNG for .png)", exitCode: CLIError.usage)
+        }
         let session = try options.openSession()
+        if output == "-" {
+            let sha = try session.exportOriginal(item, streamingTo: FileHandleFD(fd: 1, path: "standard output"))
+            rememberState(session.vault)
+            Terminal.message("exported the original of \(item) to standard output (sha256 \(sha))")
+            return
+        }
         if let profile {
             let format: DerivativeRequest.Format = output.lowercased().hasSuffix(".png") ? .png : .jpeg
             let sha = try session.exportUnderProfile(item, profile: profile, to: output, format: format,

@@ -179,19 +179,7 @@ extension Session {
     ///   leaves no file and no event.
     public func exportOriginal(_ itemID: String, to outputPath: String, overwrite: Bool = false) throws -> String {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
-        let (row, blobKey, expected, opening) = try vault.database.queue.read { db -> (ItemRow, SecretBox, String, [UInt8]) in
-            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
-            try checkBinding(item: itemID, db)
-            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
-            guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
-                throw VaultError.notPermitted("exporting item \(itemID) needs the media compartment key, which your role does not hold")
-            }
-            let dataKey = try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db)
-            let opened = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-            guard let sha = opened.fields["sha256"]?.displayText, let openingHex = opened.fields["commitmentOpening"]?.displayText,
-                  let opening = try? Hex.decode(openingHex) else { throw VaultError.integrity("item \(itemID) lacks its sealed hash") }
-            return (row, Self.blobKey(from: dataKey), sha, opening)
-        }
+        let (row, blobKey, expected, opening) = try originalKey(itemID)
         // The plaintext goes into an unnamed file (O_TMPFILE) that gets its name only after the audit event
         // committed: no named copy exists before the export is recorded, and a crash leaves nothing behind.
         let folder = DurableFile.directory(of: outputPath)
@@ -225,6 +213,55 @@ extension Session {
         try DurableFile.syncDirectory(folder)
         return expected
     }
+
+    /// The item row, the blob key, the sealed SHA-256 (hex) and the commitment opening of item `itemID`, after
+    /// the binding, policy and key checks every export of an original makes.
+    private func originalKey(_ itemID: String) throws -> (ItemRow, SecretBox, String, [UInt8]) {
+        try vault.database.queue.read { db -> (ItemRow, SecretBox, String, [UInt8]) in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try checkBinding(item: itemID, db)
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else {
+                throw VaultError.notPermitted("exporting item \(itemID) needs the media compartment key, which your role does not hold")
+            }
+            let dataKey = try RecordCodec.dataKey(kind: .item, id: itemID, compartment: .media, keyRing: keyRing, db: db)
+            let opened = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            guard let sha = opened.fields["sha256"]?.displayText, let openingHex = opened.fields["commitmentOpening"]?.displayText,
+                  let opening = try? Hex.decode(openingHex) else { throw VaultError.integrity("item \(itemID) lacks its sealed hash") }
+            return (row, Self.blobKey(from: dataKey), sha, opening)
+        }
+    }
+
+    /// Writes item `itemID`'s original to `handle` (standard output: `export ITEM -o -`). Bytes cannot be taken
+    /// back from a pipe, so the original is first decrypted and checked against its sealed SHA-256 without
+    /// writing anything, the export is recorded, and only then is it decrypted again into `handle`. Returns
+    /// the SHA-256 (hex).
+    /// - Throws: as `exportOriginal`; an error writing to `handle` after the export was recorded (named as such).
+    public func exportOriginal(_ itemID: String, streamingTo handle: FileHandleFD) throws -> String {
+        let (row, blobKey, expected, opening) = try originalKey(itemID)
+        let associated = Self.blobAssociatedData(vaultID: vault.vaultID, blobID: row.blobID)
+        var source = try vault.blobs.open(id: row.blobID)
+        var hasher = ContentHasher()
+        var check = HashingSink { hasher.update($0) }
+        do { try SealedStream.open(from: &source, to: &check, key: blobKey.bytes, associatedData: associated) } catch {
+            throw VaultError.integrity("the sealed original of \(itemID) does not open: \(error)")
+        }
+        let digest = hasher.finalize()
+        guard Hex.encode(digest) == expected else { throw VaultError.integrity("the original of \(itemID) does not match its sealed SHA-256") }
+        try write { db in
+            try audit(db, action: "item.export", objects: [itemID, row.caseID],
+                      commitments: [ContentCommitment.commit(contentDigest: digest, opening: opening)])
+        }
+        var again = try vault.blobs.open(id: row.blobID)
+        var sink = ExportSink(handle: handle)
+        do { try SealedStream.open(from: &again, to: &sink, key: blobKey.bytes, associatedData: associated) } catch {
+            if let failure = sink.failure { throw OutputFile.writeFailure(handle.path, failure) }
+            throw VaultError.integrity("the sealed original of \(itemID) does not open: \(error)")
+        }
+        guard sink.hasher.finalize() == digest else { throw VaultError.integrity("the original of \(itemID) changed while it was written out") }
+        return expected
+    }
+
 }
 
 #if canImport(Glibc)

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// Issue 18, CLI manners: each a defect found by trying the CLI as a new user would.
+@Suite("CLI manners")
+struct CLIMannersTests {
+    @Test("amanah --version prints the version and exits 0")
+    func version() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let result = try cli.run(["--version"])
+        #expect(result.status == 0 && result.stdoutLines == ["0.2.0"], "\(result.stdout) \(result.stderr)")
+    }
+
+    /// `op approve` without `--yes` and without a terminal used to sign silently. It now refuses (exit 64,
+    /// the operation file unchanged); at a terminal the question is asked, and only a yes signs.
+    @Test("op approve signs nothing without a terminal unless --yes is given; at a terminal only a yes signs")
+    func approvalNeedsATerminalOrYes() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let newcomer = try vault.cli.makeIdentity("newcomer")
+        let proposed = try vault.run("custodian-1", ["op", "propose", "add-member", newcomer, "--role", "auditor", "-o", "op.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/op.json"))
+        let piped = try vault.run("custodian-1", ["op", "approve", "op.json"], stdin: "y\n")
+        #expect(piped.status == 64, "\(piped.stdout) \(piped.stderr)")
+        #expect(piped.stderr.contains("nothing was signed: there is no terminal to answer") && piped.stderr.contains("--yes"), "\(piped.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/op.json")) == before, "the file was signed without a yes")
+
+        // At a terminal (script(1) gives the command a pseudo-terminal): "n" refuses, "y" signs.
+        func atTerminal(_ answer: String) throws -> CLIHarness.Result {
+            let command = [CLIHarness.executable, "op", "approve", "op.json", "-C", "vault", "-i", "custodian-1.key",
+                           "--passphrase-file", "custodian-1.pass"].joined(separator: " ")
+            return try vault.cli.runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], stdin: answer)
+        }
+        let refused = try atTerminal("n\n")
+        #expect(refused.status == 1 && refused.stdout.contains("not approved"), "\(refused.stdout) \(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/op.json")) == before)
+        let signed = try atTerminal("y\n")
+        #expect(signed.status == 0, "\(signed.stdout) \(signed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/op.json")) != before)
+        let again = try vault.run("custodian-1", ["op", "approve", "op.json", "--yes"])
+        #expect(again.status == 1 && again.stderr.contains("has approved this operation already"), "\(again.stderr)")
+    }
+
+    @Test("export ITEM -o - writes the original to standard output, byte for byte, after recording the export; no file named - appears")
+    func exportToStandardOutput() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        let item = try #require(try vault.ingest([samplePhotos[0]]).first?.0)
+        let before = try vault.run("auditor", ["audit", "verify"])
+        let exported = try vault.run("investigator", ["export", item, "-o", "-"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdoutData == (try Data(contentsOf: URL(fileURLWithPath: samplePhotos[0]))))
+        #expect(exported.stderr.contains("exported the original of \(item) to standard output"), "\(exported.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: vault.cli.folder + "/-"))
+        let after = try vault.run("auditor", ["audit", "verify"])
+        #expect(before.status == 0 && after.status == 0)
+        let log = try vault.run("auditor", ["audit", "log"])
+        #expect(log.stdout.contains("item.export"), "the export was not recorded: \(log.stdout.suffix(400))")
+        // Under a profile the output is a derivative made into a named file: - is refused, and nothing is written.
+        let profiled = try vault.run("investigator", ["export", item, "--profile", "public", "-o", "-"])
+        #expect(profiled.status == 64 && profiled.stdoutData.isEmpty, "\(profiled.stderr)")
+    }
+}
