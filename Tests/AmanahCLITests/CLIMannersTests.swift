@@ -63,4 +63,20 @@ struct CLIMannersTests {
         let profiled = try vault.run("investigator", ["export", item, "--profile", "public", "-o", "-"])
         #expect(profiled.status == 64 && profiled.stdoutData.isEmpty, "\(profiled.stderr)")
     }
+
+    @Test("op propose --help lists every change with its arguments and an example, and shows each default once")
+    func proposeHelpListsEveryChange() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let help = try cli.run(["op", "propose", "--help"])
+        #expect(help.status == 0)
+        for change in ["add-member", "remove-member", "set-role", "add-custodian", "remove-custodian", "set-threshold", "add-recipient",
+                       "rotate-keys", "set-policy", "recover", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness"] {
+            #expect(help.stdout.contains("  " + change), "\(change) is missing from op propose --help")
+        }
+        #expect(help.stdout.contains("Example: amanah op propose"))
+        #expect(help.stdout.components(separatedBy: "default").count == 2, "a default is shown twice: \(help.stdout)")
+        let unknown = try cli.run(["op", "propose", "nonsense", "-o", "x.op"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("withdraw-consent, court-order"), "\(unknown.stderr)")
+    }
 }

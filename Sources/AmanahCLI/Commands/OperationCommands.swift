@@ -38,9 +38,22 @@ func writeOperation(_ operation: GovernanceOperation, to path: String, overwrite
 }
 
 struct OpPropose: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "propose", abstract: "Propose a change; writes a signed operation file.")
+    /// Every change `op propose` knows, with its arguments (the help lists them; `buildChange` parses them).
+    static let changes = [
+        "add-member PUB --role R", "remove-member PUB", "set-role PUB ROLE", "add-custodian PUB", "remove-custodian PUB",
+        "set-threshold K", "add-recipient NAME --age-key KEY...", "rotate-keys [--reencrypt]", "set-policy FILE",
+        "recover PUB --role R", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness W... --reference TEXT",
+    ]
 
-    @Argument(help: ArgumentHelp("The change: add-member, remove-member, set-role, add-custodian, remove-custodian, set-threshold, add-recipient, rotate-keys, set-policy, recover.", valueName: "CHANGE"))
+    static let configuration = CommandConfiguration(
+        commandName: "propose", abstract: "Propose a change; writes a signed operation file.",
+        discussion: "Changes:\n" + changes.map { "  " + $0 }.joined(separator: "\n") + """
+
+
+            Example: amanah op propose add-member "$(cat dana.pub)" --role investigator -o add-dana.op -C vault -i custodian-1.key
+            """)
+
+    @Argument(help: ArgumentHelp("The change (listed below).", valueName: "CHANGE"))
     var change: String
     @Argument(help: ArgumentHelp("The change's arguments (a public key, a role, K, a name or a file).", valueName: "ARG"))
     var values: [String] = []
@@ -50,7 +63,7 @@ struct OpPropose: ParsableCommand {
     @Option(name: .customLong("witness"), help: "For court-order: a witness pseudonym the order covers (repeat for each).") var witnesses: [String] = []
     @Option(name: .customLong("reference"), help: "For court-order: the court order's reference.") var reference: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the operation file.", valueName: "OP")) var output: String
-    @Option(name: .customLong("expires-in-days"), help: "How long the operation stays valid (default 14).") var days: Int = 14
+    @Option(name: .customLong("expires-in-days"), help: ArgumentHelp("How long the operation stays valid, in days.", valueName: "N")) var days: Int = 14
     @OptionGroup var options: VaultOptions
 
     func parseKey(_ text: String) throws -> MemberPublicKey {
@@ -99,7 +112,8 @@ struct OpPropose: ParsableCommand {
             }
             return .courtOrder(recipient: values[0], witnesses: witnesses, reference: reference)
         default:
-            throw CLIError("unknown change \(change)", hint: "see amanah op --help", exitCode: CLIError.usage)
+            throw CLIError("unknown change \(change)", hint: "the changes: " + Self.changes.map { String($0.prefix { $0 != " " }) }.joined(separator: ", "),
+                           exitCode: CLIError.usage)
         }
     }
 
