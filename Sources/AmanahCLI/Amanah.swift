@@ -19,7 +19,7 @@ public struct Amanah: ParsableCommand {
         commandName: "amanah",
         abstract: "An encrypted evidence vault for human-rights documentation.",
         version: AmanahVersion.current,
-        subcommands: [Keygen.self, Key.self, Init.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
+        subcommands: [Keygen.self, Key.self, Init.self, Info.self, Members.self, Recipients.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
                       Show.self, Export.self, Check.self, Migrate.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, RecipientCommand.self, Bundle.self, RemoteCommand.self, Sync.self, Clone.self, RegionCommand.self, SourceCommand.self,
                       AgentCommand.self, SandboxCommand.self, AgentChildCommand.self])
 
