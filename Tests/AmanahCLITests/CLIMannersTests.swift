@@ -79,4 +79,20 @@ struct CLIMannersTests {
         let unknown = try cli.run(["op", "propose", "nonsense", "-o", "x.op"])
         #expect(unknown.status == 64 && unknown.stderr.contains("withdraw-consent, court-order"), "\(unknown.stderr)")
     }
+
+    @Test("init refuses a -C that names another folder than the vault it creates, and counts in the singular when there is one")
+    func initNamesItsFolderOnce() throws {
+        let cli = try CLIHarness()
+        defer { cli.cleanup() }
+        let custodian = try cli.makeIdentity("custodian-1")
+        let member = try cli.makeIdentity("collector")
+        let base = ["init", "vault", "-i", "custodian-1.key", "--passphrase-file", "custodian-1.pass", "--threshold", "1", "--custodian", custodian,
+                    "--member", member + ":collector"]
+        let other = try cli.run(base + ["-C", "elsewhere"])
+        #expect(other.status == 64 && other.stderr.contains("-C elsewhere names another folder than the vault to create (vault)"), "\(other.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.folder + "/vault") && !FileManager.default.fileExists(atPath: cli.folder + "/elsewhere"))
+        let made = try cli.run(base + ["-C", "./vault"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stderr.contains(": 1 custodian (1 must sign changes), 1 member"), "\(made.stderr)")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 internal import VaultPlatform
 internal import VaultPolicy
 import ArgumentParser
@@ -36,6 +37,10 @@ struct Init: ParsableCommand {
     var allowNetworkFileSystem = false
 
     func validate() throws {
+        // `-C` names the vault every other command works on: here it could only name another folder by mistake.
+        if let other = global.vault, URL(fileURLWithPath: other).standardizedFileURL.path != URL(fileURLWithPath: path).standardizedFileURL.path {
+            throw ValidationError("-C \(other) names another folder than the vault to create (\(path)); name the new folder once, as VAULT")
+        }
         guard !custodians.isEmpty else { throw ValidationError("at least one --custodian is needed") }
         guard threshold >= 1 && threshold <= custodians.count else {
             throw ValidationError("--threshold must be between 1 and the number of custodians (\(custodians.count))")
@@ -67,7 +72,9 @@ struct Init: ParsableCommand {
         let vault = try Vault.create(.init(path: path, custodians: custodianKeys, threshold: threshold, members: memberList, policyText: policyText,
                                    allowNetworkFileSystem: allowNetworkFileSystem || Environment.value("AMANAH_ALLOW_NETWORK_FS") == "1"),
                              initiator: identity)
-        Terminal.message("created vault \(path): \(custodianKeys.count) custodians (\(threshold) must sign changes), \(memberList.count) members")
+        func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) " + (n == 1 ? one : many) }
+        Terminal.message("created vault \(path): " + count(custodianKeys.count, "custodian", "custodians") + " (\(threshold) must sign changes), "
+                         + count(memberList.count, "member", "members"))
         Terminal.output(vault.vaultIDHex)
     }
 }
