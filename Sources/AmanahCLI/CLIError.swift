@@ -3,7 +3,8 @@ internal import VaultCrypto
 internal import VaultStore
 
 /// A runtime failure reported to the user as `amanah: <message>` (and `amanah: hint: <hint>`), with the
-/// process exit status: 1 for failure, 3 for failed verification, 64 for usage errors.
+/// process exit status: 1 for failure, 2 for what is not there or cannot be read, 3 for failed verification,
+/// 64 for usage errors.
 public struct CLIError: Error, CustomStringConvertible {
     /// Lower-case message with no trailing period and no secret.
     public let message: String
@@ -20,6 +21,9 @@ public struct CLIError: Error, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// Exit status for what is not there or cannot be read: an item, case or record that does not exist, a
+    /// missing vault folder, an input file that does not exist or may not be read.
+    public static let notFound: Int32 = 2
     /// Exit status for failed verification (`check`, `audit verify`, `bundle verify`).
     public static let verificationFailed: Int32 = 3
     /// Exit status for usage errors.

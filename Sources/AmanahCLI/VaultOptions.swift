@@ -85,6 +85,8 @@ extension CLIError {
                 return CLIError(error.description, hint: "compare the vault id and the custodians' fingerprints with what your organisation gave you out of band, then run the command again with --expect-vault ID (or AMANAH_EXPECT_VAULT=ID), or at a terminal to confirm")
             case .unexpectedVault:
                 return CLIError(error.description, hint: "someone may have put another vault at this path; do not use it until you know why")
+            case .notFound, .notAVault:
+                return CLIError(error.description, exitCode: CLIError.notFound)
             default:
                 return CLIError(error.description)
             }
@@ -96,6 +98,10 @@ extension CLIError {
         default:
             let explained = VaultError.explaining(error)
             if explained is StoreError { return from(explained) }
+            // An input file that is not there or may not be read.
+            if let failure = error as? SystemCallError, failure.isMissingOrUnreadable {
+                return CLIError(String(describing: error), exitCode: CLIError.notFound)
+            }
             return CLIError(String(describing: error))
         }
     }

@@ -23,6 +23,12 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
 
     /// Whether the file system had no room (ENOSPC, or EDQUOT for a quota).
     public var isDiskFull: Bool { errno == .noSpace || errno == .diskQuotaExceeded }
+
+    /// Whether the call failed because the file is not there, is a folder (or a file where a folder was
+    /// expected), or may not be read: what `amanah` reports with exit status 2.
+    public var isMissingOrUnreadable: Bool {
+        [Errno.noSuchFileOrDirectory, .permissionDenied, .notDirectory, .isDirectory].contains(errno)
+    }
 }
 
 /// A file larger than the caller allows: (path, limit in bytes).

@@ -95,4 +95,20 @@ struct CLIMannersTests {
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stderr.contains(": 1 custodian (1 must sign changes), 1 member"), "\(made.stderr)")
     }
+
+    @Test("exit status: 0 ok, 2 for what is not there or cannot be read, 64 for usage, as the README says")
+    func exitStatuses() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.addRecords()
+        #expect(try vault.run("investigator", ["case", "show", "C-1"]).status == 0)
+        let item = try vault.run("investigator", ["show", "I-NOTHERE"])
+        #expect(item.status == 2 && item.stderr.contains("no item I-NOTHERE"), "\(item.stderr)")
+        let folder = try vault.cli.run(["list", "-C", "nowhere"])
+        #expect(folder.status == 2 && folder.stderr.contains("the folder does not exist"), "\(folder.stderr)")
+        let input = try vault.run("collector", ["case", "add", "--from", "missing.json"])
+        #expect(input.status == 2 && input.stderr.contains("cannot read missing.json"), "\(input.stderr)")
+        let usage = try vault.run("collector", ["case", "add", "--no-such-option"])
+        #expect(usage.status == 64, "\(usage.stderr)")
+    }
 }

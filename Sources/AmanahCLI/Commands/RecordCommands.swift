@@ -22,7 +22,10 @@ func readRecordInput(_ from: String) throws -> [UInt8] {
         }
         return bytes
     }
-    do { return try DurableFile.readAll(from) } catch { throw CLIError("cannot read \(from): \(error)") }
+    do { return try DurableFile.readAll(from) } catch {
+        let missing = (error as? SystemCallError)?.isMissingOrUnreadable == true
+        throw CLIError("cannot read \(from): \(error)", exitCode: missing ? CLIError.notFound : 1)
+    }
 }
 
 /// A value given on the command line, or `-` to read it from standard input (first line): values such as
