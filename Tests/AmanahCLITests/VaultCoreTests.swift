@@ -113,9 +113,9 @@ struct VaultCoreTests {
         #expect(result.stderr.contains("missing.jpg"))
         #expect(result.stderr.contains("1 of 3 files failed"))
         let noCase = try vault.run("collector", ["ingest", "--case", "C-9", samplePhotos[0]])
-        #expect(noCase.status == 1 && noCase.stderr.contains("no case C-9"))
+        #expect(noCase.status == 2 && noCase.stderr.contains("no case C-9"))
         let noWitness = try vault.run("collector", ["ingest", "--case", "C-1", "--witness", "W-9", samplePhotos[0]])
-        #expect(noWitness.status == 1 && noWitness.stderr.contains("no witness W-9"))
+        #expect(noWitness.status == 2 && noWitness.stderr.contains("no witness W-9"))
         // Any file type is sealed, also an empty one.
         try vault.cli.write("note.txt", "")
         #expect(try vault.run("collector", ["ingest", "--case", "C-2", "note.txt"]).status == 0)

@@ -84,7 +84,7 @@ struct VaultRobustnessTests {
         let broken = try vault.cli.run(["list", "-C", "vault", "-i", "broken.key", "--passphrase-file", "investigator.pass"])
         #expect(broken.status == 1 && broken.stderr.contains("broken.key: corrupted key file"))
         let missing = try vault.cli.run(["list", "-C", "nowhere", "-i", "investigator.key", "--passphrase-file", "investigator.pass"])
-        #expect(missing.status == 1 && missing.stderr.contains("nowhere is not an Amanah vault: the folder does not exist"))
+        #expect(missing.status == 2 && missing.stderr.contains("nowhere is not an Amanah vault: the folder does not exist"))
         #expect(try auditCount(vault) == before)
     }
 
