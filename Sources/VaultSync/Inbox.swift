@@ -150,9 +150,13 @@ extension SyncEngine {
             } catch let left as InboxLeft {
                 report.inboxWaiting += 1
                 report.problems.append("inbox object \(key) is left for another member to place: \(left.why)")
-            } catch let error as SyncError {
+            } catch let error as RemoteError {
+                throw error   // the remote, not the object: the next sync looks at it again
+            } catch {
+                // Anything else the object causes (a row colliding on a unique key, a blob larger than the
+                // disk) refuses it for good: one bad object must not stop every sync.
                 let why: String
-                switch error { case let .refused(text), let .conflict(text): why = text }
+                if case let .refused(text)? = error as? SyncError { why = text } else if case let .conflict(text)? = error as? SyncError { why = text } else { why = "\(error)" }
                 try vault.database.write { db in try InboxSubmissionRow(key: key, outcome: "refused: " + why).insert(db) }
                 report.problems.append("inbox object \(key) was not placed: \(why)")
             }
@@ -247,7 +251,7 @@ extension SyncEngine {
             var previousPosition = try AuditEvent(leaf: Array(baseRow.leaf)).governance
             for (event, entry, object) in events {
                 let author = Hex.encode(event.actor)
-                guard let written = event.governance, Int(written.length) < history.count else {
+                guard let written = event.governance, written.length < UInt64(history.count) else {
                     throw SyncError.refused("its \(event.action) names a governance position the chain does not hold")
                 }
                 // The collector's rights over the rows where it wrote them.

@@ -658,6 +658,8 @@ public final class SyncEngine {
             // Ours again, re-checked against the new governance state.
             var reapplier = Reapplier(old: base)
             for (index, (event, entry)) in taken.enumerated() {
+                // A collector's event this client placed, which another member placed first: it is there already.
+                if let authored = authoredRows[index], try AuthoredEventRow.placed(leafHash: Array(authored.leafHash), db) { continue }
                 let (commitments, replaced) = try reapplier.reapply(event, entry, before: before, after: after, db)
                 let policyHash = after.policyHash.isEmpty ? nil : after.policyHash
                 guard let signer = signers[Hex.encode(event.actor)] else { throw VaultError.failed("no identity to sign event \(event.sequence) again") }

@@ -73,13 +73,13 @@ struct Verifier {
             do { history = try GovernanceChain.history(genesis: genesis, db: db) } catch {
                 throw Self.refuse(position, "brings governance entries that do not verify: \(error)")
             }
-            guard let bound = event.governance, Int64(bound.length) == chainLength else {
+            guard let bound = event.governance, bound.length == UInt64(chainLength) else {
                 throw Self.refuse(position, "brings governance entries its event does not bind")
             }
         }
         if let bound = event.governance {
             // The chain's entry at that length, from the verified history (the vault id for none).
-            guard Int64(bound.length) <= chainLength, Int(bound.length) < history.count || bound.length == 0,
+            guard bound.length <= UInt64(max(0, chainLength)), bound.length < UInt64(history.count) || bound.length == 0,
                   bound.head == (bound.length == 0 ? vaultID : history[Int(bound.length)].headHash) else {
                 throw Self.refuse(position, "names a governance position the chain does not hold (entry \(bound.length))")
             }
@@ -194,7 +194,7 @@ struct Verifier {
             throw refuse("brings governance, which never comes through an inbox")
         }
         let author = Hex.encode(original.actor)
-        guard let written = original.governance, Int(written.length) < history.count,
+        guard let written = original.governance, written.length < UInt64(history.count),
               written.head == (written.length == 0 ? vaultID : history[Int(written.length)].headHash) else {
             throw refuse("was written by its collector at a governance position the chain does not hold")
         }

@@ -216,4 +216,19 @@ struct TeamInboxTests {
         #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
         #expect(cloned.stderr.contains("placed from inbox object \(key)) writes other rows than its collector signed"), "\(cloned.stderr)")
     }
+
+    @Test("a photograph sealed both in the field and at the office collides on its content token: the inbox object is refused once, and syncs go on")
+    func aCollidingObjectDoesNotStallSyncs() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try Self.fieldTeam(fixture)
+        #expect(try team.run("field", "collector", ["ingest", "--case", "C-2", samplePhotos[1]]).status == 0)
+        #expect(try team.run("field", "collector", ["sync"]).status == 0)
+        _ = try fixture.ingest([samplePhotos[1]], as: "investigator")
+        let refused = try team.run("vault", "investigator", ["sync"])
+        #expect(refused.status == 0 && refused.stderr.contains("was not placed"), "\(refused.stdout) \(refused.stderr)")
+        let next = try team.run("vault", "investigator", ["sync"])
+        #expect(next.status == 0 && !next.stderr.contains("was not placed"), "\(next.stdout) \(next.stderr)")
+        #expect(try team.run("vault", nil, ["audit", "verify"]).status == 0)
+    }
 }
