@@ -440,7 +440,7 @@ extension Session {
                 }
                 let proof = try tree.inclusionProof(leafIndex: event.sequence - 1, treeSize: size)
                 let actorID = Hex.encode(event.actor)
-                let then = event.governance.flatMap { Int($0.length) < history.count ? history[Int($0.length)] : nil } ?? state
+                let then = event.governance.flatMap { history[chainLength: $0.length] } ?? state
                 let role = then.isCustodian(actorID) ? "custodian" : then.role(of: actorID)?.rawValue ?? "member"
                 for item in Set(event.objects).intersection(itemSet) { eventsByItem[item, default: []].append(event.sequence) }
                 events.append(CustodyEvent(sequence: event.sequence, leaf: Base64.encode(event.leaf),

@@ -153,3 +153,12 @@ public struct GovernanceState: Sendable {
     /// The key-wrap holder name of the current recovery key (`recovery-<generation>`).
     public var recoveryHolder: String { "recovery-\(recoveryGeneration)" }
 }
+
+extension Array where Element == GovernanceState {
+    /// The state after `length` chain entries (a governance position's length, as an event carries it), nil
+    /// when the chain does not hold that many: a length read from a leaf is checked before it is an index, so
+    /// that a crafted one (beyond `Int.max` too) is refused instead of ending the process.
+    public subscript(chainLength length: UInt64) -> GovernanceState? {
+        length < UInt64(count) ? self[Int(length)] : nil
+    }
+}

@@ -315,6 +315,17 @@ public enum EntryValueRow {
         return try Data.fetchOne(try db.cachedStatement(sql: "SELECT value FROM entryValue WHERE hash = ?"), arguments: [Data(hash)]).map(Array.init)
     }
 
+    /// Deletes the values of `hashes` (SHA-256, 32 bytes each) that no entry left in the log carries, as after
+    /// a return to an older log (a field collector's laptop forgetting what it sent): a value another entry
+    /// still carries (an unchanged data key written again) stays. Scans the entries once per hash.
+    /// - Throws: database errors.
+    public static func forget(_ hashes: Set<[UInt8]>, _ db: Database) throws {
+        for hash in hashes {
+            let carried = try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE instr(body, ?) > 0 LIMIT 1", arguments: [Data(hash)]) != nil
+            if !carried { try db.execute(sql: "DELETE FROM entryValue WHERE hash = ?", arguments: [Data(hash)]) }
+        }
+    }
+
     /// Deletes every detached value that row `rowID` of `table` had in any entry (its data key, sealed at
     /// each generation), so that no copy outlives the row's deletion. Reads every entry: shredding is rare.
     /// - Throws: `StoreError.corrupted` for an entry that does not parse; database errors.

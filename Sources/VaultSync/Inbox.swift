@@ -80,11 +80,13 @@ extension SyncEngine {
         let prefix = "inbox/" + client + "/"
         var moved = SyncReport()
         try sendBlobs(blobs, under: prefix + "blobs/", into: &moved)
-        let key = prefix + Hex.encode(Random.bytes(16))
+        let submission = InboxSubmission(vaultID: vault.vaultID, baseSize: base, baseLeafHash: baseLeaf, objects: objects)
+        let key = prefix + submission.name
         progress("sending \(objects.count) events to \(key)")
-        // A name of 128 random bits that exists already was written by this very request, whose first answer
-        // was lost (the retry's conditional create then finds it): the remote holds it whole either way.
+        // The name is derived from the events: an object of that name that exists already holds these very
+        // events (sent before a crash, or by a request whose first answer was lost).
         _ = try store.create(key, bytes: encoding)
+        FaultInjection.point("inbox.sent")
         report.sent = objects.count
         report.submission = key
         report.blobsSent = moved.blobsSent
@@ -106,10 +108,12 @@ extension SyncEngine {
             let head = Int64(try AuditLog.head(db).size)
             guard head > size else { return }
             var touched = Set<RowKey>()
+            var values = Set<[UInt8]>()   // the sealed data keys the forgotten entries carry
             for position in (size + 1)...head {
                 guard let body = try EntryRow.find(event: position, db) else { continue }
                 let entry = try IndexEntry(encoding: Array(body.body), detachedValue: { try EntryValueRow.value(hash: $0, db) })
                 for change in entry.changes { touched.insert(RowKey(table: change.table, rowID: change.rowID)) }
+                for value in entry.detachedValues { values.insert(value.hash) }
             }
             let rows = try Self.rows(atSize: size, of: touched, db)
             try LogRewind.rewind(toSize: size, governanceLength: governanceLength, db)
@@ -117,6 +121,7 @@ extension SyncEngine {
                 if let columns { try IndexEntry.write(columns, to: key.table, rowID: key.rowID, db) } else { try IndexEntry.delete(from: key.table, rowID: key.rowID, db) }
             }
             _ = try recorder.takeEntry(db, vaultID: vault.vaultID)   // a return to the log as it was, no change of it
+            try EntryValueRow.forget(values, db)
         }
     }
 
@@ -126,7 +131,15 @@ extension SyncEngine {
             let parts = key.split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 3 && parts[1].count == 16 && parts[2].count == 32 && parts[1].allSatisfy(\.isHexDigit) && parts[2].allSatisfy(\.isHexDigit)
         }
-        let (looked, placed) = try vault.database.queue.read { db in (try InboxSubmissionRow.all(db), try AuthoredEventRow.submissions(db)) }
+        let (looked, labelled) = try vault.database.queue.read { db in (try InboxSubmissionRow.all(db), try AuthoredEventRow.leavesBySubmission(db)) }
+        // An object whose every event the log holds, as its name proves, is not fetched; a placing member's
+        // label alone proves nothing.
+        let placed = Set(labelled.compactMap { key, leaves -> String? in
+            guard let name = key.split(separator: "/").last, let first = leaves.first.flatMap({ try? AuditEvent(leaf: $0) }), first.sequence >= 2,
+                  InboxSubmission.name(vaultID: vault.vaultID, baseSize: Int64(first.sequence - 1), baseLeafHash: first.previousLeafHash, leaves: leaves) == name
+            else { return nil }
+            return key
+        })
         return keys.filter { looked[$0] == nil && !placed.contains($0) }.sorted()
     }
 
@@ -140,13 +153,15 @@ extension SyncEngine {
             do {
                 let submission: InboxSubmission
                 do { submission = try InboxSubmission(encoding: bytes) } catch { throw SyncError.refused("it does not parse: \(error)") }
+                guard key.hasSuffix("/" + submission.name) else { throw SyncError.refused("its name is not the one its events give (\(submission.name))") }
+                // Every event's signature and chain before a byte of what it names is fetched.
+                let checked = try vault.database.queue.read { db in try precheck(submission, db) }
                 progress("placing \(submission.objects.count) events from \(key)")
-                let fetched = try fetchInboxBlobs(submission, key: key, into: &report)
-                do { try place(submission, key: key, as: sequencer) } catch {
+                let fetched = try fetchInboxBlobs(checked.compactMap(\.entry), key: key, into: &report)
+                do { report.sequenced += try place(submission, key: key, as: sequencer) } catch {
                     for id in fetched { vault.blobs.remove(id: id) }   // nothing of a refused object stays here
                     throw error
                 }
-                report.sequenced += submission.objects.count
             } catch let left as InboxLeft {
                 report.inboxWaiting += 1
                 report.problems.append("inbox object \(key) is left for another member to place: \(left.why)")
@@ -163,13 +178,60 @@ extension SyncEngine {
         }
     }
 
-    /// Fetches the sealed blobs a submission's items name from its inbox, each checked against its signed size;
-    /// returns the ids of those it stored (a blob fetched before a failure is removed again).
+    /// The events of `submission`, each checked as its collector's: one chain of this vault after a base this
+    /// vault holds, each signed by a key the vault knows, of a member where they wrote it, with the entry it
+    /// names. What the entries may change is checked where they are placed (`place`).
+    /// - Throws: `SyncError.refused` naming what is wrong; database errors.
+    func precheck(_ submission: InboxSubmission, _ db: Database) throws -> [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] {
+        guard submission.vaultID == vault.vaultID else { throw SyncError.refused("it belongs to another vault") }
+        guard let baseRow = try AuditEventRow.fetchOne(db, key: submission.baseSize), Array(baseRow.leafHash) == submission.baseLeafHash else {
+            throw SyncError.refused("it was made after a log this vault does not hold (position \(submission.baseSize))")
+        }
+        let history = try GovernanceChain.history(genesis: vault.genesis, db: db)
+        let initiator = Hex.encode(vault.genesis.initiator)
+        var events: [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] = []
+        var previous = submission.baseLeafHash
+        for (index, object) in submission.objects.enumerated() {
+            let event: AuditEvent
+            do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw SyncError.refused("its event \(index + 1) does not parse: \(error)") }
+            guard event.vaultID == vault.vaultID, event.sequence == UInt64(submission.baseSize) + UInt64(index) + 1, event.previousLeafHash == previous,
+                  object.governance.isEmpty, object.authored == nil else {
+                throw SyncError.refused("its events are not one chain after its base, or bring governance")
+            }
+            previous = event.leafHash
+            let author = Hex.encode(event.actor)
+            guard let key = history.last?.knownKeys[author], event.verifySignature(publicKey: key) else {
+                throw SyncError.refused("its event \(index + 1) (\(event.action)) is not signed by a key the vault knows")
+            }
+            guard let written = event.governance, written.length < UInt64(history.count),
+                  written.head == (written.length == 0 ? vault.vaultID : history[Int(written.length)].headHash) else {
+                throw SyncError.refused("its \(event.action) names a governance position the chain does not hold")
+            }
+            guard IndexLog.signerWasMember(event, signer: author, history: history, genesisInitiator: initiator) else {
+                throw SyncError.refused("its \(event.action) was signed by \(author), who was not a member where they wrote it")
+            }
+            var entry: IndexEntry?
+            if let body = object.entry {
+                guard let hash = event.entry, SHA256Digest.hash(body) == hash else { throw SyncError.refused("its event \(index + 1) carries another entry than it signed") }
+                var values: [[UInt8]: [UInt8]] = [:]
+                for value in object.values { values[SHA256Digest.hash(value)] = value }
+                do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
+            } else if event.entry != nil {
+                throw SyncError.refused("its event \(index + 1) lacks its entry")
+            }
+            events.append((event, entry, object))
+        }
+        return events
+    }
+
+    /// Fetches the sealed blobs that the items of `entries` (a submission's, their signatures checked) name
+    /// from its inbox, each checked against its signed size; returns the ids of those it stored (a blob fetched
+    /// before a failure is removed again).
     @discardableResult
-    func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport) throws -> [String] {
+    func fetchInboxBlobs(_ entries: [IndexEntry], key: String, into report: inout SyncReport) throws -> [String] {
         var fetched: [String] = []
         do {
-            try fetchInboxBlobs(submission, key: key, into: &report, fetched: &fetched)
+            try fetchInboxBlobs(entries, key: key, into: &report, fetched: &fetched)
         } catch {
             for id in fetched { vault.blobs.remove(id: id) }
             throw error
@@ -177,14 +239,9 @@ extension SyncEngine {
         return fetched
     }
 
-    private func fetchInboxBlobs(_ submission: InboxSubmission, key: String, into report: inout SyncReport, fetched: inout [String]) throws {
+    private func fetchInboxBlobs(_ entries: [IndexEntry], key: String, into report: inout SyncReport, fetched: inout [String]) throws {
         let prefix = String(key[..<key.lastIndex(of: "/")!]) + "/blobs/"
-        for object in submission.objects {
-            guard let body = object.entry else { continue }
-            var values: [[UInt8]: [UInt8]] = [:]
-            for value in object.values { values[SHA256Digest.hash(value)] = value }
-            let entry: IndexEntry
-            do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
+        for entry in entries {
             for change in entry.changes where change.table == "item" {
                 guard let columns = change.columns, let id = EntryScope.text(columns, "blobID"),
                       case let .integer(size)? = columns.first(where: { $0.name == "sealedSize" })?.value else { continue }
@@ -209,77 +266,42 @@ extension SyncEngine {
     }
 
     /// Writes a submission's events again at the head of this vault's log, signed by `sequencer`, each checked
-    /// first as its collector's (`Verifier.checkAuthored`, and the collector's rights over the rows where it
-    /// wrote them), in one transaction.
-    func place(_ submission: InboxSubmission, key: String, as sequencer: IdentityBox) throws {
+    /// first as its collector's (`precheck`, the collector's rights over the rows where they wrote them, and
+    /// `Verifier.checkAuthored`), in one transaction; returns how many it placed. Events the log holds already
+    /// (placed from an object this collector sent before a crash kept it from forgetting them) are passed
+    /// over when they are the object's first: the rows they wrote are found where they were placed.
+    /// - Throws: `SyncError.refused` naming what is wrong; `InboxLeft` when `sequencer`'s own role may not
+    ///   place an event; database errors.
+    func place(_ submission: InboxSubmission, key: String, as sequencer: IdentityBox) throws -> Int {
         try vault.database.write { db in
             guard let recorder = vault.database.entries else { throw VaultError.failed("the database records no entries") }
-            guard submission.vaultID == vault.vaultID else { throw SyncError.refused("it belongs to another vault") }
-            guard let baseRow = try AuditEventRow.fetchOne(db, key: submission.baseSize), Array(baseRow.leafHash) == submission.baseLeafHash else {
-                throw SyncError.refused("it was made after a log this vault does not hold (position \(submission.baseSize))")
-            }
-            // The collector's events: a chain of its own vault after the base.
-            var events: [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] = []
-            var previous = submission.baseLeafHash
-            for (index, object) in submission.objects.enumerated() {
-                let event: AuditEvent
-                do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw SyncError.refused("its event \(index + 1) does not parse: \(error)") }
-                guard event.vaultID == vault.vaultID, event.sequence == UInt64(submission.baseSize) + UInt64(index) + 1, event.previousLeafHash == previous,
-                      object.governance.isEmpty, object.authored == nil else {
-                    throw SyncError.refused("its events are not one chain after its base, or bring governance")
-                }
-                previous = event.leafHash
-                guard !(try AuthoredEventRow.placed(leafHash: event.leafHash, db)) else {
-                    throw SyncError.refused("its event \(index + 1) (\(event.action)) is one the log holds already (placed from another inbox object)")
-                }
-                var entry: IndexEntry?
-                if let body = object.entry {
-                    guard let hash = event.entry, SHA256Digest.hash(body) == hash else { throw SyncError.refused("its event \(index + 1) carries another entry than it signed") }
-                    var values: [[UInt8]: [UInt8]] = [:]
-                    for value in object.values { values[SHA256Digest.hash(value)] = value }
-                    do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
-                } else if event.entry != nil {
-                    throw SyncError.refused("its event \(index + 1) lacks its entry")
-                }
-                events.append((event, entry, object))
-            }
+            let events = try precheck(submission, db)
             let touched = Set(events.flatMap { $0.entry?.changes.map { RowKey(table: $0.table, rowID: $0.rowID) } ?? [] })
             var reapplier = Reapplier(old: try Self.rows(atSize: submission.baseSize, of: touched, db))
             let verifier = try Verifier(vault: vault, db: db)
             let history = verifier.history
             guard let now = history.last else { throw SyncError.refused("the vault's genesis state cannot be read") }
-            var previousPosition = try AuditEvent(leaf: Array(baseRow.leaf)).governance
-            for (event, entry, object) in events {
-                let author = Hex.encode(event.actor)
+            var placing = false
+            var count = 0
+            for (index, (event, entry, object)) in events.enumerated() {
                 guard let written = event.governance, written.length < UInt64(history.count) else {
                     throw SyncError.refused("its \(event.action) names a governance position the chain does not hold")
                 }
-                // The collector's rights over the rows where it wrote them.
+                if try AuthoredEventRow.placed(leafHash: event.leafHash, db) {
+                    guard !placing else {
+                        throw SyncError.refused("its event \(index + 1) (\(event.action)) is one the log holds already, after events it does not")
+                    }
+                    try reapplier.passOver(entry, db)
+                    continue
+                }
+                placing = true
                 if let entry {
                     let rows = reapplier.old
-                    if let problem = EntryScope.problem(entry, event: event, signer: author, previous: previousPosition, history: history, based: true,
-                                                        existing: { table, rowID in rows[RowKey(table: table, rowID: rowID)] ?? nil }) {
+                    if let problem = Verifier.collectorProblem(entry, event: event, author: Hex.encode(event.actor), history: history,
+                                                               existing: { table, rowID in rows[RowKey(table: table, rowID: rowID)] ?? nil }) {
                         throw SyncError.refused("its \(event.action) goes beyond what its collector may write: \(problem)")
                     }
-                    // Records: the fields its role may write there (also checked whenever a record is read).
-                    var halves: [String: (kind: String, id: String, compartment: String, fields: Set<String>)] = [:]
-                    for change in entry.changes where change.table == "recordField" {
-                        guard let kind = EntryScope.text(change.columns, "kind"), let id = EntryScope.text(change.columns, "recordID"),
-                              let compartment = EntryScope.text(change.columns, "compartment"), let field = EntryScope.text(change.columns, "field") else { continue }
-                        let name = kind + "\u{0}" + id + "\u{0}" + compartment
-                        halves[name, default: (kind, id, compartment, [])].fields.insert(field)
-                    }
-                    let then = history[Int(written.length)]
-                    for half in halves.values {
-                        guard let kind = RecordKind(rawValue: half.kind), let compartment = Compartment(rawValue: half.compartment),
-                              let role = then.role(of: author),
-                              RecordCodec.mayWrite(writer: author, roles: [role], kind: kind, compartment: compartment,
-                                                   fields: half.fields.filter { !$0.hasPrefix("_") }, policy: then.policy) else {
-                            throw SyncError.refused("its \(event.action) goes beyond what its collector may write: the \(half.compartment) fields of \(half.kind) \(half.id)")
-                        }
-                    }
                 }
-                previousPosition = written
                 let (commitments, replaced) = try reapplier.reapply(event, entry, before: history[Int(written.length)], after: now, db)
                 let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: sequencer, action: event.action, objects: event.objects,
                                                    commitments: commitments, policyHash: now.policyHash.isEmpty ? nil : now.policyHash, entries: recorder)
@@ -289,8 +311,12 @@ extension SyncEngine {
                 }
                 let (placed, _) = try Self.object(at: Int64(appended.sequence), db)
                 try verifier.checkAuthored(RemoteLogObject.Authored(submission: key, storedLeaf: object.storedLeaf, entry: object.entry),
-                                           placed: appended, object: placed, at: Int64(appended.sequence), db)
+                                           placed: appended, object: placed, at: Int64(appended.sequence),
+                                           existing: { table, rowID in replaced[RowKey(table: table, rowID: rowID)] }, db)
+                count += 1
             }
+            try InboxSubmissionRow(key: key, outcome: count == 0 ? "placed before" : "placed").save(db)
+            return count
         }
     }
 }

@@ -176,7 +176,7 @@ struct ByteReader {
     }
 }
 
-/// What a field collector with write-only credentials sends (`inbox/<client>/<random id>`): every event its
+/// What a field collector with write-only credentials sends (`inbox/<client>/<name>`): every event its
 /// vault made after the log it last read, with their entries, for a member to place in the log
 /// (`SyncEngine.sequenceInbox`). The sealed blobs the entries name go before it, under
 /// `inbox/<client>/blobs/<id>`.
@@ -184,6 +184,11 @@ struct ByteReader {
 /// Encoding: magic "amanah/v1/inbox-submission" ‖ 0x00 ‖ vault id (32) ‖ base size (8: the log positions the
 /// collector had read) ‖ base leaf hash (32: of the newest of them) ‖ 4-byte count ‖ lp(`RemoteLogObject`) each,
 /// the collector's events at positions base + 1, base + 2, … of its own vault.
+///
+/// Its name (`name`) is derived from its events, so that the name binds what the object holds: a member who
+/// labels a placement with an object's name cannot make other members skip that object unless every one of
+/// its events is placed (`SyncEngine.pendingInbox`), and an object sent again after a crash, with nothing new,
+/// has the name it had.
 public struct InboxSubmission: Equatable, Sendable {
     static let magic = Array("amanah/v1/inbox-submission".utf8) + [0]
     public var vaultID: [UInt8]
@@ -202,6 +207,22 @@ public struct InboxSubmission: Equatable, Sendable {
         out.appendBigEndian(UInt32(objects.count))
         for object in objects { out.appendLengthPrefixed(object.encoding) }
         return out
+    }
+
+    /// The object's name under `inbox/<client>/`: 32 lowercase hex digits, the first 16 bytes of SHA-256 over
+    /// "amanah/v1/inbox-name" ‖ 0x00 ‖ vault id ‖ base size (8, big-endian) ‖ base leaf hash ‖ lp(stored leaf)
+    /// of each event in order.
+    public var name: String {
+        Self.name(vaultID: vaultID, baseSize: baseSize, baseLeafHash: baseLeafHash, leaves: objects.map(\.storedLeaf))
+    }
+
+    /// The name of an object with these events (`name`).
+    public static func name(vaultID: [UInt8], baseSize: Int64, baseLeafHash: [UInt8], leaves: [[UInt8]]) -> String {
+        var input = Array("amanah/v1/inbox-name".utf8) + [0] + vaultID
+        input.appendBigEndian(UInt64(bitPattern: baseSize))
+        input += baseLeafHash
+        for leaf in leaves { input.appendLengthPrefixed(leaf) }
+        return Hex.encode(Array(SHA256Digest.hash(input).prefix(16)))
     }
 
     /// Parses an inbox object; it holds at least one event.

@@ -107,6 +107,7 @@ public final class SyncEngine {
             if !inboxLooked {
                 inboxLooked = true
                 if let sequencer = try sequencer?() { try sequenceInbox(as: sequencer, into: &report) } else { report.inboxWaiting = try pendingInbox().count }
+                FaultInjection.point("sync.inbox-placed")
             }
             if try send(into: &report) { placed = true; break }
         }
@@ -671,7 +672,8 @@ public final class SyncEngine {
                     let (object, _) = try Self.object(at: Int64(appended.sequence), db)
                     try verifier.checkAuthored(RemoteLogObject.Authored(submission: authored.submission, storedLeaf: Array(authored.leaf),
                                                                         entry: authored.entry.map(Array.init)),
-                                               placed: appended, object: object, at: Int64(appended.sequence), db)
+                                               placed: appended, object: object, at: Int64(appended.sequence),
+                                               existing: { table, rowID in replaced[RowKey(table: table, rowID: rowID)] }, db)
                 }
                 rebased += 1
             }
@@ -775,6 +777,28 @@ public final class SyncEngine {
                 old[key] = .some(change.columns)
             }
             return (commitments, replaced)
+        }
+
+        /// Takes note of an event written again before (a collector's event placed from an earlier inbox
+        /// object) without writing it: each row it added is found where it was placed, by its natural key,
+        /// with the number its item was given there.
+        /// - Throws: `SyncError.refused` when a row it added is not in the index; database errors.
+        mutating func passOver(_ entry: IndexEntry?, _ db: Database) throws {
+            for change in entry?.changes ?? [] {
+                let key = RowKey(table: change.table, rowID: change.rowID)
+                if (old[key] ?? nil) == nil, moved[key] == nil, let columns = change.columns {
+                    guard let rowID = try IndexEntry.rowID(in: change.table, matching: columns, db) else {
+                        throw SyncError.refused("a row of \(change.table) that an event placed before added is not in the index")
+                    }
+                    moved[key] = rowID
+                    if change.table == "item", let row = try IndexEntry.rows(of: "item", rowIDs: [rowID], db)[rowID],
+                       case let .integer(now)? = row.first(where: { $0.name == "sequence" })?.value,
+                       case let .integer(was)? = columns.first(where: { $0.name == "sequence" })?.value, now != was {
+                        renumbered[key] = now
+                    }
+                }
+                old[key] = .some(change.columns)
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import Vault
 import VaultAudit
 import VaultCrypto
 import VaultGovernance
+import VaultPolicy
 import VaultStore
 
 /// Checks each log position received from a remote and applies it, in the caller's transaction, only when
@@ -101,7 +102,10 @@ struct Verifier {
             throw Self.refuse(position, "(\(event.action)) was signed by \(signer), who was not a member at its governance position")
         }
         // A collector's event placed from an inbox: what the collector signed, before anything is applied.
-        if let authored = object.authored { try checkAuthored(authored, placed: event, object: object, at: position, db) }
+        if let authored = object.authored {
+            try checkAuthored(authored, placed: event, object: object, at: position,
+                              existing: { table, rowID in (try? IndexEntry.rows(of: table, rowIDs: [rowID], db))?[rowID] }, db)
+        }
         // The entry.
         try AuditEventRow(seq: position, leaf: Data(object.storedLeaf), leafHash: Data(event.leafHash)).insert(db)
         if let hash = event.entry {
@@ -121,7 +125,7 @@ struct Verifier {
                 }
             }
             if entry.snapshot {
-                let custodian = event.governance.map { Int($0.length) < history.count && history[Int($0.length)].isCustodian(signer) } ?? false
+                let custodian = event.governance.flatMap { history[chainLength: $0.length]?.isCustodian(signer) } ?? false
                 guard !based, event.action == "vault.migrate", custodian else {
                     throw Self.refuse(position, "carries a snapshot of the whole index, which counts only as a migrated vault's base")
                 }
@@ -178,12 +182,15 @@ struct Verifier {
     /// collector's own: the same action and objects; the same rows, but for the row ids of new rows and an
     /// item's number in its case, which the placing member may take anew (its ingest commitment with it); no
     /// row deleted and no existing row given another natural key; the collector's signature by a key the vault
-    /// knows, a member both where the collector wrote it and where it is placed; and never placed before.
-    /// Governance never comes through an inbox. The placed event itself is checked as every other (its
-    /// signer's own role must allow it).
+    /// knows, a member both where the collector wrote it and where it is placed, whose role there allows
+    /// those rows (`collectorProblem`); placed after the collector's event before it (or right after the log
+    /// position the collector had read), so that no member reorders or drops part of a collector's work;
+    /// an item given a new number only when its own is taken, and then the next free one; and never placed
+    /// before. Governance never comes through an inbox. The placed event itself is checked as every other
+    /// (its signer's own role must allow it). `existing` gives each row as it stood before the placed event.
     /// - Throws: `SyncError.refused` naming the position and what is wrong; database errors.
     func checkAuthored(_ authored: RemoteLogObject.Authored, placed event: AuditEvent, object: RemoteLogObject, at position: Int64,
-                       _ db: Database) throws {
+                       existing: (String, Int64) -> [IndexEntry.Column]?, _ db: Database) throws {
         func refuse(_ why: String) -> SyncError { Self.refuse(position, "(\(event.action), placed from inbox object \(authored.submission)) " + why) }
         let original: AuditEvent
         do { original = try AuditEvent(leaf: authored.storedLeaf) } catch { throw refuse("carries a collector's event that does not parse: \(error)") }
@@ -207,6 +214,15 @@ struct Verifier {
             throw refuse("was signed by \(author), who was not a member where they wrote it or where it is placed")
         }
         guard !(try AuthoredEventRow.placed(leafHash: original.leafHash, db)) else { throw refuse("places a collector's event the log holds already") }
+        // In the collector's order: right after the log position they had read, or after their event before it.
+        var afterBase = false
+        if original.sequence >= 2, original.sequence - 1 < UInt64(position), let base = try AuditEventRow.fetchOne(db, key: Int64(original.sequence - 1)) {
+            afterBase = Array(base.leafHash) == original.previousLeafHash
+        }
+        let afterOwn = try AuthoredEventRow.placed(leafHash: original.previousLeafHash, db)
+        guard afterBase || afterOwn else {
+            throw refuse("places a collector's event before the event they wrote before it (a collector's work reordered or cut)")
+        }
         var allowed: Set<[[UInt8]]> = []   // (collector's commitment, placed commitment) pairs that differ by an item's new number
         switch (original.entry, authored.entry, object.entry) {
         case (nil, nil, nil):
@@ -225,17 +241,29 @@ struct Verifier {
             }
             for change in placed.changes {
                 guard let columns = change.columns else { throw refuse("deletes a row, which an event from an inbox never does") }
-                if let before = try IndexEntry.rows(of: change.table, rowIDs: [change.rowID], db)[change.rowID] {
+                if let before = existing(change.table, change.rowID) {
                     let names = try IndexEntry.naturalKey(of: change.table, db)
                     let keyOf = { (row: [IndexEntry.Column]) in names.map { name in row.first { $0.name == name }?.value } }
                     guard keyOf(before) == keyOf(columns) else { throw refuse("overwrites another row of \(change.table) than its collector wrote") }
                 }
             }
+            // The collector's rights over the rows as placed, where they wrote them.
+            if let problem = Self.collectorProblem(placed, event: original, author: author, history: history, existing: existing) {
+                throw refuse("goes beyond what its collector may write: \(problem)")
+            }
+            // An item keeps its collector's number unless another item holds it; then it takes the next free one.
+            let added = Set(placed.changes.compactMap { $0.table == "item" && existing("item", $0.rowID) == nil ? EntryScope.text($0.columns, "id") : nil })
+            var assigned: [String: Int64] = [:]
             for (a, b) in zip(mine.changes, placed.changes) where a.table == "item" {
                 guard let itemID = EntryScope.text(a.columns, "id"), let caseID = EntryScope.text(a.columns, "caseID"),
                       case let .integer(was)? = a.columns?.first(where: { $0.name == "sequence" })?.value,
-                      case let .integer(now)? = b.columns?.first(where: { $0.name == "sequence" })?.value,
-                      let source = SyncEngine.firstSource(of: itemID, in: mine) else { continue }
+                      case let .integer(now)? = b.columns?.first(where: { $0.name == "sequence" })?.value, was != now else { continue }
+                let next = max(try ItemRow.highestSequence(inCase: caseID, excluding: added, db) ?? 0, assigned[caseID] ?? 0) + 1
+                guard try ItemRow.taken(caseID: caseID, sequence: was, excluding: added, db), now == next else {
+                    throw refuse("gives item \(itemID) number \(now) in case \(caseID), where its collector wrote \(was) (a new number only for a taken one, and then \(next))")
+                }
+                assigned[caseID] = now
+                guard let source = SyncEngine.firstSource(of: itemID, in: mine) else { continue }
                 allowed.insert([IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: was, sourceID: source),
                                 IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: now, sourceID: source)])
             }
@@ -248,6 +276,33 @@ struct Verifier {
         }
         try AuthoredEventRow(event: position, submission: authored.submission, leaf: Data(authored.storedLeaf), leafHash: Data(original.leafHash),
                              entry: authored.entry.map { Data($0) }).insert(db)
+    }
+
+    /// Why a collector's `entry` goes beyond what `event` (theirs, at the governance position they wrote it)
+    /// may change, or nil: the entry's scope for their role there (`EntryScope`), and the record fields their
+    /// role may write (`RecordCodec.mayWrite`, also checked whenever a record is read). `existing` gives each
+    /// row as it stood before the entry.
+    static func collectorProblem(_ entry: IndexEntry, event: AuditEvent, author: String, history: [GovernanceState],
+                                 existing: (String, Int64) -> [IndexEntry.Column]?) -> String? {
+        guard let written = event.governance, written.length < UInt64(history.count) else { return "it names a governance position the chain does not hold" }
+        if let problem = EntryScope.problem(entry, event: event, signer: author, previous: nil, history: history, based: true, existing: existing) {
+            return problem
+        }
+        var halves: [String: (kind: String, id: String, compartment: String, fields: Set<String>)] = [:]
+        for change in entry.changes where change.table == "recordField" {
+            guard let kind = EntryScope.text(change.columns, "kind"), let id = EntryScope.text(change.columns, "recordID"),
+                  let compartment = EntryScope.text(change.columns, "compartment"), let field = EntryScope.text(change.columns, "field") else { continue }
+            halves[kind + "\u{0}" + id + "\u{0}" + compartment, default: (kind, id, compartment, [])].fields.insert(field)
+        }
+        let then = history[Int(written.length)]
+        for half in halves.values {
+            guard let kind = RecordKind(rawValue: half.kind), let compartment = Compartment(rawValue: half.compartment), let role = then.role(of: author),
+                  RecordCodec.mayWrite(writer: author, roles: [role], kind: kind, compartment: compartment,
+                                       fields: half.fields.filter { !$0.hasPrefix("_") }, policy: then.policy) else {
+                return "the \(half.compartment) fields of \(half.kind) \(half.id)"
+            }
+        }
+        return nil
     }
 
     /// An entry's changes with row ids and items' numbers in their case left out: what a member placing a

@@ -116,7 +116,7 @@ struct TeamInboxTests {
         let original = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + client + "/" + objects[0]))
         #expect(try team.run("vault", "investigator", ["sync"]).stdout.contains("1 collector's entry placed from the inbox"))
         let leaves = try team.leafHashes("vault")
-        // The same object under a new name: its event is in the log already.
+        // The same object under a new name: a name its events do not give.
         let replay = String(repeating: "a", count: 32)
         try original.write(to: URL(fileURLWithPath: folder + "/" + client + "/" + replay))
         // A copy whose entry has a byte changed near its end (inside the entry, after the signed leaf).
@@ -126,7 +126,7 @@ struct TeamInboxTests {
         try Data(changed).write(to: URL(fileURLWithPath: folder + "/" + client + "/" + forged))
         let refused = try team.run("vault", "investigator", ["sync"])
         #expect(refused.status == 0, "\(refused.stderr)")
-        #expect(refused.stderr.contains("inbox object inbox/\(client)/\(replay) was not placed") && refused.stderr.contains("is one the log holds already"),
+        #expect(refused.stderr.contains("inbox object inbox/\(client)/\(replay) was not placed") && refused.stderr.contains("its name is not the one its events give"),
                 "\(refused.stderr)")
         #expect(refused.stderr.contains("inbox object inbox/\(client)/\(forged) was not placed"), "\(refused.stderr)")
         #expect(try team.leafHashes("vault") == leaves)

@@ -30,10 +30,9 @@ public struct CommittedKeys: Sendable {
             if event.action == "vault.init" {
                 guard event.actor == genesis.initiator, event.sequence == 1 else { continue }
             } else if let position = event.governance {
-                let signer = Hex.encode(event.actor), length = Int(position.length)
                 // Keys are made in `op apply` only by an applier who reads the compartment after the change,
                 // so the signer must take part in the vault at the event's own position.
-                guard length < history.count, history[length].isParticipant(signer) else { continue }
+                guard let then = history[chainLength: position.length], then.isParticipant(Hex.encode(event.actor)) else { continue }
             }
             if event.action == "vault.init" && !event.commitments.isEmpty { committed.enforced = true }
             committed.commitments.formUnion(event.commitments)

@@ -37,7 +37,7 @@ public enum DisclosureLedger {
                   let number = bundleNumber(of: event.objects[2]), event.commitments.count == 1,
                   event.vaultID == vaultID, let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             if let position = event.governance {
-                guard Int(position.length) < history.count, mayDisclose(history[Int(position.length)], Hex.encode(event.actor)) else { continue }
+                guard let then = history[chainLength: position.length], mayDisclose(then, Hex.encode(event.actor)) else { continue }
             }
             issues.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
                                 bundleNumber: number, manifestHash: event.commitments[0]))
@@ -68,8 +68,8 @@ public enum DisclosureLedger {
                   let number = bundleNumber(of: event.objects[2]), event.vaultID == vaultID,
                   let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             // Only a role the policy lets disclose reserves (with a governance position: every reservation has one).
-            guard let position = event.governance, Int(position.length) < history.count,
-                  mayDisclose(history[Int(position.length)], Hex.encode(event.actor)) else { continue }
+            guard let position = event.governance, let then = history[chainLength: position.length],
+                  mayDisclose(then, Hex.encode(event.actor)) else { continue }
             found.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
                                bundleNumber: number, manifestHash: []))
         }

@@ -71,17 +71,15 @@ package enum EntryScope {
         }
         /// The key ids (hex) of the members at `position`.
         func members(at position: AuditEvent.GovernancePosition) -> Set<String> {
-            Int(position.length) < history.count ? Set(history[Int(position.length)].members.values.map { $0.key.keyIDHex }) : []
+            history[chainLength: position.length].map { Set($0.members.values.map { $0.key.keyIDHex }) } ?? []
         }
         func mayRead(_ compartment: Compartment) -> Bool {
-            guard let position = event.governance, Int(position.length) < history.count else { return false }
-            let state = history[Int(position.length)]
+            guard let position = event.governance, let state = history[chainLength: position.length] else { return false }
             guard let role = state.role(of: signer) else { return false }
             return state.policy.decide(Subject(keyID: signer, role: role), .view, Resource(compartments: [compartment], label: "entry")).isPermit
         }
         func role(permits wanted: Action) -> Bool {
-            guard let position = event.governance, Int(position.length) < history.count else { return false }
-            let state = history[Int(position.length)]
+            guard let position = event.governance, let state = history[chainLength: position.length] else { return false }
             guard let role = state.role(of: signer) else { return false }
             return state.policy.decide(Subject(keyID: signer, role: role), wanted, Resource(compartments: [.media], label: "entry")).isPermit
         }
@@ -170,11 +168,10 @@ package enum EntryScope {
                                 existing: existing)
         case "witness.shred":
             // The identity halves of source and case records, and the marker for the withdrawn witness named.
-            guard let pseudonym = objects.first, let position = event.governance, Int(position.length) < history.count,
-                  history[Int(position.length)].consentWithdrawn.contains(pseudonym) else {
+            guard let pseudonym = objects.first, let position = event.governance, let state = history[chainLength: position.length],
+                  state.consentWithdrawn.contains(pseudonym) else {
                 return "it destroys identity data for a witness whose consent was not withdrawn"
             }
-            let state = history[Int(position.length)]
             guard let signerRole = state.role(of: signer),
                   state.policy.decide(Subject(keyID: signer, role: signerRole), .view, Resource(compartments: [.case], label: "entry")).isPermit else {
                 return "its signer's role may not read whose records these are"
@@ -198,9 +195,8 @@ package enum EntryScope {
             return nil
         case "compartment.rotate", "key.grant":
             // Key work is done by a member who holds a compartment key (secret or index) at the event's position.
-            guard let position = event.governance, Int(position.length) < history.count,
-                  let signerRole = history[Int(position.length)].role(of: signer),
-                  !history[Int(position.length)].heldCompartments(signerRole).isEmpty else {
+            guard let position = event.governance, let state = history[chainLength: position.length],
+                  let signerRole = state.role(of: signer), !state.heldCompartments(signerRole).isEmpty else {
                 return "its signer holds no compartment key at governance entry \(event.governance?.length ?? 0), so it does no key work"
             }
             return Self.keyWork(entry, withdrawn: [], members: members(at: position), existing: existing)

@@ -93,8 +93,7 @@ public struct IndexBinding: Sendable {
     /// moment lets do `action` on the media compartment. Events without a position (the first release) pass.
     static func signerMayWrite(_ event: AuditEvent, action: Action, history: [GovernanceState]) -> Bool {
         guard let position = event.governance else { return true }
-        guard Int(position.length) < history.count else { return false }
-        let state = history[Int(position.length)]
+        guard let state = history[chainLength: position.length] else { return false }
         let signer = Hex.encode(event.actor)
         guard let role = state.role(of: signer) else { return false }
         return state.policy.decide(Subject(keyID: signer, role: role), action, Resource(compartments: [.media], label: "binding event")).isPermit

@@ -77,7 +77,7 @@ public struct IndexLog {
             // A snapshot replaces the whole index: only as the log's first entry (a vault made before entries),
             // signed by a custodian migrating it; anything later would let one person rewrite every row.
             if entry.snapshot {
-                let custodian = event.governance.map { Int($0.length) < history.count && history[Int($0.length)].isCustodian(signer) } ?? false
+                let custodian = event.governance.flatMap { history[chainLength: $0.length]?.isCustodian(signer) } ?? false
                 guard !log.based, event.action == "vault.migrate", custodian else {
                     log.problems.append("entry \(row.seq): a snapshot of the whole index counts only before the index has a base (the vault's creation or an earlier migration), signed by a custodian migrating the vault; it was not used")
                     continue
@@ -112,8 +112,7 @@ public struct IndexLog {
     /// at sequence 1, the genesis initiator).
     package static func signerWasMember(_ event: AuditEvent, signer: String, history: [GovernanceState], genesisInitiator: String) -> Bool {
         if event.sequence == 1 && event.action == "vault.init" { return signer == genesisInitiator }
-        guard let position = event.governance, Int(position.length) < history.count else { return false }
-        let state = history[Int(position.length)]
+        guard let position = event.governance, let state = history[chainLength: position.length] else { return false }
         return state.role(of: signer) != nil || state.isCustodian(signer)
     }
 }

@@ -119,7 +119,7 @@ public struct RecordWrites: Sendable {
             }
             return
         }
-        let then = history[min(Int(position.length), history.count - 1)]
+        let then = history[chainLength: position.length] ?? history[history.count - 1]
         let roles = then.role(of: writer).map { Set([$0]) } ?? []
         guard RecordCodec.mayWrite(writer: writer, roles: roles, kind: kind, compartment: compartment, fields: fields, policy: then.policy) else {
             let held = then.role(of: writer).map { "a \($0.rawValue)" } ?? "not a member"

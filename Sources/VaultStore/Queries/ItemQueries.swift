@@ -41,6 +41,23 @@ extension ItemRow {
         try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM item WHERE caseID = ?", arguments: [caseID])
     }
 
+    /// The highest sequence number in case `caseID` among items other than `excluded` (item ids), nil for none.
+    /// - Throws: database errors.
+    public static func highestSequence(inCase caseID: String, excluding excluded: Set<String>, _ db: Database) throws -> Int64? {
+        var highest: Int64?
+        for row in try Row.fetchAll(db, sql: "SELECT id, sequence FROM item WHERE caseID = ?", arguments: [caseID]) where !excluded.contains(row["id"]) {
+            let sequence: Int64 = row["sequence"]
+            highest = max(highest ?? sequence, sequence)
+        }
+        return highest
+    }
+
+    /// Whether an item other than `excluded` (item ids) has number `sequence` in case `caseID`.
+    /// - Throws: database errors.
+    public static func taken(caseID: String, sequence: Int64, excluding excluded: Set<String>, _ db: Database) throws -> Bool {
+        try String.fetchAll(db, sql: "SELECT id FROM item WHERE caseID = ? AND sequence = ?", arguments: [caseID, sequence]).contains { !excluded.contains($0) }
+    }
+
     /// Whether case `caseID` has an item with sequence number `sequence`.
     /// - Throws: database errors.
     public static func exists(caseID: String, sequence: Int64, _ db: Database) throws -> Bool {

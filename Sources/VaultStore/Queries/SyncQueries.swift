@@ -223,10 +223,15 @@ public struct AuthoredEventRow: Codable, FetchableRecord, PersistableRecord, Sen
         try Int.fetchOne(db, sql: "SELECT 1 FROM authoredEvent WHERE leafHash = ?", arguments: [Data(leafHash)]) != nil
     }
 
-    /// The inbox objects whose events the log holds.
+    /// The collectors' events the log holds, by the inbox object each was placed from (as labelled by its
+    /// placing member, which proves nothing by itself), each object's in log order: stored leaves.
     /// - Throws: database errors.
-    public static func submissions(_ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT DISTINCT submission FROM authoredEvent"))
+    public static func leavesBySubmission(_ db: Database) throws -> [String: [[UInt8]]] {
+        var found: [String: [[UInt8]]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT submission, leaf FROM authoredEvent ORDER BY event") {
+            found[row["submission"], default: []].append(Array(row["leaf"] as Data))
+        }
+        return found
     }
 }
 
