@@ -167,12 +167,63 @@ public enum RecordCodec {
                                  sealedKey: Data(SealedBox.seal(key.bytes, to: publicKey))).insert(db)
                 dataKeys[spec.compartment] = key
             }
-            var plaintext = value.paddedBytes
-            defer { wipe(&plaintext) }
-            let sealed = try XChaCha20Poly1305.seal(plaintext, key: dataKeys[spec.compartment]!.bytes,
-                                                    associatedData: associatedData(vaultID: vaultID, kind: kind, recordID: id, field: name))
-            try RecordFieldRow(kind: kind.rawValue, recordID: id, field: name, compartment: spec.compartment.rawValue, ciphertext: Data(sealed)).insert(db)
+            try sealField(kind: kind, id: id, field: name, compartment: spec.compartment, value: value, key: dataKeys[spec.compartment]!, vaultID: vaultID, db: db)
         }
+    }
+
+    /// Seals one field's value (padded) with a record's data key into a new `recordField` row.
+    static func sealField(kind: RecordKind, id: String, field: String, compartment: Compartment, value: Value, key: SecretBox,
+                          vaultID: [UInt8], db: Database) throws {
+        var plaintext = value.paddedBytes
+        defer { wipe(&plaintext) }
+        let sealed = try XChaCha20Poly1305.seal(plaintext, key: key.bytes, associatedData: associatedData(vaultID: vaultID, kind: kind, recordID: id, field: field))
+        try RecordFieldRow(kind: kind.rawValue, recordID: id, field: field, compartment: compartment.rawValue, ciphertext: Data(sealed)).insert(db)
+    }
+
+    /// Replaces every field of one compartment of an existing record with `fields` (the compartment's whole
+    /// content after an update), signed anew by `signer` (`signatureMessage`), so that the signature again
+    /// covers exactly what the compartment holds. The record keeps its data key for the compartment; one is
+    /// made (sealed to the compartment's current public key) when it had none. Empty `fields` leaves the
+    /// compartment without fields. The caller checks that `signer` may write them.
+    /// - Throws: `VaultError.rotationPending` while the compartment awaits re-encryption; `VaultError.integrity`
+    ///   or `.notPermitted` when the data key does not open for `keyRing`; `VaultError.invalidInput` for a field
+    ///   of another compartment; database errors.
+    public static func rewrite(kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value], vaultID: [UInt8],
+                               state: GovernanceState, signer: IdentityBox, keyRing: KeyRing, db: Database) throws {
+        for name in fields.keys where kind.storedFields.first(where: { $0.name == name })?.compartment != compartment {
+            throw VaultError.invalidInput(kind.rawValue + " " + id, "field \(name) is not a \(compartment.rawValue) field")
+        }
+        if state.rotationPending(compartment) { throw VaultError.rotationPending(compartment.rawValue) }
+        try RecordFieldRow.deleteAll(kind: kind.rawValue, recordID: id, compartment: compartment.rawValue, db)
+        guard !fields.isEmpty else { return }
+        let key: SecretBox
+        if try RecordKeyRow.find(kind: kind.rawValue, recordID: id, compartment: compartment.rawValue, db) != nil {
+            key = try dataKey(kind: kind, id: id, compartment: compartment, keyRing: keyRing, db: db)
+        } else {
+            let generation = state.currentGeneration(compartment)
+            guard let publicKey = state.publicKey(compartment, generation: generation) else {
+                throw VaultError.integrity("the \(compartment.rawValue) compartment key is missing")
+            }
+            key = SecretBox(SecretBytes.random(count: 32))
+            try RecordKeyRow(kind: kind.rawValue, recordID: id, compartment: compartment.rawValue, generation: generation,
+                             sealedKey: Data(SealedBox.seal(key.bytes, to: publicKey))).insert(db)
+        }
+        let message = signatureMessage(vaultID: vaultID, kind: kind, id: id, compartment: compartment, fields: fields)
+        let signature = try signer.sign(message, context: recordContext)
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            try sealField(kind: kind, id: id, field: name, compartment: compartment, value: value, key: key, vaultID: vaultID, db: db)
+        }
+        try sealField(kind: kind, id: id, field: signatureField(compartment), compartment: compartment,
+                      value: .text(signer.keyIDHex + ":" + Hex.encode(signature)), key: key, vaultID: vaultID, db: db)
+    }
+
+    /// Opens one sealed field value with a record's data key, nil when it does not authenticate.
+    public static func openField(_ ciphertext: [UInt8], kind: RecordKind, id: String, field: String, key: SecretBox, vaultID: [UInt8]) -> Value? {
+        guard let plain = try? XChaCha20Poly1305.open(ciphertext, key: key.bytes, associatedData: associatedData(vaultID: vaultID, kind: kind, recordID: id, field: field)) else {
+            return nil
+        }
+        let isList = kind.storedFields.first { $0.name == field }?.isList ?? false
+        return try? Value.decode(plain.unprotectedCopy(), isList: isList)
     }
 
     /// The result of reading a record: the fields the member could open, and the names of those withheld.

@@ -69,6 +69,89 @@ private func addRecords(kind: RecordKind, from: String, options: VaultOptions) t
     if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused") }
 }
 
+/// Changes records of `kind` from a file; reports each refused record by name.
+private func updateRecords(kind: RecordKind, from: String, options: VaultOptions) throws {
+    let bytes = try readRecordInput(from)
+    let source = from == "-" ? "standard input" : from
+    let results = try RecordInputParser.parse(bytes, source: source, kind: kind, update: true)
+    let session = try options.openSession(writesSecrets: true)
+    var updated = 0, unchanged = 0, failed = 0, missing = 0
+    var valid: [RecordInput] = []
+    for result in results {
+        switch result {
+        case let .success(input): valid.append(input)
+        case let .failure(error):
+            Terminal.message(error.description)
+            failed += 1
+        }
+    }
+    for (input, outcome) in zip(valid, try session.updateRecords(kind: kind, inputs: valid)) {
+        switch outcome {
+        case let .success(.updated(compartments)):
+            Terminal.output(TerminalText.escaped(input.id) + "\tupdated (" + compartments.map(\.rawValue).joined(separator: ", ") + " fields)")
+            updated += 1
+        case .success(.unchanged):
+            Terminal.output(TerminalText.escaped(input.id) + "\tunchanged")
+            unchanged += 1
+        case let .failure(error):
+            Terminal.message("\(input.label) (\(TerminalText.escaped(input.id))): \(error)")
+            if case VaultError.notFound = error { missing += 1 }
+            failed += 1
+        }
+    }
+    rememberState(session.vault)
+    Terminal.message("\(updated) \(kind.rawValue) record\(updated == 1 ? "" : "s") updated" + (unchanged > 0 ? ", \(unchanged) unchanged" : "")
+                     + (failed > 0 ? ", \(failed) refused" : ""))
+    if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused", exitCode: missing == failed ? CLIError.notFound : 1) }
+}
+
+/// A record field's value in JSON: a string, or an array of strings for a list field.
+struct FieldValueJSON: Encodable {
+    let value: RecordCodec.Value
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch value {
+        case let .text(text): try container.encode(text)
+        case let .list(items): try container.encode(items)
+        }
+    }
+}
+
+/// `case show --history --json`: the record and its versions, oldest first.
+struct RecordHistoryJSON: Encodable {
+    struct Version: Encodable {
+        let event: UInt64
+        let action: String
+        let time: String
+        let writer: String
+        let fields: [String: FieldValueJSON]
+        let cleared: [String]
+        let withheld: [String]
+    }
+    let kind: String
+    let id: String
+    let versions: [Version]
+}
+
+/// Prints each version of a record: event, time, writer, and the fields it set, cleared or withheld.
+private func printHistory(kind: RecordKind, id: String, versions: [RecordVersion], json: Bool) throws {
+    if json {
+        try printJSON(RecordHistoryJSON(kind: kind.rawValue, id: id, versions: versions.map { version in
+            .init(event: version.sequence, action: version.action, time: Clock.format(milliseconds: version.time), writer: version.writer,
+                  fields: version.fields.mapValues { FieldValueJSON(value: $0) }, cleared: version.cleared, withheld: version.withheld)
+        }))
+        return
+    }
+    for version in versions {
+        Terminal.output("event \(version.sequence)  \(version.action)  \(Clock.format(milliseconds: version.time))  by \(version.writer)")
+        for spec in kind.storedFields {
+            if let value = version.fields[spec.name] { Terminal.output("  \(spec.name): \(TerminalText.escaped(value.displayText))") }
+        }
+        for name in version.cleared { Terminal.output("  \(name): (cleared)") }
+        if !version.withheld.isEmpty { Terminal.output("  withheld from your role: \(version.withheld.joined(separator: ", "))") }
+    }
+}
+
 /// Prints a record's readable fields; withheld ones are named.
 private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Bool) throws {
     if json {
@@ -94,12 +177,12 @@ private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Boo
 
 struct CaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "case", abstract: "Case records (one deceased detainee each).",
-                                                    subcommands: [CaseAdd.self, CaseList.self, CaseShow.self, CaseSearch.self])
+                                                    subcommands: [CaseAdd.self, CaseUpdate.self, CaseList.self, CaseShow.self, CaseSearch.self])
 }
 
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "witness", abstract: "Witness records (pseudonym; identity sealed apart).",
-                                                    subcommands: [WitnessAdd.self, WitnessList.self, WitnessShow.self, WitnessSearch.self])
+                                                    subcommands: [WitnessAdd.self, WitnessUpdate.self, WitnessList.self, WitnessShow.self, WitnessSearch.self])
 }
 
 struct CaseAdd: ParsableCommand {
@@ -120,6 +203,36 @@ struct WitnessAdd: ParsableCommand {
     var from: String
     @OptionGroup var options: VaultOptions
     func run() throws { try addRecords(kind: .witness, from: from, options: options) }
+}
+
+struct CaseUpdate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change fields of existing case records from JSON or CSV; every change is kept.",
+        discussion: """
+        Names the case by id; fields not named are kept; in JSON a field set to null is cleared. Each update is a \
+        signed audit event (case.update) by a member who reads the fields it changes and whose role may write them.
+
+        Example: echo '{"id":"C-1","place":"Sednaya","branch":null}' | amanah case update --from - -i investigator.key
+        """)
+    @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
+    var from: String
+    @OptionGroup var options: VaultOptions
+    func run() throws { try updateRecords(kind: .case, from: from, options: options) }
+}
+
+struct WitnessUpdate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change fields of existing witness records from JSON or CSV; every change is kept.",
+        discussion: """
+        Names the witness by pseudonym; fields not named are kept; in JSON a field set to null is cleared. Consent \
+        and protective measures are changed by a role that may record consent (a protection officer).
+
+        Example: echo '{"pseudonym":"W-0417","consent":["Demo Tribunal"]}' | amanah witness update --from - -i protection.key
+        """)
+    @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
+    var from: String
+    @OptionGroup var options: VaultOptions
+    func run() throws { try updateRecords(kind: .witness, from: from, options: options) }
 }
 
 struct CaseList: ParsableCommand {
@@ -144,9 +257,16 @@ struct CaseShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a case your keys open.")
     @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var id: String
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "List every version (who changed which fields, and when) as far as your role reads.") var history = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
+        if history {
+            let versions = try session.recordHistory(kind: .case, id: id)
+            rememberState(session.vault)
+            try printHistory(kind: .case, id: id, versions: versions, json: json)
+            return
+        }
         let opened = try session.showRecord(kind: .case, id: id)
         rememberState(session.vault)
         try printRecord(kind: .case, opened: opened, json: json)
@@ -157,9 +277,16 @@ struct WitnessShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a witness your keys open.")
     @Argument(help: ArgumentHelp("The witness pseudonym.", valueName: "PSEUDONYM")) var id: String
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "List every version (who changed which fields, and when) as far as your role reads.") var history = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
+        if history {
+            let versions = try session.recordHistory(kind: .witness, id: id)
+            rememberState(session.vault)
+            try printHistory(kind: .witness, id: id, versions: versions, json: json)
+            return
+        }
         let opened = try session.showRecord(kind: .witness, id: id)
         rememberState(session.vault)
         try printRecord(kind: .witness, opened: opened, json: json)

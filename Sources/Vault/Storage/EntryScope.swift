@@ -97,6 +97,39 @@ package enum EntryScope {
                 }
             }
             return insertsOnly(recordTables) ?? recordsOnly(kind: kind, ids: Set(objects))
+        case "case.update", "witness.update":
+            // One record's fields, written anew by compartment by a member who reads that compartment and whose
+            // role may write what it then holds; its data key only where the compartment had none; its tokens.
+            let kind = String(action.dropLast(7))
+            guard let recordID = objects.first, let position = event.governance, let state = history[chainLength: position.length],
+                  let role = state.role(of: signer), let recordKind = RecordKind(rawValue: kind) else {
+                return "its signer is not a member at its governance position, or it names no record"
+            }
+            if let change = entry.changes.first(where: { !["recordField", "recordKey", "blindIndex"].contains($0.table) }) {
+                return "it changes table \(change.table), which a \(action) event never changes"
+            }
+            if let change = entry.changes.first(where: { $0.table == "recordKey" && ($0.columns == nil || existing($0.table, $0.rowID) != nil) }) {
+                return "it deletes or replaces a data key (row \(change.rowID) of recordKey), where an update only adds one for a compartment without fields"
+            }
+            for change in entry.changes where change.table == "blindIndex" {
+                guard let indexed = BlindIndex.indexedFields.first(where: { $0.0.rawValue == kind && $0.1 == text(change, "field") }), mayRead(indexed.2) else {
+                    return "it writes a blind-index token its signer holds no index key for"
+                }
+            }
+            var fields: [Compartment: Set<String>] = [:]
+            for change in entry.changes where change.table == "recordField" {
+                guard let name = text(change, "compartment"), let compartment = Compartment(rawValue: name), let field = text(change, "field") else {
+                    return "it writes a record field without a compartment"
+                }
+                if change.columns != nil, !field.hasPrefix("_") { fields[compartment, default: []].insert(field) } else { fields[compartment, default: []].formUnion([]) }
+            }
+            for (compartment, names) in fields {
+                guard mayRead(compartment),
+                      RecordCodec.mayWrite(writer: signer, roles: [role], kind: recordKind, compartment: compartment, fields: names, policy: state.policy) else {
+                    return "its signer's role at governance entry \(position.length) may not write the \(compartment.rawValue) fields of \(kind) \(recordID)"
+                }
+            }
+            return recordsOnly(kind: kind, ids: [recordID])
         case "item.source-pending":
             guard let sourceID = objects.first else { return "its event names no source" }
             guard role(permits: .ingest) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not ingest" }

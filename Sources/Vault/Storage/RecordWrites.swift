@@ -16,7 +16,8 @@ import VaultStore
 /// Write events: `case.add` and `witness.add` (the record id), `item.ingest` (the item record, and the source
 /// record it commits to with `IndexBinding.ingestCommitment`), `item.source-add` (the source record of its
 /// `IndexBinding.sourceCommitment`), `item.source-pending` (the source record it names: a delivery that a
-/// member confirms later), `region.add` (the region record).
+/// member confirms later), `region.add` (the region record); `case.update` and `witness.update` (the record's
+/// compartments they name, written anew).
 public struct RecordWrites: Sendable {
     /// The event that wrote a record.
     public struct Write: Sendable {
@@ -46,7 +47,8 @@ public struct RecordWrites: Sendable {
         // action on the same objects (`AuthoredEventRow`, checked by `sync` when it arrived).
         let authored = try db.tableExists(AuthoredEventRow.databaseTableName)
             ? Dictionary(try AuthoredEventRow.fetchAll(db).map { ($0.event, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
-        for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "item.ingest", "item.source-add", "item.source-pending", "region.add"]) {
+        for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "case.update", "witness.update", "item.ingest", "item.source-add",
+                                                       "item.source-pending", "region.add"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             if let row = authored[Int64(event.sequence)] {
@@ -58,6 +60,9 @@ public struct RecordWrites: Sendable {
             switch event.action {
             case "case.add", "witness.add":
                 for id in objects { result.writes[event.action.dropLast(4) + "/" + id] = write }
+            case "case.update", "witness.update" where !objects.isEmpty:
+                // The compartments it wrote anew: their writer is now the updater.
+                for compartment in objects.dropFirst() { result.writes[event.action.dropLast(7) + "/" + objects[0] + "#" + compartment] = write }
             case "item.ingest" where !objects.isEmpty:
                 result.writes["item/" + objects[0]] = write
                 if objects.count >= 2, event.commitments.count >= 2 {
@@ -109,7 +114,7 @@ public struct RecordWrites: Sendable {
                       history: [GovernanceState], _ db: Database) throws {
         let name = "the \(compartment.rawValue) fields of \(kind.rawValue) \(id)"
         guard let current = history.last else { return }
-        let found = kind == .source ? try sourceWrite(id, db) : writes[kind.rawValue + "/" + id]
+        let found = kind == .source ? try sourceWrite(id, db) : writes[kind.rawValue + "/" + id + "#" + compartment.rawValue] ?? writes[kind.rawValue + "/" + id]
         guard let write = found, let position = write.position else {
             if bound || found?.position != nil {
                 throw VaultError.integrity("\(name): no signed audit event records their writing (planted outside Amanah?)")

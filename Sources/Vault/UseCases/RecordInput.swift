@@ -12,6 +12,12 @@ public struct RecordInput: Sendable, Equatable {
     public var id: String
     /// Field values by field name.
     public var fields: [String: RecordCodec.Value]
+    /// Fields an update clears (JSON `null`); empty for a new record.
+    public var cleared: Set<String> = []
+
+    public init(label: String, id: String, fields: [String: RecordCodec.Value], cleared: Set<String> = []) {
+        self.label = label; self.id = id; self.fields = fields; self.cleared = cleared
+    }
 }
 
 /// Reads case or witness records from JSON (one object or an array of objects) or CSV (a header row of
@@ -22,22 +28,24 @@ public struct RecordInput: Sendable, Equatable {
 /// Each record is parsed on its own: a bad record yields an error naming it and the field, and the others
 /// are still returned.
 public enum RecordInputParser {
-    /// Parses `bytes` (UTF-8) read from `source`.
+    /// Parses `bytes` (UTF-8) read from `source`. For an update (`update`), a JSON `null` clears the field
+    /// (`RecordInput.cleared`); otherwise it is the same as leaving the field out. An empty CSV cell leaves a
+    /// field out in both.
     /// - Returns: one result per record, in input order.
     /// - Throws: `VaultError.invalidInput` when the input as a whole is unreadable (not UTF-8, not JSON or CSV).
-    public static func parse(_ bytes: [UInt8], source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
+    public static func parse(_ bytes: [UInt8], source: String, kind: RecordKind, update: Bool = false) throws -> [Result<RecordInput, VaultError>] {
         var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a UTF-8 byte order mark
         guard let text = String(validating: bytes, as: UTF8.self) else { throw VaultError.invalidInput(source, "is not UTF-8 text") }
         guard text.contains(where: { !$0.isWhitespace }) else { throw VaultError.invalidInput(source, "holds no records") }
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }
-        let results = first == "{" || first == "[" ? try parseJSON(Data(bytes), source: source, kind: kind)
+        let results = first == "{" || first == "[" ? try parseJSON(Data(bytes), source: source, kind: kind, update: update)
                                                    : try parseCSV(text, source: source, kind: kind)
         guard !results.isEmpty else { throw VaultError.invalidInput(source, "holds no records") }
         return results
     }
 
-    static func parseJSON(_ data: Data, source: String, kind: RecordKind) throws -> [Result<RecordInput, VaultError>] {
+    static func parseJSON(_ data: Data, source: String, kind: RecordKind, update: Bool = false) throws -> [Result<RecordInput, VaultError>] {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw VaultError.invalidInput(source, "is not valid JSON")
@@ -48,8 +56,12 @@ public enum RecordInputParser {
             let label = "\(source) record \(index + 1)"
             guard let dictionary = element as? [String: Any] else { return .failure(.invalidInput(label, "is not a JSON object")) }
             var values: [String: RawValue] = [:]
+            var cleared: Set<String> = []
             for (key, value) in dictionary {
-                if value is NSNull { continue }
+                if value is NSNull {
+                    if update { cleared.insert(key) }
+                    continue
+                }
                 if let text = value as? String { values[key] = .text(text) }
                 else if let list = value as? [Any] {
                     guard let strings = list as? [String] else { return .failure(.invalidInput(label + " field \(key)", "list items must be text")) }
@@ -58,7 +70,7 @@ public enum RecordInputParser {
                     return .failure(.invalidInput(label + " field \(key)", "must be text (put numbers in quotes)"))
                 }
             }
-            return build(values, label: label, kind: kind)
+            return build(values, cleared: cleared, label: label, kind: kind)
         }
     }
 
@@ -87,7 +99,7 @@ public enum RecordInputParser {
 
     enum RawValue { case text(String), list([String]) }
 
-    static func build(_ values: [String: RawValue], label: String, kind: RecordKind) -> Result<RecordInput, VaultError> {
+    static func build(_ values: [String: RawValue], cleared: Set<String> = [], label: String, kind: RecordKind) -> Result<RecordInput, VaultError> {
         let idField = kind.identifierName
         guard case let .text(id)? = values[idField] else { return .failure(.invalidInput(label, "the required field \(idField) is missing")) }
         do { try Identifier.validate(id, field: idField) } catch {
@@ -117,7 +129,11 @@ public enum RecordInputParser {
                 if let problem = valueProblem(text) { return .failure(.invalidInput(label + " field \(name)", problem)) }
             }
         }
-        return .success(RecordInput(label: label, id: id, fields: fields))
+        for name in cleared.sorted() where !specs.contains(where: { $0.name == name }) {
+            let problem = name == idField ? "the record's \(idField) cannot be cleared" : "unknown field \(name) (known: \(specs.map(\.name).joined(separator: ", ")))"
+            return .failure(.invalidInput(label, problem))
+        }
+        return .success(RecordInput(label: label, id: id, fields: fields, cleared: cleared))
     }
 
     /// Values may hold any text (Arabic, `/`, bidirectional controls, kept as given) except NUL and other C0
