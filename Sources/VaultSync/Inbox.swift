@@ -131,12 +131,24 @@ extension SyncEngine {
             let parts = key.split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 3 && parts[1].count == 16 && parts[2].count == 32 && parts[1].allSatisfy(\.isHexDigit) && parts[2].allSatisfy(\.isHexDigit)
         }
-        let (looked, labelled) = try vault.database.queue.read { db in (try InboxSubmissionRow.all(db), try AuthoredEventRow.leavesBySubmission(db)) }
+        let (looked, authored) = try vault.database.queue.read { db in (try InboxSubmissionRow.all(db), try AuthoredEventRow.allInLogOrder(db)) }
         // An object whose every event the log holds, as its name proves, is not fetched; a placing member's
-        // label alone proves nothing.
-        let placed = Set(labelled.compactMap { key, leaves -> String? in
-            guard let name = key.split(separator: "/").last, let first = leaves.first.flatMap({ try? AuditEvent(leaf: $0) }), first.sequence >= 2,
-                  InboxSubmission.name(vaultID: vault.vaultID, baseSize: Int64(first.sequence - 1), baseLeafHash: first.previousLeafHash, leaves: leaves) == name
+        // label alone proves nothing. An object sent again after a crash holds events placed under the name of
+        // the one before it: each label's events are followed back to the first of their chain.
+        var byLeafHash: [Data: AuthoredEventRow] = [:]
+        for row in authored { byLeafHash[row.leafHash] = row }
+        var labelled: [String: [AuthoredEventRow]] = [:]
+        for row in authored { labelled[row.submission, default: []].append(row) }
+        let placed = Set(labelled.compactMap { key, rows -> String? in
+            guard let name = key.split(separator: "/").last, var first = rows.first else { return nil }
+            var chain = rows.map { Array($0.leaf) }
+            var seen = Set(rows.map(\.leafHash))
+            while let event = try? AuditEvent(leaf: Array(first.leaf)), let before = byLeafHash[Data(event.previousLeafHash)], seen.insert(before.leafHash).inserted {
+                chain.insert(Array(before.leaf), at: 0)
+                first = before
+            }
+            guard let event = try? AuditEvent(leaf: Array(first.leaf)), event.sequence >= 2, let base = Int64(exactly: event.sequence - 1),
+                  InboxSubmission.name(vaultID: vault.vaultID, baseSize: base, baseLeafHash: event.previousLeafHash, leaves: chain) == name
             else { return nil }
             return key
         })
@@ -168,19 +180,31 @@ extension SyncEngine {
             } catch let error as RemoteError {
                 throw error   // the remote, not the object: the next sync looks at it again
             } catch {
-                // Anything else the object causes (a row colliding on a unique key, a blob larger than the
-                // disk) refuses it for good: one bad object must not stop every sync.
+                // What the object itself causes (it does not verify, a row collides on a unique key) refuses it
+                // for good: one bad object must not stop every sync. A failure of this machine (a full disk, a
+                // busy database) leaves it for the next sync.
                 let why: String
-                if case let .refused(text)? = error as? SyncError { why = text } else if case let .conflict(text)? = error as? SyncError { why = text } else { why = "\(error)" }
-                try vault.database.write { db in try InboxSubmissionRow(key: key, outcome: "refused: " + why).insert(db) }
-                report.problems.append("inbox object \(key) was not placed: \(why)")
+                var forGood = true
+                switch error {
+                case let SyncError.refused(text), let SyncError.conflict(text): why = text
+                case let error as DatabaseError: why = "\(error)"; forGood = error.resultCode == .SQLITE_CONSTRAINT
+                case let error as StoreError: why = "\(error)"
+                default: why = "\(error)"; forGood = false
+                }
+                if forGood {
+                    try vault.database.write { db in try InboxSubmissionRow(key: key, outcome: "refused: " + why).insert(db) }
+                    report.problems.append("inbox object \(key) was not placed: \(why)")
+                } else {
+                    report.problems.append("inbox object \(key) was not placed this time (the next sync tries it again): \(why)")
+                }
             }
         }
     }
 
     /// The events of `submission`, each checked as its collector's: one chain of this vault after a base this
     /// vault holds, each signed by a key the vault knows, of a member where they wrote it, with the entry it
-    /// names. What the entries may change is checked where they are placed (`place`).
+    /// names, within what the collector's role could write there (`Verifier.collectorProblem`, against the rows
+    /// as the log at the base and the collector's events before it left them).
     /// - Throws: `SyncError.refused` naming what is wrong; database errors.
     func precheck(_ submission: InboxSubmission, _ db: Database) throws -> [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] {
         guard submission.vaultID == vault.vaultID else { throw SyncError.refused("it belongs to another vault") }
@@ -191,6 +215,7 @@ extension SyncEngine {
         let initiator = Hex.encode(vault.genesis.initiator)
         var events: [(event: AuditEvent, entry: IndexEntry?, object: RemoteLogObject)] = []
         var previous = submission.baseLeafHash
+        var rows: [RowKey: [IndexEntry.Column]?]?   // each row as the collector's events so far left it (collector's row ids)
         for (index, object) in submission.objects.enumerated() {
             let event: AuditEvent
             do { event = try AuditEvent(leaf: object.storedLeaf) } catch { throw SyncError.refused("its event \(index + 1) does not parse: \(error)") }
@@ -218,6 +243,21 @@ extension SyncEngine {
                 do { entry = try IndexEntry(encoding: body, detachedValue: { values[$0] }) } catch { throw SyncError.refused("an entry does not parse: \(error)") }
             } else if event.entry != nil {
                 throw SyncError.refused("its event \(index + 1) lacks its entry")
+            }
+            // The collector's rights over the rows where they wrote them (before any blob they name is fetched).
+            if let entry {
+                if rows == nil {
+                    let touched = Set(submission.objects.compactMap { $0.entry }.flatMap { body -> [RowKey] in
+                        ((try? IndexEntry(encoding: body))?.changes ?? []).map { RowKey(table: $0.table, rowID: $0.rowID) }
+                    })
+                    rows = try Self.rows(atSize: submission.baseSize, of: touched, db)
+                }
+                let before = rows ?? [:]
+                if let problem = Verifier.collectorProblem(entry, event: event, author: author, history: history,
+                                                           existing: { table, rowID in before[RowKey(table: table, rowID: rowID)] ?? nil }) {
+                    throw SyncError.refused("its \(event.action) goes beyond what its collector may write: \(problem)")
+                }
+                for change in entry.changes { rows?[RowKey(table: change.table, rowID: change.rowID)] = .some(change.columns) }
             }
             events.append((event, entry, object))
         }
@@ -266,8 +306,7 @@ extension SyncEngine {
     }
 
     /// Writes a submission's events again at the head of this vault's log, signed by `sequencer`, each checked
-    /// first as its collector's (`precheck`, the collector's rights over the rows where they wrote them, and
-    /// `Verifier.checkAuthored`), in one transaction; returns how many it placed. Events the log holds already
+    /// first as its collector's (`precheck`, which includes the collector's rights, and `Verifier.checkAuthored`), in one transaction; returns how many it placed. Events the log holds already
     /// (placed from an object this collector sent before a crash kept it from forgetting them) are passed
     /// over when they are the object's first: the rows they wrote are found where they were placed.
     /// - Throws: `SyncError.refused` naming what is wrong; `InboxLeft` when `sequencer`'s own role may not
@@ -295,13 +334,6 @@ extension SyncEngine {
                     continue
                 }
                 placing = true
-                if let entry {
-                    let rows = reapplier.old
-                    if let problem = Verifier.collectorProblem(entry, event: event, author: Hex.encode(event.actor), history: history,
-                                                               existing: { table, rowID in rows[RowKey(table: table, rowID: rowID)] ?? nil }) {
-                        throw SyncError.refused("its \(event.action) goes beyond what its collector may write: \(problem)")
-                    }
-                }
                 let (commitments, replaced) = try reapplier.reapply(event, entry, before: history[Int(written.length)], after: now, db)
                 let appended = try AuditLog.append(db, vaultID: vault.vaultID, actor: sequencer, action: event.action, objects: event.objects,
                                                    commitments: commitments, policyHash: now.policyHash.isEmpty ? nil : now.policyHash, entries: recorder)

@@ -660,7 +660,10 @@ public final class SyncEngine {
             var reapplier = Reapplier(old: base)
             for (index, (event, entry)) in taken.enumerated() {
                 // A collector's event this client placed, which another member placed first: it is there already.
-                if let authored = authoredRows[index], try AuthoredEventRow.placed(leafHash: Array(authored.leafHash), db) { continue }
+                if let authored = authoredRows[index], try AuthoredEventRow.placed(leafHash: Array(authored.leafHash), db) {
+                    try reapplier.passOver(entry, db)   // its rows are where the other member placed them
+                    continue
+                }
                 let (commitments, replaced) = try reapplier.reapply(event, entry, before: before, after: after, db)
                 let policyHash = after.policyHash.isEmpty ? nil : after.policyHash
                 guard let signer = signers[Hex.encode(event.actor)] else { throw VaultError.failed("no identity to sign event \(event.sequence) again") }
@@ -720,6 +723,9 @@ public final class SyncEngine {
         var renumbered: [RowKey: Int64] = [:]
 
         init(old: [RowKey: [IndexEntry.Column]?]) { self.old = old }
+
+        /// The row id `moved` gives a row that was placed and deleted since: no row has it.
+        static let gone: Int64 = -1
 
         /// Writes `entry`'s rows again (in the caller's transaction); returns the commitments the event is
         /// written with again and the rows it overwrote or deleted as they stood before (by new row id).
@@ -782,13 +788,16 @@ public final class SyncEngine {
         /// Takes note of an event written again before (a collector's event placed from an earlier inbox
         /// object) without writing it: each row it added is found where it was placed, by its natural key,
         /// with the number its item was given there.
-        /// - Throws: `SyncError.refused` when a row it added is not in the index; database errors.
+        /// - Throws: database errors.
         mutating func passOver(_ entry: IndexEntry?, _ db: Database) throws {
             for change in entry?.changes ?? [] {
                 let key = RowKey(table: change.table, rowID: change.rowID)
                 if (old[key] ?? nil) == nil, moved[key] == nil, let columns = change.columns {
+                    // A row deleted since (a witness's identity shredded): only an event that changes it conflicts.
                     guard let rowID = try IndexEntry.rowID(in: change.table, matching: columns, db) else {
-                        throw SyncError.refused("a row of \(change.table) that an event placed before added is not in the index")
+                        moved[key] = Self.gone
+                        old[key] = .some(change.columns)
+                        continue
                     }
                     moved[key] = rowID
                     if change.table == "item", let row = try IndexEntry.rows(of: "item", rowIDs: [rowID], db)[rowID],

@@ -219,7 +219,11 @@ struct Verifier {
         if original.sequence >= 2, original.sequence - 1 < UInt64(position), let base = try AuditEventRow.fetchOne(db, key: Int64(original.sequence - 1)) {
             afterBase = Array(base.leafHash) == original.previousLeafHash
         }
-        let afterOwn = try AuthoredEventRow.placed(leafHash: original.previousLeafHash, db)
+        var afterOwn = false
+        if !afterBase, let before = try AuthoredEventRow.find(leafHash: original.previousLeafHash, db),
+           let earlier = try? AuditEvent(leaf: Array(before.leaf)) {
+            afterOwn = earlier.actor == original.actor && earlier.sequence < UInt64.max && original.sequence == earlier.sequence + 1
+        }
         guard afterBase || afterOwn else {
             throw refuse("places a collector's event before the event they wrote before it (a collector's work reordered or cut)")
         }

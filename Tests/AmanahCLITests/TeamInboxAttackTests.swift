@@ -30,14 +30,14 @@ struct TeamInboxAttackTests {
             let event = try AuditEvent(leaf: object.storedLeaf)
             var values: [[UInt8]: [UInt8]] = [:]
             for value in object.values { values[SHA256Digest.hash(value)] = value }
-            let entry = try IndexEntry(encoding: try #require(object.entry), detachedValue: { values[$0] })
+            let entry = try object.entry.map { try IndexEntry(encoding: $0, detachedValue: { values[$0] }) }
             try database.write { db in
                 var commitments = event.commitments
-                for change in entry.changes {
+                for change in entry?.changes ?? [] {
                     guard var columns = change.columns else { continue }
                     if change.table == "item", let sequence, let itemID = EntryScope.text(columns, "id"), let caseID = EntryScope.text(columns, "caseID"),
                        case let .integer(was)? = columns.first(where: { $0.name == "sequence" })?.value,
-                       let source = entry.changes.first(where: { $0.table == "itemSource" }).flatMap({ EntryScope.text($0.columns, "sourceID") }) {
+                       let source = entry?.changes.first(where: { $0.table == "itemSource" }).flatMap({ EntryScope.text($0.columns, "sourceID") }) {
                         columns = columns.map { $0.name == "sequence" ? IndexEntry.Column(name: "sequence", value: .integer(sequence)) : $0 }
                         let old = IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: was, sourceID: source)
                         let new = IndexBinding.ingestCommitment(itemID: itemID, caseID: caseID, sequence: sequence, sourceID: source)
@@ -46,7 +46,7 @@ struct TeamInboxAttackTests {
                     _ = try IndexEntry.write(columns, to: change.table, rowID: nil, db)
                 }
                 let appended = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: event.action, objects: event.objects,
-                                                   commitments: commitments, policyHash: nil, entries: recorder)
+                                                   commitments: commitments, policyHash: nil, entries: entry == nil ? nil : recorder)
                 try AuthoredEventRow(event: Int64(appended.sequence), submission: label, leaf: Data(object.storedLeaf), leafHash: Data(event.leafHash),
                                      entry: object.entry.map { Data($0) }).insert(db)
             }
@@ -301,5 +301,30 @@ extension TeamInboxAttackTests {
         let shown = try team.run("vault", "investigator", ["case", "show", "C-3"])
         #expect(shown.status == 0 && shown.stdout.contains("Mezzeh"), "\(shown.stderr)")
         #expect(try team.run("vault", nil, ["audit", "verify"]).status == 0)
+    }
+
+    @Test("a member's modified client places an event of its own as a collector's, numbered far beyond any log and chained to a placed one: every receiver refuses it, nothing crashes")
+    func placementNumberedBeyondAnyLog() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        let team = try TeamInboxTests.fieldTeam(fixture)
+        try Self.addCase(team, "C-3", "Mezzeh")
+        #expect(try team.run("field", "collector", ["sync"]).status == 0)
+        let (_, submission) = try TeamInboxTests.inboxObject(team)
+        #expect(try team.run("vault", "investigator", ["sync"]).stdout.contains("1 collector's entry placed from the inbox"))
+        let placed = try AuditEvent(leaf: submission.objects[0].storedLeaf)
+        let investigator = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("investigator.key")), passphrase: passphrase("investigator")))
+        var crafted = AuditEvent(vaultID: placed.vaultID, sequence: 1 << 63 + 1, time: placed.time, actor: investigator.publicKey.keyID, action: "case.view",
+                                 objects: ["C-3"], policyHash: nil, commitments: [], previousLeafHash: placed.leafHash, governance: placed.governance)
+        crafted.blindActor(opening: Random.bytes(16))
+        try crafted.sign(with: investigator)
+        let wrapper = InboxSubmission(vaultID: placed.vaultID, baseSize: 1, baseLeafHash: placed.previousLeafHash,
+                                      objects: [RemoteLogObject(storedLeaf: crafted.storedLeaf, entry: nil, values: [], governance: [])])
+        try Self.placeAsModifiedClient(team, on: "vault", as: "investigator", wrapper, events: [0], label: "inbox/0123456789abcdef/" + Hex.encode(Random.bytes(16)))
+        let shared = try team.run("vault", "investigator", ["sync"])
+        #expect(shared.status == 0, "\(shared.stdout) \(shared.stderr)")
+        let cloned = try team.clone("machine-b", metadataOnly: true)
+        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
+        #expect(cloned.stderr.contains("before the event they wrote before it"), "\(cloned.stderr)")
     }
 }

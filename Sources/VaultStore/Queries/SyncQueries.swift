@@ -223,15 +223,17 @@ public struct AuthoredEventRow: Codable, FetchableRecord, PersistableRecord, Sen
         try Int.fetchOne(db, sql: "SELECT 1 FROM authoredEvent WHERE leafHash = ?", arguments: [Data(leafHash)]) != nil
     }
 
-    /// The collectors' events the log holds, by the inbox object each was placed from (as labelled by its
-    /// placing member, which proves nothing by itself), each object's in log order: stored leaves.
+    /// Every row, in log order.
     /// - Throws: database errors.
-    public static func leavesBySubmission(_ db: Database) throws -> [String: [[UInt8]]] {
-        var found: [String: [[UInt8]]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT submission, leaf FROM authoredEvent ORDER BY event") {
-            found[row["submission"], default: []].append(Array(row["leaf"] as Data))
-        }
-        return found
+    public static func allInLogOrder(_ db: Database) throws -> [AuthoredEventRow] {
+        guard try db.tableExists(databaseTableName) else { return [] }
+        return try AuthoredEventRow.order(Column("event")).fetchAll(db)
+    }
+
+    /// The row of the collector's event with this leaf hash (32 bytes), nil when it is not placed.
+    /// - Throws: database errors.
+    public static func find(leafHash: [UInt8], _ db: Database) throws -> AuthoredEventRow? {
+        try AuthoredEventRow.fetchOne(db, sql: "SELECT * FROM authoredEvent WHERE leafHash = ?", arguments: [Data(leafHash)])
     }
 }
 
