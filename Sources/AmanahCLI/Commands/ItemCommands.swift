@@ -133,6 +133,7 @@ struct Show: ParsableCommand {
         if let size = view.size { Terminal.output("size: \(size) bytes") }
         if let name = view.fileName { Terminal.output("file name: \(TerminalText.escaped(name))") }
         if let sha = view.sha256 { Terminal.output("sha256: \(sha)") }
+        if let width = view.displayWidth, let height = view.displayHeight { Terminal.output("displayed size: \(width)x\(height) (the coordinates of region add)") }
         if let identifying = view.identifyingMetadata {
             Terminal.output("identifying metadata: " + (identifying.isEmpty ? "none found" : identifying.joined(separator: "; ")))
         }

@@ -236,20 +236,28 @@ struct WitnessUpdate: ParsableCommand {
 }
 
 struct CaseList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List case ids.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List case ids.",
+                                                    discussion: "Example: amanah case list --json -C vault -i investigator.key")
+    @Flag(help: "Print a JSON array of ids.") var json = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try session.recordIDs(kind: .case) { Terminal.output(TerminalText.escaped(id)) }
+        let ids = try session.recordIDs(kind: .case)
+        if json { try printJSON(ids); return }
+        for id in ids { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
 struct WitnessList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List witness pseudonyms.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List witness pseudonyms.",
+                                                    discussion: "Example: amanah witness list -C vault -i protection.key")
+    @Flag(help: "Print a JSON array of ids.") var json = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
-        for id in try session.recordIDs(kind: .witness) { Terminal.output(TerminalText.escaped(id)) }
+        let ids = try session.recordIDs(kind: .witness)
+        if json { try printJSON(ids); return }
+        for id in ids { Terminal.output(TerminalText.escaped(id)) }
     }
 }
 
@@ -297,12 +305,14 @@ struct CaseSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).")
     @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NUMBER")) var detainee: String
+    @Flag(help: "Print a JSON array of the matching ids.") var json = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
         let value = try valueArgument(detainee, what: "detainee number")
         let matches = try session.search(kind: .case, field: "detaineeNumber", value: value)
         rememberState(session.vault)
+        if json { try printJSON(matches); return }
         for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no case matches") }
     }
@@ -312,12 +322,14 @@ struct WitnessSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find witnesses by legal name (protection officers; NFC/NFD forms match).")
     @Option(name: .customLong("name"), help: ArgumentHelp("The legal name, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NAME")) var name: String
+    @Flag(help: "Print a JSON array of the matching pseudonyms.") var json = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
         let value = try valueArgument(name, what: "name")
         let matches = try session.search(kind: .witness, field: "legalName", value: value)
         rememberState(session.vault)
+        if json { try printJSON(matches); return }
         for id in matches { Terminal.output(TerminalText.escaped(id)) }
         if matches.isEmpty { Terminal.message("no witness matches") }
     }

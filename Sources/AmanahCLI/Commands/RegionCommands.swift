@@ -6,7 +6,7 @@ internal import VaultStore
 
 struct RegionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "region", abstract: "Regions to mask on items (never blurred or pixelated).",
-                                                    subcommands: [RegionAdd.self, RegionList.self])
+                                                    subcommands: [RegionAdd.self, RegionRemove.self, RegionList.self])
 }
 
 struct RegionAdd: ParsableCommand {
@@ -35,15 +35,35 @@ struct RegionAdd: ParsableCommand {
     }
 }
 
-struct RegionList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List an item's regions.")
+struct RegionRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a region (it masks nothing from then on; it and its removal stay in the log).",
+        discussion: "Example: amanah region remove I-49R882QA9A R-3f2a19c0d1 --reason \"drawn on the wrong face\" -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
+    @Argument(help: ArgumentHelp("The region id (region list).", valueName: "REGION")) var region: String
+    @Option(name: .customLong("reason"), help: ArgumentHelp("Why it is removed, or - to read it from standard input. Sealed in the vault.", valueName: "TEXT")) var reason: String
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let reasonText = try valueArgument(reason, what: "reason")
+        let session = try options.openSession(writesSecrets: true)
+        try session.removeRegion(itemID: item, regionID: region, reason: reasonText)
+        rememberState(session.vault)
+        Terminal.message("region \(region) removed from \(item)")
+    }
+}
+
+struct RegionList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List an item's regions.",
+                                                    discussion: "Example: amanah region list I-49R882QA9A --all --json -C vault -i investigator.key")
+    @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
+    @Flag(help: "Also list removed regions, with why and when they were removed.") var all = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
         let session = try options.openSession()
-        let regions = try session.listRegions(itemID: item)
+        let regions = try session.listRegions(itemID: item, all: all)
         rememberState(session.vault)
         if json {
             let encoder = JSONEncoder()
@@ -53,7 +73,8 @@ struct RegionList: ParsableCommand {
         }
         for region in regions {
             Terminal.output("\(region.id)\t\(region.x),\(region.y),\(region.width),\(region.height)\t\(region.displayWidth)x\(region.displayHeight)\t\(region.category)\t\(TerminalText.escaped(region.reason))"
-                            + (region.witness.map { "\tshows \(TerminalText.escaped($0))" } ?? ""))
+                            + (region.witness.map { "\tshows \(TerminalText.escaped($0))" } ?? "")
+                            + (region.removedReason.map { "\tremoved \(region.removedAt ?? ""): \(TerminalText.escaped($0))" } ?? ""))
         }
     }
 }

@@ -191,6 +191,14 @@ package enum EntryScope {
                 return "it writes another region than \(objects[2]) on item \(objects[0])"
             }
             return recordsOnly(kind: "region", ids: [objects[2]])
+        case "region.remove":
+            // The region's record written again with its removal; nothing else.
+            guard objects.count >= 3 else { return "its event names no region" }
+            guard role(permits: .annotate) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not mark regions" }
+            if let change = entry.changes.first(where: { $0.table != "recordField" }) {
+                return "it changes table \(change.table), which a region.remove event never changes"
+            }
+            return recordsOnly(kind: "region", ids: [objects[2]])
         case "disclosure.issue", "disclosure.reissue":
             return insertsOnly(["disclosure"])
         case _ where action.hasPrefix("governance."):

@@ -16,7 +16,8 @@ import VaultStore
 /// Write events: `case.add` and `witness.add` (the record id), `item.ingest` (the item record, and the source
 /// record it commits to with `IndexBinding.ingestCommitment`), `item.source-add` (the source record of its
 /// `IndexBinding.sourceCommitment`), `item.source-pending` (the source record it names: a delivery that a
-/// member confirms later), `region.add` (the region record); `case.update` and `witness.update` (the record's
+/// member confirms later), `region.add` (the region record), `region.remove` (its media fields, written again
+/// with the removal); `case.update` and `witness.update` (the record's
 /// compartments they name, written anew).
 public struct RecordWrites: Sendable {
     /// The event that wrote a record.
@@ -48,7 +49,7 @@ public struct RecordWrites: Sendable {
         let authored = try db.tableExists(AuthoredEventRow.databaseTableName)
             ? Dictionary(try AuthoredEventRow.fetchAll(db).map { ($0.event, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "case.update", "witness.update", "item.ingest", "item.source-add",
-                                                       "item.source-pending", "region.add"]) {
+                                                       "item.source-pending", "region.add", "region.remove"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             if let row = authored[Int64(event.sequence)] {
@@ -74,6 +75,8 @@ public struct RecordWrites: Sendable {
                 }
             case "region.add" where objects.count >= 3:
                 result.writes["region/" + objects[2]] = write
+            case "region.remove" where objects.count >= 3:
+                result.writes["region/" + objects[2] + "#media"] = write
             case "item.source-pending" where !objects.isEmpty:
                 // A delivery by a role that may not view items (issue 16): the source record is written here,
                 // and linked later by the member who confirms it (`item.source-add`).

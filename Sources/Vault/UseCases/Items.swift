@@ -7,6 +7,7 @@ import VaultCrypto
 import VaultStore
 internal import CPlatform
 import VaultGovernance
+import VaultImaging
 
 /// An item as a member may see it: always its id, case and sequence; the sealed facts when the member holds
 /// the media compartment key.
@@ -26,12 +27,16 @@ public struct ItemView: Sendable, Codable, Equatable {
     public var caseRecord: [String: String]?
     /// Regions to mask (id, category, rectangle, display size, reason) when the caller reads media.
     public var regions: [RegionView]?
+    /// The image's size as displayed (after EXIF orientation), in pixels, when known: the coordinates of
+    /// `region add`.
+    public var displayWidth: Int?
+    public var displayHeight: Int?
     /// Fields left out because the caller's role or keys do not read them (`case.identifiedName`, ...).
     public var withheld: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case id, caseID = "case", sequence, ingestedAt, mediaType, size, fileName, sha256, identifyingMetadata, metadata, sources,
-             caseRecord, regions, withheld
+             caseRecord, regions, displayWidth, displayHeight, withheld
     }
 }
 
@@ -52,6 +57,9 @@ public struct RegionView: Sendable, Codable, Equatable {
     public var reason: String
     /// The pseudonym of the witness the region shows, when it names one (`region add --witness`).
     public var witness: String?
+    /// For a removed region (`region remove`, listed only with `region list --all`): why, and when.
+    public var removedReason: String? = nil
+    public var removedAt: String? = nil
 }
 
 extension Session {
@@ -114,6 +122,10 @@ extension Session {
                 view.sha256 = opened.fields["sha256"]?.displayText
                 if case let .list(items)? = opened.fields["metadataSummary"] { view.identifyingMetadata = items }
                 view.metadata = opened.fields["metadata"]?.displayText
+                if let json = view.metadata, let report = try? JSONDecoder().decode(MetadataReport.self, from: Data(json.utf8)) {
+                    view.displayWidth = report.displayWidth
+                    view.displayHeight = report.displayHeight
+                }
                 view.regions = try regionViews(itemID, db: db)
             }
             if readsCase, try RecordRow.find(kind: "case", id: row.caseID, db) != nil {
@@ -148,15 +160,19 @@ extension Session {
 
     /// The regions of an item, opened with the media key.
     /// - Throws: `VaultError.integrity` when the item's regions disagree with the signed log (`checkBinding`).
-    package func regionViews(_ itemID: String, db: Database) throws -> [RegionView] {
+    /// The regions of an item that mask (oldest first); with `includingRemoved`, also those removed.
+    package func regionViews(_ itemID: String, includingRemoved: Bool = false, db: Database) throws -> [RegionView] {
         try checkBinding(item: itemID, db)
         var views: [RegionView] = []
         for region in try RegionRow.onItemOldestFirst(itemID, db) {
             let record = try RecordCodec.open(kind: .region, id: region.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            let removed = record.fields["removedReason"]?.displayText
+            if removed != nil && !includingRemoved { continue }
             func number(_ name: String) -> Int { Int(record.fields[name]?.displayText ?? "") ?? 0 }
             views.append(RegionView(id: region.id, category: region.category, x: number("x"), y: number("y"), width: number("width"),
                                     height: number("height"), displayWidth: number("displayWidth"), displayHeight: number("displayHeight"),
-                                    reason: record.fields["reason"]?.displayText ?? "", witness: record.fields["witness"]?.displayText))
+                                    reason: record.fields["reason"]?.displayText ?? "", witness: record.fields["witness"]?.displayText,
+                                    removedReason: removed, removedAt: record.fields["removedAt"]?.displayText))
         }
         return views
     }

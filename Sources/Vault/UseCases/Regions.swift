@@ -38,6 +38,9 @@ extension Session {
                   height <= displayHeight - y else {
                 throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) is not inside the displayed image (\(displayWidth)x\(displayHeight))")
             }
+            if let same = try regionViews(itemID, db: db).first(where: { $0.x == x && $0.y == y && $0.width == width && $0.height == height && $0.category == category }) {
+                throw VaultError.invalidInput("region", "\(x),\(y),\(width),\(height) of category \(category) is on item \(itemID) already (\(same.id))")
+            }
             if let witness, try RecordRow.find(kind: "witness", id: witness, db) == nil { throw VaultError.notFound("witness", witness) }
             if let witness, vault.state.consentWithdrawn.contains(witness) {
                 throw VaultError.invalidInput("--witness", "witness \(witness) withdrew their consent: their face is masked in every release")
@@ -58,12 +61,36 @@ extension Session {
         }
     }
 
-    /// The regions of an item (`view` on media). Audited as `item.view`.
-    public func listRegions(itemID: String) throws -> [RegionView] {
+    /// Removes a region from an item: it masks nothing from then on. Its row stays, and its record is
+    /// written again with the reason and time of the removal added (signed by this member), so that the
+    /// region and its removal stay in the log (`region list --all`). Audited as `region.remove`.
+    /// - Throws: `VaultError.notFound` for an unknown item or a region not on it; `VaultError.notPermitted`
+    ///   (policy `annotate`); `VaultError.invalidInput` for an empty reason or a region removed already.
+    public func removeRegion(itemID: String, regionID: String, reason: String) throws {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw VaultError.invalidInput("--reason", "a region is removed only with a reason") }
+        if let problem = RecordInputParser.valueProblem(reason) { throw VaultError.invalidInput("--reason", problem) }
+        try write { db in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.annotate, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            guard try RegionRow.onItem(itemID, db).contains(where: { $0.id == regionID }) else { throw VaultError.notFound("region on item \(itemID)", regionID) }
+            let record = try RecordCodec.open(kind: .region, id: regionID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            guard record.fields["removedReason"] == nil else { throw VaultError.invalidInput("region \(regionID)", "was removed already") }
+            var fields = record.fields
+            fields["removedReason"] = .text(trimmed)
+            fields["removedAt"] = .text(Clock.format(milliseconds: Clock.nowMilliseconds()))
+            try RecordCodec.rewrite(kind: .region, id: regionID, compartment: .media, fields: fields, vaultID: vault.vaultID, state: vault.state,
+                                    signer: identity, keyRing: keyRing, db: db)
+            try audit(db, action: "region.remove", objects: [itemID, row.caseID, regionID])
+        }
+    }
+
+    /// The regions of an item (`view` on media), with `all` also those removed. Audited as `item.view`.
+    public func listRegions(itemID: String, all: Bool = false) throws -> [RegionView] {
         try write { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
             try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
-            let regions = try regionViews(itemID, db: db)
+            let regions = try regionViews(itemID, includingRemoved: all, db: db)
             try audit(db, action: "item.view", objects: [itemID, row.caseID])
             return regions
         }

@@ -80,6 +80,10 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("displayHeight", .media, .text),
                 FieldSpec("reason", .media, .text),
                 FieldSpec("witness", .media, .text),
+                // Set when the region is removed (`region remove`): why, and when (RFC 3339). The region's
+                // row stays, and the fields above stay as they were; a removed region masks nothing.
+                FieldSpec("removedReason", .media, .text),
+                FieldSpec("removedAt", .media, .text),
             ]
         }
     }
