@@ -159,7 +159,7 @@ extension Session {
                 case .item: recordObject["item"] = fields
                 case .case: recordObject["case"] = fields
                 case .witness: witnesses.append(fields)
-                case .source, .region: break  // not released as records (RecordKind.released); none is built above
+                case .source, .region, .identification: break  // not released as records (RecordKind.released); none is built above
                 }
                 for entry in record.log {
                     item.redactions.append(.init(target: "field \(record.kind.rawValue).\(entry.field)", action: entry.action, code: entry.code, reason: entry.reason))

@@ -310,7 +310,7 @@ public enum RecordCodec {
     /// Whether a member who ever held one of `writer`'s roles may write these fields under the active policy
     /// (the check for records whose write event names no governance position: the first release's):
     /// `ingest` into the compartment (`annotate` for regions), and `record-consent` for a witness's consent
-    /// and protective measures.
+    /// and protective measures and for a family's identification claim.
     public static func mayWrite(writer: String, kind: RecordKind, compartment: Compartment, fields: Set<String>, state: GovernanceState) -> Bool {
         mayWrite(writer: writer, roles: state.everRoles[writer] ?? [], kind: kind, compartment: compartment, fields: fields, policy: state.policy)
     }
@@ -322,7 +322,7 @@ public enum RecordCodec {
         for role in roles {
             let subject = Subject(keyID: writer, role: role)
             guard policy.decide(subject, action, Resource(compartments: [compartment], label: "\(kind.rawValue) record")).isPermit else { continue }
-            if kind == .witness && !fields.isDisjoint(with: ["consent", "protectiveMeasures"]) {
+            if kind == .identification || (kind == .witness && !fields.isDisjoint(with: ["consent", "protectiveMeasures"])) {
                 guard policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "witness record")).isPermit else { continue }
             }
             return true

@@ -191,6 +191,19 @@ package enum EntryScope {
                 return "it writes another region than \(objects[2]) on item \(objects[0])"
             }
             return recordsOnly(kind: "region", ids: [objects[2]])
+        case "identification.add", "identification.confirm", "identification.withdraw":
+            // One claim's record, sealed in the identity compartment, by a member whose role may write it.
+            guard let claimID = objects.first, let position = event.governance, let state = history[chainLength: position.length],
+                  let role = state.role(of: signer),
+                  RecordCodec.mayWrite(writer: signer, roles: [role], kind: .identification, compartment: .identity, fields: [], policy: state.policy) else {
+                return "its signer's role at governance entry \(event.governance?.length ?? 0) may not write identity fields"
+            }
+            if action == "identification.add" { return insertsOnly(recordTables) ?? recordsOnly(kind: "identification", ids: [claimID]) }
+            guard mayRead(.identity) else { return "its signer holds no identity key, so it cannot write a claim anew" }
+            if let change = entry.changes.first(where: { $0.table != "recordField" }) {
+                return "it changes table \(change.table), which a \(action) event never changes"
+            }
+            return recordsOnly(kind: "identification", ids: [claimID])
         case "region.remove":
             // The region's record written again with its removal; nothing else.
             guard objects.count >= 3 else { return "its event names no region" }

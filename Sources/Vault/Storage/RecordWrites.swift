@@ -17,7 +17,8 @@ import VaultStore
 /// record it commits to with `IndexBinding.ingestCommitment`), `item.source-add` (the source record of its
 /// `IndexBinding.sourceCommitment`), `item.source-pending` (the source record it names: a delivery that a
 /// member confirms later), `region.add` (the region record), `region.remove` (its media fields, written again
-/// with the removal); `case.update` and `witness.update` (the record's
+/// with the removal); `identification.add` (a claim), `identification.confirm` and `.withdraw` (the claim
+/// written again); `case.update` and `witness.update` (the record's
 /// compartments they name, written anew).
 public struct RecordWrites: Sendable {
     /// The event that wrote a record.
@@ -49,7 +50,8 @@ public struct RecordWrites: Sendable {
         let authored = try db.tableExists(AuthoredEventRow.databaseTableName)
             ? Dictionary(try AuthoredEventRow.fetchAll(db).map { ($0.event, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "case.update", "witness.update", "item.ingest", "item.source-add",
-                                                       "item.source-pending", "region.add", "region.remove"]) {
+                                                       "item.source-pending", "region.add", "region.remove", "identification.add", "identification.confirm",
+                                                       "identification.withdraw"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             if let row = authored[Int64(event.sequence)] {
@@ -75,6 +77,10 @@ public struct RecordWrites: Sendable {
                 }
             case "region.add" where objects.count >= 3:
                 result.writes["region/" + objects[2]] = write
+            case "identification.add" where !objects.isEmpty:
+                result.writes["identification/" + objects[0]] = write
+            case "identification.confirm", "identification.withdraw":
+                if let id = objects.first { result.writes["identification/" + id + "#identity"] = write }
             case "region.remove" where objects.count >= 3:
                 result.writes["region/" + objects[2] + "#media"] = write
             case "item.source-pending" where !objects.isEmpty:

@@ -14,6 +14,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
     case source
     /// A rectangle to mask on an item; never released as a record.
     case region
+    /// A family's identification of a detainee (issue 18): who identified, the name they gave, how; sealed
+    /// whole in the identity compartment (its case too); never released as a record.
+    case identification
 
     /// The kinds a release carries, each with field rules in every profile, in release order.
     public static let released: [RecordKind] = [.case, .witness, .item]
@@ -85,6 +88,11 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("removedReason", .media, .text),
                 FieldSpec("removedAt", .media, .text),
             ]
+        case .identification:
+            // The claim as recorded, then its status: open, confirmed (by a second member) or withdrawn.
+            return ["caseID", "identifiedBy", "name", "relationship", "session", "confidence", "notes", "recordedAt",
+                    "status", "statusReason", "statusAt"].map { FieldSpec($0, .identity, .text) }
+                + [FieldSpec("items", .identity, .list)]
         }
     }
 
@@ -108,7 +116,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                     FieldSpec("previews", .media, .list),
                     FieldSpec("sources", .media, .list),
                 ]
-        case .source, .region:
+        case .source, .region, .identification:
             return []
         }
     }
