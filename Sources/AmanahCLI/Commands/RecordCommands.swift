@@ -320,14 +320,20 @@ struct CaseSearch: ParsableCommand {
 
 struct WitnessSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "search", abstract: "Find witnesses by legal name (protection officers; NFC/NFD forms match).")
+        commandName: "search", abstract: "Find witnesses by legal name as it is typed (protection officers).",
+        discussion: """
+        Arabic letter variants (أ إ آ ا, ى ي, ة ه, ؤ و, ئ ي), diacritics and tatweel, Arabic-Indic digits and extra \
+        spaces do not matter; words match in any order and by their beginning.
+
+        Example: echo 'الحلبي احمد' | amanah witness search --name - -i protection.key
+        """)
     @Option(name: .customLong("name"), help: ArgumentHelp("The legal name, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NAME")) var name: String
     @Flag(help: "Print a JSON array of the matching pseudonyms.") var json = false
     @OptionGroup var options: VaultOptions
     func run() throws {
         let session = try options.openSession()
         let value = try valueArgument(name, what: "name")
-        let matches = try session.search(kind: .witness, field: "legalName", value: value)
+        let matches = try session.searchWitnesses(name: value)
         rememberState(session.vault)
         if json { try printJSON(matches); return }
         for id in matches { Terminal.output(TerminalText.escaped(id)) }

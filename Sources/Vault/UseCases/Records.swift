@@ -174,6 +174,27 @@ extension Session {
     /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
     /// Audited as `<kind>.search` with the matching ids (never the searched value).
     /// - Throws: `VaultError.notPermitted` without the compartment's index and secret keys.
+    /// Witnesses whose legal name matches what a person typed (`NameSearch`: Arabic letter variants,
+    /// diacritics and tatweel, digits, spaces, words in any order, word prefixes), found by opening every
+    /// witness record the reader may read and matching in memory: no blind-index token is made or read for it.
+    /// Audited as `witness.search` with the matching pseudonyms (never the query).
+    /// - Throws: `VaultError.notPermitted` without the identity key or the policy's leave to view it; database
+    ///   errors.
+    public func searchWitnesses(name: String) throws -> [String] {
+        try require(.view, Resource(compartments: [.identity], label: "witness search"))
+        return try write { db in
+            _ = try keyRing.key("secret", of: .identity, generation: generation(.identity), db: db)
+            var matches: [String] = []
+            for id in try RecordRow.ids(kind: RecordKind.witness.rawValue, db) {
+                let opened = filteredByPolicy(try RecordCodec.open(kind: .witness, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                              kind: .witness, caseID: nil)
+                if case let .text(stored)? = opened.fields["legalName"], NameSearch.matches(name, stored) { matches.append(id) }
+            }
+            try audit(db, action: "witness.search", objects: matches)
+            return matches
+        }
+    }
+
     public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
         guard let (_, _, compartment) = BlindIndex.indexedFields.first(where: { $0.0 == kind && $0.1 == field }) else {
             throw VaultError.invalidInput(field, "is not a searchable field")

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import VaultPolicy
+
+/// Issue 18, search as Arabic speakers type: `witness search --name` decrypts the names the reader may read
+/// and matches them in memory (`NameSearch`).
+@Suite("Witness name search as people type")
+struct NameSearchTests {
+    @Test("letter variants, diacritics, tatweel, word order, prefixes and extra spaces match; other names do not",
+          arguments: [("الحلبي احمد", true), ("أحمد   الحلبي", true), ("أَحْمَد", true), ("احـــمد", true), ("ٱحمد", true), ("احم", true),
+                      ("الحلب أحم", true), ("محمد", false), ("أحمد الحلبي الكبير", false), ("   ", false)])
+    func queries(query: String, found: Bool) {
+        #expect(NameSearch.matches(query, "أحمد الحلبي") == found, "\(query)")
+    }
+
+    @Test("ta marbuta and ha, alef maqsura and ya, hamza on waw and ya, Persian letters and digits, Latin case and accents")
+    func letterVariants() {
+        #expect(NameSearch.matches("فاطمه", "فاطمة الزهراء"))
+        #expect(NameSearch.matches("مصطفي", "مصطفى"))
+        #expect(NameSearch.matches("مسوول", "مسؤول"))
+        #expect(NameSearch.matches("هاني", "هانئ"))
+        #expect(NameSearch.matches("کریم", "كريم"))
+        #expect(NameSearch.matches("215", "Cell ٢١٥"))
+        #expect(NameSearch.matches("jose", "José Álvarez"))
+        #expect(!NameSearch.matches("جوزيف", "José Álvarez"))
+        // Each query word takes a different word of the name.
+        #expect(!NameSearch.matches("احمد احمد", "أحمد الحلبي"))
+        #expect(NameSearch.matches("احمد احمد", "أحمد بن أحمد"))
+    }
+
+    @Test("through the CLI: a protection officer finds an Arabic name however it is typed, and nothing else")
+    func throughTheCLI() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        try vault.cli.write("w.json", #"[{"pseudonym":"W-0101","legalName":"أحمد الحلبي"},{"pseudonym":"W-0102","legalName":"فاطمة الزهراء"},{"pseudonym":"W-0103","legalName":"محمد الحلبي"}]"#)
+        #expect(try vault.run("protection-officer", ["witness", "add", "--from", "w.json"]).status == 0)
+        for (query, found) in [("الحلبي احمد", ["W-0101"]), ("الحلبي", ["W-0101", "W-0103"]), ("فاطمه", ["W-0102"]), ("احم الحل", ["W-0101"]), ("سعيد", [])] {
+            let result = try vault.run("protection-officer", ["witness", "search", "--name", "-", "--json"], stdin: query + "\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            let ids = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String]
+            #expect(ids == found, "\(query): \(result.stdout)")
+        }
+        #expect(try vault.run("investigator", ["witness", "search", "--name", "احمد"]).status != 0)
+    }
+}
