@@ -151,6 +151,46 @@ extension Session {
         return approved
     }
 
+    /// Where a request stands (`disclose status REQ`).
+    public struct RequestStatus: Sendable, Codable {
+        public struct Signer: Sendable, Codable { public var keyID: String; public var role: String? }
+        /// SHA-256 (hex) of the plan; its recipient, profile, requester (key id) and number of items.
+        public var planSHA256: String
+        public var recipient: String
+        public var profile: String
+        public var requester: String
+        public var items: Int
+        /// The signatures that count (the requester's first), and what is wrong with the others.
+        public var approvals: [Signer]
+        public var problems: [String]
+        /// Whether the approvals meet the policy for every item, and if not, what is missing.
+        public var complete: Bool
+        public var missing: String?
+        /// The issue, once the log records one.
+        public var issued: IssuedDisclosure?
+    }
+
+    /// Where `request` stands: its approvals as the policy counts them, what is missing, and its issue.
+    /// Reads only (nothing is audited; the request file and the log hold nothing secret).
+    /// - Throws: `VaultError.invalidInput` for a request that does not parse; database errors.
+    public func requestStatus(_ request: DisclosureRequest) throws -> RequestStatus {
+        let plan = try request.plan
+        let (approvals, _, problems) = try requestApprovals(request)
+        var complete = problems.isEmpty
+        var missing: String?
+        if complete {
+            do { try checkApprovalsComplete(plan, approvals: approvals) } catch {
+                complete = false
+                missing = "\(error)"
+            }
+        }
+        let planHex = Hex.encode(request.planHash)
+        return RequestStatus(planSHA256: planHex, recipient: plan.recipient, profile: plan.profile, requester: plan.requester, items: plan.items.count,
+                             approvals: approvals.map { .init(keyID: $0.keyID, role: $0.role?.rawValue ?? ($0.isCustodian ? "custodian" : nil)) },
+                             problems: problems, complete: complete, missing: missing,
+                             issued: try vault.issuedDisclosures().first { $0.planSHA256 == planHex })
+    }
+
     /// The result of issuing a bundle.
     public struct IssuedBundle: Sendable {
         /// The bundle id (`DT-0001`).

@@ -1,3 +1,4 @@
+internal import VaultText
 internal import VaultDisclosure
 internal import VaultPlatform
 import VaultDisclosureUseCases
@@ -15,7 +16,7 @@ import VaultGovernance
 struct Disclose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Release evidence to a registered recipient: propose, approve, issue.",
-        subcommands: [DiscloseBundlePropose.self, DiscloseApprove.self, DiscloseIssue.self])
+        subcommands: [DiscloseBundlePropose.self, DiscloseApprove.self, DiscloseIssue.self, DiscloseStatus.self])
 }
 
 /// The sandboxed derivative maker (this binary in its key-less child mode).
@@ -62,6 +63,57 @@ struct DiscloseBundlePropose: ParsableCommand {
         rememberState(session.vault)
         for line in try session.describe(request) { Terminal.message(line) }
         Terminal.message("request written to \(output); it needs the approvals the policy asks for (amanah disclose approve)")
+    }
+}
+
+struct DiscloseStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Where releases stand: every issued bundle, one bundle, or a request's approvals.",
+        discussion: """
+        Without an argument, lists every bundle the signed log records as issued (no identity needed). With a \
+        bundle id (DT-0001), that bundle. With a request file, its approvals as the policy counts them, what is \
+        still missing, and its bundle once issued (needs -i).
+
+        Example: amanah disclose status req.json -C vault -i legal.key
+        """)
+    @Argument(help: ArgumentHelp("A request file or a bundle id.", valueName: "REQ|BUNDLE-ID")) var target: String?
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        guard let target else {
+            let issued = try options.openVault().issuedDisclosures()
+            if json { try printJSON(issued); return }
+            for bundle in issued { Terminal.output(line(bundle)) }
+            if issued.isEmpty { Terminal.message("no bundle has been issued") }
+            return
+        }
+        if !DurableFile.exists(target) {
+            guard let bundle = try options.openVault().issuedDisclosures().first(where: { $0.bundle == target }) else {
+                throw CLIError("\(target) is neither a request file nor a bundle this vault issued", exitCode: CLIError.notFound)
+            }
+            if json { try printJSON(bundle) } else { Terminal.output(line(bundle)) }
+            return
+        }
+        let request = try readRequest(target)
+        let session = try options.openSession()
+        let status = try session.requestStatus(request)
+        if json { try printJSON(status); return }
+        Terminal.output("plan \(status.planSHA256): \(status.items) item\(status.items == 1 ? "" : "s") to \(TerminalText.escaped(status.recipient)) under profile \(status.profile), requested by \(status.requester)")
+        for signer in status.approvals { Terminal.output("approved by \(signer.keyID)" + (signer.role.map { " (\($0))" } ?? "")) }
+        for problem in status.problems { Terminal.output("not counted: \(problem)") }
+        if let issued = status.issued {
+            Terminal.output("issued as \(issued.bundle) at \(issued.issuedAt) by \(issued.issuer) (audit event \(issued.event))")
+        } else if status.complete {
+            Terminal.output("approved in full; not issued yet (amanah disclose issue)")
+        } else {
+            Terminal.output("not approved in full: \(status.missing ?? status.problems.joined(separator: "; "))")
+        }
+    }
+
+    private func line(_ bundle: IssuedDisclosure) -> String {
+        [bundle.bundle, TerminalText.escaped(bundle.recipient), bundle.items.map { "\($0) item\($0 == 1 ? "" : "s")" } ?? "row missing",
+         bundle.issuedAt, "by " + bundle.issuer, "event \(bundle.event)"].joined(separator: "\t")
     }
 }
 

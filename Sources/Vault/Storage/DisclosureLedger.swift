@@ -23,6 +23,9 @@ public enum DisclosureLedger {
         public var bundleNumber: Int
         /// SHA-256 of the bundle's manifest (32 bytes).
         public var manifestHash: [UInt8]
+        /// The issuer's key id (hex) and the event's time (milliseconds since 1970).
+        public var issuer: String = ""
+        public var time: Int64 = 0
     }
 
     /// Every `disclosure.issue` event of the log, in log order, that counts: of this vault (`vaultID`),
@@ -40,7 +43,7 @@ public enum DisclosureLedger {
                 guard let then = history[chainLength: position.length], mayDisclose(then, Hex.encode(event.actor)) else { continue }
             }
             issues.append(Issue(event: event.sequence, planHash: planHash, recipient: event.objects[1], bundleID: event.objects[2],
-                                bundleNumber: number, manifestHash: event.commitments[0]))
+                                bundleNumber: number, manifestHash: event.commitments[0], issuer: Hex.encode(event.actor), time: event.time))
         }
         return issues
     }

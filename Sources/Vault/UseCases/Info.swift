@@ -2,6 +2,7 @@ import Foundation
 import VaultAudit
 import VaultCrypto
 import VaultGovernance
+import VaultPlatform
 import VaultStore
 
 /// What `amanah info` shows of a vault: who holds it (custodians, threshold, members by role, recipients),
@@ -56,6 +57,39 @@ extension Vault {
                          logSize: Int(try AuditLog.head(db).size), checkpointSize: try CheckpointRow.largestSize(db).map(Int.init),
                          cases: try IndexCounts.records(kind: "case", db), witnesses: try IndexCounts.records(kind: "witness", db),
                          items: try IndexCounts.items(db), disclosures: try IndexCounts.disclosures(db))
+        }
+    }
+}
+
+/// One issued disclosure as the signed log records it (`disclose status`).
+public struct IssuedDisclosure: Sendable, Codable, Equatable {
+    /// The bundle id (`DT-0001`), its recipient, and the audit event that records the issue.
+    public var bundle: String
+    public var recipient: String
+    public var event: UInt64
+    /// When (RFC 3339) and by whom (key id hex) it was issued.
+    public var issuedAt: String
+    public var issuer: String
+    /// SHA-256 (hex) of the release plan and of the bundle's manifest.
+    public var planSHA256: String
+    public var manifestSHA256: String
+    /// The number of items, from the `disclosure` table (nil when its row is missing: `check` reports it).
+    public var items: Int?
+}
+
+extension Vault {
+    /// Every disclosure the signed log records as issued (signed by a member who could disclose), in log
+    /// order. Needs no identity.
+    /// - Throws: `VaultError.integrity` for a governance chain that does not verify; database errors.
+    public func issuedDisclosures() throws -> [IssuedDisclosure] {
+        try database.queue.read { db in
+            let history = try GovernanceChain.history(genesis: genesis, db: db)
+            return try DisclosureLedger.issues(db, vaultID: vaultID, keys: state.knownKeys, history: history).map { issue in
+                return IssuedDisclosure(bundle: issue.bundleID, recipient: issue.recipient, event: issue.event,
+                                        issuedAt: VaultPlatform.Clock.format(milliseconds: issue.time), issuer: issue.issuer,
+                                        planSHA256: Hex.encode(issue.planHash), manifestSHA256: Hex.encode(issue.manifestHash),
+                                        items: try DisclosureRow.itemCount(planHash: Data(issue.planHash), db).map { Int($0) })
+            }
         }
     }
 }

@@ -32,6 +32,12 @@ extension DisclosureRow {
                      checkpointSize: row["checkpointSize"] as Int64?)
     }
 
+    /// The number of items of the issued plan whose hash is `planHash` (32 bytes), nil when no row records it.
+    /// - Throws: database errors.
+    public static func itemCount(planHash: Data, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT itemCount FROM disclosure WHERE planHash = ?", arguments: [planHash])
+    }
+
     /// Every row, ordered by recipient then bundle number.
     /// - Throws: database errors.
     public static func listed(_ db: Database) throws -> [Listed] {
