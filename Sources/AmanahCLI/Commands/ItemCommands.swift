@@ -312,3 +312,22 @@ struct Migrate: ParsableCommand {
         Terminal.output("migrated: audit event \(report.event) signs every index row (\(report.recordsOpened) records opened and checked, \(report.recordsSealed) sealed to compartments you do not hold, checked at every read)")
     }
 }
+
+struct ItemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "item", abstract: "Item markings.", subcommands: [ItemClassify.self])
+}
+
+struct ItemClassify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify", abstract: "Set an item's classification (one of the policy's classifications), which the policy's conditions read with its case's.",
+        discussion: "The higher of the item's and its case's classification counts (a case's is set with case update). Example: amanah item classify I-49R882QA9A restricted -C vault -i investigator.key")
+    @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
+    @Argument(help: ArgumentHelp("The classification (amanah policy show lists them).", valueName: "LEVEL")) var level: String
+    @OptionGroup var options: VaultOptions
+    func run() throws {
+        let session = try options.openSession(writesSecrets: true)
+        try session.classifyItem(item, level: level)
+        rememberState(session.vault)
+        Terminal.message("item \(item) classified \(level)")
+    }
+}

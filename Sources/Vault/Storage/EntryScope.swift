@@ -204,6 +204,16 @@ package enum EntryScope {
                 return "it changes table \(change.table), which a \(action) event never changes"
             }
             return recordsOnly(kind: "identification", ids: [claimID])
+        case "item.classify":
+            // The item's record written again with its classification, by a member who reads media and may ingest.
+            guard let itemID = objects.first else { return "its event names no item" }
+            guard role(permits: .ingest), mayRead(.media) else {
+                return "its signer's role at governance entry \(event.governance?.length ?? 0) may not write the media fields of item \(itemID)"
+            }
+            if let change = entry.changes.first(where: { $0.table != "recordField" }) {
+                return "it changes table \(change.table), which an item.classify event never changes"
+            }
+            return recordsOnly(kind: "item", ids: [itemID])
         case "region.remove":
             // The region's record written again with its removal; nothing else.
             guard objects.count >= 3 else { return "its event names no region" }

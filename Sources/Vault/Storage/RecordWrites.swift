@@ -51,7 +51,7 @@ public struct RecordWrites: Sendable {
             ? Dictionary(try AuthoredEventRow.fetchAll(db).map { ($0.event, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         for event in try AuditLog.events(db, actions: ["case.add", "witness.add", "case.update", "witness.update", "item.ingest", "item.source-add",
                                                        "item.source-pending", "region.add", "region.remove", "identification.add", "identification.confirm",
-                                                       "identification.withdraw"]) {
+                                                       "identification.withdraw", "item.classify"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
             var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
             if let row = authored[Int64(event.sequence)] {
@@ -81,6 +81,8 @@ public struct RecordWrites: Sendable {
                 result.writes["identification/" + objects[0]] = write
             case "identification.confirm", "identification.withdraw":
                 if let id = objects.first { result.writes["identification/" + id + "#identity"] = write }
+            case "item.classify" where !objects.isEmpty:
+                result.writes["item/" + objects[0] + "#media"] = write
             case "region.remove" where objects.count >= 3:
                 result.writes["region/" + objects[2] + "#media"] = write
             case "item.source-pending" where !objects.isEmpty:

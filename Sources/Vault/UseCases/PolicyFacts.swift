@@ -17,6 +17,9 @@ public struct ItemFacts: Sendable {
     public var regionCategories: [String]
     /// Facts the caller could not read (their role does not hold the case key).
     public var unreadable: [String]
+    /// The higher of the case's and the item's classification (the policy's order); the highest level when
+    /// the caller cannot read one of them; nil when neither is classified.
+    public var classification: String? = nil
 }
 
 extension Session {
@@ -40,8 +43,27 @@ extension Session {
                 facts.witnesses.append(try witnessFacts(pseudonym, db: db))
             }
             facts.regionCategories = try RegionRow.categories(onItem: itemID, db)
+            facts.classification = try classification(of: item, canReadCase: canReadCase, db)
             return facts
         }
+    }
+
+    /// The higher of the classifications of `item` and its case, in the policy's order (`classifications`);
+    /// the highest level for one this member cannot read, so that a decision is never looser for it.
+    func classification(of item: ItemRow, canReadCase: Bool, _ db: Database) throws -> String? {
+        let levels = vault.state.policy.classifications
+        guard let highest = levels.last else { return nil }
+        var found: [String] = []
+        if try RecordRow.find(kind: "case", id: item.caseID, db) != nil {
+            guard canReadCase else { return highest }
+            let record = try RecordCodec.open(kind: .case, id: item.caseID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+            if case let .text(level)? = record.fields["classification"] { found.append(level) }
+        }
+        guard try keyRing.holds("secret", of: .media, generation: generation(.media), db: db) else { return highest }
+        let record = try RecordCodec.open(kind: .item, id: item.id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+        if case let .text(level)? = record.fields["classification"] { found.append(level) }
+        // A level the policy no longer names counts as the highest.
+        return found.map { levels.firstIndex(of: $0) ?? levels.count - 1 }.max().map { levels[$0] }
     }
 
     /// A witness's consent and protective measures (empty consent once withdrawn).
@@ -70,8 +92,8 @@ extension Session {
             compartments.formUnion(rules.compartments(releasing: .item).union(rules.compartments(releasing: .case)))
             if !facts.witnesses.isEmpty { compartments.formUnion(rules.compartments(releasing: .witness)) }
         }
-        return Resource(compartments: compartments, label: "item \(facts.itemID)", caseID: facts.caseID, witnesses: facts.witnesses,
-                        originalRevealsSource: facts.revealsSource, regionCategories: facts.regionCategories)
+        return Resource(compartments: compartments, label: "item \(facts.itemID)", caseID: facts.caseID, classification: facts.classification,
+                        witnesses: facts.witnesses, originalRevealsSource: facts.revealsSource, regionCategories: facts.regionCategories)
     }
 
     /// The court order in force for `recipient`, if any (the first applied).

@@ -46,6 +46,10 @@ extension Session {
         if case let .text(by)? = input.fields["identifiedBy"], vault.state.consentWithdrawn.contains(by) {
             throw VaultError.invalidInput(input.label + " field identifiedBy", "witness \(by) withdrew their consent: nothing new is recorded about them")
         }
+        if case let .text(level)? = input.fields["classification"], !vault.state.policy.classifications.contains(level) {
+            throw VaultError.invalidInput(input.label + " field classification",
+                                          "\(level) is not a classification of the policy (known: \(vault.state.policy.classifications.joined(separator: ", ")))")
+        }
         if kind == .witness, case let .list(measures)? = input.fields["protectiveMeasures"] {
             let known = vault.state.policy.measures
             for measure in measures where known[measure] == nil {

@@ -85,6 +85,29 @@ extension Session {
         }
     }
 
+    /// Sets the classification of an item (one of the policy's `classifications`), which the policy's
+    /// conditions read with its case's: the item's record written again with it, signed by this member, who
+    /// must read media and whose role may write its fields. Audited as `item.classify`.
+    /// - Throws: `VaultError.notFound`; `VaultError.invalidInput` for a level the policy does not name;
+    ///   `VaultError.notPermitted`; database errors.
+    public func classifyItem(_ itemID: String, level: String) throws {
+        let levels = vault.state.policy.classifications
+        guard levels.contains(level) else {
+            throw VaultError.invalidInput("LEVEL", "\(level) is not a classification of the policy (known: \(levels.joined(separator: ", ")))")
+        }
+        try write { db in
+            guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
+            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            try require(.ingest, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            var fields = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db).fields
+            guard fields["classification"] != .text(level) else { return }
+            fields["classification"] = .text(level)
+            try RecordCodec.rewrite(kind: .item, id: itemID, compartment: .media, fields: fields, vaultID: vault.vaultID, state: vault.state,
+                                    signer: identity, keyRing: keyRing, db: db)
+            try audit(db, action: "item.classify", objects: [itemID, row.caseID, level])
+        }
+    }
+
     /// The regions of an item (`view` on media), with `all` also those removed. Audited as `item.view`.
     public func listRegions(itemID: String, all: Bool = false) throws -> [RegionView] {
         try write { db in

@@ -38,6 +38,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("identificationStatus", .case, .text),
                 FieldSpec("identifiedName", .identity, .text),
                 FieldSpec("identifiedBy", .case, .text),
+                // The classification the policy's max- and min-classification conditions read (one of the
+                // policy's `classifications`); never released.
+                FieldSpec("classification", .case, .text),
             ]
         case .witness:
             return [
@@ -57,6 +60,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("fileName", .media, .text),
                 FieldSpec("metadata", .media, .text),
                 FieldSpec("metadataSummary", .media, .list),
+                // Set by `item classify` (one of the policy's `classifications`); never released.
+                FieldSpec("classification", .media, .text),
                 FieldSpec("commitmentOpening", .media, .text),
             ]
         case .source:
@@ -102,7 +107,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
     public var releasedFields: [FieldSpec] {
         switch self {
         case .case, .witness:
-            return [FieldSpec(identifierName, .case, .text)] + storedFields
+            return [FieldSpec(identifierName, .case, .text)] + storedFields.filter { $0.name != "classification" }
         case .item:
             return [FieldSpec(identifierName, .media, .text)]
                 + ["fileName", "mediaType", "sha256"].compactMap(storedField(named:))
