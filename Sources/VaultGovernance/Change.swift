@@ -3,7 +3,9 @@ import VaultCrypto
 
 /// A governance change that needs the signatures of k custodians (DESIGN.md, "Governance").
 public enum Change: Equatable, Sendable {
-    case addMember(MemberPublicKey, Role)
+    /// A new member with a role and, optionally, a name shown beside their key id (a label in the signed
+    /// state, e.g. "Dana (investigator, Berlin)"; at most 128 characters, no control characters).
+    case addMember(MemberPublicKey, Role, name: String? = nil)
     case removeMember(MemberPublicKey)
     case setRole(MemberPublicKey, Role)
     case addCustodian(MemberPublicKey)
@@ -56,7 +58,7 @@ public enum Change: Equatable, Sendable {
             return "afterwards any \(next.threshold) of the \(next.custodians.count) custodians (\(names)) together can rebuild a compartment key by break-glass recovery, and no fewer can; no one deals or holds a recovery secret: each key's holders split it among the custodians"
         }
         switch self {
-        case let .addMember(key, role): return "add \(who(key)) as a member with the role \(role.rawValue)"
+        case let .addMember(key, role, name): return "add \(who(key))" + (name.map { " named \"\($0)\"" } ?? "") + " as a member with the role \(role.rawValue)"
         case let .removeMember(key): return "remove \(who(key)) from the members, and rotate the compartment keys they held"
         case let .setRole(key, role): return "give \(who(key)) the role \(role.rawValue)"
         case let .addCustodian(key): return "make \(who(key)) a custodian; " + recoveryAfter()
@@ -89,12 +91,17 @@ public enum Change: Equatable, Sendable {
         }
     }
 
-    /// Canonical encoding: lp(type) ‖ fields (each length-prefixed).
+    /// Canonical encoding: lp(type) ‖ fields (each length-prefixed). An `add-member` with a name appends
+    /// lp(name) after the role; without one it is byte for byte what it was before names existed.
     public var encoding: [UInt8] {
         var out: [UInt8] = []
         out.appendLengthPrefixed(typeName)
         switch self {
-        case let .addMember(key, role), let .setRole(key, role):
+        case let .addMember(key, role, name):
+            out.appendLengthPrefixed(key.line)
+            out.appendLengthPrefixed(role.rawValue)
+            if let name { out.appendLengthPrefixed(name) }
+        case let .setRole(key, role):
             out.appendLengthPrefixed(key.line)
             out.appendLengthPrefixed(role.rawValue)
         case let .removeMember(key), let .addCustodian(key), let .removeCustodian(key):
@@ -129,7 +136,11 @@ public enum Change: Equatable, Sendable {
     var json: [String: Any] {
         var object: [String: Any] = ["type": typeName]
         switch self {
-        case let .addMember(key, role), let .setRole(key, role):
+        case let .addMember(key, role, name):
+            object["key"] = key.line
+            object["role"] = role.rawValue
+            if let name { object["name"] = name }
+        case let .setRole(key, role):
             object["key"] = key.line
             object["role"] = role.rawValue
         case let .removeMember(key), let .addCustodian(key), let .removeCustodian(key):
@@ -173,7 +184,10 @@ public enum Change: Equatable, Sendable {
             return role
         }
         switch try text("type") {
-        case "add-member": self = .addMember(try key(), try role())
+        case "add-member":
+            let name = object["name"] as? String
+            if let name, let problem = Change.nameProblem(name) { throw VaultError.invalidInput(source, "change field name: \(problem)") }
+            self = .addMember(try key(), try role(), name: name)
         case "remove-member": self = .removeMember(try key())
         case "set-role": self = .setRole(try key(), try role())
         case "add-custodian": self = .addCustodian(try key())
@@ -201,5 +215,18 @@ public enum Change: Equatable, Sendable {
             self = .courtOrder(recipient: try text("recipient"), witnesses: witnesses, reference: try text("reference"))
         case let other: throw VaultError.invalidInput(source, "unknown change type \(other)")
         }
+    }
+}
+
+extension Change {
+    /// Why `name` cannot label a member, or nil: empty, longer than 128 characters, or holding a control
+    /// character (C0, C1, bidirectional controls).
+    public static func nameProblem(_ name: String) -> String? {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { return "is empty" }
+        if name.count > 128 { return "is longer than 128 characters" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+            return "contains a control or formatting character"
+        }
+        return nil
     }
 }

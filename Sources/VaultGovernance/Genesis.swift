@@ -20,7 +20,9 @@ public struct Genesis: Equatable, Sendable {
     public struct Member: Equatable, Sendable {
         public var key: MemberPublicKey
         public var role: Role
-        public init(key: MemberPublicKey, role: Role) { self.key = key; self.role = role }
+        /// The name shown beside the key id (`add-member --name`), nil when none was given.
+        public var name: String?
+        public init(key: MemberPublicKey, role: Role, name: String? = nil) { self.key = key; self.role = role; self.name = name }
     }
 
     /// The public commitment to one custodian's Shamir share of the recovery secret.

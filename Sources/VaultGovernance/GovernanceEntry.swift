@@ -99,7 +99,7 @@ public struct GovernanceEntry: Sendable, Equatable {
     /// The member and role this entry's change grants (adding a member or setting its role), else nil.
     private var grantedRole: (MemberPublicKey, String)? {
         switch operation.change {
-        case let .addMember(key, role), let .setRole(key, role): return (key, role.rawValue)
+        case let .addMember(key, role, _), let .setRole(key, role): return (key, role.rawValue)
         default: return nil
         }
     }
@@ -178,7 +178,14 @@ extension Change {
             return role
         }
         switch try reader.text() {
-        case "add-member": self = .addMember(try key(), try role())
+        case "add-member":
+            let key = try key(), role = try role()
+            var name: String?
+            if !reader.isAtEnd {
+                name = try reader.text()
+                if let problem = Change.nameProblem(name!) { throw VaultError.integrity("a member's name in a change \(problem)") }
+            }
+            self = .addMember(key, role, name: name)
         case "remove-member": self = .removeMember(try key())
         case "set-role": self = .setRole(try key(), try role())
         case "add-custodian": self = .addCustodian(try key())

@@ -72,7 +72,7 @@ extension GovernanceState {
     /// Why a change cannot apply to this state, if it cannot.
     public func changeProblem(_ change: Change) -> String? {
         switch change {
-        case let .addMember(key, role):
+        case let .addMember(key, role, _):
             if members[key.keyIDHex] != nil { return "\(key.keyIDHex) is already a member" }
             if role == .custodian { return "custodian is not a member role (use add-custodian)" }
         case let .removeMember(key):
@@ -194,8 +194,8 @@ extension GovernanceState {
     public func transitioned(by change: Change, atSequence sequence: Int) -> GovernanceState {
         var next = self
         switch change {
-        case let .addMember(key, role):
-            next.members[key.keyIDHex] = .init(key: key, role: role)
+        case let .addMember(key, role, name):
+            next.members[key.keyIDHex] = .init(key: key, role: role, name: name)
             next.knownKeys[key.keyIDHex] = key
             next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .removeMember(key):
@@ -209,7 +209,7 @@ extension GovernanceState {
                     next.requiredGenerations[compartment, default: 1] += 1
                 }
             }
-            next.members[key.keyIDHex] = .init(key: key, role: role)
+            next.members[key.keyIDHex] = .init(key: key, role: role, name: members[key.keyIDHex]?.name)
             next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .addCustodian(key):
             next.custodians.append(key)
@@ -246,7 +246,7 @@ extension GovernanceState {
                 }
             }
         case let .recover(key, role, _):
-            next.members[key.keyIDHex] = .init(key: key, role: role)
+            next.members[key.keyIDHex] = .init(key: key, role: role, name: members[key.keyIDHex]?.name)
             next.knownKeys[key.keyIDHex] = key
             next.everRoles[key.keyIDHex, default: []].insert(role)
         case let .withdrawConsent(pseudonym):

@@ -183,7 +183,7 @@ extension Session {
             FaultInjection.point("apply.before-commit")
             var objects = [Hex.encode(operation.id)]
             switch operation.change {
-            case let .addMember(key, _), let .removeMember(key), let .setRole(key, _), let .addCustodian(key),
+            case let .addMember(key, _, _), let .removeMember(key), let .setRole(key, _), let .addCustodian(key),
                  let .removeCustodian(key), let .recover(key, _, _):
                 objects.append(key.keyIDHex)
             case let .addRecipient(name, _): objects.append(name)

@@ -44,4 +44,33 @@ struct WhoIsWhoTests {
         let recipients = try vault.cli.run(["recipients", "-C", "vault", "--json"])
         #expect((try JSONSerialization.jsonObject(with: Data(recipients.stdout.utf8)) as? [String]) == ["Demo Tribunal"])
     }
+
+    @Test("a member added with --name is shown by that name beside their key id in members, info and the audit log; a name with a control character is refused")
+    func namedMembers() throws {
+        let vault = try VaultFixture()
+        defer { vault.cleanup() }
+        let dana = try vault.cli.makeIdentity("dana")
+        let bad = try vault.run("custodian-1", ["op", "propose", "add-member", dana, "--role", "investigator", "--name", "Dana\u{202E}x", "-o", "bad.json"])
+        #expect(bad.status == 64 && bad.stderr.contains("--name: contains a control or formatting character"), "\(bad.stderr)")
+        let proposed = try vault.run("custodian-1", ["op", "propose", "add-member", dana, "--role", "investigator", "--name", "Dana (investigator, Berlin)", "-o", "op.json"])
+        #expect(proposed.status == 0, "\(proposed.stderr)")
+        // The approver sees the name in the plain words of the change.
+        let approved = try vault.run("custodian-2", ["op", "approve", "op.json", "--yes"])
+        #expect(approved.status == 0 && (approved.stdout + approved.stderr).contains("named \"Dana (investigator, Berlin)\""), "\(approved.stdout) \(approved.stderr)")
+        #expect(try vault.run("custodian-1", ["op", "approve", "op.json", "--yes"]).status == 0)
+        #expect(try vault.run("custodian-1", ["op", "apply", "op.json"]).status == 0)
+        let members = try vault.cli.run(["members", "--json", "-C", "vault"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(members.stdout.utf8)) as? [[String: Any]], "\(members.stdout)")
+        let named = list.filter { $0["name"] as? String == "Dana (investigator, Berlin)" }
+        #expect(named.count == 1 && named.first?["role"] as? String == "investigator", "\(list)")
+        #expect(list.filter { !($0["name"] is NSNull) && $0["name"] != nil }.count == 1)
+        let info = try vault.cli.run(["info", "-C", "vault"])
+        #expect(info.stdout.contains("Dana (investigator, Berlin)"), "\(info.stdout)")
+        // Her events in the audit log name her.
+        try vault.cli.write("case.json", #"{"id":"C-7","place":"Adra"}"#)
+        #expect(try vault.cli.run(["case", "add", "--from", "case.json", "-C", "vault", "-i", "dana.key", "--passphrase-file", "dana.pass"]).status == 0)
+        let log = try vault.cli.run(["audit", "log", "-C", "vault"])
+        #expect(log.stdout.contains("Dana (investigator, Berlin)"), "\(log.stdout)")
+        #expect(try vault.cli.run(["audit", "verify", "-C", "vault"]).status == 0)
+    }
 }

@@ -10,16 +10,21 @@ import VaultPolicy
     static let stored: [(String, [(String, String, Bool)])] = [
         ("case", [("detaineeNumber", "case", false), ("branch", "case", false), ("forensicReference", "case", false),
                   ("photographedOn", "case", false), ("place", "case", false), ("identificationStatus", "case", false),
-                  ("identifiedName", "identity", false), ("identifiedBy", "case", false)]),
+                  ("identifiedName", "identity", false), ("identifiedBy", "case", false), ("classification", "case", false)]),
         ("witness", [("legalName", "identity", false), ("contact", "identity", false), ("location", "identity", false),
                      ("relationship", "identity", false), ("consent", "case", true), ("protectiveMeasures", "case", true)]),
         ("item", [("sha256", "media", false), ("size", "media", false), ("mediaType", "media", false), ("fileName", "media", false),
-                  ("metadata", "media", false), ("metadataSummary", "media", true), ("commitmentOpening", "media", false)]),
+                  ("metadata", "media", false), ("metadataSummary", "media", true), ("commitmentOpening", "media", false),
+                  ("classification", "media", false)]),
         ("source", [("witness", "case", false), ("note", "identity", false), ("fileName", "media", false),
                     ("pendingItem", "media", false), ("sha256", "media", false)]),
         ("region", [("x", "media", false), ("y", "media", false), ("width", "media", false), ("height", "media", false),
                     ("displayWidth", "media", false), ("displayHeight", "media", false), ("reason", "media", false),
-                    ("witness", "media", false)]),
+                    ("witness", "media", false), ("removedReason", "media", false), ("removedAt", "media", false)]),
+        ("identification", [("caseID", "identity", false), ("identifiedBy", "identity", false), ("name", "identity", false),
+                            ("relationship", "identity", false), ("session", "identity", false), ("confidence", "identity", false),
+                            ("notes", "identity", false), ("recordedAt", "identity", false), ("status", "identity", false),
+                            ("statusReason", "identity", false), ("statusAt", "identity", false), ("items", "identity", true)]),
     ]
 
     /// Released fields: kind -> [field, compartment, field kind], in release order.

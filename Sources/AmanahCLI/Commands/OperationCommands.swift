@@ -13,7 +13,7 @@ struct Op: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Governance operations: changes that need the signatures of k custodians.",
         discussion: """
-            Changes: add-member PUB --role ROLE, remove-member PUB, set-role PUB ROLE, add-custodian PUB, \
+            Changes: add-member PUB --role ROLE [--name NAME], remove-member PUB, set-role PUB ROLE, add-custodian PUB, \
             remove-custodian PUB, set-threshold K, add-recipient NAME --age-key age1..., rotate-keys [--reencrypt], \
             set-policy FILE, recover PUB --role ROLE, withdraw-consent W, court-order RECIPIENT --witness W... --reference TEXT. \
             Operation files carry no secret and can travel between machines.
@@ -40,7 +40,7 @@ func writeOperation(_ operation: GovernanceOperation, to path: String, overwrite
 struct OpPropose: ParsableCommand {
     /// Every change `op propose` knows, with its arguments (the help lists them; `buildChange` parses them).
     static let changes = [
-        "add-member PUB --role R", "remove-member PUB", "set-role PUB ROLE", "add-custodian PUB", "remove-custodian PUB",
+        "add-member PUB --role R [--name NAME]", "remove-member PUB", "set-role PUB ROLE", "add-custodian PUB", "remove-custodian PUB",
         "set-threshold K", "add-recipient NAME --age-key KEY...", "rotate-keys [--reencrypt]", "set-policy FILE",
         "recover PUB --role R", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness W... --reference TEXT",
     ]
@@ -58,6 +58,7 @@ struct OpPropose: ParsableCommand {
     @Argument(help: ArgumentHelp("The change's arguments (a public key, a role, K, a name or a file).", valueName: "ARG"))
     var values: [String] = []
     @Option(name: .customLong("role"), help: "The role, for add-member and recover.") var role: String?
+    @Option(name: .customLong("name"), help: ArgumentHelp("For add-member: a name shown beside the key id (kept in the signed state; not secret).", valueName: "NAME")) var name: String?
     @Option(name: .customLong("age-key"), help: "A recipient's age public key (repeat for each), for add-recipient.") var ageKeys: [String] = []
     @Flag(name: .customLong("reencrypt"), help: "For rotate-keys: also re-encrypt every sealed original.") var reencrypt = false
     @Option(name: .customLong("witness"), help: "For court-order: a witness pseudonym the order covers (repeat for each).") var witnesses: [String] = []
@@ -83,7 +84,10 @@ struct OpPropose: ParsableCommand {
 
     func buildChange() throws -> Change {
         switch change {
-        case "add-member": try expect(1); return .addMember(try parseKey(values[0]), try parseRole(role))
+        case "add-member":
+            try expect(1)
+            if let name, let problem = Change.nameProblem(name) { throw CLIError("--name: \(problem)", exitCode: CLIError.usage) }
+            return .addMember(try parseKey(values[0]), try parseRole(role), name: name)
         case "remove-member": try expect(1); return .removeMember(try parseKey(values[0]))
         case "set-role": try expect(2); return .setRole(try parseKey(values[0]), try parseRole(values[1]))
         case "add-custodian": try expect(1); return .addCustodian(try parseKey(values[0]))

@@ -74,6 +74,7 @@ extension Vault {
         var parts: [String] = []
         if state.isCustodian(keyIDHex) { parts.append("custodian") }
         if let role = state.role(of: keyIDHex) { parts.append(role.rawValue) }
+        if let name = state.members[keyIDHex]?.name { parts.append(name) }
         if !parts.isEmpty { return parts.joined(separator: "+") }
         return state.knownKeys[keyIDHex] == nil ? nil : "former"
     }

@@ -45,7 +45,7 @@ extension Vault {
     public func summary() throws -> VaultSummary {
         let state = self.state
         func person(_ key: MemberPublicKey, _ role: String?) -> VaultSummary.Person {
-            VaultSummary.Person(keyID: key.keyIDHex, fingerprint: key.fingerprint, role: role, name: nil)
+            VaultSummary.Person(keyID: key.keyIDHex, fingerprint: key.fingerprint, role: role, name: state.members[key.keyIDHex]?.name)
         }
         let members = state.members.values.sorted { ($0.role.rawValue, $0.key.keyIDHex) < ($1.role.rawValue, $1.key.keyIDHex) }
             .map { person($0.key, $0.role.rawValue) }

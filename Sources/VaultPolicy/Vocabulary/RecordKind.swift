@@ -60,9 +60,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Hashable, Comparable {
                 FieldSpec("fileName", .media, .text),
                 FieldSpec("metadata", .media, .text),
                 FieldSpec("metadataSummary", .media, .list),
+                FieldSpec("commitmentOpening", .media, .text),
                 // Set by `item classify` (one of the policy's `classifications`); never released.
                 FieldSpec("classification", .media, .text),
-                FieldSpec("commitmentOpening", .media, .text),
             ]
         case .source:
             // The witness pseudonym is case data (policy reads it); the free-text note may name people, so
