@@ -20,7 +20,7 @@ public struct Amanah: ParsableCommand {
         abstract: "An encrypted evidence vault for human-rights documentation.",
         version: AmanahVersion.current,
         subcommands: [Keygen.self, Key.self, Init.self, Info.self, Members.self, Recipients.self, CaseCommand.self, WitnessCommand.self, Ingest.self, List.self,
-                      Show.self, Export.self, Check.self, Migrate.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, RecipientCommand.self, Bundle.self, RemoteCommand.self, Sync.self, Clone.self, RegionCommand.self, ItemCommand.self, IdentificationCommand.self, SourceCommand.self,
+                      Show.self, Export.self, Check.self, TrustRestored.self, Migrate.self, Audit.self, Op.self, PolicyCommand.self, Disclose.self, RecipientCommand.self, Bundle.self, RemoteCommand.self, Sync.self, Clone.self, RegionCommand.self, ItemCommand.self, IdentificationCommand.self, SourceCommand.self,
                       AgentCommand.self, SandboxCommand.self, AgentChildCommand.self])
 
     public init() {}

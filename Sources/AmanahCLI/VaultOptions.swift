@@ -76,7 +76,7 @@ extension CLIError {
         case let error as VaultError:
             switch error {
             case .rollback:
-                return CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why")
+                return CLIError(error.description, hint: "someone may have restored an old copy of the vault; do not use it until you know why (if you restored a backup yourself: amanah trust-restored --expect-vault ID)")
             case .ownChangesMissing:
                 return CLIError(error.description, hint: "restore vault.sqlite from the newest copy that holds those changes; if they are lost for good, ask the other members whether they miss anything, then `amanah check --accept-lost-changes -C VAULT` makes this client accept the vault as it is")
             case .exists:

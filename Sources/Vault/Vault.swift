@@ -223,6 +223,34 @@ public final class Vault: @unchecked Sendable {
         return missing
     }
 
+    /// Makes this client accept a vault folder restored from a backup as it is, when it is behind what this
+    /// client saw (`clientStateProblems`): what it remembers moves to the vault's position, and a checkpoint it
+    /// saw that the restored log does not contain is forgotten. For a person's deliberate decision only
+    /// (`amanah trust-restored --expect-vault ID`), after the restored log verified; the caller records it as an
+    /// audit event. Remotes are remembered as they were, so the next `sync` brings back what a remote holds.
+    /// - Returns: the position this client had remembered (audit events, governance entries), nil when the
+    ///   vault was not behind it.
+    /// - Throws: `VaultError.failed` when the client state cannot be read or written; database errors.
+    public func acceptRestoredCopy() throws -> (audit: Int, governance: Int)? {
+        guard let previous = try ClientState.load(vaultID: vaultID), !(try clientStateProblems()).isEmpty else { return nil }
+        let current = try position()
+        var checkpoint = previous.checkpoint
+        if let text = checkpoint, let seen = try? SignedCheckpoint(parsing: text).checkpoint {
+            let contained = try database.queue.read { db -> Bool in
+                let tree = AuditLog.tree(db)
+                guard seen.size <= (try tree.size()) else { return false }
+                return (try? tree.root(atSize: seen.size)) == seen.rootHash
+            }
+            if !contained { checkpoint = nil }
+        }
+        var accepted = ClientState(governanceLength: current.governanceLength, governanceHead: current.governanceHead,
+                                   auditSize: current.auditSize, auditHead: current.auditHead, checkpoint: checkpoint)
+        accepted.remotes = previous.remotes
+        try accepted.save(vaultID: vaultID)
+        baseline = current
+        return (previous.auditSize, previous.governanceLength)
+    }
+
     /// What differs between the vault and the state this client remembers (empty when nothing does, or when the
     /// client never saw this vault): a governance chain or audit log that is shorter or different at the
     /// remembered position, and a remembered checkpoint the audit tree does not contain (larger than the tree,

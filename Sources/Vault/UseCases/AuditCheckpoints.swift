@@ -216,3 +216,16 @@ extension Vault {
         return verified
     }
 }
+
+extension Session {
+    /// Records that this member accepted a vault restored from a backup (`amanah trust-restored`): an audit
+    /// event `vault.restore-accepted` naming the position this client had seen and the one it accepted.
+    /// - Throws: database errors.
+    public func recordRestoreAccepted(wasAudit: Int, wasGovernance: Int) throws {
+        try write { db in
+            let size = try AuditLog.head(db).size
+            try audit(db, action: "vault.restore-accepted",
+                      objects: ["seen:\(wasAudit)/\(wasGovernance)", "accepted:\(size)/\(vault.state.chainLength)"])
+        }
+    }
+}
