@@ -18,7 +18,10 @@ struct TrustRestoredTests {
         defer { fixture.cleanup() }
         try fixture.addRecords()
         try FileManager.default.copyItem(atPath: fixture.vault, toPath: fixture.cli.folder + "/backup")
-        _ = try fixture.ingest([samplePhotos[0]])
+        // Another client (its own state) adds a photograph; this client sees it.
+        let other = ["XDG_STATE_HOME": fixture.cli.folder + "/state-other", "AMANAH_EXPECT_VAULT": fixture.vaultID]
+        #expect(try fixture.run("collector", ["ingest", "--case", "C-1", samplePhotos[0]], environment: other).status == 0)
+        #expect(try fixture.run("investigator", ["list"]).stdoutLines.count == 1)
         try Self.restore(fixture)
         let refused = try fixture.run("investigator", ["case", "list"])
         #expect(refused.status != 0 && refused.stderr.contains("refusing a rolled-back vault") && refused.stderr.contains("amanah trust-restored --expect-vault ID"),
