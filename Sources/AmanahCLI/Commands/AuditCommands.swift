@@ -112,7 +112,22 @@ struct AuditVerify: ParsableCommand {
     @Option(name: .customLong("checkpoint"), parsing: .singleValue,
             help: ArgumentHelp("A checkpoint (signed note) to check the log against; repeat for several.", valueName: "FILE"))
     var checkpoints: [String] = []
+    @Flag(help: "Print the result as JSON (ok, counts, root, checkpoints, problems); the exit status is the same.") var json = false
     @OptionGroup var options: VaultOptions
+
+    /// `audit verify --json`.
+    struct Output: Encodable {
+        struct Checkpoint: Encodable { var source: String; var size: UInt64; var rootHash: String; var signers: [String]; var cosigners: [String] }
+        var ok: Bool
+        var events: Int
+        var treeLeaves: UInt64
+        var treeNodes: Int
+        var rootHash: String
+        var checkpoints: [Checkpoint]
+        var clientStateCompared: Bool
+        var problems: [String]
+        var firstBadEvent: UInt64?
+    }
 
     func run() throws {
         let given = try checkpoints.map { path in
@@ -120,6 +135,17 @@ struct AuditVerify: ParsableCommand {
         }
         let vault = try options.openVault(readOnly: true, checkClientState: false)
         let result = try vault.verifyAuditLog(givenCheckpoints: given)
+        if json {
+            try printJSON(Output(ok: result.ok, events: result.events, treeLeaves: result.treeLeaves, treeNodes: result.treeNodes,
+                                 rootHash: Base64.encode(result.rootHash),
+                                 checkpoints: result.checkpoints.map { .init(source: $0.source, size: $0.size, rootHash: Base64.encode($0.rootHash),
+                                                                             signers: $0.signers, cosigners: $0.cosigners.map(\.keyID)) },
+                                 clientStateCompared: result.clientStateCompared, problems: result.problems, firstBadEvent: result.firstBadEvent))
+            if !result.ok {
+                throw CLIError("audit log verification failed: \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
+            }
+            return
+        }
         if result.ok {
             Terminal.output("verified \(result.events) events: sequence, leaf hash, chain link, vault id, signature, commitments present")
             Terminal.output("verified the audit tree: \(result.treeLeaves) leaves, \(result.treeNodes) nodes, root \(Base64.encode(result.rootHash))")

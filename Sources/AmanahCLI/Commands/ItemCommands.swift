@@ -215,6 +215,7 @@ struct Check: ParsableCommand {
     @Flag(name: .customLong("accept-lost-changes"),
           help: "When the vault lacks only changes this client made itself (its database went back), accept the vault as it is.")
     var acceptLostChanges = false
+    @Flag(help: "Print the result as JSON (ok, problems, counts) on standard output; the exit status is the same.") var json = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -231,6 +232,15 @@ struct Check: ParsableCommand {
             return
         }
         let hasIdentity = options.global.identity != nil || Environment.value("AMANAH_IDENTITY") != nil
+        var result = CheckJSON()
+        func problem(_ text: String) {
+            result.problems.append(text)
+            if !json { Terminal.output("problem: \(text)") }
+        }
+        func fail(_ message: String) -> CLIError {
+            if json { try? printJSON(result) }
+            return CLIError(message, exitCode: CLIError.verificationFailed)
+        }
         let session: Session?
         let vault: Vault
         do {
@@ -238,48 +248,81 @@ struct Check: ParsableCommand {
             vault = try session?.vault ?? options.openVault()
         } catch let error as VaultError where error.isVerificationFailure {
             // What refuses the vault at open (its log or chain does not verify) is what check is for: a problem.
-            Terminal.output("problem: \(error.description)")
-            throw CLIError("check found the vault's log or governance chain not as it must be; do not use the vault until you know why",
-                           exitCode: CLIError.verificationFailed)
+            problem(error.description)
+            throw fail("check found the vault's log or governance chain not as it must be; do not use the vault until you know why")
         } catch let error as StoreError {
             guard case let .alteredSchema(_, differences) = error else { throw CLIError.from(error) }
-            for difference in differences { Terminal.output("problem: vault.sqlite schema: \(difference)") }
-            throw CLIError("check found the schema of vault.sqlite changed outside Amanah; do not use the vault until you know why",
-                           exitCode: CLIError.verificationFailed)
+            for difference in differences { problem("vault.sqlite schema: \(difference)") }
+            throw fail("check found the schema of vault.sqlite changed outside Amanah; do not use the vault until you know why")
         } catch {
             let error = CLIError.from(error)
             // A database too damaged to open as a vault still gets SQLite's own verdict.
             let damage = VaultDatabase.integrityCheck(path: try options.global.vaultPath() + "/vault.sqlite")
             guard !damage.isEmpty else { throw error }
-            for line in damage { Terminal.output("problem: vault.sqlite is damaged: \(line)") }
-            throw CLIError("check found vault.sqlite damaged (\(error.message)); restore it from a backup, then run check again to check the blobs",
-                           exitCode: CLIError.verificationFailed)
+            for line in damage { problem("vault.sqlite is damaged: \(line)") }
+            throw fail("check found vault.sqlite damaged (\(error.message)); restore it from a backup, then run check again to check the blobs")
         }
         let report = try vault.check(readData: readData ? session : nil, actor: session)
         rememberState(vault)
         for removed in report.removed { Terminal.message("removed \(removed), a temporary file of an interrupted write") }
         for restored in report.restored { Terminal.message("moved \(restored) back from quarantine/: an item refers to it again") }
         for (from, to) in report.quarantined { Terminal.message("quarantined \(from) -> \(to): no item refers to it (audited)") }
-        for problem in report.problems { Terminal.output("problem: \(problem)") }
+        for text in report.problems { problem(text) }
+        result.itemsPresent = report.itemsChecked
+        result.itemsRead = readData ? report.itemsRead : nil
+        result.bytesRead = readData ? report.bytesRead : nil
+        result.inQuarantine = report.inQuarantine.count
+        result.notFetched = report.notFetched.count
+        result.removed = report.removed
+        result.quarantined = report.quarantined.map(\.1)
         var summary = "\(report.itemsChecked) items present"
         if readData { summary += ", \(report.itemsRead) read and verified (\(report.bytesRead) bytes)" }
         if !report.inQuarantine.isEmpty { summary += ", \(report.inQuarantine.count) file\(report.inQuarantine.count == 1 ? "" : "s") in quarantine/" }
         if !report.notFetched.isEmpty { summary += ", \(report.notFetched.count) blob\(report.notFetched.count == 1 ? "" : "s") not fetched from the remote yet (`amanah sync` fetches them)" }
-        Terminal.output(summary)
-        var problems = report.problems.count
+        if !json { Terminal.output(summary) }
         if rebuild {
             let rebuilt = try vault.rebuildIndex()
-            for difference in rebuilt.differences { Terminal.output("problem: rebuilt index: \(difference)") }
-            problems += rebuilt.differences.count
-            if let kept = rebuilt.kept {
+            for difference in rebuilt.differences { problem("rebuilt index: \(difference)") }
+            result.rebuiltCopy = rebuilt.kept
+            if json {
+            } else if let kept = rebuilt.kept {
                 Terminal.output("rebuilt the index from \(rebuilt.entries) signed entr\(rebuilt.entries == 1 ? "y" : "ies") (\(rebuilt.rows) rows) into \(kept); it differs from vault.sqlite as listed. Nothing was replaced: a custodian decides whether to put it in place of vault.sqlite (keep the old file)")
             } else {
                 Terminal.output("rebuilt the index from \(rebuilt.entries) signed entr\(rebuilt.entries == 1 ? "y" : "ies") (\(rebuilt.rows) rows): equal to vault.sqlite, table by table (the rebuilt copy was removed)")
             }
         }
-        if problems > 0 {
-            throw CLIError("check found \(problems) problem\(problems == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
-        }
+        let problems = result.problems.count
+        if problems > 0 { throw fail("check found \(problems) problem\(problems == 1 ? "" : "s")") }
+        if json { try printJSON(result) }
+    }
+}
+
+/// `check --json`: whether the vault checked, every problem, and what was read, moved or left.
+struct CheckJSON: Encodable {
+    var ok: Bool { problems.isEmpty }
+    var problems: [String] = []
+    var itemsPresent = 0
+    var itemsRead: Int?
+    var bytesRead: UInt64?
+    var inQuarantine = 0
+    var notFetched = 0
+    var removed: [String] = []
+    var quarantined: [String] = []
+    var rebuiltCopy: String?
+
+    enum CodingKeys: String, CodingKey { case ok, problems, itemsPresent, itemsRead, bytesRead, inQuarantine, notFetched, removed, quarantined, rebuiltCopy }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(problems, forKey: .problems)
+        try container.encode(itemsPresent, forKey: .itemsPresent)
+        try container.encodeIfPresent(itemsRead, forKey: .itemsRead)
+        try container.encodeIfPresent(bytesRead, forKey: .bytesRead)
+        try container.encode(inQuarantine, forKey: .inQuarantine)
+        try container.encode(notFetched, forKey: .notFetched)
+        try container.encode(removed, forKey: .removed)
+        try container.encode(quarantined, forKey: .quarantined)
+        try container.encodeIfPresent(rebuiltCopy, forKey: .rebuiltCopy)
     }
 }
 

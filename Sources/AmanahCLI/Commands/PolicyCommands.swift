@@ -27,7 +27,16 @@ struct PolicyExplain: ParsableCommand {
     @Option(name: .customLong("item"), help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
     @Option(name: .customLong("profile"), help: ArgumentHelp("The redaction profile of a release.", valueName: "P")) var profile: String?
     @Option(name: .customLong("recipient"), help: ArgumentHelp("The registered recipient of a release.", valueName: "NAME")) var recipient: String?
+    @Flag(help: "Print JSON: decision (permit or deny), reason, obligations, rules.") var json = false
     @OptionGroup var options: VaultOptions
+
+    /// `policy explain --json`.
+    struct Output: Encodable {
+        var decision: String
+        var reason: String?
+        var obligations: [String]
+        var rules: [String]
+    }
 
     func run() throws {
         let parsedAction = try parseAction(action)
@@ -40,6 +49,15 @@ struct PolicyExplain: ParsableCommand {
             subject = Subject(keyID: key.keyIDHex, role: state.role(of: key.keyIDHex), isCustodian: state.isCustodian(key.keyIDHex))
         }
         let decision = try session.explain(subject: subject, action: parsedAction, itemID: item, profile: profile, recipient: recipient)
+        if json {
+            switch decision.verdict {
+            case let .permit(obligations):
+                try printJSON(Output(decision: "permit", reason: nil, obligations: obligations.map { "\($0)" }, rules: decision.rules.map { "\($0)" }))
+            case let .deny(reason):
+                try printJSON(Output(decision: "deny", reason: reason, obligations: [], rules: decision.rules.map { "\($0)" }))
+            }
+            return
+        }
         Terminal.writeStandardOutput(decision.render())
     }
 }
