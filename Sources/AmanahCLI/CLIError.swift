@@ -32,13 +32,39 @@ public struct CLIError: Error, CustomStringConvertible {
 
 /// Messages on standard error, in the `amanah: ...` style.
 public enum Terminal {
-    /// Writes `amanah: <text>` to standard error. Control, bidirectional and zero-width characters in the text
-    /// (which may come from files an adversary wrote) are shown escaped, so they cannot rewrite the screen.
-    public static func message(_ text: String) { writeStandardError("amanah: " + TerminalText.escaped(text) + "\n") }
-    /// Writes `amanah: warning: <text>` to standard error (escaped like `message`).
-    public static func warning(_ text: String) { writeStandardError("amanah: warning: " + TerminalText.escaped(text) + "\n") }
-    /// Writes `amanah: hint: <text>` to standard error (escaped like `message`).
-    public static func hint(_ text: String) { writeStandardError("amanah: hint: " + TerminalText.escaped(text) + "\n") }
+    /// How much a command says besides its data and errors (`-q`, `-v`).
+    public enum Verbosity: Sendable { case quiet, normal, verbose }
+    /// Set once from the command line (`GlobalOptions.validate`), before the command runs.
+    nonisolated(unsafe) public static var verbosity = Verbosity.normal
+    /// The progress line on standard error, if one is shown: a message clears it first and it is drawn again
+    /// after, so that messages never mix with it.
+    nonisolated(unsafe) static var activeProgress: ProgressLine?
+
+    /// Writes `amanah: <text>` to standard error (not with `-q`). Control, bidirectional and zero-width
+    /// characters in the text (which may come from files an adversary wrote) are shown escaped, so they cannot
+    /// rewrite the screen.
+    public static func message(_ text: String) {
+        guard verbosity != .quiet else { return }
+        aboveProgress("amanah: " + TerminalText.escaped(text) + "\n")
+    }
+    /// Writes `amanah: warning: <text>` to standard error (escaped like `message`; also with `-q`: a warning is
+    /// about the evidence).
+    public static func warning(_ text: String) { aboveProgress("amanah: warning: " + TerminalText.escaped(text) + "\n") }
+    /// Writes `amanah: hint: <text>` to standard error (escaped like `message`; not with `-q`).
+    public static func hint(_ text: String) {
+        guard verbosity != .quiet else { return }
+        aboveProgress("amanah: hint: " + TerminalText.escaped(text) + "\n")
+    }
+
+    /// Writes a line to standard error above the progress line, if one is shown.
+    static func aboveProgress(_ text: String) {
+        if let progress = activeProgress {
+            writeStandardError("\r\u{1B}[K" + text)
+            progress.redraw()
+        } else {
+            writeStandardError(text)
+        }
+    }
 
     /// Writes raw text to standard error.
     public static func writeStandardError(_ text: String) {

@@ -16,7 +16,18 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file (or AMANAH_PASSPHRASE_FILE) instead of the terminal.", valueName: "FILE"))
     public var passphraseFile: String?
 
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Show every per-file message (ingest summarises them otherwise).")
+    public var verbose = false
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print only errors, warnings and data: no progress, no messages.")
+    public var quiet = false
+
     public init() {}
+
+    public func validate() throws {
+        guard !(verbose && quiet) else { throw ValidationError("-v and -q cannot be given together") }
+        Terminal.verbosity = quiet ? .quiet : verbose ? .verbose : .normal
+    }
 
     /// The vault path from `-C` or `AMANAH_VAULT`.
     /// - Throws: `CLIError` (usage) when neither is set.

@@ -134,7 +134,11 @@ struct AuditVerify: ParsableCommand {
             GivenCheckpoint(source: path, bytes: try DurableFile.readAll(path, limit: 64 << 10))
         }
         let vault = try options.openVault(readOnly: true, checkClientState: false)
-        let result = try vault.verifyAuditLog(givenCheckpoints: given)
+        var progress: ProgressLine?
+        let result = try vault.verifyAuditLog(givenCheckpoints: given) { total, done in
+            if let total { progress = ProgressLine("verifying", total: total >= 10_000 ? total : 0, unit: "events") } else { progress?.advance(by: done) }
+        }
+        progress?.finish()
         if json {
             try printJSON(Output(ok: result.ok, events: result.events, treeLeaves: result.treeLeaves, treeNodes: result.treeNodes,
                                  rootHash: Base64.encode(result.rootHash),

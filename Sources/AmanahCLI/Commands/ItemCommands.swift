@@ -40,11 +40,14 @@ struct Ingest: ParsableCommand {
         let ingestOptions = Session.IngestOptions(caseID: caseID, witness: witness, sourceNote: note, metadata: SandboxedMetadata.extractor())
         try session.checkIngest(ingestOptions)
         var failures = 0
-        let progress = Terminal.standardErrorIsTerminal && files.count > 1
+        let progress = ProgressLine("sealing", total: files.count > 1 ? files.count : 0, unit: "files")
+        // With several files, per-file notes are counted and summarised at the end (-v shows each).
+        let each = files.count == 1 || Terminal.verbosity == .verbose
+        var identifying: [String] = [], further: [String] = [], warnings: [String] = []
         let requests = files.map { Session.IngestRequest(path: $0, options: ingestOptions) }
         // Lines appear in the order of the files, each once its item is durably committed.
         try session.ingest(requests) { index, result in
-            if progress { Terminal.writeStandardError("\r\u{1B}[K") }
+            defer { progress.advance() }
             // `name` for standard output; messages escape the raw name themselves (`Terminal.message`).
             let raw = DurableFile.lastComponent(of: files[index])
             let name = TerminalText.escaped(raw)
@@ -54,26 +57,40 @@ struct Ingest: ParsableCommand {
                 if let pending = outcome.pendingSource {
                     Terminal.message("\(raw): already in the vault; recorded as pending source \(pending), which a member who may view items confirms (amanah source confirm \(pending))")
                 } else if outcome.alreadyPresent {
-                    Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                    if each {
+                        Terminal.message("\(raw): already in the vault as \(outcome.itemID) (case \(outcome.existingCase ?? "?")); recorded as a further source")
+                    } else {
+                        further.append(raw)
+                    }
                     if let existing = outcome.existingCase, existing != caseID {
                         Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")
                     }
                 }
                 if !outcome.identifyingMetadata.isEmpty {
-                    Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                    if each {
+                        Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                    } else {
+                        identifying.append(raw)
+                    }
                 }
-                for warning in outcome.warnings { Terminal.warning("\(raw): \(warning)") }
+                for warning in outcome.warnings {
+                    if each { Terminal.warning("\(raw): \(warning)") } else { warnings.append("\(raw): \(warning)") }
+                }
             case let .failure(error):
                 Terminal.message(cliMessage(for: error))
                 failures += 1
             }
-            if progress && index + 1 < files.count {
-                // Files are committed in order: the next one is the file now being worked on.
-                let next = TerminalText.escaped(DurableFile.lastComponent(of: files[index + 1]))
-                Terminal.writeStandardError("[\(index + 2)/\(files.count)] \(next)")
-            }
         }
-    
+        progress.finish()
+        if !identifying.isEmpty {
+            Terminal.message("\(identifying.count) of \(files.count) files carry identifying metadata (sealed with them; `amanah show ITEM` lists it; -v names each file)")
+        }
+        if !further.isEmpty {
+            Terminal.message("\(further.count) of \(files.count) files were already in the vault and were recorded as further sources (-v names each)")
+        }
+        // Warnings are not lost to the summary: they follow the progress, the first twenty in full.
+        for warning in warnings.prefix(20) { Terminal.warning(warning) }
+        if warnings.count > 20 { Terminal.warning("\(warnings.count - 20) more warnings like these (-v shows each as it happens)") }
         rememberState(session.vault)
         if failures > 0 { throw CLIError("\(failures) of \(files.count) files failed") }
     }
@@ -262,7 +279,11 @@ struct Check: ParsableCommand {
             for line in damage { problem("vault.sqlite is damaged: \(line)") }
             throw fail("check found vault.sqlite damaged (\(error.message)); restore it from a backup, then run check again to check the blobs")
         }
-        let report = try vault.check(readData: readData ? session : nil, actor: session)
+        var progress: ProgressLine?
+        let report = try vault.check(readData: readData ? session : nil, actor: session) { total in
+            if let total { progress = ProgressLine("reading", total: total, unit: "items") } else { progress?.advance() }
+        }
+        progress?.finish()
         rememberState(vault)
         for removed in report.removed { Terminal.message("removed \(removed), a temporary file of an interrupted write") }
         for restored in report.restored { Terminal.message("moved \(restored) back from quarantine/: an item refers to it again") }

@@ -82,7 +82,9 @@ extension Vault {
     ///   checkpoint this client saw.
     /// The genesis and governance chain were verified by `Vault.open`.
     /// - Throws: database errors only; everything found is a problem in the result.
-    public func verifyAuditLog(givenCheckpoints: [GivenCheckpoint] = []) throws -> AuditVerification {
+    /// - Parameter progress: called with the number of events once it is known (`total`), then once every
+    ///   1,000 events with 1,000 (`done`), for a progress line.
+    public func verifyAuditLog(givenCheckpoints: [GivenCheckpoint] = [], progress: ((_ total: Int?, _ done: Int) -> Void)? = nil) throws -> AuditVerification {
         var result = AuditVerification()
         // Checkpoints to compare: stored and given, parsed first so their sizes are known during the pass.
         var candidates: [(source: String, signed: SignedCheckpoint)] = []
@@ -129,10 +131,12 @@ extension Vault {
             var lastGovernance: UInt64? = nil
             var lastTime: Int64? = nil
             let appliedTimes = try GovernanceChain.appliedTimes(db)
+            if let progress { progress(Int(try AuditLog.head(db).size), 0) }
             let cursor = try AuditEventRow.inSequence(db)
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
                 result.events += 1
+                if result.events % 1_000 == 0 { progress?(nil, 1_000) }
                 let leafHash = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: Array(row.leaf)))
                 if !eventProblem,
                    let problem = Self.problem(with: row, leafHash: leafHash, expectedSequence: Int64(position) + 1, previous: previous,

@@ -55,7 +55,9 @@ extension Vault {
     /// swapped together with its wrapped key. Reading content is audited (`vault.check`).
     /// - Throws: `VaultError.notPermitted` when `readData` is asked without the media key; `StoreError` when the
     ///   blobs or quarantine folder cannot be listed or is a symbolic link.
-    public func check(readData session: Session?, actor: Session? = nil) throws -> CheckReport {
+    /// - Parameter progress: called with the number of items to read once it is known (`total`), then once
+    ///   per item read (`nil`), for a progress line.
+    public func check(readData session: Session?, actor: Session? = nil, progress: ((_ total: Int?) -> Void)? = nil) throws -> CheckReport {
         var report = CheckReport()
         report.problems += try databaseIntegrityProblems()
         // The governance state at each chain length, verified once for every check below.
@@ -173,7 +175,9 @@ extension Vault {
                     throw VaultError.notPermitted("check --read-data needs the media compartment key, which your role does not hold")
                 }
             }
+            progress?(items.count)
             for item in items where BlobStore.isValidID(item.blobID) {
+                defer { progress?(nil) }
                 do {
                     let (blobKey, expected, opening) = try database.queue.read { db -> (SecretBox, String, [UInt8]) in
                         let dataKey = try RecordCodec.dataKey(kind: .item, id: item.id, compartment: .media, keyRing: session.keyRing, db: db)
