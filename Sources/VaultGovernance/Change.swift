@@ -223,7 +223,7 @@ extension Change {
     /// character (C0, C1, bidirectional controls).
     public static func nameProblem(_ name: String) -> String? {
         if name.trimmingCharacters(in: .whitespaces).isEmpty { return "is empty" }
-        if name.count > 128 { return "is longer than 128 characters" }
+        if name.count > 128 || name.unicodeScalars.count > 256 { return "is longer than 128 characters" }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
             return "contains a control or formatting character"
         }

@@ -318,10 +318,18 @@ public enum RecordCodec {
     /// Whether a member holding one of `roles` may write these fields under `policy` (as `mayWrite` above).
     public static func mayWrite(writer: String, roles: Set<Role>, kind: RecordKind, compartment: Compartment, fields: Set<String>,
                                 policy: Policy) -> Bool {
-        let action: Action = kind == .region ? .annotate : .ingest
+        // The removal of a region that shows a named witness (it can unmask their face) is the protection
+        // officer's: a role that may record consent, instead of one that marks regions.
+        let witnessRegionRemoved = kind == .region && fields.contains("witness") && fields.contains("removedReason")
         for role in roles {
             let subject = Subject(keyID: writer, role: role)
+            if witnessRegionRemoved {
+                if policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "region record")).isPermit { return true }
+                continue
+            }
+            let action: Action = kind == .region ? .annotate : .ingest
             guard policy.decide(subject, action, Resource(compartments: [compartment], label: "\(kind.rawValue) record")).isPermit else { continue }
+            // Consent and protective measures, and a family's claim: a role that may record consent.
             if kind == .identification || (kind == .witness && !fields.isDisjoint(with: ["consent", "protectiveMeasures"])) {
                 guard policy.decide(subject, .recordConsent, Resource(compartments: [.case], label: "witness record")).isPermit else { continue }
             }

@@ -2,6 +2,7 @@ internal import VaultPlatform
 import ArgumentParser
 import Foundation
 internal import Vault
+import VaultGovernance
 
 /// `amanah trust-restored --expect-vault ID`: a client that saw a newer state of a vault accepts a copy
 /// restored from a backup, deliberately and on the record, instead of refusing it as rolled back.
@@ -37,12 +38,17 @@ struct TrustRestored: ParsableCommand {
             for problem in other { Terminal.message("problem: \(problem)") }
             throw CLIError("the restored vault does not verify; nothing was accepted", exitCode: CLIError.verificationFailed)
         }
+        guard let seen = try ClientState.load(vaultID: vault.vaultID) else { return }
         let session = try options.openSession(vault: vault)
-        guard let was = try vault.acceptRestoredCopy() else { return }
-        let now = try vault.summary()
-        try session.recordRestoreAccepted(wasAudit: was.audit, wasGovernance: was.governance)
+        // The acceptance is recorded first: a client that accepted a copy without the record never exists.
+        try session.recordRestoreAccepted(wasAudit: seen.auditSize, wasGovernance: seen.governanceLength)
+        _ = try vault.acceptRestoredCopy()
         rememberState(vault)
+        let now = try vault.summary()
         for problem in behind { Terminal.message("accepted: \(problem)") }
-        Terminal.message("this client now accepts the restored vault at \(now.logSize) audit events and \(now.governanceLength) governance entries (it had seen \(was.audit) and \(was.governance)); recorded as vault.restore-accepted")
+        if seen.governanceLength > now.governanceLength {
+            Terminal.warning("the restored copy lacks \(seen.governanceLength - now.governanceLength) governance entr\(seen.governanceLength - now.governanceLength == 1 ? "y" : "ies") this client saw (members, roles, keys or policy changed since the backup): they are undone here until a remote that holds them is synced")
+        }
+        Terminal.message("this client now accepts the restored vault at \(now.logSize) audit events and \(now.governanceLength) governance entries (it had seen \(seen.auditSize) and \(seen.governanceLength)); recorded as vault.restore-accepted")
     }
 }

@@ -121,7 +121,11 @@ package enum EntryScope {
                 guard let name = text(change, "compartment"), let compartment = Compartment(rawValue: name), let field = text(change, "field") else {
                     return "it writes a record field without a compartment"
                 }
-                if change.columns != nil, !field.hasPrefix("_") { fields[compartment, default: []].insert(field) } else { fields[compartment, default: []].formUnion([]) }
+                // A field deleted counts as one written: clearing consent needs what writing it needs.
+                if !field.hasPrefix("_") { fields[compartment, default: []].insert(field) } else { fields[compartment, default: []].formUnion([]) }
+            }
+            if kind == "witness", state.consentWithdrawn.contains(recordID) {
+                return "it writes the record of witness \(recordID), who withdrew their consent: nothing new is recorded about them"
             }
             for (compartment, names) in fields {
                 guard mayRead(compartment),
@@ -217,7 +221,12 @@ package enum EntryScope {
         case "region.remove":
             // The region's record written again with its removal; nothing else.
             guard objects.count >= 3 else { return "its event names no region" }
-            guard role(permits: .annotate) else { return "its signer's role at governance entry \(event.governance?.length ?? 0) may not mark regions" }
+            let recordsConsent = event.governance.flatMap { history[chainLength: $0.length] }.flatMap { state in
+                state.role(of: signer).map { state.policy.decide(Subject(keyID: signer, role: $0), .recordConsent, Resource(compartments: [.case], label: "entry")).isPermit }
+            } ?? false
+            guard role(permits: .annotate) || recordsConsent else {
+                return "its signer's role at governance entry \(event.governance?.length ?? 0) may not mark regions"
+            }
             if let change = entry.changes.first(where: { $0.table != "recordField" }) {
                 return "it changes table \(change.table), which a region.remove event never changes"
             }

@@ -27,6 +27,8 @@ public struct RecordWrites: Sendable {
         /// The writer: the event's signer, or for an event placed from an inbox the collector who signed it.
         public var actor: String
         public var position: AuditEvent.GovernancePosition?
+        /// The event's action.
+        public var action: String = ""
     }
 
     /// "kind/id" → its write event.
@@ -53,7 +55,7 @@ public struct RecordWrites: Sendable {
                                                        "item.source-pending", "region.add", "region.remove", "identification.add", "identification.confirm",
                                                        "identification.withdraw", "item.classify"]) {
             guard let key = keys[Hex.encode(event.actor)], event.verifySignature(publicKey: key) else { continue }
-            var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance)
+            var write = Write(sequence: event.sequence, actor: Hex.encode(event.actor), position: event.governance, action: event.action)
             if let row = authored[Int64(event.sequence)] {
                 guard let original = try? AuditEvent(leaf: Array(row.leaf)), original.action == event.action, original.objects == event.objects,
                       let author = keys[Hex.encode(original.actor)], original.verifySignature(publicKey: author) else { continue }
@@ -64,8 +66,9 @@ public struct RecordWrites: Sendable {
             case "case.add", "witness.add":
                 for id in objects { result.writes[event.action.dropLast(4) + "/" + id] = write }
             case "case.update", "witness.update" where !objects.isEmpty:
-                // The compartments it wrote anew: their writer is now the updater.
-                for compartment in objects.dropFirst() { result.writes[event.action.dropLast(7) + "/" + objects[0] + "#" + compartment] = write }
+                // The compartments it wrote anew (their signature row is in its entry): their writer is now the updater.
+                let kind = String(event.action.dropLast(7))
+                for compartment in try rewritten(event, kind: kind, id: objects[0], db) { result.writes[kind + "/" + objects[0] + "#" + compartment] = write }
             case "item.ingest" where !objects.isEmpty:
                 result.writes["item/" + objects[0]] = write
                 if objects.count >= 2, event.commitments.count >= 2 {
@@ -80,11 +83,13 @@ public struct RecordWrites: Sendable {
             case "identification.add" where !objects.isEmpty:
                 result.writes["identification/" + objects[0]] = write
             case "identification.confirm", "identification.withdraw":
-                if let id = objects.first { result.writes["identification/" + id + "#identity"] = write }
+                if let id = objects.first, try rewritten(event, kind: "identification", id: id, db).contains("identity") {
+                    result.writes["identification/" + id + "#identity"] = write
+                }
             case "item.classify" where !objects.isEmpty:
-                result.writes["item/" + objects[0] + "#media"] = write
+                if try rewritten(event, kind: "item", id: objects[0], db).contains("media") { result.writes["item/" + objects[0] + "#media"] = write }
             case "region.remove" where objects.count >= 3:
-                result.writes["region/" + objects[2] + "#media"] = write
+                if try rewritten(event, kind: "region", id: objects[2], db).contains("media") { result.writes["region/" + objects[2] + "#media"] = write }
             case "item.source-pending" where !objects.isEmpty:
                 // A delivery by a role that may not view items (issue 16): the source record is written here,
                 // and linked later by the member who confirms it (`item.source-add`).
@@ -94,6 +99,20 @@ public struct RecordWrites: Sendable {
             }
         }
         return result
+    }
+
+    /// The compartments of record `kind`/`id` whose signature row `event`'s own entry writes (the entry as
+    /// stored for it, with the hash the event signs): an event that names a record but rewrote none of its
+    /// compartments takes over no writer.
+    private static func rewritten(_ event: AuditEvent, kind: String, id: String, _ db: Database) throws -> [String] {
+        guard let hash = event.entry, let row = try EntryRow.find(event: Int64(event.sequence), db), SHA256Digest.hash(Array(row.body)) == hash,
+              let entry = try? IndexEntry(encoding: Array(row.body)) else { return [] }
+        return entry.changes.compactMap { change in
+            guard change.table == "recordField", let columns = change.columns, EntryScope.text(columns, "kind") == kind,
+                  EntryScope.text(columns, "recordID") == id, let field = EntryScope.text(columns, "field"),
+                  field.hasPrefix("_signature.") else { return nil }
+            return String(field.dropFirst("_signature.".count))
+        }
     }
 
     /// The event that wrote source record `id`: the ingest of the item it is linked to, when that event
@@ -140,6 +159,10 @@ public struct RecordWrites: Sendable {
         guard RecordCodec.mayWrite(writer: writer, roles: roles, kind: kind, compartment: compartment, fields: fields, policy: then.policy) else {
             let held = then.role(of: writer).map { "a \($0.rawValue)" } ?? "not a member"
             throw VaultError.integrity("\(name) were written by \(writer), whose role may not write them (at governance entry \(position.length), when audit event \(write.sequence) wrote them, \(writer) was \(held))")
+        }
+        // A family's claim is confirmed by a second person, not by the member who recorded it.
+        if kind == .identification, write.action == "identification.confirm", let added = writes["identification/" + id], added.actor == write.actor {
+            throw VaultError.integrity("\(name): identification \(id) was confirmed by \(writer), who recorded it (a second person confirms a claim)")
         }
         guard write.actor == writer else {
             throw VaultError.integrity("\(name) carry the signature of \(writer), but audit event \(write.sequence) was written by \(write.actor)")

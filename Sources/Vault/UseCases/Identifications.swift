@@ -151,7 +151,7 @@ extension Session {
             try audit(db, action: "identification.confirm", objects: [claimID])
             let update = RecordInput(label: "identification \(claimID)", id: caseID,
                                      fields: ["identificationStatus": .text("confirmed"), "identifiedName": .text(claim.name), "identifiedBy": .text(claim.identifiedBy)])
-            _ = try updateRecord(kind: .case, input: update, db: db)
+            _ = try updateRecord(kind: .case, input: update, identification: true, db: db)
         }
     }
 
@@ -173,7 +173,7 @@ extension Session {
             if claim.status == "confirmed" {
                 let update = RecordInput(label: "identification \(claimID)", id: caseID, fields: ["identificationStatus": .text("withdrawn")],
                                          cleared: ["identifiedName", "identifiedBy"])
-                _ = try updateRecord(kind: .case, input: update, db: db)
+                _ = try updateRecord(kind: .case, input: update, identification: true, db: db)
             }
         }
     }

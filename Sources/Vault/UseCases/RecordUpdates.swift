@@ -62,8 +62,18 @@ extension Session {
         return outcomes
     }
 
-    func updateRecord(kind: RecordKind, input: RecordInput, db: Database) throws -> RecordUpdateOutcome {
+    /// - Parameter identification: the update a confirmation or withdrawal of a family's claim makes; only it
+    ///   changes a case's `identificationStatus`, `identifiedName` and `identifiedBy`.
+    func updateRecord(kind: RecordKind, input: RecordInput, identification: Bool = false, db: Database) throws -> RecordUpdateOutcome {
         guard try RecordRow.find(kind: kind.rawValue, id: input.id, db) != nil else { throw VaultError.notFound(kind.rawValue, input.id) }
+        if kind == .witness, vault.state.consentWithdrawn.contains(input.id) {
+            throw VaultError.invalidInput(input.label, "witness \(input.id) withdrew their consent: nothing new is recorded about them")
+        }
+        let identificationFields: Set<String> = ["identificationStatus", "identifiedName", "identifiedBy"]
+        if kind == .case, !identification, let field = Set(input.fields.keys).union(input.cleared).intersection(identificationFields).sorted().first {
+            throw VaultError.invalidInput(input.label + " field \(field)",
+                                          "a case's identification changes only through a family's claim (amanah identification confirm or withdraw)")
+        }
         let specs = kind.storedFields
         let named = Set(input.fields.keys).union(input.cleared)
         guard !named.isEmpty else { throw VaultError.invalidInput(input.label, "names no field to change") }
@@ -90,6 +100,18 @@ extension Session {
             for (name, value) in input.fields where names.contains(name) { after[name] = value }
             for name in input.cleared where names.contains(name) { after[name] = nil }
             guard after != before else { continue }
+            if case let .text(identifiedBy)? = opened.fields["identifiedBy"], vault.state.consentWithdrawn.contains(identifiedBy), compartment == .identity {
+                throw VaultError.invalidInput(input.label, "witness \(identifiedBy), who identified this case, withdrew their consent: its identity fields are not written again")
+            }
+            // Lowering or clearing a classification is a release decision: a role that may approve releases.
+            if case let .text(was)? = before["classification"], before["classification"] != after["classification"] {
+                let levels = vault.state.policy.classifications
+                let now = after["classification"].flatMap { if case let .text(level) = $0 { return levels.firstIndex(of: level) } else { return nil } } ?? -1
+                if now < (levels.firstIndex(of: was) ?? levels.count) {
+                    try require(.approve, Resource(compartments: [compartment], label: "lowering the classification of \(kind.rawValue) \(input.id)",
+                                                   caseID: kind == .case ? input.id : nil))
+                }
+            }
             guard RecordCodec.mayWrite(writer: identity.keyIDHex, roles: vault.state.role(of: identity.keyIDHex).map { [$0] } ?? [], kind: kind,
                                        compartment: compartment, fields: Set(after.keys), policy: vault.state.policy) else {
                 throw VaultError.notPermitted("your role may not write the \(compartment.rawValue) fields of \(kind.rawValue) \(input.id) (\(after.keys.sorted().joined(separator: ", "))), which an update signs again")

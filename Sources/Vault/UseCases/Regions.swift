@@ -72,10 +72,15 @@ extension Session {
         if let problem = RecordInputParser.valueProblem(reason) { throw VaultError.invalidInput("--reason", problem) }
         try write { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
-            try require(.annotate, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             guard try RegionRow.onItem(itemID, db).contains(where: { $0.id == regionID }) else { throw VaultError.notFound("region on item \(itemID)", regionID) }
             let record = try RecordCodec.open(kind: .region, id: regionID, vaultID: vault.vaultID, keyRing: keyRing, db: db)
             guard record.fields["removedReason"] == nil else { throw VaultError.invalidInput("region \(regionID)", "was removed already") }
+            if record.fields["witness"] != nil {
+                // It shows a named witness: removing it can unmask their face, which is the protection officer's call.
+                try require(.recordConsent, Resource(compartments: [.case], label: "region \(regionID) showing a witness", caseID: row.caseID))
+            } else {
+                try require(.annotate, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            }
             var fields = record.fields
             fields["removedReason"] = .text(trimmed)
             fields["removedAt"] = .text(Clock.format(milliseconds: Clock.nowMilliseconds()))
@@ -101,6 +106,9 @@ extension Session {
             try require(.ingest, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             var fields = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db).fields
             guard fields["classification"] != .text(level) else { return }
+            if case let .text(before)? = fields["classification"], (levels.firstIndex(of: level) ?? 0) < (levels.firstIndex(of: before) ?? levels.count) {
+                try require(.approve, Resource(compartments: [.media], label: "lowering the classification of item \(itemID)", caseID: row.caseID))
+            }
             fields["classification"] = .text(level)
             try RecordCodec.rewrite(kind: .item, id: itemID, compartment: .media, fields: fields, vaultID: vault.vaultID, state: vault.state,
                                     signer: identity, keyRing: keyRing, db: db)
