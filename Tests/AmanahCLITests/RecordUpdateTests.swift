@@ -97,15 +97,9 @@ struct RecordUpdateTests {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         try fixture.addRecords()
-        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
-        let genesis = try Genesis(fileContents: Array(fixture.cli.read("vault/vault.json")))
-        let database = try DatabaseQueue(path: fixture.cli.folder + "/vault/vault.sqlite")
-        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
-        try database.write { db in
+        try RecordReviewAttackTests.sign(fixture, as: "collector", action: "case.update", objects: ["C-1", "case"]) { db in
             try db.execute(sql: "DELETE FROM recordField WHERE kind = 'case' AND recordID = 'C-1' AND compartment = 'case'")
-            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "case.update", objects: ["C-1", "case"], policyHash: nil, entries: recorder)
         }
-        try database.close()
         let checked = try fixture.run("custodian-1", ["check"])
         #expect(checked.status == 3, "\(checked.stdout) \(checked.stderr)")
         #expect((checked.stdout + checked.stderr).contains("may not write the case fields of case C-1"), "\(checked.stdout) \(checked.stderr)")

@@ -67,16 +67,9 @@ struct RegionRemoveTests {
         let item = try #require(try fixture.ingest([samplePhotos[0]]).first?.0)
         let added = try fixture.run("investigator", ["region", "add", item, "10,20,30,40", "--category", "A", "--reason", "a face"])
         let region = try #require(added.stdoutLines.first)
-        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
-        let genesis = try Genesis(fileContents: Array(fixture.cli.read("vault/vault.json")))
-        let database = try DatabaseQueue(path: fixture.cli.folder + "/vault/vault.sqlite")
-        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
-        try database.write { db in
+        try RecordReviewAttackTests.sign(fixture, as: "collector", action: "region.remove", objects: [item, "C-1", region]) { db in
             try db.execute(sql: "DELETE FROM recordField WHERE kind = 'region' AND recordID = ?", arguments: [region])
-            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "region.remove", objects: [item, "C-1", region],
-                                    policyHash: nil, entries: recorder)
         }
-        try database.close()
         let checked = try fixture.run("custodian-1", ["check"])
         #expect(checked.status == 3, "\(checked.stdout) \(checked.stderr)")
         #expect((checked.stdout + checked.stderr).contains("may not mark regions"), "\(checked.stdout) \(checked.stderr)")

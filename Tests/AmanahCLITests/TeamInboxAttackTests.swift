@@ -54,6 +54,16 @@ struct TeamInboxAttackTests {
         try database.close()
     }
 
+    /// The machine "vault" shares what its modified client placed; a new machine's clone refuses it with exit 3,
+    /// saying `words`.
+    static func refusedByEveryReceiver(_ team: TeamMachines, _ words: String) throws {
+        let shared = try team.run("vault", nil, ["sync"])
+        #expect(shared.status == 0, "\(shared.stdout) \(shared.stderr)")
+        let cloned = try team.clone("machine-b", metadataOnly: true)
+        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
+        #expect(cloned.stderr.contains(words), "\(cloned.stderr)")
+    }
+
     /// The inbox objects on the team's folder remote, keyed by their remote key.
     static func inboxObjects(_ team: TeamMachines) throws -> [String: InboxSubmission] {
         let folder = team.fixture.cli.folder + "/remote/inbox"
@@ -145,10 +155,7 @@ struct TeamInboxAttackTests {
         let (key, submission) = try TeamInboxTests.inboxObject(team)
         #expect(submission.objects.count == 2)
         try Self.placeAsModifiedClient(team, on: "vault", as: "investigator", submission, events: [1], label: key)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
-        let cloned = try team.clone("machine-b", metadataOnly: true)
-        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
-        #expect(cloned.stderr.contains("before the event they wrote before it"), "\(cloned.stderr)")
+        try Self.refusedByEveryReceiver(team, "before the event they wrote before it")
     }
 
     @Test("a member's modified client gives a collector's photograph a case number of its choosing: every receiver refuses it with exit 3")
@@ -160,10 +167,7 @@ struct TeamInboxAttackTests {
         #expect(try team.run("field", "collector", ["sync"]).status == 0)
         let (key, submission) = try TeamInboxTests.inboxObject(team)
         try Self.placeAsModifiedClient(team, on: "vault", as: "investigator", submission, events: [0], label: key, sequence: 999)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
-        let cloned = try team.clone("machine-b", metadataOnly: true)
-        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
-        #expect(cloned.stderr.contains("number 999 in case C-2"), "\(cloned.stderr)")
+        try Self.refusedByEveryReceiver(team, "number 999 in case C-2")
     }
 
     @Test("a protection officer's modified client places a collector's witness record with consent, which the collector may not write: every receiver refuses it")
@@ -171,24 +175,11 @@ struct TeamInboxAttackTests {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         let team = try TeamInboxTests.fieldTeam(fixture)
-        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
-        let genesis = try Genesis(fileContents: Array(fixture.cli.read("field/vault.json")))
-        let database = try DatabaseQueue(path: fixture.cli.folder + "/field/vault.sqlite")
-        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
-        try database.write { db in
-            let state = try GovernanceChain.load(genesis: genesis, db: db)
-            try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
-                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
-            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil, entries: recorder)
-        }
-        try database.close()
+        try TeamInboxTests.signWitnessWithConsent(fixture)
         #expect(try team.run("field", "collector", ["sync"]).status == 0)
         let (key, submission) = try TeamInboxTests.inboxObject(team)
         try Self.placeAsModifiedClient(team, on: "vault", as: "protection-officer", submission, events: [0], label: key)
-        #expect(try team.run("vault", nil, ["sync"]).status == 0)
-        let cloned = try team.clone("machine-b", metadataOnly: true)
-        #expect(cloned.status == 3, "\(cloned.stdout) \(cloned.stderr)")
-        #expect(cloned.stderr.contains("goes beyond what its collector may write"), "\(cloned.stderr)")
+        try Self.refusedByEveryReceiver(team, "goes beyond what its collector may write")
     }
 
     @Test("an inbox object rewritten in the bucket to name a larger blob: it is refused before a byte of any blob is fetched")

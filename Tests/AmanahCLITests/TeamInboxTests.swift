@@ -26,6 +26,22 @@ struct TeamInboxTests {
         return team
     }
 
+    /// The collector's modified client on "field" signs a witness record W-0666 with a legal name and consent,
+    /// which a collector's role may not write (consent needs a role that may record it).
+    static func signWitnessWithConsent(_ fixture: VaultFixture) throws {
+        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
+        let genesis = try Genesis(fileContents: Array(fixture.cli.read("field/vault.json")))
+        let database = try DatabaseQueue(path: fixture.cli.folder + "/field/vault.sqlite")
+        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
+        try database.write { db in
+            let state = try GovernanceChain.load(genesis: genesis, db: db)
+            try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
+                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
+            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil, entries: recorder)
+        }
+        try database.close()
+    }
+
     /// The sealed blob files in a machine's vault folder.
     static func blobFiles(_ team: TeamMachines, _ machine: String) throws -> [String] {
         let folder = team.fixture.cli.folder + "/" + machine + "/blobs"
@@ -170,17 +186,7 @@ struct TeamInboxTests {
         let fixture = try VaultFixture()
         defer { fixture.cleanup() }
         let team = try Self.fieldTeam(fixture)
-        let identity = IdentityBox(try KeyFile.unlock(Array(fixture.cli.read("collector.key")), passphrase: passphrase("collector")))
-        let genesis = try Genesis(fileContents: Array(fixture.cli.read("field/vault.json")))
-        let database = try DatabaseQueue(path: fixture.cli.folder + "/field/vault.sqlite")
-        let recorder = try database.inDatabase { db in try EntryRecorder(db) }
-        try database.write { db in
-            let state = try GovernanceChain.load(genesis: genesis, db: db)
-            try RecordCodec.insert(kind: .witness, id: "W-0666", fields: ["legalName": .text("Planted Person"), "consent": .list(["Demo Tribunal"])],
-                                   vaultID: genesis.vaultID, state: state, createdAt: VaultPlatform.Clock.nowMilliseconds(), signer: identity, db: db)
-            _ = try AuditLog.append(db, vaultID: genesis.vaultID, actor: identity, action: "witness.add", objects: ["W-0666"], policyHash: nil, entries: recorder)
-        }
-        try database.close()
+        try Self.signWitnessWithConsent(fixture)
         let sent = try team.run("field", "collector", ["sync"])
         #expect(sent.status == 0, "\(sent.stderr)")
         let leaves = try team.leafHashes("vault")
