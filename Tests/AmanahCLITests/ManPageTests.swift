@@ -31,6 +31,16 @@ struct ManPageTests {
         #expect(shown.count > 60)
         for command in shown { #expect(sections.contains(command), "\(command) has no section") }
         for (command, visible) in all where !visible { #expect(!sections.contains(command) && !page.contains(command.split(separator: " ").last!), "\(command) is hidden") }
+        // Every command a person runs shows at least one example in its help.
+        func leaves(_ node: [String: Any], _ path: [String]) -> [(String, String)] {
+            guard node["shouldDisplay"] as? Bool ?? true else { return [] }
+            let subs = (node["subcommands"] as? [[String: Any]] ?? []).filter { $0["commandName"] as? String != "help" }
+            if subs.isEmpty { return [(path.joined(separator: " "), node["discussion"] as? String ?? "")] }
+            return subs.flatMap { leaves($0, path + [$0["commandName"] as! String]) }
+        }
+        for (command, discussion) in leaves(tree, ["amanah"]) where command != "amanah" {
+            #expect(discussion.contains("Example: amanah") || discussion.contains("Example: echo") || discussion.contains("Example: eval"), "\(command) has no example")
+        }
         for expected in ["amanah case update", "amanah identification confirm", "amanah trust-restored", "amanah disclose status"] {
             #expect(sections.contains(expected), "\(expected)")
         }

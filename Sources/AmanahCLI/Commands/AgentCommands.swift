@@ -24,7 +24,8 @@ struct AgentCommand: ParsableCommand {
 struct AgentStart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
-        abstract: "Unlock an identity into a new agent; print the shell commands that point later commands at it.")
+        abstract: "Unlock an identity into a new agent; print the shell commands that point later commands at it.",
+        discussion: "Example: eval \"$(amanah agent start -i investigator.key --lifetime 4h)\"")
 
     @OptionGroup var global: GlobalOptions
 
@@ -88,7 +89,8 @@ struct AgentStart: ParsableCommand {
 struct AgentAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Unlock another identity into the running agent (kept until the agent's lifetime ends).")
+        abstract: "Unlock another identity into the running agent (kept until the agent's lifetime ends).",
+        discussion: "Example: amanah agent add -i custodian-1.key")
 
     @OptionGroup var global: GlobalOptions
 
@@ -110,7 +112,8 @@ struct AgentAdd: ParsableCommand {
 struct AgentStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "List the identities the agent holds and the time it has left.")
+        abstract: "List the identities the agent holds and the time it has left.",
+        discussion: "Example: amanah agent status")
 
     func run() throws {
         let client = try AgentCommand.client()
@@ -128,7 +131,8 @@ struct AgentStatus: ParsableCommand {
 struct AgentLock: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lock",
-        abstract: "Make the agent forget its identities at once and end (removing its socket).")
+        abstract: "Make the agent forget its identities at once and end (removing its socket).",
+        discussion: "Example: amanah agent lock")
 
     func run() throws {
         let client = try AgentCommand.client()

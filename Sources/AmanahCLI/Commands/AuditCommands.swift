@@ -46,6 +46,8 @@ struct AuditLogCommand: ParsableCommand {
             none). --json prints a JSON array, one object per event, with the same facts (objects and commitments \
             as arrays; role and policyHash null when absent). Filters combine. Does not verify the events: use \
             amanah audit verify.
+
+            Example: amanah audit log --item I-49R882QA9A --json -C vault
             """)
     @Flag(help: "Print a JSON array.") var json = false
     @Option(name: .customLong("actor"), help: ArgumentHelp("Only events by this key id (16 hex digits).", valueName: "KEYID"))
@@ -108,6 +110,8 @@ struct AuditVerify: ParsableCommand {
             Finally compares the vault with what this client saw (governance, audit log, newest checkpoint). Prints \
             "verified ..." lines for what holds, "problem: ..." lines and "first bad event: N" otherwise. Exit \
             status 3 on any problem.
+
+            Example: amanah audit verify --checkpoint checkpoint.txt -C vault
             """)
     @Option(name: .customLong("checkpoint"), parsing: .singleValue,
             help: ArgumentHelp("A checkpoint (signed note) to check the log against; repeat for several.", valueName: "FILE"))
@@ -187,6 +191,8 @@ struct AuditCheckpoint: ParsableCommand {
             named amanah-<key id>. Earlier signatures of the same checkpoint kept in the vault are included. The \
             checkpoint is stored in the vault and remembered by this client; it is not itself an audit event, so \
             it covers every event up to now.
+
+            Example: amanah audit checkpoint -C vault -i custodian-1.key > checkpoint.txt
             """)
     @OptionGroup var options: VaultOptions
 
@@ -208,6 +214,8 @@ struct AuditCosign: ParsableCommand {
             amanah-<your key id>), stores the note in the vault merged with the signatures kept there, rewrites \
             CHECKPOINT in place with the merged note (unless CHECKPOINT is -, standard input), prints the merged \
             note on standard output, and remembers it. Exit status 3 when a check fails (nothing is signed).
+
+            Example: amanah audit cosign checkpoint.txt -C vault -i custodian-2.key
             """)
     @Argument(help: ArgumentHelp("The checkpoint file (a signed note), or - for standard input.", valueName: "CHECKPOINT"))
     var checkpoint: String
@@ -267,6 +275,8 @@ struct AuditProve: ParsableCommand {
             in order (none when the proof is empty). --json prints one object with the same facts (keys type, \
             hashEncoding "base64", origin, sequence, leafIndex, treeSize, leaf, leafHash, rootHash, or oldSize, \
             newSize, oldRootHash, newRootHash; and proof, an array). Needs no identity; never writes.
+
+            Example: amanah audit prove --inclusion 42 --json -C vault
             """)
     @Option(name: .customLong("inclusion"), help: ArgumentHelp("Prove that event SEQ is in the log.", valueName: "SEQ"))
     var inclusion: UInt64?

@@ -39,7 +39,8 @@ func writeRequest(_ request: DisclosureRequest, to path: String, overwrite: Bool
 
 struct DiscloseBundlePropose: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "propose", abstract: "Compute the exact release plan and sign it as the requester (counts as your approval).")
+        commandName: "propose", abstract: "Compute the exact release plan and sign it as the requester (counts as your approval).",
+        discussion: "Example: amanah disclose propose --to \"Demo Tribunal\" --profile tribunal-protected --case C-1 --basis-file basis.txt -o req.json -C vault -i legal.key")
     @Option(name: .customLong("to"), help: ArgumentHelp("The registered recipient.", valueName: "NAME")) var recipient: String
     @Option(name: .customLong("profile"), help: ArgumentHelp("The redaction profile.", valueName: "P")) var profile: String
     @Option(name: .customLong("case"), parsing: .upToNextOption, help: ArgumentHelp("Release every item of these cases.", valueName: "C")) var cases: [String] = []
@@ -118,7 +119,8 @@ struct DiscloseStatus: ParsableCommand {
 }
 
 struct DiscloseApprove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a release plan in plain words and sign it in place.")
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a release plan in plain words and sign it in place.",
+        discussion: "Example: amanah disclose approve req.json -C vault -i legal-2.key")
     @Argument(help: ArgumentHelp("The request file.", valueName: "REQ")) var file: String
     @Flag(name: .customLong("yes"), help: "Do not ask for confirmation on a terminal.") var yes = false
     @OptionGroup var options: VaultOptions
@@ -138,7 +140,7 @@ struct DiscloseApprove: ParsableCommand {
 struct DiscloseIssue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue", abstract: "Recompute the approved plan, build the signed bundle and encrypt it to the recipient.",
-        discussion: "The bundle is written completely (and checked where the file system needs a copy) before the issue is recorded. With --again, a request issued before is written again with the same production numbers (when its file was lost); audited as disclosure.reissue.")
+        discussion: "The bundle is written completely (and checked where the file system needs a copy) before the issue is recorded. With --again, a request issued before is written again with the same production numbers (when its file was lost); audited as disclosure.reissue.\n\nExample: amanah disclose issue req.json -o DT-0001.tar.age -C vault -i legal.key")
     @Argument(help: ArgumentHelp("The approved request file.", valueName: "REQ")) var file: String
     @Option(name: .shortAndLong, help: ArgumentHelp("The bundle to write (BUNDLE.tar.age); never overwritten.", valueName: "BUNDLE")) var output: String
     @Flag(name: .customLong("again"), help: "Write the bundle of a request issued before again, with the same production numbers.") var again = false
@@ -236,6 +238,8 @@ struct RecipientKitCommand: ParsableCommand {
             role may issue or approve a release, with their roles. Hand it over out of band and have the recipient \
             compare the fingerprint printed on standard error (read it aloud, or on paper). A custodian or a member \
             who may disclose writes it.
+
+            Example: amanah recipient kit "Demo Tribunal" -o kit.json -C vault -i custodian-1.key
             """)
     @Argument(help: ArgumentHelp("The registered recipient.", valueName: "NAME")) var name: String
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the kit (must not exist).", valueName: "FILE")) var output: String
@@ -261,7 +265,7 @@ struct Bundle: ParsableCommand {
 struct BundleVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a bundle without a vault (encrypted, or an extracted folder).",
-        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Approvals and custody count only when they chain to the recipient kit (--kit): the approvers' and issuer's roles pinned by it or granted by entries proven in a checkpoint the pinned custodians cosigned. Without a kit the verdict is NOT VERIFIED. Exit status 3 on any problem.")
+        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Approvals and custody count only when they chain to the recipient kit (--kit): the approvers' and issuer's roles pinned by it or granted by entries proven in a checkpoint the pinned custodians cosigned. Without a kit the verdict is NOT VERIFIED. Exit status 3 on any problem.\n\nExample: amanah bundle verify DT-0001.tar.age -i tribunal.key --kit kit.json --issuer-key issuer.pub")
     @Argument(help: ArgumentHelp("BUNDLE.tar.age, or an extracted bundle folder.", valueName: "BUNDLE")) var bundle: String
     @Option(name: [.customShort("i"), .customLong("identity")], help: ArgumentHelp("The recipient's age identity file (AGE-SECRET-KEY-1...).", valueName: "AGE_IDENTITY_FILE")) var identity: String?
     @Option(name: .customLong("issuer-key"), help: ArgumentHelp("The issuer's minisign public key, as registered (amanah key export --minisign).", valueName: "KEY")) var issuerKey: String?

@@ -25,6 +25,8 @@ struct Info: ParsableCommand {
             Needs no identity: everything shown is in clear in the vault folder.
 
             Example: amanah info -C vault --json
+
+            Example: amanah info --json -C vault
             """)
     @Flag(help: "Print JSON (one object).") var json = false
     @OptionGroup var options: VaultOptions
@@ -50,7 +52,7 @@ struct Info: ParsableCommand {
 struct Members: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the members: key id, fingerprint, role (and name when one is given).",
-        discussion: "Example: amanah members -C vault --json")
+        discussion: "Example: amanah members -C vault --json\n\nExample: amanah members -C vault")
     @Flag(help: "Print JSON (an array, one object per member: keyID, fingerprint, role, name).") var json = false
     @OptionGroup var options: VaultOptions
 
@@ -64,7 +66,7 @@ struct Members: ParsableCommand {
 struct Recipients: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the recipients releases may go to, in the order they were added.",
-        discussion: "Example: amanah recipients -C vault --json")
+        discussion: "Example: amanah recipients -C vault --json\n\nExample: amanah recipients --json -C vault")
     @Flag(help: "Print JSON (an array of names).") var json = false
     @OptionGroup var options: VaultOptions
 

@@ -14,6 +14,8 @@ struct Init: ParsableCommand {
             Creates the compartments (media, case, identity), wraps their keys to the members whose roles read \
             them, splits the recovery key among the custodians (any --threshold of them rebuild it), and writes \
             the signed genesis. Prints the vault id. Roles: \(RoleTable.memberRoles.map(\.rawValue).joined(separator: ", ")).
+
+            Example: amanah init vault -i custodian-a.key --threshold 2 --custodian "$(cat a.pub)" --custodian "$(cat b.pub)" --custodian "$(cat c.pub)" --member "$(cat dana.pub):investigator"
             """)
 
     @Argument(help: ArgumentHelp("The new vault folder (must not exist, or be empty).", valueName: "VAULT"))

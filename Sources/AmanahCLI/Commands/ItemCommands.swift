@@ -17,6 +17,8 @@ struct Ingest: ParsableCommand {
             already in the vault is recorded as a further source of the same item, or, when your role may not \
             view items, as a pending source (printed as pending:ID) for a member who may to confirm; nothing \
             then names the item or its case. Exit status 1 if any file failed.
+
+            Example: amanah ingest --case C-1 --witness W-0417 photos/*.jpg -C vault -i collector.key
             """)
     @Option(name: .customLong("case"), help: ArgumentHelp("The case the files belong to.", valueName: "CASE")) var caseID: String
     @Option(name: .customLong("witness"), help: ArgumentHelp("The witness (pseudonym) who delivered the files.", valueName: "W")) var witness: String?
@@ -97,7 +99,8 @@ struct Ingest: ParsableCommand {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List items (type, size and name need the media key).")
+    static let configuration = CommandConfiguration(abstract: "List items (type, size and name need the media key).",
+        discussion: "Example: amanah list --case C-1 --json -C vault -i investigator.key")
     @Option(name: .customLong("case"), help: ArgumentHelp("Only this case.", valueName: "CASE")) var caseID: String?
     @Flag(help: "Print JSON (objects with id, case, sequence, ...).") var json = false
     @OptionGroup var options: VaultOptions
@@ -126,7 +129,8 @@ struct List: ParsableCommand {
 }
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an item: sealed facts, capture metadata and sources your keys open.")
+    static let configuration = CommandConfiguration(abstract: "Show an item: sealed facts, capture metadata and sources your keys open.",
+        discussion: "Example: amanah show I-49R882QA9A -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Flag(help: "Print JSON.") var json = false
     @Flag(name: .customLong("metadata"), help: "Also print the full capture metadata report (JSON).") var metadata = false
@@ -179,7 +183,7 @@ struct Show: ParsableCommand {
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an item's original, byte for byte, to a file; or with --profile, what a release under that profile would contain.",
-        discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched.")
+        discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched.\n\nExample: amanah export I-49R882QA9A --profile public -o public.jpg -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Option(name: .customLong("profile"), help: ArgumentHelp("A redaction profile of the policy.", valueName: "P")) var profile: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f); - for standard output (the original only).", valueName: "FILE"))
@@ -225,6 +229,8 @@ struct Check: ParsableCommand {
             rebuilt from the log into a fresh database beside vault.sqlite and compared with it; the rebuilt \
             database is kept (and named) only when it differs. Exit status 3 on any problem, and while \
             quarantine/ is not empty.
+
+            Example: amanah check --read-data -C vault -i investigator.key
             """)
     @Flag(name: .customLong("read-data"), help: "Decrypt and hash every blob.") var readData = false
     @Flag(name: .customLong("rebuild"), help: "Also rebuild the index from the log into a fresh database and compare the two.")
@@ -355,6 +361,8 @@ struct Migrate: ParsableCommand {
             rows against their signed events, SQLite's integrity, and every record the custodian can open), \
             then signs one vault.migrate event whose index entry holds every index row. A row or event that \
             fails a check is named and nothing is migrated (exit 3). Run once; running it again says so.
+
+            Example: amanah migrate -C vault -i custodian-1.key
             """)
     @OptionGroup var options: VaultOptions
 

@@ -6,7 +6,7 @@ internal import VaultCrypto
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a new identity (Ed25519 + X25519) in a passphrase-protected key file.",
-        discussion: "Prints the public key line on standard output. The key file is written with mode 0600 and is never overwritten without -f.")
+        discussion: "Prints the public key line on standard output. The key file is written with mode 0600 and is never overwritten without -f.\n\nExample: amanah keygen -o dana.key")
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the key file.", valueName: "FILE"))
     var output: String
@@ -54,7 +54,8 @@ struct Key: ParsableCommand {
 /// `amanah key public FILE`: the public key line again.
 struct KeyPublic: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "public", abstract: "Print the public key line of a key file (no passphrase needed).")
+        commandName: "public", abstract: "Print the public key line of a key file (no passphrase needed).",
+        discussion: "Example: amanah key public dana.key > dana.pub")
 
     @Argument(help: ArgumentHelp("The identity key file.", valueName: "FILE"))
     var file: String
@@ -72,7 +73,8 @@ struct KeyPublic: ParsableCommand {
 /// `amanah key fingerprint FILE|PUB`: the key id in groups, for comparing out of band.
 struct KeyFingerprint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fingerprint", abstract: "Print the fingerprint (key id as abcd-ef01-2345-6789) of a key file or public key line.")
+        commandName: "fingerprint", abstract: "Print the fingerprint (key id as abcd-ef01-2345-6789) of a key file or public key line.",
+        discussion: "Example: amanah key fingerprint \"$(cat dana.pub)\"")
 
     @Argument(help: ArgumentHelp("An identity key file, or a public key line.", valueName: "FILE|PUB"))
     var key: String

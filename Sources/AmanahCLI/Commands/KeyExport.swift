@@ -12,6 +12,8 @@ struct KeyExport: ParsableCommand {
             --minisign writes minisign's public key format (an untrusted comment line and a base64 line) for \
             stock `minisign -V -p FILE`. The minisign key id is the Amanah key id; minisign prints it with \
             its bytes in reverse order.
+
+            Example: amanah key export --minisign legal.key -o issuer.pub
             """)
 
     @Flag(name: .customLong("minisign"), help: "Write the Ed25519 signing key as a minisign public key.")

@@ -134,7 +134,8 @@ struct OpPropose: ParsableCommand {
 }
 
 struct OpApprove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a change in plain words and add your signature to the file.")
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Show a change in plain words and add your signature to the file.",
+        discussion: "Example: amanah op approve add-dana.op -C vault -i custodian-2.key")
     @Argument(help: ArgumentHelp("The operation file (signed in place).", valueName: "OP")) var file: String
     @Flag(name: .customLong("yes"), help: "Do not ask for confirmation on a terminal.") var yes = false
     @OptionGroup var options: VaultOptions
@@ -156,7 +157,8 @@ struct OpApprove: ParsableCommand {
 }
 
 struct OpStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show an operation's change, signatures and problems.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show an operation's change, signatures and problems.",
+        discussion: "Example: amanah op status add-dana.op --json -C vault -i custodian-1.key")
     @Argument(help: ArgumentHelp("The operation file.", valueName: "OP")) var file: String
     @Flag(help: "Print JSON: t (threshold), n (custodians), progress (valid signatures), signers, problems.") var json = false
     @OptionGroup var options: VaultOptions
@@ -190,7 +192,8 @@ struct OpStatus: ParsableCommand {
 }
 
 struct OpApply: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply an operation that has k custodian signatures.")
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Apply an operation that has k custodian signatures.",
+        discussion: "Example: amanah op apply add-dana.op -C vault -i custodian-1.key")
     @Argument(help: ArgumentHelp("The operation file.", valueName: "OP")) var file: String
     @OptionGroup var options: VaultOptions
 

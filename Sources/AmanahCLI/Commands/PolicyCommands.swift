@@ -21,7 +21,8 @@ private func parseAction(_ text: String) throws -> Action {
 
 struct PolicyExplain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "explain", abstract: "Print the decision (first line permit or deny) and the rules that made it; exits 0 either way.")
+        commandName: "explain", abstract: "Print the decision (first line permit or deny) and the rules that made it; exits 0 either way.",
+        discussion: "Example: amanah policy explain --action export --item I-49R882QA9A --profile public -C vault -i investigator.key")
     @Option(name: .customLong("member"), help: ArgumentHelp("Explain for this member's public key (default: you).", valueName: "PUB")) var member: String?
     @Option(name: .customLong("action"), help: ArgumentHelp("ingest, view, annotate, record-consent, export, disclose, approve, administer, audit.", valueName: "A")) var action: String
     @Option(name: .customLong("item"), help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
@@ -65,7 +66,7 @@ struct PolicyExplain: ParsableCommand {
 struct PolicyTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Run a TOML table of expected decisions against a policy (like opa test).",
-        discussion: "Against --policy FILE, else the vault's active policy (-C), else the built-in default. Exit status 1 if any case fails.")
+        discussion: "Against --policy FILE, else the vault's active policy (-C), else the built-in default. Exit status 1 if any case fails.\n\nExample: amanah policy test expected.toml --policy policy.toml")
     @Argument(help: ArgumentHelp("The table of expected decisions.", valueName: "FILE")) var file: String
     @Option(name: .customLong("policy"), help: ArgumentHelp("Test this policy file instead of the vault's.", valueName: "FILE")) var policyFile: String?
     @OptionGroup var options: VaultOptions
@@ -90,7 +91,8 @@ struct PolicyTest: ParsableCommand {
 }
 
 struct PolicyShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the vault's active policy (TOML) and its hash on standard error.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the vault's active policy (TOML) and its hash on standard error.",
+        discussion: "Example: amanah policy show -C vault > policy.toml")
     @OptionGroup var options: VaultOptions
 
     func run() throws {

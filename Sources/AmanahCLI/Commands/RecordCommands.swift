@@ -188,7 +188,7 @@ struct WitnessCommand: ParsableCommand {
 struct CaseAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Seal case records from JSON or CSV (never values in argv).",
-        discussion: "Fields: id (required), \(RecordKind.case.storedFields.map(\.name).joined(separator: ", ")). Prints each added id.")
+        discussion: "Fields: id (required), \(RecordKind.case.storedFields.map(\.name).joined(separator: ", ")). Prints each added id.\n\nExample: amanah case add --from cases.json -C vault -i collector.key")
     @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
     var from: String
     @OptionGroup var options: VaultOptions
@@ -198,7 +198,7 @@ struct CaseAdd: ParsableCommand {
 struct WitnessAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Seal witness records from JSON or CSV (never values in argv).",
-        discussion: "Fields: pseudonym (required), \(RecordKind.witness.storedFields.map(\.name).joined(separator: ", ")). Lists: JSON arrays, or ';'-separated in CSV.")
+        discussion: "Fields: pseudonym (required), \(RecordKind.witness.storedFields.map(\.name).joined(separator: ", ")). Lists: JSON arrays, or ';'-separated in CSV.\n\nExample: amanah witness add --from witnesses.csv -C vault -i protection.key")
     @Option(name: .customLong("from"), help: ArgumentHelp("A JSON (object or array) or CSV file, or - for standard input.", valueName: "FILE"))
     var from: String
     @OptionGroup var options: VaultOptions
@@ -262,7 +262,8 @@ struct WitnessList: ParsableCommand {
 }
 
 struct CaseShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a case your keys open.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a case your keys open.",
+        discussion: "Example: amanah case show C-1 --history -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var id: String
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "List every version (who changed which fields, and when) as far as your role reads.") var history = false
@@ -282,7 +283,8 @@ struct CaseShow: ParsableCommand {
 }
 
 struct WitnessShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a witness your keys open.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fields of a witness your keys open.",
+        discussion: "Example: amanah witness show W-0417 --json -C vault -i protection.key")
     @Argument(help: ArgumentHelp("The witness pseudonym.", valueName: "PSEUDONYM")) var id: String
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "List every version (who changed which fields, and when) as far as your role reads.") var history = false
@@ -303,7 +305,8 @@ struct WitnessShow: ParsableCommand {
 
 struct CaseSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).")
+        commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).",
+        discussion: "Example: echo '٣٤٥٦/٢١٥' | amanah case search --detainee - -C vault -i investigator.key")
     @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NUMBER")) var detainee: String
     @Flag(help: "Print a JSON array of the matching ids.") var json = false
     @OptionGroup var options: VaultOptions

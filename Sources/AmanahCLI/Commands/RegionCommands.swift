@@ -11,7 +11,8 @@ struct RegionCommand: ParsableCommand {
 
 struct RegionAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a rectangle to mask, in the coordinates of the image as displayed (after EXIF orientation).")
+        commandName: "add", abstract: "Add a rectangle to mask, in the coordinates of the image as displayed (after EXIF orientation).",
+        discussion: "Example: amanah region add I-49R882QA9A 40,40,200,120 --category A --reason \"a face\" -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The item.", valueName: "ITEM")) var item: String
     @Argument(help: ArgumentHelp("The rectangle: left, top, width, height in displayed pixels.", valueName: "x,y,w,h")) var rectangle: String
     @Option(name: .customLong("category"), help: ArgumentHelp("The category code (A witness identity, B third person, C location, D sources and methods, E other).", valueName: "C")) var category: String

@@ -21,6 +21,8 @@ struct RemoteAdd: ParsableCommand {
             credentials are at hand; Amanah never creates buckets. With --inbox, this vault folder is a field \\
             collector's: its sync sends what it made since its last read to the remote's inbox (credentials that \\
             may only write under inbox/ suffice) and keeps none of it; a member who reads places it in the log.
+
+            Example: amanah remote add origin s3://evidence/caesar --endpoint https://s3.example.org --region eu-1 -C vault
             """)
     @Argument(help: ArgumentHelp("The remote's name (letters, digits, - or _).", valueName: "NAME")) var name: String
     @Argument(help: ArgumentHelp("s3://BUCKET[/PREFIX] or file:///PATH.", valueName: "URL")) var url: String
@@ -70,7 +72,8 @@ struct RemoteAdd: ParsableCommand {
 }
 
 struct RemoteList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the remotes (name, URL, endpoint, region, lock).")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the remotes (name, URL, endpoint, region, lock).",
+        discussion: "Example: amanah remote list -C vault")
     @OptionGroup var options: VaultOptions
 
     func run() throws {
@@ -88,7 +91,8 @@ struct RemoteList: ParsableCommand {
 }
 
 struct RemoteRemove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a remote (nothing on the remote is touched).")
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a remote (nothing on the remote is touched).",
+        discussion: "Example: amanah remote remove origin -C vault")
     @Argument(help: ArgumentHelp("The remote's name.", valueName: "NAME")) var name: String
     @OptionGroup var options: VaultOptions
 

@@ -16,7 +16,8 @@ struct SourceCommand: ParsableCommand {
 }
 
 struct SourceList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List pending sources (source id, item, case, file name, deliverer).")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List pending sources (source id, item, case, file name, deliverer).",
+        discussion: "Example: amanah source list --pending -C vault -i investigator.key")
     @Flag(name: .customLong("pending"), help: "List the deliveries waiting for confirmation (the only list there is).") var pending = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var options: VaultOptions
@@ -51,7 +52,8 @@ struct SourceList: ParsableCommand {
 }
 
 struct SourceConfirm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Link a pending source to its item (audited as item.source-add).")
+    static let configuration = CommandConfiguration(commandName: "confirm", abstract: "Link a pending source to its item (audited as item.source-add).",
+        discussion: "Example: amanah source confirm 3f09a2c1e3b4d5f6 -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The pending source's id (from `source list --pending` or the deliverer's ingest).", valueName: "ID")) var id: String
     @OptionGroup var options: VaultOptions
 
@@ -66,7 +68,8 @@ struct SourceConfirm: ParsableCommand {
 
 struct SourceReject: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reject",
-                                                    abstract: "Stop a pending source from being pending without linking it (audited as item.source-reject).")
+                                                    abstract: "Stop a pending source from being pending without linking it (audited as item.source-reject).",
+        discussion: "Example: amanah source reject 3f09a2c1e3b4d5f6 -C vault -i investigator.key")
     @Argument(help: ArgumentHelp("The pending source's id.", valueName: "ID")) var id: String
     @OptionGroup var options: VaultOptions
 

@@ -68,6 +68,8 @@ struct Sync: ParsableCommand {
             it enters the index. A remote that went back, lost or rewrote an entry, or holds anything that does not \\
             verify is refused (exit 3) and nothing is changed. When another client placed entries first, this \\
             vault's unsent ones are signed again after them (-i KEY of their writer).
+
+            Example: amanah sync origin -C vault -i investigator.key
             """)
     @Argument(help: ArgumentHelp("The remote's name (default: the only remote, or origin).", valueName: "NAME")) var name: String?
     @Flag(name: .customLong("metadata-only"), help: "Receive entries only, no sealed blobs.") var metadataOnly = false
@@ -109,6 +111,8 @@ struct Clone: ParsableCommand {
         discussion: """
             The vault id is required (given to you out of band, as for a new client): a remote holding another \\
             vault is refused. Credentials as for `remote add`. The folder is created (it must not exist, or be empty).
+
+            Example: amanah clone s3://evidence/caesar laptop --expect-vault 3f1c…9a2e --endpoint https://s3.example.org --metadata-only
             """)
     @Argument(help: ArgumentHelp("s3://BUCKET[/PREFIX] or file:///PATH.", valueName: "URL")) var url: String
     @Argument(help: ArgumentHelp("The new vault folder.", valueName: "DIR")) var directory: String
