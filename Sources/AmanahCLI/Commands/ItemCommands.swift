@@ -324,10 +324,11 @@ struct Check: ParsableCommand {
     }
 }
 
-/// `check --json`: whether the vault checked, every problem, and what was read, moved or left.
+/// `check --json`: whether the vault checked, every problem, and what was read, moved or left (optional
+/// counts are left out when they were not taken).
 struct CheckJSON: Encodable {
-    var ok: Bool { problems.isEmpty }
-    var problems: [String] = []
+    var ok = true
+    var problems: [String] = [] { didSet { ok = problems.isEmpty } }
     var itemsPresent = 0
     var itemsRead: Int?
     var bytesRead: UInt64?
@@ -336,21 +337,6 @@ struct CheckJSON: Encodable {
     var removed: [String] = []
     var quarantined: [String] = []
     var rebuiltCopy: String?
-
-    enum CodingKeys: String, CodingKey { case ok, problems, itemsPresent, itemsRead, bytesRead, inQuarantine, notFetched, removed, quarantined, rebuiltCopy }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(ok, forKey: .ok)
-        try container.encode(problems, forKey: .problems)
-        try container.encode(itemsPresent, forKey: .itemsPresent)
-        try container.encodeIfPresent(itemsRead, forKey: .itemsRead)
-        try container.encodeIfPresent(bytesRead, forKey: .bytesRead)
-        try container.encode(inQuarantine, forKey: .inQuarantine)
-        try container.encode(notFetched, forKey: .notFetched)
-        try container.encode(removed, forKey: .removed)
-        try container.encode(quarantined, forKey: .quarantined)
-        try container.encodeIfPresent(rebuiltCopy, forKey: .rebuiltCopy)
-    }
 }
 
 struct Migrate: ParsableCommand {

@@ -152,8 +152,12 @@ extension Session {
             }
             // Data keys by compartment as the versions go; the current one when an older does not open.
             var keys: [Compartment: SecretBox] = [:]
+            var current: [Compartment: SecretBox?] = [:]   // opened once per compartment, when first needed
             func currentKey(_ compartment: Compartment) -> SecretBox? {
-                try? RecordCodec.dataKey(kind: kind, id: id, compartment: compartment, keyRing: keyRing, db: db)
+                if let known = current[compartment] { return known }
+                let key = try? RecordCodec.dataKey(kind: kind, id: id, compartment: compartment, keyRing: keyRing, db: db)
+                current[compartment] = .some(key)
+                return key
             }
             var fieldOfRow: [Int64: String] = [:]
             var versions: [RecordVersion] = []
