@@ -254,7 +254,7 @@ public enum BundleVerifier {
             if let given, given != key {
                 report.check("issuer key", false, "the manifest names another issuer than the key given with --issuer-key")
             } else {
-                report.check("issuer key", true, "the issuer \(issuer.keyIDHex) is a \(role) the kit pins or a proven grant names")
+                report.check("issuer key", true, "the issuer \(issuer.keyIDHex) is \("aeiou".contains(role.first ?? "x") ? "an" : "a") \(role) the kit pins or a proven grant names")
             }
             return key
         }

@@ -21,6 +21,8 @@ struct ReleasedItem {
     var blobID: String
     var blobKey: SecretBox
     var commitment: BundleManifest.CommitmentOpening?
+    /// Only in a preview: why the policy would refuse this release (nil when it permits it).
+    var refusal: String? = nil
 }
 
 extension Session {
@@ -42,16 +44,18 @@ extension Session {
     ///   item; an item that cannot be released under the profile), imaging errors naming the item.
     func computeRelease(recipient: String, profile: String, itemIDs: [String], basis: String,
                         derivatives: any DerivativeMaking, action: Action, approvals: [VaultPolicy.Approval] = [],
-                        requester: String? = nil) throws -> (plan: ReleasePlan, items: [ReleasedItem]) {
+                        requester: String? = nil, preview: Bool = false) throws -> (plan: ReleasePlan, items: [ReleasedItem]) {
         let policy = vault.state.policy
-        guard vault.state.recipients[recipient] != nil else {
+        // A preview without a recipient (`show ITEM --profile P`) is judged as an export is: no one named.
+        let named: String? = preview && recipient.isEmpty ? nil : recipient
+        guard named == nil || vault.state.recipients[recipient] != nil else {
             throw VaultError.invalidInput("--to", "\(recipient) is not a registered recipient (register it with op propose add-recipient)")
         }
         guard let profileRules = policy.profiles[profile] else {
             throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
         }
         let pseudonymKey = try self.pseudonymKey()
-        let courtOrder = self.courtOrder(for: recipient)
+        let courtOrder = named.flatMap { self.courtOrder(for: $0) }
         var releasedItems: [ReleasedItem] = []
         for itemID in itemIDs {
             let facts = try itemFacts(itemID)
@@ -78,7 +82,7 @@ extension Session {
             // Images: which regions the profile masks, and whether the original may leave.
             let imagePlan: ImagePlan
             do {
-                imagePlan = try policy.imagePlan(profile: profile, recipient: recipient, itemLabel: itemID,
+                imagePlan = try policy.imagePlan(profile: profile, recipient: named, itemLabel: itemID,
                                                  regions: regions.map { RegionFacts(id: $0.id, category: $0.category, reason: $0.reason, witness: $0.witness) },
                                                  sources: facts.witnesses, shown: shown)
             } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
@@ -87,9 +91,13 @@ extension Session {
             var resource = itemResource(facts, action: action, profile: profile)
             resource.shownWitnesses = Self.shownWitnesses(unmasked: Set(imagePlan.regions.filter { !$0.masked }.map(\.regionID)),
                                                           regions: regions, shown: shown)
-            let context = RequestContext(profile: profile, recipient: recipient, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
+            let context = RequestContext(profile: profile, recipient: named, requester: requester ?? keyIDHex, approvals: approvals, courtOrder: courtOrder)
             let decision = policy.decide(subject, action, resource, context)
-            if let reason = decision.reason { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
+            var refusal: String? = nil
+            if let reason = decision.reason {
+                guard preview else { throw VaultError.notPermitted("\(action.rawValue) item \(itemID) to \(recipient) under \(profile): \(reason)") }
+                refusal = reason
+            }
             let masked = Set(imagePlan.maskedRegionIDs)
             // The masked regions as the image plan logs them: a region's own reason is internal ("face of …,
             // 12 … Street") and the bundle says only its category, unless the profile releases that category's
@@ -104,7 +112,7 @@ extension Session {
                                            .init(id: $0.id, category: $0.category, x: $0.x, y: $0.y, width: $0.width, height: $0.height,
                                                  displayWidth: $0.displayWidth, displayHeight: $0.displayHeight, masked: masked.contains($0.id))
                                        }, recordSHA256: ""),
-                record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil)
+                record: [:], redactions: redactions, derivativeRequest: nil, blobID: row.blobID, blobKey: blobKey, commitment: nil, refusal: refusal)
             if imagePlan.releaseOriginal {
                 item.plan.fileExtension = BundleLayout.originalExtension(fileName: fileName, mediaType: mediaType)
                 if let opening = itemRecord.fields["commitmentOpening"]?.displayText {
@@ -118,12 +126,14 @@ extension Session {
                     MaskRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height, displayWidth: $0.displayWidth, displayHeight: $0.displayHeight)
                 }
                 let request = DerivativeRequest(regions: maskRegions, format: .jpeg)
-                let derivative = try makeDerivative(itemID: itemID, blobID: row.blobID, blobKey: blobKey, request: request, derivatives: derivatives)
-                item.derivativeRequest = request
                 item.plan.release = "derivative"
-                item.plan.fileExtension = BundleLayout.derivativeExtension(derivative.format)
-                item.plan.fileSHA256 = Hex.encode(SHA256Digest.hash(derivative.bytes))
-                item.plan.fileSize = Int64(derivative.bytes.count)
+                item.plan.fileExtension = BundleLayout.derivativeExtension(request.format)
+                if !preview {   // a preview says what would be made, and makes nothing
+                    let derivative = try makeDerivative(itemID: itemID, blobID: row.blobID, blobKey: blobKey, request: request, derivatives: derivatives)
+                    item.derivativeRequest = request
+                    item.plan.fileSHA256 = Hex.encode(SHA256Digest.hash(derivative.bytes))
+                    item.plan.fileSize = Int64(derivative.bytes.count)
+                }
                 item.redactions.append(.init(target: "file", action: "remove", code: nil,
                                              reason: "fresh derivative: all metadata, embedded previews and bytes after the end of the image removed"))
             }
@@ -143,7 +153,7 @@ extension Session {
             }
             let redacted: ReleaseRedaction
             do {
-                redacted = try policy.redactRelease(records, profile: profile, recipient: recipient, pseudonymKey: pseudonymKey.bytes, courtOrder: courtOrder)
+                redacted = try policy.redactRelease(records, profile: profile, recipient: named, pseudonymKey: pseudonymKey.bytes, courtOrder: courtOrder)
             } catch { throw VaultError.notPermitted("item \(itemID): \(error)") }
             var recordObject: [String: Any] = [:]
             var witnesses: [[String: Any]] = []

@@ -7,6 +7,7 @@ internal import Vault
 internal import VaultImaging
 internal import VaultCrypto
 internal import VaultStore
+import VaultDisclosureUseCases
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -130,14 +131,44 @@ struct List: ParsableCommand {
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show an item: sealed facts, capture metadata and sources your keys open.",
-        discussion: "Example: amanah show I-49R882QA9A -C vault -i investigator.key")
+        discussion: """
+        With --profile (and --recipient), show instead what a release of the item would carry: the file (original \
+        or fresh derivative), each region masked or not, each record field after the profile's rules, and whether \
+        the policy would permit it. Nothing is made or signed; the preview is audited.
+
+        Examples:
+          amanah show I-49R882QA9A -C vault -i investigator.key
+          amanah show I-49R882QA9A --profile tribunal-protected --recipient "Demo Tribunal" -C vault -i legal.key
+        """)
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Flag(help: "Print JSON.") var json = false
     @Flag(name: .customLong("metadata"), help: "Also print the full capture metadata report (JSON).") var metadata = false
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Preview a release under this redaction profile.", valueName: "P")) var profile: String?
+    @Option(name: .customLong("recipient"), help: ArgumentHelp("With --profile: the registered recipient the release would go to.", valueName: "NAME"))
+    var recipient: String?
     @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        if recipient != nil && profile == nil { throw ValidationError("--recipient needs --profile") }
+        if metadata && profile != nil { throw ValidationError("--metadata shows the item as sealed; a preview (--profile) releases no metadata report") }
+    }
 
     func run() throws {
         let session = try options.openSession()
+        if let profile {
+            let preview = try session.previewRelease(item, profile: profile, recipient: recipient)
+            rememberState(session.vault)
+            if json {
+                // The records go in as an object, not as a string of JSON.
+                var object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(preview)) as? [String: Any] ?? [:]
+                object["records"] = try JSONSerialization.jsonObject(with: Data(preview.records.utf8))
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                Terminal.output(String(decoding: data, as: UTF8.self))
+            } else {
+                Self.print(preview)
+            }
+            return
+        }
         let view = try session.showItem(item)
         rememberState(session.vault)
         if json {
@@ -177,6 +208,23 @@ struct Show: ParsableCommand {
             Terminal.output("withheld (your role or keys do not read them): \(view.withheld.joined(separator: ", "))")
         }
         if metadata, let report = view.metadata { Terminal.output("capture metadata: \(TerminalText.escaped(report))") }
+    }
+
+    /// The preview as lines: the verdict first, then the file, the regions, the records and the redactions.
+    static func print(_ preview: ReleasePreview) {
+        let to = preview.recipient.map { "to \(TerminalText.escaped($0))" } ?? "to no one named (an export)"
+        Terminal.output("preview: \(preview.item) under \(preview.profile) \(to)")
+        Terminal.output("policy: " + (preview.refusal.map { "would refuse: \(TerminalText.escaped($0))" } ?? "would permit (approvals aside)"))
+        Terminal.output("file: " + (preview.release == "original" ? "the original, byte for byte, with its metadata"
+                                                                   : "a fresh derivative (no metadata)"))
+        for region in preview.regions {
+            Terminal.output("region \(region.id): \(region.rectangle), category \(region.category): \(region.masked ? "masked" : "shown")")
+        }
+        Terminal.output("records: \(TerminalText.escaped(preview.records))")
+        for redaction in preview.redactions where redaction.target != "file" {
+            let code = redaction.code.map { " [\($0)]" } ?? ""
+            Terminal.output("redaction: \(redaction.target) \(redaction.action)\(code): \(TerminalText.escaped(redaction.reason))")
+        }
     }
 }
 

@@ -157,7 +157,7 @@ public struct RecordWrites: Sendable {
         let then = history[chainLength: position.length] ?? history[history.count - 1]
         let roles = then.role(of: writer).map { Set([$0]) } ?? []
         guard RecordCodec.mayWrite(writer: writer, roles: roles, kind: kind, compartment: compartment, fields: fields, policy: then.policy) else {
-            let held = then.role(of: writer).map { "a \($0.rawValue)" } ?? "not a member"
+            let held = then.role(of: writer)?.withArticle ?? "not a member"
             throw VaultError.integrity("\(name) were written by \(writer), whose role may not write them (at governance entry \(position.length), when audit event \(write.sequence) wrote them, \(writer) was \(held))")
         }
         // A family's claim is confirmed by a second person, not by the member who recorded it.

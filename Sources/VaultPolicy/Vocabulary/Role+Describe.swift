@@ -4,3 +4,10 @@ extension Role {
         roles.isEmpty ? "no role" : roles.map(\.rawValue).joined(separator: " and ")
     }
 }
+
+extension Role {
+    /// The role's name with its indefinite article, for messages: `an investigator`, `a custodian`.
+    public var withArticle: String {
+        ("aeiou".contains(rawValue.first ?? "x") ? "an " : "a ") + rawValue
+    }
+}

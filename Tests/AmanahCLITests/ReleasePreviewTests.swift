@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// Issue 18: `show ITEM --profile P --recipient NAME` previews what that recipient would receive.
+@Suite("Previewing a release", .enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+struct ReleasePreviewTests {
+    @Test("the preview names the file, the regions masked, each record after the field rules, and the policy's verdict; it is audited")
+    func previewMatchesTheRelease() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        let item = fixture.items[0]
+        let preview = try vault.run("legal-officer", ["show", item, "--profile", "tribunal-protected", "--recipient", "Demo Tribunal", "--json"])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(preview.stdout.utf8)) as? [String: Any])
+        #expect(object["release"] as? String == "derivative")
+        #expect(object["refusal"] == nil)
+        let regions = try #require(object["regions"] as? [[String: Any]])
+        #expect(regions.count == 1 && regions[0]["masked"] as? Bool == true && regions[0]["category"] as? String == "A")
+        let records = try #require(object["records"] as? [String: Any])
+        let caseRecord = try #require(records["case"] as? [String: Any])
+        // The witness is pseudonymised for the tribunal, never named by their vault pseudonym.
+        let identifiedBy = try #require(caseRecord["identifiedBy"] as? String)
+        #expect(identifiedBy.hasPrefix("P-") && identifiedBy != "W-0001")
+        let itemRecord = try #require(records["item"] as? [String: Any])
+        #expect(itemRecord["gps"] == nil && itemRecord["fileName"] == nil && itemRecord["model"] as? String == "COOLPIX P6000")
+        #expect(!preview.stdout.contains("W-0001") && !preview.stdout.contains("DSCN0010"))
+
+        // Without a recipient, judged as an export; the public profile removes the detainee number.
+        let exported = try vault.run("investigator", ["show", item, "--profile", "public"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("to no one named") && exported.stdout.contains("policy: would permit"), "\(exported.stdout)")
+        #expect(exported.stdout.contains("field case.detaineeNumber remove [B]") && !exported.stdout.contains("٣٤٥٦"), "\(exported.stdout)")
+
+        // A release the role may not make: the verdict says so, and the command still shows only what the role reads.
+        let refused = try vault.run("investigator", ["show", item, "--profile", "tribunal-full", "--recipient", "Demo Tribunal"])
+        #expect(refused.status == 0, "\(refused.stderr)")
+        #expect(refused.stdout.contains("policy: would refuse: no rule permits investigator to disclose"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("file: the original, byte for byte"), "\(refused.stdout)")
+
+        let unknown = try vault.run("legal-officer", ["show", item, "--profile", "tribunal-protected", "--recipient", "Nobody"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("Nobody is not a registered recipient"), "\(unknown.stderr)")
+        let usage = try vault.run("legal-officer", ["show", item, "--recipient", "Demo Tribunal"])
+        #expect(usage.status == 64 && usage.stderr.contains("--recipient needs --profile"), "\(usage.stderr)")
+
+        let log = try vault.run("auditor", ["audit", "log", "--json"])
+        #expect(log.stdout.components(separatedBy: "item.preview").count - 1 == 3, "\(log.stdout.suffix(2000))")
+    }
+}
