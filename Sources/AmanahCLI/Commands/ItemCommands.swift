@@ -136,9 +136,8 @@ struct Show: ParsableCommand {
         or fresh derivative), each region masked or not, each record field after the profile's rules, and whether \
         the policy would permit it. Nothing is made or signed; the preview is audited.
 
-        Examples:
-          amanah show I-49R882QA9A -C vault -i investigator.key
-          amanah show I-49R882QA9A --profile tribunal-protected --recipient "Demo Tribunal" -C vault -i legal.key
+        Example: amanah show I-49R882QA9A -C vault -i investigator.key
+        Example: amanah show I-49R882QA9A --profile tribunal-protected --recipient "Demo Tribunal" -C vault -i legal.key
         """)
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Flag(help: "Print JSON.") var json = false
