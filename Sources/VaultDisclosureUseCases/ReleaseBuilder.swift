@@ -54,6 +54,9 @@ extension Session {
         guard let profileRules = policy.profiles[profile] else {
             throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
         }
+        if profileRules.images.watermark && !preview {
+            throw VaultError.invalidInput("--profile", "the \(profile) profile draws a viewing session's watermark; it is for viewing sessions (export --session), not for a disclosure")
+        }
         let pseudonymKey = try self.pseudonymKey()
         let courtOrder = named.flatMap { self.courtOrder(for: $0) }
         var releasedItems: [ReleasedItem] = []
@@ -179,7 +182,6 @@ extension Session {
             recordObject["redactions"] = item.redactions.map { ["target": $0.target, "action": $0.action, "code": $0.code ?? "", "reason": $0.reason] }
             item.record = recordObject
             item.plan.recordSHA256 = Hex.encode(SHA256Digest.hash(try Self.recordBytes(recordObject, productionNumber: nil)))
-            _ = profileRules
             releasedItems.append(item)
         }
         let plan = ReleasePlan(vault: vault.vaultIDHex, recipient: recipient, profile: profile, policyHash: Hex.encode(vault.state.policyHash),

@@ -18,7 +18,8 @@ import Testing
 
     @Test func builtInHasTheProfilesRolesAndCodesOfTheDesign() {
         let policy = Policy.builtIn
-        #expect(Set(policy.profiles.keys) == ["tribunal-protected", "tribunal-full", "public"])
+        #expect(Set(policy.profiles.keys) == ["tribunal-protected", "tribunal-full", "public", "family-viewing"])
+        #expect(policy.profiles["family-viewing"]?.images.watermark == true && policy.profiles["family-viewing"]?.images.maskCategories == ["A", "B", "D"])
         #expect(Set(policy.categories.keys) == ["A", "B", "C", "D", "E"])
         #expect(policy.categories["E"]?.reasonRequired == true)
         #expect(policy.categories["A"]?.reasonRequired == false)

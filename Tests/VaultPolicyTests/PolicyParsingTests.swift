@@ -94,6 +94,10 @@ import Testing
         ("\"Tishreen Military Hospital\" = \"Damascus\"", "\"Tishreen Military Hospital\" = \"Damascus\"\n\" tishreen military hospital\" = \"Damascus\"",
          .duplicate, "places.regions.\"Tishreen Military Hospital\""),
         ("[disclosure]", "[disclosures]", .unknownKey, "disclosures"),
+        ("originals = true\nstrip-metadata = false", "originals = true\nstrip-metadata = false\nwatermark = true", .invalidValue,
+         "profiles.tribunal-full.images.watermark"),
+        ("mask = [\"A\", \"B\", \"D\"]\nwatermark = true", "mask = [\"A\", \"B\", \"D\"]\nwatermark = \"yes\"", .wrongType,
+         "profiles.family-viewing.images.watermark"),
     ]
 
     @Test(arguments: 0..<PolicyParsingTests.cases.count)

@@ -230,15 +230,18 @@ struct Show: ParsableCommand {
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an item's original, byte for byte, to a file; or with --profile, what a release under that profile would contain.",
-        discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched.\n\nExample: amanah export I-49R882QA9A --profile public -o public.jpg -C vault -i investigator.key")
+        discussion: "With --profile the output is a fresh derivative (regions masked, no metadata): JPEG, or PNG when FILE ends in .png. The original in the vault is untouched. A profile that draws a watermark (family-viewing) needs --session, the viewing session's label.\n\nExample: amanah export I-49R882QA9A --profile public -o public.jpg -C vault -i investigator.key\nExample: amanah export I-49R882QA9A --profile family-viewing --session S-2026-12-07-1 -o view.jpg -C vault -i protection.key")
     @Argument(help: ArgumentHelp("The item id.", valueName: "ITEM")) var item: String
     @Option(name: .customLong("profile"), help: ArgumentHelp("A redaction profile of the policy.", valueName: "P")) var profile: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("The output file (not overwritten without -f); - for standard output (the original only).", valueName: "FILE"))
     var output: String
+    @Option(name: .customLong("session"), help: ArgumentHelp("With a profile that draws a watermark (family-viewing): the viewing session's label, drawn on the image and audited.", valueName: "LABEL"))
+    var viewingSession: String?
     @Flag(name: .shortAndLong, help: "Overwrite an existing output file.") var force = false
     @OptionGroup var options: VaultOptions
 
     func run() throws {
+        if viewingSession != nil && profile == nil { throw CLIError("--session needs --profile", exitCode: CLIError.usage) }
         if output == "-" && profile != nil {
             throw CLIError("-o - writes an original only; with --profile, name the output file (JPEG, or PNG for .png)", exitCode: CLIError.usage)
         }
@@ -252,7 +255,7 @@ struct Export: ParsableCommand {
         if let profile {
             let format: DerivativeRequest.Format = output.lowercased().hasSuffix(".png") ? .png : .jpeg
             let sha = try session.exportUnderProfile(item, profile: profile, to: output, format: format,
-                                                               derivatives: try derivativeMaker(), overwrite: force)
+                                                               derivatives: try derivativeMaker(), overwrite: force, session: viewingSession)
             rememberState(session.vault)
             Terminal.message("exported \(item) under \(profile) to \(output) (sha256 \(sha))")
             return

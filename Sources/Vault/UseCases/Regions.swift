@@ -132,15 +132,28 @@ extension Session {
     /// profile releases originals, the original. The vault's original is untouched. Audited as `item.export`
     /// once the file is complete and durable in place (see `OutputFile.place`); if the event cannot be
     /// written, the file is removed again.
+    /// A profile that draws a watermark (`family-viewing`) needs `session`, the viewing session's label, which
+    /// the derivative carries visibly and the audit event records (`session:LABEL`); any other profile refuses one.
     /// - Throws: `VaultError.notPermitted` (policy `export` under the profile), imaging errors naming the item;
+    ///   `VaultError.invalidInput` for a missing, needless or unusable session label;
     ///   `VaultError.failed` naming the output when it cannot be written ("the disk is full" when so), which
     ///   leaves no file and no event; `VaultError.exists` for an existing output without `overwrite`.
     public func exportUnderProfile(_ itemID: String, profile: String, to outputPath: String, format: DerivativeRequest.Format,
-                                   derivatives: any DerivativeMaking, overwrite: Bool = false) throws -> String {
+                                   derivatives: any DerivativeMaking, overwrite: Bool = false, session: String? = nil) throws -> String {
         if !overwrite && DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let policy = vault.state.policy
-        guard policy.profiles[profile] != nil else {
+        guard let rules = policy.profiles[profile] else {
             throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(policy.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        switch (rules.images.watermark, session) {
+        case (true, nil):
+            throw VaultError.invalidInput("--session", "the \(profile) profile draws a watermark naming the viewing session: give --session LABEL")
+        case (false, .some):
+            throw VaultError.invalidInput("--session", "the \(profile) profile draws no watermark; --session is only for a profile that does")
+        case (true, let label?):
+            if let problem = Watermark.problem(label) { throw VaultError.invalidInput("--session", "the label \(problem)") }
+        case (false, nil):
+            break
         }
         let facts = try itemFacts(itemID)
         if !facts.unreadable.isEmpty {
@@ -167,7 +180,7 @@ extension Session {
         let masked = Set(plan.maskedRegionIDs)
         let request = DerivativeRequest(regions: regions.filter { masked.contains($0.id) }.map {
             MaskRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height, displayWidth: $0.displayWidth, displayHeight: $0.displayHeight)
-        }, format: format)
+        }, format: format, watermark: session)
         let blobKey = Self.blobKey(from: dataKey)
         var source = try vault.blobs.open(id: row.blobID)
         let derivative: Derivative
@@ -200,7 +213,8 @@ extension Session {
         }
         do {
             try write { db in
-                try audit(db, action: "item.export", objects: [itemID, row.caseID, "profile:" + profile], commitments: [digest])
+                try audit(db, action: "item.export", objects: [itemID, row.caseID, "profile:" + profile] + (session.map { ["session:" + $0] } ?? []),
+                          commitments: [digest])
             }
         } catch {
             OutputFile.remove(outputPath)

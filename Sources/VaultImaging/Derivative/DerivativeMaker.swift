@@ -9,6 +9,9 @@ enum DerivativeMaker {
         guard (1...100).contains(request.jpegQuality), request.pixelLimit > 0 else {
             throw .encodeFailed("JPEG quality must be 1–100 and the pixel limit positive")
         }
+        if let label = request.watermark, let problem = Watermark.problem(label) {
+            throw .encodeFailed("the watermark's session label \(problem)")
+        }
         let report = MetadataExtractor.extract(bytes: bytes)
         if let w = report.pixelWidth, let h = report.pixelHeight, w.multipliedReportingOverflow(by: h).partialValue > request.pixelLimit
             || w.multipliedReportingOverflow(by: h).overflow {
@@ -42,6 +45,7 @@ enum DerivativeMaker {
                                                      orientation: orientation, spread: MaskGeometry.sourceSpread(for: report),
                                                      outputGrid: MaskGeometry.outputGrid(for: request))
         fill(pixels, width: W, rectangles: rectangles, colour: request.fill)
+        if let label = request.watermark { Watermark.draw(label, on: pixels, width: W, height: H) }
 
         var out: UnsafeMutableRawPointer?
         var outLength = 0

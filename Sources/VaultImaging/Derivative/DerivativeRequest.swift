@@ -73,12 +73,16 @@ public struct DerivativeRequest: Codable, Equatable, Sendable {
     public var fill: RGBColour
     /// Colour that transparent pixels are flattened onto (default white).
     public var background: RGBColour
+    /// A viewing session's label to draw as a visible watermark (`Watermark`), after the masks; nil for none.
+    public var watermark: String?
 
     /// The default limit on pixels per image: 100 megapixels.
     public static let defaultPixelLimit = 100_000_000
 
     public init(regions: [MaskRegion] = [], format: Format = .jpeg, pixelLimit: Int = DerivativeRequest.defaultPixelLimit,
-                jpegQuality: Int = 92, jpegChroma: Chroma = .yuv444, fill: RGBColour = .black, background: RGBColour = .white) {
+                jpegQuality: Int = 92, jpegChroma: Chroma = .yuv444, fill: RGBColour = .black, background: RGBColour = .white,
+                watermark: String? = nil) {
+        self.watermark = watermark
         self.regions = regions
         self.format = format
         self.pixelLimit = pixelLimit

@@ -169,6 +169,12 @@ actions = ["record-consent"]
 compartments = ["case"]
 
 [[roles.protection-officer.allow]]
+name = "protection-officer-family-viewing"
+actions = ["export"]
+compartments = ["media", "case"]
+profiles = ["family-viewing"]
+
+[[roles.protection-officer.allow]]
 name = "protection-officer-approve-identity"
 actions = ["approve"]
 compartments = ["media", "case", "identity"]
@@ -247,6 +253,8 @@ court-order-override = true                # ... or a quorum operation citing a 
 #                        that names no witness stays masked, and a source's consent decides nothing about it
 #   release-reasons      of `mask`, categories whose code requires a reason (E) and whose regions' own reasons
 #                        the release carries (by default none: a release names only a region's category)
+#   watermark            derivatives carry a visible watermark naming the viewing session; such a profile is
+#                        used for a viewing session (`export --session`), never for a disclosure bundle
 
 [profiles.tribunal-protected]
 description = "fresh image files without metadata; category-A regions masked unless the witness shown consented to the recipient; witnesses pseudonymised per recipient; serials, owners and GPS removed"
@@ -368,6 +376,49 @@ mediaType = "keep"
 sha256 = { action = "remove", code = "D", reason = "the hash of an unreleased original would confirm a guess of it" }
 captureTime = { action = "generalise", level = "month", code = "C", reason = "exact times narrow down where and by whom" }
 make = "keep"
+model = { action = "remove", code = "D", reason = "the camera model narrows down who took the picture" }
+serials = { action = "remove", code = "D", reason = "serial numbers identify the camera and so its owner" }
+owner = { action = "remove", code = "A" }
+gps = { action = "remove", code = "C" }
+previews = { action = "remove", code = "D", reason = "embedded previews show the unredacted picture" }
+sources = { action = "remove", code = "A" }
+
+[profiles.family-viewing]
+description = "what a family is shown to recognise a relative: fresh images without metadata, regions of witnesses, third persons and sources masked, a watermark naming the viewing session, no record detail"
+
+[profiles.family-viewing.images]
+originals = false
+strip-metadata = true
+mask = ["A", "B", "D"]
+watermark = true
+
+[profiles.family-viewing.case]
+id = "keep"
+detaineeNumber = { action = "remove", code = "B" }
+branch = { action = "remove", code = "D", reason = "the branch is not needed to recognise a relative" }
+forensicReference = { action = "remove", code = "D", reason = "forensic references lead to the coroner's files" }
+photographedOn = { action = "remove", code = "C" }
+place = { action = "remove", code = "C" }
+identificationStatus = { action = "remove", code = "B" }
+identifiedName = { action = "remove", code = "B" }
+identifiedBy = { action = "remove", code = "A" }
+
+[profiles.family-viewing.witness]
+pseudonym = { action = "remove", code = "A" }
+legalName = { action = "remove", code = "A" }
+contact = { action = "remove", code = "A" }
+location = { action = "remove", code = "C" }
+relationship = { action = "remove", code = "A" }
+consent = { action = "remove", code = "E", reason = "the consent list names other recipients" }
+protectiveMeasures = { action = "remove", code = "D", reason = "protective measures reveal who is protected and how" }
+
+[profiles.family-viewing.item]
+id = "keep"
+fileName = { action = "remove", code = "D", reason = "original file names can identify the device or the person who took the picture" }
+mediaType = "keep"
+sha256 = { action = "remove", code = "D", reason = "the hash of an unreleased original would confirm a guess of it" }
+captureTime = { action = "remove", code = "C" }
+make = { action = "remove", code = "D", reason = "the camera narrows down who took the picture" }
 model = { action = "remove", code = "D", reason = "the camera model narrows down who took the picture" }
 serials = { action = "remove", code = "D", reason = "serial numbers identify the camera and so its owner" }
 owner = { action = "remove", code = "A" }

@@ -15,10 +15,15 @@ public struct ImageRules: Sendable, Equatable {
     /// reasons a release carries, where they are masked (`release-reasons`; empty by default: a region's
     /// reason is internal and a release carries only its category). Written for the recipient, then.
     public let releaseReasons: [String]
+    /// Whether derivatives carry a visible watermark naming the viewing session (`watermark = true`; only
+    /// with derivatives). A release under such a profile is made for a session (`export --session`), never
+    /// as a disclosure bundle.
+    public let watermark: Bool
 
     /// Memberwise.
-    public init(releaseOriginals: Bool, stripMetadata: Bool, maskCategories: [String], unmaskWithConsent: [String], releaseReasons: [String] = []) {
+    public init(releaseOriginals: Bool, stripMetadata: Bool, maskCategories: [String], unmaskWithConsent: [String], releaseReasons: [String] = [],
+                watermark: Bool = false) {
         self.releaseOriginals = releaseOriginals; self.stripMetadata = stripMetadata; self.maskCategories = maskCategories
-        self.unmaskWithConsent = unmaskWithConsent; self.releaseReasons = releaseReasons
+        self.unmaskWithConsent = unmaskWithConsent; self.releaseReasons = releaseReasons; self.watermark = watermark
     }
 }

@@ -112,6 +112,7 @@ extension Policy {
                 out.string("release-reasons")
                 out.strings(profile.images.releaseReasons)
             }
+            if profile.images.watermark { out.string("watermark") }
             for kind in RecordKind.released {
                 out.string(kind.rawValue)
                 for spec in kind.releasedFields {

@@ -55,6 +55,7 @@ import VaultCrypto
 ///     strip-metadata = true                     must equal `not originals`
 ///     mask = ["A"]                              region categories masked (empty with originals)
 ///     unmask-with-consent = ["A"]               subset of mask left unmasked when every source consented
+///     watermark = true                          draw the viewing session's label on derivatives (optional)
 ///   [profiles.NAME.case] / .witness / .item     required; one entry for EVERY field of the kind:
 ///     field = "keep"
 ///     field = { action = "remove", code = "A", reason = "..." }

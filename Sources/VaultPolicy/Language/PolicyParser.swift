@@ -356,7 +356,7 @@ enum PolicyParser {
     }
 
     static func parseImages(_ table: TOMLReader, _ context: Context) throws(PolicyError) -> ImageRules {
-        try table.allowOnly(["originals", "strip-metadata", "mask", "unmask-with-consent", "release-reasons"])
+        try table.allowOnly(["originals", "strip-metadata", "mask", "unmask-with-consent", "release-reasons", "watermark"])
         guard let originals = try table.bool("originals") else {
             throw PolicyError(.missingKey, at: table.child("originals"), "is required")
         }
@@ -391,9 +391,13 @@ enum PolicyParser {
                 throw PolicyError(.invalidValue, at: table.child("release-reasons") + "[\(index)]", "\"\(code)\" is not in mask")
             }
         }
+        let watermark = try table.bool("watermark") ?? false
+        if watermark && originals {
+            throw PolicyError(.invalidValue, at: table.child("watermark"), "an original is released byte-identical, so nothing can be drawn on it")
+        }
         try table.finish()
         return ImageRules(releaseOriginals: originals, stripMetadata: strip, maskCategories: mask,
-                          unmaskWithConsent: unmask, releaseReasons: reasons)
+                          unmaskWithConsent: unmask, releaseReasons: reasons, watermark: watermark)
     }
 
     static func parseFields(_ table: TOMLReader, kind: RecordKind, _ context: Context) throws(PolicyError)
