@@ -45,10 +45,12 @@ public enum AmanahMain {
             try command.run()
             finish(0)
         } catch let error as CLIError {
+            Terminal.activeProgress?.finish()   // an error ends the line; it is not drawn again below it
             Terminal.message(error.message)
             if let hint = error.hint { Terminal.hint(hint) }
             finish(error.exitCode)
         } catch {
+            Terminal.activeProgress?.finish()
             let code = Amanah.exitCode(for: error)
             if code == .success {
                 Amanah.exit(withError: error)  // help and version output

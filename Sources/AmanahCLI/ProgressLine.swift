@@ -52,6 +52,7 @@ final class ProgressLine: @unchecked Sendable {
     private func draw() {
         let elapsed = max(Date().timeIntervalSince(start), 0.001)
         let rate = Double(done) / elapsed
+        let done = min(self.done, total)
         var line = "\(label) \(done)/\(total) \(unit) (\(total == 0 ? 100 : done * 100 / total)%)"
         if done > 0 {
             line += String(format: ", %.1f/s", rate)
@@ -66,4 +67,22 @@ final class ProgressLine: @unchecked Sendable {
         let (hours, minutes, rest) = (whole / 3600, whole / 60 % 60, whole % 60)
         return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
+}
+
+/// Turns a use case's progress callback (`total` once known, then nil per step) into a progress line, for
+/// two or more steps; `finish()` clears it.
+final class ProgressReporter: @unchecked Sendable {
+    private let label: String
+    private let unit: String
+    private var line: ProgressLine?
+
+    init(_ label: String, unit: String) { self.label = label; self.unit = unit }
+
+    /// The callback to hand to the use case.
+    func callback(_ total: Int?) {
+        if let total { line = ProgressLine(label, total: total >= 2 ? total : 0, unit: unit) } else { line?.advance() }
+    }
+
+    /// Clears the line, if one was drawn.
+    func finish() { line?.finish() }
 }

@@ -15,15 +15,17 @@ import VaultGovernance
 extension Session {
     /// `disclose propose`: computes the exact release plan (files, hashes, regions, redacted records, policy
     /// hash) and signs it as the requester; proposing counts as the requester's approval. Audited as
-    /// `disclosure.propose`.
+    /// `disclosure.propose`. `progress` is called with the number of items once known, then once per item
+    /// computed (nil), for a progress line.
     public func proposeDisclosure(recipient: String, profile: String, caseIDs: [String], itemIDs: [String], basis: String,
-                                  derivatives: any DerivativeMaking) throws -> DisclosureRequest {
+                                  derivatives: any DerivativeMaking, progress: ((_ total: Int?) -> Void)? = nil) throws -> DisclosureRequest {
         guard !basis.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw VaultError.invalidInput("--basis-file", "the legal basis is empty")
         }
         let items = try releaseItemIDs(caseIDs: caseIDs, itemIDs: itemIDs)
+        progress?(items.count)
         let (plan, _) = try computeRelease(recipient: recipient, profile: profile, itemIDs: items, basis: basis,
-                                           derivatives: derivatives, action: .disclose)
+                                           derivatives: derivatives, action: .disclose, step: { progress?(nil) })
         let planBytes = try plan.canonicalBytes()
         let planHash = SHA256Digest.hash(planBytes)
         let signature = try identity.sign(ReleasePlan.approvalMessage(planHash: planHash), context: .disclosure)
@@ -125,7 +127,9 @@ extension Session {
     /// member's signature over the plan. Audited as `disclosure.approve`.
     /// - Throws: `VaultError.notPermitted` when the policy does not let this member approve; `VaultError.invalidInput`
     ///   for a bad or already-approved request, or one whose plan is not the release the vault computes now.
-    public func approveDisclosure(_ request: DisclosureRequest, derivatives: any DerivativeMaking) throws -> DisclosureRequest {
+    /// `progress`: the number of items, then once per item checked (nil).
+    public func approveDisclosure(_ request: DisclosureRequest, derivatives: any DerivativeMaking,
+                                  progress: ((_ total: Int?) -> Void)? = nil) throws -> DisclosureRequest {
         let plan = try request.plan
         guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == plan.basisSHA256 else {
             throw VaultError.invalidInput("request", "its legal basis is not the one the requester signed (changed in transit?)")
@@ -144,7 +148,8 @@ extension Session {
                                          courtOrder: courtOrder(for: plan.recipient))
             try require(.approve, resource, context)
         }
-        try planMatchesVault(request, plan, approvals: approvals, derivatives: derivatives)
+        progress?(plan.items.count)
+        try planMatchesVault(request, plan, approvals: approvals, derivatives: derivatives, step: { progress?(nil) })
         var approved = request
         approved.signatures.append(.init(keyID: keyIDHex, signature: try identity.sign(ReleasePlan.approvalMessage(planHash: request.planHash), context: .disclosure)))
         try write { db in try audit(db, action: "disclosure.approve", objects: [Hex.encode(request.planHash), plan.recipient]) }
@@ -243,8 +248,10 @@ extension Session {
     ///   `VaultError.notPermitted` when the policy or the approvals do not allow the release;
     ///   `VaultError.failed` naming the output when it cannot be written (disk full, I/O error) or when the
     ///   vault database cannot record the issue (then no file is left).
+    /// - Parameter progress: called with twice the number of items (each is checked, then written), then once
+    ///   per item checked or written (nil), for a progress line.
     public func issueDisclosure(_ request: DisclosureRequest, outputPath: String, derivatives: any DerivativeMaking,
-                                again: Bool = false) throws -> IssuedBundle {
+                                again: Bool = false, progress: ((_ total: Int?) -> Void)? = nil) throws -> IssuedBundle {
         if DurableFile.exists(outputPath) { throw VaultError.exists(outputPath) }
         let approvedPlan = try request.plan
         let (approvals, approverKeys, problems) = try requestApprovals(request)
@@ -253,7 +260,8 @@ extension Session {
         guard Hex.encode(SHA256Digest.hash(Array(request.basis.utf8))) == approvedPlan.basisSHA256 else {
             throw VaultError.invalidInput("request", "its legal basis differs from the approved one")
         }
-        let items = try releaseUnchangedSinceApproval(request, approvedPlan, approvals: approvals, derivatives: derivatives)
+        progress?(2 * approvedPlan.items.count)
+        let items = try releaseUnchangedSinceApproval(request, approvedPlan, approvals: approvals, derivatives: derivatives, step: { progress?(nil) })
         try checkApprovalsComplete(approvedPlan, approvals: approvals)
         let recipientKeys = try (vault.state.recipients[approvedPlan.recipient] ?? []).map { try AgeX25519Recipient(parsing: $0) }
         let custody = try custodyUnderCheckpoint(approvedPlan, planHash: request.planHash, issuedBefore: issuedBefore,
@@ -262,7 +270,7 @@ extension Session {
         let bundleID = BundleLayout.bundleID(recipientCode: vault.state.recipientCodes[approvedPlan.recipient] ?? "R",
                                              bundleNumber: custody.bundleNumber)
         let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
-        var members = try itemMembers(items, productionNumbers: numbers, derivatives: derivatives)
+        var members = try itemMembers(items, productionNumbers: numbers, derivatives: derivatives, opened: { progress?(nil) })
         members += try requestAndKeyMembers(request, bundleID: bundleID, custody: custody, approverKeys: approverKeys)
         let manifestBytes = try manifest(request, approvedPlan, bundleID: bundleID, issuedAt: issuedAt, items: items,
                                          productionNumbers: numbers, custody: custody, approverKeys: approverKeys).encoded()
@@ -342,11 +350,11 @@ extension Session {
     /// Step 2: recomputes the release and compares it with the approved plan: anything changed since approval
     /// (a region, a record, the policy) refuses, naming what changed.
     private func releaseUnchangedSinceApproval(_ request: DisclosureRequest, _ approvedPlan: ReleasePlan, approvals: [VaultPolicy.Approval],
-                                               derivatives: any DerivativeMaking) throws -> [ReleasedItem] {
+                                               derivatives: any DerivativeMaking, step: (() -> Void)? = nil) throws -> [ReleasedItem] {
         let (current, items) = try computeRelease(recipient: approvedPlan.recipient, profile: approvedPlan.profile,
                                                   itemIDs: approvedPlan.items.map(\.item), basis: request.basis,
                                                   derivatives: derivatives, action: .disclose, approvals: approvals,
-                                                  requester: approvedPlan.requester)
+                                                  requester: approvedPlan.requester, step: step)
         guard current.sameRelease(as: approvedPlan) else {
             var differences: [String] = []
             if current.policyHash != approvedPlan.policyHash { differences.append("the policy changed") }
@@ -367,10 +375,10 @@ extension Session {
     /// as the issuer computes them.
     /// - Throws: `VaultError.invalidInput` naming each item whose released file or regions differ.
     private func planMatchesVault(_ request: DisclosureRequest, _ plan: ReleasePlan, approvals: [VaultPolicy.Approval],
-                                  derivatives: any DerivativeMaking) throws {
+                                  derivatives: any DerivativeMaking, step: (() -> Void)? = nil) throws {
         let (current, _) = try computeRelease(recipient: plan.recipient, profile: plan.profile, itemIDs: plan.items.map(\.item),
                                               basis: request.basis, derivatives: derivatives, action: .approve, approvals: approvals,
-                                              requester: plan.requester)
+                                              requester: plan.requester, step: step)
         var differences: [String] = []
         if current.items.map(\.item) != plan.items.map(\.item) { differences.append("its items") }
         for (now, planned) in zip(current.items, plan.items) {
@@ -536,7 +544,7 @@ extension Session {
     /// approved hash: a derivative is made again in memory, one at a time whatever the size of the release;
     /// an original is opened from its blob) and redacted record.
     private func itemMembers(_ items: [ReleasedItem], productionNumbers numbers: [String],
-                             derivatives: any DerivativeMaking) throws -> [BundleMember] {
+                             derivatives: any DerivativeMaking, opened: (() -> Void)? = nil) throws -> [BundleMember] {
         var members: [BundleMember] = BundleLayout.folders.map { BundleMember(name: $0, content: .folder) }
         for (index, item) in items.enumerated() {
             let number = numbers[index]
@@ -544,12 +552,14 @@ extension Session {
             if let request = item.derivativeRequest {
                 let itemID = item.plan.item, blobID = item.blobID, key = item.blobKey
                 members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {
-                    MemorySource(try self.makeDerivative(itemID: itemID, blobID: blobID, blobKey: key, request: request, derivatives: derivatives).bytes)
+                    opened?()
+                    return MemorySource(try self.makeDerivative(itemID: itemID, blobID: blobID, blobKey: key, request: request, derivatives: derivatives).bytes)
                 })))
             } else {
                 let vaultID = vault.vaultID, blobs = vault.blobs, blobID = item.blobID, key = item.blobKey
                 members.append(BundleMember(name: file, content: .stream(size: UInt64(item.plan.fileSize), sha256: item.plan.fileSHA256, open: {
-                    OpenedBlobSource(blob: try blobs.open(id: blobID), key: key, associatedData: Self.blobAssociatedData(vaultID: vaultID, blobID: blobID))
+                    opened?()
+                    return OpenedBlobSource(blob: try blobs.open(id: blobID), key: key, associatedData: Self.blobAssociatedData(vaultID: vaultID, blobID: blobID))
                 })))
             }
             members.append(BundleMember(name: BundleLayout.recordFile(productionNumber: number),

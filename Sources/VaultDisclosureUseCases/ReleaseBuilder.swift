@@ -39,12 +39,12 @@ extension Session {
 
     /// Computes what releasing `itemIDs` to `recipient` under `profile` means now: per item the file released
     /// (a fresh derivative with the profile's regions masked, or the original), its hash, its redacted record.
-    /// Checks the policy lets `requester` (this member) disclose each item.
+    /// Checks the policy lets `requester` (this member) disclose each item. Calls `step` after each item.
     /// - Throws: `VaultError.notPermitted` (policy), `VaultError.invalidInput` (unknown recipient, profile,
     ///   item; an item that cannot be released under the profile), imaging errors naming the item.
     func computeRelease(recipient: String, profile: String, itemIDs: [String], basis: String,
                         derivatives: any DerivativeMaking, action: Action, approvals: [VaultPolicy.Approval] = [],
-                        requester: String? = nil, preview: Bool = false) throws -> (plan: ReleasePlan, items: [ReleasedItem]) {
+                        requester: String? = nil, preview: Bool = false, step: (() -> Void)? = nil) throws -> (plan: ReleasePlan, items: [ReleasedItem]) {
         let policy = vault.state.policy
         // A preview without a recipient (`show ITEM --profile P`) is judged as an export is: no one named.
         let named: String? = preview && recipient.isEmpty ? nil : recipient
@@ -183,6 +183,7 @@ extension Session {
             item.record = recordObject
             item.plan.recordSHA256 = Hex.encode(SHA256Digest.hash(try Self.recordBytes(recordObject, productionNumber: nil)))
             releasedItems.append(item)
+            step?()
         }
         let plan = ReleasePlan(vault: vault.vaultIDHex, recipient: recipient, profile: profile, policyHash: Hex.encode(vault.state.policyHash),
                                basisSHA256: Hex.encode(SHA256Digest.hash(Array(basis.utf8))), requester: requester ?? keyIDHex,

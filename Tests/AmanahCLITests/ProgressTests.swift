@@ -45,4 +45,25 @@ struct ProgressTests {
         let terminal = try fixture.cli.runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
         #expect(terminal.status == 0 && terminal.stdout.contains("reading 1/1 items (100%)"), "\(terminal.stdout)")
     }
+
+    @Test("disclose propose and issue: a progress line under a pseudo-terminal, none on a pipe", .enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
+    func disclosureProgress() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        func underTerminal(_ who: String, _ arguments: [String]) throws -> CLIHarness.Result {
+            let command = ([CLIHarness.executable] + arguments + ["-C", "vault", "-i", "\(who).key", "--passphrase-file", "\(who).pass"]).joined(separator: " ")
+            return try vault.cli.runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+        }
+        let piped = try vault.run("legal-officer", ["disclose", "propose", "--to", "Demo Tribunal", "--profile", "tribunal-protected", "--case", "C-1",
+                                                    "--basis-file", "basis.txt", "-o", "piped.json"])
+        #expect(piped.status == 0 && !piped.stderr.contains("\r") && !piped.stderr.contains("computing"), "\(piped.stderr)")
+        let proposed = try underTerminal("legal-officer", ["disclose", "propose", "--to", "'Demo Tribunal'", "--profile", "tribunal-protected", "--case", "C-1",
+                                                           "--basis-file", "basis.txt", "-o", "req.json"])
+        #expect(proposed.status == 0 && proposed.stdout.contains("computing 2/2 items (100%)"), "\(proposed.stdout)")
+        #expect(try vault.run("legal-officer-2", ["disclose", "approve", "req.json", "--yes"]).status == 0)
+        let issued = try underTerminal("legal-officer", ["disclose", "issue", "req.json", "-o", "bundle.tar.age"])
+        #expect(issued.status == 0 && issued.stdout.contains("checking and writing 4/4 steps (100%)"), "\(issued.stdout)")
+        #expect(issued.stdout.contains("issued bundle"), "\(issued.stdout)")
+    }
 }

@@ -58,8 +58,10 @@ struct DiscloseBundlePropose: ParsableCommand {
         let basisBytes = try DurableFile.readAll(basisFile, limit: 1 << 20)
         guard let basis = String(validating: basisBytes, as: UTF8.self) else { throw CLIError("\(basisFile): is not UTF-8 text") }
         let session = try options.openSession()
+        let progress = ProgressReporter("computing", unit: "items")
         let request = try session.proposeDisclosure(recipient: recipient, profile: profile, caseIDs: cases, itemIDs: items,
-                                                              basis: basis, derivatives: try derivativeMaker())
+                                                    basis: basis, derivatives: try derivativeMaker(), progress: progress.callback)
+        progress.finish()
         try writeRequest(request, to: output, overwrite: false)
         rememberState(session.vault)
         for line in try session.describe(request) { Terminal.message(line) }
@@ -131,7 +133,11 @@ struct DiscloseApprove: ParsableCommand {
         try confirmAndSign(
             showing: try session.describe(request),
             question: "approve this release?", yes: yes, vault: session.vault,
-            sign: { try session.approveDisclosure(request, derivatives: try derivativeMaker()) },
+            sign: {
+                let progress = ProgressReporter("checking", unit: "items")
+                defer { progress.finish() }
+                return try session.approveDisclosure(request, derivatives: try derivativeMaker(), progress: progress.callback)
+            },
             write: { try writeRequest($0, to: file, overwrite: true) },
             done: { "approved; \($0.signatures.count) signatures" })
     }
@@ -156,7 +162,10 @@ struct DiscloseIssue: ParsableCommand {
         if !again, let remote = defaultRemote(of: session.vault) {
             session = try reserveInSharedLog(request, session: session, remote: remote)
         }
-        let issued = try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again)
+        let progress = ProgressReporter("checking and writing", unit: "steps")
+        let issued = try session.issueDisclosure(request, outputPath: output, derivatives: try derivativeMaker(), again: again,
+                                                 progress: progress.callback)
+        progress.finish()
         rememberState(session.vault)
         for leftover in issued.removedLeftovers { Terminal.message("removed \(leftover), a partial file of an interrupted write") }
         let range = "\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")"
