@@ -36,6 +36,13 @@ final class ProgressLine: @unchecked Sendable {
         }
     }
 
+    /// Sets how many are done (a count the caller keeps) and draws the line (throttled).
+    func update(to count: Int) {
+        guard shown else { return }
+        lock.withLock { done = count }
+        advance(by: 0)
+    }
+
     /// Draws the line again (after a message above it).
     func redraw() {
         guard shown else { return }
@@ -85,4 +92,28 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// Clears the line, if one was drawn.
     func finish() { line?.finish() }
+}
+
+/// A progress line per phase of a sync (`receiving events`, `sending blobs`, ...): a new phase ends the line
+/// of the one before.
+final class PhasedProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var phase: String?
+    private var line: ProgressLine?
+
+    /// The callback to hand to `SyncEngine.steps`.
+    func step(_ label: String, _ unit: String, _ done: Int, _ total: Int) {
+        lock.withLock {
+            let key = "\(label) \(unit) \(total)"
+            if key != phase {
+                line?.finish()
+                phase = key
+                line = ProgressLine(label, total: total, unit: unit)
+            }
+            line?.update(to: done)
+        }
+    }
+
+    /// Clears the line of the last phase.
+    func finish() { lock.withLock { line?.finish(); line = nil } }
 }

@@ -77,8 +77,11 @@ public final class SyncEngine {
     public let identity: (String) throws -> IdentityBox?
     /// Fetch no blobs (entries and their keys only).
     public let metadataOnly: Bool
-    /// Told what is happening (a progress line on a terminal).
+    /// Told what is happening, in words (shown with `-v`).
     public var progress: (String) -> Void = { _ in }
+    /// Told how far a phase is: its label (`receiving`, `sending`), its unit (`events`, `blobs`), how many are
+    /// done and how many in all, for a progress line. Called from several threads while blobs move.
+    public var steps: @Sendable (_ label: String, _ unit: String, _ done: Int, _ total: Int) -> Void = { _, _, _, _ in }
     /// How many times a lost race is retried before giving up.
     public var attempts = 8
     /// The member who places collectors' inbox objects in the log (the identity the sync runs with); nil
@@ -294,6 +297,7 @@ public final class SyncEngine {
             for position in (shared + 1)...remote.count {
                 if position % 200 == 0 { progress("receiving log position \(position) of \(remote.count)") }
                 objects.append((position, try pendingObjects[position] ?? fetch(position)))
+                steps("receiving", "events", Int(position - shared), Int(remote.count - shared))
             }
             try rebase(from: shared, receiving: objects, into: &report)
             report.received += objects.count
@@ -303,6 +307,7 @@ public final class SyncEngine {
             // In batches (at most 512 positions or 64 MiB each), each checked and committed whole: memory stays
             // bounded however long the remote's log, and a sync cut short keeps what it committed.
             var next = shared + 1
+            let start = shared
             while next <= remote.count {
                 var batch: [(Int64, RemoteLogObject)] = []
                 var bytes = 0
@@ -313,6 +318,7 @@ public final class SyncEngine {
                     next += 1
                 }
                 progress("receiving log positions \(batch.first!.0)…\(batch.last!.0) of \(remote.count)")
+                steps("receiving", "events", Int(batch.last!.0 - start), Int(remote.count - start))
                 try vault.database.write { db in
                     var verifier = try Verifier(vault: vault, db: db)
                     for (position, object) in batch { try verifier.apply(object, at: position, db) }
@@ -363,6 +369,7 @@ public final class SyncEngine {
             try sendBlobs(blobs, into: &report)
         }
         // The unsent events go in segments, each created only when its first position is still free.
+        let start = shared
         while shared < localSize {
             var objects: [RemoteLogObject] = []
             var bytes = 0
@@ -390,6 +397,7 @@ public final class SyncEngine {
             }
             shared += Int64(placed)
             try record(shared: shared, leafHash: MerkleHash.leaf(AuditEvent.merkleLeaf(stored: objects[placed - 1].storedLeaf)))
+            steps("sending", "events", Int(shared - start), Int(localSize - start))
         }
         return true
     }
@@ -443,6 +451,7 @@ public final class SyncEngine {
         }
         // Blobs up to 8 MiB in batches, each read whole: eight at a time up to 1 MiB, four above (memory stays
         // bounded by what is in flight).
+        var done = 0
         for (sizes, concurrency) in [(Int64(0)...(1 << 20), 8), (Int64(1 << 20 + 1)...(8 << 20), 4)] {
             let small = held.filter { sizes.contains($0.size) }
             for start in stride(from: 0, to: small.count, by: 512) {
@@ -450,11 +459,15 @@ public final class SyncEngine {
                 let created = try store.uploadMany(batch.map { (prefix + $0.id, vault.blobs.path(of: $0.id), $0.size) }, concurrency: concurrency)
                 for (blob, made) in zip(batch, created) where made { tally.add(blob.size) }
                 if small.count > 512 { progress("sent \(min(start + 512, small.count)) of \(small.count) blobs") }
+                done += batch.count
+                steps("sending", "blobs", done, held.count)
             }
         }
         for blob in held where blob.size > 8 << 20 {
             progress("sending blob \(blob.id) (\(blob.size) bytes)")
             try send(blob)
+            done += 1
+            steps("sending", "blobs", done, held.count)
         }
         report.blobsSent += tally.count
         report.bytesSent += tally.bytes
@@ -499,7 +512,8 @@ public final class SyncEngine {
         private let lock = NSLock()
         private(set) var count = 0
         private(set) var bytes: Int64 = 0
-        func add(_ size: Int64) { lock.withLock { count += 1; bytes += size } }
+        /// Counts one more of `size` bytes; returns the new count.
+        @discardableResult func add(_ size: Int64) -> Int { lock.withLock { count += 1; bytes += size; return count } }
     }
 
     // MARK: checkpoints
@@ -542,9 +556,11 @@ public final class SyncEngine {
     func fetchMissingBlobs(into report: inout SyncReport) throws {
         let missing = try vault.database.queue.read { db in try ItemRow.fetchAll(db) }
             .filter { BlobStore.isValidID($0.blobID) && !DurableFile.exists(vault.blobs.path(of: $0.blobID)) }
-        let received = Tally(), left = Tally()
+        let received = Tally(), left = Tally(), finished = Tally()
+        let steps = self.steps, total = missing.count
         let receive: (ItemRow) throws -> Void = { item in
             if let size = try self.receiveBlob(of: item) { received.add(size) } else { left.add(0) }
+            steps("receiving", "blobs", finished.add(0), total)
         }
         if !missing.isEmpty { progress("receiving \(missing.count) blob\(missing.count == 1 ? "" : "s")") }
         // Received streaming: four at a time whatever their size.

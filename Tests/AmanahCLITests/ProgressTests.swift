@@ -66,4 +66,23 @@ struct ProgressTests {
         #expect(issued.status == 0 && issued.stdout.contains("checking and writing 4/4 steps (100%)"), "\(issued.stdout)")
         #expect(issued.stdout.contains("issued bundle"), "\(issued.stdout)")
     }
+
+    @Test("sync: a progress line per phase under a pseudo-terminal; on a pipe only its summary, and its steps with -v")
+    func syncProgress() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        try fixture.addRecords()
+        _ = try fixture.ingest(Array(samplePhotos.prefix(2)))
+        for name in ["usb", "usb2"] {
+            try FileManager.default.createDirectory(atPath: fixture.cli.folder + "/" + name, withIntermediateDirectories: true)
+            #expect(try fixture.cli.run(["remote", "add", name, "file://" + fixture.cli.folder + "/" + name, "-C", "vault"]).status == 0)
+        }
+        let piped = try fixture.cli.run(["sync", "usb", "-C", "vault", "-v"])
+        #expect(piped.status == 0 && !piped.stderr.contains("\r") && piped.stderr.contains("sending log positions 1…"), "\(piped.stderr)")
+        let command = [CLIHarness.executable, "sync", "usb2", "-C", "vault"].joined(separator: " ")
+        let terminal = try fixture.cli.runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("sending 2/2 blobs (100%)") && terminal.stdout.contains("events (100%)"), "\(terminal.stdout)")
+        #expect(!terminal.stdout.contains("sending log positions"), "\(terminal.stdout)")
+    }
 }

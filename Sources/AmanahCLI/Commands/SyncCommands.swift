@@ -30,9 +30,13 @@ func runSync(vault: Vault, remote: RemoteConfig.Remote, store: any RemoteStore, 
              identity: @escaping (String) throws -> IdentityBox?, sequencer: (() throws -> IdentityBox?)? = nil) throws -> SyncReport {
     let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: identity, metadataOnly: metadataOnly)
     engine.sequencer = sequencer
-    if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
+    if Terminal.verbosity == .verbose { engine.progress = { Terminal.message($0) } }
+    let phases = PhasedProgress()
+    engine.steps = { phases.step($0, $1, $2, $3) }
+    defer { phases.finish() }
     do {
         let report = try engine.run()
+        phases.finish()
         func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) " + (n == 1 ? one : many) }
         var line = "\(remote.name): sent " + count(report.sent, "entry", "entries") + " and " + count(report.blobsSent, "blob", "blobs")
         line += " (\(report.bytesSent) bytes), received " + count(report.received, "entry", "entries") + " and "
@@ -150,7 +154,7 @@ struct Clone: ParsableCommand {
 /// to exit 3.
 func sendToInbox(vault: Vault, remote: RemoteConfig.Remote, client: String, store: any RemoteStore) throws {
     let engine = SyncEngine(vault: vault, remoteName: remoteKey(remote), store: store, identity: { _ in nil }, metadataOnly: true)
-    if Terminal.standardErrorIsTerminal { engine.progress = { Terminal.message($0) } }
+    if Terminal.verbosity == .verbose { engine.progress = { Terminal.message($0) } }
     do {
         let report = try engine.sendToInbox(client: client)
         guard let key = report.submission else {
