@@ -116,6 +116,11 @@ let crossUserToolsPresent = ProcessInfo.processInfo.environment["CI"] == "true"
         }
         let timeLeft = status.stdoutLines.first { $0.hasPrefix("time-left ") }.flatMap { Int($0.split(separator: " ")[1]) }
         #expect(timeLeft.map { $0 > 3000 && $0 <= 3600 } == true, "\(status.stdout)")
+        let statusJSON = try cli.run(["agent", "status", "--json"], environment: agent.environment)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any], "\(statusJSON.stdout)")
+        let identities = try #require(parsed["identities"] as? [[String: String]])
+        #expect(Set(identities.compactMap { $0["publicKey"] }) == Set(["collector", "investigator"].compactMap { vault.publicKeys[$0] }))
+        #expect((parsed["secondsLeft"] as? Int).map { $0 > 3000 && $0 <= 3600 } == true && !statusJSON.stdout.contains("\\/"))
 
         // Ingest and show with no passphrase file and no terminal: the agent signs and unseals.
         let ingested = try cli.runWithoutPassphrase("collector", ["ingest", "--case", "C-1", samplePhotos[0]], agent: agent)

@@ -25,6 +25,10 @@ import Glibc
         let listed = try remote(["list"])
         #expect(listed.stdoutLines == ["usb\tfile://\(remoteFolder)\t-\t-\t-",
                                        "origin\ts3://evidence/vault-1\thttp://127.0.0.1:9\teu-central-1\tlock 3650d"], "\(listed.stdout)")
+        let listedJSON = try remote(["list", "--json"])
+        let remotes = try #require(try JSONSerialization.jsonObject(with: Data(listedJSON.stdout.utf8)) as? [[String: Any]], "\(listedJSON.stdout)")
+        #expect(remotes.count == 2 && remotes[1]["url"] as? String == "s3://evidence/vault-1" && remotes[1]["objectLockDays"] as? Int == 3650)
+        #expect(remotes[0]["url"] as? String == "file://" + remoteFolder && !listedJSON.stdout.contains("\\/"), "\(listedJSON.stdout)")
 
         // Bad input, each named; nothing added.
         for (arguments, words) in [

@@ -114,11 +114,22 @@ struct AgentStatus: ParsableCommand {
         commandName: "status",
         abstract: "List the identities the agent holds and the time it has left.",
         discussion: "Example: amanah agent status")
+    @Flag(help: "Print JSON: socket, seconds left, refused connections and the identities (key id and public key line).") var json = false
+
+    struct Status: Encodable {
+        struct Identity: Encodable { var keyID: String; var publicKey: String }
+        var socket: String, secondsLeft: Int64, refusedConnections: Int, identities: [Identity]
+    }
 
     func run() throws {
         let client = try AgentCommand.client()
         let listing = try client.list()
         let seconds = Int64(listing.millisecondsLeft / 1000)
+        if json {
+            try printJSON(Status(socket: client.path, secondsLeft: seconds, refusedConnections: Int(listing.refusedConnections),
+                                 identities: listing.identities.map { .init(keyID: $0.keyIDHex, publicKey: $0.line) }))
+            return
+        }
         var text = "socket \(client.path)\n"
         text += "time-left \(seconds) (\(AgentLifetime.format(seconds: seconds)))\n"
         text += "refused-connections \(listing.refusedConnections)\n"

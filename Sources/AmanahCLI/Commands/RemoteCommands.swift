@@ -74,11 +74,23 @@ struct RemoteAdd: ParsableCommand {
 struct RemoteList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the remotes (name, URL, endpoint, region, lock).",
         discussion: "Example: amanah remote list -C vault")
+    @Flag(help: "Print JSON: an array with one object per remote.") var json = false
     @OptionGroup var options: VaultOptions
+
+    /// One remote as `--json` prints it (no credential is ever stored, so none is printed).
+    struct Listed: Encodable {
+        var name: String, url: String, endpoint: String?, region: String?, objectLockDays: Int?, inbox: String?
+    }
 
     func run() throws {
         let config: RemoteConfig
         do { config = try RemoteConfig.load(vault: try options.global.vaultPath()) } catch let error as RemoteError { throw CLIError("\(error)") }
+        if json {
+            try printJSON(config.remotes.map {
+                Listed(name: $0.name, url: $0.url, endpoint: $0.endpoint, region: $0.region, objectLockDays: $0.objectLockDays, inbox: $0.inbox)
+            })
+            return
+        }
         for remote in config.remotes {
             var columns = [remote.name, remote.url]
             columns.append(remote.endpoint ?? "-")
