@@ -155,14 +155,16 @@ public struct RoleGrantProof: Codable, Equatable, Sendable {
 
 /// The bilingual `VERIFY.txt` (`BundleLayout.verifyInstructions`); the bundle's file names come from `BundleLayout`.
 public enum VerifyText {
-    public static func text(bundle: String, issuerKeyID: String) -> String {
+    /// - Parameters: issuerKeyID: the issuer's key id as Amanah prints it (16 hex digits); minisignKeyID: the
+    ///   same id as minisign prints it (its bytes reversed, upper case), quoted for the minisign steps.
+    public static func text(bundle: String, issuerKeyID: String, minisignKeyID: String) -> String {
         """
         How to verify this bundle (Amanah disclosure bundle \(bundle))
         ================================================================
 
         You need: age, minisign, sha256sum and tar, and the issuer's public key that was given to you when
-        you were registered (key id \(issuerKeyID)). Do not rely on the copy in \(BundleLayout.keysFolder)/ alone: compare its
-        key id with the one you received.
+        you were registered (key id \(issuerKeyID), which minisign prints as \(minisignKeyID)). Do not rely on the
+        copy in \(BundleLayout.keysFolder)/ alone: compare its key id with the one you received.
 
         1. Decrypt and unpack:
              age -d -i YOUR-AGE-IDENTITY-FILE -o bundle.tar BUNDLE.tar.age
@@ -185,7 +187,7 @@ public enum VerifyText {
         ================================================================
 
         تحتاجون إلى: age وminisign وsha256sum وtar، وإلى المفتاح العام للجهة المُصدِرة الذي سُلِّم إليكم عند
-        تسجيلكم (معرّف المفتاح \(issuerKeyID)). لا تعتمدوا على النسخة الموجودة في المجلد \(BundleLayout.keysFolder)/ وحدها: قارنوا
+        تسجيلكم (معرّف المفتاح \(issuerKeyID)، ويطبعه minisign بالشكل \(minisignKeyID)). لا تعتمدوا على النسخة الموجودة في المجلد \(BundleLayout.keysFolder)/ وحدها: قارنوا
         معرّف مفتاحها بالمعرّف الذي تسلّمتموه.
 
         ١. فكّ التشفير واستخراج الملفات:

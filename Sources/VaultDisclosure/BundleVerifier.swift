@@ -267,7 +267,7 @@ public enum BundleVerifier {
         let issuerMatches = issuer.map { MinisignPublicKey(member: $0) == issuerKey } ?? false
         if given == nil {
             // The copy inside the bundle proves nothing: a forger would put their own key there.
-            report.check("issuer key", false, "no registered issuer key given (--kit or --issuer-key): the copy inside the bundle (key id \(issuerKey.keyIDText)) proves nothing on its own")
+            report.check("issuer key", false, "no registered issuer key given (--kit or --issuer-key): the copy inside the bundle (key id \(Hex.encode(issuerKey.keyID))) proves nothing on its own")
         } else {
             report.check("issuer key", issuerMatches, issuerMatches ? "the manifest's issuer is the registered key"
                                                                     : "the manifest names another issuer than the registered key")

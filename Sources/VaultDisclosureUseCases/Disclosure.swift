@@ -586,7 +586,7 @@ extension Session {
             BundleMember(name: BundleLayout.issuerKey, content: .bytes(Array((issuerKey.line + "\n").utf8))),
             BundleMember(name: BundleLayout.approverKeys, content: .bytes(Array((approverKeys.map(\.line).joined(separator: "\n") + "\n").utf8))),
             BundleMember(name: BundleLayout.verifyInstructions,
-                         content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: minisignKey.keyIDText).utf8))),
+                         content: .bytes(Array(VerifyText.text(bundle: bundleID, issuerKeyID: issuerKey.keyIDHex, minisignKeyID: minisignKey.keyIDText).utf8))),
         ]
     }
 

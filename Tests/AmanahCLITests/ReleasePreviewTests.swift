@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultCrypto
 
 /// Issue 18: `show ITEM --profile P --recipient NAME` previews what that recipient would receive.
 @Suite("Previewing a release", .enabled(if: stockToolsPresent, "needs Debian's age, minisign, sha256sum and tar"))
@@ -45,5 +46,23 @@ struct ReleasePreviewTests {
 
         let log = try vault.run("auditor", ["audit", "log", "--json"])
         #expect(log.stdout.components(separatedBy: "item.preview").count - 1 == 3, "\(log.stdout.suffix(2000))")
+    }
+
+    @Test("key ids are printed one way (16 hex digits); minisign's reversed form appears only beside minisign's own steps and file")
+    func keyIDsOneWay() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        let issuer = try MemberPublicKey(line: try #require(vault.publicKeys["legal-officer"])).keyIDHex
+        let bytes = stride(from: 0, to: 16, by: 2).map { i in String(Array(issuer)[i..<(i + 2)]) }
+        let minisignForm = bytes.reversed().joined().uppercased()
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let verify = try String(contentsOfFile: vault.cli.folder + "/unpacked/VERIFY.txt", encoding: .utf8)
+        #expect(verify.contains("key id \(issuer), which minisign prints as \(minisignForm)"), "\(verify.prefix(600))")
+        let exported = try vault.cli.run(["key", "export", "--minisign", "legal-officer.key"])
+        #expect(exported.stdout.hasPrefix("untrusted comment: minisign public key \(minisignForm) (amanah key id \(issuer))"), "\(exported.stdout)")
+        let unpinned = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key"])
+        #expect(unpinned.stdout.contains("(key id \(issuer))") && !unpinned.stdout.contains(minisignForm), "\(unpinned.stdout)")
     }
 }

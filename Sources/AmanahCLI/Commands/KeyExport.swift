@@ -39,7 +39,7 @@ struct KeyExport: ParsableCommand {
             throw CLIError("\(file): \(error)")
         }
         let key = MinisignPublicKey(member: member)
-        let text = try key.fileContents(untrustedComment: "minisign public key \(key.keyIDText) (amanah \(member.fingerprint))")
+        let text = try key.fileContents(untrustedComment: "minisign public key \(key.keyIDText) (amanah key id \(member.keyIDHex))")
         guard let output else {
             Terminal.writeStandardOutput(text)
             return

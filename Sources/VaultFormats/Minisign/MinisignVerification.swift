@@ -24,7 +24,7 @@ public enum MinisignVerification: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .valid(comment): return "signature and trusted comment verified (trusted comment: \(comment))"
         case let .keyIDMismatch(signature, publicKey):
-            return "the signature's key id is \(signature) but the public key's id is \(publicKey)"
+            return "the signature's key id is \(signature) but the public key's id is \(publicKey) (as minisign prints them)"
         case .legacyRefused: return "legacy (Ed) minisign signatures are not accepted"
         case .invalidGlobalSignature: return "the trusted comment signature does not verify"
         case .invalidSignature: return "the signature does not verify over this message"
