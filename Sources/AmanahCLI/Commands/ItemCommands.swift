@@ -17,7 +17,7 @@ struct Ingest: ParsableCommand {
             key-less sandboxed process and sealed; what it would reveal is reported on standard error. A file \
             already in the vault is recorded as a further source of the same item, or, when your role may not \
             view items, as a pending source (printed as pending:ID) for a member who may to confirm; nothing \
-            then names the item or its case. Exit status 1 if any file failed.
+            then names the item or its case. Exit status 2 if every file that failed was missing or unreadable, 1 if any failed otherwise.
 
             Example: amanah ingest --case C-1 --witness W-0417 photos/*.jpg -C vault -i collector.key
             """)
@@ -43,6 +43,7 @@ struct Ingest: ParsableCommand {
         let ingestOptions = Session.IngestOptions(caseID: caseID, witness: witness, sourceNote: note, metadata: SandboxedMetadata.extractor())
         try session.checkIngest(ingestOptions)
         var failures = 0
+        var othersFailed = false   // a failure other than a file missing or unreadable
         let progress = ProgressLine("sealing", total: files.count > 1 ? files.count : 0, unit: "files")
         // With several files, per-file notes are counted and summarised at the end (-v shows each).
         let each = files.count == 1 || Terminal.verbosity == .verbose
@@ -82,6 +83,7 @@ struct Ingest: ParsableCommand {
             case let .failure(error):
                 Terminal.message(cliMessage(for: error))
                 failures += 1
+                if CLIError.from(error).exitCode != CLIError.notFound { othersFailed = true }
             }
         }
         progress.finish()
@@ -95,7 +97,11 @@ struct Ingest: ParsableCommand {
         for warning in warnings.prefix(20) { Terminal.warning(warning) }
         if warnings.count > 20 { Terminal.warning("\(warnings.count - 20) more warnings like these (-v shows each as it happens)") }
         rememberState(session.vault)
-        if failures > 0 { throw CLIError("\(failures) of \(files.count) files failed") }
+        if failures > 0 {
+            let committed = files.count - failures
+            throw CLIError("\(failures) of \(files.count) \(files.count == 1 ? "file" : "files") failed; \(committed) \(committed == 1 ? "was" : "were") committed",
+                           exitCode: othersFailed ? 1 : CLIError.notFound)
+        }
     }
 }
 

@@ -238,24 +238,26 @@ extension Session {
     /// under a harmless name), and never blocking on a FIFO or device (the type is checked before opening,
     /// and the open does not block). The file is opened once; its type, size and first bytes come from that
     /// descriptor, which every later read of the file uses.
-    /// - Throws: `VaultError.invalidInput` naming the file.
+    /// - Throws: `VaultError.invalidInput` naming the file; `SystemCallError` ("PATH: cannot be read") when it
+    ///   is not there or may not be read.
     func openForIngest(_ path: String) throws -> OpenedFile {
         let fileName = DurableFile.lastComponent(of: path)
         do { try Identifier.validate(fileName, field: "file name \(fileName)", maximumScalars: 255) } catch {
             throw VaultError.invalidInput(path, "\(error)")
         }
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        // Not there or not readable: a `SystemCallError` with its errno, which `amanah` reports with exit status 2.
+        guard lstat(path, &info) == 0 else { throw SystemCallError(path + ": cannot be read") }
         guard (info.st_mode & S_IFMT) != S_IFLNK else {
             throw VaultError.invalidInput(path, "is a symbolic link; ingest the file it points to by its own path")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard fd >= 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        guard fd >= 0 else { throw SystemCallError(path + ": cannot be read") }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandleFD(fd: fd, path: path)
         var opened = stat()
-        guard fstat(fd, &opened) == 0 else { throw VaultError.invalidInput(path, "cannot be read: \(lastErrorText())") }
+        guard fstat(fd, &opened) == 0 else { throw SystemCallError(path + ": cannot be read") }
         guard (opened.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
         guard opened.st_dev == info.st_dev && opened.st_ino == info.st_ino else {
             throw Self.changedWhileRead(path, ["its device and inode (it was replaced as it was opened)"])
