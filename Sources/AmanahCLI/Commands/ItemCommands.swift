@@ -32,6 +32,18 @@ struct Ingest: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one FILE") }
     }
 
+    /// The command-line arguments whose bytes are not valid UTF-8, in order: their bytes, and the text
+    /// Swift made of them (each invalid sequence replaced by U+FFFD), by which they are matched to `files`.
+    static func argumentsNotUTF8() -> [(text: String, bytes: [UInt8])] {
+        var out: [(text: String, bytes: [UInt8])] = []
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+            if String(validating: bytes, as: UTF8.self) == nil { out.append((String(decoding: bytes, as: UTF8.self), bytes)) }
+        }
+        return out
+    }
+
     func run() throws {
         var note: String? = nil
         if let sourceFile {
@@ -48,12 +60,21 @@ struct Ingest: ParsableCommand {
         // With several files, per-file notes are counted and summarised at the end (-v shows each).
         let each = files.count == 1 || Terminal.verbosity == .verbose
         var identifying: [String] = [], further: [String] = [], warnings: [String] = []
-        let requests = files.map { Session.IngestRequest(path: $0, options: ingestOptions) }
+        // A file name that is not valid UTF-8 reached Swift with U+FFFD in place of its bytes: the file is
+        // opened by the argument's own bytes and named by their escaped form (`Session.escapedPath`).
+        var raws = Self.argumentsNotUTF8()
+        let requests = files.map { file in
+            if let index = raws.firstIndex(where: { $0.text == file }) {
+                let raw = raws.remove(at: index).bytes
+                return Session.IngestRequest(path: Session.escapedPath(raw), options: ingestOptions, rawPath: raw)
+            }
+            return Session.IngestRequest(path: file, options: ingestOptions)
+        }
         // Lines appear in the order of the files, each once its item is durably committed.
         try session.ingest(requests) { index, result in
             defer { progress.advance() }
             // `name` for standard output; messages escape the raw name themselves (`Terminal.message`).
-            let raw = DurableFile.lastComponent(of: files[index])
+            let raw = DurableFile.lastComponent(of: requests[index].path)
             let name = TerminalText.escaped(raw)
             switch result {
             case let .success(outcome):
@@ -97,6 +118,9 @@ struct Ingest: ParsableCommand {
         for warning in warnings.prefix(20) { Terminal.warning(warning) }
         if warnings.count > 20 { Terminal.warning("\(warnings.count - 20) more warnings like these (-v shows each as it happens)") }
         rememberState(session.vault)
+        for request in requests where request.rawPath != nil {
+            Terminal.message("\(request.path): its name is not valid UTF-8; recorded with each such byte as %XX")
+        }
         if failures > 0 {
             let committed = files.count - failures
             throw CLIError("\(failures) of \(files.count) \(files.count == 1 ? "file" : "files") failed; \(committed) \(committed == 1 ? "was" : "were") committed",

@@ -72,9 +72,44 @@ extension Session {
 
     /// One file to ingest and the options it is ingested with.
     public struct IngestRequest: Sendable {
+        /// The file's path as messages show it; for a path that is not valid UTF-8, its escaped form
+        /// (`Session.escapedPath`), whose last component is the file name the item records.
         public var path: String
         public var options: IngestOptions
-        public init(path: String, options: IngestOptions) { self.path = path; self.options = options }
+        /// The path's bytes, when they are not valid UTF-8 (the file is opened by them); nil otherwise.
+        public var rawPath: [UInt8]?
+        public init(path: String, options: IngestOptions, rawPath: [UInt8]? = nil) {
+            self.path = path; self.options = options; self.rawPath = rawPath
+        }
+    }
+
+    /// A path whose bytes are not valid UTF-8 (a file name from an old archive or another system's
+    /// encoding, such as ISO 8859-6 Arabic) as text: each byte of an invalid sequence as `%XX` (upper-case
+    /// hex), and `%` itself as `%25`, so that the bytes can be read back from the text; valid characters are
+    /// kept. Used only for such paths: a valid UTF-8 path is kept as it is.
+    public static func escapedPath(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var consumed = 0
+        func hex(_ byte: UInt8) -> String {
+            let digits = Array("0123456789ABCDEF")
+            return "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+        }
+        loop: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case let .valid(encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                out += scalar == "%" ? "%25" : String(scalar)
+                consumed += encoded.count
+            case let .error(length):
+                for byte in bytes[consumed..<(consumed + length)] { out += hex(byte) }
+                consumed += length
+            case .emptyInput:
+                break loop
+            }
+        }
+        return out
     }
 
     /// Seals one file into the vault (a batch of one; see `ingest(_:report:)`).
@@ -180,7 +215,7 @@ extension Session {
                     continue
                 }
                 let file: OpenedFile
-                do { file = try openForIngest(requests[ahead].path) } catch {
+                do { file = try openForIngest(requests[ahead].path, raw: requests[ahead].rawPath) } catch {
                     failedEarly[ahead] = error
                     continue
                 }
@@ -240,19 +275,21 @@ extension Session {
     /// descriptor, which every later read of the file uses.
     /// - Throws: `VaultError.invalidInput` naming the file; `SystemCallError` ("PATH: cannot be read") when it
     ///   is not there or may not be read.
-    func openForIngest(_ path: String) throws -> OpenedFile {
+    func openForIngest(_ path: String, raw: [UInt8]? = nil) throws -> OpenedFile {
+        // The system calls take the path's own bytes (`raw` for a path that is not valid UTF-8).
+        let cPath: [CChar] = (raw ?? Array(path.utf8)).map { CChar(bitPattern: $0) } + [0]
         let fileName = DurableFile.lastComponent(of: path)
         do { try Identifier.validate(fileName, field: "file name \(fileName)", maximumScalars: 255) } catch {
             throw VaultError.invalidInput(path, "\(error)")
         }
         var info = stat()
         // Not there or not readable: a `SystemCallError` with its errno, which `amanah` reports with exit status 2.
-        guard lstat(path, &info) == 0 else { throw SystemCallError(path + ": cannot be read") }
+        guard lstat(cPath, &info) == 0 else { throw SystemCallError(path + ": cannot be read") }
         guard (info.st_mode & S_IFMT) != S_IFLNK else {
             throw VaultError.invalidInput(path, "is a symbolic link; ingest the file it points to by its own path")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw VaultError.invalidInput(path, "is not a regular file") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        let fd = open(cPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { throw SystemCallError(path + ": cannot be read") }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandleFD(fd: fd, path: path)

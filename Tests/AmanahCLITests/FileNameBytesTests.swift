@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// Issue 18: files whose names are not valid UTF-8 (ISO 8859-6 Arabic from an old archive, Latin-1) can be
+/// ingested; the name is kept with each such byte as %XX and shown so.
+@Suite("File names that are not UTF-8")
+struct FileNameBytesTests {
+    @Test("a Latin-1 and an ISO 8859-6 file name are ingested by their bytes and recorded escaped; the sealed copy is the file")
+    func ingestedByTheirBytes() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        try fixture.addRecords()
+        let folder = fixture.cli.folder
+        // caf\xE9.jpg (Latin-1 é) and \xD5\xE6\xD1\xC9 100%.jpg ("صورة" in ISO 8859-6, and a literal per cent sign).
+        let photo = try Data(contentsOf: URL(fileURLWithPath: samplePhotos[0]))
+        for (octal, source) in [("caf\\351.jpg", samplePhotos[0]), ("\\325\\346\\321\\311 100%%.jpg", samplePhotos[1])] {
+            let made = try fixture.cli.runTool("/bin/sh", ["-c", "cp '\(source)' \"$(printf '\(octal)')\""])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let command = [CLIHarness.executable, "ingest", "--case", "C-1", "\"$(printf 'caf\\351.jpg')\"", "\"$(printf '\\325\\346\\321\\311 100%%.jpg')\"",
+                       "-C", "vault", "-i", "investigator.key", "--passphrase-file", "investigator.pass"].joined(separator: " ")
+        let ingested = try fixture.cli.runTool("/bin/sh", ["-c", command])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let lines = ingested.stdoutLines.map { $0.split(separator: "\t").map(String.init) }
+        #expect(lines.map { $0.last ?? "" } == ["caf%E9.jpg", "%D5%E6%D1%C9 100%25.jpg"], "\(ingested.stdout)")
+        #expect(ingested.stderr.contains("caf%E9.jpg: its name is not valid UTF-8"), "\(ingested.stderr)")
+        let item = try #require(lines.first?.first)
+        let shown = try fixture.run("investigator", ["show", item])
+        #expect(shown.stdout.contains("file name: caf%E9.jpg"), "\(shown.stdout)")
+        let exported = try fixture.run("investigator", ["export", item, "-o", "back.jpg"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/back.jpg")) == photo)
+        // A name that is valid UTF-8 keeps its per cent sign as it is.
+        try photo.write(to: URL(fileURLWithPath: folder + "/100%.jpg"))
+        let plain = try fixture.run("investigator", ["ingest", "--case", "C-2", folder + "/100%.jpg"])
+        #expect(plain.stdout.hasSuffix("\t100%.jpg\n") || plain.stdout.hasSuffix("\t100%.jpg"), "\(plain.stdout)")
+    }
+}
