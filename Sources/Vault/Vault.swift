@@ -1,3 +1,4 @@
+internal import VaultText
 import VaultPlatform
 import VaultPolicy
 import Foundation
@@ -284,7 +285,7 @@ public final class Vault: @unchecked Sendable {
             problems.append("its governance chain differs from the one this client saw at entry \(seen.governanceLength)")
         }
         if auditSize < seen.auditSize {
-            problems.append("its audit log has \(auditSize) events, but this client saw \(seen.auditSize)")
+            problems.append("its audit log has \(counted(auditSize, "event")), but this client saw \(seen.auditSize)")
         } else if auditAtSeen.map(Hex.encode) != seen.auditHead {
             problems.append("its audit log differs from the one this client saw at event \(seen.auditSize)")
         }
@@ -292,7 +293,7 @@ public final class Vault: @unchecked Sendable {
             if seenCheckpoint.vaultID != vaultID {
                 problems.append("the checkpoint this client remembers belongs to another vault")
             } else if treeSize < seenCheckpoint.size {
-                problems.append("its audit log has \(treeSize) events, older than the checkpoint of size \(seenCheckpoint.size) this client saw")
+                problems.append("its audit log has \(counted(treeSize, "event")), older than the checkpoint of size \(seenCheckpoint.size) this client saw")
             } else if rootAtSeen != seenCheckpoint.rootHash {
                 problems.append("its audit log differs from the checkpoint of size \(seenCheckpoint.size) this client saw (a fork)")
             } else if try database.queue.read({ db in

@@ -35,4 +35,17 @@ struct FileNameBytesTests {
         let plain = try fixture.run("investigator", ["ingest", "--case", "C-2", folder + "/100%.jpg"])
         #expect(plain.stdout.hasSuffix("\t100%.jpg\n") || plain.stdout.hasSuffix("\t100%.jpg"), "\(plain.stdout)")
     }
+
+    @Test("plural forms: one byte, one file, one was committed")
+    func pluralForms() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        try fixture.addRecords()
+        try fixture.cli.write("one.txt", "x")
+        let ingested = try fixture.run("investigator", ["ingest", "--case", "C-1", "one.txt", "missing.txt"])
+        #expect(ingested.status == 2 && ingested.stderr.contains("1 of 2 files failed; 1 was committed"), "\(ingested.stderr)")
+        let item = try #require(ingested.stdoutLines.first?.split(separator: "\t").first.map(String.init))
+        let shown = try fixture.run("investigator", ["show", item])
+        #expect(shown.stdout.contains("size: 1 byte\n"), "\(shown.stdout)")
+    }
 }

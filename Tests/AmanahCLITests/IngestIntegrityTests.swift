@@ -116,7 +116,7 @@ struct IngestIntegrityTests {
         #expect(committed.map { $0.last ?? "" } == (0..<k).map { "b\($0).bin" })
         #expect(result.stderr.contains("amanah: cannot write to the vault database while committing \(vault.cli.folder)/b"), "\(result.stderr)")
         #expect(result.stderr.contains("the disk holding ") && result.stderr.contains("/vault/vault.sqlite is full (database or disk is full)"), "\(result.stderr)")
-        #expect(result.stderr.contains("\(k) of the \(count) files of this ingest were committed before the failure"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(k) of the \(count) files of this ingest \(k == 1 ? "was" : "were") committed before the failure"), "\(result.stderr)")
         #expect(result.stderr.contains("the first not committed is \(files[k])"), "\(result.stderr)")
         #expect(!result.stderr.contains("nothing was changed"), "\(result.stderr)")
         #expect(result.stderr.contains("\(count - k) of \(count) files failed"), "\(result.stderr)")

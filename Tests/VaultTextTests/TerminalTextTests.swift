@@ -31,3 +31,9 @@ struct TerminalTextTests {
         }
     }
 }
+
+@Test("counted: a count of one takes the singular, every other the plural")
+func countedNouns() {
+    #expect(counted(1, "byte") == "1 byte" && counted(0, "byte") == "0 bytes" && counted(2, "byte") == "2 bytes")
+    #expect(counted(UInt64(1), "entry", "entries") == "1 entry" && counted(Int64(3), "entry", "entries") == "3 entries")
+}

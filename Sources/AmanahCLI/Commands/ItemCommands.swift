@@ -109,10 +109,10 @@ struct Ingest: ParsableCommand {
         }
         progress.finish()
         if !identifying.isEmpty {
-            Terminal.message("\(identifying.count) of \(files.count) files carry identifying metadata (sealed with them; `amanah show ITEM` lists it; -v names each file)")
+            Terminal.message("\(identifying.count) of \(counted(files.count, "file")) \(identifying.count == 1 ? "carries" : "carry") identifying metadata (sealed with them; `amanah show ITEM` lists it; -v names each file)")
         }
         if !further.isEmpty {
-            Terminal.message("\(further.count) of \(files.count) files were already in the vault and were recorded as further sources (-v names each)")
+            Terminal.message("\(further.count) of \(counted(files.count, "file")) \(further.count == 1 ? "was" : "were") already in the vault and recorded as further sources (-v names each)")
         }
         // Warnings are not lost to the summary: they follow the progress, the first twenty in full.
         for warning in warnings.prefix(20) { Terminal.warning(warning) }
@@ -123,7 +123,7 @@ struct Ingest: ParsableCommand {
         }
         if failures > 0 {
             let committed = files.count - failures
-            throw CLIError("\(failures) of \(files.count) \(files.count == 1 ? "file" : "files") failed; \(committed) \(committed == 1 ? "was" : "were") committed",
+            throw CLIError("\(failures) of \(counted(files.count, "file")) failed; \(committed) \(committed == 1 ? "was" : "were") committed",
                            exitCode: othersFailed ? 1 : CLIError.notFound)
         }
     }
@@ -211,7 +211,7 @@ struct Show: ParsableCommand {
         Terminal.output("sequence: \(view.sequence)")
         Terminal.output("ingested: \(view.ingestedAt)")
         if let type = view.mediaType { Terminal.output("type: \(type)") }
-        if let size = view.size { Terminal.output("size: \(size) bytes") }
+        if let size = view.size { Terminal.output("size: \(counted(size, "byte"))") }
         if let name = view.fileName { Terminal.output("file name: \(TerminalText.escaped(name))") }
         if let sha = view.sha256 { Terminal.output("sha256: \(sha)") }
         if let width = view.displayWidth, let height = view.displayHeight { Terminal.output("displayed size: \(width)x\(height) (the coordinates of region add)") }

@@ -1,3 +1,4 @@
+internal import VaultText
 internal import VaultPlatform
 import ArgumentParser
 internal import VaultCrypto
@@ -25,7 +26,7 @@ struct Keygen: ParsableCommand {
         options.passphraseFile = passphraseFile
         let passphrase = try options.readPassphrase(prompt: "new passphrase", confirm: true)
         if passphrase.count < 12 {
-            Terminal.warning("the passphrase is short (\(passphrase.count) bytes); anyone who copies the key file can guess short passphrases — prefer several random words")
+            Terminal.warning("the passphrase is short (\(counted(passphrase.count, "byte"))); anyone who copies the key file can guess short passphrases — prefer several random words")
         }
         let identity = Identity.generate()
         let parameters = PasswordHash.Parameters.forNewKeys()

@@ -183,7 +183,7 @@ struct OpStatus: ParsableCommand {
         }
         Terminal.output("operation: \(Hex.encode(operation.id))")
         Terminal.output("change: \(TerminalText.escaped(operation.change.plainWords(state: state)))")
-        Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(state.custodians.count) custodians)")
+        Terminal.output("signatures: \(status.validSigners.count) of \(state.threshold) needed (\(counted(state.custodians.count, "custodian")))")
         for signer in status.validSigners { Terminal.output("signed by: \(signer)") }
         for problem in status.problems { Terminal.output("problem: \(TerminalText.escaped(problem))") }
         Terminal.output("expires: \(Clock.format(milliseconds: operation.expires))")

@@ -1,3 +1,4 @@
+internal import VaultText
 import VaultPlatform
 import VaultPolicy
 import Foundation
@@ -21,7 +22,7 @@ extension Vault {
         let size = try tree.size()
         let head = try AuditLog.head(db)
         guard size == UInt64(head.size) else {
-            throw VaultError.integrity("the audit tree has \(size) leaves but the audit log has \(head.size) events; run amanah audit verify")
+            throw VaultError.integrity("the audit tree has \(counted(size, "leaf", "leaves")) but the audit log has \(counted(head.size, "event")); run amanah audit verify")
         }
         if size > 0, try tree.leafHash(at: size - 1) != head.leafHash {
             throw VaultError.integrity("the audit tree does not end with the newest event's hash; run amanah audit verify")
@@ -192,7 +193,7 @@ extension Vault {
             let tree = AuditLog.tree(db)
             let size = try tree.size()
             guard checkpoint.size <= size else {
-                throw VaultError.integrity("the checkpoint has size \(checkpoint.size) but the vault's audit log has only \(size) events: "
+                throw VaultError.integrity("the checkpoint has size \(checkpoint.size) but the vault's audit log has only \(counted(size, "event")): "
                                            + "the vault is older than the checkpoint, or its log was truncated")
             }
             guard try tree.root(atSize: checkpoint.size) == checkpoint.rootHash else {
@@ -201,7 +202,7 @@ extension Vault {
             }
             guard let seen else { return }
             guard seen.size <= size else {
-                throw VaultError.integrity("you saw a checkpoint of size \(seen.size), but the vault's audit log has only \(size) events: "
+                throw VaultError.integrity("you saw a checkpoint of size \(seen.size), but the vault's audit log has only \(counted(size, "event")): "
                                            + "the vault was rolled back")
             }
             let consistent = seen.size <= checkpoint.size

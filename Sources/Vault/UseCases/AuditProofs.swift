@@ -1,3 +1,4 @@
+internal import VaultText
 import VaultPolicy
 import Foundation
 import GRDB
@@ -50,7 +51,7 @@ extension Vault {
                 throw VaultError.invalidInput("--size", "the audit log has \(current) events, not \(size)")
             }
             guard sequence >= 1, sequence <= size else {
-                throw VaultError.invalidInput("--inclusion", "event \(sequence) is not in a log of \(size) events")
+                throw VaultError.invalidInput("--inclusion", "event \(sequence) is not in a log of \(counted(size, "event"))")
             }
             guard let row = try AuditEventRow.fetchOne(db, key: Int64(sequence)) else {
                 throw VaultError.integrity("event \(sequence) is missing from the audit log; run amanah audit verify")

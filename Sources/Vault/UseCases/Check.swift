@@ -146,7 +146,7 @@ extension Vault {
             }
             let size = (try? handle.size()) ?? 0
             guard size == UInt64(item.sealedSize) else {
-                report.problems.append("item \(item.id): its blob has \(size) bytes, \(item.sealedSize) expected")
+                report.problems.append("item \(item.id): its blob has \(counted(size, "byte")), \(item.sealedSize) expected")
                 continue
             }
             var head = [UInt8](repeating: 0, count: 8)

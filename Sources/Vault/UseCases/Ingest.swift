@@ -526,7 +526,7 @@ extension Session {
         let place = inProgress.map { "while committing \($0)" } ?? "while committing the group of files from \(first)"
         var text = "cannot write to the vault database \(place): \(cause); "
         text += committed == 0 ? "no file of this ingest was committed before the failure"
-            : "\(committed) of the \(total) files of this ingest were committed before the failure (their lines are printed above)"
+            : "\(committed) of the \(counted(total, "file")) of this ingest \(committed == 1 ? "was" : "were") committed before the failure (their lines are printed above)"
         if commitUnknown {
             text += "; whether \(first) and the \(groupCount - 1) other files of its group were committed is not known (amanah list shows what the vault holds)"
                 + ", and nothing after them was committed"

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+internal import VaultText
 import VaultPlatform
 import VaultPolicy
 import Glibc
@@ -349,7 +350,7 @@ struct FileSnapshot: Equatable {
     func differences(_ later: FileSnapshot) -> [String] {
         var out: [String] = []
         if later.device != device || later.inode != inode { out.append("its device and inode (it was replaced)") }
-        if later.size != size { out.append("its size, from \(size) to \(later.size) bytes") }
+        if later.size != size { out.append("its size, from \(size) to \(counted(later.size, "byte"))") }
         if later.modified != modified { out.append("its modification time") }
         if later.statusChanged != statusChanged { out.append("its status change time") }
         return out
@@ -381,7 +382,7 @@ extension Session {
             if total > length { return ["its length on a second read, more than the \(length) bytes sealed"] }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
-        if total != length { return ["its length on a second read, \(total) bytes instead of \(length)"] }
+        if total != length { return ["its length on a second read, \(counted(total, "byte")) instead of \(length)"] }
         return hasher.finalize() == digest ? [] : ["its content, which a second read hashes differently"]
     }
 }
