@@ -48,4 +48,18 @@ struct FileNameBytesTests {
         let shown = try fixture.run("investigator", ["show", item])
         #expect(shown.stdout.contains("size: 1 byte\n"), "\(shown.stdout)")
     }
+
+    @Test("a collector refused a write is told why in terms of writing, and a refused update prints one summary")
+    func collectorWritesAreRefusedAsWrites() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        try fixture.addRecords()
+        let item = try #require(try fixture.ingest([samplePhotos[0]]).first?.0)
+        let region = try fixture.run("collector", ["region", "add", item, "10,10,20,20", "--category", "B", "--reason", "a bystander"])
+        #expect(region.status == 1 && region.stderr.contains("regions, consent and governance are written by other roles"), "\(region.stderr)")
+        #expect(!region.stderr.contains("never read it back"), "\(region.stderr)")
+        let update = try fixture.run("collector", ["case", "update", "--from", "-"], stdin: #"{"id":"C-1","branch":"216"}"#)
+        #expect(update.status == 1 && update.stderr.contains("updating case C-1 merges into its recorded case fields"), "\(update.stderr)")
+        #expect(update.stderr.components(separatedBy: "refused").count == 2, "one summary: \(update.stderr)")
+    }
 }

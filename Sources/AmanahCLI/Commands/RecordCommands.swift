@@ -65,8 +65,10 @@ private func addRecords(kind: RecordKind, from: String, options: VaultOptions) t
         }
     }
     rememberState(session.vault)
-    Terminal.message("\(added) \(kind.rawValue) record\(added == 1 ? "" : "s") added" + (failed > 0 ? ", \(failed) refused" : ""))
-    if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused") }
+    // One summary: the error when any was refused, else a message.
+    let summary = counted(added, "\(kind.rawValue) record") + " added" + (failed > 0 ? ", \(failed) refused" : "")
+    if failed > 0 { throw CLIError(summary) }
+    Terminal.message(summary)
 }
 
 /// Changes records of `kind` from a file; reports each refused record by name.
@@ -100,9 +102,10 @@ private func updateRecords(kind: RecordKind, from: String, options: VaultOptions
         }
     }
     rememberState(session.vault)
-    Terminal.message("\(updated) \(kind.rawValue) record\(updated == 1 ? "" : "s") updated" + (unchanged > 0 ? ", \(unchanged) unchanged" : "")
-                     + (failed > 0 ? ", \(failed) refused" : ""))
-    if failed > 0 { throw CLIError("\(failed) record\(failed == 1 ? "" : "s") refused", exitCode: missing == failed ? CLIError.notFound : 1) }
+    let summary = counted(updated, "\(kind.rawValue) record") + " updated" + (unchanged > 0 ? ", \(unchanged) unchanged" : "")
+        + (failed > 0 ? ", \(failed) refused" : "")
+    if failed > 0 { throw CLIError(summary, exitCode: missing == failed ? CLIError.notFound : 1) }
+    Terminal.message(summary)
 }
 
 /// A record field's value in JSON: a string, or an array of strings for a list field.

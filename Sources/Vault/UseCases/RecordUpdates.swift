@@ -83,7 +83,12 @@ extension Session {
         try check(kind: kind, input: RecordInput(label: input.label, id: input.id, fields: input.fields))
         let compartments = Set(named.compactMap { name in specs.first { $0.name == name }?.compartment })
         for compartment in compartments {
-            try require(.view, Resource(compartments: [compartment], label: "\(kind.rawValue) \(input.id)", caseID: kind == .case ? input.id : nil))
+            // An update merges into what is recorded, so it needs reading it: say so, since the command writes.
+            do {
+                try require(.view, Resource(compartments: [compartment], label: "\(kind.rawValue) \(input.id)", caseID: kind == .case ? input.id : nil))
+            } catch VaultError.notPermitted(let why) {
+                throw VaultError.notPermitted("updating \(kind.rawValue) \(input.id) merges into its recorded \(compartment.rawValue) fields, which needs reading them (\(why)); a role that only adds records adds new ones")
+            }
         }
         if kind == .witness && !named.isDisjoint(with: ["consent", "protectiveMeasures"]) {
             try require(.recordConsent, Resource(compartments: [.case], label: "witness \(input.id)"))

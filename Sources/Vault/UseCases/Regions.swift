@@ -102,7 +102,11 @@ extension Session {
         }
         try write { db in
             guard let row = try ItemRow.fetchOne(db, key: itemID) else { throw VaultError.notFound("item", itemID) }
-            try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            do {
+                try require(.view, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
+            } catch VaultError.notPermitted(let why) {
+                throw VaultError.notPermitted("classifying item \(itemID) rewrites its sealed record, which needs reading it (\(why))")
+            }
             try require(.ingest, Resource(compartments: [.media], label: "item \(itemID)", caseID: row.caseID))
             var fields = try RecordCodec.open(kind: .item, id: itemID, vaultID: vault.vaultID, keyRing: keyRing, db: db).fields
             guard fields["classification"] != .text(level) else { return }

@@ -206,8 +206,14 @@ actions = ["audit"]
 [[deny]]
 name = "collectors-are-write-only"
 roles = ["collector"]
-actions = ["view", "annotate", "record-consent", "export", "disclose", "approve", "administer", "audit"]
+actions = ["view", "export", "disclose", "approve", "audit"]
 reason = "collectors seal evidence but never read it back"
+
+[[deny]]
+name = "collectors-only-add"
+roles = ["collector"]
+actions = ["annotate", "record-consent", "administer"]
+reason = "collectors add new evidence and records; regions, consent and governance are written by other roles"
 
 [[deny]]
 name = "auditors-see-no-content"
