@@ -308,15 +308,33 @@ struct WitnessShow: ParsableCommand {
 
 struct CaseSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "search", abstract: "Find cases by detainee number (blind index; Arabic-Indic digits match ASCII).",
-        discussion: "Example: echo '٣٤٥٦/٢١٥' | amanah case search --detainee - -C vault -i investigator.key")
-    @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NUMBER")) var detainee: String
+        commandName: "search", abstract: "Find cases by detainee number (blind index) or by identified name (in memory).",
+        discussion: """
+        --detainee: Arabic-Indic and Persian digits match ASCII, and spaces do not matter (3456/215, ٣٤٥٦ / ٢١٥). \
+        --name: the identified name as a family gave it (a role that reads identities); Arabic letter variants, \
+        diacritics and tatweel, digits and extra spaces do not matter, and words match in any order and by their \
+        beginning, as in witness search.
+
+        Example: echo '٣٤٥٦/٢١٥' | amanah case search --detainee - -C vault -i investigator.key
+        Example: echo 'الحلبي احمد' | amanah case search --name - -C vault -i protection.key
+        """)
+    @Option(name: .customLong("detainee"), help: ArgumentHelp("The detainee number as written, or - to read it from standard input (keeps it out of argv and shell history).", valueName: "NUMBER")) var detainee: String?
+    @Option(name: .customLong("name"), help: ArgumentHelp("The identified name, or - to read it from standard input.", valueName: "NAME")) var name: String?
     @Flag(help: "Print a JSON array of the matching ids.") var json = false
     @OptionGroup var options: VaultOptions
+
+    func validate() throws {
+        if (detainee == nil) == (name == nil) { throw ValidationError("give one of --detainee NUMBER and --name NAME") }
+    }
+
     func run() throws {
         let session = try options.openSession()
-        let value = try valueArgument(detainee, what: "detainee number")
-        let matches = try session.search(kind: .case, field: "detaineeNumber", value: value)
+        let matches: [String]
+        if let detainee {
+            matches = try session.search(kind: .case, field: "detaineeNumber", value: try valueArgument(detainee, what: "detainee number"))
+        } else {
+            matches = try session.searchCases(identifiedName: try valueArgument(name ?? "", what: "name"))
+        }
         rememberState(session.vault)
         if json { try printJSON(matches); return }
         for id in matches { Terminal.output(TerminalText.escaped(id)) }

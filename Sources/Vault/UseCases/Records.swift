@@ -174,10 +174,6 @@ extension Session {
         return count
     }
 
-    /// Equality search through the blind index, confirmed after decryption: the ids whose `field` equals
-    /// `value` after normalisation (NFC, Arabic-Indic and Persian digits to ASCII, trimmed).
-    /// Audited as `<kind>.search` with the matching ids (never the searched value).
-    /// - Throws: `VaultError.notPermitted` without the compartment's index and secret keys.
     /// Witnesses whose legal name matches what a person typed (`NameSearch`: Arabic letter variants,
     /// diacritics and tatweel, digits, spaces, words in any order, word prefixes), found by opening every
     /// witness record the reader may read and matching in memory: no blind-index token is made or read for it.
@@ -199,6 +195,46 @@ extension Session {
         }
     }
 
+    /// Cases whose identified name (`identifiedName`, set when a family's claim is confirmed) matches what a
+    /// person typed, as `searchWitnesses` matches legal names: by opening the case records whose identity
+    /// fields the reader may read, in memory; no token is made or read. Audited as `case.search` with the
+    /// matching case ids (never the query).
+    /// - Throws: `VaultError.notPermitted` without the identity key or the policy's leave to view it.
+    public func searchCases(identifiedName name: String) throws -> [String] {
+        try require(.view, Resource(compartments: [.identity], label: "case search"))
+        return try write { db in
+            _ = try keyRing.key("secret", of: .identity, generation: generation(.identity), db: db)
+            var matches: [String] = []
+            for id in try RecordRow.ids(kind: RecordKind.case.rawValue, db) {
+                let opened = filteredByPolicy(try RecordCodec.open(kind: .case, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                              kind: .case, caseID: id)
+                if case let .text(stored)? = opened.fields["identifiedName"], NameSearch.matches(name, stored) { matches.append(id) }
+            }
+            try audit(db, action: "case.search", objects: matches)
+            return matches
+        }
+    }
+
+    /// The spellings of a searched value whose blind-index tokens are looked up: as typed, and with its inner
+    /// white space removed, collapsed to one space, and set as one space around each `/` and `-` (numbers are
+    /// written `3456/215` and `3456 / 215`). The tokens' own normalisation (`TextNormalisation`) does the rest.
+    static func searchSpellings(_ value: String) -> [String] {
+        let words = value.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        let joined = words.joined()
+        var spaced = ""
+        for character in joined {
+            spaced += character == "/" || character == "-" ? " \(character) " : String(character)
+        }
+        var out: [String] = []
+        for spelling in [value, joined, words.joined(separator: " "), spaced] where !out.contains(spelling) { out.append(spelling) }
+        return out
+    }
+
+    /// Records of `kind` whose indexed `field` holds `value` as a person types it: looked up by the blind-index
+    /// tokens of its spellings (`searchSpellings`), then each candidate opened and compared (normalised, white
+    /// space ignored). Audited as `KIND.search` with the matching ids.
+    /// - Throws: `VaultError.invalidInput` for a field without a blind index; `VaultError.notPermitted` without
+    ///   the compartment's index and secret keys.
     public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
         guard let (_, _, compartment) = BlindIndex.indexedFields.first(where: { $0.0 == kind && $0.1 == field }) else {
             throw VaultError.invalidInput(field, "is not a searchable field")
@@ -209,13 +245,17 @@ extension Session {
         return try write { db in
             let indexKey = try keyRing.key("index", of: compartment, generation: generation(compartment), db: db)
             _ = try keyRing.key("secret", of: compartment, generation: generation(compartment), db: db)
-            let token = BlindIndex.token(kind: kind, field: field, value: value, indexKey: indexKey)
-            let candidates = try BlindIndexRow.recordIDs(kind: kind.rawValue, field: field, token: Data(token), db)
-            let wanted = TextNormalisation.matchKey(value)
+            var candidates: Set<String> = []
+            for spelling in Self.searchSpellings(value) {
+                let token = BlindIndex.token(kind: kind, field: field, value: spelling, indexKey: indexKey)
+                candidates.formUnion(try BlindIndexRow.recordIDs(kind: kind.rawValue, field: field, token: Data(token), db))
+            }
+            func key(_ text: String) -> String { String(TextNormalisation.matchKey(text).filter { !$0.isWhitespace }) }
+            let wanted = key(value)
             var matches: [String] = []
-            for id in Set(candidates).sorted() {
+            for id in candidates.sorted() {
                 let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-                if case let .text(stored)? = opened.fields[field], TextNormalisation.matchKey(stored) == wanted { matches.append(id) }
+                if case let .text(stored)? = opened.fields[field], key(stored) == wanted { matches.append(id) }
             }
             try audit(db, action: kind.rawValue + ".search", objects: matches)
             return matches
