@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "VaultPlatformTests", dependencies: ["VaultPlatform"], swiftSettings: strict),
         .testTarget(name: "VaultDisclosureTests", dependencies: ["VaultDisclosure"], swiftSettings: strict),
         .testTarget(name: "VaultGovernanceTests", dependencies: ["VaultGovernance", "VaultCrypto", "VaultPolicy"], swiftSettings: strict),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultGovernance", "VaultCrypto", "VaultPolicy", "VaultPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "AmanahCLITests", dependencies: ["AmanahCLI", "TestSupport", "VaultRemote", "VaultSync", "AmanahAgent", "Vault", "VaultGovernance", "VaultPlatform", "VaultCrypto", "VaultStore", "VaultAudit", "VaultPolicy", "VaultText", "VaultDisclosure", "VaultFormats",
                                                            .product(name: "GRDB", package: "GRDB.swift")],

@@ -3,6 +3,7 @@ import Testing
 import Vault
 import VaultCrypto
 import VaultGovernance
+import VaultPlatform
 
 extension VaultUseCaseTests {
     @Suite("Ingest and items")
@@ -83,7 +84,8 @@ extension VaultUseCaseTests {
             let file = try vault.file("a.txt", Array("abc".utf8))
             #expect(throws: VaultError.notFound("case", "C-404")) { _ = try vault.ingest([file], case: "C-404", as: vault.investigator) }
             #expect(throws: VaultError.self) { _ = try vault.ingest([file], as: vault.auditor) }
-            #expect(throws: VaultError.self) { _ = try vault.ingest([vault.folder + "/absent.txt"], as: vault.investigator) }
+            let absent = #expect(throws: SystemCallError.self) { _ = try vault.ingest([vault.folder + "/absent.txt"], as: vault.investigator) }
+            #expect(absent?.isMissingOrUnreadable == true && absent?.description.hasSuffix("absent.txt: cannot be read: No such file or directory") == true)
             #expect(try vault.open { try $0.blobs.inventory() }.blobs.isEmpty)
             #expect(try vault.auditActions() == ["vault.init", "case.add"])
         }
