@@ -47,6 +47,11 @@ struct FileNameBytesTests {
         let item = try #require(ingested.stdoutLines.first?.split(separator: "\t").first.map(String.init))
         let shown = try fixture.run("investigator", ["show", item])
         #expect(shown.stdout.contains("size: 1 byte\n"), "\(shown.stdout)")
+        // A duplicate record: where it is, once, and one summary.
+        let duplicate = try fixture.run("investigator", ["case", "add", "--from", "-"], stdin: #"[{"id":"C-1","branch":"9"},{"id":"C-7"}]"#)
+        #expect(duplicate.status == 1 && duplicate.stderr.contains("amanah: standard input record 1 (C-1): case C-1 exists already\n"), "\(duplicate.stderr)")
+        #expect(duplicate.stderr.components(separatedBy: "standard input record 1").count == 2, "\(duplicate.stderr)")
+        #expect(duplicate.stderr.components(separatedBy: "refused").count == 2 && duplicate.stderr.contains("1 case record added, 1 refused"), "\(duplicate.stderr)")
     }
 
     @Test("a collector refused a write is told why in terms of writing, and a refused update prints one summary")

@@ -38,6 +38,13 @@ func valueArgument(_ value: String, what: String) throws -> String {
     return line.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+/// A refused record's line: where it is in the input and its id, once, then why.
+private func recordProblem(_ input: RecordInput, _ error: any Error) -> String {
+    var why = "\(error)"
+    if why.hasPrefix(input.label + ": ") { why.removeFirst(input.label.count + 2) }
+    return "\(input.label) (\(TerminalText.escaped(input.id))): \(why)"
+}
+
 /// Adds records of `kind` from a file; reports each refused record by name.
 private func addRecords(kind: RecordKind, from: String, options: VaultOptions) throws {
     let bytes = try readRecordInput(from)
@@ -57,7 +64,7 @@ private func addRecords(kind: RecordKind, from: String, options: VaultOptions) t
     let outcomes = try session.addRecords(kind: kind, inputs: valid)
     for (input, outcome) in zip(valid, outcomes) {
         if let error = outcome {
-            Terminal.message("\(input.label) (\(input.id)): \(error)")
+            Terminal.message(recordProblem(input, error))
             failed += 1
         } else {
             Terminal.output(TerminalText.escaped(input.id))
@@ -96,7 +103,7 @@ private func updateRecords(kind: RecordKind, from: String, options: VaultOptions
             Terminal.output(TerminalText.escaped(input.id) + "\tunchanged")
             unchanged += 1
         case let .failure(error):
-            Terminal.message("\(input.label) (\(TerminalText.escaped(input.id))): \(error)")
+            Terminal.message(recordProblem(input, error))
             if case VaultError.notFound = error { missing += 1 }
             failed += 1
         }
