@@ -83,6 +83,8 @@ public enum BundleVerifier {
     ///     verified" and so is the bundle.
     ///   - grantReader: reads the member and role a governance entry grants (`GovernanceEntry.roleGrant`); the
     ///     caller passes it because this module does not read governance formats.
+    /// - Throws: `SystemCallError` when the file cannot be opened; `DisclosureError.notForThisIdentity` when no
+    ///   identity opens it; `DisclosureError.invalidInput` for a damaged or truncated file or archive.
     public static func verify(encrypted path: String, identities: [AgeX25519Identity], issuerKey: MinisignPublicKey?,
                               kit: RecipientKit? = nil, grantReader: RoleGrantReader? = nil) throws -> BundleReport {
         let input = try FileHandleFD.openForReading(path)
@@ -90,7 +92,7 @@ public enum BundleVerifier {
             var source = input
             var sink = writer
             do { try Age.decrypt(from: &source, to: &sink, identities: identities) } catch let error as AgeError {
-                if case .noMatch = error { throw DisclosureError.invalidInput(path, "is not encrypted to this identity: \(error)") }
+                if case .noMatch = error { throw DisclosureError.notForThisIdentity(path) }
                 throw DisclosureError.invalidInput(path, "cannot be decrypted (damaged or truncated?): \(error)")
             }
         }, consumer: { reader in

@@ -5,11 +5,15 @@ public enum DisclosureError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidInput(String, String)
     /// A file or member failed to verify: (what).
     case integrity(String)
+    /// The bundle (path) is not encrypted to any of the identities given: the wrong identity, not a
+    /// verification failure.
+    case notForThisIdentity(String)
 
     public var description: String {
         switch self {
         case let .invalidInput(source, why): return "\(source): \(why)"
         case let .integrity(what): return "integrity check failed: \(what)"
+        case let .notForThisIdentity(path): return "\(path): is not encrypted to this identity (the wrong age identity file?)"
         }
     }
 }

@@ -65,4 +65,24 @@ struct ReleasePreviewTests {
         let unpinned = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key"])
         #expect(unpinned.stdout.contains("(key id \(issuer))") && !unpinned.stdout.contains(minisignForm), "\(unpinned.stdout)")
     }
+
+    @Test("bundle verify: exit 2 for a missing bundle or the wrong age identity, 3 for a bundle that fails; JSON without escaped slashes")
+    func bundleVerifyExitStatus() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try fixture.disclose().status == 0)
+        let good = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--kit", "kit.json", "--json"])
+        #expect(good.status == 0 && !good.stdout.contains("\\/"), "\(good.stdout)")
+        let missing = try vault.cli.run(["bundle", "verify", "no-such.tar.age", "-i", "tribunal.key"])
+        #expect(missing.status == 2 && missing.stderr.contains("no-such.tar.age: No such file or directory"), "\(missing.stderr)")
+        #expect(try runTool("age-keygen", ["-o", "other.key"], in: vault.cli.folder).0 == 0)
+        let wrong = try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "other.key"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("is not encrypted to this identity"), "\(wrong.stderr)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: vault.cli.folder + "/bundle.tar.age"))
+        bytes[bytes.count - 40] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: vault.cli.folder + "/flipped.tar.age"))
+        let flipped = try vault.cli.run(["bundle", "verify", "flipped.tar.age", "-i", "tribunal.key"])
+        #expect(flipped.status == 3, "\(flipped.stderr)")
+    }
 }

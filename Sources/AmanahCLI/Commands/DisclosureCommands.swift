@@ -274,7 +274,7 @@ struct Bundle: ParsableCommand {
 struct BundleVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a bundle without a vault (encrypted, or an extracted folder).",
-        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Approvals and custody count only when they chain to the recipient kit (--kit): the approvers' and issuer's roles pinned by it or granted by entries proven in a checkpoint the pinned custodians cosigned. Without a kit the verdict is NOT VERIFIED. Exit status 3 on any problem.\n\nExample: amanah bundle verify DT-0001.tar.age -i tribunal.key --kit kit.json --issuer-key issuer.pub")
+        discussion: "Checks both signatures against the issuer key, every hash, missing or extra files, the approvals, commitments of released originals, and custody proofs against the checkpoint. Approvals and custody count only when they chain to the recipient kit (--kit): the approvers' and issuer's roles pinned by it or granted by entries proven in a checkpoint the pinned custodians cosigned. Without a kit the verdict is NOT VERIFIED. Exit status 2 when the bundle or the identity cannot be read or does not match (a missing file, the wrong age identity), 3 when the bundle fails verification.\n\nExample: amanah bundle verify DT-0001.tar.age -i tribunal.key --kit kit.json --issuer-key issuer.pub")
     @Argument(help: ArgumentHelp("BUNDLE.tar.age, or an extracted bundle folder.", valueName: "BUNDLE")) var bundle: String
     @Option(name: [.customShort("i"), .customLong("identity")], help: ArgumentHelp("The recipient's age identity file (AGE-SECRET-KEY-1...).", valueName: "AGE_IDENTITY_FILE")) var identity: String?
     @Option(name: .customLong("issuer-key"), help: ArgumentHelp("The issuer's minisign public key, as registered (amanah key export --minisign).", valueName: "KEY")) var issuerKey: String?
@@ -312,16 +312,22 @@ struct BundleVerify: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as! [String: Any]
             object["ok"] = report.ok
-            Terminal.output(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            Terminal.output(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         } else {
             Terminal.writeStandardOutput(report.render())
         }
         if !report.ok { throw CLIError("the bundle did not verify", exitCode: CLIError.verificationFailed) }
     }
 
-    /// Errors reading the bundle are verification failures (exit 3).
+    /// A bundle that is not there or cannot be read, or an identity it is not encrypted to, is unreadable
+    /// input (exit 2); anything else wrong with what was read is a failed verification (exit 3).
     private func verificationFailure(_ body: () throws -> BundleReport) throws -> BundleReport {
-        do { return try body() } catch {
+        do { return try body() } catch let error as SystemCallError where error.isMissingOrUnreadable {
+            throw CLIError("\(error)", exitCode: CLIError.notFound)
+        } catch let error as DisclosureError {
+            if case .notForThisIdentity = error { throw CLIError("\(error)", exitCode: CLIError.notFound) }
+            throw CLIError("the bundle did not verify: \(error)", exitCode: CLIError.verificationFailed)
+        } catch {
             throw CLIError("the bundle did not verify: \(error)", exitCode: CLIError.verificationFailed)
         }
     }
