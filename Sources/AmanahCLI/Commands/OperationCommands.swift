@@ -177,7 +177,7 @@ struct OpStatus: ParsableCommand {
                 "ready": status.hasQuorum && status.problems.isEmpty,
                 "expires": Clock.format(milliseconds: operation.expires),
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             Terminal.output(String(decoding: data, as: UTF8.self))
             return
         }

@@ -172,7 +172,7 @@ private func printRecord(kind: RecordKind, opened: RecordCodec.Opened, json: Boo
             case let .list(items): object[name] = items
             }
         }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         Terminal.output(String(decoding: data, as: UTF8.self))
         return
     }
