@@ -38,4 +38,24 @@ struct JSONOutputTests {
         object = try Self.object(broken.stdout)
         #expect(object["ok"] as? Bool == false && ((object["problems"] as? [String]) ?? []).contains { $0.contains(item) }, "\(object)")
     }
+
+    @Test("case list, witness list and source list --pending print JSON arrays that parse")
+    func lists() throws {
+        let fixture = try VaultFixture()
+        defer { fixture.cleanup() }
+        try fixture.addRecords()
+        let cases = try fixture.run("investigator", ["case", "list", "--json"])
+        #expect(try JSONSerialization.jsonObject(with: Data(cases.stdout.utf8)) as? [String] == ["C-1", "C-2"], "\(cases.stdout)")
+        let witnesses = try fixture.run("protection-officer", ["witness", "list", "--json"])
+        let pseudonyms = try #require(try JSONSerialization.jsonObject(with: Data(witnesses.stdout.utf8)) as? [String], "\(witnesses.stdout)")
+        #expect(pseudonyms.contains("W-0001"))
+        // A collector delivers a file already in the vault: a pending source, listed for a member who may view items.
+        _ = try fixture.ingest([samplePhotos[0]], as: "investigator")
+        let again = try fixture.run("collector", ["ingest", "--case", "C-1", samplePhotos[0]])
+        #expect(again.status == 0 && again.stdout.contains("pending:"), "\(again.stdout) \(again.stderr)")
+        let pending = try fixture.run("investigator", ["source", "list", "--pending", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(pending.stdout.utf8)) as? [[String: Any]], "\(pending.stdout)")
+        #expect(rows.count == 1 && rows[0]["case"] as? String == "C-1" && (rows[0]["source"] as? String)?.isEmpty == false, "\(rows)")
+        #expect(!pending.stdout.contains("\\/"))
+    }
 }
