@@ -26,14 +26,16 @@ public enum BundleLayout {
     public static let manifest = "manifest.json"
     /// The issuer's minisign signature of the manifest.
     public static let manifestSignature = manifest + ".minisig"
-    /// SHA-256 of every file but itself and the signatures, in `sha256sum` format.
+    /// SHA-256 of every file of the archive but itself and its own signature, in `sha256sum` format, so that
+    /// comparing the archive's listing with it finds a missing or an extra file with stock tools.
     public static let checksums = "SHA256SUMS"
     /// The issuer's minisign signature of `SHA256SUMS`.
     public static let checksumsSignature = checksums + ".minisig"
     /// How to verify the bundle with standard tools, in English and Arabic.
     public static let verifyInstructions = "VERIFY.txt"
-    /// The files `SHA256SUMS` does not list: itself and the two signatures.
-    public static let unlistedInChecksums: Set<String> = [checksums, checksumsSignature, manifestSignature]
+    /// The files `SHA256SUMS` does not list: itself and its signature. (Bundles issued before issue 20 did
+    /// not list the manifest's signature either; `BundleVerifier` accepts that.)
+    public static let unlistedInChecksums: Set<String> = [checksums, checksumsSignature]
 
     // MARK: Files in folders
 

@@ -302,7 +302,10 @@ public enum BundleVerifier {
                 guard parts.count == 2, parts[0].count == 64, parts[1].hasPrefix(" ") else { malformed = true; continue }
                 listed[String(parts[1].dropFirst())] = String(parts[0])
             }
-            let present = Set(members.keys).subtracting(BundleLayout.unlistedInChecksums)
+            var unlisted = BundleLayout.unlistedInChecksums
+            // A bundle issued before the manifest's signature was listed: its absence from the list is no fault.
+            if listed[BundleLayout.manifestSignature] == nil { unlisted.insert(BundleLayout.manifestSignature) }
+            let present = Set(members.keys).subtracting(unlisted)
             let missing = Set(listed.keys).subtracting(present).sorted()
             let extra = present.subtracting(listed.keys).sorted()
             let wrong = listed.filter { members[$0.key] != nil && members[$0.key]!.sha256 != $0.value }.keys.sorted()

@@ -211,6 +211,9 @@ extension Session {
         public var sameManifest: Bool = true
         /// Partial files of interrupted writes that were removed from the output folder.
         public var removedLeftovers: [String] = []
+        /// The clerk's note for `NAME.txt` beside the bundle (`ClerkNote`): what the file is, who issued it,
+        /// its production numbers and the stock steps, in English and Arabic.
+        public var note: String = ""
     }
 
     /// What the vault recorded when a request was issued.
@@ -280,8 +283,12 @@ extension Session {
         let removed = try writeBundleFile(members, issuedAt: issuedAt, recipients: recipientKeys, to: outputPath)
         try recordIssue(request, approvedPlan, bundleID: bundleID, bundleNumber: custody.bundleNumber, manifestHash: manifestHash,
                         itemCount: items.count, issuedAt: issuedAt, treeSize: custody.treeSize, again: again, outputPath: outputPath)
+        let note = ClerkNote.text(bundleFile: DurableFile.lastComponent(of: outputPath), bundle: bundleID,
+                                  issued: String(Clock.format(milliseconds: issuedAt).prefix(10)), issuerKeyID: identity.publicKey.keyIDHex,
+                                  fingerprint: identity.publicKey.fingerprint, minisignKeyID: MinisignPublicKey(member: identity.publicKey).keyIDText,
+                                  productionNumbers: numbers)
         return IssuedBundle(bundle: bundleID, productionNumbers: numbers, manifestSHA256: Hex.encode(manifestHash), itemCount: items.count,
-                            sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed)
+                            sameManifest: issuedBefore.map { $0.manifestHash == manifestHash } ?? true, removedLeftovers: removed, note: note)
     }
 
     /// Reserves a bundle number for `request` in the log (`disclosure.reserve`), for a team vault, whose
@@ -622,8 +629,13 @@ extension Session {
     /// Step 8: SHA256SUMS over every file but itself and the signatures (streamed items by their planned
     /// hashes), its minisign signature, and the manifest's.
     private func checksumsAndSignatures(of members: [BundleMember], manifest manifestBytes: [UInt8], bundleID: String) throws -> [BundleMember] {
+        // The manifest's signature first: SHA256SUMS lists it too, so that it lists every file but itself and
+        // its own signature.
+        let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity,
+                                                           trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(SHA256Digest.hash(manifestBytes)))")
+        let signatureMember = BundleMember(name: BundleLayout.manifestSignature, content: .bytes(manifestSignature.fileContents))
         var sums: [(String, String)] = []
-        for member in members {
+        for member in members + [signatureMember] {
             switch member.content {
             case .folder: continue
             case let .bytes(bytes): sums.append((member.name, Hex.encode(SHA256Digest.hash(bytes))))
@@ -633,11 +645,9 @@ extension Session {
         let sumsText = sums.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }.map { "\($0.1)  \($0.0)\n" }.joined()
         let sumsSignature = try MinisignSignature.sign(message: Array(sumsText.utf8), identity: identity,
                                                        trustedComment: "amanah bundle \(bundleID) \(BundleLayout.checksums) sha256:\(Hex.encode(SHA256Digest.hash(Array(sumsText.utf8))))")
-        let manifestSignature = try MinisignSignature.sign(message: manifestBytes, identity: identity,
-                                                           trustedComment: "amanah bundle \(bundleID) manifest sha256:\(Hex.encode(SHA256Digest.hash(manifestBytes)))")
         return [BundleMember(name: BundleLayout.checksums, content: .bytes(Array(sumsText.utf8))),
                 BundleMember(name: BundleLayout.checksumsSignature, content: .bytes(sumsSignature.fileContents)),
-                BundleMember(name: BundleLayout.manifestSignature, content: .bytes(manifestSignature.fileContents))]
+                signatureMember]
     }
 
     /// Step 9: the whole encrypted file written into place first (durable, never replacing a file), after

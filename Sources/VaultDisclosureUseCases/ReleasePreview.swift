@@ -50,6 +50,22 @@ extension Session {
     /// - Throws: `VaultError.notFound` (item), `VaultError.invalidInput` (unknown profile or recipient),
     ///   `VaultError.notPermitted` when the member cannot read what the release would carry.
     public func previewRelease(_ itemID: String, profile: String, recipient: String?) throws -> ReleasePreview {
+        // A preview shows the item's records and regions and the policy's verdict on its witnesses' consent and
+        // measures: only to a member who may view them for this item's case, as `show` and `policy explain`
+        // require (asked first without the case, so that a refused member does not learn whether it exists).
+        guard let rules = vault.state.policy.profiles[profile] else {
+            throw VaultError.invalidInput("--profile", "unknown profile \(profile) (known: \(vault.state.policy.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        var compartments: Set<Compartment> = [.media, .case]
+        // Identity fields show only to a role that views identities at all (it alone holds their key); for such a
+        // role, the view of them for this case is asked too.
+        if rules.revealsIdentityFields(of: .case) || rules.revealsIdentityFields(of: .witness),
+           vault.state.policy.decide(subject, .view, Resource(compartments: [.identity])).isPermit {
+            compartments.insert(.identity)
+        }
+        try require(.view, Resource(compartments: compartments, label: "a preview of releasing item \(itemID)"))
+        let caseID = try itemFacts(itemID).caseID
+        try require(.view, Resource(compartments: compartments, label: "a preview of releasing item \(itemID)", caseID: caseID))
         let (_, items) = try computeRelease(recipient: recipient ?? "", profile: profile, itemIDs: [itemID], basis: "",
                                             derivatives: NoDerivatives(), action: recipient == nil ? .export : .disclose, preview: true)
         guard let item = items.first else { throw VaultError.notFound("item", itemID) }
@@ -59,7 +75,11 @@ extension Session {
         try write { db in
             try audit(db, action: "item.preview", objects: [itemID, item.plan.caseID, profile] + (recipient.map { [$0] } ?? []))
         }
-        return ReleasePreview(item: itemID, profile: profile, recipient: recipient, release: item.plan.release, refusal: item.refusal,
+        // A profile that draws a session's watermark is for viewing sessions: disclosing under it is refused.
+        let refusal = rules.images.watermark && recipient != nil
+            ? "the \(profile) profile draws a viewing session's watermark; it is for viewing sessions (export --session), not for a disclosure"
+            : item.refusal
+        return ReleasePreview(item: itemID, profile: profile, recipient: recipient, release: item.plan.release, refusal: refusal,
                               regions: item.plan.regions.map {
                                   .init(id: $0.id, category: $0.category, rectangle: "\($0.x),\($0.y),\($0.width),\($0.height)", masked: $0.masked)
                               },

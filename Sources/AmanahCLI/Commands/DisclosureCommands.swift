@@ -146,7 +146,7 @@ struct DiscloseApprove: ParsableCommand {
 struct DiscloseIssue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue", abstract: "Recompute the approved plan, build the signed bundle and encrypt it to the recipient.",
-        discussion: "The bundle is written completely (and checked where the file system needs a copy) before the issue is recorded. With --again, a request issued before is written again with the same production numbers (when its file was lost); audited as disclosure.reissue.\n\nExample: amanah disclose issue req.json -o DT-0001.tar.age -C vault -i legal.key")
+        discussion: "The bundle is written completely (and checked where the file system needs a copy) before the issue is recorded. Beside it, NAME.txt (for NAME.tar.age) tells the tribunal's clerk what the file is, who issued it, its production numbers and the stock steps to check it, in English and Arabic. With --again, a request issued before is written again with the same production numbers (when its file was lost); audited as disclosure.reissue.\n\nExample: amanah disclose issue req.json -o DT-0001.tar.age -C vault -i legal.key")
     @Argument(help: ArgumentHelp("The approved request file.", valueName: "REQ")) var file: String
     @Option(name: .shortAndLong, help: ArgumentHelp("The bundle to write (BUNDLE.tar.age); never overwritten.", valueName: "BUNDLE")) var output: String
     @Flag(name: .customLong("again"), help: "Write the bundle of a request issued before again, with the same production numbers.") var again = false
@@ -158,6 +158,10 @@ struct DiscloseIssue: ParsableCommand {
             throw CLIError("\(output) exists already; a bundle is never written over a file",
                            hint: "choose another name (if an interrupted issue left it there, amanah audit log shows whether it was recorded)")
         }
+        let notePath = ClerkNote.path(forBundle: output)
+        if !again && DurableFile.exists(notePath) {
+            throw CLIError("\(notePath) exists already; the clerk's note beside the bundle is never written over a file", hint: "choose another name for the bundle")
+        }
         var session = try options.openSession()
         if !again, let remote = defaultRemote(of: session.vault) {
             session = try reserveInSharedLog(request, session: session, remote: remote)
@@ -167,6 +171,14 @@ struct DiscloseIssue: ParsableCommand {
                                                  progress: progress.callback)
         progress.finish()
         rememberState(session.vault)
+        // The note is a convenience beside the issued bundle: if it cannot be written, the issue stands.
+        do {
+            let bytes = Array(issued.note.utf8)
+            try DurableFile.write(to: notePath, mode: 0o644, overwrite: again) { handle in try bytes.withUnsafeBytes { try handle.write($0) } }
+            Terminal.message("wrote \(notePath): what the bundle is and how to check it with stock tools (English and Arabic)")
+        } catch {
+            Terminal.warning("the bundle was issued, but \(notePath) could not be written: \(error)")
+        }
         for leftover in issued.removedLeftovers { Terminal.message("removed \(leftover), a partial file of an interrupted write") }
         let range = "\(issued.productionNumbers.first ?? "")…\(issued.productionNumbers.last ?? "")"
         if again {
