@@ -26,6 +26,19 @@ struct FamilyViewingTests {
         let log = try vault.run("auditor", ["audit", "log", "--json"])
         #expect(log.stdout.contains("session:S-2026-12-07-1") && log.stdout.contains("profile:family-viewing"), "\(log.stdout.suffix(1500))")
 
+        // The masks, read back from a PNG export: B and D filled, C (location) left as it was; the band drawn.
+        for (rectangle, category) in [("300,40,80,80", "B"), ("300,200,80,80", "C"), ("450,300,80,80", "D")] {
+            let added = try vault.run("investigator", ["region", "add", item, rectangle, "--category", category, "--reason", "test region " + category])
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        #expect(try vault.run("protection-officer", ["export", item, "--profile", "family-viewing", "--session", "S-9", "-o", "view.png"]).status == 0)
+        func pixel(_ x: Int, _ y: Int) throws -> String {
+            try runTool("vips", ["getpoint", "view.png", String(x), String(y)], in: vault.cli.folder).1.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try pixel(100, 100) == "0 0 0" && pixel(340, 80) == "0 0 0" && pixel(490, 340) == "0 0 0", "A, B and D are masked")
+        #expect(try pixel(340, 270) != "0 0 0", "C is not masked under family-viewing")
+        #expect(try pixel(6, 6) == "255 255 255", "the top band's first letter")
+
         // The preview of the profile keeps nothing of the records but the ids.
         let preview = try vault.run("protection-officer", ["show", item, "--profile", "family-viewing", "--json"])
         #expect(preview.status == 0, "\(preview.stderr)")
@@ -34,7 +47,7 @@ struct FamilyViewingTests {
         #expect((records["case"] as? [String: String]) == ["id": "C-1"], "\(records)")
         #expect((records["item"] as? [String: String]) == ["id": item, "mediaType": "image/jpeg"], "\(records)")
         let regions = try #require(object["regions"] as? [[String: Any]])
-        #expect(regions.allSatisfy { $0["masked"] as? Bool == true })
+        #expect(regions.count == 4 && regions.filter { $0["masked"] as? Bool == true }.compactMap { $0["category"] as? String }.sorted() == ["A", "B", "D"], "\(regions)")
 
         let noSession = try vault.run("protection-officer", ["export", item, "--profile", "family-viewing", "-o", "view4.jpg"])
         #expect(noSession.status != 0 && noSession.stderr.contains("--session"), "\(noSession.stderr)")

@@ -52,4 +52,20 @@ struct WatermarkTests {
             try DerivativeMaker.make(bytes: input, request: DerivativeRequest(watermark: "session\u{0}"))
         }
     }
+
+    @Test("the whole label is laid out on any shape of image: one line when it fits, broken at spaces when not, never wider than the image",
+          arguments: [(3024, 4032), (1000, 1000), (1080, 1350), (640, 480), (300, 400), (120, 900), (7, 7)])
+    func wholeLabelOnAnyShape(width: Int, height: Int) {
+        for label in ["S-2026-12-07-1", String(repeating: "A", count: 48)] {
+            let (scale, lines) = Watermark.layout(label, width: width, height: height)
+            let drawn = lines.map { String($0) }
+            #expect(drawn.joined().filter { $0 != " " } == Watermark.text(session: label).filter { $0 != " " }, "\(width)x\(height): \(drawn)")
+            for line in lines where width >= 10 * scale { #expect((line.count * 6 + 4) * scale <= width, "\(width)x\(height): \(String(line)) at \(scale)") }
+            if label.count < 20 && width >= 1000 { #expect(lines.count == 1, "\(width)x\(height): \(drawn)") }
+        }
+        // Drawing on the smallest image stays inside it.
+        var pixels = [UInt8](repeating: 100, count: width * height * 3)
+        pixels.withUnsafeMutableBufferPointer { Watermark.draw("S-1", on: $0.baseAddress!, width: width, height: height) }
+        #expect(pixels.count == width * height * 3)
+    }
 }

@@ -159,6 +159,8 @@ extension Session {
         case (false, nil):
             break
         }
+        // Drawn in capitals, so recorded in capitals: the label in the log is the one on the image.
+        let session = session?.uppercased()
         let facts = try itemFacts(itemID)
         if !facts.unreadable.isEmpty {
             throw VaultError.notPermitted("exporting \(itemID) under a profile needs \(facts.unreadable.joined(separator: ", ")), which your keys cannot read")

@@ -23,34 +23,67 @@ public enum Watermark {
     /// The text drawn for session `label`.
     public static func text(session label: String) -> String { "VIEWING SESSION " + label.uppercased() }
 
+    /// How the text for `label` is laid out on a `width` × `height` image: the font's scale (pixels per font
+    /// pixel: a 160th of the shorter side, at least 1, smaller when that keeps the text on one line) and the
+    /// lines, broken at spaces (inside a word only when the word alone is too long), so that the whole text is
+    /// always drawn, whatever the image's shape.
+    static func layout(_ label: String, width: Int, height: Int) -> (scale: Int, lines: [[Character]]) {
+        let text = Array(Self.text(session: label))
+        var scale = max(1, min(width, height) / 160)
+        while scale > 1 && (text.count * 6 + 4) * scale > width { scale -= 1 }
+        let perLine = max(1, (width - 4 * scale) / (6 * scale))
+        var lines: [[Character]] = []
+        var line: [Character] = []
+        for word in text.split(separator: " ").map(Array.init) {
+            var rest = word
+            while !rest.isEmpty {
+                let room = line.isEmpty ? perLine : perLine - line.count - 1
+                if rest.count <= room {
+                    line += (line.isEmpty ? [] : [" "]) + rest
+                    rest = []
+                } else if line.isEmpty {
+                    line = Array(rest.prefix(perLine)); rest = Array(rest.dropFirst(perLine))
+                    lines.append(line); line = []
+                } else {
+                    lines.append(line); line = []
+                }
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return (scale, lines)
+    }
+
     /// Draws the watermark for `label` over `pixels` (`width` × `height` RGB, 3 bytes per pixel, rows top to
     /// bottom). Deterministic: the same pixels and label give the same result.
     static func draw(_ label: String, on pixels: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
-        let text = Array(Self.text(session: label))
-        let scale = max(1, min(width, height) / 160)
-        let band = 11 * scale
+        let (scale, lines) = layout(label, width: width, height: height)
+        let band = (2 + 9 * lines.count) * scale
         let cell = 6 * scale
-        let run = (text.count + 3) * cell   // the text and a gap of three cells before it repeats
+        // One line repeats along the band after a gap of three cells; several lines are drawn once.
+        let run = lines.count == 1 ? (lines[0].count + 3) * cell : Int.max
+        func text(top: Int, opacity: Int, firstX: Int) {
+            for (index, line) in lines.enumerated() {
+                var x = firstX
+                repeat {
+                    write(line, at: x, top + index * 9 * scale, scale: scale, opacity: opacity, pixels, width, height)
+                    if run > width - x { break }
+                    x += run
+                } while x < width
+            }
+        }
         func bandAt(_ top: Int) {
             guard top >= 0, top + band <= height else { return }
             for y in top..<(top + band) {
                 var p = pixels + y * width * 3
                 for _ in 0..<(width * 3) { p.pointee = p.pointee / 4; p += 1 }
             }
-            var x = 2 * scale
-            while x < width {
-                write(text, at: x, top + 2 * scale, scale: scale, opacity: 255, pixels, width, height)
-                x += run
-            }
+            text(top: top + 2 * scale, opacity: 255, firstX: 2 * scale)
         }
         bandAt(0)
         if height >= 2 * band { bandAt(height - band) }
         if height >= 4 * band {
-            var x = (width % run) / 2
-            while x < width {
-                write(text, at: x, (height - 7 * scale) / 2, scale: scale, opacity: 128, pixels, width, height)
-                x += run
-            }
+            let first = run <= width ? (width % run) / 2 : 2 * scale
+            text(top: (height - 9 * scale * lines.count + 2 * scale) / 2, opacity: 128, firstX: first)
         }
     }
 
