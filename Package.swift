@@ -82,7 +82,7 @@ let package = Package(
         // Session above Vault, through its package-level members.
         .target(name: "VaultDisclosureUseCases",
                 dependencies: ["Vault", "VaultGovernance", "VaultDisclosure", "VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore",
-                               "VaultAudit", "VaultPolicy", "VaultImaging", "CPlatform",
+                               "VaultAudit", "VaultPolicy", "VaultImaging", "VaultText", "CPlatform",
                                .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The identity agent (`amanah agent`): protocol, socket, server, client and launcher.

@@ -256,7 +256,7 @@ public enum BundleVerifier {
             if let given, given != key {
                 report.check("issuer key", false, "the manifest names another issuer than the key given with --issuer-key")
             } else {
-                report.check("issuer key", true, "the issuer \(issuer.keyIDHex) is \("aeiou".contains(role.first ?? "x") ? "an" : "a") \(role) the kit pins or a proven grant names")
+                report.check("issuer key", true, "the issuer \(issuer.keyIDHex) is \(withArticle(role)) the kit pins or a proven grant names")
             }
             return key
         }
@@ -546,7 +546,7 @@ public enum BundleVerifier {
                 continue
             }
             guard kit.releaseRoles.contains(grant.role) else {
-                problems.append("\(grant.member): a \(grant.role) may neither issue nor approve a release")
+                problems.append("\(grant.member): \(withArticle(grant.role)) may neither issue nor approve a release")
                 continue
             }
             if newest[grant.member].map({ event.sequence > $0 }) ?? true {

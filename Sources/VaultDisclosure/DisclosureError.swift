@@ -13,7 +13,7 @@ public enum DisclosureError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case let .invalidInput(source, why): return "\(source): \(why)"
         case let .integrity(what): return "integrity check failed: \(what)"
-        case let .notForThisIdentity(path): return "\(path): is not encrypted to this identity (the wrong age identity file?)"
+        case let .notForThisIdentity(path): return "\(path): is not encrypted to this identity (the wrong age identity file, or a header that was changed)"
         }
     }
 }

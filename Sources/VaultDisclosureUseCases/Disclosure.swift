@@ -1,3 +1,4 @@
+internal import VaultText
 import Vault
 import VaultDisclosure
 internal import VaultPlatform
@@ -427,7 +428,7 @@ extension Session {
                 for obligation in decision.obligations {
                     switch obligation {
                     case let .approvals(count): missing.append("\(count) more approval\(count == 1 ? "" : "s") by a member whose role may approve this release (not the requester)")
-                    case let .approvalBy(role): missing.append("an approval by a \(role.rawValue)")
+                    case let .approvalBy(role): missing.append("an approval by \(withArticle(role.rawValue))")
                     default: continue
                     }
                 }

@@ -184,7 +184,7 @@ public final class KeyWork {
         for row in try RecordKeyRow.all(inCompartment: compartment.rawValue, db) {
             guard let kind = RecordKind(rawValue: row.kind) else { continue }
             guard row.generation == oldGeneration else {
-                throw VaultError.integrity("\(row.kind) \(row.recordID) has a \(compartment.rawValue) key of generation \(row.generation), expected \(oldGeneration)")
+                throw VaultError.integrity("\(row.kind) \(row.recordID) has its \(compartment.rawValue) key at generation \(row.generation), expected \(oldGeneration)")
             }
             let dataKey: SecretBox
             do { dataKey = SecretBox(try SealedBox.open(Array(row.sealedKey), publicKey: oldPublic, secretKey: oldSecret.bytes)) } catch {

@@ -191,7 +191,7 @@ public enum RecordCodec {
     public static func rewrite(kind: RecordKind, id: String, compartment: Compartment, fields: [String: Value], vaultID: [UInt8],
                                state: GovernanceState, signer: IdentityBox, keyRing: KeyRing, db: Database) throws {
         for name in fields.keys where kind.storedFields.first(where: { $0.name == name })?.compartment != compartment {
-            throw VaultError.invalidInput(kind.rawValue + " " + id, "field \(name) is not a \(compartment.rawValue) field")
+            throw VaultError.invalidInput(kind.rawValue + " " + id, "field \(name) is not in the \(compartment.rawValue) compartment")
         }
         if state.rotationPending(compartment) { throw VaultError.rotationPending(compartment.rawValue) }
         try RecordFieldRow.deleteAll(kind: kind.rawValue, recordID: id, compartment: compartment.rawValue, db)

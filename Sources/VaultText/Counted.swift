@@ -4,3 +4,9 @@
 public func counted<N: BinaryInteger>(_ count: N, _ singular: String, _ plural: String? = nil) -> String {
     "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
 }
+
+/// `word` with its indefinite article, for messages: `an investigator`, `a legal-officer` (by its first
+/// letter: a vowel takes "an").
+public func withArticle(_ word: String) -> String {
+    ("aeiouAEIOU".contains(word.first ?? "x") ? "an " : "a ") + word
+}

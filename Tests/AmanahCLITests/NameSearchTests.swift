@@ -48,7 +48,7 @@ struct NameSearchTests {
         let vault = try VaultFixture()
         defer { vault.cleanup() }
         try vault.addRecords()
-        try vault.cli.write("c.json", #"[{"id":"C-11","detaineeNumber":"5120 / 227","identifiedName":"أحمد الحلبي"},{"id":"C-12","identifiedName":"فاطمة الزهراء"}]"#)
+        try vault.cli.write("c.json", #"[{"id":"C-11","detaineeNumber":"5120 / 227","identifiedName":"أحمد الحلبي"},{"id":"C-12","identifiedName":"فاطمة الزهراء"},{"id":"C-13","detaineeNumber":"61 20/ 227"}]"#)
         let added = try vault.run("protection-officer", ["case", "add", "--from", "c.json"])
         #expect(added.status == 0, "\(added.stderr)")
         for (query, found) in [("الحلبي احمد", ["C-11"]), ("فاطمه", ["C-12"]), ("Test person", ["C-1"]), ("سعيد", [])] {
@@ -57,7 +57,7 @@ struct NameSearchTests {
             #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String] == found, "\(query): \(result.stdout)")
         }
         #expect(try vault.run("investigator", ["case", "search", "--name", "احمد"]).status != 0)
-        for (query, found) in [("3456/215", ["C-1"]), ("٣٤٥٦ / ٢١٥", ["C-1"]), (" ۳۴۵۶/۲۱۵ ", ["C-1"]), ("5120/227", ["C-11"]), ("5120 / 227", ["C-11"]), ("3456/216", [])] {
+        for (query, found) in [("3456/215", ["C-1"]), ("٣٤٥٦ / ٢١٥", ["C-1"]), (" ۳۴۵۶/۲۱۵ ", ["C-1"]), ("5120/227", ["C-11"]), ("5120 / 227", ["C-11"]), ("6120/227", ["C-13"]), ("٦١٢٠ /٢٢٧", ["C-13"]), ("3456/216", [])] {
             let result = try vault.run("investigator", ["case", "search", "--detainee", "-", "--json"], stdin: query + "\n")
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String] == found, "\(query): \(result.stdout)")

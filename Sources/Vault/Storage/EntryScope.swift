@@ -307,7 +307,7 @@ package enum EntryScope {
         case "vault.migrate":
             return nil   // a snapshot: `IndexLog` admits it only as the log's first entry, signed by a custodian
         default:
-            return "a \(action) event never carries an index entry"
+            return "an event \(action) never carries an index entry"
         }
     }
 

@@ -85,8 +85,10 @@ extension Session {
 
     /// A path whose bytes are not valid UTF-8 (a file name from an old archive or another system's
     /// encoding, such as ISO 8859-6 Arabic) as text: each byte of an invalid sequence as `%XX` (upper-case
-    /// hex), and `%` itself as `%25`, so that the bytes can be read back from the text; valid characters are
-    /// kept. Used only for such paths: a valid UTF-8 path is kept as it is.
+    /// hex), and `%` itself as `%25`, so that the bytes can be read back from such a name; valid characters are
+    /// kept. Used only for such paths: a valid UTF-8 path is kept as it is, `%` included, so a name alone does
+    /// not say which it was (the ingest's message does). An escaped name is held to the 255-byte limit of
+    /// file names, so a name of more than about 85 invalid bytes is refused.
     public static func escapedPath(_ bytes: [UInt8]) -> String {
         var out = ""
         var iterator = bytes.makeIterator()

@@ -232,7 +232,8 @@ extension Session {
 
     /// Records of `kind` whose indexed `field` holds `value` as a person types it: looked up by the blind-index
     /// tokens of its spellings (`searchSpellings`), then each candidate opened and compared (normalised, white
-    /// space ignored). Audited as `KIND.search` with the matching ids.
+    /// space ignored); when no token finds one, every record of the kind is opened and compared the same way.
+    /// Audited as `KIND.search` with the matching ids.
     /// - Throws: `VaultError.invalidInput` for a field without a blind index; `VaultError.notPermitted` without
     ///   the compartment's index and secret keys.
     public func search(kind: RecordKind, field: String, value: String) throws -> [String] {
@@ -256,6 +257,14 @@ extension Session {
             for id in candidates.sorted() {
                 let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
                 if case let .text(stored)? = opened.fields[field], key(stored) == wanted { matches.append(id) }
+            }
+            // None by token: the value may be stored with other inner spaces than any spelling tried, which its
+            // token keeps. Then every record the member reads is opened and compared (as witness search does).
+            if matches.isEmpty && !wanted.isEmpty {
+                for id in try RecordRow.ids(kind: kind.rawValue, db) where !candidates.contains(id) {
+                    let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                    if case let .text(stored)? = opened.fields[field], key(stored) == wanted { matches.append(id) }
+                }
             }
             try audit(db, action: kind.rawValue + ".search", objects: matches)
             return matches

@@ -1,3 +1,4 @@
+internal import VaultText
 internal import TOMLKit
 
 /// Reads a policy document into a `Policy`, validating as it goes. See `Policy` for the schema.
@@ -466,7 +467,7 @@ enum PolicyParser {
         }
         guard permitted(action, for: spec.kind) else {
             throw PolicyError(.invalidValue, at: table.child("action"),
-                              "\(describe(action)) does not apply to \(spec.name), a \(spec.kind.rawValue) field")
+                              "\(describe(action)) does not apply to \(spec.name), \(withArticle(spec.kind.rawValue)) field")
         }
         let code = try table.string("code")
         let reason = try table.string("reason")

@@ -1,3 +1,4 @@
+internal import VaultText
 extension Role {
     /// `roles` as text for messages: `investigator`, `custodian and legal-officer`, `no role`.
     static func describe(_ roles: [Role]) -> String {
@@ -8,6 +9,6 @@ extension Role {
 extension Role {
     /// The role's name with its indefinite article, for messages: `an investigator`, `a custodian`.
     public var withArticle: String {
-        ("aeiou".contains(rawValue.first ?? "x") ? "an " : "a ") + rawValue
+        VaultText.withArticle(rawValue)
     }
 }
