@@ -33,6 +33,11 @@ public enum BundleLayout {
     public static let checksumsSignature = checksums + ".minisig"
     /// How to verify the bundle with standard tools, in English and Arabic.
     public static let verifyInstructions = "VERIFY.txt"
+    /// A static page listing the released items (`BundleIndex.html`): thumbnails, case labels, what was
+    /// masked, hashes; no script and no external resource.
+    public static let indexHTML = "index.html"
+    /// The same as a table for a court's e-filing system (`BundleIndex.csv`).
+    public static let indexCSV = "index.csv"
     /// The files `SHA256SUMS` does not list: itself and its signature. (Bundles issued before issue 20 did
     /// not list the manifest's signature either; `BundleVerifier` accepts that.)
     public static let unlistedInChecksums: Set<String> = [checksums, checksumsSignature]

@@ -355,7 +355,8 @@ public enum BundleVerifier {
         }
         var allowed: Set<String> = [BundleLayout.manifest, BundleLayout.manifestSignature, BundleLayout.checksums, BundleLayout.checksumsSignature,
                                     BundleLayout.verifyInstructions, BundleLayout.plan, BundleLayout.custodyCheckpoint, BundleLayout.custodyEvents,
-                                    BundleLayout.custodyGrants, BundleLayout.issuerMinisignKey, BundleLayout.issuerKey, BundleLayout.approverKeys]
+                                    BundleLayout.custodyGrants, BundleLayout.issuerMinisignKey, BundleLayout.issuerKey, BundleLayout.approverKeys,
+                                    BundleLayout.indexHTML, BundleLayout.indexCSV]
         for item in manifest.items { allowed.insert(item.file); allowed.insert(BundleLayout.recordFile(productionNumber: item.productionNumber)) }
         let outside = Set(members.keys).subtracting(allowed).subtracting(extraItems)
         if !outside.isEmpty { itemProblems.append("files outside the bundle's layout: " + outside.sorted().joined(separator: ", ")) }

@@ -275,6 +275,7 @@ extension Session {
                                              bundleNumber: custody.bundleNumber)
         let numbers = (1...items.count).map { BundleLayout.productionNumber(bundleID: bundleID, item: $0) }
         var members = try itemMembers(items, productionNumbers: numbers, derivatives: derivatives, opened: { progress?(nil) })
+        members += try indexMembers(items, productionNumbers: numbers, bundleID: bundleID, derivatives: derivatives)
         members += try requestAndKeyMembers(request, bundleID: bundleID, custody: custody, approverKeys: approverKeys)
         let manifestBytes = try manifest(request, approvedPlan, bundleID: bundleID, issuedAt: issuedAt, items: items,
                                          productionNumbers: numbers, custody: custody, approverKeys: approverKeys).encoded()

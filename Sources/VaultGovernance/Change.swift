@@ -24,6 +24,9 @@ public enum Change: Equatable, Sendable {
     /// A court order that allows releasing the identities of `witnesses` to `recipient` without their consent
     /// (the policy's `court-order-override`); `reference` cites the order.
     case courtOrder(recipient: String, witnesses: [String], reference: String)
+    /// The name of the organisation that holds the vault, as bundles name their issuer (issue 20: `index.csv`);
+    /// the rules of a member's name apply.
+    case setOrganisation(name: String)
 
     /// The change's type name as used on the command line.
     public var typeName: String {
@@ -40,6 +43,7 @@ public enum Change: Equatable, Sendable {
         case .recover: return "recover"
         case .withdrawConsent: return "withdraw-consent"
         case .courtOrder: return "court-order"
+        case .setOrganisation: return "set-organisation"
         }
     }
 
@@ -88,6 +92,8 @@ public enum Change: Equatable, Sendable {
         case let .recover(key, role, _): return "BREAK-GLASS RECOVERY: the approving custodians' shares of the \(role.rawValue) compartment keys (and of no other) are rebuilt in the proposer's process only and granted to \(who(key)); the custodians' shares are then made anew"
         case let .withdrawConsent(pseudonym): return "witness \(pseudonym) withdrew consent: DESTROY their identity data (crypto-shredding, cannot be undone)"
         case let .courtOrder(recipient, witnesses, reference): return "court order \"\(reference)\": the identities of \(witnesses.joined(separator: ", ")) may be released to \"\(recipient)\" without their consent"
+        case let .setOrganisation(name):
+            return "name the organisation that holds the vault \"\(name)\"" + (state.organisation.map { " (now \"\($0)\")" } ?? "") + "; bundles issued from now on name it as their issuer"
         }
     }
 
@@ -128,6 +134,8 @@ public enum Change: Equatable, Sendable {
             out.appendCount(witnesses.count)
             for witness in witnesses { out.appendLengthPrefixed(witness) }
             out.appendLengthPrefixed(reference)
+        case let .setOrganisation(name):
+            out.appendLengthPrefixed(name)
         }
         return out
     }
@@ -163,6 +171,8 @@ public enum Change: Equatable, Sendable {
             object["recipient"] = recipient
             object["witnesses"] = witnesses
             object["reference"] = reference
+        case let .setOrganisation(name):
+            object["name"] = name
         }
         return object
     }
@@ -213,6 +223,10 @@ public enum Change: Equatable, Sendable {
         case "court-order":
             guard let witnesses = object["witnesses"] as? [String] else { throw VaultError.invalidInput(source, "change field witnesses is missing") }
             self = .courtOrder(recipient: try text("recipient"), witnesses: witnesses, reference: try text("reference"))
+        case "set-organisation":
+            let name = try text("name")
+            if let problem = Change.nameProblem(name) { throw VaultError.invalidInput(source, "change field name: \(problem)") }
+            self = .setOrganisation(name: name)
         case let other: throw VaultError.invalidInput(source, "unknown change type \(other)")
         }
     }

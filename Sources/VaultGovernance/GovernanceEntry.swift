@@ -205,6 +205,10 @@ extension Change {
             var witnesses: [String] = []
             for _ in 0..<(try reader.count(limit: 10_000)) { witnesses.append(try reader.text()) }
             self = .courtOrder(recipient: recipient, witnesses: witnesses, reference: try reader.text())
+        case "set-organisation":
+            let name = try reader.text()
+            if let problem = Change.nameProblem(name) { throw VaultError.integrity("the organisation's name in a change \(problem)") }
+            self = .setOrganisation(name: name)
         default: throw VaultError.integrity("unknown change type")
         }
         guard reader.isAtEnd else { throw VaultError.integrity("trailing bytes in change") }

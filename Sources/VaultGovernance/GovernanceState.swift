@@ -58,6 +58,8 @@ public struct GovernanceState: Sendable {
     public var consentWithdrawn: Set<String> = []
     /// Court orders in force, by operation id (hex).
     public var courtOrders: [String: CourtOrder] = [:]
+    /// The name of the organisation that holds the vault (`set-organisation`); nil until one is set.
+    public var organisation: String? = nil
     /// Every role each key ever held (records written under a role stay valid after a role change).
     public var everRoles: [String: Set<Role>] = [:]
     /// Ids (hex) of the operations applied so far.

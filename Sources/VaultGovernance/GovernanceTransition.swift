@@ -116,6 +116,9 @@ extension GovernanceState {
                 do { try Identifier.validate(witness, field: "witness") } catch { return "\(error)" }
             }
             if reference.trimmingCharacters(in: .whitespaces).isEmpty { return "cite the court order (its reference)" }
+        case let .setOrganisation(name):
+            if let problem = Change.nameProblem(name) { return "the organisation's name \(problem)" }
+            if organisation == name { return "the organisation is already named \"\(name)\"" }
         }
         return nil
     }
@@ -253,6 +256,8 @@ extension GovernanceState {
             next.consentWithdrawn.insert(pseudonym)
         case .courtOrder:
             break
+        case let .setOrganisation(name):
+            next.organisation = name
         }
         return next
     }

@@ -99,4 +99,48 @@ struct TribunalKitTests {
         let verified = try vault.cli.run(["bundle", "verify", "clerk/DT-0001.tar.age", "-i", "tribunal.key", "--kit", "kit.json"])
         #expect(verified.status == 3, "\(verified.stdout)")
     }
+
+    @Test("index.csv parses and matches the manifest; index.html lists each item with a masked thumbnail, no script and no external resource")
+    func indexFiles() throws {
+        let fixture = try DisclosureFixture()
+        let vault = fixture.vault
+        defer { vault.cleanup() }
+        #expect(try vault.governance(["set-organisation", "Syrian Archive, \"Berlin\""], approvers: ["custodian-1", "custodian-2"]).status == 0)
+        let info = try vault.cli.run(["info", "-C", "vault"])
+        #expect(info.stdout.contains("organisation: Syrian Archive, \"Berlin\""), "\(info.stdout)")
+        #expect(try fixture.disclose().status == 0)
+        try fixture.unpack()
+        let folder = vault.cli.folder + "/unpacked"
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])
+        let items = try #require(manifest["items"] as? [[String: Any]])
+        let csv = try String(contentsOfFile: folder + "/index.csv", encoding: .utf8)
+        let lines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.first == "production number,file name,media type,size,SHA-256,date photographed,case label,categories masked,issuing organisation")
+        #expect(lines.count == items.count + 1)
+        for (line, item) in zip(lines.dropFirst(), items) {
+            // The organisation is the one quoted cell (a comma and quotes), last on the line.
+            let organisation = ",\"Syrian Archive, \"\"Berlin\"\"\""
+            #expect(line.hasSuffix(organisation), "\(line)")
+            let cells = line.dropLast(organisation.count).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            #expect(cells.count == 8, "\(line)")
+            #expect(cells[0] == item["productionNumber"] as? String && cells[1] == item["file"] as? String, "\(line)")
+            #expect(cells[3] == String(item["size"] as? Int ?? -1) && cells[4] == item["sha256"] as? String && cells[2] == "image/jpeg", "\(line)")
+            #expect(cells[6] == "C-1", "\(line)")
+        }
+        #expect(lines[1].split(separator: ",")[7] == "A", "the first item's face region is masked: \(lines[1])")
+        let html = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        #expect(!html.lowercased().contains("<script") && !html.contains("http://") && !html.contains("https://") && !html.contains("src=\"items/"))
+        #expect(html.components(separatedBy: "src=\"data:image/jpeg;base64,").count == items.count + 1)
+        #expect(html.contains("<section lang=\"ar\" dir=\"rtl\">") && html.contains("Syrian Archive, &quot;Berlin&quot;") && html.contains("A</span>: witness identity"))
+        for item in items { #expect(html.contains(item["sha256"] as? String ?? "?")) }
+        // The first thumbnail shows the mask: the face region (40,40)-(240,160) of 640x480 is (10,10)-(60,40) of 160x120.
+        let encoded = try #require(html.components(separatedBy: "src=\"data:image/jpeg;base64,").dropFirst().first?.split(separator: "\"").first)
+        try #require(Data(base64Encoded: String(encoded))).write(to: URL(fileURLWithPath: vault.cli.folder + "/thumb.jpg"))
+        let size = try runTool("vipsheader", ["thumb.jpg"], in: vault.cli.folder).1
+        #expect(size.contains("160x120"), "\(size)")
+        let inside = try runTool("vips", ["getpoint", "thumb.jpg", "35", "25"], in: vault.cli.folder).1
+        #expect(inside.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.allSatisfy { $0 < 12 }, "\(inside)")
+        // The bundle verifies with the index files in it.
+        #expect(try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--kit", "kit.json"]).status == 0)
+    }
 }

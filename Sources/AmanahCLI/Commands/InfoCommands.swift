@@ -36,6 +36,7 @@ struct Info: ParsableCommand {
         if json { return try printJSON(summary) }
         func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) " + (n == 1 ? one : many) }
         Terminal.output("vault: \(summary.vaultID) (\(summary.format))")
+        if let organisation = summary.organisation { Terminal.output("organisation: \(TerminalText.escaped(organisation))") }
         Terminal.output("custodians: \(summary.threshold) of \(summary.custodians.count) needed")
         for custodian in summary.custodians { Terminal.output("  " + line(custodian)) }
         Terminal.output("members: \(summary.members.count)")

@@ -42,7 +42,7 @@ struct OpPropose: ParsableCommand {
     static let changes = [
         "add-member PUB --role R [--name NAME]", "remove-member PUB", "set-role PUB ROLE", "add-custodian PUB", "remove-custodian PUB",
         "set-threshold K", "add-recipient NAME --age-key KEY...", "rotate-keys [--reencrypt]", "set-policy FILE",
-        "recover PUB --role R", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness W... --reference TEXT",
+        "recover PUB --role R", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness W... --reference TEXT", "set-organisation NAME",
     ]
 
     static let configuration = CommandConfiguration(
@@ -115,6 +115,10 @@ struct OpPropose: ParsableCommand {
                 throw CLIError("court-order: give --witness W (one or more) and --reference TEXT", exitCode: CLIError.usage)
             }
             return .courtOrder(recipient: values[0], witnesses: witnesses, reference: reference)
+        case "set-organisation":
+            try expect(1)
+            if let problem = Change.nameProblem(values[0]) { throw CLIError("set-organisation: the name \(problem)", exitCode: CLIError.usage) }
+            return .setOrganisation(name: values[0])
         default:
             throw CLIError("unknown change \(change)", hint: "the changes: " + Self.changes.map { String($0.prefix { $0 != " " }) }.joined(separator: ", "),
                            exitCode: CLIError.usage)

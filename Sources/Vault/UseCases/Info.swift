@@ -37,6 +37,8 @@ public struct VaultSummary: Codable, Equatable, Sendable {
     public var witnesses: Int
     public var items: Int
     public var disclosures: Int
+    /// The organisation that holds the vault (`set-organisation`), if named.
+    public var organisation: String? = nil
 }
 
 extension Vault {
@@ -56,7 +58,7 @@ extension Vault {
                          governanceLength: state.chainLength, governanceHead: Hex.encode(state.headHash),
                          logSize: Int(try AuditLog.head(db).size), checkpointSize: try CheckpointRow.largestSize(db).map(Int.init),
                          cases: try IndexCounts.records(kind: "case", db), witnesses: try IndexCounts.records(kind: "witness", db),
-                         items: try IndexCounts.items(db), disclosures: try IndexCounts.disclosures(db))
+                         items: try IndexCounts.items(db), disclosures: try IndexCounts.disclosures(db), organisation: state.organisation)
         }
     }
 }

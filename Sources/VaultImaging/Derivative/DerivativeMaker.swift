@@ -49,12 +49,24 @@ enum DerivativeMaker {
 
         var out: UnsafeMutableRawPointer?
         var outLength = 0
-        let encodeStatus = amanah_vips_encode(pixels, width, height, request.format == .jpeg ? 0 : 1, Int32(request.jpegQuality),
+        var (outWidth, outHeight) = (W, H)
+        let encodeStatus: Int32
+        if let limit = request.maxDimension, limit > 0, max(W, H) > limit {
+            // A thumbnail: scaled after the masks, so a masked pixel only ever darkens its box.
+            var small = downscale(pixels, width: W, height: H, toFit: limit)
+            (outWidth, outHeight) = (small.width, small.height)
+            encodeStatus = small.pixels.withUnsafeMutableBufferPointer { buffer in
+                amanah_vips_encode(buffer.baseAddress!, Int32(small.width), Int32(small.height), request.format == .jpeg ? 0 : 1,
+                                   Int32(request.jpegQuality), request.jpegChroma == .yuv420 ? 1 : 0, &out, &outLength)
+            }
+        } else {
+            encodeStatus = amanah_vips_encode(pixels, width, height, request.format == .jpeg ? 0 : 1, Int32(request.jpegQuality),
                                               request.jpegChroma == .yuv420 ? 1 : 0, &out, &outLength)
+        }
         guard encodeStatus == 0, let out else { throw .encodeFailed(lastError()) }
         defer { amanah_vips_free(out) }
         let encoded = Array(UnsafeRawBufferPointer(start: out, count: outLength))
-        return Derivative(bytes: encoded, format: request.format, width: W, height: H, appliedOrientation: orientation,
+        return Derivative(bytes: encoded, format: request.format, width: outWidth, height: outHeight, appliedOrientation: orientation,
                           filledRectangles: rectangles)
     }
 
@@ -76,6 +88,28 @@ enum DerivativeMaker {
         guard let pixels else { throw .decodeFailed("no pixels") }
         defer { amanah_vips_free(pixels) }
         return (Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height) * 3)), Int(width), Int(height))
+    }
+
+    /// `pixels` (`width` × `height` RGB) scaled down to fit `limit` × `limit`, keeping the aspect ratio: each
+    /// output pixel is the mean of the source box it covers.
+    static func downscale(_ pixels: UnsafeMutablePointer<UInt8>, width: Int, height: Int, toFit limit: Int) -> (pixels: [UInt8], width: Int, height: Int) {
+        let longest = max(width, height)
+        let w = max(1, width * limit / longest), h = max(1, height * limit / longest)
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            let y0 = y * height / h, y1 = max(y0 + 1, (y + 1) * height / h)
+            for x in 0..<w {
+                let x0 = x * width / w, x1 = max(x0 + 1, (x + 1) * width / w)
+                var sums = (0, 0, 0)
+                for sy in y0..<y1 {
+                    var p = pixels + (sy * width + x0) * 3
+                    for _ in x0..<x1 { sums.0 += Int(p[0]); sums.1 += Int(p[1]); sums.2 += Int(p[2]); p += 3 }
+                }
+                let count = (y1 - y0) * (x1 - x0), o = (y * w + x) * 3
+                out[o] = UInt8(sums.0 / count); out[o + 1] = UInt8(sums.1 / count); out[o + 2] = UInt8(sums.2 / count)
+            }
+        }
+        return (out, w, h)
     }
 
     private static func fill(_ pixels: UnsafeMutablePointer<UInt8>, width: Int, rectangles: [PixelRect], colour: RGBColour) {

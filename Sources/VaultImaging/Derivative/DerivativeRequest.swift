@@ -75,14 +75,18 @@ public struct DerivativeRequest: Codable, Equatable, Sendable {
     public var background: RGBColour
     /// A viewing session's label to draw as a visible watermark (`Watermark`), after the masks; nil for none.
     public var watermark: String?
+    /// When set (> 0), the derivative is scaled down after the masks so that neither side exceeds this many
+    /// pixels (a thumbnail; each output pixel the mean of the box of pixels it covers); nil keeps the size.
+    public var maxDimension: Int?
 
     /// The default limit on pixels per image: 100 megapixels.
     public static let defaultPixelLimit = 100_000_000
 
     public init(regions: [MaskRegion] = [], format: Format = .jpeg, pixelLimit: Int = DerivativeRequest.defaultPixelLimit,
                 jpegQuality: Int = 92, jpegChroma: Chroma = .yuv444, fill: RGBColour = .black, background: RGBColour = .white,
-                watermark: String? = nil) {
+                watermark: String? = nil, maxDimension: Int? = nil) {
         self.watermark = watermark
+        self.maxDimension = maxDimension
         self.regions = regions
         self.format = format
         self.pixelLimit = pixelLimit
