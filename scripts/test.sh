@@ -6,7 +6,7 @@
 #   are not costs (parallel suites all start together and finish together).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 python3 scripts/check-imports.py --self-test
 swift build --build-tests --explicit-target-dependency-import-check error
 rm -f .build/unit-results*.xml .build/end-to-end-results*.xml

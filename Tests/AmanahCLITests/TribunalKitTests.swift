@@ -140,6 +140,17 @@ struct TribunalKitTests {
         #expect(size.contains("160x120"), "\(size)")
         let inside = try runTool("vips", ["getpoint", "thumb.jpg", "35", "25"], in: vault.cli.folder).1
         #expect(inside.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.allSatisfy { $0 < 12 }, "\(inside)")
+        // Opened in Debian's Chromium (Playwright): it renders every thumbnail, lays the Arabic part out right to
+        // left, and no request leaves the page.
+        let page = "file://" + folder + "/index.html"
+        let (status, printed) = try runTool(repositoryRoot + "/.build/tools-venv/bin/python", [repositoryRoot + "/Tests/Browser/check_page.py", page], in: folder)
+        #expect(status == 0, "the browser check needs Debian's chromium and the pinned playwright (scripts/install-deps.sh): \(printed)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data((printed.split(separator: "\n").last ?? "").utf8)) as? [String: Any], "\(printed)")
+        let requests = seen["requests"] as? [String] ?? []
+        #expect(requests.allSatisfy { $0 == page || $0.hasPrefix("data:") } && requests.contains(page), "\(requests.map { String($0.prefix(80)) })")
+        let drawn = seen["images"] as? [[String: Any]] ?? []
+        #expect(drawn.count == items.count && drawn.allSatisfy { $0["complete"] as? Bool == true && ($0["width"] as? Int ?? 0) > 0 }, "\(drawn)")
+        #expect(seen["arabicDirection"] as? String == "rtl" && seen["scripts"] as? Int == 0, "\(seen)")
         // The bundle verifies with the index files in it.
         #expect(try vault.cli.run(["bundle", "verify", "bundle.tar.age", "-i", "tribunal.key", "--kit", "kit.json"]).status == 0)
     }
