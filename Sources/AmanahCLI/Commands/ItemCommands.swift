@@ -91,9 +91,11 @@ struct Ingest: ParsableCommand {
                         Terminal.warning("\(raw) stays in case \(existing), not \(caseID): an item belongs to one case")
                     }
                 }
-                if !outcome.identifyingMetadata.isEmpty {
+                // What a warning says already (metadata not inspected) is not said again as found metadata.
+                let found = outcome.identifyingMetadata.filter { !outcome.warnings.contains($0) }
+                if !found.isEmpty {
                     if each {
-                        Terminal.message("\(raw): carries identifying metadata: \(outcome.identifyingMetadata.joined(separator: "; "))")
+                        Terminal.message("\(raw): carries identifying metadata: \(found.joined(separator: "; "))")
                     } else {
                         identifying.append(raw)
                     }

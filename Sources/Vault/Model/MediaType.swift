@@ -19,12 +19,24 @@ public enum MediaType {
             return "video/mp4"
         }
         if starts(Array("%PDF-".utf8)) { return "application/pdf" }
+        // JPEG XL: a bare codestream, or the ISOBMFF-like container with its own signature box.
+        if starts([0xFF, 0x0A]) || starts([0x00, 0x00, 0x00, 0x0C, 0x4A, 0x58, 0x4C, 0x20, 0x0D, 0x0A, 0x87, 0x0A]) { return "image/jxl" }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return "application/zip" }
         return "application/octet-stream"
     }
 
-    /// Whether capture metadata is extracted for this type (in the sandbox).
+    /// Whether capture metadata is extracted for this type (in the sandbox). For every other type, ingest
+    /// says that its metadata was not inspected (`notInspected`), never nothing.
     public static func hasCaptureMetadata(_ type: String) -> Bool {
-        ["image/jpeg", "image/png", "image/webp", "image/heic", "image/tiff"].contains(type)
+        ["image/jpeg", "image/png", "image/webp", "image/heic", "image/avif", "image/tiff", "image/gif"].contains(type)
+    }
+
+    /// What ingest records and says for a file of `type` whose metadata Amanah does not parse: the phrase for
+    /// the item's identifying-metadata summary, so that `show` never says "none found" for it.
+    public static func notInspected(_ type: String) -> String {
+        let kinds = ["application/pdf": "PDF", "image/jxl": "JPEG XL", "video/mp4": "MP4 video", "video/quicktime": "QuickTime video",
+                     "application/zip": "ZIP archive"]
+        let kind = kinds[type] ?? "this type of"
+        return "metadata not inspected: Amanah does not parse \(kind) files (\(type)), which can name an author, a device or a place; treat the original as possibly identifying"
     }
 }

@@ -234,6 +234,11 @@ extension Session {
                 item.identifying = extracted.identifying
                 item.warnings = extracted.warnings
                 stage = .sealed(item)
+            } else if requests[index].options.metadata != nil, case var .sealed(item) = stage, !MediaType.hasCaptureMetadata(item.mediaType) {
+                // A type the vault does not parse: said, never silence.
+                item.identifying = [MediaType.notInspected(item.mediaType)]
+                item.warnings = [MediaType.notInspected(item.mediaType)]
+                stage = .sealed(item)
             }
             // The last read of the file has ended (the seal's second read, and the extraction's): what fstat
             // says must still be what it said when the file was opened.

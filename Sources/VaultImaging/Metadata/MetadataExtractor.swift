@@ -41,9 +41,12 @@ public enum MetadataExtractor {
         while position < file.count, frames < 1000, let block = try? file.u8(position) {
             if block == 0x3B { break }
             if block == 0x21 {
+                let label = (try? file.u8(position + 1)) ?? 0
                 position += 2
+                let start = position
                 while let size = try? file.u8(position), size > 0 { position += 1 + Int(size) }
                 position += 1
+                readGIFExtension(label, file: file, from: start, to: min(position, file.count), builder: builder)
             } else if block == 0x2C {
                 frames += 1
                 guard let left = try? file.u16(position + 1, littleEndian: true), let top = try? file.u16(position + 3, littleEndian: true),
@@ -63,6 +66,49 @@ public enum MetadataExtractor {
         builder.report.pixelWidth = width
         builder.report.pixelHeight = height
         if frames > 1 { builder.report.frameCount = frames }
+    }
+
+    /// A GIF extension's data (label, then sub-blocks from `start` to the terminator at `end`): a comment
+    /// extension (0xFE) is a comment; an application extension "XMP DataXMP" carries an XMP packet written raw
+    /// across its sub-blocks (Adobe XMP Specification Part 3: the packet, then a 258-byte "magic trailer"), which
+    /// is read from the first `<` to the end of its `<?xpacket end=...?>`. Other application extensions
+    /// (NETSCAPE2.0 looping, ICC profiles) say nothing about a person; an unknown one is named as not inspected.
+    private static func readGIFExtension(_ label: UInt8, file: ByteView, from start: Int, to end: Int, builder: ReportBuilder) {
+        guard start < end, let raw = try? file.sub(start, end - start, "GIF extension").array else { return }
+        // The sub-blocks' data, lengths removed.
+        func data() -> [UInt8] {
+            var out: [UInt8] = []
+            var index = 0
+            while index < raw.count {
+                let size = Int(raw[index])
+                if size == 0 { break }
+                out += raw[min(raw.count, index + 1)..<min(raw.count, index + 1 + size)]
+                index += 1 + size
+            }
+            return out
+        }
+        switch label {
+        case 0xFE:
+            let (text, _) = TextDecoding.undeclared(data())
+            builder.comment(text)
+        case 0xFF:
+            guard raw.count > 12, raw[0] == 11 else { return }
+            let identifier = String(decoding: raw[1..<12], as: UTF8.self)
+            if identifier == "XMP DataXMP" {
+                let body = Array(raw[12...])
+                guard let open = body.firstIndex(of: UInt8(ascii: "<")) else { builder.warn("GIF XMP extension holds no packet"); return }
+                var packet = Array(body[open...])
+                if let endMarker = packet.firstRange(of: Array("<?xpacket end".utf8)),
+                   let close = packet[endMarker.upperBound...].firstRange(of: Array("?>".utf8)) {
+                    packet = Array(packet[..<close.upperBound])
+                }
+                builder.xmpPackets.append((Array(packet.prefix(XMPReader.maxPacket)), "XMP (GIF application extension)"))
+            } else if !["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"].contains(identifier) {
+                builder.warn("GIF application extension \"\(TextDecoding.capped(identifier))\" (\(raw.count) bytes): not inspected")
+            }
+        default:
+            return   // graphic control (0xF9), plain text (0x01): drawing, not metadata
+        }
     }
 
     /// The container format from the file's first bytes.
