@@ -155,7 +155,7 @@ import VaultStore
         #expect(checked.status == 3, "\(action): \(checked.stdout)")
         let why = [
             "case.add": "it changes table keyWrap, which a case.add event never changes",
-            "item.view": "a item.view event never carries an index entry",
+            "item.view": "an item.view event never carries an index entry",
             "governance.add-member": "a governance event carries an entry only where the chain grows",
             "witness.shred": "it destroys identity data for a witness whose consent was not withdrawn",
             "item.source-add": "may not view items, so it cannot attach a source to one",
@@ -188,7 +188,7 @@ import VaultStore
         let checked = try vault.cli.run(["check", "-C", "vault"])
         #expect(checked.status == 3)
         #expect(checked.stdout.contains("records a second ingest of item \(item)"), "\(checked.stdout)")
-        #expect(checked.stdout.contains("it overwrites row 1 of item, where a item.ingest event only adds rows"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("it overwrites row 1 of item, where an item.ingest event only adds rows"), "\(checked.stdout)")
         let shown = try vault.run("investigator", ["show", item])
         #expect(shown.status != 0 && shown.stderr.contains("its row puts it in case C-2"), "\(shown.stdout) \(shown.stderr)")
     }

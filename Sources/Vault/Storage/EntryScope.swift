@@ -1,3 +1,4 @@
+internal import VaultText
 import VaultAudit
 import VaultGovernance
 import VaultPolicy
@@ -49,13 +50,13 @@ package enum EntryScope {
         }
         func insertsOnly(_ tables: Set<String>) -> String? {
             if let change = entry.changes.first(where: { !tables.contains($0.table) }) {
-                return "it changes table \(change.table), which a \(action) event never changes"
+                return "it changes table \(change.table), which \(withArticle(action)) event never changes"
             }
             if let change = entry.changes.first(where: { $0.columns == nil }) {
-                return "it deletes a row of \(change.table), which a \(action) event never does"
+                return "it deletes a row of \(change.table), which \(withArticle(action)) event never does"
             }
             if let change = entry.changes.first(where: { existing($0.table, $0.rowID) != nil }) {
-                return "it overwrites row \(change.rowID) of \(change.table), where a \(action) event only adds rows"
+                return "it overwrites row \(change.rowID) of \(change.table), where \(withArticle(action)) event only adds rows"
             }
             return nil
         }
@@ -106,7 +107,7 @@ package enum EntryScope {
                 return "its signer is not a member at its governance position, or it names no record"
             }
             if let change = entry.changes.first(where: { !["recordField", "recordKey", "blindIndex"].contains($0.table) }) {
-                return "it changes table \(change.table), which a \(action) event never changes"
+                return "it changes table \(change.table), which \(withArticle(action)) event never changes"
             }
             if let change = entry.changes.first(where: { $0.table == "recordKey" && ($0.columns == nil || existing($0.table, $0.rowID) != nil) }) {
                 return "it deletes or replaces a data key (row \(change.rowID) of recordKey), where an update only adds one for a compartment without fields"
@@ -205,7 +206,7 @@ package enum EntryScope {
             if action == "identification.add" { return insertsOnly(recordTables) ?? recordsOnly(kind: "identification", ids: [claimID]) }
             guard mayRead(.identity) else { return "its signer holds no identity key, so it cannot write a claim anew" }
             if let change = entry.changes.first(where: { $0.table != "recordField" }) {
-                return "it changes table \(change.table), which a \(action) event never changes"
+                return "it changes table \(change.table), which \(withArticle(action)) event never changes"
             }
             return recordsOnly(kind: "identification", ids: [claimID])
         case "item.classify":
@@ -307,7 +308,7 @@ package enum EntryScope {
         case "vault.migrate":
             return nil   // a snapshot: `IndexLog` admits it only as the log's first entry, signed by a custodian
         default:
-            return "an event \(action) never carries an index entry"
+            return "\(withArticle(action)) event never carries an index entry"
         }
     }
 
