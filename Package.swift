@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // C libraries and thin shims.
@@ -50,6 +52,12 @@ let package = Package(
                 dependencies: ["VaultPlatform", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         .target(name: "VaultAudit", dependencies: ["VaultCrypto", "VaultFormats"], swiftSettings: strict),
+        // Trusted time: RFC 3161 time-stamp requests and tokens (DER through swift-asn1, certificates through
+        // swift-certificates); no vault store.
+        .target(name: "VaultTime",
+                dependencies: [.product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "X509", package: "swift-certificates"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         .target(name: "VaultPolicy",
                 dependencies: ["VaultCrypto", "VaultText", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: strict),
@@ -117,6 +125,7 @@ let package = Package(
         .testTarget(name: "VaultSyncTests", dependencies: ["VaultSync"], swiftSettings: strict),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultPlatform", "VaultStore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
+        .testTarget(name: "VaultTimeTests", dependencies: ["VaultTime", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto", "VaultFormats"], swiftSettings: strict),
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy", "VaultCrypto", "VaultText"], exclude: ["Vectors"],
                     swiftSettings: strict),

@@ -36,7 +36,7 @@ TOOLCHAIN = {
 # The module order of DESIGN.md, lowest first: a product module may depend only on modules before it.
 LAYERS = [
     "CPlatform", "CSodium", "CZlib", "CVips", "CVipsShim", "VaultText", "VaultPlatform", "VaultCrypto",
-    "VaultFormats", "VaultRemote", "VaultStore", "VaultPolicy", "VaultAudit", "VaultImaging", "VaultGovernance",
+    "VaultFormats", "VaultRemote", "VaultStore", "VaultPolicy", "VaultAudit", "VaultTime", "VaultImaging", "VaultGovernance",
     "VaultDisclosure", "Vault", "VaultGovernanceUseCases", "VaultDisclosureUseCases", "VaultSync", "AmanahAgent", "AmanahCLI", "amanah", "amanah-bench", "TestSupport",
 ]
 # Dependencies a module must never have even though they sit below it.
