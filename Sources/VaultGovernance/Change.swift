@@ -27,6 +27,9 @@ public enum Change: Equatable, Sendable {
     /// The name of the organisation that holds the vault, as bundles name their issuer (issue 20: `index.csv`);
     /// the rules of a member's name apply.
     case setOrganisation(name: String)
+    /// A time-stamping authority (RFC 3161) the vault trusts: its name, the URL requests are sent to, and its
+    /// certificate (DER), to which every token's signer must chain.
+    case addTimeStampAuthority(name: String, url: String, certificate: [UInt8])
 
     /// The change's type name as used on the command line.
     public var typeName: String {
@@ -44,6 +47,7 @@ public enum Change: Equatable, Sendable {
         case .withdrawConsent: return "withdraw-consent"
         case .courtOrder: return "court-order"
         case .setOrganisation: return "set-organisation"
+        case .addTimeStampAuthority: return "add-tsa"
         }
     }
 
@@ -94,6 +98,8 @@ public enum Change: Equatable, Sendable {
         case let .courtOrder(recipient, witnesses, reference): return "court order \"\(reference)\": the identities of \(witnesses.joined(separator: ", ")) may be released to \"\(recipient)\" without their consent"
         case let .setOrganisation(name):
             return "name the organisation that holds the vault \"\(name)\"" + (state.organisation.map { " (now \"\($0)\")" } ?? "") + "; bundles issued from now on name it as their issuer"
+        case let .addTimeStampAuthority(name, url, certificate):
+            return "trust the time-stamping authority \"\(name)\" at \(url), whose certificate (\(certificate.count) bytes, SHA-256 \(Hex.encode(SHA256Digest.hash(certificate)))) every time-stamp's signer must chain to"
         }
     }
 
@@ -136,6 +142,10 @@ public enum Change: Equatable, Sendable {
             out.appendLengthPrefixed(reference)
         case let .setOrganisation(name):
             out.appendLengthPrefixed(name)
+        case let .addTimeStampAuthority(name, url, certificate):
+            out.appendLengthPrefixed(name)
+            out.appendLengthPrefixed(url)
+            out.appendLengthPrefixed(certificate)
         }
         return out
     }
@@ -173,6 +183,10 @@ public enum Change: Equatable, Sendable {
             object["reference"] = reference
         case let .setOrganisation(name):
             object["name"] = name
+        case let .addTimeStampAuthority(name, url, certificate):
+            object["name"] = name
+            object["url"] = url
+            object["certificate"] = Base64.encode(certificate)
         }
         return object
     }
@@ -227,6 +241,9 @@ public enum Change: Equatable, Sendable {
             let name = try text("name")
             if let problem = Change.nameProblem(name) { throw VaultError.invalidInput(source, "change field name: \(problem)") }
             self = .setOrganisation(name: name)
+        case "add-tsa":
+            guard let certificate = try? Base64.decode(text("certificate")) else { throw VaultError.invalidInput(source, "change field certificate is malformed") }
+            self = .addTimeStampAuthority(name: try text("name"), url: try text("url"), certificate: certificate)
         case let other: throw VaultError.invalidInput(source, "unknown change type \(other)")
         }
     }

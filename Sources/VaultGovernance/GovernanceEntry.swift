@@ -209,6 +209,8 @@ extension Change {
             let name = try reader.text()
             if let problem = Change.nameProblem(name) { throw VaultError.integrity("the organisation's name in a change \(problem)") }
             self = .setOrganisation(name: name)
+        case "add-tsa":
+            self = .addTimeStampAuthority(name: try reader.text(), url: try reader.text(), certificate: try reader.lengthPrefixed())
         default: throw VaultError.integrity("unknown change type")
         }
         guard reader.isAtEnd else { throw VaultError.integrity("trailing bytes in change") }

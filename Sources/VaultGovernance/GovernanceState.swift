@@ -60,6 +60,8 @@ public struct GovernanceState: Sendable {
     public var courtOrders: [String: CourtOrder] = [:]
     /// The name of the organisation that holds the vault (`set-organisation`); nil until one is set.
     public var organisation: String? = nil
+    /// The time-stamping authorities the vault trusts (`add-tsa`), by name.
+    public var timeStampAuthorities: [String: TimeStampAuthority] = [:]
     /// Every role each key ever held (records written under a role stay valid after a role change).
     public var everRoles: [String: Set<Role>] = [:]
     /// Ids (hex) of the operations applied so far.
@@ -163,4 +165,12 @@ extension Array where Element == GovernanceState {
     public subscript(chainLength length: UInt64) -> GovernanceState? {
         length < UInt64(count) ? self[Int(length)] : nil
     }
+}
+
+/// A time-stamping authority (RFC 3161) the vault trusts: where requests go, and the certificate (DER) its
+/// tokens' signers chain to.
+public struct TimeStampAuthority: Equatable, Sendable {
+    public var url: String
+    public var certificate: [UInt8]
+    public init(url: String, certificate: [UInt8]) { self.url = url; self.certificate = certificate }
 }

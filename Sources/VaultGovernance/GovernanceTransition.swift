@@ -119,6 +119,13 @@ extension GovernanceState {
         case let .setOrganisation(name):
             if let problem = Change.nameProblem(name) { return "the organisation's name \(problem)" }
             if organisation == name { return "the organisation is already named \"\(name)\"" }
+        case let .addTimeStampAuthority(name, url, certificate):
+            do { try Identifier.validate(name, field: "time-stamping authority name") } catch { return "\(error)" }
+            if timeStampAuthorities[name] != nil { return "the time-stamping authority \(name) is trusted already" }
+            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.count > 2048 || url.contains(where: { $0.isWhitespace }) {
+                return "the authority's URL must be http:// or https:// without spaces"
+            }
+            if certificate.isEmpty || certificate.count > 64 << 10 { return "the authority's certificate must be 1 byte to 64 KiB of DER" }
         }
         return nil
     }
@@ -258,6 +265,8 @@ extension GovernanceState {
             break
         case let .setOrganisation(name):
             next.organisation = name
+        case let .addTimeStampAuthority(name, url, certificate):
+            next.timeStampAuthorities[name] = TimeStampAuthority(url: url, certificate: certificate)
         }
         return next
     }

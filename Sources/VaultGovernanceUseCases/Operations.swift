@@ -186,7 +186,7 @@ extension Session {
             case let .addMember(key, _, _), let .removeMember(key), let .setRole(key, _), let .addCustodian(key),
                  let .removeCustodian(key), let .recover(key, _, _):
                 objects.append(key.keyIDHex)
-            case let .addRecipient(name, _): objects.append(name)
+            case let .addRecipient(name, _), let .addTimeStampAuthority(name, _, _): objects.append(name)
             case let .withdrawConsent(pseudonym): objects.append(pseudonym)
             case let .courtOrder(recipient, witnesses, _): objects += [recipient] + witnesses
             default: break

@@ -333,20 +333,6 @@ public final class S3Store: RemoteStore {
     }
 }
 
-/// Runs an async call to completion on the caller's thread (a synchronous command or the sync engine). The
-/// caller must not be a task of the cooperative pool that the call needs.
-/// - Throws: what `body` throws.
-public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = Outcome<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
 /// One file of `S3Store.uploadMany`.
 private struct UploadItem: Sendable { var key: String; var path: String; var size: Int64 }
 
@@ -360,4 +346,3 @@ private final class PartCount: @unchecked Sendable {
 
 private struct ObjectTag: Sendable { var key: String; var tag: String }
 
-private final class Outcome<T>: @unchecked Sendable { var result: Result<T, any Error>? }

@@ -203,3 +203,28 @@ struct TimeStampingPolicy: VerifierPolicy {
         return .meetsPolicy
     }
 }
+
+/// A time-stamping authority's certificate as a file gives it.
+public enum TimeStampCertificate {
+    /// The DER of a certificate given as PEM (`-----BEGIN CERTIFICATE-----`) or DER, checked to parse as an
+    /// X.509 certificate that may stamp (extended key usage id-kp-timeStamping) or that can issue one (a CA).
+    /// - Throws: `TimeStampError.malformed` naming what is wrong.
+    public static func der(_ bytes: [UInt8]) throws -> [UInt8] {
+        let certificate: Certificate
+        do {
+            if let text = String(validating: bytes, as: UTF8.self), text.contains("-----BEGIN CERTIFICATE-----") {
+                certificate = try Certificate(pemEncoded: text)
+            } else {
+                certificate = try Certificate(derEncoded: bytes)
+            }
+        } catch { throw TimeStampError.malformed("not an X.509 certificate (PEM or DER): \(error)") }
+        let stamps = (try? certificate.extensions.extendedKeyUsage)??.contains(.timeStamping) ?? false
+        let issues = (try? certificate.extensions.basicConstraints).flatMap { $0 }.map { if case .isCertificateAuthority = $0 { return true } else { return false } } ?? false
+        guard stamps || issues else {
+            throw TimeStampError.malformed("the certificate neither may stamp (id-kp-timeStamping) nor is a CA that could issue one that may")
+        }
+        var serializer = DER.Serializer()
+        do { try serializer.serialize(certificate) } catch { throw TimeStampError.malformed("\(error)") }
+        return serializer.serializedBytes
+    }
+}

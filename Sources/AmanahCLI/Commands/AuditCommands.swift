@@ -7,6 +7,7 @@ internal import VaultAudit
 internal import VaultCrypto
 internal import VaultStore
 import VaultGovernance
+internal import VaultTime
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,7 @@ struct Audit: ParsableCommand {
             events are the leaves of an RFC 6962 Merkle tree (leaf index = sequence − 1). log, prove and verify need \
             no identity and never write to the vault; checkpoint and cosign sign with -i.
             """,
-        subcommands: [AuditLogCommand.self, AuditVerify.self, AuditCheckpoint.self, AuditCosign.self, AuditProve.self])
+        subcommands: [AuditLogCommand.self, AuditVerify.self, AuditCheckpoint.self, AuditCosign.self, AuditProve.self, AuditTimestamp.self])
 }
 
 /// Formats a POSIX time in seconds as RFC 3339, or as plain seconds when it is beyond year 9999.
@@ -128,6 +129,8 @@ struct AuditVerify: ParsableCommand {
         var treeNodes: Int
         var rootHash: String
         var checkpoints: [Checkpoint]
+        struct Timestamp: Encodable { var event: UInt64; var checkpointSize: UInt64; var authority: String; var time: String }
+        var timestamps: [Timestamp]
         var clientStateCompared: Bool
         var problems: [String]
         var firstBadEvent: UInt64?
@@ -148,6 +151,8 @@ struct AuditVerify: ParsableCommand {
                                  rootHash: Base64.encode(result.rootHash),
                                  checkpoints: result.checkpoints.map { .init(source: $0.source, size: $0.size, rootHash: Base64.encode($0.rootHash),
                                                                              signers: $0.signers, cosigners: $0.cosigners.map(\.keyID)) },
+                                 timestamps: result.timestamps.map { .init(event: $0.event, checkpointSize: $0.checkpointSize, authority: $0.authority,
+                                                                           time: Clock.format(milliseconds: Int64($0.time.timeIntervalSince1970 * 1000))) },
                                  clientStateCompared: result.clientStateCompared, problems: result.problems, firstBadEvent: result.firstBadEvent))
             if !result.ok {
                 throw CLIError("audit log verification failed: \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")", exitCode: CLIError.verificationFailed)
@@ -167,6 +172,10 @@ struct AuditVerify: ParsableCommand {
             }
             if checkpoint.unknownSignatures > 0 { line += "; \(checkpoint.unknownSignatures) signature(s) by unknown keys ignored" }
             Terminal.output(line)
+        }
+        for stamp in result.timestamps {
+            Terminal.output("verified time-stamp of checkpoint \(stamp.checkpointSize) by \(TerminalText.escaped(stamp.authority)): "
+                            + Clock.format(milliseconds: Int64(stamp.time.timeIntervalSince1970 * 1000)) + " (event \(stamp.event))")
         }
         if result.ok {
             Terminal.output(result.clientStateCompared ? "verified against this client's memory: the vault is not behind what it saw"
@@ -335,5 +344,60 @@ struct AuditProve: ParsableCommand {
             lines += proof.proof.map { "proof: \(b64($0))" }
         }
         Terminal.output(lines.joined(separator: "\n"))
+    }
+}
+
+/// `amanah audit timestamp [--tsa NAME|URL]`: an RFC 3161 time-stamp of the newest checkpoint.
+struct AuditTimestamp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timestamp",
+        abstract: "Get an RFC 3161 time-stamp of the newest checkpoint from a time-stamping authority the vault trusts, check it and record it.",
+        discussion: """
+            The request carries the SHA-256 of the checkpoint's body and a fresh nonce. The token is checked before \
+            anything is recorded: the authority's signature chained to the certificate a quorum configured (op propose \
+            add-tsa), the imprint, the nonce and a time within five minutes of this machine's. It is recorded in the \
+            audit log (audit.timestamp), so it travels with the log, and audit verify checks it again.
+
+            Example: amanah audit timestamp --tsa dfn -C vault -i auditor.key
+            """)
+    @Option(name: .customLong("tsa"), help: ArgumentHelp("The authority, by its name in the vault or its URL (needed when the vault trusts several).", valueName: "NAME|URL"))
+    var tsa: String?
+    @OptionGroup var options: VaultOptions
+
+    func run() throws {
+        let session = try options.openSession()
+        let authorities = session.vault.state.timeStampAuthorities
+        guard !authorities.isEmpty else {
+            throw CLIError("the vault trusts no time-stamping authority", hint: "a quorum adds one: amanah op propose add-tsa NAME --url URL --cert FILE")
+        }
+        let chosen: (name: String, authority: TimeStampAuthority)
+        if let tsa {
+            guard let found = authorities.first(where: { $0.key == tsa || $0.value.url == tsa }) else {
+                throw CLIError("\(tsa) is not a time-stamping authority the vault trusts (it trusts: \(authorities.keys.sorted().joined(separator: ", ")))",
+                               exitCode: CLIError.notFound)
+            }
+            chosen = (found.key, found.value)
+        } else {
+            guard authorities.count == 1, let only = authorities.first else {
+                throw CLIError("the vault trusts several time-stamping authorities: name one with --tsa (\(authorities.keys.sorted().joined(separator: ", ")))",
+                               exitCode: CLIError.usage)
+            }
+            chosen = (only.key, only.value)
+        }
+        let (size, digest) = try session.checkpointToTimestamp()
+        let query = try TimeStampQuery(sha256: digest)
+        let token: [UInt8], verified: VerifiedTimeStamp
+        do {
+            token = try TimeStampVerifier.token(fromResponse: try TimeStampClient.fetch(query, from: chosen.authority.url))
+            let now = Date()
+            verified = try TimeStampClient.verify(token: token, digest: digest, nonce: query.nonce, trusted: chosen.authority.certificate,
+                                                  bounds: now.addingTimeInterval(-300)...now.addingTimeInterval(300))
+        } catch let error as TimeStampError {
+            throw CLIError("\(chosen.name): \(error); nothing was recorded", exitCode: CLIError.verificationFailed)
+        }
+        try session.recordTimestamp(size: size, authority: chosen.name, time: verified.time, token: token)
+        rememberState(session.vault)
+        Terminal.output("checkpoint \(size) time-stamped by \(TerminalText.escaped(chosen.name)) at "
+                        + Clock.format(milliseconds: Int64(verified.time.timeIntervalSince1970 * 1000)) + " (serial \(verified.serialNumber))")
     }
 }

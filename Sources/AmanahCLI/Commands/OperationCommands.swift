@@ -5,6 +5,7 @@ import VaultGovernanceUseCases
 import ArgumentParser
 import Foundation
 internal import Vault
+internal import VaultTime
 internal import VaultStore
 internal import VaultCrypto
 import VaultGovernance
@@ -43,6 +44,7 @@ struct OpPropose: ParsableCommand {
         "add-member PUB --role R [--name NAME]", "remove-member PUB", "set-role PUB ROLE", "add-custodian PUB", "remove-custodian PUB",
         "set-threshold K", "add-recipient NAME --age-key KEY...", "rotate-keys [--reencrypt]", "set-policy FILE",
         "recover PUB --role R", "withdraw-consent PSEUDONYM", "court-order RECIPIENT --witness W... --reference TEXT", "set-organisation NAME",
+        "add-tsa NAME --url URL --cert FILE",
     ]
 
     static let configuration = CommandConfiguration(
@@ -63,6 +65,8 @@ struct OpPropose: ParsableCommand {
     @Flag(name: .customLong("reencrypt"), help: "For rotate-keys: also re-encrypt every sealed original.") var reencrypt = false
     @Option(name: .customLong("witness"), help: "For court-order: a witness pseudonym the order covers (repeat for each).") var witnesses: [String] = []
     @Option(name: .customLong("reference"), help: "For court-order: the court order's reference.") var reference: String?
+    @Option(name: .customLong("url"), help: ArgumentHelp("For add-tsa: where the authority takes RFC 3161 requests.", valueName: "URL")) var url: String?
+    @Option(name: .customLong("cert"), help: ArgumentHelp("For add-tsa: the authority's certificate (PEM or DER), to which its tokens must chain.", valueName: "FILE")) var cert: String?
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the operation file.", valueName: "OP")) var output: String
     @Option(name: .customLong("expires-in-days"), help: ArgumentHelp("How long the operation stays valid, in days.", valueName: "N")) var days: Int = 14
     @OptionGroup var options: VaultOptions
@@ -115,6 +119,13 @@ struct OpPropose: ParsableCommand {
                 throw CLIError("court-order: give --witness W (one or more) and --reference TEXT", exitCode: CLIError.usage)
             }
             return .courtOrder(recipient: values[0], witnesses: witnesses, reference: reference)
+        case "add-tsa":
+            try expect(1)
+            guard let url, let cert else { throw CLIError("add-tsa: give --url URL and --cert FILE (the authority's certificate, PEM or DER)", exitCode: CLIError.usage) }
+            let bytes = try DurableFile.readAll(cert, limit: 1 << 20)
+            let der: [UInt8]
+            do { der = try TimeStampCertificate.der(bytes) } catch { throw CLIError("\(cert): \(error)") }
+            return .addTimeStampAuthority(name: values[0], url: url, certificate: der)
         case "set-organisation":
             try expect(1)
             if let problem = Change.nameProblem(values[0]) { throw CLIError("set-organisation: the name \(problem)", exitCode: CLIError.usage) }

@@ -47,6 +47,8 @@ public struct AuditVerification: Sendable {
     public var rootHash: [UInt8] = MerkleHash.emptyRoot
     /// Checkpoints that verified (signatures and root), stored and given.
     public var checkpoints: [VerifiedCheckpointReport] = []
+    /// The RFC 3161 time-stamps the log records (`audit.timestamp`), each verified again.
+    public var timestamps: [VerifiedTimestampReport] = []
     /// Whether this client remembered anything about the vault (and so whether that was compared).
     public var clientStateCompared = false
     /// Every problem found, in the order checked: events, tree, checkpoints, forks, client state. Each names
@@ -109,6 +111,7 @@ extension Vault {
         if let remembered { wanted.insert(remembered.size) }
         var roots: [UInt64: [UInt8]] = [0: MerkleHash.emptyRoot]
 
+        var stamps: [AuditEvent] = []
         try database.queue.read { db in
             var eventProblem = false, treeProblem = false
             var previous = [UInt8](repeating: 0, count: 32)
@@ -136,6 +139,7 @@ extension Vault {
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
                 result.events += 1
+                if let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == Self.timestampAction { stamps.append(event) }
                 if result.events % 1_000 == 0 { progress?(nil, 1_000) }
                 let leafHash = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: Array(row.leaf)))
                 if !eventProblem,
@@ -224,6 +228,18 @@ extension Vault {
             for bad in mismatching where bad.size <= largest.size {
                 result.problems.append("fork: the checkpoint of size \(bad.size) from \(bad.source) is inconsistent with the checkpoint "
                                        + "of size \(largest.size) from \(largest.source)")
+            }
+        }
+
+        // Each time-stamp again: over the checkpoint body it names, by the authority the vault trusts.
+        let bodies = Dictionary(candidates.filter { $0.source == "vault" }.map { ($0.signed.checkpoint.size, $0.signed.checkpoint.body) },
+                                uniquingKeysWith: { first, _ in first })
+        for event in stamps {
+            switch Self.checkTimestamp(event, bodies: bodies, authorities: state.timeStampAuthorities) {
+            case let .success(report): result.timestamps.append(report)
+            case let .failure(problem):
+                result.problems.append("time-stamp event \(event.sequence): \(problem)")
+                result.badEvent(event.sequence)
             }
         }
 
