@@ -67,7 +67,7 @@ let package = Package(
         // Governance: genesis, entries, operations, changes, the state and its transitions, the chain, client
         // state, the key ring, key work (rotation, wraps, recovery shares, re-encryption), VaultError.
         .target(name: "VaultGovernance",
-                dependencies: ["VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultPolicy",
+                dependencies: ["VaultPlatform", "VaultCrypto", "VaultFormats", "VaultStore", "VaultPolicy", "VaultTime",
                                .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // Disclosure bundles and requests: layout, manifest, plan, writer and the verifier; no vault store,

@@ -4,6 +4,7 @@ import VaultFormats
 import VaultStore
 import VaultPolicy
 import VaultCrypto
+internal import VaultTime
 
 extension GovernanceState {
     /// Whether a change replaces the recovery key (and so must be applied by a custodian, who deals the shares).
@@ -126,6 +127,8 @@ extension GovernanceState {
                 return "the authority's URL must be http:// or https:// without spaces"
             }
             if certificate.isEmpty || certificate.count > 64 << 10 { return "the authority's certificate must be 1 byte to 64 KiB of DER" }
+            // The DER of a certificate that may stamp or issue one, exactly as Amanah writes it.
+            if (try? TimeStampCertificate.der(certificate)) != certificate { return "the authority's certificate is not an X.509 certificate that may stamp or is a CA" }
         }
         return nil
     }

@@ -47,6 +47,7 @@ public struct TimeStampQuery: Sendable {
     /// - Throws: `TimeStampError.malformed` for a digest that is not 32 bytes.
     public init(sha256 digest: [UInt8], nonce: [UInt8]? = nil) throws {
         guard digest.count == 32 else { throw TimeStampError.malformed("a SHA-256 digest is 32 bytes, not \(digest.count)") }
+        guard nonce.map({ !$0.isEmpty && $0.count <= 32 }) ?? true else { throw TimeStampError.malformed("a nonce is 1 to 32 bytes") }
         var fresh = nonce ?? (0..<8).map { _ in UInt8.random(in: 0...255) }
         fresh[0] = (fresh[0] & 0x7F) | 0x01   // positive, and no leading zero byte
         self.digest = digest
@@ -141,11 +142,12 @@ public enum TimeStampVerifier {
         // The signer: the token's certificate the signer identifies, or the configured one.
         var candidates: [Certificate] = [anchor]
         for der in signed.certificates { if let certificate = try? Certificate(derEncoded: der) { candidates.append(certificate) } }
-        guard let leaf = candidates.first(where: { certificate in
+        let named = candidates.filter { certificate in
             if let serial = signer.serialNumber { return Array(certificate.serialNumber.bytes) == Array(serial.drop { $0 == 0 }) || Array(certificate.serialNumber.bytes) == Array(serial) }
             if let keyID = signer.subjectKeyIdentifier { return (try? certificate.extensions.subjectKeyIdentifier)??.keyIdentifier == keyID }
             return false
-        }) else { throw TimeStampError.untrustedSigner("the token carries no certificate of its signer") }
+        }
+        guard !named.isEmpty else { throw TimeStampError.untrustedSigner("the token carries no certificate of its signer") }
         let algorithm: Certificate.SignatureAlgorithm
         switch signer.signatureAlgorithm.algorithm {
         case TimeStampOID.ecdsaWithSHA256: algorithm = .ecdsaWithSHA256
@@ -158,7 +160,9 @@ public enum TimeStampVerifier {
         case TimeStampOID.rsaEncryption where signer.digestAlgorithm.algorithm == TimeStampOID.sha256: algorithm = .sha256WithRSAEncryption
         default: throw TimeStampError.badSignature("its signature algorithm \(signer.signatureAlgorithm.algorithm) is not supported")
         }
-        guard leaf.publicKey.isValidSignature(signer.signature, for: signer.signedAttributesDER, signatureAlgorithm: algorithm) else {
+        // Of the certificates the signer's identifier names (a serial can repeat across issuers), the one whose
+        // key made the signature; the chain below then decides whether that certificate is trusted.
+        guard let leaf = named.first(where: { $0.publicKey.isValidSignature(signer.signature, for: signer.signedAttributesDER, signatureAlgorithm: algorithm) }) else {
             throw TimeStampError.badSignature("the signer's key did not sign it")
         }
 
@@ -174,13 +178,22 @@ public enum TimeStampVerifier {
         guard bounds.contains(time) else {
             throw TimeStampError.timeOutOfBounds("\(time) is not between \(bounds.lowerBound) and \(bounds.upperBound)")
         }
-        var verifier = Verifier(rootCertificates: CertificateStore([anchor])) {
-            TimeStampingPolicy()
-            RFC5280Policy(validationTime: time)
-        }
-        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(candidates))
-        if case let .couldNotValidate(failures) = result {
-            throw TimeStampError.untrustedSigner(failures.map { "\($0.policyFailureReason)" }.joined(separator: "; "))
+        if leaf == anchor {
+            // The authority's own certificate is pinned (it is not a CA, so no chain is built to it): valid at the
+            // stamped time, and allowed to stamp.
+            guard leaf.notValidBefore <= time, time <= leaf.notValidAfter else {
+                throw TimeStampError.untrustedSigner("the configured certificate was not valid at \(time)")
+            }
+            if let problem = TimeStampingPolicy.problem(leaf) { throw TimeStampError.untrustedSigner(problem) }
+        } else {
+            var verifier = Verifier(rootCertificates: CertificateStore([anchor])) {
+                TimeStampingPolicy()
+                RFC5280Policy(validationTime: time)
+            }
+            let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(candidates))
+            if case let .couldNotValidate(failures) = result {
+                throw TimeStampError.untrustedSigner(failures.map { "\($0.policyFailureReason)" }.joined(separator: "; "))
+            }
         }
         return VerifiedTimeStamp(time: time, serialNumber: info.serialNumber.map { String(format: "%02x", $0) }.joined(),
                                  policy: info.policy.description, signer: leaf.subject.description)
@@ -193,14 +206,18 @@ struct TimeStampingPolicy: VerifierPolicy {
     let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
 
     mutating func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
-        let leaf = chain.leaf
+        Self.problem(chain.leaf).map { problem in .failsToMeetPolicy(reason: problem) } ?? .meetsPolicy
+    }
+
+    /// Why `leaf` may not stamp, or nil.
+    static func problem(_ leaf: Certificate) -> String? {
         guard let usage = try? leaf.extensions.extendedKeyUsage, usage.contains(.timeStamping) else {
-            return .failsToMeetPolicy(reason: "the signer's certificate does not allow time-stamping (extended key usage id-kp-timeStamping)")
+            return "the signer's certificate does not allow time-stamping (extended key usage id-kp-timeStamping)"
         }
         guard leaf.extensions[oid: .X509ExtensionID.extendedKeyUsage]?.critical == true else {
-            return .failsToMeetPolicy(reason: "the signer's extended key usage is not marked critical (RFC 3161 §2.3)")
+            return "the signer's extended key usage is not marked critical (RFC 3161 §2.3)"
         }
-        return .meetsPolicy
+        return nil
     }
 }
 

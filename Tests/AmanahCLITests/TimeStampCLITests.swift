@@ -64,7 +64,7 @@ struct TimeStampCLITests {
         try FileManager.default.createDirectory(atPath: vault.cli.folder + "/other", withIntermediateDirectories: true)
         #expect(try runTool("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "other/k.pem"], in: vault.cli.folder).0 == 0)
         #expect(try runTool("openssl", ["req", "-new", "-x509", "-key", "other/k.pem", "-out", "other/c.pem", "-days", "30", "-subj", "/CN=Other",
-                                        "-addext", "extendedKeyUsage=critical,timeStamping"], in: vault.cli.folder).0 == 0)
+                                        "-addext", "extendedKeyUsage=critical,timeStamping", "-addext", "basicConstraints=critical,CA:FALSE"], in: vault.cli.folder).0 == 0)
         #expect(try vault.governance(["add-tsa", "wrong-cert", "--url", url, "--cert", "other/c.pem"], approvers: ["custodian-1", "custodian-2"]).status == 0)
         let refused = try vault.run("auditor", ["audit", "timestamp", "--tsa", "wrong-cert"])
         #expect(refused.status == 3 && refused.stderr.contains("not the configured authority") && refused.stderr.contains("nothing was recorded"), "\(refused.stderr)")
@@ -72,6 +72,16 @@ struct TimeStampCLITests {
         #expect(several.status == 64 && several.stderr.contains("several time-stamping authorities"), "\(several.stderr)")
         let log = try vault.run("auditor", ["audit", "log", "--json"])
         #expect(log.stdout.components(separatedBy: "\"audit.timestamp\"").count == 2, "one time-stamp recorded")
+        // A modified client records a time-stamp that is not one (a token of nothing), and one of a checkpoint the
+        // vault does not store: audit verify names each event, with exit 3.
+        let size = try #require(verified.stdout.split(separator: "\n").first { $0.contains("verified time-stamp of checkpoint") }?
+            .split(separator: " ").dropFirst(4).first.map(String.init))
+        try RecordReviewAttackTests.sign(vault, as: "auditor", action: "audit.timestamp",
+                                         objects: ["checkpoint:\(size)", "tsa:test-tsa", "time:2026-01-01T00:00:00.000Z", "token:AAAA"], change: nil)
+        try RecordReviewAttackTests.sign(vault, as: "auditor", action: "audit.timestamp",
+                                         objects: ["checkpoint:999", "tsa:test-tsa", "time:2026-01-01T00:00:00.000Z", "token:AAAA"], change: nil)
+        let forged = try vault.cli.run(["audit", "verify", "-C", "vault"])
+        #expect(forged.status == 3 && forged.stdout.contains("the time-stamp is malformed") && forged.stdout.contains("the checkpoint of size 999"), "\(forged.stdout)")
         // A certificate that may not stamp is refused when proposed.
         let plain = try vault.run("custodian-1", ["op", "propose", "add-tsa", "plain", "--url", url, "--cert", "vault/vault.json", "-o", "plain.op"])
         #expect(plain.status != 0 && plain.stderr.contains("not an X.509 certificate"), "\(plain.stderr)")

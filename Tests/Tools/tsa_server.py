@@ -36,7 +36,7 @@ def prepare() -> None:
         serial.write("01\n")
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "tsa.key")
     openssl("req", "-new", "-x509", "-key", "tsa.key", "-out", "tsa.crt", "-days", "30", "-subj", "/CN=Test TSA",
-            "-addext", "extendedKeyUsage=critical,timeStamping")
+            "-addext", "extendedKeyUsage=critical,timeStamping", "-addext", "basicConstraints=critical,CA:FALSE")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -46,15 +46,18 @@ struct TimeStampTests {
             try "".write(toFile: folder + "/index.txt", atomically: true, encoding: .utf8)
             try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "tsa.key"])
             try run(["req", "-new", "-x509", "-key", "tsa.key", "-out", "tsa.crt", "-days", "30", "-subj", "/CN=Test TSA",
-                     "-addext", "extendedKeyUsage=critical,timeStamping"])
+                     "-addext", "extendedKeyUsage=critical,timeStamping", "-addext", "basicConstraints=critical,CA:FALSE"])
             try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"])
             try run(["req", "-new", "-x509", "-key", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=Test CA"])
             try run(["req", "-new", "-key", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=Old TSA"])
             try run(["ca", "-batch", "-config", "ts.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-in", "tsa.csr", "-out", "old.crt",
                      "-startdate", "20200101000000Z", "-enddate", "20210101000000Z", "-extensions", "tsa_ext", "-notext"])
+            try run(["req", "-new", "-key", "tsa.key", "-out", "current.csr", "-subj", "/CN=Current TSA"])
+            try run(["ca", "-batch", "-config", "ts.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-in", "current.csr", "-out", "current.crt",
+                     "-days", "30", "-extensions", "tsa_ext", "-notext"])
             try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "other.key"])
             try run(["req", "-new", "-x509", "-key", "other.key", "-out", "other.crt", "-days", "30", "-subj", "/CN=Other TSA",
-                     "-addext", "extendedKeyUsage=critical,timeStamping"])
+                     "-addext", "extendedKeyUsage=critical,timeStamping", "-addext", "basicConstraints=critical,CA:FALSE"])
         }
 
         deinit { try? FileManager.default.removeItem(atPath: folder) }
@@ -101,6 +104,11 @@ struct TimeStampTests {
                                                           bounds: Self.aroundNow)
         #expect(abs(verified.time.timeIntervalSinceNow) < 120 && verified.policy == "1.3.6.1.4.1.99999.1" && verified.signer.contains("Test TSA"))
         try authority.run(["ts", "-verify", "-queryfile", "q.tsq", "-in", "r.tsr", "-CAfile", "tsa.crt"])
+        // Signed under a certificate a CA issued (valid now): verifies against the pinned CA, not against another.
+        let chained = try TimeStampVerifier.token(fromResponse: try authority.reply(query, signer: "current.crt"))
+        let viaCA = try await TimeStampVerifier.verify(token: chained, digest: Self.digest, nonce: query.nonce, trusted: try authority.der("ca.crt"),
+                                                       bounds: Self.aroundNow)
+        #expect(viaCA.signer.contains("Current TSA"))
         // A stored token checks without the request's nonce.
         _ = try await TimeStampVerifier.verify(token: token, digest: Self.digest, nonce: nil, trusted: try authority.der("tsa.crt"), bounds: Self.aroundNow)
     }
@@ -130,6 +138,14 @@ struct TimeStampTests {
         let old = try TimeStampVerifier.token(fromResponse: try authority.reply(query, signer: "old.crt"))
         let expired = await failure(old, trusted: try authority.der("ca.crt"))
         if case .untrustedSigner? = expired {} else { Issue.record("an expired certificate: \(String(describing: expired))") }
+        // The stamped time changed inside the TSTInfo (same length, still DER): the signed message digest no longer matches.
+        let year = Array(String(Calendar(identifier: .gregorian).component(.year, from: Date())).utf8)
+        if let at = token.firstRange(of: year)?.lowerBound {
+            var redated = token
+            redated[at + 3] = redated[at + 3] == UInt8(ascii: "9") ? UInt8(ascii: "8") : redated[at + 3] + 1
+            let problem = await failure(redated, trusted: trusted, bounds: Date.distantPast...Date.distantFuture)
+            #expect(problem == .badSignature("the message-digest attribute is not the TSTInfo's digest"), "\(String(describing: problem))")
+        } else { Issue.record("no year in the token") }
         // A flipped byte in the token: refused.
         var flipped = token
         flipped[flipped.count - 10] ^= 0x01

@@ -372,7 +372,12 @@ struct AuditTimestamp: ParsableCommand {
         }
         let chosen: (name: String, authority: TimeStampAuthority)
         if let tsa {
-            guard let found = authorities.first(where: { $0.key == tsa || $0.value.url == tsa }) else {
+            let byURL = authorities.filter { $0.value.url == tsa }
+            if authorities[tsa] == nil && byURL.count > 1 {
+                throw CLIError("several authorities the vault trusts take requests at \(tsa): name one (\(byURL.keys.sorted().joined(separator: ", ")))",
+                               exitCode: CLIError.usage)
+            }
+            guard let found = authorities.first(where: { $0.key == tsa }) ?? byURL.first else {
                 throw CLIError("\(tsa) is not a time-stamping authority the vault trusts (it trusts: \(authorities.keys.sorted().joined(separator: ", ")))",
                                exitCode: CLIError.notFound)
             }

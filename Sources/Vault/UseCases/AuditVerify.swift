@@ -232,7 +232,10 @@ extension Vault {
         }
 
         // Each time-stamp again: over the checkpoint body it names, by the authority the vault trusts.
-        let bodies = Dictionary(candidates.filter { $0.source == "vault" }.map { ($0.signed.checkpoint.size, $0.signed.checkpoint.body) },
+        // Only checkpoints that verified against the log count: a stored one the log contradicts stamps nothing.
+        let verifiedRoots = Set(result.checkpoints.filter { $0.source == "vault" }.map { "\($0.size) \(Hex.encode($0.rootHash))" })
+        let bodies = Dictionary(candidates.filter { $0.source == "vault" && verifiedRoots.contains("\($0.signed.checkpoint.size) \(Hex.encode($0.signed.checkpoint.rootHash))") }
+                                    .map { ($0.signed.checkpoint.size, $0.signed.checkpoint.body) },
                                 uniquingKeysWith: { first, _ in first })
         for event in stamps {
             switch Self.checkTimestamp(event, bodies: bodies, authorities: state.timeStampAuthorities) {

@@ -73,7 +73,10 @@ extension Session {
 
     /// Records a verified time-stamp of the checkpoint of `size` by `authority` (audited as `audit.timestamp`,
     /// the token in the event, so it travels with the log and `audit verify` checks it again).
+    /// The caller has verified the token (`TimeStampVerifier`); `audit verify` checks it again.
+    /// - Throws: `VaultError.notPermitted` without the policy's `audit`.
     public func recordTimestamp(size: UInt64, authority: String, time: Date, token: [UInt8]) throws {
+        try require(.audit, Resource(compartments: [], label: "recording a time-stamp"))
         try write { db in
             try audit(db, action: Vault.timestampAction, objects: Vault.timestampObjects(size: size, authority: authority, time: time, token: token))
         }
