@@ -54,3 +54,32 @@ struct GIFMetadataTests {
         #expect(report.warnings.contains { $0.contains("ACMEcorp1.0") && $0.contains("not inspected") }, "\(report.warnings)")
     }
 }
+
+/// Issue 21: XMP the reader used to pass over: DJI drone positions, portrait-mode originals kept in base64,
+/// editing history with file paths.
+@Suite("XMP misses")
+struct XMPMissesTests {
+    static func packet(_ description: String) -> String {
+        """
+        <?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF \
+        xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\(description)</rdf:RDF></x:xmpmeta><?xpacket end="w"?>
+        """
+    }
+
+    @Test("DJI's GpsLatitude and GpsLongitude are a position even with no EXIF GPS")
+    func djiPosition() {
+        let xmp = Self.packet(#"<rdf:Description rdf:about="" xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:GpsLatitude="+33.512345" drone-dji:GpsLongitude="+36.276543" drone-dji:AbsoluteAltitude="+712.5"/>"#)
+        let report = MetadataExtractor.extract(bytes: GIFMetadataTests.gif(GIFMetadataTests.xmp(xmp)))
+        #expect(report.hasGPSTags && report.gps.contains { abs($0.latitude - 33.512345) < 1e-6 && abs($0.longitude - 36.276543) < 1e-6 }, "\(report.gps)")
+        #expect(report.identifyingSummary.contains { $0.lowercased().contains("gps") }, "\(report.identifyingSummary)")
+    }
+
+    @Test("a portrait-mode original in GImage:Data is an embedded image; xmpMM:History with a file path is reported")
+    func portraitAndHistory() {
+        let base64 = String(repeating: "QUJD", count: 300)
+        let xmp = Self.packet(#"<rdf:Description rdf:about="" xmlns:GImage="http://ns.google.com/photos/1.0/image/" GImage:Mime="image/jpeg" GImage:Data=""# + base64 + #""/><rdf:Description rdf:about="" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"><xmpMM:History><rdf:Seq><rdf:li stEvt:action="saved" stEvt:softwareAgent="Adobe Photoshop" stEvt:parameters="to /Users/abu.khalid/Desktop/checkpoint.jpg"/></rdf:Seq></xmpMM:History></rdf:Description>"#)
+        let report = MetadataExtractor.extract(bytes: GIFMetadataTests.gif(GIFMetadataTests.xmp(xmp)))
+        #expect(report.embeddedImages.contains { $0.kind.contains("GImage:Data") && $0.byteCount == 900 }, "\(report.embeddedImages)")
+        #expect(report.texts.contains { $0.value.contains("/Users/abu.khalid/Desktop/checkpoint.jpg") }, "\(report.texts)")
+    }
+}

@@ -103,6 +103,20 @@ enum XMPReader {
                     builder.warn("\(source): unreadable \(name)")
                 }
             case "exif:GPSAltitude": altitude = rational(value)
+            // DJI drones write the position in their own namespace, often with the EXIF GPS IFD left empty.
+            case "drone-dji:GpsLatitude", "drone-dji:GpsLongitude", "drone-dji:GpsLatitudeDeg", "drone-dji:GpsLongitudeDeg":
+                builder.report.hasGPSTags = true
+                if let degrees = Double(value.trimmingXMLSpace), degrees.isFinite {
+                    if name.contains("Latitude") { latitude["DJI"] = degrees } else { longitude["DJI"] = degrees }
+                } else {
+                    builder.warn("\(source): unreadable \(name)")
+                }
+            // Portrait and depth modes keep a whole second image as base64: often the unredacted original.
+            case "GImage:Data", "GDepth:Data", "GDepth:Confidence":
+                let bytes = value.utf8.count * 3 / 4
+                builder.embedded(EmbeddedImage(kind: "XMP \(name) (base64, \(name == "GImage:Data" ? "the original of a portrait-mode picture" : "a depth map"))",
+                                               byteCount: bytes))
+                builder.text(name, "\(bytes) bytes of an image in base64", source)
             case "tiff:Make": if builder.report.make == nil { builder.report.make = value }
             case "tiff:Model": if builder.report.model == nil { builder.report.model = value }
             case "tiff:Orientation":
@@ -121,17 +135,19 @@ enum XMPReader {
             case "dc:title", "dc:description", "exif:UserComment", "photoshop:Headline", "photoshop:Instructions":
                 builder.text(name, value, source)
             default:
-                if path.contains("xmpMM:DerivedFrom") || path.contains("xmpMM:Ingredients") || name == "xmpMM:PreservedFileName" {
+                if path.contains("xmpMM:DerivedFrom") || path.contains("xmpMM:Ingredients") || name == "xmpMM:PreservedFileName"
+                    || path.contains("xmpMM:History") {
+                    // Editing history names the software, the times and often the file paths it was saved under.
                     builder.text(joined, value, source)
                 } else if name.hasPrefix("GCamera:") || name.hasPrefix("Container:") || name.hasPrefix("Item:") {
                     builder.text(joined, value, source)
                 }
             }
         }
-        for key in ["", "Dest"] {
+        for key in ["", "Dest", "DJI"] {
             if let lat = latitude[key], let lon = longitude[key] {
                 builder.gps(GPSPosition(latitude: lat, longitude: lon, altitude: key.isEmpty ? altitude : nil, source: .xmp,
-                                        field: "exif:GPS\(key)Latitude/exif:GPS\(key)Longitude"))
+                                        field: key == "DJI" ? "drone-dji:GpsLatitude/drone-dji:GpsLongitude" : "exif:GPS\(key)Latitude/exif:GPS\(key)Longitude"))
             }
         }
     }
