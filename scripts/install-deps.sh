@@ -5,7 +5,7 @@
 # Uses sudo when not root. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libsodium-dev libvips-dev libvips-tools libsqlite3-dev zlib1g-dev pkg-config age minisign dosfstools fusefat curl)
+packages=(libsodium-dev libvips-dev libvips-tools libsqlite3-dev zlib1g-dev pkg-config age minisign dosfstools fusefat curl openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
