@@ -80,8 +80,13 @@ struct TimeStampCLITests {
                                          objects: ["checkpoint:\(size)", "tsa:test-tsa", "time:2026-01-01T00:00:00.000Z", "token:AAAA"], change: nil)
         try RecordReviewAttackTests.sign(vault, as: "auditor", action: "audit.timestamp",
                                          objects: ["checkpoint:999", "tsa:test-tsa", "time:2026-01-01T00:00:00.000Z", "token:AAAA"], change: nil)
+        // And the genuine token recorded again with another time in its event: the event's time must be the token's.
+        let recorded = try #require(log.stdout.components(separatedBy: "\"token:").dropFirst().first?.split(separator: "\"").first.map(String.init))
+        try RecordReviewAttackTests.sign(vault, as: "auditor", action: "audit.timestamp",
+                                         objects: ["checkpoint:\(size)", "tsa:test-tsa", "time:2020-01-01T00:00:00.000Z", "token:" + recorded], change: nil)
         let forged = try vault.cli.run(["audit", "verify", "-C", "vault"])
         #expect(forged.status == 3 && forged.stdout.contains("the time-stamp is malformed") && forged.stdout.contains("the checkpoint of size 999"), "\(forged.stdout)")
+        #expect(forged.stdout.contains("its time object says 2020-01-01T00:00:00.000Z, but the token's time is"), "\(forged.stdout)")
         // A certificate that may not stamp is refused when proposed.
         let plain = try vault.run("custodian-1", ["op", "propose", "add-tsa", "plain", "--url", url, "--cert", "vault/vault.json", "-o", "plain.op"])
         #expect(plain.status != 0 && plain.stderr.contains("not an X.509 certificate"), "\(plain.stderr)")

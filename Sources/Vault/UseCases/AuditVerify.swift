@@ -139,7 +139,6 @@ extension Vault {
             while let row = try cursor.next() {
                 let position = UInt64(result.events)   // leaf index
                 result.events += 1
-                if let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == Self.timestampAction { stamps.append(event) }
                 if result.events % 1_000 == 0 { progress?(nil, 1_000) }
                 let leafHash = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: Array(row.leaf)))
                 if !eventProblem,
@@ -156,6 +155,8 @@ extension Vault {
                     result.problems.append(problem)
                     result.badEvent(position + 1)
                 }
+                // A time-stamp event is checked again only while the events up to it verify.
+                if !eventProblem, let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == Self.timestampAction { stamps.append(event) }
                 previous = leafHash
                 // The nodes this leaf completes, as `MerkleTree.append` writes them.
                 try checkNode(level: 0, index: position, hash: leafHash)

@@ -26,7 +26,7 @@ extension Vault {
 
     /// The objects of a time-stamp event: `checkpoint:SIZE`, `tsa:NAME`, `time:RFC3339`, `token:BASE64`.
     static func timestampObjects(size: UInt64, authority: String, time: Date, token: [UInt8]) -> [String] {
-        ["checkpoint:\(size)", "tsa:\(authority)", "time:\(VaultPlatform.Clock.format(milliseconds: Int64(time.timeIntervalSince1970 * 1000)))",
+        ["checkpoint:\(size)", "tsa:\(authority)", "time:\(VaultPlatform.Clock.format(milliseconds: Int64((time.timeIntervalSince1970 * 1000).rounded(.down))))",
          "token:" + Base64.encode(token)]
     }
 
@@ -44,6 +44,10 @@ extension Vault {
         do {
             let verified = try TimeStampClient.verify(token: token, digest: SHA256Digest.hash(Array(body.utf8)), nonce: nil, trusted: authority.certificate,
                                                       bounds: Date.distantPast...recorded.addingTimeInterval(300))
+            let said = value("time:"), stamped = VaultPlatform.Clock.format(milliseconds: Int64((verified.time.timeIntervalSince1970 * 1000).rounded(.down)))
+            guard said == stamped else {
+                return .failure(.init("its time object says \(said ?? "nothing"), but the token's time is \(stamped)"))
+            }
             return .success(VerifiedTimestampReport(event: event.sequence, checkpointSize: size, authority: name, time: verified.time))
         } catch {
             return .failure(.init("\(error)"))
