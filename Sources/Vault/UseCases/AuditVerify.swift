@@ -141,14 +141,16 @@ extension Vault {
                 result.events += 1
                 if result.events % 1_000 == 0 { progress?(nil, 1_000) }
                 let leafHash = MerkleHash.leaf(AuditEvent.merkleLeaf(stored: Array(row.leaf)))
+                // Parsed once, for every check below.
+                let parsed = Result { try AuditEvent(leaf: Array(row.leaf)) }
                 if !eventProblem,
-                   let problem = Self.problem(with: row, leafHash: leafHash, expectedSequence: Int64(position) + 1, previous: previous,
+                   let problem = Self.problem(with: row, event: parsed, leafHash: leafHash, expectedSequence: Int64(position) + 1, previous: previous,
                                               vaultID: vaultID, keys: state.knownKeys) {
                     eventProblem = true
                     result.problems.append(problem)
                     result.badEvent(position + 1)
                 }
-                if !eventProblem, let problem = Self.governanceProblem(row, db: db, vaultID: vaultID, chainLength: state.chainLength,
+                if !eventProblem, let problem = Self.governanceProblem(row, event: parsed, db: db, vaultID: vaultID, chainLength: state.chainLength,
                                                                        lastPosition: &lastGovernance, lastTime: &lastTime,
                                                                        appliedTimes: appliedTimes) {
                     eventProblem = true
@@ -156,7 +158,7 @@ extension Vault {
                     result.badEvent(position + 1)
                 }
                 // A time-stamp event is checked again only while the events up to it verify.
-                if !eventProblem, let event = try? AuditEvent(leaf: Array(row.leaf)), event.action == Self.timestampAction { stamps.append(event) }
+                if !eventProblem, let event = try? parsed.get(), event.action == Self.timestampAction { stamps.append(event) }
                 previous = leafHash
                 // The nodes this leaf completes, as `MerkleTree.append` writes them.
                 try checkNode(level: 0, index: position, hash: leafHash)
@@ -262,9 +264,9 @@ extension Vault {
     /// Also, for version 2 events, times that the log makes monotonic: an event is never earlier than the one
     /// before it, and the governance entry an `op apply` event records was applied between the event before
     /// and the event itself (an applier cannot date an entry back, to apply an operation that had expired).
-    static func governanceProblem(_ row: AuditEventRow, db: Database, vaultID: [UInt8], chainLength: Int,
+    static func governanceProblem(_ row: AuditEventRow, event parsed: Result<AuditEvent, any Error>, db: Database, vaultID: [UInt8], chainLength: Int,
                                   lastPosition: inout UInt64?, lastTime: inout Int64?, appliedTimes: [Int64: Int64]) -> String? {
-        guard let event = try? AuditEvent(leaf: Array(row.leaf)) else { return nil }
+        guard let event = try? parsed.get() else { return nil }
         let previousTime = lastTime
         lastTime = event.time
         guard let position = event.governance else {
@@ -291,14 +293,14 @@ extension Vault {
         return nil
     }
 
-    static func problem(with row: AuditEventRow, leafHash: [UInt8], expectedSequence: Int64, previous: [UInt8], vaultID: [UInt8],
+    static func problem(with row: AuditEventRow, event parsed: Result<AuditEvent, any Error>, leafHash: [UInt8], expectedSequence: Int64, previous: [UInt8], vaultID: [UInt8],
                         keys: [String: MemberPublicKey]) -> String? {
         guard row.seq == expectedSequence else {
             return row.seq > expectedSequence ? "event \(expectedSequence) is missing (found \(row.seq) next)"
                 : "event \(expectedSequence): found sequence \(row.seq) out of order"
         }
         let event: AuditEvent
-        do { event = try AuditEvent(leaf: Array(row.leaf)) } catch { return "event \(row.seq): \(error)" }
+        do { event = try parsed.get() } catch { return "event \(row.seq): \(error)" }
         guard leafHash == Array(row.leafHash) else { return "event \(row.seq): its stored leaf hash does not match its content" }
         guard event.sequence == UInt64(row.seq) else { return "event \(row.seq): it claims to be event \(event.sequence) (moved)" }
         guard event.vaultID == vaultID else { return "event \(row.seq): it belongs to another vault" }

@@ -181,16 +181,22 @@ extension Session {
     /// - Throws: `VaultError.notPermitted` without the identity key or the policy's leave to view it; database
     ///   errors.
     public func searchWitnesses(name: String) throws -> [String] {
-        try require(.view, Resource(compartments: [.identity], label: "witness search"))
+        try searchNames(kind: .witness, field: "legalName", query: name)
+    }
+
+    /// The ids of the `kind` records whose identity-compartment `field` matches `query` (`NameSearch`), each
+    /// record opened and filtered by policy in memory; audited as `KIND.search` with the matches only.
+    private func searchNames(kind: RecordKind, field: String, query: String) throws -> [String] {
+        try require(.view, Resource(compartments: [.identity], label: "\(kind.rawValue) search"))
         return try write { db in
             _ = try keyRing.key("secret", of: .identity, generation: generation(.identity), db: db)
             var matches: [String] = []
-            for id in try RecordRow.ids(kind: RecordKind.witness.rawValue, db) {
-                let opened = filteredByPolicy(try RecordCodec.open(kind: .witness, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
-                                              kind: .witness, caseID: nil)
-                if case let .text(stored)? = opened.fields["legalName"], NameSearch.matches(name, stored) { matches.append(id) }
+            for id in try RecordRow.ids(kind: kind.rawValue, db) {
+                let opened = filteredByPolicy(try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
+                                              kind: kind, caseID: kind == .case ? id : nil)
+                if case let .text(stored)? = opened.fields[field], NameSearch.matches(query, stored) { matches.append(id) }
             }
-            try audit(db, action: "witness.search", objects: matches)
+            try audit(db, action: kind.rawValue + ".search", objects: matches)
             return matches
         }
     }
@@ -201,18 +207,7 @@ extension Session {
     /// matching case ids (never the query).
     /// - Throws: `VaultError.notPermitted` without the identity key or the policy's leave to view it.
     public func searchCases(identifiedName name: String) throws -> [String] {
-        try require(.view, Resource(compartments: [.identity], label: "case search"))
-        return try write { db in
-            _ = try keyRing.key("secret", of: .identity, generation: generation(.identity), db: db)
-            var matches: [String] = []
-            for id in try RecordRow.ids(kind: RecordKind.case.rawValue, db) {
-                let opened = filteredByPolicy(try RecordCodec.open(kind: .case, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db),
-                                              kind: .case, caseID: id)
-                if case let .text(stored)? = opened.fields["identifiedName"], NameSearch.matches(name, stored) { matches.append(id) }
-            }
-            try audit(db, action: "case.search", objects: matches)
-            return matches
-        }
+        try searchNames(kind: .case, field: "identifiedName", query: name)
     }
 
     /// The spellings of a searched value whose blind-index tokens are looked up: as typed, and with its inner
@@ -253,18 +248,18 @@ extension Session {
             }
             func key(_ text: String) -> String { String(TextNormalisation.matchKey(text).filter { !$0.isWhitespace }) }
             let wanted = key(value)
-            var matches: [String] = []
-            for id in candidates.sorted() {
-                let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-                if case let .text(stored)? = opened.fields[field], key(stored) == wanted { matches.append(id) }
+            func matching(_ ids: [String]) throws -> [String] {
+                try ids.filter { id in
+                    let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
+                    if case let .text(stored)? = opened.fields[field] { return key(stored) == wanted }
+                    return false
+                }
             }
+            var matches = try matching(candidates.sorted())
             // None by token: the value may be stored with other inner spaces than any spelling tried, which its
             // token keeps. Then every record the member reads is opened and compared (as witness search does).
             if matches.isEmpty && !wanted.isEmpty {
-                for id in try RecordRow.ids(kind: kind.rawValue, db) where !candidates.contains(id) {
-                    let opened = try RecordCodec.open(kind: kind, id: id, vaultID: vault.vaultID, keyRing: keyRing, db: db)
-                    if case let .text(stored)? = opened.fields[field], key(stored) == wanted { matches.append(id) }
-                }
+                matches = try matching(try RecordRow.ids(kind: kind.rawValue, db).filter { !candidates.contains($0) })
             }
             try audit(db, action: kind.rawValue + ".search", objects: matches)
             return matches
